@@ -1,1 +1,51 @@
-fn main() {}
+//! `cargo xtask …`: Kasse's set-up, run, test and bench entry points (DESIGN.md §4.1).
+//!
+//! Every command first makes sure the machine has what the step needs: Debian/Ubuntu packages
+//! through apt (with sudo when not root), and says plainly what it installs and why. Nothing here
+//! is clever: it is the list of steps a person would type, written down once.
+
+use std::process::ExitCode;
+
+mod setup;
+mod steps;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  run      install what is missing, build, and start Kasse (demo mode without credentials)
+  test     install what is missing, then fmt, clippy and every test (end-to-end included)
+  setup    only install what is missing (system packages)
+  help     this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = match args.split_first() {
+        Some((c, r)) => (c.as_str(), r),
+        None => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cmd {
+        "run" => steps::run(rest),
+        "test" => steps::test(rest),
+        "setup" => setup::ensure(setup::Purpose::Test),
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            eprintln!("xtask: unknown command `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

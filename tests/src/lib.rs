@@ -1,0 +1,253 @@
+//! Harness for Kasse's end-to-end tests: a virtual display, WebDriver servers and the processes
+//! they start, all cleaned up by process group when a test ends (or panics).
+//!
+//! The recipe follows `shared/tauri-notes.md` §4: spawn the driver in its own process group, poll
+//! `/status` until ready, connect with fantoccini over plain HTTP, and guard every call that may
+//! hang with a timeout.
+
+use anyhow::{anyhow, bail, Context, Result};
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long any single WebDriver call may take before the test fails with a clear message.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A free TCP port on loopback (bound and released; good enough for test processes).
+pub fn free_port() -> Result<u16> {
+    let l = TcpListener::bind("127.0.0.1:0").context("binding a free port")?;
+    Ok(l.local_addr()?.port())
+}
+
+/// A child process in its own process group; dropping it terminates the whole group.
+#[derive(Debug)]
+pub struct GroupChild {
+    child: Child,
+    name: &'static str,
+}
+
+impl GroupChild {
+    /// Spawns `cmd` as the leader of a new process group.
+    pub fn spawn(name: &'static str, mut cmd: Command) -> Result<GroupChild> {
+        cmd.process_group(0);
+        let child = cmd
+            .spawn()
+            .with_context(|| format!("could not start {name} ({:?})", cmd.get_program()))?;
+        Ok(GroupChild { child, name })
+    }
+
+    /// The process id (also the process group id).
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn signal_group(&self, sig: &str) {
+        let _ = Command::new("kill")
+            .args([format!("-{sig}"), format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
+    }
+
+    /// Takes the child's piped stdout, if it was piped.
+    pub fn take_stdout(&mut self) -> Option<ChildStdout> {
+        self.child.stdout.take()
+    }
+}
+
+impl Drop for GroupChild {
+    fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
+        self.signal_group("TERM");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("harness: {} did not stop on SIGTERM, killing it", self.name);
+        self.signal_group("KILL");
+        let _ = self.child.wait();
+    }
+}
+
+/// A virtual X display for the duration of a test (or the one in `$DISPLAY`).
+#[derive(Debug)]
+pub struct Display {
+    pub name: String,
+    _xvfb: Option<GroupChild>,
+    _pipe: Option<ChildStdout>,
+}
+
+impl Display {
+    /// Uses `$DISPLAY` when set, otherwise starts `Xvfb -displayfd 1` and reads its number.
+    pub fn get() -> Result<Display> {
+        if let Ok(name) = std::env::var("DISPLAY") {
+            if !name.is_empty() {
+                return Ok(Display {
+                    name,
+                    _xvfb: None,
+                    _pipe: None,
+                });
+            }
+        }
+        let mut cmd = Command::new("Xvfb");
+        cmd.args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+        let mut xvfb = GroupChild::spawn("Xvfb", cmd).context(
+            "Xvfb is needed for this test (apt-get install xvfb, or run `cargo xtask test`)",
+        )?;
+        let pipe = xvfb.take_stdout().ok_or_else(|| anyhow!("Xvfb stdout"))?;
+        let mut reader = BufReader::new(pipe);
+        let mut line = String::new();
+        reader
+            .read_line(&mut line)
+            .context("reading Xvfb's display number")?;
+        let n = line.trim();
+        if n.is_empty() {
+            bail!("Xvfb did not report a display number");
+        }
+        Ok(Display {
+            name: format!(":{n}"),
+            _xvfb: Some(xvfb),
+            _pipe: Some(reader.into_inner()),
+        })
+    }
+}
+
+/// A running WebDriver server (chromedriver or WebKitWebDriver).
+#[derive(Debug)]
+pub struct Driver {
+    pub url: String,
+    _child: GroupChild,
+}
+
+impl Driver {
+    /// Starts `program` with `args` (which must make it listen on `port`) and waits until ready.
+    pub async fn start(
+        name: &'static str,
+        mut cmd: Command,
+        port: u16,
+        display: Option<&Display>,
+    ) -> Result<Driver> {
+        if let Some(d) = display {
+            cmd.env("DISPLAY", &d.name);
+        }
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        let child = GroupChild::spawn(name, cmd)?;
+        let url = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(r) = http.get(format!("{url}/status")).send().await {
+                if let Ok(v) = r.json::<serde_json::Value>().await {
+                    if v["value"]["ready"].as_bool().unwrap_or(false) {
+                        break;
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("{name} did not become ready on port {port} within 20 s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(Driver { url, _child: child })
+    }
+
+    /// chromedriver for Debian's Chromium (`/usr/bin/chromium`), headless.
+    pub async fn chromium() -> Result<(Driver, fantoccini::Client)> {
+        let port = free_port()?;
+        let mut cmd = Command::new(which("chromedriver")?);
+        cmd.arg(format!("--port={port}"));
+        let driver = Driver::start("chromedriver", cmd, port, None).await?;
+        let profile = std::env::temp_dir().join(format!("kasse-e2e-chromium-{port}"));
+        let caps = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": which("chromium")?.to_string_lossy(),
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1024,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }
+        });
+        let client = driver.connect(caps).await?;
+        Ok((driver, client))
+    }
+
+    /// Opens a WebDriver session with the given capabilities.
+    pub async fn connect(&self, caps: serde_json::Value) -> Result<fantoccini::Client> {
+        let caps = match caps {
+            serde_json::Value::Object(m) => m,
+            _ => bail!("capabilities must be a JSON object"),
+        };
+        let mut builder = fantoccini::ClientBuilder::new(
+            hyper_util::client::legacy::connect::HttpConnector::new(),
+        );
+        builder.capabilities(caps);
+        let fut = builder.connect(&self.url);
+        let client = tokio::time::timeout(CALL_TIMEOUT, fut)
+            .await
+            .map_err(|_| anyhow!("WebDriver session did not open within {CALL_TIMEOUT:?}"))?
+            .context("opening a WebDriver session")?;
+        Ok(client)
+    }
+}
+
+/// Finds an executable on `$PATH` (or the usual Debian location).
+pub fn which(name: &str) -> Result<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path).chain([PathBuf::from("/usr/bin")]) {
+        let p = dir.join(name);
+        if p.is_file() {
+            return Ok(p);
+        }
+    }
+    bail!(
+        "`{name}` not found on PATH: run `cargo xtask setup` (or `cargo xtask test`) to install it"
+    )
+}
+
+/// Runs a future with [`CALL_TIMEOUT`], naming what timed out.
+pub async fn within<T, E: Into<anyhow::Error>>(
+    what: &str,
+    fut: impl std::future::Future<Output = std::result::Result<T, E>>,
+) -> Result<T> {
+    match tokio::time::timeout(CALL_TIMEOUT, fut).await {
+        Ok(r) => r.map_err(Into::into).with_context(|| what.to_string()),
+        Err(_) => bail!("{what}: no answer within {CALL_TIMEOUT:?}"),
+    }
+}
+
+/// Saves a screenshot under `target/e2e-screenshots/NAME.png`.
+pub async fn screenshot(client: &fantoccini::Client, name: &str) -> Result<PathBuf> {
+    let png = within("taking a screenshot", client.screenshot()).await?;
+    let dir = workspace_root().join("target").join("e2e-screenshots");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, png)?;
+    Ok(path)
+}
+
+/// The workspace root (the parent of this crate's directory).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
