@@ -1,1 +1,4 @@
 //! placeholder
+pub mod money;
+pub mod order;
+pub mod qr;
