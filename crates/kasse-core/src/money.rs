@@ -53,9 +53,9 @@ pub enum Currency {
 
 /// The currency code given is not one Kasse knows.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown currency {code:?}")]
+#[error("unknown currency {}", quote_cut(code))]
 pub struct UnknownCurrency {
-    /// The code as given (cut if very long).
+    /// The code as given (cut to 41 characters if longer).
     pub code: String,
 }
 
@@ -104,7 +104,8 @@ impl Currency {
             .into_iter()
             .find(|c| c.code().eq_ignore_ascii_case(trimmed))
             .ok_or_else(|| UnknownCurrency {
-                code: quote_cut(code),
+                // One more than is shown, so the message still says it was cut.
+                code: code.chars().take(MAX_QUOTED_CHARS + 1).collect(),
             })
     }
 }

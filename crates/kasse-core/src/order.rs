@@ -146,11 +146,11 @@ pub enum OrderError {
         got: usize,
     },
     /// Code `unknown_currency`.
-    #[error("{field}: unknown currency {code}")]
+    #[error("{field}: unknown currency {}", quote_cut(code))]
     UnknownCurrency {
         /// `currency`.
         field: String,
-        /// The code given, quoted.
+        /// The code given (cut to 41 characters if longer).
         code: String,
     },
     /// Code `invalid_quantity`.
