@@ -229,7 +229,10 @@ pub enum DecimalError {
 enum ScaledFail {
     NotANumber,
     TooManyDecimals,
-    TooLarge,
+    /// More than 30 digits; `negative` keeps the sign so range checks still say the right thing.
+    TooLarge {
+        negative: bool,
+    },
 }
 
 /// Parses `input` (`"1.125"`, `"-2"`, `"25.50"`, `"1e-3"`, `".5"`) into an exact integer
@@ -294,7 +297,7 @@ fn parse_scaled(input: &str, scale: u32) -> Result<i128, ScaledFail> {
         .unwrap_or(i64::MAX)
         .saturating_add(shift);
     if total_digits > 30 {
-        return Err(ScaledFail::TooLarge);
+        return Err(ScaledFail::TooLarge { negative });
     }
     let mut value: i128 = 0;
     for b in trimmed.bytes() {
@@ -306,23 +309,22 @@ fn parse_scaled(input: &str, scale: u32) -> Result<i128, ScaledFail> {
     Ok(if negative { -value } else { value })
 }
 
-/// Shared parse for the two decimal types: returns the scaled value, not yet range-checked
-/// except for syntax and decimals.
+/// Shared parse for the two decimal types: returns the scaled value, checked for syntax and
+/// decimals but not yet for range (the caller's check gives the range message).
 fn parse_decimal(input: &str, scale: u32) -> Result<i128, DecimalError> {
-    parse_scaled(input, scale).map_err(|fail| match fail {
-        ScaledFail::NotANumber => DecimalError::NotANumber {
+    match parse_scaled(input, scale) {
+        Ok(value) => Ok(value),
+        Err(ScaledFail::NotANumber) => Err(DecimalError::NotANumber {
             got: quote_cut(input),
-        },
-        ScaledFail::TooManyDecimals => DecimalError::TooManyDecimals {
+        }),
+        Err(ScaledFail::TooManyDecimals) => Err(DecimalError::TooManyDecimals {
             max: scale,
             got: quote_cut(input),
-        },
-        // Only reachable with absurdly many digits; every caller has a smaller limit.
-        ScaledFail::TooLarge => DecimalError::TooLarge {
-            limit: "a reasonable number",
-            got: quote_cut(input),
-        },
-    })
+        }),
+        // Beyond every caller's range: let its own check say so.
+        Err(ScaledFail::TooLarge { negative: true }) => Ok(i128::MIN),
+        Err(ScaledFail::TooLarge { negative: false }) => Ok(i128::MAX),
+    }
 }
 
 /// Formats `value / 10^scale` with trailing fractional zeros removed (`1500, 3` → `"1.5"`).
@@ -397,7 +399,9 @@ impl Quantity {
 
     /// From integer thousandths (`375` is `0.375`). Must be in `1 ..= MAX`.
     pub fn from_thousandths(thousandths: i64) -> Result<Quantity, DecimalError> {
-        Self::check(i128::from(thousandths), || thousandths.to_string())
+        Self::check(i128::from(thousandths), || {
+            Quantity(thousandths).to_string()
+        })
     }
 
     /// A whole number of units (`whole(2)` is `2`). Must be in `1 ..= 1 000 000`.

@@ -122,6 +122,12 @@ fn quantity_errors() {
         r#"must be at most 1000000 (got "1000000.001")"#
     );
     assert!(matches!(err("1e30"), DecimalError::TooLarge { .. }));
+    // Absurdly large input still gets the range message, and its sign is kept.
+    assert_eq!(
+        err("1e40").to_string(),
+        r#"must be at most 1000000 (got "1e40")"#
+    );
+    assert_eq!(err("-1e40"), DecimalError::NotPositive);
     assert!(matches!(
         err("99999999999999999999999999999999999999999999"),
         DecimalError::TooLarge { .. }
@@ -155,6 +161,12 @@ fn quantity_constructors_and_arithmetic() {
     );
     assert_eq!(Quantity::whole(-1), Err(DecimalError::NotPositive));
     assert!(Quantity::whole(1_000_001).is_err());
+    assert_eq!(
+        Quantity::from_thousandths(2_000_000_500)
+            .unwrap_err()
+            .to_string(),
+        r#"must be at most 1000000 (got "2000000.5")"#
+    );
     assert!(Quantity::whole(i64::MAX).is_err());
     assert_eq!(Quantity::MAX, q("1000000"));
     assert_eq!(q("1.5").checked_add(q("0.5")), Some(q("2")));
@@ -250,6 +262,14 @@ fn vat_rate_errors() {
     assert!(matches!(err("-0.01"), DecimalError::Negative { .. }));
     assert!(matches!(err("25%"), DecimalError::NotANumber { .. }));
     assert!(matches!(err("0.25.0"), DecimalError::NotANumber { .. }));
+    assert_eq!(
+        err("1e40").to_string(),
+        r#"must be less than 100 (got "1e40")"#
+    );
+    assert_eq!(
+        err("-1e40").to_string(),
+        r#"must not be negative (got "-1e40")"#
+    );
     assert!(VatRate::from_percent(100).is_err());
     assert!(VatRate::from_hundredths(10_000).is_err());
     assert_eq!(
