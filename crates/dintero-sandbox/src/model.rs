@@ -1,0 +1,192 @@
+//! The records the sandbox keeps (sessions, transactions, their events) and their wire shapes.
+
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::cards::TimesOut;
+use crate::clock::{format_millis, Millis};
+use crate::machine::{Ledger, Status};
+
+pub(crate) fn ser_ms<S: Serializer>(ms: &Millis, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_millis(*ms))
+}
+
+pub(crate) fn ser_opt_ms<S: Serializer>(ms: &Option<Millis>, s: S) -> Result<S::Ok, S::Error> {
+    match ms {
+        Some(ms) => s.serialize_str(&format_millis(*ms)),
+        None => s.serialize_none(),
+    }
+}
+
+/// A checkout session event (`INITIATED`, `VISITED`, `AUTHORIZED`, `CANCELLED`, …).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SessionEvent {
+    pub id: String,
+    pub name: &'static str,
+    #[serde(serialize_with = "ser_ms")]
+    pub created_at: Millis,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_headers: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+}
+
+/// A session as stored; serializes to the shape of `GET /v1/sessions/{id}`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Session {
+    pub id: String,
+    #[serde(serialize_with = "ser_ms")]
+    pub created_at: Millis,
+    #[serde(serialize_with = "ser_ms")]
+    pub updated_at: Millis,
+    #[serde(serialize_with = "ser_ms")]
+    pub expires_at: Millis,
+    pub url: Value,
+    pub order: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Value>,
+    pub configuration: Value,
+    pub metadata: Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<String>,
+    pub events: Vec<SessionEvent>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
+    pub cancelled_at: Option<Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancelled_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    pub initiating_system_request_headers: Map<String, Value>,
+
+    // Extracted for quick use; not part of the wire shape.
+    #[serde(skip)]
+    pub amount: i64,
+    #[serde(skip)]
+    pub currency: String,
+    #[serde(skip)]
+    pub merchant_reference: String,
+    #[serde(skip)]
+    pub return_url: String,
+    #[serde(skip)]
+    pub callback_url: Option<String>,
+    #[serde(skip)]
+    pub auto_capture: bool,
+    #[serde(skip)]
+    pub channel: String,
+}
+
+impl Session {
+    pub fn is_expired(&self, now: Millis) -> bool {
+        now >= self.expires_at
+    }
+}
+
+/// The card a transaction was paid with.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Card {
+    pub brand: &'static str,
+    pub masked_pan: String,
+    pub expiry_date: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+/// A transaction event (`INITIALIZE`, `AUTHORIZE`, `CAPTURE`, `REFUND`, `VOID`, `INITIATE_*`).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TxEvent {
+    pub id: String,
+    pub event: &'static str,
+    pub transaction_status: Status,
+    pub success: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_reference: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Map<String, Value>>,
+    #[serde(serialize_with = "ser_ms")]
+    pub created_at: Millis,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    pub request_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_request_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_headers: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Value>,
+}
+
+/// A capture/refund/void accepted with 202 and not yet completed (async mode).
+#[derive(Debug, Clone)]
+pub(crate) struct PendingOperation {
+    pub request_id: String,
+    pub operation: crate::machine::Operation,
+    pub event: TxEvent,
+}
+
+/// A transaction as stored; serializes to the shape of `GET /v1/transactions/{id}`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Transaction {
+    pub id: String,
+    #[serde(serialize_with = "ser_ms")]
+    pub created_at: Millis,
+    #[serde(serialize_with = "ser_ms")]
+    pub updated_at: Millis,
+    pub session_id: String,
+    pub status: Status,
+    pub amount: i64,
+    pub currency: String,
+    pub merchant_reference: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merchant_reference_2: Option<String>,
+    pub payment_product: &'static str,
+    pub payment_product_type: &'static str,
+    pub channel: String,
+    pub settlement_status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<Value>,
+    pub items: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<Card>,
+    pub url: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Value>,
+    pub metadata: Map<String, Value>,
+    pub initiating_system_request_headers: Map<String, Value>,
+    pub events: Vec<TxEvent>,
+
+    #[serde(skip)]
+    pub ledger: Ledger,
+    #[serde(skip)]
+    pub times_out: Option<TimesOut>,
+    #[serde(skip)]
+    pub callback_url: Option<String>,
+    #[serde(skip)]
+    pub return_url: String,
+    #[serde(skip)]
+    pub default_event_reference: Option<String>,
+    #[serde(skip)]
+    pub pending: Vec<PendingOperation>,
+}
+
+impl Transaction {
+    /// Status and amounts as they will be once every accepted (202) operation has completed.
+    pub fn projected(&self) -> (Status, Ledger) {
+        let mut status = self.status;
+        let mut ledger = self.ledger;
+        for p in &self.pending {
+            if let Ok(o) = crate::machine::apply(status, &ledger, p.operation, false) {
+                status = o.status;
+                ledger = o.ledger;
+            }
+        }
+        (status, ledger)
+    }
+}

@@ -1,0 +1,357 @@
+//! The hosted test checkout page (HTML): a stand-in for Dintero's checkout that a person can
+//! use in a browser. Plain forms, inline CSS, no scripts, no external resources.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::cards::TEST_CARDS;
+use crate::clock::{format_millis, Millis};
+use crate::machine::Status;
+use crate::store::{return_location, Store};
+
+/// Where the session stands, as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PageState {
+    Open,
+    /// A transaction is INITIATED (someone is paying): paying here completes it.
+    Paying,
+    Paid {
+        status: Status,
+        continue_url: String,
+    },
+    Failed {
+        status: Status,
+        continue_url: String,
+    },
+    Cancelled,
+    Expired,
+}
+
+#[derive(Debug)]
+pub(crate) struct Line {
+    description: String,
+    quantity: String,
+    amount: i64,
+}
+
+/// What the page needs, copied out of the store so rendering happens without the lock.
+#[derive(Debug)]
+pub(crate) struct PageData {
+    id: String,
+    merchant_reference: String,
+    currency: String,
+    amount: i64,
+    vat_amount: Option<i64>,
+    lines: Vec<Line>,
+    expires_at: String,
+    pub state: PageState,
+    pub show_banner: bool,
+    pub message: Option<String>,
+}
+
+pub(crate) fn page_data(store: &Store, id: &str, now: Millis) -> Option<PageData> {
+    let s = store.session(id)?;
+    let tx = s
+        .transaction_id
+        .as_deref()
+        .and_then(|t| store.transaction(t));
+    let state = if s.cancelled_at.is_some() {
+        PageState::Cancelled
+    } else if let Some(tx) = tx {
+        match tx.status {
+            Status::Initiated => PageState::Paying,
+            Status::Failed | Status::Declined | Status::Unknown | Status::AuthorizationVoided => {
+                PageState::Failed {
+                    status: tx.status,
+                    continue_url: return_location(
+                        &s.return_url,
+                        &s.merchant_reference,
+                        None,
+                        Some(if tx.status == Status::Failed {
+                            "failed"
+                        } else {
+                            "authorization"
+                        }),
+                    ),
+                }
+            }
+            st => PageState::Paid {
+                status: st,
+                continue_url: return_location(
+                    &s.return_url,
+                    &s.merchant_reference,
+                    Some(&tx.id),
+                    None,
+                ),
+            },
+        }
+    } else if s.is_expired(now) {
+        PageState::Expired
+    } else {
+        PageState::Open
+    };
+    let order = s.order.as_object();
+    let lines = order
+        .and_then(|o| o.get("items"))
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .map(|it| Line {
+                    description: it
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .or_else(|| it.get("id").and_then(Value::as_str))
+                        .or_else(|| it.get("line_id").and_then(Value::as_str))
+                        .unwrap_or("Item")
+                        .to_owned(),
+                    quantity: it
+                        .get("quantity")
+                        .map(|q| q.to_string())
+                        .unwrap_or_else(|| "1".to_owned()),
+                    amount: it.get("amount").and_then(Value::as_i64).unwrap_or(0),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(PageData {
+        id: s.id.clone(),
+        merchant_reference: s.merchant_reference.clone(),
+        currency: s.currency.clone(),
+        amount: s.amount,
+        vat_amount: order
+            .and_then(|o| o.get("vat_amount"))
+            .and_then(Value::as_i64),
+        lines,
+        expires_at: format_millis(s.expires_at),
+        state,
+        show_banner: true,
+        message: None,
+    })
+}
+
+/// Escape text for HTML content and attribute values.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `24800` NOK → `248.00 NOK`, with thin grouping: `1 234.50 NOK`.
+pub(crate) fn format_amount(minor: i64, currency: &str) -> String {
+    let decimals = match currency {
+        "JPY" | "KRW" | "ISK" | "CLP" | "VND" | "UGX" | "XAF" | "XOF" => 0,
+        "BHD" | "KWD" | "OMR" | "JOD" | "TND" => 3,
+        _ => 2,
+    };
+    let neg = minor < 0;
+    let abs = minor.unsigned_abs();
+    let factor = 10u64.pow(decimals);
+    let (units, frac) = (abs / factor, abs % factor);
+    let digits = units.to_string();
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push('\u{a0}');
+        }
+        grouped.push(ch);
+    }
+    let sign = if neg { "-" } else { "" };
+    if decimals == 0 {
+        format!("{sign}{grouped} {currency}")
+    } else {
+        format!(
+            "{sign}{grouped}.{frac:0width$} {currency}",
+            width = decimals as usize
+        )
+    }
+}
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f3f4f6;margin:0;color:#111827}\
+.banner{background:#b45309;color:#fff;text-align:center;padding:.5rem;font-weight:700;letter-spacing:.05em}\
+main{max-width:34rem;margin:1.5rem auto;background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 2px 10px #0002}\
+h1{font-size:1.3rem;margin:0 0 .25rem}.muted{color:#6b7280;font-size:.9rem}\
+table{width:100%;border-collapse:collapse;margin:1rem 0}td{padding:.35rem 0;border-bottom:1px solid #e5e7eb}\
+td.r{text-align:right;white-space:nowrap}tr.total td{font-weight:700;border-bottom:none;font-size:1.1rem}\
+label{display:block;font-weight:600;margin:.75rem 0 .25rem}input[type=text]{width:100%;box-sizing:border-box;font-size:1.1rem;padding:.6rem;border:1px solid #9ca3af;border-radius:8px}\
+button{font-size:1rem;padding:.7rem 1rem;border-radius:8px;border:0;cursor:pointer}\
+.pay{background:#059669;color:#fff;width:100%;margin-top:.75rem;font-size:1.15rem}\
+.cancel{background:#e5e7eb;color:#111827;width:100%;margin-top:.5rem}\
+.cards button{display:block;width:100%;text-align:left;background:#f9fafb;border:1px solid #e5e7eb;margin:.25rem 0;font-size:.9rem;padding:.45rem .6rem}\
+.cards code{font-weight:700}.state{padding:1rem;border-radius:8px;margin:1rem 0;font-weight:600}\
+.ok{background:#d1fae5;color:#065f46}.bad{background:#fee2e2;color:#991b1b}.info{background:#e0e7ff;color:#3730a3}\
+a.continue{display:inline-block;margin-top:.5rem}";
+
+fn head(out: &mut String, title: &str, banner: bool) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+<title>{}</title><style>{STYLE}</style></head><body>",
+        escape(title)
+    );
+    if banner {
+        out.push_str(
+            "<div class=\"banner\">TEST / sandbox: no real money is moved. Use a test card.</div>",
+        );
+    }
+}
+
+/// The page for a session.
+pub(crate) fn render(d: &PageData) -> String {
+    let mut out = String::with_capacity(8 * 1024);
+    head(&mut out, "Dintero sandbox checkout", d.show_banner);
+    let id = escape(&d.id);
+    let _ = write!(
+        out,
+        "<main><h1>Kasse Sandbox Merchant</h1><div class=\"muted\">Order {} &middot; session <code>{id}</code></div>",
+        escape(&d.merchant_reference)
+    );
+    out.push_str("<table>");
+    for l in &d.lines {
+        let _ = write!(
+            out,
+            "<tr><td>{} &times; {}</td><td class=\"r\">{}</td></tr>",
+            escape(&l.quantity),
+            escape(&l.description),
+            escape(&format_amount(l.amount, &d.currency))
+        );
+    }
+    let _ = write!(
+        out,
+        "<tr class=\"total\"><td>Total</td><td class=\"r\" id=\"total\">{}</td></tr>",
+        escape(&format_amount(d.amount, &d.currency))
+    );
+    if let Some(vat) = d.vat_amount {
+        let _ = write!(
+            out,
+            "<tr><td class=\"muted\">of which VAT</td><td class=\"r muted\">{}</td></tr>",
+            escape(&format_amount(vat, &d.currency))
+        );
+    }
+    out.push_str("</table>");
+    if let Some(m) = &d.message {
+        let _ = write!(
+            out,
+            "<div class=\"state bad\" role=\"alert\">{}</div>",
+            escape(m)
+        );
+    }
+    match &d.state {
+        PageState::Open | PageState::Paying => {
+            if d.state == PageState::Paying {
+                out.push_str("<div class=\"state info\">A payment has been started for this order.</div>");
+            }
+            let _ = write!(
+                out,
+                "<form method=\"post\" action=\"/v1/view/{id}/pay\">\
+<label for=\"card\">Test card number</label>\
+<input type=\"text\" id=\"card\" name=\"card\" inputmode=\"numeric\" autocomplete=\"off\" value=\"4000 0000 0000 0002\">\
+<div class=\"muted\">Any future expiry date and any CVC are accepted in the sandbox.</div>\
+<button class=\"pay\" type=\"submit\">Pay {}</button></form>\
+<form method=\"post\" action=\"/v1/view/{id}/cancel\"><button class=\"cancel\" type=\"submit\">Cancel payment</button></form>",
+                escape(&format_amount(d.amount, &d.currency))
+            );
+            let _ = write!(
+                out,
+                "<h2 class=\"muted\" style=\"font-size:1rem;margin-top:1.5rem\">Or pay with one of the test cards</h2>\
+<form class=\"cards\" method=\"post\" action=\"/v1/view/{id}/pay\">"
+            );
+            for c in TEST_CARDS {
+                let _ = write!(
+                    out,
+                    "<button type=\"submit\" name=\"card\" value=\"{}\"><code>{}</code> {}</button>",
+                    c.number,
+                    c.spaced(),
+                    escape(c.label)
+                );
+            }
+            let _ = write!(
+                out,
+                "</form><p class=\"muted\">This checkout expires at {}.</p>",
+                escape(&d.expires_at)
+            );
+        }
+        PageState::Paid {
+            status,
+            continue_url,
+        } => {
+            let _ = write!(
+                out,
+                "<div class=\"state ok\">This order is paid (status {status}).</div>\
+<a class=\"continue\" href=\"{}\">Back to the shop</a>",
+                escape(continue_url)
+            );
+        }
+        PageState::Failed {
+            status,
+            continue_url,
+        } => {
+            let _ = write!(
+                out,
+                "<div class=\"state bad\">The payment did not go through (status {status}).</div>\
+<a class=\"continue\" href=\"{}\">Back to the shop</a>",
+                escape(continue_url)
+            );
+        }
+        PageState::Cancelled => out.push_str(
+            "<div class=\"state bad\">This payment was cancelled by the shop. It can no longer be paid.</div>",
+        ),
+        PageState::Expired => {
+            let _ = write!(
+                out,
+                "<div class=\"state bad\">This checkout has expired ({}). It can no longer be paid.</div>",
+                escape(&d.expires_at)
+            );
+        }
+    }
+    out.push_str("</main></body></html>");
+    out
+}
+
+/// The page for an unknown session id.
+pub(crate) fn not_found(id: &str) -> String {
+    let mut out = String::new();
+    head(&mut out, "Checkout not found", true);
+    let _ = write!(
+        out,
+        "<main><h1>Checkout not found</h1><p>There is no checkout session <code>{}</code>.</p></main></body></html>",
+        escape(id)
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_formatted_in_the_currency() {
+        assert_eq!(format_amount(24800, "NOK"), "248.00 NOK");
+        assert_eq!(
+            format_amount(123456789, "SEK"),
+            "1\u{a0}234\u{a0}567.89 SEK"
+        );
+        assert_eq!(format_amount(5, "EUR"), "0.05 EUR");
+        assert_eq!(format_amount(-1500, "NOK"), "-15.00 NOK");
+        assert_eq!(format_amount(500, "JPY"), "500 JPY");
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}
