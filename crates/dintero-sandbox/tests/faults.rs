@@ -1,0 +1,258 @@
+//! Fault injection and the accept loop: status, latency, drop, after, times, probability,
+//! 429 Retry-After, keep-alive connection counting.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+async fn set_faults(env: &Env, rules: Value) {
+    let resp = env
+        .http
+        .post(format!("{}/_sim/faults", env.base))
+        .json(&json!({ "rules": rules }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+async fn stats(env: &Env) -> Value {
+    env.http
+        .get(format!("{}/_sim/stats", env.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn keep_alive_one_connection_for_100_calls() {
+    let env = env().await;
+    let before = stats(&env).await;
+    assert_eq!(before["accepted_connections"], 1);
+    for _ in 0..100 {
+        let (s, _) = env.get("/v1/transactions").await;
+        assert_eq!(s, 200);
+    }
+    let after = stats(&env).await;
+    assert_eq!(after["accepted_connections"], 1);
+    assert_eq!(
+        after["requests"].as_u64().unwrap() - before["requests"].as_u64().unwrap(),
+        101
+    );
+    assert_eq!(env.sandbox.control().stats().accepted_connections, 1);
+}
+
+#[tokio::test]
+async fn status_fault_with_times_and_method() {
+    let env = env().await;
+    let tid = env.authorized("F-1").await;
+    set_faults(
+        &env,
+        json!([{"method": "POST", "path": "/v1/transactions/*/capture", "status": 503, "times": 2}]),
+    )
+    .await;
+    // GET is not matched by a POST rule
+    let (s, _) = env.get(&format!("/v1/transactions/{tid}")).await;
+    assert_eq!(s, 200);
+    for _ in 0..2 {
+        let (s, v) = env
+            .post(&format!("/v1/transactions/{tid}/capture"), json!({"amount": 100}))
+            .await;
+        assert_eq!((s.as_u16(), error_code(&v)), (503, "processor_unavailable"));
+    }
+    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    assert_eq!(tx["status"], "AUTHORIZED", "a fault before the operation changes nothing");
+    let (s, tx) = env
+        .post(&format!("/v1/transactions/{tid}/capture"), json!({"amount": 100}))
+        .await;
+    assert_eq!((s.as_u16(), tx["status"].as_str()), (200, Some("PARTIALLY_CAPTURED")));
+}
+
+#[tokio::test]
+async fn rate_limit_carries_retry_after() {
+    let env = env().await;
+    set_faults(&env, json!([{"path": "/v1/transactions", "status": 429, "times": 1}, {"path": "/v1/sessions/*", "status": 429, "retry_after": 7}])).await;
+    let resp = env
+        .http
+        .get(format!("{}/v1/transactions", env.base))
+        .bearer_auth(&env.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    assert_eq!(resp.headers()["retry-after"], "1");
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(error_code(&v), "rate_limited");
+    let resp = env
+        .http
+        .get(format!("{}/v1/sessions/x", env.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["retry-after"], "7");
+    // control endpoints are never faulted, and DELETE clears
+    let resp = env
+        .http
+        .delete(format!("{}/_sim/faults", env.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let (s, _) = env.get("/v1/transactions").await;
+    assert_eq!(s, 200);
+    let (s, _) = env.get("/v1/sessions/T12345678.x").await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn latency_is_added() {
+    let env = env().await;
+    set_faults(&env, json!([{"path": "/v1/transactions", "latency_ms": 150, "times": 1}])).await;
+    let t = Instant::now();
+    let (s, _) = env.get("/v1/transactions").await;
+    assert_eq!(s, 200);
+    assert!(t.elapsed() >= Duration::from_millis(150), "{:?}", t.elapsed());
+    let t = Instant::now();
+    env.get("/v1/transactions").await;
+    assert!(t.elapsed() < Duration::from_millis(150));
+}
+
+#[tokio::test]
+async fn drop_closes_the_connection_without_an_answer() {
+    let env = env().await;
+    let tid = env.authorized("F-2").await;
+    set_faults(&env, json!([{"path": "/v1/transactions/*/capture", "drop": true, "times": 1}])).await;
+    let conns_before = env.sandbox.control().stats().accepted_connections;
+    let err = env
+        .http
+        .post(format!("{}/v1/transactions/{tid}/capture", env.base))
+        .bearer_auth(&env.token)
+        .json(&json!({"amount": 100}))
+        .send()
+        .await
+        .expect_err("no answer");
+    assert!(!err.is_status(), "{err}");
+    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    assert_eq!(tx["status"], "AUTHORIZED", "dropped before the operation");
+    assert_eq!(
+        env.sandbox.control().stats().accepted_connections,
+        conns_before + 1,
+        "the client had to open a new connection"
+    );
+}
+
+#[tokio::test]
+async fn after_applies_the_fault_once_the_operation_took_effect() {
+    let env = env().await;
+    let tid = env.authorized("F-3").await;
+    set_faults(&env, json!([{"path": "/v1/transactions/*/refund", "status": 503, "after": true, "times": 1}, {"path": "/v1/transactions/*/capture", "drop": true, "after": true, "times": 1}])).await;
+    let res = env
+        .http
+        .post(format!("{}/v1/transactions/{tid}/capture", env.base))
+        .bearer_auth(&env.token)
+        .json(&json!({"amount": 24800, "capture_reference": "CAP-X"}))
+        .send()
+        .await;
+    assert!(res.is_err(), "client never hears");
+    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    assert_eq!(tx["status"], "CAPTURED", "but it happened");
+    assert_eq!(tx["events"].as_array().unwrap().last().unwrap()["event_reference"], "CAP-X");
+    let (s, _) = env
+        .post(&format!("/v1/transactions/{tid}/refund"), json!({"amount": 100}))
+        .await;
+    assert_eq!(s, 503);
+    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    assert_eq!(tx["status"], "PARTIALLY_REFUNDED");
+    assert_eq!(sum_events(&tx, "REFUND"), 100);
+}
+
+#[tokio::test]
+async fn probability_zero_and_one() {
+    let env = env().await;
+    set_faults(&env, json!([{"path": "/v1/transactions", "status": 500, "probability": 0.0}])).await;
+    for _ in 0..20 {
+        assert_eq!(env.get("/v1/transactions").await.0, 200);
+    }
+    set_faults(&env, json!([{"path": "/v1/transactions", "status": 500, "probability": 1.0}])).await;
+    for _ in 0..5 {
+        let (s, v) = env.get("/v1/transactions").await;
+        assert_eq!((s.as_u16(), error_code(&v)), (500, "internal_error"));
+    }
+}
+
+#[tokio::test]
+async fn fault_rules_are_validated() {
+    let env = env().await;
+    for bad in [
+        json!({"rules": [{"stauts": 500}]}),
+        json!({"rules": [{"status": 1000}]}),
+        json!({"rules": [{"probability": 2}]}),
+        json!({"rules": "all"}),
+    ] {
+        let resp = env
+            .http
+            .post(format!("{}/_sim/faults", env.base))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{bad}");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(error_code(&v), "invalid_request");
+    }
+    // an empty rule set is fine, and every field is optional
+    set_faults(&env, json!([{}])).await;
+    assert_eq!(env.get("/v1/transactions").await.0, 200);
+}
+
+#[tokio::test]
+async fn control_api_sets_faults_too() {
+    let env = env().await;
+    let control = env.sandbox.control();
+    control.set_faults(vec![dintero_sandbox::FaultRule {
+        path: Some("/v1/transactions".into()),
+        status: Some(502),
+        ..Default::default()
+    }]);
+    let (s, v) = env.call(Method::GET, "/v1/transactions", None).await;
+    assert_eq!((s.as_u16(), error_code(&v)), (502, "sim_fault"));
+    control.clear_faults();
+    assert_eq!(env.get("/v1/transactions").await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_are_safe() {
+    let env = std::sync::Arc::new(env().await);
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let env = env.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for j in 0..10 {
+                let tid = env.authorized(&format!("C-{i}-{j}")).await;
+                let (s, _) = env
+                    .post(&format!("/v1/transactions/{tid}/capture"), json!({"amount": 24800}))
+                    .await;
+                assert_eq!(s, 200);
+                ids.push(tid);
+            }
+            ids
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 80);
+    let (_, list) = env.get("/v1/transactions?limit=100&status=CAPTURED").await;
+    assert_eq!(list.as_array().unwrap().len(), 80);
+}
