@@ -63,16 +63,28 @@ async fn status_fault_with_times_and_method() {
     assert_eq!(s, 200);
     for _ in 0..2 {
         let (s, v) = env
-            .post(&format!("/v1/transactions/{tid}/capture"), json!({"amount": 100}))
+            .post(
+                &format!("/v1/transactions/{tid}/capture"),
+                json!({"amount": 100}),
+            )
             .await;
         assert_eq!((s.as_u16(), error_code(&v)), (503, "processor_unavailable"));
     }
     let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
-    assert_eq!(tx["status"], "AUTHORIZED", "a fault before the operation changes nothing");
+    assert_eq!(
+        tx["status"], "AUTHORIZED",
+        "a fault before the operation changes nothing"
+    );
     let (s, tx) = env
-        .post(&format!("/v1/transactions/{tid}/capture"), json!({"amount": 100}))
+        .post(
+            &format!("/v1/transactions/{tid}/capture"),
+            json!({"amount": 100}),
+        )
         .await;
-    assert_eq!((s.as_u16(), tx["status"].as_str()), (200, Some("PARTIALLY_CAPTURED")));
+    assert_eq!(
+        (s.as_u16(), tx["status"].as_str()),
+        (200, Some("PARTIALLY_CAPTURED"))
+    );
 }
 
 #[tokio::test]
@@ -114,11 +126,19 @@ async fn rate_limit_carries_retry_after() {
 #[tokio::test]
 async fn latency_is_added() {
     let env = env().await;
-    set_faults(&env, json!([{"path": "/v1/transactions", "latency_ms": 150, "times": 1}])).await;
+    set_faults(
+        &env,
+        json!([{"path": "/v1/transactions", "latency_ms": 150, "times": 1}]),
+    )
+    .await;
     let t = Instant::now();
     let (s, _) = env.get("/v1/transactions").await;
     assert_eq!(s, 200);
-    assert!(t.elapsed() >= Duration::from_millis(150), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        t.elapsed()
+    );
     let t = Instant::now();
     env.get("/v1/transactions").await;
     assert!(t.elapsed() < Duration::from_millis(150));
@@ -128,7 +148,11 @@ async fn latency_is_added() {
 async fn drop_closes_the_connection_without_an_answer() {
     let env = env().await;
     let tid = env.authorized("F-2").await;
-    set_faults(&env, json!([{"path": "/v1/transactions/*/capture", "drop": true, "times": 1}])).await;
+    set_faults(
+        &env,
+        json!([{"path": "/v1/transactions/*/capture", "drop": true, "times": 1}]),
+    )
+    .await;
     let conns_before = env.sandbox.control().stats().accepted_connections;
     let err = env
         .http
@@ -163,9 +187,15 @@ async fn after_applies_the_fault_once_the_operation_took_effect() {
     assert!(res.is_err(), "client never hears");
     let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
     assert_eq!(tx["status"], "CAPTURED", "but it happened");
-    assert_eq!(tx["events"].as_array().unwrap().last().unwrap()["event_reference"], "CAP-X");
+    assert_eq!(
+        tx["events"].as_array().unwrap().last().unwrap()["event_reference"],
+        "CAP-X"
+    );
     let (s, _) = env
-        .post(&format!("/v1/transactions/{tid}/refund"), json!({"amount": 100}))
+        .post(
+            &format!("/v1/transactions/{tid}/refund"),
+            json!({"amount": 100}),
+        )
         .await;
     assert_eq!(s, 503);
     let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
@@ -176,11 +206,19 @@ async fn after_applies_the_fault_once_the_operation_took_effect() {
 #[tokio::test]
 async fn probability_zero_and_one() {
     let env = env().await;
-    set_faults(&env, json!([{"path": "/v1/transactions", "status": 500, "probability": 0.0}])).await;
+    set_faults(
+        &env,
+        json!([{"path": "/v1/transactions", "status": 500, "probability": 0.0}]),
+    )
+    .await;
     for _ in 0..20 {
         assert_eq!(env.get("/v1/transactions").await.0, 200);
     }
-    set_faults(&env, json!([{"path": "/v1/transactions", "status": 500, "probability": 1.0}])).await;
+    set_faults(
+        &env,
+        json!([{"path": "/v1/transactions", "status": 500, "probability": 1.0}]),
+    )
+    .await;
     for _ in 0..5 {
         let (s, v) = env.get("/v1/transactions").await;
         assert_eq!((s.as_u16(), error_code(&v)), (500, "internal_error"));
@@ -238,7 +276,10 @@ async fn concurrent_requests_are_safe() {
             for j in 0..10 {
                 let tid = env.authorized(&format!("C-{i}-{j}")).await;
                 let (s, _) = env
-                    .post(&format!("/v1/transactions/{tid}/capture"), json!({"amount": 24800}))
+                    .post(
+                        &format!("/v1/transactions/{tid}/capture"),
+                        json!({"amount": 24800}),
+                    )
                     .await;
                 assert_eq!(s, 200);
                 ids.push(tid);
