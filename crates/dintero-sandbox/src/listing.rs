@@ -114,11 +114,7 @@ impl TransactionFilter {
                 "captured_at.lte" => f.captured_lte = Some(time("captured_at.lte", v)?),
                 "refunded_at.gte" => f.refunded_gte = Some(time("refunded_at.gte", v)?),
                 "refunded_at.lte" => f.refunded_lte = Some(time("refunded_at.lte", v)?),
-                "search" => {
-                    if !v.is_empty() {
-                        f.search = Some(v.to_lowercase());
-                    }
-                }
+                "search" if !v.is_empty() => f.search = Some(v.to_lowercase()),
                 _ => {}
             }
         }

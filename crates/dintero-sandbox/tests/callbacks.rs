@@ -404,16 +404,12 @@ async fn gives_up_after_max_retries_and_on_connection_errors() {
         l.local_addr().unwrap()
     };
     env.sandbox.control().reset();
+    let created = env
+        .create_session(body_with_callback("CB-7b", &format!("http://{closed}/cb")))
+        .await;
     env.sandbox
         .control()
-        .pay(
-            &env.create_session(body_with_callback("CB-7b", &format!("http://{closed}/cb")))
-                .await["id"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-            "4000000000000002",
-        )
+        .pay(created["id"].as_str().unwrap(), "4000000000000002")
         .unwrap();
     let log = wait_log(&env, |l| l.iter().any(|d| d.outcome == "failed")).await;
     assert_eq!(log.len(), 3);

@@ -685,12 +685,10 @@ async fn control_record_matches_the_api() {
     assert_eq!(control.sessions().len(), 1);
     assert_eq!(control.session(&sid).unwrap()["id"], sid.as_str());
     assert_eq!(control.transaction(tx["id"].as_str().unwrap()).unwrap(), tx);
+    let created = env.create_session(session_body("R-rec2")).await;
     let initiated = control
         .pay_with(
-            &env.create_session(session_body("R-rec2")).await["id"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
+            created["id"].as_str().unwrap(),
             PayOptions {
                 initiate_only: true,
                 ..Default::default()
