@@ -1,0 +1,114 @@
+// The one way to the backend. In the Tauri shell (withGlobalTauri: true) commands go through
+// window.__TAURI__.core.invoke and events come from window.__TAURI__.event.listen. Without it
+// (a plain browser via `npm run dev`, and Vitest) an in-memory fake backend answers instead.
+import type { AppInfo } from './bindings/AppInfo';
+import type { CaptureInput } from './bindings/CaptureInput';
+import type { Charge } from './bindings/Charge';
+import type { ConnectionReport } from './bindings/ConnectionReport';
+import type { DayReport } from './bindings/DayReport';
+import type { ListQuery } from './bindings/ListQuery';
+import type { Notice } from './bindings/Notice';
+import type { OrderInput } from './bindings/OrderInput';
+import type { PricedOrder } from './bindings/PricedOrder';
+import type { RefundInput } from './bindings/RefundInput';
+import type { SaleChanged } from './bindings/SaleChanged';
+import type { SaleDetail } from './bindings/SaleDetail';
+import type { SalePage } from './bindings/SalePage';
+import type { SaleSummary } from './bindings/SaleSummary';
+import type { Settings } from './bindings/Settings';
+import type { SettingsInput } from './bindings/SettingsInput';
+import type { SyncReport } from './bindings/SyncReport';
+import { toApiError } from './errors';
+import { FakeBackend } from './fake-backend';
+
+export type Unlisten = () => void;
+
+/** What api.ts needs from a backend: Tauri's global API has exactly this shape. */
+export interface Transport {
+  invoke(cmd: string, args?: Record<string, unknown>): Promise<unknown>;
+  listen(event: string, handler: (payload: unknown) => void): Promise<Unlisten>;
+}
+
+type TauriGlobal = {
+  core: { invoke(cmd: string, args?: Record<string, unknown>): Promise<unknown> };
+  event: { listen(event: string, handler: (e: { payload: unknown }) => void): Promise<Unlisten> };
+};
+
+function tauriGlobal(): TauriGlobal | null {
+  const w = globalThis as unknown as { __TAURI__?: TauriGlobal };
+  return w.__TAURI__?.core?.invoke ? w.__TAURI__ : null;
+}
+
+let transport: Transport | null = null;
+let fake: FakeBackend | null = null;
+
+function pick(): Transport {
+  if (transport) return transport;
+  const tauri = tauriGlobal();
+  if (tauri) {
+    transport = {
+      invoke: (cmd, args) => tauri.core.invoke(cmd, args),
+      listen: (event, handler) => tauri.event.listen(event, (e) => handler(e.payload)),
+    };
+  } else {
+    fake = new FakeBackend(FakeBackend.optionsFromLocation());
+    transport = fake;
+  }
+  return transport;
+}
+
+/** True when running on the in-memory fake (no Tauri shell). */
+export function usingFake(): boolean {
+  pick();
+  return fake !== null;
+}
+
+/** The fake backend, when in use (for dev scenarios and tests). */
+export function fakeBackend(): FakeBackend | null {
+  pick();
+  return fake;
+}
+
+/** Replaces the transport (tests). `null` resets to automatic choice. */
+export function setTransport(t: Transport | null): void {
+  transport = t;
+  fake = t instanceof FakeBackend ? t : null;
+}
+
+/** Invokes a command; rejects with an ApiError (code + message) on any failure. */
+export async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return (await pick().invoke(cmd, args)) as T;
+  } catch (e) {
+    throw toApiError(e);
+  }
+}
+
+export function listen<T>(event: string, handler: (payload: T) => void): Promise<Unlisten> {
+  return pick().listen(event, (p) => handler(p as T));
+}
+
+export const api = {
+  appInfo: () => call<AppInfo>('app_info'),
+  priceOrder: (order: OrderInput) => call<PricedOrder>('price_order', { order }),
+  charge: (order: OrderInput) => call<Charge>('charge', { order }),
+  cancelCharge: (saleId: number) => call<SaleSummary>('cancel_charge', { saleId }),
+  payHere: (saleId: number) => call<null>('pay_here', { saleId }),
+  parked: () => call<SaleSummary[]>('parked'),
+  listSales: (query: ListQuery) => call<SalePage>('list_sales', { query }),
+  saleDetail: (saleId: number) => call<SaleDetail>('sale_detail', { saleId }),
+  capture: (saleId: number, input: CaptureInput) => call<SaleDetail>('capture', { saleId, input }),
+  voidSale: (saleId: number) => call<SaleDetail>('void_sale', { saleId }),
+  refund: (saleId: number, input: RefundInput) => call<SaleDetail>('refund', { saleId, input }),
+  sync: () => call<SyncReport>('sync'),
+  dayReport: (from: string, to: string, closing: boolean) =>
+    call<DayReport>('day_report', { from, to, closing }),
+  exportCsv: (from: string, to: string) => call<string>('export_csv', { from, to }),
+  settingsGet: () => call<Settings>('settings_get'),
+  settingsSave: (input: SettingsInput) => call<Settings>('settings_save', { input }),
+  testConnection: (input: SettingsInput) => call<ConnectionReport>('test_connection', { input }),
+  onSaleChanged: (h: (e: SaleChanged) => void) => listen<SaleChanged>('sale-changed', h),
+  onNotice: (h: (e: Notice) => void) => listen<Notice>('notice', h),
+};
+
+export type Api = typeof api;

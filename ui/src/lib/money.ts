@@ -1,0 +1,119 @@
+// Money is always an integer number of minor units (øre, cents). Formatting goes through
+// Intl.NumberFormat with the currency's own number of minor units.
+
+const digitsCache = new Map<string, number>();
+
+/** ISO 4217 minor units as the platform's Intl knows them (NOK → 2, JPY → 0). */
+export function minorDigits(currency: string): number {
+  const key = currency.toUpperCase();
+  let d = digitsCache.get(key);
+  if (d === undefined) {
+    try {
+      d = new Intl.NumberFormat('en', { style: 'currency', currency: key }).resolvedOptions()
+        .maximumFractionDigits;
+    } catch {
+      d = 2;
+    }
+    digitsCache.set(key, d ?? 2);
+  }
+  return d ?? 2;
+}
+
+const fmtCache = new Map<string, Intl.NumberFormat>();
+
+function formatter(locale: string, currency: string, digits: number): Intl.NumberFormat {
+  const key = `${locale}|${currency}|${digits}`;
+  let f = fmtCache.get(key);
+  if (!f) {
+    try {
+      f = new Intl.NumberFormat(locale, {
+        style: 'currency',
+        currency,
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      });
+    } catch {
+      f = new Intl.NumberFormat('en', {
+        style: 'currency',
+        currency: 'XXX',
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      });
+    }
+    fmtCache.set(key, f);
+  }
+  return f;
+}
+
+/** Locale tag used for numbers: our language codes → a BCP 47 tag with a region. */
+export function numberLocale(lang: string): string {
+  switch (lang) {
+    case 'nb':
+      return 'nb-NO';
+    case 'sv':
+      return 'sv-SE';
+    default:
+      return 'en-GB';
+  }
+}
+
+/** "kr 1 234,50" / "1 234,50 kr" (nb; depends on the platform's CLDR), "NOK 1,234.50" (en). */
+export function formatMoney(minor: number, currency: string, lang: string): string {
+  const digits = minorDigits(currency);
+  const major = minor / 10 ** digits;
+  return formatter(numberLocale(lang), currency.toUpperCase(), digits).format(major);
+}
+
+/** The amount without the currency sign, for compact columns: "1 234,50". */
+export function formatAmount(minor: number, currency: string, lang: string): string {
+  const digits = minorDigits(currency);
+  return new Intl.NumberFormat(numberLocale(lang), {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(minor / 10 ** digits);
+}
+
+/** Decimal separator of a language ("," in nb and sv, "." in en). */
+export function decimalSeparator(lang: string): string {
+  const part = new Intl.NumberFormat(numberLocale(lang)).formatToParts(1.5).find((p) => p.type === 'decimal');
+  return part?.value ?? '.';
+}
+
+/**
+ * Parses a typed major-unit amount ("49", "49,5", "1 234.50") into minor units.
+ * Returns null when it is not a number or has more decimals than the currency allows.
+ */
+export function parseMajor(text: string, currency: string): number | null {
+  const digits = minorDigits(currency);
+  const t = text.replace(/[\s\u00a0\u202f]/g, '').replace(',', '.');
+  if (t === '') return null;
+  const m = /^(\d+)(?:\.(\d*))?$/.exec(t);
+  if (!m) return null;
+  const frac = m[2] ?? '';
+  if (frac.length > digits) return null;
+  const whole = Number(m[1]);
+  const f = Number((frac + '0'.repeat(digits)).slice(0, digits) || '0');
+  const v = whole * 10 ** digits + f;
+  return Number.isSafeInteger(v) ? v : null;
+}
+
+/** Minor units → an editable major-unit string with a '.' separator ("49.50", "49"). */
+export function minorToMajorString(minor: number, currency: string): string {
+  const digits = minorDigits(currency);
+  if (digits === 0) return String(minor);
+  const neg = minor < 0;
+  const abs = Math.abs(minor);
+  const whole = Math.floor(abs / 10 ** digits);
+  const frac = String(abs % 10 ** digits).padStart(digits, '0');
+  return `${neg ? '-' : ''}${whole}${/^0+$/.test(frac) ? '' : '.' + frac}`;
+}
+
+/** A decimal string ("0.375", "25.5") for display in a language ("0,375"). */
+export function formatDecimal(value: string, lang: string): string {
+  return decimalSeparator(lang) === ',' ? value.replace('.', ',') : value;
+}
+
+/** "25" → "25 %", "12.5" → "12,5 %" in nb. */
+export function formatVat(vat: string, lang: string): string {
+  return `${formatDecimal(vat, lang)} %`;
+}

@@ -1,0 +1,139 @@
+// The Settings form: converting Settings ↔ editable text fields, and validating them before
+// settings_save (the core validates again; its errors are shown too).
+import type { QuickItem } from './bindings/QuickItem';
+import type { Settings } from './bindings/Settings';
+import type { SettingsInput } from './bindings/SettingsInput';
+import { normalizeDecimal, toScaled } from './decimal';
+import type { MessageKey } from './i18n/index';
+import { minorToMajorString, parseMajor } from './money';
+
+export type QuickItemForm = { id: string; label: string; price: string; vat: string; weighed: boolean };
+
+export type SettingsForm = {
+  account_id: string;
+  client_id: string;
+  client_secret: string;
+  profile_id: string;
+  currency: string;
+  counter: string;
+  language: string;
+  vat_presets: string;
+  quick_items: QuickItemForm[];
+  poll_waiting_ms: string;
+  poll_paying_ms: string;
+  refund_pin: string;
+  remove_pin: boolean;
+};
+
+export const ACCOUNT_ID_RE = /^[PT]\d{8}$/;
+
+export function toForm(s: Settings): SettingsForm {
+  return {
+    account_id: s.account_id,
+    client_id: s.client_id,
+    client_secret: '',
+    profile_id: s.profile_id,
+    currency: s.currency,
+    counter: s.counter,
+    language: s.language,
+    vat_presets: s.vat_presets.join(' '),
+    quick_items: s.quick_items.map((q) => ({
+      id: q.id,
+      label: q.label,
+      price: minorToMajorString(q.unit_price, s.currency),
+      vat: q.vat,
+      weighed: q.weighed,
+    })),
+    poll_waiting_ms: String(s.poll_waiting_ms),
+    poll_paying_ms: String(s.poll_paying_ms),
+    refund_pin: '',
+    remove_pin: false,
+  };
+}
+
+export type FormErrors = Partial<Record<string, { key: MessageKey; params?: Record<string, string | number> }>>;
+
+export function parseVatList(text: string): string[] | null {
+  const parts = text.split(/[\s;]+|,(?=\s)|,$/).map((p) => p.trim()).filter(Boolean);
+  // "25, 15, 12, 0" and "25 15 12 0" both work; "12,5" is a rate with a decimal comma.
+  const out: string[] = [];
+  for (const p of parts.flatMap((x) => (/^\d+,\d{1,2}$/.test(x) ? [x] : x.split(',')))) {
+    if (p === '') continue;
+    const v = normalizeDecimal(p, 2);
+    if (v === null || toScaled(v, 2) > 10000) return null;
+    if (!out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
+function slug(label: string, taken: Set<string>): string {
+  const base = label.toLowerCase().normalize('NFD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'item';
+  let id = base;
+  for (let i = 2; taken.has(id); i++) id = `${base}-${i}`;
+  return id;
+}
+
+/** Validates the form; returns the input for settings_save, or the errors per field. */
+export function fromForm(
+  f: SettingsForm,
+  current: { has_secret: boolean; refund_pin_set: boolean },
+): { input: SettingsInput; errors: FormErrors } {
+  const errors: FormErrors = {};
+  const account = f.account_id.trim().toUpperCase();
+  if (account !== '' && !ACCOUNT_ID_RE.test(account)) errors.account_id = { key: 'settings.account_id_invalid' };
+  if (account !== '') {
+    if (f.client_id.trim() === '') errors.client_id = { key: 'settings.client_id_required' };
+    if (!current.has_secret && f.client_secret === '') errors.client_secret = { key: 'settings.secret_required' };
+    if (f.profile_id.trim() === '') errors.profile_id = { key: 'settings.profile_required' };
+  }
+  const currency = f.currency.trim().toUpperCase();
+  if (!/^[A-Z]{3}$/.test(currency)) errors.currency = { key: 'settings.currency_invalid' };
+  if (f.counter.trim() === '') errors.counter = { key: 'settings.counter_required' };
+  const vats = parseVatList(f.vat_presets);
+  if (vats === null || vats.length === 0) errors.vat_presets = { key: 'settings.vat_presets_invalid' };
+  const taken = new Set(f.quick_items.map((q) => q.id).filter(Boolean));
+  const items: QuickItem[] = [];
+  f.quick_items.forEach((q, i) => {
+    const price = parseMajor(q.price, /^[A-Z]{3}$/.test(currency) ? currency : 'NOK');
+    const vat = normalizeDecimal(q.vat, 2);
+    if (q.label.trim() === '' || price === null || vat === null || toScaled(vat, 2) > 10000) {
+      errors[`qi_${i}`] = { key: 'settings.qi_invalid', params: { n: i + 1 } };
+      return;
+    }
+    let id = q.id;
+    if (!id) {
+      id = slug(q.label, taken);
+      taken.add(id);
+    }
+    items.push({ id, label: q.label.trim(), unit_price: price, vat, weighed: q.weighed });
+  });
+  const pollW = Number(f.poll_waiting_ms);
+  const pollP = Number(f.poll_paying_ms);
+  const pollOk = (n: number) => Number.isInteger(n) && n >= 200 && n <= 60000;
+  if (!pollOk(pollW)) errors.poll_waiting_ms = { key: 'settings.poll_invalid' };
+  if (!pollOk(pollP)) errors.poll_paying_ms = { key: 'settings.poll_invalid' };
+  if (f.refund_pin !== '' && !/^\d{4,8}$/.test(f.refund_pin)) errors.refund_pin = { key: 'settings.pin_invalid' };
+  const input: SettingsInput = {
+    account_id: account,
+    client_id: f.client_id.trim(),
+    client_secret: f.client_secret === '' ? null : f.client_secret,
+    profile_id: f.profile_id.trim(),
+    currency,
+    counter: f.counter.trim(),
+    vat_presets: vats ?? [],
+    quick_items: items,
+    poll_waiting_ms: pollW,
+    poll_paying_ms: pollP,
+    refund_pin: f.remove_pin ? '' : f.refund_pin === '' ? null : f.refund_pin,
+    language: f.language,
+  };
+  return { input, errors };
+}
+
+/** Maps a core error message ("account_id: …") to the form field it names. */
+export function fieldOfMessage(message: string): string | null {
+  const m = /^([a-z_]+)(?:\[(\d+)\])?/.exec(message);
+  if (!m) return null;
+  if (m[1] === 'quick_items' && m[2] !== undefined) return `qi_${m[2]}`;
+  return m[1] ?? null;
+}

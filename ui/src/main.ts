@@ -1,0 +1,17 @@
+import './app.css';
+import { mount } from 'svelte';
+import App from './App.svelte';
+import { applyTheme, type Theme } from './lib/state.svelte';
+
+const params = new URLSearchParams(location.search);
+let theme = (params.get('theme') as Theme | null) ?? null;
+if (!theme) {
+  try {
+    theme = (localStorage.getItem('kasse.theme') as Theme | null) ?? 'auto';
+  } catch {
+    theme = 'auto';
+  }
+}
+applyTheme(theme === 'light' || theme === 'dark' ? theme : 'auto');
+
+mount(App, { target: document.getElementById('app')! });
