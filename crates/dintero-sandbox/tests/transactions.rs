@@ -708,3 +708,116 @@ async fn control_record_matches_the_api() {
     let (s, _) = env.get(&format!("/v1/sessions/{sid}")).await;
     assert_eq!(s, 404);
 }
+
+/// Bring a fresh transaction into `status` through the API (and `/_sim` for the customer side).
+async fn transaction_in(env: &Env, status: &str) -> String {
+    let sid = env.create_session(session_body("T-table")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pay = |body: Value| {
+        let sid = sid.clone();
+        async move { env.post(&format!("/_sim/sessions/{sid}/pay"), body).await.1 }
+    };
+    let tx = match status {
+        "INITIATED" => pay(json!({"initiate_only": true})).await,
+        "ON_HOLD" => pay(json!({"card": "4000000000000002", "on_hold": true})).await,
+        "FAILED" => pay(json!({"card": "4000300000000006"})).await,
+        "DECLINED" => pay(json!({"card": "4100000000000076"})).await,
+        _ => pay(json!({"card": "4000000000000002"})).await,
+    };
+    let tid = tx["id"].as_str().unwrap().to_owned();
+    let steps: &[(&str, i64)] = match status {
+        "PARTIALLY_CAPTURED" => &[("capture", 10000)],
+        "PARTIALLY_CAPTURED_REFUNDED" => &[("capture", 10000), ("refund", 1000)],
+        "CAPTURED" => &[("capture", 24800)],
+        "PARTIALLY_REFUNDED" => &[("capture", 24800), ("refund", 1000)],
+        "REFUNDED" => &[("capture", 24800), ("refund", 24800)],
+        "AUTHORIZATION_VOIDED" => &[("void", 0)],
+        _ => &[],
+    };
+    for (op, amount) in steps {
+        let (s, v) = env
+            .post(
+                &format!("/v1/transactions/{tid}/{op}"),
+                json!({"amount": amount}),
+            )
+            .await;
+        assert_eq!(s, 200, "{op}: {v}");
+    }
+    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    assert_eq!(tx["status"], status);
+    tid
+}
+
+/// Every reachable status × capture/refund/void over HTTP: allowed ones answer 200 with the
+/// §9.2 status, refused ones 400 `invalid_state` and change nothing.
+#[tokio::test]
+async fn transition_table_over_http() {
+    let env = env().await;
+    // (from, [capture 1, refund 1, void] → Some(resulting status) or None = refused)
+    let table: [(&str, [Option<&str>; 3]); 11] = [
+        ("INITIATED", [None, None, None]),
+        ("ON_HOLD", [None, None, None]),
+        ("FAILED", [None, None, None]),
+        ("DECLINED", [None, None, None]),
+        (
+            "AUTHORIZED",
+            [
+                Some("PARTIALLY_CAPTURED"),
+                None,
+                Some("AUTHORIZATION_VOIDED"),
+            ],
+        ),
+        (
+            "PARTIALLY_CAPTURED",
+            [
+                Some("PARTIALLY_CAPTURED"),
+                Some("PARTIALLY_CAPTURED_REFUNDED"),
+                None,
+            ],
+        ),
+        (
+            "PARTIALLY_CAPTURED_REFUNDED",
+            [
+                Some("PARTIALLY_CAPTURED_REFUNDED"),
+                Some("PARTIALLY_CAPTURED_REFUNDED"),
+                None,
+            ],
+        ),
+        ("CAPTURED", [None, Some("PARTIALLY_REFUNDED"), None]),
+        (
+            "PARTIALLY_REFUNDED",
+            [None, Some("PARTIALLY_REFUNDED"), None],
+        ),
+        ("REFUNDED", [None, None, None]),
+        ("AUTHORIZATION_VOIDED", [None, None, None]),
+    ];
+    for (from, outcomes) in table {
+        for (op, expected) in ["capture", "refund", "void"].into_iter().zip(outcomes) {
+            let tid = transaction_in(&env, from).await;
+            let (_, before) = env.get(&format!("/v1/transactions/{tid}")).await;
+            let (s, v) = env
+                .post(
+                    &format!("/v1/transactions/{tid}/{op}"),
+                    json!({"amount": 1}),
+                )
+                .await;
+            match expected {
+                Some(to) => {
+                    assert_eq!(s, 200, "{op} in {from}: {v}");
+                    assert_eq!(v["status"], to, "{op} in {from}");
+                }
+                None => {
+                    assert_eq!(
+                        (s.as_u16(), error_code(&v)),
+                        (400, "invalid_state"),
+                        "{op} in {from}"
+                    );
+                    let (_, after) = env.get(&format!("/v1/transactions/{tid}")).await;
+                    assert_eq!(after, before, "{op} in {from} changed the transaction");
+                }
+            }
+        }
+    }
+}
