@@ -45,11 +45,11 @@ struct Args {
     seed: Option<u64>,
 }
 
-fn demo_order(now: time::OffsetDateTime) -> serde_json::Value {
+fn demo_order(now: time::OffsetDateTime, base: &str) -> serde_json::Value {
     let expires = now + time::Duration::hours(1);
     json!({
         "profile_id": "default",
-        "url": {"return_url": "https://example.com/kasse/return"},
+        "url": {"return_url": format!("{base}/_sim/return")},
         "expires_at": dintero_sandbox::format_millis((expires.unix_timestamp_nanos() / 1_000_000) as i64),
         "order": {
             "amount": 12300,
@@ -111,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
     if args.demo_session {
         let control = sandbox.control();
         let created = control
-            .create_session(demo_order(control.now()))
+            .create_session(demo_order(control.now(), &base))
             .map_err(|e| anyhow::anyhow!("creating the demo session: {e}"))?;
         writeln!(
             out,

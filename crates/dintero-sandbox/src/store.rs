@@ -19,6 +19,8 @@ use crate::validate::{NewSession, OperationBody};
 /// Session lifetime when `expires_at` is not sent (UNCONFIRMED in Dintero; SIM choice).
 pub const DEFAULT_SESSION_TTL_MS: Millis = 24 * 3600 * 1000;
 const PAYMENT_PRODUCT: &str = "dintero_psp";
+/// The merchant every sandbox account belongs to.
+pub(crate) const MERCHANT_NAME: &str = "Kasse Sandbox Merchant";
 const PAYMENT_PRODUCT_TYPE: &str = "dintero_psp.creditcard";
 
 /// Who asks, and with which `Dintero-System-*` headers.
@@ -485,7 +487,7 @@ impl Store {
         if let Some(p) = s.metadata.get("session:profile_id") {
             metadata.insert("session:profile_id".into(), p.clone());
         }
-        metadata.insert("merchant_name".into(), json!("Kasse Sandbox Merchant"));
+        metadata.insert("merchant_name".into(), json!(MERCHANT_NAME));
         metadata.insert("merchant_country".into(), json!("NO"));
         let tx = Transaction {
             id: tid.clone(),

@@ -300,6 +300,9 @@ pub(crate) fn new_session(body: Value, strict: bool) -> Result<NewSession, ApiEr
         c.entry("channel")
             .or_insert_with(|| Value::from(channel.as_str()));
         c.entry("auto_capture").or_insert(Value::Bool(auto_capture));
+        c.entry("merchant").or_insert_with(
+            || serde_json::json!({"name": crate::store::MERCHANT_NAME, "country": "NO"}),
+        );
     }
     let metadata = match body.remove("metadata") {
         Some(Value::Object(m)) => m,

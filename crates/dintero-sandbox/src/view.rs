@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::cards::TEST_CARDS;
 use crate::clock::{format_millis, Millis};
 use crate::machine::Status;
-use crate::store::{return_location, Store};
+use crate::store::{return_location, Store, MERCHANT_NAME};
 
 /// Where the session stands, as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +16,8 @@ pub(crate) enum PageState {
     Open,
     /// A transaction is INITIATED (someone is paying): paying here completes it.
     Paying,
+    /// ON_HOLD: awaiting the payment provider's review.
+    OnHold,
     Paid {
         status: Status,
         continue_url: String,
@@ -61,6 +63,7 @@ pub(crate) fn page_data(store: &Store, id: &str, now: Millis) -> Option<PageData
     } else if let Some(tx) = tx {
         match tx.status {
             Status::Initiated => PageState::Paying,
+            Status::OnHold => PageState::OnHold,
             Status::Failed | Status::Declined | Status::Unknown | Status::AuthorizationVoided => {
                 PageState::Failed {
                     status: tx.status,
@@ -214,7 +217,7 @@ pub(crate) fn render(d: &PageData) -> String {
     let id = escape(&d.id);
     let _ = write!(
         out,
-        "<main><h1>Kasse Sandbox Merchant</h1><div class=\"muted\">Order {} &middot; session <code>{id}</code></div>",
+        "<main><h1>{MERCHANT_NAME}</h1><div class=\"muted\">Order {} &middot; session <code>{id}</code></div>",
         escape(&d.merchant_reference)
     );
     out.push_str("<table>");
@@ -304,6 +307,9 @@ pub(crate) fn render(d: &PageData) -> String {
                 escape(continue_url)
             );
         }
+        PageState::OnHold => out.push_str(
+            "<div class=\"state info\">The payment is on hold, awaiting approval.</div>",
+        ),
         PageState::Cancelled => out.push_str(
             "<div class=\"state bad\">This payment was cancelled by the shop. It can no longer be paid.</div>",
         ),
@@ -316,6 +322,36 @@ pub(crate) fn render(d: &PageData) -> String {
         }
     }
     out.push_str("</main></body></html>");
+    out
+}
+
+/// SIM landing page for `return_url`s pointing back at the sandbox (`/_sim/return`): shows
+/// the parameters Dintero appended, so a person trying the checkout sees where it ended.
+pub(crate) fn return_page(params: &[(String, String)]) -> String {
+    let mut out = String::new();
+    head(&mut out, "Back at the shop", true);
+    let error = params
+        .iter()
+        .find(|(k, _)| k == "error")
+        .map(|(_, v)| v.as_str());
+    let (class, headline) = match error {
+        None => ("ok", "Payment completed".to_owned()),
+        Some(e) => ("bad", format!("Payment not completed (error={e})")),
+    };
+    let _ = write!(
+        out,
+        "<main><h1>Back at the shop</h1><div class=\"state {class}\">{}</div><table>",
+        escape(&headline)
+    );
+    for (k, v) in params {
+        let _ = write!(
+            out,
+            "<tr><td><code>{}</code></td><td class=\"r\"><code>{}</code></td></tr>",
+            escape(k),
+            escape(v)
+        );
+    }
+    out.push_str("</table><p class=\"muted\">This page is the sandbox's stand-in for a shop's return_url.</p></main></body></html>");
     out
 }
 

@@ -247,3 +247,49 @@ async fn merchant_text_is_escaped() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(html.contains("&lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;"));
 }
+
+#[tokio::test]
+async fn return_landing_page_and_on_hold_page() {
+    let env = env().await;
+    let mut b = session_body("V-8");
+    b["url"]["return_url"] = json!(format!("{}/_sim/return", env.base));
+    let sid = env.create_session(b).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let resp = form_post(
+        &env,
+        &format!("/v1/view/{sid}/pay"),
+        &[("card", "4000000000000002")],
+    )
+    .await;
+    let loc = resp.headers()[LOCATION].to_str().unwrap().to_owned();
+    let landing = env.http.get(&loc).send().await.unwrap();
+    assert_eq!(landing.status(), 200);
+    let html = landing.text().await.unwrap();
+    assert!(html.contains("Payment completed"));
+    assert!(html.contains("transaction_id"));
+    let html = env
+        .http
+        .get(format!(
+            "{}/_sim/return?merchant_reference=V-9&error=cancelled",
+            env.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Payment not completed (error=cancelled)"));
+
+    let sid = new_session(&env, "V-10").await;
+    env.post(
+        &format!("/_sim/sessions/{sid}/pay"),
+        json!({"card": "4000000000000002", "on_hold": true}),
+    )
+    .await;
+    let (_, html) = page(&env, &sid, "").await;
+    assert!(html.contains("on hold"));
+    assert!(!html.contains("/pay\""));
+}

@@ -111,3 +111,12 @@ pub(crate) async fn cancel(State(state): State<AppState>, Id(id): Id) -> Respons
         }
     }
 }
+
+/// `GET /_sim/return`: a landing page for demo `return_url`s (SIM only).
+pub(crate) async fn landing(RawQuery(query): RawQuery) -> Html<String> {
+    let params: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    Html(view::return_page(&params))
+}

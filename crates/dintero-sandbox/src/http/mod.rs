@@ -46,6 +46,7 @@ pub fn app(state: AppState) -> Router {
         .route("/_sim/clock", get(sim::clock))
         .route("/_sim/clock/advance", post(sim::advance_clock))
         .route("/_sim/reset", post(sim::reset))
+        .route("/_sim/return", get(checkout::landing))
         .route("/_sim/callbacks", get(sim::callbacks))
         .route("/_sim/stats", get(sim::stats))
         .route(
