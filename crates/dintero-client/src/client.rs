@@ -1,0 +1,353 @@
+//! The public client and its Dintero calls.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use tokio::time::Instant;
+
+use crate::auth::AccessToken;
+use crate::config::{AccountId, Config, Environment};
+use crate::error::Error;
+use crate::http::{Call, Inner, RawResponse};
+use crate::models::{
+    CaptureRequest, RefundRequest, Session, SessionCreateRequest, SessionCreated, SessionInclude,
+    Transaction, TransactionInclude, TransactionQuery, UpdateTransactionRequest,
+};
+
+/// A Dintero Checkout API client. Cheap to clone: clones share one connection pool and one
+/// token cache.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let config = &self.inner.config;
+        f.debug_struct("Client")
+            .field("account_id", &config.account_id)
+            .field("environment", &config.environment())
+            .field("client_id", &config.client_id)
+            .field("auth_base_url", &config.auth_base_url)
+            .field("checkout_base_url", &config.checkout_base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Options of [`Client::create_session_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CreateSessionOptions {
+    /// Ask Dintero to return the whole session too (`include_session=true`).
+    pub include_session: bool,
+}
+
+/// Answer of capture, refund and void: the transaction, and whether Dintero finished the
+/// operation (`200`) or only accepted it for processing (`202`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationResponse {
+    /// The transaction as Dintero returned it.
+    pub transaction: Transaction,
+    /// `true` for `202 Accepted`: the operation completes later with an event whose
+    /// `correlation_request_id` equals `event_request_id`.
+    pub accepted: bool,
+    /// The `event-request-id` header of a `202` answer.
+    pub event_request_id: Option<String>,
+}
+
+impl OperationResponse {
+    /// Whether the operation is still being processed (`202`).
+    pub fn is_pending(&self) -> bool {
+        self.accepted
+    }
+}
+
+/// Result of [`Client::test_connection`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionCheck {
+    /// The account.
+    pub account_id: AccountId,
+    /// Test or production.
+    pub environment: Environment,
+    /// Lifetime of the token just issued.
+    pub token_expires_in: Duration,
+    /// Time the whole check took.
+    pub latency: Duration,
+}
+
+impl Client {
+    /// Validates `config` and sets up the connection pool. Makes no request.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        Ok(Self {
+            inner: Arc::new(Inner::new(config)?),
+        })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The account.
+    pub fn account_id(&self) -> &AccountId {
+        &self.inner.config.account_id
+    }
+
+    /// Test (`T…`) or production (`P…`).
+    pub fn environment(&self) -> Environment {
+        self.inner.config.environment()
+    }
+
+    /// The token endpoint URL.
+    pub fn token_url(&self) -> &url::Url {
+        self.inner.token_url()
+    }
+
+    /// The token audience: `{auth base}/v1/accounts/{aid}`.
+    pub fn audience(&self) -> &str {
+        self.inner.audience()
+    }
+
+    /// Fetches a new access token now (whatever is cached) and caches it.
+    pub async fn fetch_token(&self) -> Result<AccessToken, Error> {
+        self.inner.force_token().await
+    }
+
+    /// For a "Test connection" button: fetches a fresh token, then reads one transaction page
+    /// (`limit=1`) to prove the token grants Checkout access.
+    pub async fn test_connection(&self) -> Result<ConnectionCheck, Error> {
+        let started = Instant::now();
+        let token = self.fetch_token().await?;
+        self.list_transactions(&TransactionQuery {
+            limit: Some(1),
+            ..TransactionQuery::default()
+        })
+        .await?;
+        Ok(ConnectionCheck {
+            account_id: self.account_id().clone(),
+            environment: self.environment(),
+            token_expires_in: token.expires_in,
+            latency: started.elapsed(),
+        })
+    }
+
+    /// `POST /v1/sessions-profile` with `Dintero-Feature-Toggles: strict-session-amounts`.
+    /// Not retried: a retry would create a second session.
+    pub async fn create_session(
+        &self,
+        request: &SessionCreateRequest,
+    ) -> Result<SessionCreated, Error> {
+        self.create_session_with(request, CreateSessionOptions::default())
+            .await
+    }
+
+    /// [`Client::create_session`] with options (e.g. `include_session`).
+    pub async fn create_session_with(
+        &self,
+        request: &SessionCreateRequest,
+        options: CreateSessionOptions,
+    ) -> Result<SessionCreated, Error> {
+        let mut url = self.inner.checkout_url(&["v1", "sessions-profile"]);
+        if options.include_session {
+            url.query_pairs_mut().append_pair("include_session", "true");
+        }
+        let call = Call::new(Method::POST, url)
+            .json_body(request)?
+            .header("dintero-feature-toggles", "strict-session-amounts");
+        self.inner.call(call).await?.json("SessionCreated")
+    }
+
+    /// `GET /v1/sessions/{id}`.
+    pub async fn get_session(&self, session_id: &str) -> Result<Session, Error> {
+        self.get_session_with(session_id, &[]).await
+    }
+
+    /// `GET /v1/sessions/{id}` with `includes`.
+    pub async fn get_session_with(
+        &self,
+        session_id: &str,
+        includes: &[SessionInclude],
+    ) -> Result<Session, Error> {
+        let id = non_empty("session_id", session_id)?;
+        let mut url = self.inner.checkout_url(&["v1", "sessions", id]);
+        append_includes(&mut url, includes.iter().map(|i| i.as_str()));
+        self.inner
+            .call(Call::new(Method::GET, url))
+            .await?
+            .json("Session")
+    }
+
+    /// `POST /v1/sessions/{id}/cancel` (no body). Voids an initiated or authorized transaction
+    /// of the session. Not retried.
+    pub async fn cancel_session(&self, session_id: &str) -> Result<Session, Error> {
+        let id = non_empty("session_id", session_id)?;
+        let url = self.inner.checkout_url(&["v1", "sessions", id, "cancel"]);
+        self.inner
+            .call(Call::new(Method::POST, url))
+            .await?
+            .json("Session")
+    }
+
+    /// `GET /v1/transactions/{id}`.
+    pub async fn get_transaction(&self, transaction_id: &str) -> Result<Transaction, Error> {
+        self.get_transaction_with(transaction_id, &[]).await
+    }
+
+    /// `GET /v1/transactions/{id}` with `includes` (e.g. the session).
+    pub async fn get_transaction_with(
+        &self,
+        transaction_id: &str,
+        includes: &[TransactionInclude],
+    ) -> Result<Transaction, Error> {
+        let id = non_empty("transaction_id", transaction_id)?;
+        let mut url = self.inner.checkout_url(&["v1", "transactions", id]);
+        append_includes(&mut url, includes.iter().map(|i| i.as_str()));
+        self.inner
+            .call(Call::new(Method::GET, url))
+            .await?
+            .json("Transaction")
+    }
+
+    /// `GET /v1/transactions`: one page (a bare JSON array).
+    pub async fn list_transactions(
+        &self,
+        query: &TransactionQuery,
+    ) -> Result<Vec<Transaction>, Error> {
+        let pairs = query.to_pairs()?;
+        let mut url = self.inner.checkout_url(&["v1", "transactions"]);
+        if !pairs.is_empty() {
+            let mut query_pairs = url.query_pairs_mut();
+            for (name, value) in &pairs {
+                query_pairs.append_pair(name, value);
+            }
+        }
+        self.inner
+            .call(Call::new(Method::GET, url))
+            .await?
+            .json("list of transactions")
+    }
+
+    /// Every page of `GET /v1/transactions` from `query.starting_after` on, following the
+    /// `starting_after` cursor until a page has fewer than `limit` items (default limit 100).
+    /// Stops, too, if the cursor does not advance.
+    pub async fn list_all_transactions(
+        &self,
+        query: &TransactionQuery,
+    ) -> Result<Vec<Transaction>, Error> {
+        let mut page_query = query.clone();
+        let limit = *page_query.limit.get_or_insert(100) as usize;
+        let mut all = Vec::new();
+        loop {
+            let page = self.list_transactions(&page_query).await?;
+            let count = page.len();
+            let last = page.last().map(|t| t.id.clone());
+            all.extend(page);
+            let Some(last) = last else { break };
+            if count < limit || page_query.starting_after.as_deref() == Some(last.as_str()) {
+                break;
+            }
+            page_query.starting_after = Some(last);
+        }
+        Ok(all)
+    }
+
+    /// `POST /v1/transactions/{id}/capture`. Not retried; on [`Error::OutcomeUnknown`] (or a
+    /// 5xx) re-read the transaction and look for the `capture_reference`.
+    pub async fn capture(
+        &self,
+        transaction_id: &str,
+        request: &CaptureRequest,
+    ) -> Result<OperationResponse, Error> {
+        self.operation(transaction_id, "capture", Some(request))
+            .await
+    }
+
+    /// `POST /v1/transactions/{id}/refund`. Not retried; on [`Error::OutcomeUnknown`] (or a
+    /// 5xx) re-read the transaction and look for the `refund_reference`.
+    pub async fn refund(
+        &self,
+        transaction_id: &str,
+        request: &RefundRequest,
+    ) -> Result<OperationResponse, Error> {
+        self.operation(transaction_id, "refund", Some(request))
+            .await
+    }
+
+    /// `POST /v1/transactions/{id}/void` with body `{}`. Not retried; on an unknown outcome
+    /// re-read the transaction (still `AUTHORIZED`?) before trying again.
+    pub async fn void(&self, transaction_id: &str) -> Result<OperationResponse, Error> {
+        self.operation(transaction_id, "void", Some(&serde_json::json!({})))
+            .await
+    }
+
+    /// `PUT /v1/transactions/{id}` setting `merchant_reference_2` (idempotent, retried).
+    pub async fn update_transaction(
+        &self,
+        transaction_id: &str,
+        merchant_reference_2: &str,
+    ) -> Result<Transaction, Error> {
+        let id = non_empty("transaction_id", transaction_id)?;
+        let url = self.inner.checkout_url(&["v1", "transactions", id]);
+        let body = UpdateTransactionRequest {
+            merchant_reference_2: merchant_reference_2.to_owned(),
+        };
+        self.inner
+            .call(Call::new(Method::PUT, url).json_body(&body)?)
+            .await?
+            .json("Transaction")
+    }
+
+    async fn operation<B: serde::Serialize>(
+        &self,
+        transaction_id: &str,
+        operation: &str,
+        body: Option<&B>,
+    ) -> Result<OperationResponse, Error> {
+        let id = non_empty("transaction_id", transaction_id)?;
+        let url = self
+            .inner
+            .checkout_url(&["v1", "transactions", id, operation]);
+        let mut call = Call::new(Method::POST, url);
+        if let Some(body) = body {
+            call = call.json_body(body)?;
+        }
+        let response = self.inner.call(call).await?;
+        operation_response(&response)
+    }
+}
+
+fn operation_response(response: &RawResponse) -> Result<OperationResponse, Error> {
+    let transaction: Transaction = response.json("Transaction")?;
+    let accepted = response.status == StatusCode::ACCEPTED;
+    Ok(OperationResponse {
+        transaction,
+        accepted,
+        event_request_id: if accepted {
+            response.header_str("event-request-id")
+        } else {
+            None
+        },
+    })
+}
+
+fn non_empty<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
+    if value.trim().is_empty() {
+        Err(Error::InvalidArgument {
+            field,
+            message: "must not be empty".to_owned(),
+        })
+    } else {
+        Ok(value)
+    }
+}
+
+fn append_includes<'a>(url: &mut url::Url, includes: impl Iterator<Item = &'a str>) {
+    let mut includes = includes.peekable();
+    if includes.peek().is_some() {
+        let mut pairs = url.query_pairs_mut();
+        for include in includes {
+            pairs.append_pair("includes", include);
+        }
+    }
+}

@@ -1,0 +1,494 @@
+//! Transport: one `reqwest` pool, request execution, retries, token handling and tracing.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tracing::{debug, field, warn, Instrument as _};
+use url::Url;
+
+use crate::auth::{AccessToken, CachedToken, RefreshState, TokenCache, TokenResponse};
+use crate::config::{parse_base_url, Config};
+use crate::error::{Error, ResponseContext};
+use crate::retry::{parse_retry_after, RateLimitWait};
+
+/// One request to send, possibly several times.
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) extra_headers: HeaderMap,
+    /// Whether repeating the request is harmless (GET, PUT, token POST).
+    pub(crate) idempotent: bool,
+}
+
+impl Call {
+    pub(crate) fn new(method: Method, url: Url) -> Self {
+        let idempotent = method == Method::GET || method == Method::PUT;
+        Self {
+            method,
+            url,
+            body: None,
+            extra_headers: HeaderMap::new(),
+            idempotent,
+        }
+    }
+
+    pub(crate) fn json_body<T: serde::Serialize>(mut self, body: &T) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::InvalidArgument {
+            field: "body",
+            message: format!("could not be written as JSON: {e}"),
+        })?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    pub(crate) fn header(mut self, name: &'static str, value: &'static str) -> Self {
+        self.extra_headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+        self
+    }
+}
+
+/// A complete answer (status, headers, whole body).
+pub(crate) struct RawResponse {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+impl RawResponse {
+    fn retry_after(&self) -> Option<Duration> {
+        self.headers
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after)
+    }
+
+    fn into_result(self, context: ResponseContext) -> Result<Self, Error> {
+        if self.status.is_success() {
+            Ok(self)
+        } else {
+            Err(Error::from_response(
+                self.status.as_u16(),
+                self.retry_after(),
+                &self.body,
+                context,
+            ))
+        }
+    }
+
+    pub(crate) fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T, Error> {
+        serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
+            what: what.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    pub(crate) fn header_str(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
+/// Shared state behind every clone of the public client.
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    http: reqwest::Client,
+    checkout_base: Url,
+    token_url: Url,
+    audience: String,
+    basic_auth: HeaderValue,
+    system_headers: HeaderMap,
+    tokens: TokenCache,
+}
+
+fn header_value(field: &'static str, value: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(value).map_err(|_| Error::InvalidConfig {
+        field,
+        message: "must be printable ASCII (it is sent as an HTTP header)".to_owned(),
+    })
+}
+
+/// Appends path segments (percent-encoded) to a base URL that may carry a path prefix.
+pub(crate) fn join(base: &Url, segments: &[&str]) -> Url {
+    let mut url = base.clone();
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+    url
+}
+
+impl Inner {
+    pub(crate) fn new(config: Config) -> Result<Self, Error> {
+        config.validate()?;
+        let auth_base = parse_base_url("auth_base_url", &config.auth_base_url)?;
+        let checkout_base = parse_base_url("checkout_base_url", &config.checkout_base_url)?;
+        let aid = config.account_id.as_str();
+        let token_url = join(&auth_base, &["v1", "accounts", aid, "auth", "token"]);
+        let audience = format!(
+            "{}/v1/accounts/{aid}",
+            config.auth_base_url.trim().trim_end_matches('/')
+        );
+
+        let credentials = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            config.client_id,
+            config.client_secret.expose()
+        ));
+        let mut basic_auth = header_value("client_secret", &format!("Basic {credentials}"))?;
+        basic_auth.set_sensitive(true);
+
+        let mut system_headers = HeaderMap::new();
+        for (name, field, value) in [
+            ("dintero-system-name", "system.name", &config.system.name),
+            (
+                "dintero-system-version",
+                "system.version",
+                &config.system.version,
+            ),
+            (
+                "dintero-system-plugin-name",
+                "system.plugin_name",
+                &config.system.plugin_name,
+            ),
+            (
+                "dintero-system-plugin-version",
+                "system.plugin_version",
+                &config.system.plugin_version,
+            ),
+        ] {
+            system_headers.insert(HeaderName::from_static(name), header_value(field, value)?);
+        }
+
+        let http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .user_agent(header_value("user_agent", &config.user_agent)?)
+            .connect_timeout(config.timeouts.connect)
+            .timeout(config.timeouts.request)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_keepalive(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::InvalidConfig {
+                field: "http",
+                message: format!("could not set up the HTTP client: {}", error_chain(&e)),
+            })?;
+
+        Ok(Self {
+            config,
+            http,
+            checkout_base,
+            token_url,
+            audience,
+            basic_auth,
+            system_headers,
+            tokens: TokenCache::new(),
+        })
+    }
+
+    pub(crate) fn checkout_url(&self, segments: &[&str]) -> Url {
+        join(&self.checkout_base, segments)
+    }
+
+    pub(crate) fn token_url(&self) -> &Url {
+        &self.token_url
+    }
+
+    pub(crate) fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    /// Sends an authenticated Checkout API call and returns its successful answer.
+    /// A `401` invalidates the token, which is refreshed once and the call retried once.
+    pub(crate) async fn call(&self, call: Call) -> Result<RawResponse, Error> {
+        let span = tracing::info_span!(
+            "dintero.call",
+            method = %call.method,
+            path = %call.url.path(),
+            status = field::Empty,
+            latency_ms = field::Empty,
+            attempt = field::Empty,
+        );
+        async {
+            let mut refreshed = false;
+            loop {
+                let bearer = self.bearer().await?;
+                let response = self.send(&call, &bearer, true).await?;
+                if response.status == StatusCode::UNAUTHORIZED && !refreshed {
+                    debug!("access token refused (401); fetching a new one and retrying once");
+                    self.tokens.invalidate(&bearer);
+                    refreshed = true;
+                    continue;
+                }
+                return response.into_result(ResponseContext::Api);
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// A valid bearer header: cached, or fetched by exactly one caller at a time.
+    async fn bearer(&self) -> Result<HeaderValue, Error> {
+        let observed_epoch = self.tokens.epoch();
+        if let Some(token) = self.tokens.current() {
+            let now = Instant::now();
+            if now < token.refresh_at {
+                return Ok(token.header);
+            }
+            if now < token.expires_at {
+                // Due for refresh but still valid: refresh unless someone else already is.
+                let Ok(mut state) = self.tokens.refresh.try_lock() else {
+                    return Ok(token.header);
+                };
+                if let Some(fresh) = self.tokens.current() {
+                    if Instant::now() < fresh.refresh_at {
+                        return Ok(fresh.header);
+                    }
+                }
+                return match self.fetch_and_store(&mut state).await {
+                    Ok(fresh) => Ok(fresh.header),
+                    Err(e) if Instant::now() < token.expires_at => {
+                        warn!(error = %e, "token refresh failed; using the current token until it expires");
+                        Ok(token.header)
+                    }
+                    Err(e) => Err(e),
+                };
+            }
+        }
+        let mut state = self.tokens.refresh.lock().await;
+        if let Some(token) = self.tokens.current() {
+            if Instant::now() < token.refresh_at {
+                return Ok(token.header);
+            }
+        }
+        if let Some((epoch, error)) = &state.last_failure {
+            if *epoch > observed_epoch {
+                // The fetch we queued behind failed just now: share its error.
+                return Err(error.clone());
+            }
+        }
+        Ok(self.fetch_and_store(&mut state).await?.header)
+    }
+
+    async fn fetch_and_store(&self, state: &mut RefreshState) -> Result<CachedToken, Error> {
+        let obtained = Instant::now();
+        let result = self
+            .request_token()
+            .await
+            .and_then(|token| CachedToken::new(&token, obtained));
+        self.tokens.finish(state, &result);
+        result
+    }
+
+    /// Fetches a new token now (holding the refresh lock) and caches it.
+    pub(crate) async fn force_token(&self) -> Result<AccessToken, Error> {
+        let mut state = self.tokens.refresh.lock().await;
+        let obtained = Instant::now();
+        let result = self.request_token().await;
+        let cached = match &result {
+            Ok(token) => CachedToken::new(token, obtained),
+            Err(e) => Err(e.clone()),
+        };
+        self.tokens.finish(&mut state, &cached);
+        cached?;
+        result
+    }
+
+    /// `POST {auth}/v1/accounts/{aid}/auth/token` with Basic auth (retried like a GET).
+    async fn request_token(&self) -> Result<AccessToken, Error> {
+        let span = tracing::info_span!(
+            "dintero.token",
+            method = "POST",
+            path = %self.token_url.path(),
+            status = field::Empty,
+            latency_ms = field::Empty,
+            attempt = field::Empty,
+        );
+        async {
+            let body = serde_json::json!({
+                "grant_type": "client_credentials",
+                "audience": self.audience,
+            });
+            let mut call = Call::new(Method::POST, self.token_url.clone()).json_body(&body)?;
+            call.idempotent = true;
+            let response = self
+                .send(&call, &self.basic_auth, false)
+                .await?
+                .into_result(ResponseContext::Token)?;
+            let token: TokenResponse = response.json("access token")?;
+            let token = token.into_access_token()?;
+            debug!(
+                expires_in_s = token.expires_in.as_secs(),
+                "access token obtained"
+            );
+            Ok(token)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Sends `call` with the policy's retries (idempotent calls only). Returns the last answer
+    /// whatever its status, or a transport error classified for the call's method.
+    async fn send(
+        &self,
+        call: &Call,
+        auth: &HeaderValue,
+        system_headers: bool,
+    ) -> Result<RawResponse, Error> {
+        let policy = self.config.retry;
+        let max_attempts = if call.idempotent {
+            policy.max_attempts.max(1)
+        } else {
+            1
+        };
+        let span = tracing::Span::current();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            let result = self.send_once(call, auth, system_headers).await;
+            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+            span.record("attempt", attempt);
+            span.record("latency_ms", latency_ms);
+            match result {
+                Ok(response) => {
+                    let status = response.status.as_u16();
+                    span.record("status", status);
+                    debug!(attempt, status, latency_ms, "dintero answered");
+                    let retryable = response.status.is_server_error() || status == 429;
+                    if !(retryable && attempt < max_attempts) {
+                        return Ok(response);
+                    }
+                    let delay = if status == 429 {
+                        match policy.rate_limit_wait(response.retry_after()) {
+                            RateLimitWait::Wait(d) => d,
+                            RateLimitWait::GiveUp => return Ok(response),
+                        }
+                    } else {
+                        policy.backoff(attempt)
+                    };
+                    debug!(
+                        attempt,
+                        status,
+                        delay_ms = delay.as_millis() as u64,
+                        "retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                Err(e) => {
+                    let message = error_chain(&e);
+                    debug!(attempt, latency_ms, error = %message, "request failed");
+                    if attempt < max_attempts {
+                        let delay = policy.backoff(attempt);
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    return Err(classify(&e, call, message));
+                }
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        call: &Call,
+        auth: &HeaderValue,
+        system_headers: bool,
+    ) -> Result<RawResponse, reqwest::Error> {
+        let mut request = self
+            .http
+            .request(call.method.clone(), call.url.clone())
+            .header(header::ACCEPT, "application/json")
+            .header(header::AUTHORIZATION, auth.clone());
+        if system_headers {
+            request = request.headers(self.system_headers.clone());
+        }
+        if !call.extra_headers.is_empty() {
+            request = request.headers(call.extra_headers.clone());
+        }
+        if let Some(body) = &call.body {
+            request = request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?.to_vec();
+        Ok(RawResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// Maps a final transport failure: nothing sent → `Transport`; a non-idempotent request that
+/// may have been sent → `OutcomeUnknown`; otherwise `Timeout`/`Transport`.
+fn classify(e: &reqwest::Error, call: &Call, message: String) -> Error {
+    let method = call.method.to_string();
+    let path = call.url.path().to_owned();
+    if e.is_connect() {
+        return Error::Transport { message };
+    }
+    if !call.idempotent {
+        let reason = if e.is_timeout() {
+            "no answer within the request timeout".to_owned()
+        } else {
+            format!("connection lost: {message}")
+        };
+        return Error::OutcomeUnknown {
+            method,
+            path,
+            reason,
+        };
+    }
+    if e.is_timeout() {
+        Error::Timeout { method, path }
+    } else {
+        Error::Transport { message }
+    }
+}
+
+/// An error with its sources, one line (`a: b: c`).
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        let part = inner.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = inner.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_keeps_prefix_and_encodes() {
+        let base = Url::parse("http://127.0.0.1:8787").unwrap();
+        assert_eq!(
+            join(&base, &["v1", "transactions", "T1.a/b"]).as_str(),
+            "http://127.0.0.1:8787/v1/transactions/T1.a%2Fb"
+        );
+        let base = Url::parse("https://example.com/prefix/").unwrap();
+        assert_eq!(
+            join(&base, &["v1", "sessions-profile"]).as_str(),
+            "https://example.com/prefix/v1/sessions-profile"
+        );
+    }
+}
