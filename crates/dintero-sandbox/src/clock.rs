@@ -11,6 +11,8 @@ use tokio::sync::watch;
 /// Milliseconds since the Unix epoch, on the simulated clock.
 pub type Millis = i64;
 
+const MAX_OFFSET_MS: i64 = 1_000_000_000_000_000;
+
 /// Real time + offset. Sleepers wake early when the clock is advanced.
 #[derive(Debug)]
 pub struct SimClock {
@@ -42,10 +44,17 @@ impl SimClock {
         to_datetime(self.now_ms())
     }
 
-    /// Move the clock forward.
+    /// Move the clock forward (the offset is capped at about 30,000 years, so time arithmetic
+    /// never overflows).
     pub fn advance(&self, by: Duration) {
-        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX / 4);
-        let new = self.offset_ms.fetch_add(ms, Ordering::Relaxed) + ms;
+        let ms = i64::try_from(by.as_millis()).unwrap_or(MAX_OFFSET_MS);
+        let mut new = 0;
+        let _ = self
+            .offset_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                new = old.saturating_add(ms).min(MAX_OFFSET_MS);
+                Some(new)
+            });
         self.changed.send_replace(new);
     }
 
@@ -73,7 +82,9 @@ impl SimClock {
 
     /// Sleep for `d` of simulated time.
     pub async fn sleep(&self, d: Duration) {
-        let due = self.now_ms() + i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4);
+        let due = self
+            .now_ms()
+            .saturating_add(i64::try_from(d.as_millis()).unwrap_or(MAX_OFFSET_MS));
         self.sleep_until(due).await;
     }
 }
@@ -156,6 +167,10 @@ mod tests {
         assert!(after - before >= 3_600_000 && after - before < 3_660_000);
         c.reset();
         assert!(c.now_ms() - before < 60_000);
+        c.advance(Duration::MAX);
+        c.advance(Duration::MAX);
+        assert!(c.now_ms() > before);
+        let _ = format_millis(c.now_ms());
     }
 
     #[tokio::test]

@@ -188,7 +188,7 @@ impl AppState {
             sub: cfg.client_id.clone(),
             aid: cfg.account_id.clone(),
             iat: now_s,
-            exp: now_s + i64::try_from(ttl).unwrap_or(i64::MAX / 2),
+            exp: now_s.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX)),
             jti,
         };
         (self.shared.tokens.issue(&claims), ttl)

@@ -174,7 +174,9 @@ impl Store {
             id: id.clone(),
             created_at: now,
             updated_at: now,
-            expires_at: new.expires_at.unwrap_or(now + DEFAULT_SESSION_TTL_MS),
+            expires_at: new
+                .expires_at
+                .unwrap_or(now.saturating_add(DEFAULT_SESSION_TTL_MS)),
             url: new.url,
             order: new.order,
             customer: new.customer,

@@ -312,3 +312,82 @@ async fn huge_body_over_http_is_413() {
     // the server is fine afterwards
     assert_eq!(env.get("/v1/transactions").await.0, 200);
 }
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map("[a-z_.]{1,10}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Replace the value at a random path of a valid body by arbitrary JSON.
+    fn mutate_at(v: &mut Value, path: &[usize], with: Value) {
+        let Some((&i, rest)) = path.split_first() else {
+            *v = with;
+            return;
+        };
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                let k = m.keys().nth(i % m.len()).unwrap().clone();
+                mutate_at(m.get_mut(&k).unwrap(), rest, with)
+            }
+            Value::Array(a) if !a.is_empty() => {
+                let n = a.len();
+                mutate_at(&mut a[i % n], rest, with)
+            }
+            _ => *v = with,
+        }
+    }
+
+    fn mutate(mut body: Value, path: &[usize], with: Value) -> Value {
+        mutate_at(&mut body, path, with);
+        body
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        #[test]
+        fn mutated_bodies_never_panic_and_answer_json(
+            path in prop::collection::vec(0usize..8, 1..4),
+            with in any_json(),
+            target in 0usize..3,
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let o = oneshot();
+                let control = o.state.control();
+                let sid = control.create_session(common::session_body("FZ")).unwrap()["id"].as_str().unwrap().to_owned();
+                let tid = control.pay(&sid, "4000000000000002").unwrap()["id"].as_str().unwrap().to_owned();
+                let (uri, base) = match target {
+                    0 => ("/v1/sessions-profile".to_owned(), common::session_body("FZ2")),
+                    1 => (format!("/v1/transactions/{tid}/capture"), json!({"amount": 100, "capture_reference": "c", "items": [{"line_id": "1", "amount": 100}], "metadata": {"ext_a": "b"}})),
+                    _ => (format!("/v1/transactions/{tid}/refund"), json!({"amount": 100, "refund_reference": "r"})),
+                };
+                let body = mutate(base, &path, with);
+                let (s, v) = o.send("POST", &uri, body.to_string()).await;
+                prop_assert!(s.as_u16() == 200 || s.as_u16() == 400, "{} {}: {} {}", uri, body, s, v);
+                if s.as_u16() == 400 {
+                    prop_assert!(v["error"]["message"].is_string());
+                }
+                Ok(())
+            })?;
+        }
+    }
+}
