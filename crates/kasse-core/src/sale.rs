@@ -1,0 +1,1249 @@
+//! The domain model of a sale: its status, the events of the journal, and the pure reducer that
+//! derives a sale's current view from its events.
+//!
+//! # The journal is the truth, the view is derived
+//! Every fact Kasse learns about a sale is a [`LogEvent`] appended to the journal (see
+//! [`crate::store`]). The [`Sale`] view is a pure function of the sale's events:
+//! [`Sale::open`] builds it from the first event ([`LogEvent::SaleOpened`] or
+//! [`LogEvent::Imported`]) and [`Sale::apply`] folds every later one in. The store uses the very
+//! same functions for the incremental update on append and for a full rebuild, so the stored
+//! projection can always be re-derived and checked ([`crate::store::Store::check_projection`]).
+//!
+//! [`Sale::validate`] is the gate in front of the journal: the store refuses an event that makes
+//! no sense for the sale's current state (a second `SaleOpened`, an outcome for an unknown
+//! operation, a second outcome for a finished one, a reused refund reference, …). `apply` itself
+//! is total: it never fails and ignores what `validate` would have refused, so replaying a journal
+//! (even a tampered one) always yields *a* view, and the comparison shows the difference.
+//!
+//! # Operations
+//! An operation (capture, refund, void, session cancel) is recorded in two steps, as DESIGN.md §3
+//! demands: [`LogEvent::OperationRequested`] **before** the API call, carrying the
+//! `capture_reference` / `refund_reference` sent to Dintero, and an outcome after it:
+//! `OperationSucceeded` / `OperationFailed` (definitive), `OperationUnknown` (timeout, lost
+//! connection: the operation may or may not have happened) and finally `OperationReconciled` once
+//! the transaction was re-read and the reference matched. An operation is *pending* while it is
+//! `requested` or `unknown`; only pending operations accept an outcome. A crash between intent and
+//! outcome therefore leaves a pending operation that [`crate::store::Store::pending_operations`]
+//! returns on the next start.
+//!
+//! # Statuses
+//! [`SaleStatus`] is Kasse's own status, a superset of Dintero's transaction statuses plus the
+//! session-side states. Beyond the first design it has `partially_captured_refunded`, because
+//! Dintero has `PARTIALLY_CAPTURED_REFUNDED` and folding it into another status would lose the
+//! fact that something is still capturable. [`SaleStatus::from_dintero`] maps Dintero's values,
+//! any unknown value becoming `unknown` (never a parse error).
+//!
+//! # Snapshots
+//! Outcome events carry the Dintero JSON that proved them. When that JSON is a transaction
+//! (an object with string `id` and `status`), [`Sale::apply`] also takes the transaction's status
+//! and its captured / refunded totals (Σ successful `CAPTURE` / `REFUND` event amounts, see
+//! dintero-api.md §8) from it, so an operation's outcome alone keeps the view current; a separate
+//! [`LogEvent::StatusObserved`] is harmless but not needed. A snapshot about a *different*
+//! transaction than the sale's is ignored.
+//!
+//! All times in a [`Sale`] are UTC and truncated to milliseconds (the journal's precision, see
+//! [`crate::clock::normalize`]), so a view computed in memory equals the one read from disk.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+
+use crate::clock::normalize;
+
+/// Error parsing one of this module's enums from its string form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} {value:?}")]
+pub struct ParseEnumError {
+    /// Which enum ("sale status", "operation kind", "origin").
+    pub kind: &'static str,
+    /// The text that did not parse.
+    pub value: String,
+}
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident ($label:literal) { $($(#[$vmeta:meta])* $variant:ident = $s:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        $vis enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The snake_case name used in JSON and in the database.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $s,)*
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseEnumError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($s => Ok($name::$variant),)*
+                    _ => Err(ParseEnumError { kind: $label, value: s.to_owned() }),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// Where a sale is, as Kasse knows it.
+    pub enum SaleStatus ("sale status") {
+        /// The intent is written; the session is not created yet (or the app crashed before).
+        Creating = "creating",
+        /// Creating the session failed definitively (Dintero said no).
+        ChargeFailed = "charge_failed",
+        /// Session created; waiting for the customer.
+        Waiting = "waiting",
+        /// The customer is paying (session visited, or transaction `INITIATED`).
+        Paying = "paying",
+        /// Dintero `ON_HOLD`: extra checks, becomes authorized or failed later.
+        OnHold = "on_hold",
+        /// Dintero `AUTHORIZED`.
+        Authorized = "authorized",
+        /// Dintero `PARTIALLY_CAPTURED`.
+        PartiallyCaptured = "partially_captured",
+        /// Dintero `PARTIALLY_CAPTURED_REFUNDED`: part captured, part of that refunded.
+        PartiallyCapturedRefunded = "partially_captured_refunded",
+        /// Dintero `CAPTURED`.
+        Captured = "captured",
+        /// Dintero `PARTIALLY_REFUNDED`.
+        PartiallyRefunded = "partially_refunded",
+        /// Dintero `REFUNDED`.
+        Refunded = "refunded",
+        /// Dintero `AUTHORIZATION_VOIDED`.
+        Voided = "voided",
+        /// Dintero `DECLINED`.
+        Declined = "declined",
+        /// Dintero `FAILED`.
+        Failed = "failed",
+        /// The session was cancelled before a payment.
+        Cancelled = "cancelled",
+        /// The session expired without a payment.
+        Expired = "expired",
+        /// The outcome is not known (Dintero `UNKNOWN`, an unknown Dintero status, or a charge
+        /// whose create-session call timed out).
+        Unknown = "unknown",
+    }
+}
+
+impl SaleStatus {
+    /// Whether the payment watcher must keep following the sale.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            SaleStatus::Creating
+                | SaleStatus::Waiting
+                | SaleStatus::Paying
+                | SaleStatus::OnHold
+                | SaleStatus::Unknown
+        )
+    }
+
+    /// Whether the customer's payment went through (authorised at some point), including sales
+    /// that were later captured or refunded.
+    pub fn is_paid(self) -> bool {
+        matches!(
+            self,
+            SaleStatus::Authorized
+                | SaleStatus::PartiallyCaptured
+                | SaleStatus::PartiallyCapturedRefunded
+                | SaleStatus::Captured
+                | SaleStatus::PartiallyRefunded
+                | SaleStatus::Refunded
+        )
+    }
+
+    /// Maps a Dintero transaction status (dintero-api.md §9.1) to Kasse's status. Unknown values
+    /// become [`SaleStatus::Unknown`]: new Dintero statuses never break parsing.
+    pub fn from_dintero(status: &str) -> SaleStatus {
+        match status {
+            "INITIATED" => SaleStatus::Paying,
+            "ON_HOLD" => SaleStatus::OnHold,
+            "AUTHORIZED" => SaleStatus::Authorized,
+            "PARTIALLY_CAPTURED" => SaleStatus::PartiallyCaptured,
+            "PARTIALLY_CAPTURED_REFUNDED" => SaleStatus::PartiallyCapturedRefunded,
+            "CAPTURED" => SaleStatus::Captured,
+            "PARTIALLY_REFUNDED" => SaleStatus::PartiallyRefunded,
+            "REFUNDED" => SaleStatus::Refunded,
+            "AUTHORIZATION_VOIDED" => SaleStatus::Voided,
+            "DECLINED" => SaleStatus::Declined,
+            "FAILED" => SaleStatus::Failed,
+            _ => SaleStatus::Unknown,
+        }
+    }
+}
+
+string_enum! {
+    /// The kind of an after-sale operation.
+    pub enum OpKind ("operation kind") {
+        /// `POST /v1/transactions/{id}/capture`.
+        Capture = "capture",
+        /// `POST /v1/transactions/{id}/refund`.
+        Refund = "refund",
+        /// `POST /v1/transactions/{id}/void`.
+        Void = "void",
+        /// `POST /v1/sessions/{id}/cancel`.
+        Cancel = "cancel",
+    }
+}
+
+string_enum! {
+    /// Where a sale comes from.
+    pub enum Origin ("origin") {
+        /// Opened at this counter ([`LogEvent::SaleOpened`]).
+        Local = "local",
+        /// Found by sync in Dintero ([`LogEvent::Imported`]).
+        Imported = "imported",
+    }
+}
+
+string_enum! {
+    /// Where an operation is in its life.
+    pub enum OpState ("operation state") {
+        /// Intent written, no outcome yet (pending).
+        Requested = "requested",
+        /// Dintero confirmed it.
+        Succeeded = "succeeded",
+        /// Dintero refused it (definitive).
+        Failed = "failed",
+        /// The call's outcome is unknown; must be reconciled (pending).
+        Unknown = "unknown",
+        /// Settled by re-reading the transaction and matching the reference.
+        Reconciled = "reconciled",
+    }
+}
+
+impl OpState {
+    /// `requested` or `unknown`: no final outcome yet.
+    pub fn is_pending(self) -> bool {
+        matches!(self, OpState::Requested | OpState::Unknown)
+    }
+}
+
+/// One entry of the journal, as written by the application. Serialized as a tagged JSON object
+/// `{"type": "sale_opened", ...}`; the `type` is also the journal row's `kind`.
+///
+/// This is Kasse's own format (not Dintero's), so it has no catch-all variant; adding a variant
+/// must come with a (possibly empty) schema migration so that an older Kasse refuses the database
+/// instead of meeting an event it cannot read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LogEvent {
+    /// A sale is about to be charged; written **before** the create-session call.
+    SaleOpened {
+        /// Unique per sale and counter, sent to Dintero.
+        merchant_reference: String,
+        /// The counter (till) name.
+        counter: String,
+        /// ISO 4217 currency.
+        currency: String,
+        /// Total in minor units, VAT included.
+        amount: i64,
+        /// VAT part of `amount`, minor units.
+        vat_amount: i64,
+        /// The priced order, as the order module serializes it (opaque to the store).
+        order: Value,
+    },
+    /// The session exists.
+    SessionCreated {
+        /// Dintero session id.
+        session_id: String,
+        /// Hosted checkout URL (shown as QR).
+        url: String,
+        /// When the session expires.
+        #[serde(default, with = "time::serde::rfc3339::option")]
+        expires_at: Option<OffsetDateTime>,
+    },
+    /// Creating the session failed.
+    ChargeFailed {
+        /// Dintero's error code, or a local one (`timeout`, `network`).
+        error_code: String,
+        /// Human-readable message.
+        message: String,
+        /// True when the call may have reached Dintero (timeout, connection lost): the sale
+        /// becomes `unknown` (still open) instead of `charge_failed`.
+        outcome_unknown: bool,
+    },
+    /// A status Kasse observed, with the Dintero JSON that proved it.
+    StatusObserved {
+        /// The status now.
+        status: SaleStatus,
+        /// The transaction id, once there is one.
+        transaction_id: Option<String>,
+        /// Captured total, minor units.
+        captured: i64,
+        /// Refunded total, minor units.
+        refunded: i64,
+        /// `poll`, `webview`, `sync`, `operation` or `callback`.
+        source: String,
+        /// The Dintero JSON (session or transaction) that showed it.
+        snapshot: Value,
+    },
+    /// An operation is about to be sent; written **before** the API call.
+    OperationRequested {
+        /// Kasse's id of the operation.
+        op_id: String,
+        /// What is being done.
+        kind: OpKind,
+        /// Amount in minor units (`None`: the whole remaining amount / not applicable).
+        amount: Option<i64>,
+        /// Chosen lines with quantities (refund by lines), opaque JSON (`null` when none).
+        lines: Value,
+        /// The `capture_reference` / `refund_reference` sent to Dintero, unique within the sale;
+        /// reconciliation matches it in the transaction's events.
+        reference: String,
+        /// Why (refund reason), if given.
+        reason: Option<String>,
+    },
+    /// Dintero confirmed the operation.
+    OperationSucceeded {
+        /// The operation.
+        op_id: String,
+        /// Dintero's response (usually the transaction).
+        snapshot: Value,
+    },
+    /// Dintero refused the operation (definitive).
+    OperationFailed {
+        /// The operation.
+        op_id: String,
+        /// Error code.
+        code: String,
+        /// Error message.
+        message: String,
+    },
+    /// The call's outcome is unknown (timeout, connection lost): reconcile before anything else.
+    OperationUnknown {
+        /// The operation.
+        op_id: String,
+        /// What happened.
+        message: String,
+    },
+    /// The transaction was re-read and the operation's reference matched (or not).
+    OperationReconciled {
+        /// The operation.
+        op_id: String,
+        /// Whether the operation took effect at Dintero.
+        applied: bool,
+        /// The transaction as re-read.
+        snapshot: Value,
+    },
+    /// A sale found by sync that this counter did not open; the view is built from the Dintero
+    /// transaction (`id`, `session_id`, `merchant_reference`, `amount`, `currency`, `created_at`,
+    /// `status`, `events`).
+    Imported {
+        /// The Dintero transaction.
+        snapshot: Value,
+    },
+    /// A free-text remark in the sale's timeline.
+    Note {
+        /// The text.
+        text: String,
+    },
+}
+
+impl LogEvent {
+    /// The journal `kind` of this event (the serde tag).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LogEvent::SaleOpened { .. } => "sale_opened",
+            LogEvent::SessionCreated { .. } => "session_created",
+            LogEvent::ChargeFailed { .. } => "charge_failed",
+            LogEvent::StatusObserved { .. } => "status_observed",
+            LogEvent::OperationRequested { .. } => "operation_requested",
+            LogEvent::OperationSucceeded { .. } => "operation_succeeded",
+            LogEvent::OperationFailed { .. } => "operation_failed",
+            LogEvent::OperationUnknown { .. } => "operation_unknown",
+            LogEvent::OperationReconciled { .. } => "operation_reconciled",
+            LogEvent::Imported { .. } => "imported",
+            LogEvent::Note { .. } => "note",
+        }
+    }
+
+    /// The operation this event is about, if any.
+    pub fn op_id(&self) -> Option<&str> {
+        match self {
+            LogEvent::OperationRequested { op_id, .. }
+            | LogEvent::OperationSucceeded { op_id, .. }
+            | LogEvent::OperationFailed { op_id, .. }
+            | LogEvent::OperationUnknown { op_id, .. }
+            | LogEvent::OperationReconciled { op_id, .. } => Some(op_id),
+            _ => None,
+        }
+    }
+
+    /// Whether this event starts a sale (`sale_opened` or `imported`).
+    pub fn is_opening(&self) -> bool {
+        matches!(
+            self,
+            LogEvent::SaleOpened { .. } | LogEvent::Imported { .. }
+        )
+    }
+}
+
+/// An operation's derived state within a [`Sale`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Operation {
+    /// Kasse's id of the operation.
+    pub op_id: String,
+    /// What was asked.
+    pub kind: OpKind,
+    /// Amount asked, minor units.
+    pub amount: Option<i64>,
+    /// Lines asked (opaque JSON).
+    pub lines: Value,
+    /// The reference sent to Dintero.
+    pub reference: String,
+    /// Reason given.
+    pub reason: Option<String>,
+    /// Where it is.
+    pub state: OpState,
+    /// Whether it took effect: `Some(true)` succeeded / reconciled as applied, `Some(false)`
+    /// failed / reconciled as not applied, `None` while pending.
+    pub applied: Option<bool>,
+    /// The last error or uncertainty message.
+    pub error: Option<String>,
+    /// When the intent was written.
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: OffsetDateTime,
+    /// When the state last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl Operation {
+    /// No final outcome yet.
+    pub fn is_pending(&self) -> bool {
+        self.state.is_pending()
+    }
+}
+
+/// The current view of a sale, derived from its events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sale {
+    /// Kasse's sale id.
+    pub id: String,
+    /// The merchant reference (empty for an imported transaction that has none).
+    pub merchant_reference: String,
+    /// The counter that opened it (`None` when imported and the reference does not say).
+    pub counter: Option<String>,
+    /// Dintero session id.
+    pub session_id: Option<String>,
+    /// Dintero transaction id.
+    pub transaction_id: Option<String>,
+    /// Hosted checkout URL.
+    pub checkout_url: Option<String>,
+    /// Session expiry.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// ISO 4217 currency.
+    pub currency: String,
+    /// Total, minor units (for a transaction: the authorised amount).
+    pub amount: i64,
+    /// VAT part, minor units (`None` when not known, e.g. an import without item VAT).
+    pub vat_amount: Option<i64>,
+    /// The priced order as opened (`null` for imported sales).
+    pub order: Value,
+    /// Current status.
+    pub status: SaleStatus,
+    /// Captured total, minor units.
+    pub captured: i64,
+    /// Refunded total, minor units.
+    pub refunded: i64,
+    /// When the sale was opened (imported: the transaction's `created_at`).
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Time of the last event.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// Local or imported.
+    pub origin: Origin,
+    /// Dintero `payment_product_type` (or `payment_product`) once a snapshot showed it.
+    pub payment_product: Option<String>,
+    /// The charge error, while the charge failed or its outcome is unknown.
+    pub last_error: Option<String>,
+    /// Every operation, in request order.
+    pub operations: Vec<Operation>,
+    /// How many operations are pending (`requested` or `unknown`).
+    pub pending_ops: u32,
+}
+
+/// Why an event was refused for a sale ([`Sale::validate`], [`Sale::open`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SaleError {
+    /// A sale must start with `sale_opened` or `imported`.
+    #[error("a sale must start with sale_opened or imported, not {kind}")]
+    NotAnOpeningEvent {
+        /// The event kind given.
+        kind: &'static str,
+    },
+    /// `sale_opened` / `imported` on a sale that exists.
+    #[error("the sale is already opened")]
+    AlreadyOpened,
+    /// A field is missing or out of range.
+    #[error("invalid {field}: {reason}")]
+    InvalidField {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// One sale per session.
+    #[error("the sale already has session {session_id}")]
+    SessionAlreadySet {
+        /// The session it has.
+        session_id: String,
+    },
+    /// The outcome names an operation the sale does not have.
+    #[error("unknown operation {op_id}")]
+    UnknownOperation {
+        /// The operation id.
+        op_id: String,
+    },
+    /// `operation_requested` with an id already used.
+    #[error("operation {op_id} already exists")]
+    DuplicateOperation {
+        /// The operation id.
+        op_id: String,
+    },
+    /// Two operations of one sale must not share a reference (reconciliation matches on it).
+    #[error("reference {reference:?} is already used by another operation of this sale")]
+    DuplicateReference {
+        /// The reference.
+        reference: String,
+    },
+    /// The operation already has a final outcome.
+    #[error("operation {op_id} is already {state}")]
+    OperationClosed {
+        /// The operation id.
+        op_id: String,
+        /// Its final state.
+        state: OpState,
+    },
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> SaleError {
+    SaleError::InvalidField {
+        field,
+        reason: reason.into(),
+    }
+}
+
+fn non_empty(field: &'static str, s: &str) -> Result<(), SaleError> {
+    if s.trim().is_empty() {
+        Err(invalid(field, "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+fn non_negative(field: &'static str, v: i64) -> Result<(), SaleError> {
+    if v < 0 {
+        Err(invalid(field, format!("must not be negative (got {v})")))
+    } else {
+        Ok(())
+    }
+}
+
+impl Sale {
+    /// Builds the view from a sale's first event (`sale_opened` or `imported`), after checking it.
+    pub fn open(id: &str, event: &LogEvent, at: OffsetDateTime) -> Result<Sale, SaleError> {
+        let at = normalize(at);
+        non_empty("sale id", id)?;
+        match event {
+            LogEvent::SaleOpened {
+                merchant_reference,
+                counter,
+                currency,
+                amount,
+                vat_amount,
+                order,
+            } => {
+                non_empty("merchant_reference", merchant_reference)?;
+                non_empty("counter", counter)?;
+                non_empty("currency", currency)?;
+                non_negative("amount", *amount)?;
+                non_negative("vat_amount", *vat_amount)?;
+                if vat_amount > amount {
+                    return Err(invalid("vat_amount", "exceeds the amount"));
+                }
+                Ok(Sale {
+                    id: id.to_owned(),
+                    merchant_reference: merchant_reference.clone(),
+                    counter: Some(counter.clone()),
+                    session_id: None,
+                    transaction_id: None,
+                    checkout_url: None,
+                    expires_at: None,
+                    currency: currency.clone(),
+                    amount: *amount,
+                    vat_amount: Some(*vat_amount),
+                    order: order.clone(),
+                    status: SaleStatus::Creating,
+                    captured: 0,
+                    refunded: 0,
+                    created_at: at,
+                    updated_at: at,
+                    origin: Origin::Local,
+                    payment_product: None,
+                    last_error: None,
+                    operations: Vec::new(),
+                    pending_ops: 0,
+                })
+            }
+            LogEvent::Imported { snapshot } => {
+                let facts = TransactionFacts::from_json(snapshot).ok_or_else(|| {
+                    invalid("snapshot", "not a Dintero transaction (no id/status)")
+                })?;
+                let amount = facts
+                    .amount
+                    .ok_or_else(|| invalid("snapshot.amount", "missing"))?;
+                non_negative("snapshot.amount", amount)?;
+                let currency = facts
+                    .currency
+                    .clone()
+                    .ok_or_else(|| invalid("snapshot.currency", "missing"))?;
+                let merchant_reference = facts.merchant_reference.clone().unwrap_or_default();
+                let counter = parse_merchant_reference(&merchant_reference).map(|r| r.counter);
+                let created_at = facts.created_at.unwrap_or(at);
+                Ok(Sale {
+                    id: id.to_owned(),
+                    merchant_reference,
+                    counter,
+                    session_id: facts.session_id.clone(),
+                    transaction_id: Some(facts.id.clone()),
+                    checkout_url: None,
+                    expires_at: None,
+                    currency,
+                    amount,
+                    vat_amount: facts.vat_amount,
+                    order: Value::Null,
+                    status: facts.status,
+                    captured: facts.captured.unwrap_or(0),
+                    refunded: facts.refunded.unwrap_or(0),
+                    created_at,
+                    updated_at: at,
+                    origin: Origin::Imported,
+                    payment_product: facts.payment_product.clone(),
+                    last_error: None,
+                    operations: Vec::new(),
+                    pending_ops: 0,
+                })
+            }
+            other => Err(SaleError::NotAnOpeningEvent { kind: other.kind() }),
+        }
+    }
+
+    /// Rebuilds a view from a whole event sequence: [`Sale::open`] on the first, then
+    /// [`Sale::apply`] on the rest (without validation: replaying shows what the journal says).
+    pub fn rebuild<'a, I>(id: &str, events: I) -> Result<Sale, SaleError>
+    where
+        I: IntoIterator<Item = (&'a LogEvent, OffsetDateTime)>,
+    {
+        let mut it = events.into_iter();
+        let (first, at) = it
+            .next()
+            .ok_or(SaleError::NotAnOpeningEvent { kind: "nothing" })?;
+        let mut sale = Sale::open(id, first, at)?;
+        for (ev, at) in it {
+            sale.apply(ev, at);
+        }
+        Ok(sale)
+    }
+
+    /// Checks that `event` may be appended to this sale in its current state.
+    pub fn validate(&self, event: &LogEvent) -> Result<(), SaleError> {
+        match event {
+            LogEvent::SaleOpened { .. } | LogEvent::Imported { .. } => {
+                Err(SaleError::AlreadyOpened)
+            }
+            LogEvent::SessionCreated {
+                session_id, url, ..
+            } => {
+                non_empty("session_id", session_id)?;
+                non_empty("url", url)?;
+                match &self.session_id {
+                    Some(s) => Err(SaleError::SessionAlreadySet {
+                        session_id: s.clone(),
+                    }),
+                    None => Ok(()),
+                }
+            }
+            LogEvent::ChargeFailed { .. } => match &self.session_id {
+                Some(s) => Err(SaleError::SessionAlreadySet {
+                    session_id: s.clone(),
+                }),
+                None => Ok(()),
+            },
+            LogEvent::StatusObserved {
+                transaction_id,
+                captured,
+                refunded,
+                ..
+            } => {
+                non_negative("captured", *captured)?;
+                non_negative("refunded", *refunded)?;
+                if let Some(t) = transaction_id {
+                    non_empty("transaction_id", t)?;
+                }
+                Ok(())
+            }
+            LogEvent::OperationRequested {
+                op_id,
+                amount,
+                reference,
+                ..
+            } => {
+                non_empty("op_id", op_id)?;
+                non_empty("reference", reference)?;
+                if let Some(a) = amount {
+                    if *a <= 0 {
+                        return Err(invalid("amount", format!("must be positive (got {a})")));
+                    }
+                }
+                if self.operation(op_id).is_some() {
+                    return Err(SaleError::DuplicateOperation {
+                        op_id: op_id.clone(),
+                    });
+                }
+                if self.operations.iter().any(|o| &o.reference == reference) {
+                    return Err(SaleError::DuplicateReference {
+                        reference: reference.clone(),
+                    });
+                }
+                Ok(())
+            }
+            LogEvent::OperationSucceeded { op_id, .. }
+            | LogEvent::OperationFailed { op_id, .. }
+            | LogEvent::OperationUnknown { op_id, .. }
+            | LogEvent::OperationReconciled { op_id, .. } => match self.operation(op_id) {
+                None => Err(SaleError::UnknownOperation {
+                    op_id: op_id.clone(),
+                }),
+                Some(op) if !op.is_pending() => Err(SaleError::OperationClosed {
+                    op_id: op_id.clone(),
+                    state: op.state,
+                }),
+                Some(_) => Ok(()),
+            },
+            LogEvent::Note { .. } => Ok(()),
+        }
+    }
+
+    /// Folds one event into the view. Pure and total: events that [`Sale::validate`] would
+    /// refuse change nothing but `updated_at`.
+    pub fn apply(&mut self, event: &LogEvent, at: OffsetDateTime) {
+        let at = normalize(at);
+        self.updated_at = at;
+        match event {
+            LogEvent::SaleOpened { .. } | LogEvent::Imported { .. } | LogEvent::Note { .. } => {}
+            LogEvent::SessionCreated {
+                session_id,
+                url,
+                expires_at,
+            } => {
+                if self.session_id.is_none() {
+                    self.session_id = Some(session_id.clone());
+                    self.checkout_url = Some(url.clone());
+                    self.expires_at = expires_at.map(normalize);
+                    self.last_error = None;
+                    if matches!(
+                        self.status,
+                        SaleStatus::Creating | SaleStatus::Unknown | SaleStatus::ChargeFailed
+                    ) {
+                        self.status = SaleStatus::Waiting;
+                    }
+                }
+            }
+            LogEvent::ChargeFailed {
+                error_code,
+                message,
+                outcome_unknown,
+            } => {
+                if self.session_id.is_none() {
+                    self.last_error = Some(format!("{error_code}: {message}"));
+                    self.status = if *outcome_unknown {
+                        SaleStatus::Unknown
+                    } else {
+                        SaleStatus::ChargeFailed
+                    };
+                }
+            }
+            LogEvent::StatusObserved {
+                status,
+                transaction_id,
+                captured,
+                refunded,
+                snapshot,
+                ..
+            } => {
+                self.status = *status;
+                if let Some(t) = transaction_id {
+                    self.transaction_id = Some(t.clone());
+                }
+                self.captured = *captured;
+                self.refunded = *refunded;
+                if let Some(p) = payment_product_of(snapshot) {
+                    self.payment_product = Some(p);
+                }
+            }
+            LogEvent::OperationRequested {
+                op_id,
+                kind,
+                amount,
+                lines,
+                reference,
+                reason,
+            } => {
+                if self.operation(op_id).is_none() {
+                    self.operations.push(Operation {
+                        op_id: op_id.clone(),
+                        kind: *kind,
+                        amount: *amount,
+                        lines: lines.clone(),
+                        reference: reference.clone(),
+                        reason: reason.clone(),
+                        state: OpState::Requested,
+                        applied: None,
+                        error: None,
+                        requested_at: at,
+                        updated_at: at,
+                    });
+                }
+            }
+            LogEvent::OperationSucceeded { op_id, snapshot } => {
+                if let Some(kind) = self.settle_op(op_id, at, OpState::Succeeded, Some(true), None)
+                {
+                    if kind == OpKind::Cancel && self.status.is_open() {
+                        self.status = SaleStatus::Cancelled;
+                    }
+                    self.absorb_transaction(snapshot);
+                }
+            }
+            LogEvent::OperationFailed {
+                op_id,
+                code,
+                message,
+            } => {
+                self.settle_op(
+                    op_id,
+                    at,
+                    OpState::Failed,
+                    Some(false),
+                    Some(format!("{code}: {message}")),
+                );
+            }
+            LogEvent::OperationUnknown { op_id, message } => {
+                self.settle_op(op_id, at, OpState::Unknown, None, Some(message.clone()));
+            }
+            LogEvent::OperationReconciled {
+                op_id,
+                applied,
+                snapshot,
+            } => {
+                if let Some(kind) =
+                    self.settle_op(op_id, at, OpState::Reconciled, Some(*applied), None)
+                {
+                    if kind == OpKind::Cancel && *applied && self.status.is_open() {
+                        self.status = SaleStatus::Cancelled;
+                    }
+                    self.absorb_transaction(snapshot);
+                }
+            }
+        }
+        self.pending_ops = self
+            .operations
+            .iter()
+            .filter(|o| o.is_pending())
+            .count()
+            .try_into()
+            .unwrap_or(u32::MAX);
+    }
+
+    /// Moves a pending operation to `state`; returns its kind, or `None` when the operation is
+    /// unknown or already final (nothing changed).
+    fn settle_op(
+        &mut self,
+        op_id: &str,
+        at: OffsetDateTime,
+        state: OpState,
+        applied: Option<bool>,
+        error: Option<String>,
+    ) -> Option<OpKind> {
+        let op = self
+            .operations
+            .iter_mut()
+            .find(|o| o.op_id == op_id && o.is_pending())?;
+        op.state = state;
+        op.applied = applied;
+        if error.is_some() || state != OpState::Unknown {
+            op.error = error;
+        }
+        op.updated_at = at;
+        Some(op.kind)
+    }
+
+    /// Takes status and totals from a transaction snapshot about this sale's transaction.
+    fn absorb_transaction(&mut self, snapshot: &Value) {
+        let Some(facts) = TransactionFacts::from_json(snapshot) else {
+            return;
+        };
+        match &self.transaction_id {
+            Some(t) if *t != facts.id => return,
+            Some(_) => {}
+            None => self.transaction_id = Some(facts.id.clone()),
+        }
+        self.status = facts.status;
+        if let Some(c) = facts.captured {
+            self.captured = c;
+        }
+        if let Some(r) = facts.refunded {
+            self.refunded = r;
+        }
+        if facts.payment_product.is_some() {
+            self.payment_product = facts.payment_product;
+        }
+    }
+
+    /// The operation with this id.
+    pub fn operation(&self, op_id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.op_id == op_id)
+    }
+
+    /// Operations without a final outcome.
+    pub fn pending_operations(&self) -> impl Iterator<Item = &Operation> {
+        self.operations.iter().filter(|o| o.is_pending())
+    }
+
+    /// Whether the watcher must keep following the sale.
+    pub fn is_open(&self) -> bool {
+        self.status.is_open()
+    }
+
+    /// What can still be captured, as far as this view knows (authorised minus captured, in the
+    /// statuses where Dintero allows a capture; 0 otherwise).
+    pub fn capturable(&self) -> i64 {
+        match self.status {
+            SaleStatus::Authorized
+            | SaleStatus::PartiallyCaptured
+            | SaleStatus::PartiallyCapturedRefunded => (self.amount - self.captured).max(0),
+            _ => 0,
+        }
+    }
+
+    /// What can still be refunded, as far as this view knows (captured minus refunded).
+    pub fn refundable(&self) -> i64 {
+        (self.captured - self.refunded).max(0)
+    }
+}
+
+/// The facts Kasse reads from a Dintero transaction JSON (dintero-api.md §8). Lenient: missing
+/// or oddly typed fields become `None`; only `id` and `status` are required.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransactionFacts {
+    /// Transaction id.
+    pub id: String,
+    /// Status, mapped with [`SaleStatus::from_dintero`].
+    pub status: SaleStatus,
+    /// Originating session.
+    pub session_id: Option<String>,
+    /// Merchant reference.
+    pub merchant_reference: Option<String>,
+    /// Authorised amount.
+    pub amount: Option<i64>,
+    /// Currency.
+    pub currency: Option<String>,
+    /// `created_at`, normalized to UTC milliseconds.
+    pub created_at: Option<OffsetDateTime>,
+    /// Σ amounts of successful `CAPTURE` events (`None` when the JSON has no `events` array).
+    pub captured: Option<i64>,
+    /// Σ amounts of successful `REFUND` events (`None` when the JSON has no `events` array).
+    pub refunded: Option<i64>,
+    /// Σ `items[].vat_amount` when every item has one.
+    pub vat_amount: Option<i64>,
+    /// `payment_product_type`, else `payment_product`.
+    pub payment_product: Option<String>,
+}
+
+impl TransactionFacts {
+    /// Reads the facts from a transaction JSON; `None` if it has no string `id` and `status`.
+    pub fn from_json(v: &Value) -> Option<TransactionFacts> {
+        let id = v.get("id")?.as_str()?.to_owned();
+        let status = SaleStatus::from_dintero(v.get("status")?.as_str()?);
+        if id.is_empty() {
+            return None;
+        }
+        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+        let (captured, refunded) = match v.get("events").and_then(Value::as_array) {
+            Some(events) => {
+                let sum = |name: &str| {
+                    events
+                        .iter()
+                        .filter(|e| e.get("event").and_then(Value::as_str) == Some(name))
+                        .filter(|e| e.get("success").and_then(Value::as_bool) == Some(true))
+                        .filter_map(|e| e.get("amount").and_then(Value::as_i64))
+                        .fold(0i64, i64::saturating_add)
+                };
+                (Some(sum("CAPTURE")), Some(sum("REFUND")))
+            }
+            None => (None, None),
+        };
+        let vat_amount = v.get("items").and_then(Value::as_array).and_then(|items| {
+            items.iter().try_fold(0i64, |acc, it| {
+                Some(acc.saturating_add(it.get("vat_amount")?.as_i64()?))
+            })
+        });
+        Some(TransactionFacts {
+            id,
+            status,
+            session_id: s("session_id"),
+            merchant_reference: s("merchant_reference"),
+            amount: v.get("amount").and_then(Value::as_i64),
+            currency: s("currency"),
+            created_at: v
+                .get("created_at")
+                .and_then(Value::as_str)
+                .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+                .map(normalize),
+            captured,
+            refunded,
+            vat_amount,
+            payment_product: payment_product_of(v),
+        })
+    }
+}
+
+fn payment_product_of(v: &Value) -> Option<String> {
+    ["payment_product_type", "payment_product"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(Value::as_str))
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// The parts of a Kasse merchant reference `COUNTER-YYYYMMDD-NNNN`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MerchantReference {
+    /// The counter name.
+    pub counter: String,
+    /// The day, `YYYYMMDD`.
+    pub day: String,
+    /// The sequence number within the counter and day.
+    pub seq: u32,
+}
+
+/// Formats a merchant reference: `KASSE1-20261124-0042` (at least 4 digits).
+pub fn format_merchant_reference(counter: &str, day: Date, seq: u32) -> String {
+    format!(
+        "{counter}-{:04}{:02}{:02}-{seq:04}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    )
+}
+
+/// Parses a reference made by [`format_merchant_reference`]; `None` for any other shape.
+pub fn parse_merchant_reference(r: &str) -> Option<MerchantReference> {
+    let mut parts = r.rsplitn(3, '-');
+    let seq = parts.next()?;
+    let day = parts.next()?;
+    let counter = parts.next()?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if counter.is_empty() || day.len() != 8 || !digits(day) || seq.len() < 4 || !digits(seq) {
+        return None;
+    }
+    Some(MerchantReference {
+        counter: counter.to_owned(),
+        day: day.to_owned(),
+        seq: seq.parse().ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use time::macros::{date, datetime};
+
+    fn opened() -> LogEvent {
+        LogEvent::SaleOpened {
+            merchant_reference: "KASSE1-20261124-0001".into(),
+            counter: "KASSE1".into(),
+            currency: "NOK".into(),
+            amount: 10000,
+            vat_amount: 2000,
+            order: json!({"lines": []}),
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip_and_map_from_dintero() {
+        for s in SaleStatus::ALL {
+            assert_eq!(s.as_str().parse::<SaleStatus>().unwrap(), *s);
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                Value::String(s.as_str().into())
+            );
+        }
+        assert!("nope".parse::<SaleStatus>().is_err());
+        assert_eq!(
+            SaleStatus::from_dintero("PARTIALLY_CAPTURED_REFUNDED"),
+            SaleStatus::PartiallyCapturedRefunded
+        );
+        assert_eq!(
+            SaleStatus::from_dintero("SOMETHING_NEW"),
+            SaleStatus::Unknown
+        );
+        assert!(SaleStatus::Waiting.is_open() && !SaleStatus::Captured.is_open());
+        assert!(SaleStatus::Refunded.is_paid() && !SaleStatus::Declined.is_paid());
+    }
+
+    #[test]
+    fn event_json_is_tagged() {
+        let v = serde_json::to_value(opened()).unwrap();
+        assert_eq!(v["type"], "sale_opened");
+        assert_eq!(opened().kind(), "sale_opened");
+        let back: LogEvent = serde_json::from_value(v).unwrap();
+        assert_eq!(back, opened());
+    }
+
+    #[test]
+    fn a_sale_through_charge_capture_and_refund() {
+        let t = datetime!(2026-11-24 10:00 UTC);
+        let mut s = Sale::open("s1", &opened(), t).unwrap();
+        assert_eq!(s.status, SaleStatus::Creating);
+        let ev = LogEvent::SessionCreated {
+            session_id: "S1".into(),
+            url: "https://x".into(),
+            expires_at: Some(datetime!(2026-11-24 10:15 UTC)),
+        };
+        s.validate(&ev).unwrap();
+        s.apply(&ev, t);
+        assert_eq!(s.status, SaleStatus::Waiting);
+        assert!(s.validate(&ev).is_err(), "one sale per session");
+        s.apply(
+            &LogEvent::StatusObserved {
+                status: SaleStatus::Authorized,
+                transaction_id: Some("T1".into()),
+                captured: 0,
+                refunded: 0,
+                source: "poll".into(),
+                snapshot: json!({"id": "T1", "status": "AUTHORIZED", "payment_product_type": "dintero_psp.creditcard"}),
+            },
+            t,
+        );
+        assert_eq!(s.capturable(), 10000);
+        assert_eq!(s.payment_product.as_deref(), Some("dintero_psp.creditcard"));
+        let req = LogEvent::OperationRequested {
+            op_id: "op1".into(),
+            kind: OpKind::Capture,
+            amount: None,
+            lines: Value::Null,
+            reference: "cap-1".into(),
+            reason: None,
+        };
+        s.validate(&req).unwrap();
+        s.apply(&req, t);
+        assert_eq!(s.pending_ops, 1);
+        let ok = LogEvent::OperationSucceeded {
+            op_id: "op1".into(),
+            snapshot: json!({"id": "T1", "status": "CAPTURED", "events": [
+                {"event": "CAPTURE", "success": true, "amount": 10000},
+                {"event": "CAPTURE", "success": false, "amount": 10000}]}),
+        };
+        s.validate(&ok).unwrap();
+        s.apply(&ok, t);
+        assert_eq!(
+            (s.status, s.captured, s.pending_ops),
+            (SaleStatus::Captured, 10000, 0)
+        );
+        assert!(matches!(
+            s.validate(&ok),
+            Err(SaleError::OperationClosed { .. })
+        ));
+        let dup = LogEvent::OperationRequested {
+            op_id: "op2".into(),
+            kind: OpKind::Refund,
+            amount: Some(100),
+            lines: Value::Null,
+            reference: "cap-1".into(),
+            reason: None,
+        };
+        assert!(matches!(
+            s.validate(&dup),
+            Err(SaleError::DuplicateReference { .. })
+        ));
+        // A snapshot of another transaction is ignored.
+        let mut s2 = s.clone();
+        s2.absorb_transaction(&json!({"id": "T2", "status": "REFUNDED"}));
+        assert_eq!(s2.status, SaleStatus::Captured);
+    }
+
+    #[test]
+    fn imported_sale_from_a_transaction() {
+        let snap = json!({
+            "id": "T1", "status": "PARTIALLY_REFUNDED", "amount": 24800, "currency": "NOK",
+            "session_id": "S9", "merchant_reference": "POS1-20260512-0042",
+            "created_at": "2026-05-12T10:16:40.512Z",
+            "items": [{"vat_amount": 10}, {"vat_amount": 5}],
+            "events": [{"event": "CAPTURE", "success": true, "amount": 24800},
+                       {"event": "REFUND", "success": true, "amount": 800}]
+        });
+        let s = Sale::open(
+            "i1",
+            &LogEvent::Imported { snapshot: snap },
+            datetime!(2026-06-01 0:00 UTC),
+        )
+        .unwrap();
+        assert_eq!(s.origin, Origin::Imported);
+        assert_eq!(s.counter.as_deref(), Some("POS1"));
+        assert_eq!(
+            (s.captured, s.refunded, s.vat_amount),
+            (24800, 800, Some(15))
+        );
+        assert_eq!(s.created_at, datetime!(2026-05-12 10:16:40.512 UTC));
+        assert!(Sale::open(
+            "i2",
+            &LogEvent::Imported {
+                snapshot: json!({})
+            },
+            s.created_at
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn merchant_references() {
+        let r = format_merchant_reference("KASSE1", date!(2026 - 11 - 24), 42);
+        assert_eq!(r, "KASSE1-20261124-0042");
+        let p = parse_merchant_reference(&r).unwrap();
+        assert_eq!(
+            (p.counter.as_str(), p.day.as_str(), p.seq),
+            ("KASSE1", "20261124", 42)
+        );
+        assert_eq!(
+            parse_merchant_reference("MY-TILL-20261124-12345")
+                .unwrap()
+                .counter,
+            "MY-TILL"
+        );
+        assert!(parse_merchant_reference("order-42").is_none());
+    }
+}
