@@ -53,6 +53,8 @@ function pick(): Transport {
   } else {
     fake = new FakeBackend(FakeBackend.optionsFromLocation());
     transport = fake;
+    // For poking the fake customer from a browser console or a browser test (never in Tauri).
+    if (typeof window !== 'undefined') (window as unknown as { __KASSE_FAKE__?: FakeBackend }).__KASSE_FAKE__ = fake;
   }
   return transport;
 }

@@ -263,8 +263,8 @@ export class FakeBackend {
   }
 
   private reference(id: number): string {
-    const c = this.settings.counter.replace(/[^A-Za-z0-9]/g, '').slice(0, 6).toUpperCase() || 'K';
-    return `${c}-${String(id).padStart(6, '0')}`;
+    const n = /(\d+)\s*$/.exec(this.settings.counter)?.[1] ?? '1';
+    return `K${n}-${String(id).padStart(6, '0')}`;
   }
 
   private newSale(priced: PricedOrder, status: SaleStatus, createdMs: number): FakeSale {

@@ -142,7 +142,7 @@ export const en = {
   'tx.col_time': 'Time',
   'tx.col_amount': 'Amount',
   'tx.col_status': 'Status',
-  'tx.col_product': 'Paid with',
+  'tx.col_product': 'Method',
   'tx.count': '{count} shown',
   'tx.invalid_amount': 'Type an amount like 100 or 99,50.',
 
@@ -158,7 +158,7 @@ export const en = {
   'detail.created': 'Created',
   'detail.transaction': 'Transaction',
   'detail.session': 'Session',
-  'detail.product': 'Paid with',
+  'detail.product': 'Payment method',
   'detail.lines': 'Lines',
   'detail.col_item': 'Item',
   'detail.col_qty': 'Qty',

@@ -142,7 +142,7 @@ export const nb: Record<MessageKey, string> = {
   'tx.col_time': 'Tid',
   'tx.col_amount': 'Beløp',
   'tx.col_status': 'Status',
-  'tx.col_product': 'Betalt med',
+  'tx.col_product': 'Betalingsmåte',
   'tx.count': '{count} vist',
   'tx.invalid_amount': 'Tast inn et beløp som 100 eller 99,50.',
 
@@ -158,7 +158,7 @@ export const nb: Record<MessageKey, string> = {
   'detail.created': 'Opprettet',
   'detail.transaction': 'Transaksjon',
   'detail.session': 'Sesjon',
-  'detail.product': 'Betalt med',
+  'detail.product': 'Betalingsmåte',
   'detail.lines': 'Varelinjer',
   'detail.col_item': 'Vare',
   'detail.col_qty': 'Antall',
