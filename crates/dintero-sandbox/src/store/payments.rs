@@ -1,0 +1,363 @@
+//! The customer's side: paying (test cards, auto-capture, ON_HOLD).
+
+use serde_json::{json, Map, Value};
+
+use super::*;
+
+impl Store {
+    /// The customer pays (or starts paying, with `initiate_only`).
+    pub fn pay(&mut self, id: &str, now: Millis, req: &PayRequest<'_>) -> Result<Paid, ApiError> {
+        let session = self
+            .sessions
+            .get(id)
+            .ok_or_else(|| ApiError::not_found("Session", id))?;
+        if session.cancelled_at.is_some() {
+            return Err(ApiError::invalid_state(format!(
+                "Session {id} is cancelled and cannot be paid"
+            )));
+        }
+        let existing = match &session.transaction_id {
+            Some(tid) => {
+                let tx = &self.transactions[tid];
+                if tx.status != Status::Initiated {
+                    return Err(ApiError::invalid_state(format!(
+                        "Session {id} already has transaction {tid} with status {}",
+                        tx.status
+                    )));
+                }
+                Some(tid.clone())
+            }
+            None => None,
+        };
+        if existing.is_none() && session.is_expired(now) {
+            return Err(ApiError::invalid_state(format!(
+                "Session {id} expired and cannot be paid"
+            )));
+        }
+        let card = match req.card {
+            Some(c) => Some(cards::lookup(c).ok_or_else(|| {
+                ApiError::field(
+                    "card",
+                    "is not a sandbox test card (see dintero-api.md §19)",
+                )
+            })?),
+            None if req.initiate_only => None,
+            None => return Err(ApiError::field("card", "is required")),
+        };
+        let tid = match existing {
+            Some(t) => t,
+            None => self.initiate(id, now),
+        };
+        if let Some(card) = card {
+            let expiry_year = to_datetime(now).year() + 3;
+            let tx = self.transactions.get_mut(&tid).expect("just made");
+            tx.card = Some(Card {
+                brand: card.brand,
+                masked_pan: card.masked_pan(),
+                expiry_date: format!("12/{expiry_year}"),
+                kind: "Credit",
+            });
+            tx.times_out = card.times_out;
+        }
+        let (Some(card), false) = (card, req.initiate_only) else {
+            let tx = &self.transactions[&tid];
+            return Ok(Paid {
+                transaction: self.tx_json(tx, TxView::default()),
+                redirect: None,
+                callbacks: Vec::new(),
+            });
+        };
+        self.authorize(&tid, now, card, req.on_hold)
+    }
+
+    fn initiate(&mut self, session_id: &str, now: Millis) -> String {
+        let tid = self.ids.object_id(&self.account_id);
+        let ev = TxEvent {
+            id: self.ids.uuid(),
+            event: "INITIALIZE",
+            transaction_status: Status::Initiated,
+            success: true,
+            amount: None,
+            items: None,
+            event_reference: None,
+            metadata: None,
+            created_at: now,
+            created_by: None,
+            request_id: self.ids.uuid(),
+            correlation_request_id: None,
+            request_headers: None,
+            error: None,
+        };
+        let s = self.sessions.get_mut(session_id).expect("caller checked");
+        s.transaction_id = Some(tid.clone());
+        s.updated_at = now;
+        let order = s.order.as_object();
+        let items = order
+            .and_then(|o| o.get("items"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let store = order.and_then(|o| o.get("store")).cloned();
+        let default_event_reference = order
+            .and_then(|o| o.get("event_reference"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let merchant_reference_2 = order
+            .and_then(|o| o.get("merchant_reference_2"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let mut url = Map::new();
+        url.insert("redirect_url".into(), Value::String(s.return_url.clone()));
+        if let Some(cb) = &s.callback_url {
+            url.insert("callback_url".into(), Value::String(cb.clone()));
+        }
+        let mut metadata = Map::new();
+        if let Some(p) = s.metadata.get("session:profile_id") {
+            metadata.insert("session:profile_id".into(), p.clone());
+        }
+        metadata.insert("merchant_name".into(), json!(MERCHANT_NAME));
+        metadata.insert("merchant_country".into(), json!("NO"));
+        let tx = Transaction {
+            id: tid.clone(),
+            created_at: now,
+            updated_at: now,
+            session_id: session_id.to_owned(),
+            status: Status::Initiated,
+            amount: s.amount,
+            currency: s.currency.clone(),
+            merchant_reference: s.merchant_reference.clone(),
+            merchant_reference_2,
+            payment_product: PAYMENT_PRODUCT,
+            payment_product_type: PAYMENT_PRODUCT_TYPE,
+            channel: s.channel.clone(),
+            settlement_status: "NOT_SETTLED",
+            store,
+            items,
+            card: None,
+            url: Value::Object(url),
+            customer: s.customer.clone(),
+            metadata,
+            initiating_system_request_headers: s.initiating_system_request_headers.clone(),
+            events: vec![ev],
+            ledger: Ledger::authorized(s.amount),
+            times_out: None,
+            callback_url: s.callback_url.clone(),
+            return_url: s.return_url.clone(),
+            default_event_reference,
+            pending: Vec::new(),
+        };
+        self.transactions.insert(tid.clone(), tx);
+        self.tx_order.push(tid.clone());
+        tid
+    }
+
+    fn authorize(
+        &mut self,
+        tid: &str,
+        now: Millis,
+        card: &TestCard,
+        on_hold: bool,
+    ) -> Result<Paid, ApiError> {
+        let auth_event_id = self.ids.uuid();
+        let request_id = self.ids.uuid();
+        let (status, error, session_event, return_error) = match card.authorization {
+            Authorization::Approved if on_hold => (Status::OnHold, None, None, None),
+            Authorization::Approved => (Status::Authorized, None, Some("AUTHORIZED"), None),
+            Authorization::ThreeDsFailed => (
+                Status::Failed,
+                Some(
+                    json!({"code": "3DS_FAILED", "message": "3-D Secure verification failed", "type": ["FAILED_VERIFICATION"]}),
+                ),
+                Some("FAILED"),
+                Some("authorization"),
+            ),
+            Authorization::Declined => (
+                Status::Declined,
+                Some(
+                    json!({"code": "1A", "message": "Declined: 3-D Secure authentication required", "type": ["DECLINED"], "result_code": "1A"}),
+                ),
+                Some("DECLINED"),
+                Some("authorization"),
+            ),
+            Authorization::TimedOut => (
+                Status::Failed,
+                Some(json!({"message": "Authorization timed out", "type": ["ERROR"]})),
+                Some("FAILED"),
+                Some("failed"),
+            ),
+        };
+        let tx = self.transactions.get_mut(tid).expect("exists");
+        let session_id = tx.session_id.clone();
+        tx.status = status;
+        tx.updated_at = now;
+        tx.events.push(TxEvent {
+            id: auth_event_id.clone(),
+            event: "AUTHORIZE",
+            transaction_status: status,
+            success: error.is_none(),
+            amount: Some(tx.amount),
+            items: None,
+            event_reference: None,
+            metadata: None,
+            created_at: now,
+            created_by: None,
+            request_id,
+            correlation_request_id: None,
+            request_headers: None,
+            error: error.clone(),
+        });
+        let auto_capture = self
+            .sessions
+            .get(&session_id)
+            .map(|s| s.auto_capture)
+            .unwrap_or(false);
+        let mut capture_error = None;
+        if status == Status::Authorized && auto_capture {
+            capture_error =
+                self.auto_capture(tid, now, card.times_out == Some(TimesOut::AutoCapture));
+        }
+        if return_error.is_some() {
+            let details = json!({
+                "error": error.as_ref().and_then(|e| e.get("message")).cloned().unwrap_or(Value::Null),
+                "payment_product_type": PAYMENT_PRODUCT_TYPE,
+            });
+            let ev = self.session_event("PAY_FAILED", now, None, Some(details));
+            self.push_session_event(&session_id, ev, now);
+        }
+        if let Some(name) = session_event {
+            let details = json!({"transaction_event_id": auth_event_id});
+            let ev = self.session_event(name, now, None, Some(details));
+            self.push_session_event(&session_id, ev, now);
+        }
+        let tx = &self.transactions[tid];
+        let trigger = match (return_error, capture_error) {
+            (Some(e), _) => Trigger::Error(e),
+            (None, Some(e)) => Trigger::Error(e),
+            (None, None) => Trigger::Authorized,
+        };
+        let mut jobs = Vec::new();
+        jobs.extend(self.callback_for(tx, trigger));
+        let redirect = match (return_error, capture_error) {
+            (Some(e), _) => return_location(&tx.return_url, &tx.merchant_reference, None, Some(e)),
+            (None, Some(e)) => return_location(
+                &tx.return_url,
+                &tx.merchant_reference,
+                Some(&tx.id),
+                Some(e),
+            ),
+            (None, None) => {
+                return_location(&tx.return_url, &tx.merchant_reference, Some(&tx.id), None)
+            }
+        };
+        Ok(Paid {
+            transaction: self.tx_json(tx, TxView::default()),
+            redirect: Some(redirect),
+            callbacks: jobs,
+        })
+    }
+
+    /// `configuration.auto_capture`: capture the whole amount at once. Returns the
+    /// return_url/callback error (`capture`) when the card makes the auto-capture time out.
+    fn auto_capture(&mut self, tid: &str, now: Millis, times_out: bool) -> Option<&'static str> {
+        let id = self.ids.uuid();
+        let request_id = self.ids.uuid();
+        let tx = self.transactions.get_mut(tid).expect("exists");
+        let amount = tx.amount;
+        let reference = tx.default_event_reference.clone();
+        let (success, error) = if times_out {
+            (
+                false,
+                Some(
+                    json!({"message": "Auto-capture timed out at the processor", "type": ["ERROR"]}),
+                ),
+            )
+        } else {
+            tx.ledger.captured = amount;
+            tx.status = tx.ledger.status();
+            (true, None)
+        };
+        tx.events.push(TxEvent {
+            id,
+            event: "CAPTURE",
+            transaction_status: tx.status,
+            success,
+            amount: Some(amount),
+            items: Some(tx.items.clone()),
+            event_reference: reference,
+            metadata: None,
+            created_at: now,
+            created_by: None,
+            request_id,
+            correlation_request_id: None,
+            request_headers: None,
+            error,
+        });
+        if success {
+            None
+        } else {
+            Some("capture")
+        }
+    }
+
+    /// Resolve an `ON_HOLD` transaction (SIM control): `approve` → AUTHORIZED, else FAILED.
+    pub fn resolve_on_hold(
+        &mut self,
+        tid: &str,
+        now: Millis,
+        approve: bool,
+    ) -> Result<(Value, Vec<CallbackJob>), ApiError> {
+        let tx = self
+            .transactions
+            .get(tid)
+            .ok_or_else(|| ApiError::not_found("Transaction", tid))?;
+        if tx.status != Status::OnHold {
+            return Err(ApiError::invalid_state(format!(
+                "Transaction {tid} has status {} and is not ON_HOLD",
+                tx.status
+            )));
+        }
+        let id = self.ids.uuid();
+        let request_id = self.ids.uuid();
+        let status = if approve {
+            Status::Authorized
+        } else {
+            Status::Failed
+        };
+        let tx = self.transactions.get_mut(tid).expect("checked");
+        tx.status = status;
+        tx.updated_at = now;
+        tx.events.push(TxEvent {
+            id: id.clone(),
+            event: "AUTHORIZE",
+            transaction_status: status,
+            success: approve,
+            amount: Some(tx.amount),
+            items: None,
+            event_reference: None,
+            metadata: None,
+            created_at: now,
+            created_by: None,
+            request_id,
+            correlation_request_id: None,
+            request_headers: None,
+            error: (!approve)
+                .then(|| json!({"message": "Rejected after manual review", "type": ["DECLINED"]})),
+        });
+        let session_id = tx.session_id.clone();
+        let ev = self.session_event(
+            if approve { "AUTHORIZED" } else { "FAILED" },
+            now,
+            None,
+            Some(json!({"transaction_event_id": id})),
+        );
+        self.push_session_event(&session_id, ev, now);
+        let tx = &self.transactions[tid];
+        let trigger = if approve {
+            Trigger::Authorized
+        } else {
+            Trigger::Error("failed")
+        };
+        let jobs = self.callback_for(tx, trigger).into_iter().collect();
+        Ok((self.tx_json(tx, TxView::default()), jobs))
+    }
+}

@@ -1,0 +1,239 @@
+//! Sessions: create, visit, cancel (by the shop or the customer).
+
+use serde_json::{Map, Value};
+
+use super::*;
+
+impl Store {
+    /// `POST /v1/sessions-profile`. Returns the new id.
+    pub fn create_session(
+        &mut self,
+        new: NewSession,
+        now: Millis,
+        headers: Map<String, Value>,
+    ) -> String {
+        let id = self.ids.object_id(&self.account_id);
+        let request_id = self.ids.uuid();
+        let mut initiated = self.session_event("INITIATED", now, Some(request_id), None);
+        if !headers.is_empty() {
+            initiated.request_headers = Some(headers.clone());
+        }
+        let mut metadata = new.metadata;
+        metadata.insert(
+            "session:profile_id".to_owned(),
+            Value::String(new.profile_id),
+        );
+        let session = Session {
+            id: id.clone(),
+            created_at: now,
+            updated_at: now,
+            expires_at: new
+                .expires_at
+                .unwrap_or(now.saturating_add(DEFAULT_SESSION_TTL_MS)),
+            url: new.url,
+            order: new.order,
+            customer: new.customer,
+            configuration: new.configuration,
+            metadata,
+            transaction_id: None,
+            events: vec![initiated],
+            cancelled_at: None,
+            cancelled_by: None,
+            customer_ip: None,
+            user_agent: None,
+            initiating_system_request_headers: headers,
+            amount: new.amount,
+            currency: new.currency,
+            merchant_reference: new.merchant_reference,
+            return_url: new.return_url,
+            callback_url: new.callback_url,
+            auto_capture: new.auto_capture,
+            channel: new.channel,
+        };
+        self.sessions.insert(id.clone(), session);
+        id
+    }
+
+    pub fn session(&self, id: &str) -> Option<&Session> {
+        self.sessions.get(id)
+    }
+
+    pub fn session_json(&self, id: &str) -> Result<Value, ApiError> {
+        self.sessions
+            .get(id)
+            .map(|s| serde_json::to_value(s).unwrap_or(Value::Null))
+            .ok_or_else(|| ApiError::not_found("Session", id))
+    }
+
+    pub fn all_sessions(&self) -> Vec<Value> {
+        let mut v: Vec<&Session> = self.sessions.values().collect();
+        v.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        v.into_iter()
+            .map(|s| serde_json::to_value(s).unwrap_or(Value::Null))
+            .collect()
+    }
+
+    /// The customer opened the checkout page.
+    pub fn visit(
+        &mut self,
+        id: &str,
+        now: Millis,
+        ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> Result<(), ApiError> {
+        if !self.sessions.contains_key(id) {
+            return Err(ApiError::not_found("Session", id));
+        }
+        let ev = self.session_event("VISITED", now, None, None);
+        let s = self.sessions.get_mut(id).expect("checked above");
+        s.events.push(ev);
+        s.updated_at = now;
+        if ip.is_some() {
+            s.customer_ip = ip;
+        }
+        if user_agent.is_some() {
+            s.user_agent = user_agent;
+        }
+        Ok(())
+    }
+
+    /// Add an event to a session (e.g. `AUTH_CALLBACK_SENT` once a callback got through).
+    pub fn add_session_event(
+        &mut self,
+        id: &str,
+        name: &'static str,
+        now: Millis,
+        details: Option<Value>,
+    ) {
+        if self.sessions.contains_key(id) {
+            let ev = self.session_event(name, now, None, details);
+            if let Some(s) = self.sessions.get_mut(id) {
+                s.events.push(ev);
+                s.updated_at = now;
+            }
+        }
+    }
+
+    /// `POST /v1/sessions/{id}/cancel`.
+    pub fn cancel_session(
+        &mut self,
+        id: &str,
+        now: Millis,
+        caller: Caller<'_>,
+    ) -> Result<(Value, Vec<CallbackJob>), ApiError> {
+        let session = self
+            .sessions
+            .get(id)
+            .ok_or_else(|| ApiError::not_found("Session", id))?;
+        if session.cancelled_at.is_some() {
+            return Ok((self.session_json(id)?, Vec::new()));
+        }
+        let mut jobs = Vec::new();
+        if let Some(tid) = session.transaction_id.clone() {
+            let status = self.transactions.get(&tid).map(|t| t.status);
+            match status {
+                Some(Status::Initiated | Status::Authorized) => {
+                    let event_id = self.ids.uuid();
+                    let request_id = self.ids.uuid();
+                    let tx = self.transactions.get_mut(&tid).expect("status was read");
+                    tx.ledger.voided = true;
+                    tx.status = Status::AuthorizationVoided;
+                    tx.updated_at = now;
+                    tx.events.push(TxEvent {
+                        id: event_id.clone(),
+                        event: "VOID",
+                        transaction_status: Status::AuthorizationVoided,
+                        success: true,
+                        amount: Some(tx.ledger.amount - tx.ledger.captured),
+                        items: None,
+                        event_reference: None,
+                        metadata: None,
+                        created_at: now,
+                        created_by: caller.client_id.map(str::to_owned),
+                        request_id,
+                        correlation_request_id: None,
+                        request_headers: system_headers(caller.headers),
+                        error: None,
+                    });
+                    let tx = &self.transactions[&tid];
+                    jobs.extend(self.callback_for(
+                        tx,
+                        Trigger::Event {
+                            name: "VOID",
+                            event_id: &event_id,
+                        },
+                    ));
+                }
+                Some(other) => {
+                    return Err(ApiError::invalid_state(format!(
+                        "Session {id} cannot be cancelled: its transaction {tid} has status {other}"
+                    )))
+                }
+                None => {}
+            }
+        }
+        let request_id = self.ids.uuid();
+        let mut ev = self.session_event("CANCELLED", now, Some(request_id), None);
+        ev.request_headers = system_headers(caller.headers);
+        let s = self.sessions.get_mut(id).expect("checked above");
+        s.cancelled_at = Some(now);
+        s.cancelled_by = caller.client_id.map(str::to_owned);
+        s.updated_at = now;
+        s.events.push(ev);
+        Ok((self.session_json(id)?, jobs))
+    }
+
+    /// The customer pressed Cancel on the checkout page: back to `return_url` with
+    /// `error=cancelled` (and the `cancelled` callback with `report_error=true`). The session
+    /// stays open, as the customer may come back (UNCONFIRMED).
+    pub fn customer_cancel(
+        &mut self,
+        id: &str,
+        now: Millis,
+    ) -> Result<(String, Vec<CallbackJob>), ApiError> {
+        let s = self
+            .sessions
+            .get(id)
+            .ok_or_else(|| ApiError::not_found("Session", id))?;
+        if s.cancelled_at.is_some() {
+            return Err(ApiError::invalid_state(format!(
+                "Session {id} is cancelled"
+            )));
+        }
+        if let Some(tid) = &s.transaction_id {
+            let st = self.transactions[tid].status;
+            if st != Status::Initiated {
+                return Err(ApiError::invalid_state(format!(
+                    "Session {id} already has transaction {tid} with status {st}"
+                )));
+            }
+        }
+        if s.is_expired(now) {
+            return Err(ApiError::invalid_state(format!("Session {id} expired")));
+        }
+        let location = return_location(
+            &s.return_url,
+            &s.merchant_reference,
+            None,
+            Some("cancelled"),
+        );
+        let job = s.callback_url.as_deref().and_then(|url| {
+            callbacks::plan(
+                url,
+                Trigger::Error("cancelled"),
+                id,
+                None,
+                &s.merchant_reference,
+                now,
+            )
+        });
+        Ok((location, job.into_iter().collect()))
+    }
+
+    pub(super) fn push_session_event(&mut self, session_id: &str, ev: SessionEvent, now: Millis) {
+        if let Some(s) = self.sessions.get_mut(session_id) {
+            s.events.push(ev);
+            s.updated_at = now;
+        }
+    }
+}
