@@ -62,7 +62,9 @@ export function navigate(r: Route): void {
 }
 
 export function startRouter(): () => void {
-  const on = () => (router.route = parseHash(location.hash));
+  const on = () => {
+    router.route = parseHash(location.hash);
+  };
   window.addEventListener('hashchange', on);
   window.addEventListener('popstate', on);
   return () => {

@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { api, call, setTransport, usingFake, type Transport } from '../src/lib/api';
+import { ApiError, ERROR_CODES, nextStepKey, toApiError } from '../src/lib/errors';
+import { en } from '../src/lib/i18n/en';
+import { nb } from '../src/lib/i18n/nb';
+
+afterEach(() => {
+  setTransport(null);
+  delete (globalThis as { __TAURI__?: unknown }).__TAURI__;
+});
+
+function rejecting(value: unknown): Transport {
+  return { invoke: () => Promise.reject(value), listen: () => Promise.resolve(() => {}) };
+}
+
+describe('UiError mapping', () => {
+  it('keeps a UiError from the shell', async () => {
+    setTransport(rejecting({ code: 'pin_wrong', message: 'The staff PIN is wrong' }));
+    const e = await api.refund(1, { amount: null, lines: [], reason: null, pin: '0000' }).catch((x) => x);
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e.code).toBe('pin_wrong');
+    expect(e.message).toBe('The staff PIN is wrong');
+  });
+  it('maps unknown codes to internal, keeping the message', () => {
+    expect(toApiError({ code: 'brand_new', message: 'x' })).toMatchObject({ code: 'internal', message: 'x' });
+  });
+  it('maps Tauri string errors (unknown command, bad args) to internal', () => {
+    expect(toApiError('command foo not found')).toMatchObject({ code: 'internal', message: 'command foo not found' });
+    expect(toApiError('network connection lost')).toMatchObject({ code: 'network' });
+    expect(toApiError(new Error('boom'))).toMatchObject({ code: 'internal', message: 'boom' });
+    expect(toApiError(undefined)).toMatchObject({ code: 'internal' });
+    expect(toApiError({})).toMatchObject({ code: 'internal' });
+  });
+  it('every code has a next step in English and Norwegian, never the raw code', () => {
+    for (const code of ERROR_CODES) {
+      const key = nextStepKey(code);
+      expect(en[key], code).toBeTruthy();
+      expect(nb[key], code).toBeTruthy();
+      if (code.includes('_')) expect(en[key]).not.toContain(code);
+      expect(en[key]).not.toMatch(/\b[a-z]+_[a-z_]+\b/);
+    }
+    expect(en[nextStepKey('outcome_unknown')]).toMatch(/Sync/);
+    expect(en[nextStepKey('unauthorized')]).toMatch(/Settings/);
+  });
+});
+
+describe('transport choice', () => {
+  it('uses window.__TAURI__ when present, with camelCase args', async () => {
+    const invoke = vi.fn().mockResolvedValue({ sale_id: 7 });
+    const listen = vi.fn().mockResolvedValue(() => {});
+    (globalThis as { __TAURI__?: unknown }).__TAURI__ = { core: { invoke }, event: { listen } };
+    setTransport(null);
+    expect(usingFake()).toBe(false);
+    await api.saleDetail(7);
+    expect(invoke).toHaveBeenCalledWith('sale_detail', { saleId: 7 });
+    await api.dayReport('a', 'b', true);
+    expect(invoke).toHaveBeenCalledWith('day_report', { from: 'a', to: 'b', closing: true });
+    const handler = vi.fn();
+    await api.onSaleChanged(handler);
+    expect(listen.mock.calls[0]![0]).toBe('sale-changed');
+    listen.mock.calls[0]![1]({ payload: { sale: { sale_id: 1 }, previous: null } });
+    expect(handler).toHaveBeenCalledWith({ sale: { sale_id: 1 }, previous: null });
+  });
+  it('falls back to the fake backend without Tauri', async () => {
+    setTransport(null);
+    expect(usingFake()).toBe(true);
+    const info = await call<{ mode: string }>('app_info');
+    expect(info.mode).toBe('demo');
+  });
+  it('the fake rejects with UiErrors too', async () => {
+    setTransport(null);
+    const e = await api.saleDetail(999999).catch((x) => x);
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e.code).toBe('not_found');
+  });
+});

@@ -1,0 +1,119 @@
+// The whole app mounted in jsdom on the fake backend: sell → charge → paid, and settings
+// validation, through the same ids the WebDriver tests use.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mount, tick, unmount } from 'svelte';
+import App from '../src/App.svelte';
+import { setTransport } from '../src/lib/api';
+import { FakeBackend } from '../src/lib/fake-backend';
+
+let fake: FakeBackend;
+let app: Record<string, unknown>;
+
+const $ = <T extends Element = HTMLElement>(sel: string) => document.querySelector<T>(sel);
+const $$ = (sel: string) => [...document.querySelectorAll<HTMLElement>(sel)];
+
+async function until(cond: () => boolean, what: string, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+    await tick();
+  }
+}
+
+function key(k: string, init: KeyboardEventInit = {}) {
+  window.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true, ...init }));
+}
+
+beforeAll(async () => {
+  fake = new FakeBackend({ autoPay: false, latencyMs: 0 });
+  setTransport(fake);
+  location.hash = '#/sell';
+  document.body.innerHTML = '<div id="app"></div>';
+  app = mount(App, { target: document.getElementById('app')! });
+  await until(() => document.body.dataset.ready === '1', 'ready');
+});
+
+afterAll(() => {
+  unmount(app);
+  setTransport(null);
+});
+
+describe('the app on the fake backend', () => {
+  it('shows the DEMO badge and the quick items', async () => {
+    await until(() => $$('[data-testid=quick-item]').length > 0, 'quick items');
+    expect($('#mode-badge')!.dataset.mode).toBe('demo');
+    expect($('#mode-badge')!.textContent).toBe('DEMO');
+    for (const el of $$('button, input, select, a')) {
+      const name = el.getAttribute('aria-label') ?? el.textContent?.trim() ?? el.closest('label')?.textContent?.trim();
+      expect(name, el.outerHTML.slice(0, 80)).toBeTruthy();
+    }
+  });
+
+  it('sells: quick items, quantity key, typed amount; totals come from price_order', async () => {
+    $('[data-testid=quick-item][data-id=coffee]')!.click();
+    $('[data-testid=quick-item][data-id=coffee]')!.click();
+    key('3');
+    key('x');
+    $('[data-testid=quick-item][data-id=bun]')!.click();
+    key('2');
+    key('5');
+    key('Enter');
+    await until(() => $('#cart-total')!.dataset.amount === String(7800 + 13500 + 2500), 'total');
+    expect($$('[data-testid=cart-line]')).toHaveLength(3);
+    expect(fake.calls.some(([c]) => c === 'price_order')).toBe(true);
+    key('Delete');
+    await until(() => $('#cart-total')!.dataset.amount === String(7800 + 13500), 'total after delete');
+  });
+
+  it('charges with F2, shows the QR and follows the sale to paid', async () => {
+    key('F2');
+    await until(() => !!$('#qr svg'), 'QR');
+    expect($('#charge-status')!.dataset.phase).toBe('waiting');
+    expect($('#charge-amount')!.dataset.amount).toBe(String(7800 + 13500));
+    expect($('#time-left')).not.toBeNull();
+    const saleId = Number(location.hash.split('/').pop());
+    fake.visit(saleId);
+    await until(() => $('#charge-status')!.dataset.phase === 'paying', 'paying');
+    fake.pay(saleId, 'authorized');
+    await until(() => $('#charge-status')!.dataset.phase === 'paid', 'paid');
+    $('#new-sale-btn')!.click();
+    await until(() => $$('[data-testid=quick-item]').length > 0, 'back to sell');
+    expect($$('[data-testid=cart-line]')).toHaveLength(0);
+  });
+
+  it('parks a payment and raises a toast when it completes', async () => {
+    $('[data-testid=quick-item][data-id=tea]')!.click();
+    await until(() => $('#cart-total')!.dataset.amount === '3500', 'priced');
+    key('F2');
+    await until(() => !!$('#qr svg'), 'QR');
+    const saleId = Number(location.hash.split('/').pop());
+    key('F3');
+    await until(() => $$('[data-testid=quick-item]').length > 0, 'sell after park');
+    expect($('#parked-count')!.dataset.count).toBe('1');
+    fake.pay(saleId, 'declined');
+    await until(() => $$('[data-testid=toast]').length > 0, 'toast');
+    expect($('[data-testid=toast]')!.dataset.level).toBe('error');
+    expect($('#parked-count')!.dataset.count).toBe('0');
+  });
+
+  it('opens the help overlay on ?', async () => {
+    key('?');
+    await until(() => !!$('#help'), 'help');
+    expect($('#help')!.textContent).toContain('F2');
+    key('Escape');
+    await until(() => !$('#help'), 'help closed');
+  });
+
+  it('validates the account id in Settings', async () => {
+    location.hash = '#/settings';
+    await until(() => !!$('#account-id'), 'settings');
+    const input = $<HTMLInputElement>('#account-id')!;
+    input.value = 'X123';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    $('#save-settings-btn')!.click();
+    await until(() => !!$('#account-id-error'), 'account id error');
+    expect($('#account-id-error')!.textContent).toMatch(/T or P followed by 8 digits/);
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { formatMoney, formatAmount, minorDigits, parseMajor, minorToMajorString, formatVat, decimalSeparator } from '../src/lib/money';
+
+// Intl output uses no-break spaces (U+00A0 / U+202F); compare with plain spaces.
+const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
+
+describe('minor units per currency', () => {
+  it('knows 2-decimal and 0-decimal currencies', () => {
+    expect(minorDigits('NOK')).toBe(2);
+    expect(minorDigits('SEK')).toBe(2);
+    expect(minorDigits('EUR')).toBe(2);
+    expect(minorDigits('JPY')).toBe(0);
+    expect(minorDigits('nok')).toBe(2);
+  });
+});
+
+describe('formatMoney', () => {
+  it('formats NOK in Norwegian with space grouping and decimal comma', () => {
+    const s = plain(formatMoney(123450, 'NOK', 'nb'));
+    expect(s).toContain('1 234,50');
+    expect(s).toContain('kr');
+  });
+  it('formats NOK in English with the code and a decimal point', () => {
+    expect(plain(formatMoney(123450, 'NOK', 'en'))).toBe('NOK 1,234.50');
+  });
+  it('formats SEK in Swedish', () => {
+    const s = plain(formatMoney(99, 'SEK', 'sv'));
+    expect(s).toContain('0,99');
+    expect(s).toContain('kr');
+  });
+  it('uses the currency minor units (JPY has none)', () => {
+    expect(plain(formatMoney(1234, 'JPY', 'en'))).toMatch(/1,234$/);
+    expect(plain(formatMoney(1234, 'JPY', 'en'))).not.toContain('.');
+  });
+  it('formats zero, single øre and negatives', () => {
+    expect(plain(formatMoney(0, 'NOK', 'en'))).toBe('NOK 0.00');
+    expect(plain(formatMoney(1, 'NOK', 'nb'))).toContain('0,01');
+    expect(plain(formatMoney(-3900, 'NOK', 'en'))).toContain('39.00');
+    expect(plain(formatMoney(-3900, 'NOK', 'en'))).toMatch(/^-|−/);
+  });
+  it('formats large amounts exactly', () => {
+    expect(plain(formatMoney(123456789012, 'NOK', 'en'))).toBe('NOK 1,234,567,890.12');
+  });
+  it('formatAmount leaves the currency out', () => {
+    expect(plain(formatAmount(123450, 'NOK', 'nb'))).toBe('1 234,50');
+  });
+});
+
+describe('parseMajor', () => {
+  it('parses whole and decimal amounts with comma or point', () => {
+    expect(parseMajor('49', 'NOK')).toBe(4900);
+    expect(parseMajor('49,5', 'NOK')).toBe(4950);
+    expect(parseMajor('49.50', 'NOK')).toBe(4950);
+    expect(parseMajor('1 234,56', 'NOK')).toBe(123456);
+    expect(parseMajor('0,01', 'NOK')).toBe(1);
+    expect(parseMajor('100', 'JPY')).toBe(100);
+  });
+  it('rejects junk and too many decimals', () => {
+    expect(parseMajor('', 'NOK')).toBeNull();
+    expect(parseMajor('abc', 'NOK')).toBeNull();
+    expect(parseMajor('1,234', 'NOK')).toBeNull();
+    expect(parseMajor('1.5', 'JPY')).toBeNull();
+    expect(parseMajor('-5', 'NOK')).toBeNull();
+  });
+  it('round-trips with minorToMajorString', () => {
+    for (const m of [0, 1, 10, 99, 100, 4950, 123456]) {
+      expect(parseMajor(minorToMajorString(m, 'NOK'), 'NOK')).toBe(m);
+    }
+    expect(minorToMajorString(4900, 'NOK')).toBe('49');
+    expect(minorToMajorString(4950, 'NOK')).toBe('49.50');
+  });
+});
+
+describe('decimals per language', () => {
+  it('uses the language decimal separator', () => {
+    expect(decimalSeparator('nb')).toBe(',');
+    expect(decimalSeparator('en')).toBe('.');
+    expect(formatVat('12.5', 'nb')).toBe('12,5 %');
+    expect(formatVat('25', 'en')).toBe('25 %');
+  });
+});
