@@ -218,22 +218,26 @@ impl Inner {
             latency_ms = field::Empty,
             attempt = field::Empty,
         );
-        async {
+        let started = Instant::now();
+        let mut attempts = 0;
+        let result = async {
             let mut refreshed = false;
             loop {
                 let bearer = self.bearer().await?;
-                let response = self.send(&call, &bearer, true).await?;
+                let response = self.send(&call, &bearer, true, &mut attempts).await?;
                 if response.status == StatusCode::UNAUTHORIZED && !refreshed {
                     debug!("access token refused (401); fetching a new one and retrying once");
                     self.tokens.invalidate(&bearer);
                     refreshed = true;
                     continue;
                 }
-                return response.into_result(ResponseContext::Api);
+                return Ok(response);
             }
         }
-        .instrument(span)
-        .await
+        .instrument(span.clone())
+        .await;
+        finish_span(&span, started, attempts, &result);
+        result?.into_result(ResponseContext::Api)
     }
 
     /// A valid bearer header: cached, or fetched by exactly one caller at a time.
@@ -307,23 +311,29 @@ impl Inner {
     async fn request_token(&self) -> Result<AccessToken, Error> {
         let span = tracing::info_span!(
             "dintero.token",
-            method = "POST",
+            method = %Method::POST,
             path = %self.token_url.path(),
             status = field::Empty,
             latency_ms = field::Empty,
             attempt = field::Empty,
         );
-        async {
+        let started = Instant::now();
+        let mut attempts = 0;
+        let sent = async {
             let body = serde_json::json!({
                 "grant_type": "client_credentials",
                 "audience": self.audience,
             });
             let mut call = Call::new(Method::POST, self.token_url.clone()).json_body(&body)?;
             call.idempotent = true;
-            let response = self
-                .send(&call, &self.basic_auth, false)
-                .await?
-                .into_result(ResponseContext::Token)?;
+            self.send(&call, &self.basic_auth, false, &mut attempts)
+                .await
+        }
+        .instrument(span.clone())
+        .await;
+        finish_span(&span, started, attempts, &sent);
+        async {
+            let response = sent?.into_result(ResponseContext::Token)?;
             let token: TokenResponse = response.json("access token")?;
             let token = token.into_access_token()?;
             debug!(
@@ -343,6 +353,7 @@ impl Inner {
         call: &Call,
         auth: &HeaderValue,
         system_headers: bool,
+        attempts: &mut u32,
     ) -> Result<RawResponse, Error> {
         let policy = self.config.retry;
         let max_attempts = if call.idempotent {
@@ -350,19 +361,16 @@ impl Inner {
         } else {
             1
         };
-        let span = tracing::Span::current();
         let mut attempt = 0;
         loop {
             attempt += 1;
+            *attempts += 1;
             let started = Instant::now();
             let result = self.send_once(call, auth, system_headers).await;
-            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-            span.record("attempt", attempt);
-            span.record("latency_ms", latency_ms);
+            let latency_ms = millis(started.elapsed());
             match result {
                 Ok(response) => {
                     let status = response.status.as_u16();
-                    span.record("status", status);
                     debug!(attempt, status, latency_ms, "dintero answered");
                     let retryable = response.status.is_server_error() || status == 429;
                     if !(retryable && attempt < max_attempts) {
@@ -429,6 +437,29 @@ impl Inner {
             headers,
             body,
         })
+    }
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_micros() as f64 / 1000.0
+}
+
+/// Records the outcome of a call on its span, once: final status, total latency, attempts.
+fn finish_span(
+    span: &tracing::Span,
+    started: Instant,
+    attempts: u32,
+    result: &Result<RawResponse, Error>,
+) {
+    span.record("attempt", attempts);
+    span.record("latency_ms", millis(started.elapsed()));
+    match result {
+        Ok(response) => {
+            span.record("status", response.status.as_u16());
+        }
+        Err(e) => {
+            debug!(parent: span, error = %e, "dintero call failed");
+        }
     }
 }
 
