@@ -469,13 +469,25 @@ fn classify(e: &reqwest::Error, call: &Call, message: String) -> Error {
     let method = call.method.to_string();
     let path = call.url.path().to_owned();
     if e.is_connect() {
-        return Error::Transport { message };
+        let host = match (call.url.host_str(), call.url.port_or_known_default()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            _ => call.url.to_string(),
+        };
+        let cause = if e.is_timeout() {
+            "timed out".to_owned()
+        } else {
+            root_cause(e)
+        };
+        return Error::Transport {
+            message: format!("could not connect to {host} ({cause})"),
+        };
     }
     if !call.idempotent {
         let reason = if e.is_timeout() {
             "no answer within the request timeout".to_owned()
         } else {
-            format!("connection lost: {message}")
+            format!("connection lost: {}", root_cause(e))
         };
         return Error::OutcomeUnknown {
             method,
@@ -488,6 +500,15 @@ fn classify(e: &reqwest::Error, call: &Call, message: String) -> Error {
     } else {
         Error::Transport { message }
     }
+}
+
+/// The innermost error message (e.g. `Connection refused (os error 111)`).
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut current = e;
+    while let Some(inner) = current.source() {
+        current = inner;
+    }
+    current.to_string()
 }
 
 /// An error with its sources, one line (`a: b: c`).

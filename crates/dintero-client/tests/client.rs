@@ -607,6 +607,7 @@ async fn dropped_connection_on_post_is_outcome_unknown() {
         err.to_string().contains("check its result at Dintero"),
         "{err}"
     );
+    assert!(err.to_string().contains("(connection lost: "), "{err}");
     assert_eq!(seen.load(Ordering::SeqCst), 1);
 
     let err = client.get_transaction("T12345678.abc").await.unwrap_err();
@@ -630,10 +631,12 @@ async fn connection_refused_is_transport_even_for_post() {
     let err = client.void("T12345678.abc").await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
+    let text = err.to_string();
     assert!(
-        err.to_string().starts_with("could not reach Dintero"),
-        "{err}"
+        text.starts_with("could not reach Dintero: could not connect to 127.0.0.1:"),
+        "{text}"
     );
+    assert!(text.to_lowercase().contains("refused"), "{text}");
 }
 
 #[tokio::test]
