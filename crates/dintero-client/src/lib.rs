@@ -27,6 +27,8 @@
 //!   connection after it may have been sent ends in [`Error::OutcomeUnknown`].
 //! - Secrets, tokens and the `Authorization` header never reach a log line or a `Debug` output.
 
+#![warn(missing_docs)]
+
 mod auth;
 mod client;
 mod config;

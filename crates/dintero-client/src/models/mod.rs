@@ -6,9 +6,11 @@
 
 use std::collections::BTreeMap;
 
+#[macro_use]
 pub mod enums;
 pub mod order;
 pub mod query;
+pub mod redirect;
 pub mod requests;
 pub mod serde_helpers;
 pub mod session;
@@ -20,6 +22,7 @@ pub use order::{
     Store, StoreAddress, TransactionUrl,
 };
 pub use query::TransactionQuery;
+pub use redirect::{CheckoutError, RedirectParams};
 pub use requests::{CaptureRequest, RefundRequest, UpdateTransactionRequest};
 pub use session::{Session, SessionCreateRequest, SessionCreated, SessionEvent, SessionState};
 pub use transaction::{
