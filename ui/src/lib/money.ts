@@ -73,6 +73,15 @@ export function formatAmount(minor: number, currency: string, lang: string): str
   }).format(minor / 10 ** digits);
 }
 
+/** The currency sign as the language writes it, and whether it goes before the number:
+ *  ("kr", false) in nb, ("NOK", true) in en. */
+export function currencyAffix(currency: string, lang: string): { symbol: string; before: boolean } {
+  const parts = formatter(numberLocale(lang), currency.toUpperCase(), minorDigits(currency)).formatToParts(1);
+  const i = parts.findIndex((p) => p.type === 'currency');
+  const n = parts.findIndex((p) => p.type === 'integer');
+  return { symbol: parts[i]?.value ?? currency, before: i < n };
+}
+
 /** Decimal separator of a language ("," in nb and sv, "." in en). */
 export function decimalSeparator(lang: string): string {
   const part = new Intl.NumberFormat(numberLocale(lang)).formatToParts(1.5).find((p) => p.type === 'decimal');

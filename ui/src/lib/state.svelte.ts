@@ -62,9 +62,11 @@ export type Toast = {
 export const toasts = $state<Toast[]>([]);
 let toastSeq = 1;
 
-export function toast(t: Omit<Toast, 'id'>, ms = 8000): number {
+export function toast(t: Omit<Toast, 'id'>, ms = t.level === 'success' ? 5000 : 8000): number {
   const id = toastSeq++;
   toasts.push({ ...t, id });
+  // At most three at a time: the oldest go first (they are in the list too).
+  while (toasts.length > 3) toasts.shift();
   if (ms > 0) setTimeout(() => dismissToast(id), ms);
   return id;
 }
