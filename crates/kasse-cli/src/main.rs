@@ -1,1 +1,314 @@
-fn main() {}
+//! `kasse-cli`: Kasse from a terminal (contract: DESIGN.md §4.3).
+//!
+//! A thin shell: it parses arguments, builds a [`kasse_core::Kasse`] from flags and environment,
+//! calls one engine method and prints the result as text or JSON Lines.
+
+mod config;
+mod output;
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use kasse_core::money::Quantity;
+use kasse_core::order::OrderInput;
+use kasse_core::sale::SaleStatus;
+use kasse_core::store::{ListQuery, StoreError};
+use kasse_core::{CoreError, RefundSpec};
+
+use output::Out;
+
+/// Kasse from a terminal: charge, follow, capture, void, refund, list and sync sales made
+/// through Dintero Checkout.
+#[derive(Debug, Parser)]
+#[command(name = "kasse-cli", version, about, long_about = None)]
+struct Cli {
+    /// Where the sales log lives (default: $XDG_DATA_HOME/kasse).
+    #[arg(long, env = "KASSE_DATA_DIR", global = true)]
+    data_dir: Option<std::path::PathBuf>,
+    /// Run against an in-process Dintero simulator (nothing is kept between runs).
+    #[arg(long, global = true)]
+    demo: bool,
+    /// Print JSON Lines (one object per line) instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a checkout for an order and show it as a QR code.
+    Charge {
+        /// The order as JSON, from a file or `-` for standard input.
+        #[arg(long)]
+        order: String,
+        /// Then follow the payment until it settles.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Follow a payment until it settles.
+    Wait {
+        /// Session id (or transaction id, or merchant reference).
+        id: String,
+    },
+    /// Cancel a checkout that has not been paid.
+    Cancel {
+        /// Session id (or transaction id, or merchant reference).
+        id: String,
+    },
+    /// List sales, newest first.
+    Transactions {
+        /// Only this status (e.g. captured, authorized, refunded; Dintero's names work too).
+        #[arg(long)]
+        status: Vec<String>,
+        /// Only sales made on or after this date (YYYY-MM-DD or RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Reference, transaction or session id prefix, or an amount in minor units.
+        #[arg(long)]
+        search: Option<String>,
+        /// At most this many sales.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Show a sale with its events.
+    Show {
+        /// Transaction id, session id or merchant reference.
+        id: String,
+    },
+    /// Capture an authorised payment (all of it, or an amount).
+    Capture {
+        /// Transaction id, session id or merchant reference.
+        id: String,
+        /// Amount in minor units (øre, cents).
+        #[arg(long)]
+        amount: Option<i64>,
+    },
+    /// Void an authorised, uncaptured payment.
+    Void {
+        /// Transaction id, session id or merchant reference.
+        id: String,
+        /// Accepted for symmetry; a void always releases the whole authorisation.
+        #[arg(long, hide = true)]
+        amount: Option<i64>,
+    },
+    /// Refund a captured payment: all of it, an amount, or lines.
+    Refund {
+        /// Transaction id, session id or merchant reference.
+        id: String,
+        /// Amount in minor units (øre, cents).
+        #[arg(long, conflicts_with = "line")]
+        amount: Option<i64>,
+        /// A line and quantity to refund, e.g. `--line 2:1` (repeatable).
+        #[arg(long, value_name = "LINE_ID:QTY")]
+        line: Vec<String>,
+        /// Why (shown in Dintero's backoffice).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Settle pending sessions and operations, import transactions from Dintero.
+    Sync {
+        /// On the first sync, look back this many days.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+    },
+    /// The tamper-evident journal.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JournalCommand {
+    /// Check the hash chain and that every sale matches its events.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Out::new(cli.json);
+    config::init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return out.fail("internal", &format!("could not start the runtime: {e}")),
+    };
+    match runtime.block_on(run(cli, &out)) {
+        Ok(code) => code,
+        Err(e) => {
+            let code = e
+                .downcast_ref::<CoreError>()
+                .map(CoreError::code)
+                .or_else(|| e.downcast_ref::<StoreError>().map(|_| "storage"))
+                .or_else(|| {
+                    e.downcast_ref::<config::ConfigError>()
+                        .map(|_| "invalid_input")
+                })
+                .unwrap_or("error");
+            out.fail(code, &format!("{e:#}"))
+        }
+    }
+}
+
+async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
+    let env = config::Env::from_process();
+    let opened = config::open(cli.data_dir.as_deref(), cli.demo, &env).await?;
+    let kasse = &opened.kasse;
+    match cli.command {
+        Command::Charge { order, wait } => {
+            let text = read_order(&order)?;
+            let input = OrderInput::from_json_str(&text).map_err(CoreError::from)?;
+            let charge = kasse.charge(&input).await?;
+            out.charge(&charge)?;
+            if wait {
+                return follow(kasse, &charge.sale.id, out).await;
+            }
+        }
+        Command::Wait { id } => {
+            let sale = kasse.find(&id)?;
+            return follow(kasse, &sale.id, out).await;
+        }
+        Command::Cancel { id } => {
+            let sale = kasse.cancel(&id).await?;
+            out.sale(&sale)?;
+        }
+        Command::Transactions {
+            status,
+            since,
+            search,
+            limit,
+        } => {
+            let mut query = ListQuery::new().limit(limit.clamp(1, 500));
+            for s in status {
+                query = query.status(parse_status(&s)?);
+            }
+            if let Some(since) = since {
+                query = query.created(Some(config::parse_date(&since)?), None);
+            }
+            if let Some(search) = search {
+                query = query.search(search);
+            }
+            let page = kasse.store().list(&query)?;
+            out.sales(&page.items)?;
+        }
+        Command::Show { id } => {
+            let detail = kasse.detail(&id)?;
+            out.detail(&detail)?;
+        }
+        Command::Capture { id, amount } => {
+            let sale = kasse.capture(&id, amount).await?;
+            out.sale(&sale)?;
+        }
+        Command::Void { id, amount: _ } => {
+            let sale = kasse.void(&id).await?;
+            out.sale(&sale)?;
+        }
+        Command::Refund {
+            id,
+            amount,
+            line,
+            reason,
+        } => {
+            let spec = if !line.is_empty() {
+                RefundSpec::Lines(
+                    line.iter()
+                        .map(|l| parse_line(l))
+                        .collect::<Result<_, _>>()?,
+                )
+            } else if let Some(a) = amount {
+                RefundSpec::Amount(a)
+            } else {
+                RefundSpec::Full
+            };
+            let sale = kasse.refund(&id, spec, reason).await?;
+            out.sale(&sale)?;
+        }
+        Command::Sync { days } => {
+            let report = kasse.sync(days).await?;
+            out.sync(&report)?;
+        }
+        Command::Journal {
+            command: JournalCommand::Verify,
+        } => {
+            let journal = kasse.store().verify_journal()?;
+            let projection = kasse.store().check_projection()?;
+            let ok = journal.ok && projection.ok();
+            out.journal(&journal, &projection)?;
+            if !ok {
+                return Ok(ExitCode::from(4));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Follows a sale to its end; exit 0 when paid (authorised or captured), 3 otherwise.
+async fn follow(kasse: &kasse_core::Kasse, sale_id: &str, out: &Out) -> anyhow::Result<ExitCode> {
+    let mut last: Option<SaleStatus> = None;
+    let sale = kasse
+        .wait_settled(sale_id, |s| {
+            if last != Some(s.status) {
+                last = Some(s.status);
+                let _ = out.progress(s);
+            }
+        })
+        .await?;
+    Ok(if sale.status.is_paid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
+}
+
+fn read_order(source: &str) -> anyhow::Result<String> {
+    if source == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading the order from standard input")?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(source).with_context(|| format!("reading the order file {source}"))
+    }
+}
+
+fn parse_status(s: &str) -> Result<SaleStatus, CoreError> {
+    if let Ok(status) = s.parse::<SaleStatus>() {
+        return Ok(status);
+    }
+    let upper = s.to_ascii_uppercase();
+    let mapped = SaleStatus::from_dintero(&upper);
+    if mapped != SaleStatus::Unknown || upper == "UNKNOWN" {
+        return Ok(mapped);
+    }
+    Err(CoreError::InvalidInput {
+        field: "--status".into(),
+        message: format!(
+            "unknown status {s:?}; use one of waiting, paying, authorized, captured, partially_captured, partially_refunded, refunded, voided, declined, failed, cancelled, expired"
+        ),
+    })
+}
+
+fn parse_line(spec: &str) -> Result<(String, Quantity), CoreError> {
+    let bad = |why: &str| CoreError::InvalidInput {
+        field: "--line".into(),
+        message: format!("{why} (got {spec:?}); write LINE_ID:QUANTITY, e.g. --line 2:1"),
+    };
+    let (id, qty) = spec
+        .split_once(':')
+        .ok_or_else(|| bad("missing the quantity"))?;
+    if id.trim().is_empty() {
+        return Err(bad("missing the line id"));
+    }
+    let qty: Quantity = qty
+        .trim()
+        .parse()
+        .map_err(|e| bad(&format!("the quantity {e}")))?;
+    Ok((id.trim().to_owned(), qty))
+}

@@ -1,6 +1,17 @@
-//! placeholder
+//! Kasse's engine: orders and money, the SQLite log, the payment watcher, operations and sync.
+//!
+//! No Tauri, no HTML: the desktop app and `kasse-cli` are thin shells over [`engine::Kasse`].
+//! See ARCHITECTURE.md for the map and the invariants.
+
+pub mod cadence;
 pub mod clock;
+pub mod engine;
+pub mod error;
 pub mod money;
 pub mod order;
 pub mod qr;
 pub mod sale;
+pub mod store;
+
+pub use engine::{Charge, Kasse, KasseConfig, RefundSpec, SaleChange, SaleDetail, SyncReport};
+pub use error::CoreError;

@@ -1,0 +1,235 @@
+//! Configuration from flags and environment (DESIGN.md §4.3), and building the engine.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dintero_client::{AccountId, Client, Config};
+use dintero_sandbox::{Sandbox, SandboxConfig};
+use kasse_core::clock::{RandomIds, SystemClock};
+use kasse_core::money::Currency;
+use kasse_core::store::Store;
+use kasse_core::{Kasse, KasseConfig};
+use time::OffsetDateTime;
+
+/// A configuration value that is missing or wrong, with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No credentials and no `--demo`.
+    #[error("no Dintero credentials: set KASSE_ACCOUNT_ID, KASSE_CLIENT_ID and KASSE_CLIENT_SECRET (see README.md), or try Kasse with --demo")]
+    NoCredentials,
+    /// A variable has a value Kasse cannot use.
+    #[error("{name}: {message}")]
+    Invalid {
+        /// The variable or flag.
+        name: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+}
+
+/// The environment variables Kasse reads (kept apart from `std::env` so tests can build one).
+#[derive(Debug, Default, Clone)]
+pub struct Env {
+    pub account_id: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub profile_id: Option<String>,
+    pub api_url: Option<String>,
+    pub checkout_url: Option<String>,
+    pub currency: Option<String>,
+    pub counter: Option<String>,
+    pub return_url: Option<String>,
+    pub timeout_secs: Option<String>,
+    pub reconcile_grace_secs: Option<String>,
+}
+
+impl Env {
+    /// Reads the process environment; empty values count as unset.
+    pub fn from_process() -> Env {
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        Env {
+            account_id: get("KASSE_ACCOUNT_ID"),
+            client_id: get("KASSE_CLIENT_ID"),
+            client_secret: get("KASSE_CLIENT_SECRET"),
+            profile_id: get("KASSE_PROFILE_ID"),
+            api_url: get("KASSE_API_URL"),
+            checkout_url: get("KASSE_CHECKOUT_URL"),
+            currency: get("KASSE_CURRENCY"),
+            counter: get("KASSE_COUNTER"),
+            return_url: get("KASSE_RETURN_URL"),
+            timeout_secs: get("KASSE_TIMEOUT_SECS"),
+            reconcile_grace_secs: get("KASSE_RECONCILE_GRACE_SECS"),
+        }
+    }
+}
+
+/// The engine and what must live as long as it.
+pub struct Opened {
+    pub kasse: Kasse,
+    _sandbox: Option<Sandbox>,
+    _demo_dir: Option<DemoDir>,
+}
+
+/// A throw-away data directory for `--demo`, removed on exit.
+struct DemoDir(PathBuf);
+
+impl Drop for DemoDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn secs(name: &'static str, v: &Option<String>, default: u64) -> Result<Duration, ConfigError> {
+    match v {
+        None => Ok(Duration::from_secs(default)),
+        Some(s) => s
+            .trim()
+            .parse::<u64>()
+            .map(Duration::from_secs)
+            .map_err(|_| ConfigError::Invalid {
+                name,
+                message: format!("must be a whole number of seconds (got {s:?})"),
+            }),
+    }
+}
+
+/// Builds the engine: the log in the data dir, the client from the environment (or an
+/// in-process sandbox with `--demo`).
+pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Result<Opened> {
+    let currency = match &env.currency {
+        Some(c) => c.parse::<Currency>().map_err(|e| ConfigError::Invalid {
+            name: "KASSE_CURRENCY",
+            message: e.to_string(),
+        })?,
+        None => Currency::Nok,
+    };
+    let timeout = secs("KASSE_TIMEOUT_SECS", &env.timeout_secs, 30)?;
+    let grace = secs(
+        "KASSE_RECONCILE_GRACE_SECS",
+        &env.reconcile_grace_secs,
+        timeout.as_secs() + 15,
+    )?;
+
+    let (sandbox, account, client_id, secret, api_url, checkout_url) = if demo {
+        let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+        let c = sandbox.config().clone();
+        let base = sandbox.base_url();
+        (
+            Some(sandbox),
+            c.account_id,
+            c.client_id,
+            c.client_secret,
+            Some(base.clone()),
+            Some(base),
+        )
+    } else {
+        let (Some(a), Some(id), Some(s)) = (&env.account_id, &env.client_id, &env.client_secret)
+        else {
+            return Err(ConfigError::NoCredentials.into());
+        };
+        // One URL serves both hosts on a sandbox: KASSE_API_URL alone is enough there.
+        let checkout = env.checkout_url.clone().or_else(|| {
+            env.api_url
+                .clone()
+                .filter(|u| !u.contains("api.dintero.com"))
+        });
+        (
+            None,
+            a.clone(),
+            id.clone(),
+            s.clone(),
+            env.api_url.clone(),
+            checkout,
+        )
+    };
+
+    let account = AccountId::parse(&account).map_err(|e| ConfigError::Invalid {
+        name: "KASSE_ACCOUNT_ID",
+        message: e.to_string(),
+    })?;
+    let mut config = Config::new(account, client_id, secret)
+        .with_system("kasse", env!("CARGO_PKG_VERSION"))
+        .with_plugin("kasse-cli", env!("CARGO_PKG_VERSION"))
+        .with_timeouts(Duration::from_secs(5), timeout);
+    if let Some(u) = &api_url {
+        config = config.with_auth_base_url(u.clone());
+    }
+    if let Some(u) = &checkout_url {
+        config = config.with_checkout_base_url(u.clone());
+    }
+    let client = Client::new(config)?;
+
+    let (dir, demo_dir) = match (data_dir, demo) {
+        (Some(d), _) => (d.to_path_buf(), None),
+        (None, true) => {
+            let d = std::env::temp_dir().join(format!("kasse-demo-{}", std::process::id()));
+            (d.clone(), Some(DemoDir(d)))
+        }
+        (None, false) => (default_data_dir(), None),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| ConfigError::Invalid {
+        name: "--data-dir",
+        message: format!("cannot create {}: {e}", dir.display()),
+    })?;
+    let store = Store::open(dir.join("kasse.sqlite"))?;
+
+    let return_url = env.return_url.clone().unwrap_or_else(|| match &sandbox {
+        Some(s) => format!("{}/_sim/return", s.base_url()),
+        None => "https://www.dintero.com/".into(),
+    });
+    let mut kc = KasseConfig::new(
+        env.counter.clone().unwrap_or_else(|| "KASSE1".into()),
+        return_url,
+    );
+    kc.profile_id = env.profile_id.clone().unwrap_or_else(|| "default".into());
+    kc.currency = currency;
+    kc.reconcile_grace = grace;
+    let kasse = Kasse::new(
+        store,
+        client,
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+        kc,
+    );
+    Ok(Opened {
+        kasse,
+        _sandbox: sandbox,
+        _demo_dir: demo_dir,
+    })
+}
+
+fn default_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d).join("kasse");
+    }
+    if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        return PathBuf::from(h).join(".local/share/kasse");
+    }
+    PathBuf::from(".kasse")
+}
+
+/// `YYYY-MM-DD` (start of that day, UTC) or an RFC 3339 timestamp.
+pub fn parse_date(s: &str) -> Result<OffsetDateTime, ConfigError> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(t);
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s.trim(), &fmt)
+        .map(|d| d.midnight().assume_utc())
+        .map_err(|_| ConfigError::Invalid {
+            name: "--since",
+            message: format!("not a date (got {s:?}); write YYYY-MM-DD, e.g. 2026-11-24"),
+        })
+}
+
+/// Logs to stderr (warnings by default; `RUST_LOG` for more), never to stdout.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,248 @@
+//! What `kasse-cli` prints: JSON Lines with `--json`, plain text otherwise. Errors go to
+//! stderr, results to stdout.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use kasse_core::money::{format_minor, Currency};
+use kasse_core::sale::Sale;
+use kasse_core::store::{JournalReport, ProjectionReport};
+use kasse_core::{Charge, SaleDetail, SyncReport};
+use serde_json::{json, Value};
+
+/// The output mode.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    json: bool,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn money(amount: i64, currency: &str) -> String {
+    match currency.parse::<Currency>() {
+        Ok(c) => format_minor(amount, c),
+        Err(_) => format!("{amount} {currency}"),
+    }
+}
+
+/// The one-line shape of a sale (DESIGN.md §4.3).
+pub fn sale_json(s: &Sale) -> Value {
+    json!({
+        "transaction_id": s.transaction_id,
+        "session_id": s.session_id,
+        "merchant_reference": s.merchant_reference,
+        "status": s.status,
+        "amount": s.amount,
+        "captured": s.captured,
+        "refunded": s.refunded,
+        "currency": s.currency,
+        "created_at": rfc3339(s.created_at),
+    })
+}
+
+impl Out {
+    pub fn new(json: bool) -> Out {
+        Out { json }
+    }
+
+    fn line(&self, v: &Value) -> std::io::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{v}")?;
+        stdout.flush()
+    }
+
+    fn text(&self, s: &str) -> std::io::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{s}")?;
+        stdout.flush()
+    }
+
+    pub fn charge(&self, c: &Charge) -> std::io::Result<()> {
+        let currency = c.order.currency.code();
+        if self.json {
+            return self.line(&json!({
+                "session_id": c.session_id,
+                "url": c.url,
+                "merchant_reference": c.sale.merchant_reference,
+                "amount": c.order.amount,
+                "vat_amount": c.order.vat_amount,
+                "currency": currency,
+            }));
+        }
+        let qr = kasse_core::qr::qr_terminal(&c.url).unwrap_or_default();
+        self.text(&format!(
+            "{qr}\nScan to pay {} (VAT {}), reference {}\n{}\nsession {} · open until {}",
+            money(c.order.amount, currency),
+            money(c.order.vat_amount, currency),
+            c.sale.merchant_reference,
+            c.url,
+            c.session_id,
+            rfc3339(c.expires_at),
+        ))
+    }
+
+    pub fn progress(&self, s: &Sale) -> std::io::Result<()> {
+        if self.json {
+            return self.line(&json!({
+                "session_id": s.session_id,
+                "status": s.status,
+                "transaction_id": s.transaction_id,
+            }));
+        }
+        let what = match s.status.as_str() {
+            "waiting" => "waiting for the customer".to_owned(),
+            "paying" => "the customer is paying…".to_owned(),
+            "authorized" => format!("PAID: {} authorised", money(s.amount, &s.currency)),
+            "captured" => format!("PAID: {} captured", money(s.captured, &s.currency)),
+            other => other.replace('_', " "),
+        };
+        self.text(&format!("{}  {what}", s.merchant_reference))
+    }
+
+    pub fn sale(&self, s: &Sale) -> std::io::Result<()> {
+        if self.json {
+            return self.line(&sale_json(s));
+        }
+        self.text(&text_row(s))
+    }
+
+    pub fn sales(&self, sales: &[Sale]) -> std::io::Result<()> {
+        if !self.json && sales.is_empty() {
+            return self.text("no sales match");
+        }
+        for s in sales {
+            self.sale(s)?;
+        }
+        Ok(())
+    }
+
+    pub fn detail(&self, d: &SaleDetail) -> std::io::Result<()> {
+        if self.json {
+            let mut v = sale_json(&d.sale);
+            v["vat_amount"] = json!(d.sale.vat_amount);
+            v["lines"] = d
+                .order
+                .as_ref()
+                .map(|o| serde_json::to_value(&o.lines).unwrap_or(Value::Null))
+                .unwrap_or(Value::Null);
+            v["operations"] = serde_json::to_value(&d.sale.operations).unwrap_or(Value::Null);
+            v["events"] = Value::Array(
+                d.events
+                    .iter()
+                    .map(|e| {
+                        let mut ev = serde_json::to_value(&e.event).unwrap_or(Value::Null);
+                        ev["seq"] = json!(e.seq);
+                        ev["at"] = json!(rfc3339(e.at));
+                        ev
+                    })
+                    .collect(),
+            );
+            return self.line(&v);
+        }
+        let mut out = text_row(&d.sale);
+        if let Some(o) = &d.order {
+            for l in &o.lines {
+                out.push_str(&format!(
+                    "\n  line {}: {} × {} ({} VAT {}%) = {}",
+                    l.line_id,
+                    l.quantity,
+                    l.description,
+                    money(l.unit_price, &d.sale.currency),
+                    l.vat,
+                    money(l.amount, &d.sale.currency)
+                ));
+            }
+        }
+        for e in &d.events {
+            out.push_str(&format!(
+                "\n  {}  #{} {}",
+                rfc3339(e.at),
+                e.seq,
+                e.event.kind()
+            ));
+            if let kasse_core::sale::LogEvent::StatusObserved { status, source, .. } = &e.event {
+                out.push_str(&format!(" → {status} ({source})"));
+            }
+            if let Some(op) = e.event.op_id().and_then(|id| d.sale.operation(id)) {
+                out.push_str(&format!(" [{} {}]", op.kind, op.reference));
+            }
+        }
+        self.text(&out)
+    }
+
+    pub fn sync(&self, r: &SyncReport) -> std::io::Result<()> {
+        if self.json {
+            return self.line(&serde_json::to_value(r).unwrap_or(Value::Null));
+        }
+        self.text(&format!(
+            "read {} transactions from Dintero: {} imported, {} updated; {} pending operations settled",
+            r.seen, r.imported, r.updated, r.reconciled
+        ))
+    }
+
+    pub fn journal(&self, j: &JournalReport, p: &ProjectionReport) -> std::io::Result<()> {
+        if self.json {
+            return self.line(&json!({"journal": j, "projection": p, "ok": j.ok && p.ok()}));
+        }
+        let mut s = format!(
+            "journal: {} rows, {}",
+            j.rows,
+            if j.ok {
+                "chain intact"
+            } else {
+                "PROBLEMS FOUND"
+            }
+        );
+        for problem in &j.problems {
+            s.push_str(&format!("\n  {problem}"));
+        }
+        s.push_str(&format!(
+            "\nsales: {} checked against their events, {}",
+            p.sales,
+            if p.ok() {
+                "all match"
+            } else {
+                "MISMATCHES FOUND"
+            }
+        ));
+        for m in &p.mismatches {
+            s.push_str(&format!(
+                "\n  sale {}: {}",
+                m.sale_id,
+                m.differences.join(", ")
+            ));
+        }
+        self.text(&s)
+    }
+
+    /// Prints an error on stderr and returns the failing exit code.
+    pub fn fail(&self, code: &str, message: &str) -> ExitCode {
+        let mut stderr = std::io::stderr().lock();
+        if self.json {
+            let _ = writeln!(
+                stderr,
+                "{}",
+                json!({"error": {"code": code, "message": message}})
+            );
+        } else {
+            let _ = writeln!(stderr, "error: {message}");
+        }
+        ExitCode::FAILURE
+    }
+}
+
+fn text_row(s: &Sale) -> String {
+    format!(
+        "{}  {:<20} {:>14}  captured {:>12}  refunded {:>12}  {}  {}",
+        rfc3339(s.created_at),
+        s.status.as_str(),
+        money(s.amount, &s.currency),
+        money(s.captured, &s.currency),
+        money(s.refunded, &s.currency),
+        s.merchant_reference,
+        s.transaction_id.as_deref().unwrap_or("-"),
+    )
+}

@@ -1,0 +1,317 @@
+//! The engine: charge, follow, operate and sync, on top of the log and the Dintero client.
+//!
+//! [`Kasse`] is what the shells hold. Every action writes its intent to the [`Store`] before
+//! the API call and its outcome after; every status the watcher sees is appended as a
+//! [`LogEvent::StatusObserved`] and broadcast to subscribers as a [`SaleChange`].
+//!
+//! - `payload`: priced order → Dintero request bodies.
+//! - `watch`: the payment watcher (one task per open sale, cadence from [`crate::cadence`]).
+//! - `ops`: capture, void, refund, cancel, and reconciliation of unknown outcomes.
+//! - `sync`: import and refresh from `GET /v1/transactions`.
+
+mod ops;
+pub mod payload;
+mod sync;
+mod watch;
+
+pub use ops::RefundSpec;
+pub use sync::SyncReport;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use dintero_client::Client;
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+use tokio::sync::{broadcast, Notify};
+
+use crate::cadence::Cadence;
+use crate::clock::{Clock, IdSource};
+use crate::error::CoreError;
+use crate::money::Currency;
+use crate::order::{OrderInput, PricedOrder};
+use crate::sale::{LogEvent, Sale, SaleStatus};
+use crate::store::{NewSale, Store, StoredEvent};
+
+/// How this counter sells.
+#[derive(Debug, Clone)]
+pub struct KasseConfig {
+    /// The counter's name: prefix of every merchant reference (`KASSE1-20261124-0042`).
+    pub counter: String,
+    /// Dintero payment profile id.
+    pub profile_id: String,
+    /// Currency for orders that do not name one.
+    pub currency: Currency,
+    /// How long a checkout stays open (`expires_at` = now + this).
+    pub session_ttl: Duration,
+    /// Where the customer's browser goes after the checkout.
+    pub return_url: String,
+    /// Optional server-to-server callback URL.
+    pub callback_url: Option<String>,
+    /// Capture at once when authorised.
+    pub auto_capture: bool,
+    /// Poll cadence of the watcher.
+    pub cadence: Cadence,
+    /// How long after an operation was requested its "not found at Dintero" counts as "did not
+    /// happen". Before that, a request still on its way could land later, so the operation
+    /// stays pending. Must exceed the client's request timeout.
+    pub reconcile_grace: Duration,
+}
+
+impl KasseConfig {
+    /// Defaults for a counter called `counter` returning customers to `return_url`.
+    pub fn new(counter: impl Into<String>, return_url: impl Into<String>) -> KasseConfig {
+        KasseConfig {
+            counter: counter.into(),
+            profile_id: "default".into(),
+            currency: Currency::Nok,
+            session_ttl: Duration::from_secs(15 * 60),
+            return_url: return_url.into(),
+            callback_url: None,
+            auto_capture: false,
+            cadence: Cadence::default(),
+            reconcile_grace: Duration::from_secs(45),
+        }
+    }
+}
+
+/// A change to a sale, as broadcast to subscribers.
+#[derive(Debug, Clone, Serialize)]
+pub struct SaleChange {
+    /// The sale after the change.
+    pub sale: Sale,
+    /// Its status before, when it changed.
+    pub previous: Option<SaleStatus>,
+}
+
+/// The result of [`Kasse::charge`]: what to show the customer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Charge {
+    /// The sale as logged.
+    pub sale: Sale,
+    /// The priced order.
+    pub order: PricedOrder,
+    /// Dintero session id.
+    pub session_id: String,
+    /// Hosted checkout URL.
+    pub url: String,
+    /// The URL as a scalable SVG QR code.
+    pub qr_svg: String,
+    /// When the checkout stops being available.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// A sale with its journal, for detail views.
+#[derive(Debug, Clone, Serialize)]
+pub struct SaleDetail {
+    /// The sale.
+    pub sale: Sale,
+    /// The priced order, for local sales.
+    pub order: Option<PricedOrder>,
+    /// Its journal rows, oldest first.
+    pub events: Vec<StoredEvent>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) store: Store,
+    pub(crate) api: Client,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) ids: Arc<dyn IdSource>,
+    pub(crate) config: KasseConfig,
+    changes: broadcast::Sender<SaleChange>,
+    /// Sales followed by a watcher task, with the handle that wakes it early.
+    followed: Mutex<HashMap<String, Arc<Notify>>>,
+}
+
+/// The engine handle; cheap to clone.
+#[derive(Clone)]
+pub struct Kasse {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Kasse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kasse")
+            .field("counter", &self.inner.config.counter)
+            .field("store", &self.inner.store)
+            .field("api", &self.inner.api)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Kasse {
+    /// An engine over `store` and `api`. Starts nothing: call [`Kasse::resume`] to follow open
+    /// sales and settle pending operations left by an earlier run.
+    pub fn new(
+        store: Store,
+        api: Client,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+        config: KasseConfig,
+    ) -> Kasse {
+        let (changes, _) = broadcast::channel(1024);
+        Kasse {
+            inner: Arc::new(Inner {
+                store,
+                api,
+                clock,
+                ids,
+                config,
+                changes,
+                followed: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The log.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The Dintero client.
+    pub fn api(&self) -> &Client {
+        &self.inner.api
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &KasseConfig {
+        &self.inner.config
+    }
+
+    /// Every change to every sale from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<SaleChange> {
+        self.inner.changes.subscribe()
+    }
+
+    /// Prices an order by the money rules (for live totals), without logging anything.
+    pub fn price(&self, input: &OrderInput) -> Result<PricedOrder, CoreError> {
+        Ok(input.price(self.inner.config.currency)?)
+    }
+
+    /// Finds a sale by its id, session id, transaction id or merchant reference.
+    pub fn find(&self, id: &str) -> Result<Sale, CoreError> {
+        self.inner
+            .store
+            .find(id)?
+            .ok_or_else(|| CoreError::NotFound(id.to_owned()))
+    }
+
+    /// A sale with its journal.
+    pub fn detail(&self, id: &str) -> Result<SaleDetail, CoreError> {
+        let sale = self.find(id)?;
+        let events = self.inner.store.events(&sale.id)?;
+        let order = serde_json::from_value(sale.order.clone()).ok();
+        Ok(SaleDetail {
+            sale,
+            order,
+            events,
+        })
+    }
+
+    /// Charges an order: logs the intent, creates the Dintero session, logs it, starts
+    /// following it, and returns what to show (URL and QR).
+    pub async fn charge(&self, input: &OrderInput) -> Result<Charge, CoreError> {
+        let inner = &self.inner;
+        let order = input.price(inner.config.currency)?;
+        let sale_id = inner.ids.new_id();
+        let now = inner.clock.now();
+        let opened = inner.store.open_sale(
+            &sale_id,
+            &NewSale {
+                counter: inner.config.counter.clone(),
+                currency: order.currency.code().to_owned(),
+                amount: order.amount,
+                vat_amount: order.vat_amount,
+                order: serde_json::to_value(&order).unwrap_or(Value::Null),
+            },
+            now,
+        )?;
+        self.publish(opened.sale.clone(), None);
+        let reference = opened.sale.merchant_reference.clone();
+        let expires_at = now + inner.config.session_ttl;
+        let request = payload::session_request(
+            &order,
+            &payload::SessionParams {
+                profile_id: &inner.config.profile_id,
+                return_url: &inner.config.return_url,
+                callback_url: inner.config.callback_url.as_deref(),
+                counter: &inner.config.counter,
+                merchant_reference: &reference,
+                expires_at,
+                auto_capture: inner.config.auto_capture,
+            },
+        );
+        tracing::info!(sale = %sale_id, reference = %reference, amount = order.amount, "creating session");
+        match inner.api.create_session(&request).await {
+            Ok(created) => {
+                let qr_svg = crate::qr::qr_svg(&created.url)?;
+                let sale = self.append(
+                    &sale_id,
+                    &LogEvent::SessionCreated {
+                        session_id: created.id.clone(),
+                        url: created.url.clone(),
+                        expires_at: Some(expires_at),
+                    },
+                )?;
+                self.follow(&sale_id);
+                Ok(Charge {
+                    sale,
+                    order,
+                    session_id: created.id,
+                    url: created.url,
+                    qr_svg,
+                    expires_at,
+                })
+            }
+            Err(e) => {
+                let outcome_unknown = e.is_outcome_uncertain();
+                let code = e.code().unwrap_or(if outcome_unknown {
+                    "outcome_unknown"
+                } else {
+                    "dintero"
+                });
+                self.append(
+                    &sale_id,
+                    &LogEvent::ChargeFailed {
+                        error_code: code.to_owned(),
+                        message: e.to_string(),
+                        outcome_unknown,
+                    },
+                )?;
+                if outcome_unknown {
+                    // The watcher looks the sale up by its reference until it is known.
+                    self.follow(&sale_id);
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Resumes after a start: follows every open sale and settles every pending operation.
+    pub async fn resume(&self) -> Result<(), CoreError> {
+        for sale in self.inner.store.open_sales()? {
+            self.follow(&sale.id);
+        }
+        self.reconcile_pending(false).await?;
+        Ok(())
+    }
+
+    /// Appends `event` to the sale's log at the clock's time and broadcasts the change.
+    pub(crate) fn append(&self, sale_id: &str, event: &LogEvent) -> Result<Sale, CoreError> {
+        let before = self.inner.store.sale(sale_id)?.map(|s| s.status);
+        let appended = self
+            .inner
+            .store
+            .append(sale_id, event, self.inner.clock.now())?;
+        self.publish(appended.sale.clone(), before);
+        Ok(appended.sale)
+    }
+
+    fn publish(&self, sale: Sale, previous: Option<SaleStatus>) {
+        // No subscriber is fine.
+        let _ = self.inner.changes.send(SaleChange { sale, previous });
+    }
+}

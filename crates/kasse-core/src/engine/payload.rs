@@ -1,0 +1,147 @@
+//! From Kasse's priced order to Dintero's request bodies. The amounts are taken as priced, never
+//! recomputed here, so `order.amount == Σ items.amount` holds by construction.
+
+use dintero_client::{
+    Channel, Configuration, Metadata, Order, OrderItem, SessionCreateRequest, SessionUrl,
+};
+use rust_decimal::Decimal;
+use time::OffsetDateTime;
+
+use crate::money::{Quantity, VatRate};
+use crate::order::{LinePart, PricedLine, PricedOrder};
+
+/// The decimal Dintero gets for a quantity (`2`, `0.375`).
+pub fn quantity_decimal(q: Quantity) -> Decimal {
+    Decimal::new(q.thousandths(), 3).normalize()
+}
+
+/// The decimal Dintero gets for a VAT rate (`25`, `25.5`).
+pub fn vat_decimal(v: VatRate) -> Decimal {
+    Decimal::new(i64::from(v.hundredths()), 2).normalize()
+}
+
+/// One order line as a Dintero item.
+pub fn item(line: &PricedLine) -> OrderItem {
+    let mut item = OrderItem::new(
+        line.line_id.clone(),
+        line.description.clone(),
+        quantity_decimal(line.quantity),
+        line.amount,
+        line.vat_amount,
+        vat_decimal(line.vat),
+    );
+    item.id = line.product_id.clone();
+    item
+}
+
+/// A part of a line (refund or capture by line) as a Dintero item.
+pub fn part_item(line: &PricedLine, part: &LinePart) -> OrderItem {
+    let mut item = OrderItem::new(
+        line.line_id.clone(),
+        line.description.clone(),
+        quantity_decimal(part.quantity),
+        part.amount,
+        part.vat_amount,
+        vat_decimal(line.vat),
+    );
+    item.id = line.product_id.clone();
+    item
+}
+
+/// What the session request needs besides the order.
+#[derive(Debug, Clone)]
+pub struct SessionParams<'a> {
+    /// Payment profile.
+    pub profile_id: &'a str,
+    /// Where the customer's browser goes after the checkout.
+    pub return_url: &'a str,
+    /// Server-to-server notification URL, if any.
+    pub callback_url: Option<&'a str>,
+    /// The counter's name (sent as `ext_counter` metadata).
+    pub counter: &'a str,
+    /// The sale's reference.
+    pub merchant_reference: &'a str,
+    /// When the checkout stops being available.
+    pub expires_at: OffsetDateTime,
+    /// Capture at once on authorisation.
+    pub auto_capture: bool,
+}
+
+/// The `POST /v1/sessions-profile` body for a priced order.
+pub fn session_request(order: &PricedOrder, p: &SessionParams<'_>) -> SessionCreateRequest {
+    let dintero_order = Order {
+        amount: order.amount,
+        currency: order.currency.code().to_owned(),
+        merchant_reference: p.merchant_reference.to_owned(),
+        vat_amount: Some(order.vat_amount),
+        items: order.lines.iter().map(item).collect(),
+        ..Order::default()
+    };
+    let mut req = SessionCreateRequest::new(p.profile_id, p.return_url, dintero_order);
+    req.url = SessionUrl {
+        return_url: p.return_url.to_owned(),
+        callback_url: p.callback_url.map(str::to_owned),
+        ..SessionUrl::default()
+    };
+    req.expires_at = Some(p.expires_at);
+    req.configuration = Some(Configuration {
+        auto_capture: Some(p.auto_capture),
+        channel: Some(Channel::InStore),
+        ..Configuration::default()
+    });
+    let mut metadata = Metadata::new();
+    metadata.insert("ext_counter".into(), p.counter.into());
+    req.metadata = metadata;
+    req
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+    use crate::order::OrderInput;
+
+    fn priced(json: &str) -> PricedOrder {
+        OrderInput::from_json_str(json)
+            .unwrap()
+            .price(Currency::Nok)
+            .unwrap()
+    }
+
+    #[test]
+    fn session_request_carries_the_priced_amounts() {
+        let order = priced(
+            r#"{"lines":[{"description":"Kaffe","quantity":"2","unit_price":3900,"vat":"15"},
+                         {"description":"Epler","quantity":"0.375","unit_price":12990,"vat":"25.5","product_id":"EPL"}]}"#,
+        );
+        let at = time::macros::datetime!(2026-11-24 12:00 UTC);
+        let req = session_request(
+            &order,
+            &SessionParams {
+                profile_id: "default",
+                return_url: "https://example.com/takk",
+                callback_url: None,
+                counter: "KASSE1",
+                merchant_reference: "KASSE1-20261124-0001",
+                expires_at: at,
+                auto_capture: false,
+            },
+        );
+        let json = serde_json::to_value(&req).unwrap();
+        let items = json["order"]["items"].as_array().unwrap();
+        let sum: i64 = items.iter().map(|i| i["amount"].as_i64().unwrap()).sum();
+        assert_eq!(json["order"]["amount"].as_i64().unwrap(), sum);
+        assert_eq!(items[0]["line_id"], "1");
+        assert_eq!(items[1]["line_id"], "2");
+        assert_eq!(items[1]["quantity"].to_string(), "0.375");
+        assert_eq!(items[1]["vat"].to_string(), "25.5");
+        assert_eq!(items[1]["id"], "EPL");
+        assert_eq!(json["order"]["merchant_reference"], "KASSE1-20261124-0001");
+        assert_eq!(json["configuration"]["channel"], "in_store");
+        assert_eq!(json["metadata"]["ext_counter"], "KASSE1");
+        assert!(json["expires_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-24T12:00"));
+    }
+}

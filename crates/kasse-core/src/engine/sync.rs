@@ -1,0 +1,103 @@
+//! Sync: import and refresh sales from `GET /v1/transactions`, settle pending operations, and
+//! follow whatever is still open. A sale made at another counter, or one this counter lost,
+//! becomes findable (and refundable) here.
+
+use dintero_client::TransactionQuery;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::watch::snapshot;
+use super::Kasse;
+use crate::error::CoreError;
+use crate::sale::LogEvent;
+
+const LAST_SYNC_KEY: &str = "sync.last_started_at";
+
+/// What a sync did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// Transactions read from Dintero.
+    pub seen: u32,
+    /// Sales that were not in the log and are now.
+    pub imported: u32,
+    /// Sales whose status or totals changed.
+    pub updated: u32,
+    /// Pending operations settled.
+    pub reconciled: u32,
+}
+
+impl Kasse {
+    /// Imports and refreshes transactions created since the last sync (with a day of overlap;
+    /// the first sync looks back `first_days`), settles pending operations and resumes
+    /// following open sales.
+    pub async fn sync(&self, first_days: i64) -> Result<SyncReport, CoreError> {
+        let started = self.inner.clock.now();
+        let since = self
+            .inner
+            .store
+            .setting_as::<String>(LAST_SYNC_KEY)?
+            .and_then(|s| {
+                OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339).ok()
+            })
+            .map(|t| t - time::Duration::days(1))
+            .unwrap_or(started - time::Duration::days(first_days));
+        let query = TransactionQuery {
+            created_at_gte: Some(since),
+            limit: Some(100),
+            ..TransactionQuery::default()
+        };
+        let transactions = self.inner.api.list_all_transactions(&query).await?;
+        let mut report = SyncReport {
+            seen: transactions.len().try_into().unwrap_or(u32::MAX),
+            ..SyncReport::default()
+        };
+        for tx in &transactions {
+            let store = &self.inner.store;
+            let known = match store.sale_by_transaction(&tx.id)? {
+                Some(s) => Some(s),
+                None => match tx.session_id.as_deref() {
+                    Some(sid) => store.sale_by_session(sid)?,
+                    None => None,
+                },
+            };
+            let known = match known {
+                Some(s) => Some(s),
+                None => match tx.merchant_reference.as_deref() {
+                    // A local sale whose session answer was lost carries the same reference.
+                    Some(r) if !r.is_empty() => store
+                        .sale_by_reference(r)?
+                        .filter(|s| s.transaction_id.is_none()),
+                    _ => None,
+                },
+            };
+            match known {
+                Some(sale) => {
+                    let after = self.observe_transaction(&sale, tx, "sync")?;
+                    if after.updated_at != sale.updated_at {
+                        report.updated += 1;
+                    }
+                }
+                None => {
+                    let id = self.inner.ids.new_id();
+                    self.append(
+                        &id,
+                        &LogEvent::Imported {
+                            snapshot: snapshot(tx),
+                        },
+                    )?;
+                    report.imported += 1;
+                }
+            }
+        }
+        report.reconciled = self.reconcile_pending(false).await?;
+        for sale in self.inner.store.open_sales()? {
+            self.follow(&sale.id);
+        }
+        let stamp = started
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        self.inner.store.set_setting(LAST_SYNC_KEY, &stamp)?;
+        tracing::info!(?report, "sync done");
+        Ok(report)
+    }
+}
