@@ -95,6 +95,17 @@ describe('the app on the fake backend', () => {
     await until(() => $$('[data-testid=toast]').length > 0, 'toast');
     expect($('[data-testid=toast]')!.dataset.level).toBe('error');
     expect($('#parked-count')!.dataset.count).toBe('0');
+    // "Open" on the toast leads to the Charge screen, which charges the sale's lines again.
+    ($$('[data-testid=toast] button').find((b) => b.textContent === 'Open'))!.click();
+    await until(() => !!$('#charge-again-btn'), 'charge again');
+    expect($('#charge-status')!.dataset.phase).toBe('declined');
+    $('#charge-again-btn')!.click();
+    await until(() => !!$('#qr svg') && Number(location.hash.split('/').pop()) !== saleId, 'new charge');
+    expect($('#charge-amount')!.dataset.amount).toBe('3500');
+    $('#cancel-charge-btn')!.click();
+    await until(() => $('#charge-status')!.dataset.phase === 'cancelled', 'cancelled');
+    key('Escape');
+    await until(() => $$('[data-testid=quick-item]').length > 0, 'back to sell');
   });
 
   it('opens the help overlay on ?', async () => {

@@ -58,6 +58,8 @@ export type Toast = {
   message: string;
   next?: string;
   saleId?: number;
+  /** Where "Open" goes: the Charge screen (to charge again) or the sale's detail. */
+  open?: 'charge' | 'sale';
 };
 export const toasts = $state<Toast[]>([]);
 let toastSeq = 1;
@@ -194,6 +196,7 @@ export function onSaleChanged(e: SaleChanged): void {
           message: t('parked.toast_failed', { status: statusLabel(s.status), amount, ref: s.merchant_reference }),
           next: t('parked.toast_failed_next'),
           saleId: s.sale_id,
+          open: 'charge',
         },
         20000,
       );
