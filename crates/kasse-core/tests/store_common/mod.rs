@@ -1,0 +1,102 @@
+//! Helpers shared by the `store_*` integration tests.
+#![allow(dead_code)]
+
+use kasse_core::clock::from_unix_ms;
+use kasse_core::sale::{LogEvent, OpKind, Sale, SaleStatus};
+use kasse_core::store::{NewSale, Store};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+/// 2026-11-24 10:00:00 UTC in Unix ms.
+pub const T0: i64 = 1_795_514_400_000;
+
+pub fn t(ms: i64) -> OffsetDateTime {
+    from_unix_ms(ms).expect("time in range")
+}
+
+pub fn new_sale(amount: i64) -> NewSale {
+    NewSale {
+        counter: "KASSE1".into(),
+        currency: "NOK".into(),
+        amount,
+        vat_amount: amount / 5,
+        order: json!({"currency": "NOK", "lines": [{"description": "Coffee", "quantity": "1", "unit_price": amount, "vat": "25"}]}),
+    }
+}
+
+pub fn open(store: &Store, id: &str, amount: i64, at_ms: i64) -> Sale {
+    store
+        .open_sale(id, &new_sale(amount), t(at_ms))
+        .expect("open sale")
+        .sale
+}
+
+pub fn session(store: &Store, id: &str, at_ms: i64) -> Sale {
+    store
+        .append(
+            id,
+            &LogEvent::SessionCreated {
+                session_id: format!("S.{id}"),
+                url: format!("https://checkout.test/v1/view/S.{id}"),
+                expires_at: Some(t(at_ms + 15 * 60_000)),
+            },
+            t(at_ms),
+        )
+        .expect("session created")
+        .sale
+}
+
+/// A Dintero transaction JSON.
+pub fn transaction(id: &str, status: &str, amount: i64, captured: i64, refunded: i64) -> Value {
+    let mut events =
+        vec![json!({"event": "AUTHORIZE", "success": true, "transaction_status": "AUTHORIZED"})];
+    if captured > 0 {
+        events.push(json!({"event": "CAPTURE", "success": true, "amount": captured, "event_reference": "cap"}));
+    }
+    if refunded > 0 {
+        events.push(json!({"event": "REFUND", "success": true, "amount": refunded, "event_reference": "ref"}));
+    }
+    json!({"id": id, "status": status, "amount": amount, "currency": "NOK", "events": events,
+           "payment_product_type": "dintero_psp.creditcard"})
+}
+
+pub fn observed(status: SaleStatus, tx: &str, captured: i64, refunded: i64) -> LogEvent {
+    LogEvent::StatusObserved {
+        status,
+        transaction_id: Some(tx.into()),
+        captured,
+        refunded,
+        source: "poll".into(),
+        snapshot: json!({"id": tx}),
+    }
+}
+
+pub fn op_requested(op_id: &str, kind: OpKind, amount: Option<i64>, reference: &str) -> LogEvent {
+    LogEvent::OperationRequested {
+        op_id: op_id.into(),
+        kind,
+        amount,
+        lines: Value::Null,
+        reference: reference.into(),
+        reason: None,
+    }
+}
+
+/// A paid (authorised) sale with session and transaction `T.{id}`.
+pub fn paid(store: &Store, id: &str, amount: i64, at_ms: i64) -> Sale {
+    open(store, id, amount, at_ms);
+    session(store, id, at_ms + 1);
+    store
+        .append(
+            id,
+            &observed(SaleStatus::Authorized, &format!("T.{id}"), 0, 0),
+            t(at_ms + 2),
+        )
+        .expect("authorized")
+        .sale
+}
+
+/// A raw connection to the store's file, for tampering.
+pub fn raw(path: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).expect("raw connection")
+}

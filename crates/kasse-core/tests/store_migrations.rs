@@ -1,0 +1,190 @@
+//! Schema migrations: from an empty file, from every earlier version, reopen, newer refused,
+//! landed files pinned, append-only triggers.
+
+mod store_common;
+
+use kasse_core::store::migrate::{self, LATEST_VERSION, MIGRATIONS};
+use kasse_core::store::{Store, StoreError};
+use sha2::{Digest, Sha256};
+use store_common::*;
+
+/// SHA-256 of every landed migration (CRLF normalized to LF, so a Windows checkout agrees).
+/// A landed migration is never edited: write a new file instead. Add a line here when a new
+/// migration lands.
+const LANDED: &[(&str, &str)] = &[(
+    "0001_init.sql",
+    "93d15b78620f35067e3782084a6b24404d243464458553964b1b82c9050c308a",
+)];
+
+fn sha(text: &str) -> String {
+    hex::encode(Sha256::digest(text.replace("\r\n", "\n").as_bytes()))
+}
+
+#[test]
+fn landed_migrations_are_pinned_and_never_edited() {
+    assert!(
+        MIGRATIONS.len() >= LANDED.len(),
+        "a landed migration was removed"
+    );
+    for (m, (name, hash)) in MIGRATIONS.iter().zip(LANDED) {
+        assert_eq!(m.name, *name, "migrations must keep their names and order");
+        assert_eq!(
+            sha(m.sql),
+            *hash,
+            "migration {name} was edited after it landed: put the change in a new migration file"
+        );
+    }
+    if let Some(m) = MIGRATIONS.get(LANDED.len()) {
+        panic!(
+            "migration {} is not pinned: add (\"{}\", \"{}\") to LANDED",
+            m.name,
+            m.name,
+            sha(m.sql)
+        );
+    }
+}
+
+#[test]
+fn migration_files_match_the_embedded_list() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    files.sort();
+    let names: Vec<&str> = MIGRATIONS.iter().map(|m| m.name).collect();
+    assert_eq!(
+        files, names,
+        "every migrations/*.sql file is embedded, in order"
+    );
+    for (i, m) in MIGRATIONS.iter().enumerate() {
+        assert_eq!(m.version, i as i64 + 1, "versions are consecutive from 1");
+        assert_eq!(
+            m.name[..4].parse::<i64>().unwrap(),
+            m.version,
+            "{} is numbered like its version",
+            m.name
+        );
+        let on_disk = std::fs::read_to_string(dir.join(m.name)).unwrap();
+        assert_eq!(on_disk, m.sql);
+        let upper = m.sql.to_uppercase();
+        assert!(
+            !upper.contains("BEGIN;") && !upper.contains("COMMIT"),
+            "{}: the runner wraps each migration in its own transaction",
+            m.name
+        );
+    }
+    assert_eq!(LATEST_VERSION, MIGRATIONS.len() as i64);
+}
+
+#[test]
+fn an_empty_file_is_migrated_and_reopening_keeps_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kasse.sqlite");
+    {
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+        paid(&store, "s1", 24800, T0);
+        store.set_setting("counter", "KASSE1").unwrap();
+    }
+    let conn = raw(&path);
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    drop(conn);
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+    let s = store.sale("s1").unwrap().unwrap();
+    assert_eq!(s.amount, 24800);
+    assert_eq!(s.merchant_reference, "KASSE1-20261124-0001");
+    assert_eq!(store.events("s1").unwrap().len(), 3);
+    assert_eq!(
+        store.setting_as::<String>("counter").unwrap().as_deref(),
+        Some("KASSE1")
+    );
+    assert!(store.verify_journal().unwrap().ok);
+    // The sequence continues after a reopen.
+    let s2 = open(&store, "s2", 100, T0 + 1000);
+    assert_eq!(s2.merchant_reference, "KASSE1-20261124-0002");
+}
+
+#[test]
+fn every_earlier_schema_migrates_to_the_latest() {
+    for from in 0..LATEST_VERSION {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let mut conn = raw(&path);
+            migrate::migrate_to(&mut conn, from).unwrap();
+            assert_eq!(migrate::current_version(&conn).unwrap(), from);
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.schema_version().unwrap(),
+            LATEST_VERSION,
+            "from {from}"
+        );
+        paid(&store, "s1", 1000, T0);
+        assert!(store.verify_journal().unwrap().ok);
+        assert!(store.check_projection().unwrap().ok());
+    }
+}
+
+#[test]
+fn a_newer_schema_is_refused_with_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.sqlite");
+    drop(Store::open(&path).unwrap());
+    raw(&path)
+        .pragma_update(None, "user_version", LATEST_VERSION + 1)
+        .unwrap();
+    match Store::open(&path) {
+        Err(StoreError::SchemaTooNew { found, supported }) => {
+            assert_eq!((found, supported), (LATEST_VERSION + 1, LATEST_VERSION));
+        }
+        other => panic!("expected SchemaTooNew, got {other:?}"),
+    }
+    // Refused before anything was written: the version is untouched.
+    let v: i64 = raw(&path)
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, LATEST_VERSION + 1);
+}
+
+#[test]
+fn the_journal_is_append_only_in_the_database_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kasse.sqlite");
+    let store = Store::open(&path).unwrap();
+    paid(&store, "s1", 1000, T0);
+    let conn = raw(&path);
+    for sql in [
+        "UPDATE events SET data = '{}' WHERE seq = 1",
+        "UPDATE events SET at = at + 1",
+        "DELETE FROM events WHERE seq = 2",
+        "DELETE FROM events",
+    ] {
+        let err = conn.execute(sql, []).unwrap_err();
+        assert!(
+            err.to_string().contains("events is append-only"),
+            "{sql}: {err}"
+        );
+    }
+    // INSERT OR REPLACE deletes the old row first: refused too.
+    let err = conn
+        .execute(
+            "INSERT OR REPLACE INTO events (seq, sale_id, at, kind, data, prev_hash, hash)
+             VALUES (1, 'x', 0, 'note', '{}', '', '')",
+            [],
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("append-only") || err.to_string().contains("UNIQUE"),
+        "{err}"
+    );
+    assert_eq!(store.events("s1").unwrap().len(), 3);
+    assert!(store.verify_journal().unwrap().ok);
+}
