@@ -150,6 +150,8 @@ export function errorLineIndex(e: ApiError | null): number | null {
 
 export function rememberCharge(c: Charge): void {
   charges[c.sale_id] = c;
+  // An event may have overtaken the charge's answer: never step a status back to waiting.
+  if (statuses[c.sale_id] !== undefined) return;
   statuses[c.sale_id] = 'waiting';
   upsertParked({
     sale_id: c.sale_id,
