@@ -10,7 +10,9 @@ pub mod error;
 pub mod money;
 pub mod order;
 pub mod qr;
+pub mod report;
 pub mod sale;
+pub mod settings;
 pub mod store;
 
 pub use engine::{Charge, Kasse, KasseConfig, RefundSpec, SaleChange, SaleDetail, SyncReport};

@@ -1,0 +1,214 @@
+//! The counter's settings, kept in SQLite as one JSON value. Credentials are not settings: the
+//! client secret lives in the OS keyring (the shells handle it) and never reaches this struct.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::cadence::Cadence;
+use crate::error::CoreError;
+use crate::money::{Currency, VatRate};
+use crate::store::Store;
+
+const KEY: &str = "app.settings";
+
+/// A button on the Sell screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickItem {
+    /// Stable id (product id sent to Dintero).
+    pub id: String,
+    /// Text on the button and the receipt.
+    pub label: String,
+    /// Price incl. VAT in minor units (per kg for weighed goods).
+    pub unit_price: i64,
+    /// VAT rate.
+    pub vat: VatRate,
+    /// Sold by weight (asks for a decimal quantity).
+    pub weighed: bool,
+}
+
+/// Everything a counter remembers between runs, except secrets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Dintero account id (`T…` test, `P…` production); empty = demo mode.
+    pub account_id: String,
+    /// Dintero API client id.
+    pub client_id: String,
+    /// Payment profile.
+    pub profile_id: String,
+    /// Default currency.
+    pub currency: Currency,
+    /// Counter name (merchant reference prefix).
+    pub counter: String,
+    /// VAT presets on the Sell screen.
+    pub vat_presets: Vec<VatRate>,
+    /// Quick items.
+    pub quick_items: Vec<QuickItem>,
+    /// Poll cadence.
+    pub cadence: Cadence,
+    /// Salted SHA-256 of the staff PIN for refunds (`salt$hex`), if one is set.
+    pub refund_pin_hash: Option<String>,
+    /// UI language (`en`, `nb`, `sv`).
+    pub language: String,
+    /// Where customers land after paying.
+    pub return_url: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let vat = |p: u32| VatRate::from_hundredths(p * 100).unwrap_or_default();
+        let item = |id: &str, label: &str, price: i64, v: u32, weighed: bool| QuickItem {
+            id: id.into(),
+            label: label.into(),
+            unit_price: price,
+            vat: vat(v),
+            weighed,
+        };
+        Settings {
+            account_id: String::new(),
+            client_id: String::new(),
+            profile_id: "default".into(),
+            currency: Currency::Nok,
+            counter: "KASSE1".into(),
+            vat_presets: vec![vat(25), vat(15), vat(12), vat(0)],
+            quick_items: vec![
+                item("coffee", "Coffee", 3900, 25, false),
+                item("tea", "Tea", 3500, 25, false),
+                item("bun", "Cinnamon bun", 4500, 15, false),
+                item("sandwich", "Sandwich", 8900, 15, false),
+                item("apples", "Apples (kg)", 3990, 15, true),
+                item("bag", "Carrier bag", 300, 25, false),
+            ],
+            cadence: Cadence::default(),
+            refund_pin_hash: None,
+            language: "en".into(),
+            return_url: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the settings (defaults when none are saved yet).
+    pub fn load(store: &Store) -> Result<Settings, CoreError> {
+        Ok(store.setting_as::<Settings>(KEY)?.unwrap_or_default())
+    }
+
+    /// Validates and saves.
+    pub fn save(&self, store: &Store) -> Result<(), CoreError> {
+        self.validate()?;
+        store.set_setting(KEY, self)?;
+        Ok(())
+    }
+
+    /// Checks every field a person can type, naming the one at fault.
+    pub fn validate(&self) -> Result<(), CoreError> {
+        if !self.account_id.is_empty() {
+            dintero_client::AccountId::parse(&self.account_id).map_err(|_| {
+                CoreError::input(
+                    "account_id",
+                    "must be T or P followed by 8 digits (T = test account, P = production)",
+                )
+            })?;
+            if self.client_id.trim().is_empty() {
+                return Err(CoreError::input("client_id", "is needed with an account id"));
+            }
+        }
+        let counter = self.counter.trim();
+        if counter.is_empty() || counter.len() > 32 || !counter.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(CoreError::input("counter", "1 to 32 letters, digits or _ (it starts every receipt number)"));
+        }
+        if self.profile_id.trim().is_empty() {
+            return Err(CoreError::input("profile_id", "must not be empty (usually \"default\")"));
+        }
+        for (i, q) in self.quick_items.iter().enumerate() {
+            if q.label.trim().is_empty() {
+                return Err(CoreError::input(format!("quick_items[{}].label", i + 1), "must not be empty"));
+            }
+            if q.unit_price <= 0 || q.unit_price > i64::from(i32::MAX) {
+                return Err(CoreError::input(format!("quick_items[{}].unit_price", i + 1), "must be a positive amount in minor units"));
+            }
+        }
+        if self.cadence.waiting_ms < 200 || self.cadence.paying_ms < 200 {
+            return Err(CoreError::input("cadence", "poll intervals must be at least 200 ms"));
+        }
+        Ok(())
+    }
+
+    /// Sets (`Some(pin)`, 4–8 digits), removes (`Some("")`) or keeps (`None`) the refund PIN.
+    pub fn set_pin(&mut self, pin: Option<&str>, salt: &str) -> Result<(), CoreError> {
+        match pin {
+            None => Ok(()),
+            Some("") => {
+                self.refund_pin_hash = None;
+                Ok(())
+            }
+            Some(p) => {
+                if !(4..=8).contains(&p.len()) || !p.chars().all(|c| c.is_ascii_digit()) {
+                    return Err(CoreError::input("refund_pin", "must be 4 to 8 digits"));
+                }
+                self.refund_pin_hash = Some(format!("{salt}${}", pin_digest(salt, p)));
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether `pin` opens refunds (always true without a PIN).
+    pub fn pin_ok(&self, pin: Option<&str>) -> bool {
+        match &self.refund_pin_hash {
+            None => true,
+            Some(stored) => {
+                let Some((salt, digest)) = stored.split_once('$') else { return false };
+                pin.is_some_and(|p| pin_digest(salt, p) == digest)
+            }
+        }
+    }
+}
+
+fn pin_digest(salt: &str, pin: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(salt.as_bytes());
+    h.update(b"\0");
+    h.update(pin.as_bytes());
+    hex::encode(h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_round_trip() {
+        let store = Store::open_in_memory().unwrap();
+        let s = Settings::load(&store).unwrap();
+        assert_eq!(s, Settings::default());
+        let mut changed = s.clone();
+        changed.counter = "BAR2".into();
+        changed.save(&store).unwrap();
+        assert_eq!(Settings::load(&store).unwrap().counter, "BAR2");
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let mut s = Settings { account_id: "X123".into(), ..Settings::default() };
+        assert_eq!(s.validate().unwrap_err().field().as_deref(), Some("account_id"));
+        s.account_id = "T12345678".into();
+        assert_eq!(s.validate().unwrap_err().field().as_deref(), Some("client_id"));
+        s.client_id = "abc".into();
+        s.counter = "has space".into();
+        assert_eq!(s.validate().unwrap_err().field().as_deref(), Some("counter"));
+    }
+
+    #[test]
+    fn pin_is_checked_and_not_stored_in_clear() {
+        let mut s = Settings::default();
+        assert!(s.pin_ok(None));
+        s.set_pin(Some("4711"), "salt").unwrap();
+        assert!(!s.refund_pin_hash.as_deref().unwrap().contains("4711"));
+        assert!(s.pin_ok(Some("4711")));
+        assert!(!s.pin_ok(Some("4712")));
+        assert!(!s.pin_ok(None));
+        assert!(s.set_pin(Some("12"), "salt").is_err());
+        s.set_pin(Some(""), "salt").unwrap();
+        assert!(s.pin_ok(None));
+    }
+}
