@@ -28,11 +28,27 @@
 //! commits on power loss, never corrupting the file. A POS writes a handful of events per sale,
 //! so the fsync per commit is affordable and `Full` is the default.
 //!
-//! Measured on the development VM (2 vCPU, virtio disk, fsync ≈ 0.22 ms, release build,
-//! 20,000 events over 2,000 sales; `tests/store_perf.rs`, scale it with `KASSE_STORE_BENCH_N`):
-//! see ARCHITECTURE.md / the final report of this module for the figures; in short single-event
-//! commits are bounded by the fsync rate under `Full`, and [`Store::append_many`] batches
-//! amortize it.
+//! The cost, measured on the development VM (2 vCPU shared with other builds, virtio disk whose
+//! raw 4 KiB write+fsync rate swung between 2,000 and 5,800/s during the runs; release build;
+//! 20,000 events = 5,000 sales × open, session, authorized, note; `tests/store_perf.rs`,
+//! `KASSE_STORE_BENCH_N=20000 cargo test --release -p kasse-core --test store_perf -- --nocapture`):
+//!
+//! | policy | events per commit | events/s |
+//! |---|---|---|
+//! | `Full` | 1 (`append`, one thread) | 3,500 – 5,200 (one fsync per commit: bounded by the disk) |
+//! | `Full` | 1 (`append` from 4 threads: group commit) | 6,000 – 8,100 |
+//! | `Full` | 4 (`append_many`) | 11,000 – 14,000 |
+//! | `Full` | 100 (`append_many`) | 32,000 – 49,000 (the CPU cost, ~21 µs/event) |
+//! | `Normal` | 1 | 15,000 – 19,000 |
+//!
+//! An append writes 4 to 11 WAL pages (an event row, its index entry, the sale row, the head;
+//! an opening event also the sale's index entries: an update rewrites only the columns and
+//! indexes that changed). So under `Full` a serial single-event writer gets about the disk's
+//! fsync rate; a counter needs a few events per sale, orders of magnitude below that. Writers
+//! that have several events at once (sync's imports, a batch of observations) use
+//! [`Store::append_many`], and concurrent writers share commits automatically. `Normal` is
+//! there for machines whose fsync is very slow, at the cost of losing the last commits on
+//! power loss (never on a process crash).
 //!
 //! # Reading
 //! Lookups by id, session, transaction, reference ([`Store::find`] tries them all), a sale's
@@ -52,7 +68,7 @@ pub mod migrate;
 pub mod settings;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{
@@ -349,8 +365,10 @@ fn map_constraint(e: rusqlite::Error, sale: Option<&Sale>, event: Option<&LogEve
 /// `Store`s (or processes) may open the same file.
 pub struct Store {
     conn: Mutex<Connection>,
-    /// Appends waiting for the connection (group commit, see [`Store::append`]).
-    queue: Mutex<Vec<Arc<QueuedAppend>>>,
+    /// Appends waiting for their commit (group commit, see [`Store::append`]).
+    queue: Mutex<AppendQueue>,
+    /// Signalled when a group commit has published its results.
+    committed: Condvar,
     path: Option<PathBuf>,
     options: StoreOptions,
 }
@@ -408,7 +426,8 @@ impl Store {
         conn.set_prepared_statement_cache_capacity(64);
         Ok(Store {
             conn: Mutex::new(conn),
-            queue: Mutex::new(Vec::new()),
+            queue: Mutex::new(AppendQueue::default()),
+            committed: Condvar::new(),
             path,
             options,
         })
@@ -475,37 +494,44 @@ impl Store {
     /// refused event does not affect the others), sharing one fsync. Each call still returns
     /// only once its own event is committed (durably, under [`Durability::Full`]).
     pub fn append(&self, sale_id: &str, event: &LogEvent, at: OffsetDateTime) -> Result<Appended> {
-        let me = Arc::new(QueuedAppend {
+        let mut q = lock_ignoring_poison(&self.queue);
+        let id = q.next_id;
+        q.next_id += 1;
+        q.waiting.push(QueuedAppend {
+            id,
             sale_id: sale_id.to_owned(),
             event: event.clone(),
             at,
-            result: Mutex::new(None),
         });
-        lock_ignoring_poison(&self.queue).push(Arc::clone(&me));
-        let mut conn = self.lock();
-        if let Some(done) = lock_ignoring_poison(&me.result).take() {
-            return done; // a leader committed it for us
-        }
-        let batch = std::mem::take(&mut *lock_ignoring_poison(&self.queue));
-        if !batch.iter().any(|q| Arc::ptr_eq(q, &me)) {
-            // Cannot happen unless a leader panicked after taking our entry.
-            return Err(StoreError::CommitFailed(
-                "the append was lost by a failed batch".into(),
-            ));
-        }
-        let results = commit_batch(&mut conn, &batch);
-        // Hand out the results while still holding the connection: a follower that gets the
-        // connection next must find its result.
-        let mut mine = None;
-        for (q, r) in batch.iter().zip(results) {
-            if Arc::ptr_eq(q, &me) {
-                mine = Some(r);
-            } else {
-                *lock_ignoring_poison(&q.result) = Some(r);
+        loop {
+            if let Some(done) = q.done.remove(&id) {
+                return done;
             }
+            if q.leader {
+                // Another thread is committing; it publishes and signals when done.
+                q = self
+                    .committed
+                    .wait(q)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            // Become the leader: commit everything queued, ours included.
+            q.leader = true;
+            drop(q);
+            let mut leader = Leader {
+                store: self,
+                taken: Vec::new(),
+                results: Vec::new(),
+            };
+            let mut conn = self.lock();
+            // Take what queued up while we waited for the connection too.
+            let batch = std::mem::take(&mut lock_ignoring_poison(&self.queue).waiting);
+            leader.taken = batch.iter().map(|b| b.id).collect();
+            leader.results = commit_batch(&mut conn, &batch);
+            drop(conn);
+            drop(leader); // publishes the results and signals
+            q = lock_ignoring_poison(&self.queue);
         }
-        drop(conn);
-        mine.unwrap_or_else(|| Err(StoreError::CommitFailed("no result".into())))
     }
 
     /// Appends several events (of one or more sales, in order) in one transaction: all or
@@ -878,19 +904,57 @@ fn sale_events(conn: &Connection, sale_id: &str) -> Result<Vec<StoredEvent>> {
 }
 
 fn lock_ignoring_poison<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// An [`Store::append`] waiting for its commit.
 struct QueuedAppend {
+    id: u64,
     sale_id: String,
     event: LogEvent,
     at: OffsetDateTime,
-    result: Mutex<Option<Result<Appended>>>,
+}
+
+/// The group-commit state, behind [`Store::queue`].
+#[derive(Default)]
+struct AppendQueue {
+    next_id: u64,
+    /// Appends not yet taken by a leader.
+    waiting: Vec<QueuedAppend>,
+    /// Results not yet picked up, by append id.
+    done: std::collections::HashMap<u64, Result<Appended>>,
+    /// A thread is committing.
+    leader: bool,
+}
+
+/// The committing thread's duty, done on drop (also when unwinding from a panic): publish a
+/// result for every append it took (an error for those it never committed), step down, wake the
+/// waiters.
+struct Leader<'a> {
+    store: &'a Store,
+    taken: Vec<u64>,
+    results: Vec<Result<Appended>>,
+}
+
+impl Drop for Leader<'_> {
+    fn drop(&mut self) {
+        let mut q = lock_ignoring_poison(&self.store.queue);
+        let mut results = std::mem::take(&mut self.results).into_iter();
+        for id in self.taken.drain(..) {
+            let r = results.next().unwrap_or_else(|| {
+                Err(StoreError::CommitFailed(
+                    "the writing thread panicked".into(),
+                ))
+            });
+            q.done.insert(id, r);
+        }
+        q.leader = false;
+        self.store.committed.notify_all();
+    }
 }
 
 /// Commits a batch of queued appends in one transaction, each in a savepoint; one result each.
-fn commit_batch(conn: &mut Connection, batch: &[Arc<QueuedAppend>]) -> Vec<Result<Appended>> {
+fn commit_batch(conn: &mut Connection, batch: &[QueuedAppend]) -> Vec<Result<Appended>> {
     let fail_all = |e: &StoreError| {
         batch
             .iter()
