@@ -15,6 +15,7 @@ usage: cargo xtask <command>
 commands:
   run      install what is missing, build, and start Kasse (demo mode without credentials)
   test     install what is missing, then fmt, clippy and every test (end-to-end included)
+  ui       build the web UI only (ui/dist)
   setup    only install what is missing (system packages)
   help     this text
 ";
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
     let result = match cmd {
         "run" => steps::run(rest),
         "test" => steps::test(rest),
+        "ui" => steps::ui(),
         "setup" => setup::ensure(setup::Purpose::Test),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");

@@ -60,6 +60,19 @@ const PACKAGES: &[Package] = &[
     },
 ];
 
+const NODE: &[Package] = &[
+    Package {
+        name: "nodejs",
+        why: "builds the web UI (Vite)",
+        test_only: false,
+    },
+    Package {
+        name: "npm",
+        why: "installs the web UI's build tools",
+        test_only: false,
+    },
+];
+
 fn installed(name: &str) -> bool {
     Command::new("dpkg-query")
         .args(["-W", "-f=${Status}", name])
@@ -96,11 +109,23 @@ pub fn ensure(purpose: Purpose) -> Result<()> {
         );
         return Ok(());
     }
-    let missing: Vec<&Package> = PACKAGES
+    let mut missing: Vec<&Package> = PACKAGES
         .iter()
         .filter(|p| purpose == Purpose::Test || !p.test_only)
         .filter(|p| !installed(p.name))
         .collect();
+    // Node.js builds the UI; any node ≥ 18 on PATH will do, else Debian's.
+    let has_node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && Command::new("npm")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !has_node {
+        missing.extend(NODE.iter());
+    }
     if missing.is_empty() {
         return Ok(());
     }

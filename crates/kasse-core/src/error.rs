@@ -97,7 +97,8 @@ impl CoreError {
         }
     }
 
-    pub(crate) fn input(field: impl Into<String>, message: impl Into<String>) -> CoreError {
+    /// An [`CoreError::InvalidInput`] for `field`.
+    pub fn input(field: impl Into<String>, message: impl Into<String>) -> CoreError {
         CoreError::InvalidInput {
             field: field.into(),
             message: message.into(),

@@ -75,7 +75,11 @@ pub struct DayReport {
 }
 
 /// Every sale created in `[from, to)`, oldest first.
-pub fn sales_between(store: &Store, from: OffsetDateTime, to: OffsetDateTime) -> Result<Vec<Sale>, CoreError> {
+pub fn sales_between(
+    store: &Store,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Result<Vec<Sale>, CoreError> {
     let mut out = Vec::new();
     let mut cursor = None;
     loop {
@@ -137,7 +141,11 @@ pub fn day_report(
         r.refunded += s.refunded;
         if s.status.is_paid() {
             let p = by_product
-                .entry(s.payment_product.clone().unwrap_or_else(|| "unknown".into()))
+                .entry(
+                    s.payment_product
+                        .clone()
+                        .unwrap_or_else(|| "unknown".into()),
+                )
                 .or_insert((0, 0));
             p.0 += 1;
             p.1 += s.captured - s.refunded;
@@ -156,11 +164,19 @@ pub fn day_report(
     r.by_status = by_status.into_values().collect();
     r.by_vat = by_vat
         .into_iter()
-        .map(|((_, vat), (gross, vat_amount))| VatLine { vat, gross, vat_amount })
+        .map(|((_, vat), (gross, vat_amount))| VatLine {
+            vat,
+            gross,
+            vat_amount,
+        })
         .collect();
     r.by_product = by_product
         .into_iter()
-        .map(|(payment_product, (count, amount))| ProductLine { payment_product, count, amount })
+        .map(|(payment_product, (count, amount))| ProductLine {
+            payment_product,
+            count,
+            amount,
+        })
         .collect();
     Ok(r)
 }
@@ -228,9 +244,23 @@ mod tests {
         for (i, paid) in [(1, true), (2, false)] {
             let id = format!("s{i}");
             store
-                .open_sale(&id, &NewSale { counter: "K1".into(), currency: "NOK".into(), amount: order.amount, vat_amount: order.vat_amount, order: serde_json::to_value(&order).unwrap() }, at)
+                .open_sale(
+                    &id,
+                    &NewSale {
+                        counter: "K1".into(),
+                        currency: "NOK".into(),
+                        amount: order.amount,
+                        vat_amount: order.vat_amount,
+                        order: serde_json::to_value(&order).unwrap(),
+                    },
+                    at,
+                )
                 .unwrap();
-            let status = if paid { SaleStatus::Captured } else { SaleStatus::Declined };
+            let status = if paid {
+                SaleStatus::Captured
+            } else {
+                SaleStatus::Declined
+            };
             let ev = LogEvent::StatusObserved {
                 status,
                 transaction_id: Some(format!("T12345678.t{i}")),
@@ -241,7 +271,14 @@ mod tests {
             };
             store.append(&id, &ev, at).unwrap();
         }
-        let r = day_report(&store, at - time::Duration::hours(1), at + time::Duration::hours(1), false, "NOK").unwrap();
+        let r = day_report(
+            &store,
+            at - time::Duration::hours(1),
+            at + time::Duration::hours(1),
+            false,
+            "NOK",
+        )
+        .unwrap();
         assert_eq!(r.sales, 2);
         assert_eq!(r.captured, 11300);
         assert_eq!(r.net, 11300);
@@ -249,7 +286,12 @@ mod tests {
         assert_eq!(r.by_vat[0].vat, "25");
         assert_eq!((r.by_vat[0].gross, r.by_vat[0].vat_amount), (7800, 1560));
         assert_eq!(r.by_status.iter().map(|l| l.count).sum::<u32>(), 2);
-        let csv = csv(&store, at - time::Duration::hours(1), at + time::Duration::hours(1)).unwrap();
+        let csv = csv(
+            &store,
+            at - time::Duration::hours(1),
+            at + time::Duration::hours(1),
+        )
+        .unwrap();
         assert_eq!(csv.lines().count(), 3);
         assert!(csv.contains("K1-20261124-0001,captured,NOK,11300"));
     }

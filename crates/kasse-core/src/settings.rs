@@ -110,26 +110,49 @@ impl Settings {
                 )
             })?;
             if self.client_id.trim().is_empty() {
-                return Err(CoreError::input("client_id", "is needed with an account id"));
+                return Err(CoreError::input(
+                    "client_id",
+                    "is needed with an account id",
+                ));
             }
         }
         let counter = self.counter.trim();
-        if counter.is_empty() || counter.len() > 32 || !counter.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(CoreError::input("counter", "1 to 32 letters, digits or _ (it starts every receipt number)"));
+        if counter.is_empty()
+            || counter.len() > 32
+            || !counter
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(CoreError::input(
+                "counter",
+                "1 to 32 letters, digits or _ (it starts every receipt number)",
+            ));
         }
         if self.profile_id.trim().is_empty() {
-            return Err(CoreError::input("profile_id", "must not be empty (usually \"default\")"));
+            return Err(CoreError::input(
+                "profile_id",
+                "must not be empty (usually \"default\")",
+            ));
         }
         for (i, q) in self.quick_items.iter().enumerate() {
             if q.label.trim().is_empty() {
-                return Err(CoreError::input(format!("quick_items[{}].label", i + 1), "must not be empty"));
+                return Err(CoreError::input(
+                    format!("quick_items[{}].label", i + 1),
+                    "must not be empty",
+                ));
             }
             if q.unit_price <= 0 || q.unit_price > i64::from(i32::MAX) {
-                return Err(CoreError::input(format!("quick_items[{}].unit_price", i + 1), "must be a positive amount in minor units"));
+                return Err(CoreError::input(
+                    format!("quick_items[{}].unit_price", i + 1),
+                    "must be a positive amount in minor units",
+                ));
             }
         }
         if self.cadence.waiting_ms < 200 || self.cadence.paying_ms < 200 {
-            return Err(CoreError::input("cadence", "poll intervals must be at least 200 ms"));
+            return Err(CoreError::input(
+                "cadence",
+                "poll intervals must be at least 200 ms",
+            ));
         }
         Ok(())
     }
@@ -157,7 +180,9 @@ impl Settings {
         match &self.refund_pin_hash {
             None => true,
             Some(stored) => {
-                let Some((salt, digest)) = stored.split_once('$') else { return false };
+                let Some((salt, digest)) = stored.split_once('$') else {
+                    return false;
+                };
                 pin.is_some_and(|p| pin_digest(salt, p) == digest)
             }
         }
@@ -189,13 +214,25 @@ mod tests {
 
     #[test]
     fn bad_fields_are_named() {
-        let mut s = Settings { account_id: "X123".into(), ..Settings::default() };
-        assert_eq!(s.validate().unwrap_err().field().as_deref(), Some("account_id"));
+        let mut s = Settings {
+            account_id: "X123".into(),
+            ..Settings::default()
+        };
+        assert_eq!(
+            s.validate().unwrap_err().field().as_deref(),
+            Some("account_id")
+        );
         s.account_id = "T12345678".into();
-        assert_eq!(s.validate().unwrap_err().field().as_deref(), Some("client_id"));
+        assert_eq!(
+            s.validate().unwrap_err().field().as_deref(),
+            Some("client_id")
+        );
         s.client_id = "abc".into();
         s.counter = "has space".into();
-        assert_eq!(s.validate().unwrap_err().field().as_deref(), Some("counter"));
+        assert_eq!(
+            s.validate().unwrap_err().field().as_deref(),
+            Some("counter")
+        );
     }
 
     #[test]

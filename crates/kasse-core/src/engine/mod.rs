@@ -14,7 +14,7 @@ pub mod payload;
 mod sync;
 mod watch;
 
-pub use ops::RefundSpec;
+pub use ops::{refunded_quantities, RefundSpec};
 pub use sync::SyncReport;
 
 use std::collections::HashMap;

@@ -506,7 +506,7 @@ pub(crate) fn order_of(sale: &Sale) -> Option<PricedOrder> {
 }
 
 /// Quantities already refunded per line, from the sale's successful refund operations.
-pub(crate) fn refunded_quantities(sale: &Sale) -> BTreeMap<String, Quantity> {
+pub fn refunded_quantities(sale: &Sale) -> BTreeMap<String, Quantity> {
     let mut out: BTreeMap<String, Quantity> = BTreeMap::new();
     for op in &sale.operations {
         if op.kind != OpKind::Refund || (op.applied != Some(true) && !op.is_pending()) {

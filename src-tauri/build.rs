@@ -1,0 +1,37 @@
+//! Checks that the UI is built (one clear line instead of a wall of macro errors), then lets
+//! tauri-build generate the context and one permission per command.
+
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "price_order",
+    "charge",
+    "cancel_charge",
+    "pay_here",
+    "parked",
+    "list_sales",
+    "sale_detail",
+    "capture",
+    "void_sale",
+    "refund",
+    "sync",
+    "day_report",
+    "export_csv",
+    "settings_get",
+    "settings_save",
+    "test_connection",
+];
+
+fn main() {
+    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist/index.html");
+    println!("cargo:rerun-if-changed=../ui/dist");
+    if !dist.exists() {
+        eprintln!("error: the web UI is not built (ui/dist/index.html is missing): run `cargo xtask run` or `cargo xtask ui` first");
+        std::process::exit(1);
+    }
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        eprintln!("error: tauri-build failed: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,615 @@
+//! Every `#[tauri::command]` of the app, each a thin adapter: IPC DTO in, kasse-core call,
+//! DTO out, errors as `{code, message}`. The list in [`COMMANDS`] is what `build.rs` turns into
+//! permissions and what the capability grants.
+
+use std::sync::Arc;
+
+use kasse_core::money::{Currency, Quantity, VatRate};
+use kasse_core::report;
+use kasse_core::sale::{LogEvent, Sale};
+use kasse_core::settings::{QuickItem as CoreQuickItem, Settings as CoreSettings};
+use kasse_core::store::{AmountFilter, ListQuery as CoreListQuery};
+use kasse_core::{CoreError, RefundSpec};
+use tauri::{AppHandle, Runtime, State};
+use time::OffsetDateTime;
+
+use crate::dto::*;
+use crate::error::CmdResult;
+use crate::state::AppState;
+
+/// The commands the UI may call (keep in sync with `build.rs` and the capability).
+pub const COMMANDS: &[&str] = &[
+    "app_info",
+    "price_order",
+    "charge",
+    "cancel_charge",
+    "pay_here",
+    "parked",
+    "list_sales",
+    "sale_detail",
+    "capture",
+    "void_sale",
+    "refund",
+    "sync",
+    "day_report",
+    "export_csv",
+    "settings_get",
+    "settings_save",
+    "test_connection",
+];
+
+type St<'a> = State<'a, Arc<AppState>>;
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn parse_time(field: &str, s: &str) -> Result<OffsetDateTime, UiError> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(t);
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &fmt)
+        .map(|d| d.midnight().assume_utc())
+        .map_err(|_| {
+            UiError::new(
+                "invalid_input",
+                format!("{field}: not a date or time ({s:?})"),
+            )
+        })
+}
+
+fn core_order(order: &OrderInput) -> Result<kasse_core::order::OrderInput, UiError> {
+    let value = serde_json::to_value(order).map_err(|e| UiError::new("internal", e.to_string()))?;
+    let mut value = value;
+    // The UI sends null for "no product id"; the order contract leaves the field out.
+    if let Some(lines) = value["lines"].as_array_mut() {
+        for l in lines {
+            if l["product_id"].is_null() {
+                l.as_object_mut().map(|o| o.remove("product_id"));
+            }
+        }
+    }
+    if value["currency"].is_null() {
+        value.as_object_mut().map(|o| o.remove("currency"));
+    }
+    Ok(kasse_core::order::OrderInput::from_json_value(&value).map_err(CoreError::from)?)
+}
+
+fn priced(o: &kasse_core::order::PricedOrder) -> PricedOrder {
+    PricedOrder {
+        currency: o.currency.code().to_owned(),
+        lines: o.lines.iter().map(priced_line).collect(),
+        amount: o.amount,
+        vat_amount: o.vat_amount,
+    }
+}
+
+fn priced_line(l: &kasse_core::order::PricedLine) -> PricedLine {
+    PricedLine {
+        line_id: l.line_id.clone(),
+        description: l.description.clone(),
+        product_id: l.product_id.clone(),
+        quantity: l.quantity.to_string(),
+        unit_price: l.unit_price,
+        vat: l.vat.to_string(),
+        amount: l.amount,
+        vat_amount: l.vat_amount,
+    }
+}
+
+fn event_summary(e: &LogEvent, sale: &Sale) -> String {
+    match e {
+        LogEvent::SaleOpened {
+            merchant_reference,
+            amount,
+            currency,
+            ..
+        } => {
+            format!(
+                "Sale {merchant_reference} opened: {}",
+                money(*amount, currency)
+            )
+        }
+        LogEvent::SessionCreated { .. } => "Checkout created".into(),
+        LogEvent::ChargeFailed { message, .. } => format!("Charge failed: {message}"),
+        LogEvent::StatusObserved { status, source, .. } => {
+            format!("Status {status} (seen by {source})")
+        }
+        LogEvent::OperationRequested {
+            kind,
+            amount,
+            reference,
+            ..
+        } => match amount {
+            Some(a) => format!(
+                "{kind} of {} requested ({reference})",
+                money(*a, &sale.currency)
+            ),
+            None => format!("{kind} requested ({reference})"),
+        },
+        LogEvent::OperationSucceeded { op_id, .. } => op_text(sale, op_id, "done"),
+        LogEvent::OperationFailed { op_id, message, .. } => {
+            op_text(sale, op_id, &format!("refused: {message}"))
+        }
+        LogEvent::OperationUnknown { op_id, .. } => {
+            op_text(sale, op_id, "answer lost, being checked")
+        }
+        LogEvent::OperationReconciled { op_id, applied, .. } => op_text(
+            sale,
+            op_id,
+            if *applied {
+                "checked: it happened"
+            } else {
+                "checked: it did not happen"
+            },
+        ),
+        LogEvent::Imported { .. } => "Imported from Dintero by sync".into(),
+        LogEvent::Note { text } => text.clone(),
+    }
+}
+
+fn money(amount: i64, currency: &str) -> String {
+    match currency.parse::<Currency>() {
+        Ok(c) => kasse_core::money::format_minor(amount, c),
+        Err(_) => format!("{amount} {currency}"),
+    }
+}
+
+fn op_text(sale: &Sale, op_id: &str, what: &str) -> String {
+    match sale.operation(op_id) {
+        Some(op) => format!("{} {what}", op.kind),
+        None => what.to_owned(),
+    }
+}
+
+fn detail(state: &AppState, id: &str) -> CmdResult<SaleDetail> {
+    let d = state.kasse().detail(id)?;
+    let refunded = kasse_core::engine::refunded_quantities(&d.sale)
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
+    let sale = &d.sale;
+    Ok(SaleDetail {
+        sale: SaleSummary::from(sale),
+        lines: d
+            .order
+            .as_ref()
+            .map(|o| o.lines.iter().map(priced_line).collect())
+            .unwrap_or_default(),
+        refunded_quantities: refunded,
+        capturable: sale.capturable(),
+        refundable: sale.refundable(),
+        can_void: sale.status == kasse_core::sale::SaleStatus::Authorized,
+        checkout_url: sale.checkout_url.clone(),
+        expires_at: sale.expires_at.map(rfc3339),
+        events: d
+            .events
+            .iter()
+            .map(|e| SaleEvent {
+                seq: e.seq,
+                at: rfc3339(e.at),
+                kind: e.event.kind().to_owned(),
+                summary: event_summary(&e.event, sale),
+            })
+            .collect(),
+    })
+}
+
+/// Mode, account and counter, for the header and the badges.
+#[tauri::command]
+pub fn app_info(state: St<'_>) -> CmdResult<AppInfo> {
+    let settings = state.settings()?;
+    let engine = state.engine();
+    Ok(AppInfo {
+        mode: engine.mode,
+        account_id: (engine.mode != Mode::Demo).then(|| settings.account_id.clone()),
+        counter: settings.counter.clone(),
+        currency: settings.currency.code().to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        secret_storage: state.secret_storage(&settings),
+        language: settings.language.clone(),
+    })
+}
+
+/// Prices a cart by the core's rules (live totals); errors name the field.
+#[tauri::command]
+pub fn price_order(state: St<'_>, order: OrderInput) -> CmdResult<PricedOrder> {
+    let input = core_order(&order)?;
+    Ok(priced(&state.kasse().price(&input)?))
+}
+
+/// Creates the checkout and returns the QR.
+#[tauri::command]
+pub async fn charge(state: St<'_>, order: OrderInput) -> CmdResult<Charge> {
+    let input = core_order(&order)?;
+    let c = state.kasse().charge(&input).await?;
+    Ok(Charge {
+        sale_id: c.sale.id.clone(),
+        session_id: c.session_id,
+        url: c.url,
+        qr_svg: c.qr_svg,
+        merchant_reference: c.sale.merchant_reference.clone(),
+        amount: c.order.amount,
+        vat_amount: c.order.vat_amount,
+        currency: c.order.currency.code().to_owned(),
+        expires_at: rfc3339(c.expires_at),
+    })
+}
+
+/// Cancels a waiting checkout.
+#[tauri::command]
+pub async fn cancel_charge(state: St<'_>, sale_id: String) -> CmdResult<SaleSummary> {
+    let sale = state.kasse().cancel(&sale_id).await?;
+    Ok(SaleSummary::from(&sale))
+}
+
+/// Opens the checkout in a Kasse window on this counter ("Pay here").
+#[tauri::command]
+pub async fn pay_here<R: Runtime>(
+    app: AppHandle<R>,
+    state: St<'_>,
+    sale_id: String,
+) -> CmdResult<()> {
+    let kasse = state.kasse();
+    let sale = kasse.find(&sale_id)?;
+    let url = sale
+        .checkout_url
+        .clone()
+        .ok_or_else(|| UiError::new("invalid_state", "this sale has no checkout to open"))?;
+    if !sale.is_open() {
+        return Err(UiError::new(
+            "invalid_state",
+            format!("the sale is already {}", sale.status),
+        ));
+    }
+    crate::paywindow::open(&app, kasse, sale.id, &url)
+}
+
+/// Payments still being followed (the parked tray).
+#[tauri::command]
+pub fn parked(state: St<'_>) -> CmdResult<Vec<SaleSummary>> {
+    let kasse = state.kasse();
+    let mut out = vec![];
+    for s in kasse.store().open_sales()? {
+        out.push(SaleSummary::from(&s));
+    }
+    Ok(out)
+}
+
+/// One page of the transaction list.
+#[tauri::command]
+pub fn list_sales(state: St<'_>, query: ListQuery) -> CmdResult<SalePage> {
+    let mut q = CoreListQuery::new().limit(if query.limit == 0 { 50 } else { query.limit });
+    for s in &query.statuses {
+        q = q.status(s.to_core());
+    }
+    let from = query
+        .from
+        .as_deref()
+        .map(|s| parse_time("from", s))
+        .transpose()?;
+    let to = query
+        .to
+        .as_deref()
+        .map(|s| parse_time("to", s))
+        .transpose()?;
+    if from.is_some() || to.is_some() {
+        q = q.created(from, to);
+    }
+    if query.amount_min.is_some() || query.amount_max.is_some() {
+        q = q.amount(AmountFilter::Range {
+            min: query.amount_min,
+            max: query.amount_max,
+        });
+    }
+    if let Some(s) = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        q = q.search(s);
+    }
+    q = q.after(query.cursor.clone());
+    let page = state.kasse().store().list(&q)?;
+    Ok(SalePage {
+        items: page.items.iter().map(SaleSummary::from).collect(),
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// A sale with lines and timeline.
+#[tauri::command]
+pub fn sale_detail(state: St<'_>, sale_id: String) -> CmdResult<SaleDetail> {
+    detail(&state, &sale_id)
+}
+
+/// Captures (all, or an amount).
+#[tauri::command]
+pub async fn capture(state: St<'_>, sale_id: String, input: CaptureInput) -> CmdResult<SaleDetail> {
+    let sale = state.kasse().capture(&sale_id, input.amount).await?;
+    detail(&state, &sale.id)
+}
+
+/// Voids an authorisation.
+#[tauri::command]
+pub async fn void_sale(state: St<'_>, sale_id: String) -> CmdResult<SaleDetail> {
+    let sale = state.kasse().void(&sale_id).await?;
+    detail(&state, &sale.id)
+}
+
+/// Refunds (lines, an amount, or everything), behind the staff PIN when one is set.
+#[tauri::command]
+pub async fn refund(state: St<'_>, sale_id: String, input: RefundInput) -> CmdResult<SaleDetail> {
+    let settings = state.settings()?;
+    if settings.refund_pin_hash.is_some() {
+        match input.pin.as_deref().filter(|p| !p.is_empty()) {
+            None => {
+                return Err(UiError::new(
+                    "pin_required",
+                    "a staff PIN is needed for refunds",
+                ))
+            }
+            Some(p) if !settings.pin_ok(Some(p)) => {
+                return Err(UiError::new(
+                    "pin_wrong",
+                    "that PIN is not right; try again",
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    let spec = if !input.lines.is_empty() {
+        let mut lines = vec![];
+        for l in &input.lines {
+            let q: Quantity = l.quantity.parse().map_err(|e| {
+                UiError::new(
+                    "invalid_input",
+                    format!("lines[{}].quantity: {e}", l.line_id),
+                )
+            })?;
+            lines.push((l.line_id.clone(), q));
+        }
+        RefundSpec::Lines(lines)
+    } else if let Some(a) = input.amount {
+        RefundSpec::Amount(a)
+    } else {
+        RefundSpec::Full
+    };
+    let reason = input.reason.clone().filter(|r| !r.trim().is_empty());
+    let sale = state.kasse().refund(&sale_id, spec, reason).await?;
+    detail(&state, &sale.id)
+}
+
+/// Imports and refreshes from Dintero.
+#[tauri::command]
+pub async fn sync(state: St<'_>) -> CmdResult<SyncReport> {
+    let r = state.kasse().sync(30).await?;
+    Ok(SyncReport {
+        imported: r.imported,
+        updated: r.updated,
+        reconciled: r.reconciled,
+    })
+}
+
+/// X (running) or Z (closing) report.
+#[tauri::command]
+pub fn day_report(state: St<'_>, from: String, to: String, closing: bool) -> CmdResult<DayReport> {
+    let (from, to) = (parse_time("from", &from)?, parse_time("to", &to)?);
+    let settings = state.settings()?;
+    let kasse = state.kasse();
+    let r = report::day_report(kasse.store(), from, to, closing, settings.currency.code())?;
+    Ok(DayReport {
+        from: rfc3339(r.from),
+        to: rfc3339(r.to),
+        closing: r.closing,
+        currency: r.currency,
+        by_status: r
+            .by_status
+            .iter()
+            .map(|l| StatusTotal {
+                status: l.status.into(),
+                count: l.count,
+                amount: l.amount,
+            })
+            .collect(),
+        by_vat: r
+            .by_vat
+            .iter()
+            .map(|l| VatTotal {
+                vat: l.vat.clone(),
+                gross: l.gross,
+                vat_amount: l.vat_amount,
+            })
+            .collect(),
+        by_product: r
+            .by_product
+            .iter()
+            .map(|l| ProductTotal {
+                payment_product: l.payment_product.clone(),
+                count: l.count,
+                amount: l.amount,
+            })
+            .collect(),
+        sales: r.sales,
+        captured: r.captured,
+        refunded: r.refunded,
+        net: r.net,
+    })
+}
+
+/// The period's sales as CSV.
+#[tauri::command]
+pub fn export_csv(state: St<'_>, from: String, to: String) -> CmdResult<String> {
+    let (from, to) = (parse_time("from", &from)?, parse_time("to", &to)?);
+    Ok(report::csv(state.kasse().store(), from, to)?)
+}
+
+fn settings_dto(state: &AppState, s: &CoreSettings) -> Settings {
+    Settings {
+        account_id: s.account_id.clone(),
+        client_id: s.client_id.clone(),
+        has_secret: !s.account_id.is_empty() && state.secrets.get(&s.account_id).is_some(),
+        profile_id: s.profile_id.clone(),
+        currency: s.currency.code().to_owned(),
+        counter: s.counter.clone(),
+        vat_presets: s.vat_presets.iter().map(|v| v.to_string()).collect(),
+        quick_items: s
+            .quick_items
+            .iter()
+            .map(|q| QuickItem {
+                id: q.id.clone(),
+                label: q.label.clone(),
+                unit_price: q.unit_price,
+                vat: q.vat.to_string(),
+                weighed: q.weighed,
+            })
+            .collect(),
+        poll_waiting_ms: u32::try_from(s.cadence.waiting_ms).unwrap_or(u32::MAX),
+        poll_paying_ms: u32::try_from(s.cadence.paying_ms).unwrap_or(u32::MAX),
+        refund_pin_set: s.refund_pin_hash.is_some(),
+        language: s.language.clone(),
+    }
+}
+
+fn apply_input(current: &CoreSettings, input: &SettingsInput) -> Result<CoreSettings, UiError> {
+    let bad = |field: &str, msg: String| UiError::new("invalid_input", format!("{field}: {msg}"));
+    let mut s = current.clone();
+    s.account_id = input.account_id.trim().to_owned();
+    s.client_id = input.client_id.trim().to_owned();
+    s.profile_id = input.profile_id.trim().to_owned();
+    s.currency = input
+        .currency
+        .parse::<Currency>()
+        .map_err(|e| bad("currency", e.to_string()))?;
+    s.counter = input.counter.trim().to_owned();
+    s.vat_presets = input
+        .vat_presets
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.parse::<VatRate>()
+                .map_err(|e| bad(&format!("vat_presets[{}]", i + 1), e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    s.quick_items = input
+        .quick_items
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            Ok(CoreQuickItem {
+                id: q.id.clone(),
+                label: q.label.trim().to_owned(),
+                unit_price: q.unit_price,
+                vat: q
+                    .vat
+                    .parse()
+                    .map_err(|e: kasse_core::money::DecimalError| {
+                        bad(&format!("quick_items[{}].vat", i + 1), e.to_string())
+                    })?,
+                weighed: q.weighed,
+            })
+        })
+        .collect::<Result<_, UiError>>()?;
+    s.cadence.waiting_ms = u64::from(input.poll_waiting_ms);
+    s.cadence.paying_ms = u64::from(input.poll_paying_ms);
+    s.language = input.language.clone();
+    let salt = uuid::Uuid::new_v4().simple().to_string();
+    s.set_pin(input.refund_pin.as_deref(), &salt)?;
+    s.validate()?;
+    Ok(s)
+}
+
+/// The settings (never the secret).
+#[tauri::command]
+pub fn settings_get(state: St<'_>) -> CmdResult<Settings> {
+    let s = state.settings()?;
+    Ok(settings_dto(&state, &s))
+}
+
+/// Validates and saves the settings; the secret goes to the keyring (or a 0600 file), and the
+/// engine restarts when the account changed.
+#[tauri::command]
+pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Settings> {
+    let current = state.settings()?;
+    let next = apply_input(&current, &input)?;
+    if let Some(secret) = input.client_secret.as_deref().filter(|s| !s.is_empty()) {
+        if next.account_id.is_empty() {
+            return Err(UiError::new(
+                "invalid_input",
+                "account_id: enter the account the secret belongs to",
+            ));
+        }
+        state
+            .secrets
+            .set(&next.account_id, secret)
+            .map_err(|e| UiError::new("storage", format!("the secret could not be stored: {e}")))?;
+    }
+    next.save(&state.settings_store)?;
+    let engine_changed = next.account_id != current.account_id
+        || next.client_id != current.client_id
+        || next.profile_id != current.profile_id
+        || next.counter != current.counter
+        || next.currency != current.currency
+        || next.cadence != current.cadence
+        || input
+            .client_secret
+            .as_deref()
+            .is_some_and(|s| !s.is_empty());
+    if engine_changed {
+        state.rebuild().await?;
+    }
+    Ok(settings_dto(&state, &next))
+}
+
+/// Fetches a token with the given (or stored) credentials and says plainly what happened.
+#[tauri::command]
+pub async fn test_connection(state: St<'_>, input: SettingsInput) -> CmdResult<ConnectionReport> {
+    let account = input.account_id.trim();
+    let secret = match input.client_secret.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => s.to_owned(),
+        None => match state.secrets.get(account) {
+            Some(s) => s,
+            None => {
+                return Ok(ConnectionReport {
+                    ok: false,
+                    environment: None,
+                    message: "Enter the client secret to test the connection.".into(),
+                })
+            }
+        },
+    };
+    let client = match crate::state::client_for(account, input.client_id.trim(), &secret) {
+        Ok(c) => c,
+        Err(e) => {
+            return Ok(ConnectionReport {
+                ok: false,
+                environment: None,
+                message: e.to_string(),
+            })
+        }
+    };
+    let env = match client.environment() {
+        dintero_client::Environment::Production => "production",
+        _ => "test",
+    };
+    Ok(match client.test_connection().await {
+        Ok(check) => ConnectionReport {
+            ok: true,
+            environment: Some(env.into()),
+            message: format!(
+                "Connected to Dintero ({env} account {}) in {} ms.",
+                check.account_id.as_str(),
+                check.latency.as_millis()
+            ),
+        },
+        Err(e) => ConnectionReport {
+            ok: false,
+            environment: Some(env.into()),
+            message: UiError::from(e).message,
+        },
+    })
+}

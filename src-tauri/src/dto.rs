@@ -1,0 +1,435 @@
+//! The types that cross the IPC boundary. They are separate from kasse-core's domain types:
+//! the UI sees plain JSON (money as integer minor units, quantities and rates as decimal
+//! strings, times as RFC 3339), and the TypeScript in `ui/src/lib/bindings/` is generated from
+//! these (`bindings_are_current` fails when they drift; `UPDATE_BINDINGS=1 cargo test -p kasse`
+//! rewrites them).
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use kasse_core::sale::{Sale, SaleStatus as CoreStatus};
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Which Dintero the app talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The built-in simulator.
+    Demo,
+    /// A Dintero test account (`T…`).
+    Test,
+    /// A Dintero production account (`P…`): real money.
+    Live,
+}
+
+/// Where the client secret is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum SecretStorage {
+    /// The OS keyring (Secret Service).
+    Keyring,
+    /// A file readable only by this user (no keyring service running).
+    File,
+    /// No secret stored.
+    None,
+}
+
+/// What the UI needs at start.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct AppInfo {
+    pub mode: Mode,
+    pub account_id: Option<String>,
+    pub counter: String,
+    pub currency: String,
+    pub version: String,
+    pub secret_storage: SecretStorage,
+    pub language: String,
+}
+
+/// One line as the cashier entered it.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct OrderLineInput {
+    pub description: String,
+    /// Decimal string, up to 3 decimals.
+    pub quantity: String,
+    /// Minor units, VAT included.
+    pub unit_price: i64,
+    /// Decimal string, up to 2 decimals.
+    pub vat: String,
+    pub product_id: Option<String>,
+}
+
+/// An order as the cashier entered it.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct OrderInput {
+    pub currency: Option<String>,
+    pub lines: Vec<OrderLineInput>,
+}
+
+/// A priced line (amounts by kasse-core's rules).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct PricedLine {
+    pub line_id: String,
+    pub description: String,
+    pub product_id: Option<String>,
+    pub quantity: String,
+    pub unit_price: i64,
+    pub vat: String,
+    pub amount: i64,
+    pub vat_amount: i64,
+}
+
+/// A priced order.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct PricedOrder {
+    pub currency: String,
+    pub lines: Vec<PricedLine>,
+    pub amount: i64,
+    pub vat_amount: i64,
+}
+
+/// A created checkout: what to show the customer.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct Charge {
+    pub sale_id: String,
+    pub session_id: String,
+    pub url: String,
+    pub qr_svg: String,
+    pub merchant_reference: String,
+    pub amount: i64,
+    pub vat_amount: i64,
+    pub currency: String,
+    pub expires_at: String,
+}
+
+/// A sale's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SaleStatus {
+    Creating,
+    ChargeFailed,
+    Waiting,
+    Paying,
+    OnHold,
+    Authorized,
+    PartiallyCaptured,
+    PartiallyCapturedRefunded,
+    Captured,
+    PartiallyRefunded,
+    Refunded,
+    Voided,
+    Declined,
+    Failed,
+    Cancelled,
+    Expired,
+    Unknown,
+}
+
+impl From<CoreStatus> for SaleStatus {
+    fn from(s: CoreStatus) -> Self {
+        match s {
+            CoreStatus::Creating => SaleStatus::Creating,
+            CoreStatus::ChargeFailed => SaleStatus::ChargeFailed,
+            CoreStatus::Waiting => SaleStatus::Waiting,
+            CoreStatus::Paying => SaleStatus::Paying,
+            CoreStatus::OnHold => SaleStatus::OnHold,
+            CoreStatus::Authorized => SaleStatus::Authorized,
+            CoreStatus::PartiallyCaptured => SaleStatus::PartiallyCaptured,
+            CoreStatus::PartiallyCapturedRefunded => SaleStatus::PartiallyCapturedRefunded,
+            CoreStatus::Captured => SaleStatus::Captured,
+            CoreStatus::PartiallyRefunded => SaleStatus::PartiallyRefunded,
+            CoreStatus::Refunded => SaleStatus::Refunded,
+            CoreStatus::Voided => SaleStatus::Voided,
+            CoreStatus::Declined => SaleStatus::Declined,
+            CoreStatus::Failed => SaleStatus::Failed,
+            CoreStatus::Cancelled => SaleStatus::Cancelled,
+            CoreStatus::Expired => SaleStatus::Expired,
+            CoreStatus::Unknown => SaleStatus::Unknown,
+        }
+    }
+}
+
+impl SaleStatus {
+    /// The core status with the same name.
+    pub fn to_core(self) -> CoreStatus {
+        let text = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        text.parse().unwrap_or(CoreStatus::Unknown)
+    }
+}
+
+/// One row of the transaction list.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct SaleSummary {
+    pub sale_id: String,
+    pub merchant_reference: String,
+    pub session_id: Option<String>,
+    pub transaction_id: Option<String>,
+    pub status: SaleStatus,
+    pub amount: i64,
+    pub captured: i64,
+    pub refunded: i64,
+    pub currency: String,
+    pub created_at: String,
+    pub payment_product: Option<String>,
+}
+
+impl From<&Sale> for SaleSummary {
+    fn from(s: &Sale) -> Self {
+        SaleSummary {
+            sale_id: s.id.clone(),
+            merchant_reference: s.merchant_reference.clone(),
+            session_id: s.session_id.clone(),
+            transaction_id: s.transaction_id.clone(),
+            status: s.status.into(),
+            amount: s.amount,
+            captured: s.captured,
+            refunded: s.refunded,
+            currency: s.currency.clone(),
+            created_at: rfc3339(s.created_at),
+            payment_product: s.payment_product.clone(),
+        }
+    }
+}
+
+/// A page of the list.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct SalePage {
+    pub items: Vec<SaleSummary>,
+    pub next_cursor: Option<String>,
+}
+
+/// Filters of the list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct ListQuery {
+    pub search: Option<String>,
+    pub statuses: Vec<SaleStatus>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub amount_min: Option<i64>,
+    pub amount_max: Option<i64>,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// One journal row in the timeline.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct SaleEvent {
+    pub seq: i64,
+    pub at: String,
+    pub kind: String,
+    pub summary: String,
+}
+
+/// A sale with lines, what can still be done, and its timeline.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct SaleDetail {
+    pub sale: SaleSummary,
+    pub lines: Vec<PricedLine>,
+    /// Quantities already refunded per line id (decimal strings).
+    pub refunded_quantities: std::collections::BTreeMap<String, String>,
+    pub capturable: i64,
+    pub refundable: i64,
+    pub can_void: bool,
+    pub checkout_url: Option<String>,
+    pub expires_at: Option<String>,
+    pub events: Vec<SaleEvent>,
+}
+
+/// A line and quantity to refund.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct RefundLine {
+    pub line_id: String,
+    pub quantity: String,
+}
+
+/// What to refund: `lines` when given, else `amount`, else everything.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct RefundInput {
+    pub amount: Option<i64>,
+    pub lines: Vec<RefundLine>,
+    pub reason: Option<String>,
+    pub pin: Option<String>,
+}
+
+/// What to capture (`None`: everything capturable).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct CaptureInput {
+    pub amount: Option<i64>,
+}
+
+/// Broadcast on every change (event `sale-changed`).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct SaleChanged {
+    pub sale: SaleSummary,
+    pub previous: Option<SaleStatus>,
+}
+
+/// A message for the cashier (event `notice`).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct Notice {
+    pub level: String,
+    pub message: String,
+}
+
+/// A quick-item button.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct QuickItem {
+    pub id: String,
+    pub label: String,
+    pub unit_price: i64,
+    pub vat: String,
+    pub weighed: bool,
+}
+
+/// The settings as shown (no secret, only whether one is stored).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct Settings {
+    pub account_id: String,
+    pub client_id: String,
+    pub has_secret: bool,
+    pub profile_id: String,
+    pub currency: String,
+    pub counter: String,
+    pub vat_presets: Vec<String>,
+    pub quick_items: Vec<QuickItem>,
+    pub poll_waiting_ms: u32,
+    pub poll_paying_ms: u32,
+    pub refund_pin_set: bool,
+    pub language: String,
+}
+
+/// The settings as saved: `client_secret` null keeps the stored one; `refund_pin` null keeps,
+/// "" removes.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct SettingsInput {
+    pub account_id: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub profile_id: String,
+    pub currency: String,
+    pub counter: String,
+    pub vat_presets: Vec<String>,
+    pub quick_items: Vec<QuickItem>,
+    pub poll_waiting_ms: u32,
+    pub poll_paying_ms: u32,
+    pub refund_pin: Option<String>,
+    pub language: String,
+}
+
+/// The answer of "Test connection".
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct ConnectionReport {
+    pub ok: bool,
+    pub environment: Option<String>,
+    pub message: String,
+}
+
+/// Sales of one status in a day report.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct StatusTotal {
+    pub status: SaleStatus,
+    pub count: u32,
+    pub amount: i64,
+}
+
+/// Paid sales at one VAT rate.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct VatTotal {
+    pub vat: String,
+    pub gross: i64,
+    pub vat_amount: i64,
+}
+
+/// Paid sales per payment product.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct ProductTotal {
+    pub payment_product: String,
+    pub count: u32,
+    pub amount: i64,
+}
+
+/// X (running) or Z (closing) report.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct DayReport {
+    pub from: String,
+    pub to: String,
+    pub closing: bool,
+    pub currency: String,
+    pub by_status: Vec<StatusTotal>,
+    pub by_vat: Vec<VatTotal>,
+    pub by_product: Vec<ProductTotal>,
+    pub sales: u32,
+    pub captured: i64,
+    pub refunded: i64,
+    pub net: i64,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct SyncReport {
+    pub imported: u32,
+    pub updated: u32,
+    pub reconciled: u32,
+}
+
+/// Every rejected command answers with this: a code from a closed set and a sentence that
+/// says what to do next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UiError {
+    pub code: String,
+    pub message: String,
+}
+
+/// Renders every IPC type as TypeScript, file name → content.
+pub fn typescript() -> Vec<(String, String)> {
+    let cfg = ts_rs::Config::new().with_large_int("number");
+    macro_rules! all {
+        ($($t:ty),* $(,)?) => {
+            vec![$((
+                format!("{}.ts", <$t as TS>::name(&cfg)),
+                <$t as TS>::export_to_string(&cfg).unwrap_or_else(|e| format!("// export failed: {e}\n")),
+            )),*]
+        };
+    }
+    all![
+        Mode,
+        SecretStorage,
+        AppInfo,
+        OrderLineInput,
+        OrderInput,
+        PricedLine,
+        PricedOrder,
+        Charge,
+        SaleStatus,
+        SaleSummary,
+        SalePage,
+        ListQuery,
+        SaleEvent,
+        SaleDetail,
+        RefundLine,
+        RefundInput,
+        CaptureInput,
+        SaleChanged,
+        Notice,
+        QuickItem,
+        Settings,
+        SettingsInput,
+        ConnectionReport,
+        StatusTotal,
+        VatTotal,
+        ProductTotal,
+        DayReport,
+        SyncReport,
+        UiError,
+    ]
+}

@@ -1,0 +1,115 @@
+//! The Kasse desktop shell: Tauri 2 around kasse-core. Everything here adapts: `commands`
+//! holds every IPC command, `dto` the IPC types, `state` the engine wiring, `secret` the
+//! keyring, `paywindow` the "Pay here" window.
+
+pub mod commands;
+pub mod dto;
+pub mod error;
+pub mod paywindow;
+pub mod secret;
+pub mod state;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tauri::{Emitter, Manager, Runtime};
+
+use crate::dto::{SaleChanged, SaleSummary};
+use crate::state::AppState;
+
+/// Registers every command on a builder (the real one, or Tauri's mock in tests).
+pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app_info,
+        commands::price_order,
+        commands::charge,
+        commands::cancel_charge,
+        commands::pay_here,
+        commands::parked,
+        commands::list_sales,
+        commands::sale_detail,
+        commands::capture,
+        commands::void_sale,
+        commands::refund,
+        commands::sync,
+        commands::day_report,
+        commands::export_csv,
+        commands::settings_get,
+        commands::settings_save,
+        commands::test_connection,
+    ])
+}
+
+/// Forwards every sale change of the current engine to the UI as `sale-changed`.
+pub fn forward_changes<R: Runtime>(app: tauri::AppHandle<R>, state: Arc<AppState>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let engine = state.engine();
+            let mut rx = engine.kasse.subscribe();
+            loop {
+                let next = tokio::time::timeout(std::time::Duration::from_secs(1), rx.recv()).await;
+                match next {
+                    Ok(Ok(change)) => {
+                        let payload = SaleChanged {
+                            sale: SaleSummary::from(&change.sale),
+                            previous: change.previous.map(Into::into),
+                        };
+                        let _ = app.emit("sale-changed", payload);
+                    }
+                    Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
+                    Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => {
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        if !Arc::ptr_eq(&engine, &state.engine()) {
+                            break;
+                        }
+                    }
+                    Err(_) => {
+                        // Settings may have restarted the engine: follow the new one.
+                        if !Arc::ptr_eq(&engine, &state.engine()) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// The data directory: `$KASSE_DATA_DIR`, else the platform's app data dir.
+fn data_dir<R: Runtime>(app: &tauri::App<R>) -> PathBuf {
+    if let Some(d) = std::env::var_os("KASSE_DATA_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    app.path()
+        .app_data_dir()
+        .unwrap_or_else(|_| PathBuf::from(".kasse"))
+}
+
+/// Starts the app.
+pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let result = configure(tauri::Builder::default())
+        .setup(|app| {
+            let dir = data_dir(app);
+            let secrets = Arc::new(secret::KeyringOrFile::new(&dir));
+            let force_demo = std::env::var("KASSE_DEMO").is_ok_and(|v| v == "1");
+            let state = tauri::async_runtime::block_on(AppState::open(&dir, secrets, force_demo))
+                .map_err(|e| format!("Kasse could not start: {e}"))?;
+            let state = Arc::new(state);
+            let handle = app.handle().clone();
+            forward_changes(handle, state.clone());
+            app.manage(state);
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("kasse: {e}");
+        std::process::exit(1);
+    }
+}

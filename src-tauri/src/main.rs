@@ -1,0 +1,6 @@
+// Without a console window on Windows release builds; harmless elsewhere.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    kasse_app::run();
+}

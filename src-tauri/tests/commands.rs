@@ -1,0 +1,206 @@
+//! The commands driven through Tauri's mock runtime, without a window or WebKit: each answer is
+//! checked as the UI receives it, and errors cross as `{code, message}` with a code from the
+//! closed set (pinned here).
+
+use std::sync::Arc;
+
+use kasse_app::error::CODES;
+use kasse_app::secret::MemorySecrets;
+use kasse_app::state::AppState;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindowBuilder};
+
+struct App {
+    _dir: tempfile::TempDir,
+    _app: tauri::App<tauri::test::MockRuntime>,
+    webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
+}
+
+fn app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let state = tauri::async_runtime::block_on(AppState::open(
+        dir.path(),
+        Arc::new(MemorySecrets::default()),
+        true,
+    ))
+    .unwrap();
+    let app = kasse_app::configure(mock_builder())
+        .manage(Arc::new(state))
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    App {
+        _dir: dir,
+        _app: app,
+        webview,
+    }
+}
+
+fn invoke(app: &App, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        &app.webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+fn order() -> Value {
+    json!({"order": {"currency": null, "lines": [
+        {"description": "Coffee", "quantity": "2", "unit_price": 3900, "vat": "25", "product_id": null},
+        {"description": "Apples", "quantity": "0.375", "unit_price": 12990, "vat": "15", "product_id": "apples"}
+    ]}})
+}
+
+fn assert_ui_error(e: &Value, code: &str) {
+    assert_eq!(e["code"], code, "{e}");
+    assert!(CODES.contains(&e["code"].as_str().unwrap()));
+    assert!(e["message"].as_str().is_some_and(|m| m.len() > 10), "{e}");
+}
+
+#[test]
+fn app_info_says_demo_without_credentials() {
+    let app = app();
+    let info = invoke(&app, "app_info", json!({})).unwrap();
+    assert_eq!(info["mode"], "demo");
+    assert_eq!(info["account_id"], Value::Null);
+    assert_eq!(info["counter"], "KASSE1");
+    assert_eq!(info["secret_storage"], "none");
+}
+
+#[test]
+fn price_order_uses_the_core_rules_and_names_bad_fields() {
+    let app = app();
+    let p = invoke(&app, "price_order", order()).unwrap();
+    assert_eq!(p["amount"], 7800 + 4871);
+    assert_eq!(p["lines"][1]["quantity"], "0.375");
+    let bad = json!({"order": {"currency": null, "lines": [
+        {"description": "Coffee", "quantity": "0", "unit_price": 3900, "vat": "25", "product_id": null}]}});
+    let e = invoke(&app, "price_order", bad).unwrap_err();
+    assert_ui_error(&e, "invalid_input");
+    assert!(
+        e["message"].as_str().unwrap().contains("lines[1].quantity"),
+        "{e}"
+    );
+}
+
+#[test]
+fn charge_pay_capture_refund_a_line_through_the_commands() {
+    let app = app();
+    let c = invoke(&app, "charge", order()).unwrap();
+    assert!(c["qr_svg"].as_str().unwrap().starts_with("<svg"));
+    let sale_id = c["sale_id"].as_str().unwrap().to_owned();
+    let session = c["session_id"].as_str().unwrap().to_owned();
+
+    // The customer pays in the demo simulator.
+    let state = app._app.state::<Arc<AppState>>();
+    let sandbox = state.engine();
+    let sandbox = sandbox.sandbox.as_ref().unwrap().control();
+    sandbox.pay(&session, "4000000000000002").unwrap();
+
+    // The watcher sees it.
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        let d = invoke(&app, "sale_detail", json!({"saleId": sale_id})).unwrap();
+        status = d["sale"]["status"].clone();
+        if status == "authorized" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(status, "authorized");
+
+    let d = invoke(
+        &app,
+        "capture",
+        json!({"saleId": sale_id, "input": {"amount": null}}),
+    )
+    .unwrap();
+    assert_eq!(d["sale"]["status"], "captured");
+    assert_eq!(d["refundable"], 12671);
+
+    let d = invoke(
+        &app,
+        "refund",
+        json!({"saleId": sale_id, "input": {"amount": null, "lines": [{"line_id": "1", "quantity": "1"}], "reason": "returned", "pin": null}}),
+    )
+    .unwrap();
+    assert_eq!(d["sale"]["status"], "partially_refunded");
+    assert_eq!(d["sale"]["refunded"], 3900);
+    assert_eq!(d["refunded_quantities"]["1"], "1");
+
+    // More than is left is refused before Dintero is asked.
+    let e = invoke(
+        &app,
+        "refund",
+        json!({"saleId": sale_id, "input": {"amount": 999999, "lines": [], "reason": null, "pin": null}}),
+    )
+    .unwrap_err();
+    assert_ui_error(&e, "amount_exceeds");
+
+    let page = invoke(&app, "list_sales", json!({"query": {"search": null, "statuses": ["partially_refunded"], "from": null, "to": null, "amount_min": null, "amount_max": null, "cursor": null, "limit": 10}})).unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn errors_cross_as_code_and_message() {
+    let app = app();
+    let e = invoke(&app, "sale_detail", json!({"saleId": "no-such-sale"})).unwrap_err();
+    assert_ui_error(&e, "not_found");
+    let e = invoke(&app, "void_sale", json!({"saleId": "no-such-sale"})).unwrap_err();
+    assert_ui_error(&e, "not_found");
+    let e = invoke(
+        &app,
+        "day_report",
+        json!({"from": "yesterday", "to": "2026-11-25", "closing": false}),
+    )
+    .unwrap_err();
+    assert_ui_error(&e, "invalid_input");
+}
+
+#[test]
+fn settings_validate_and_never_return_the_secret() {
+    let app = app();
+    let s = invoke(&app, "settings_get", json!({})).unwrap();
+    let mut input = s.clone();
+    let obj = input.as_object_mut().unwrap();
+    obj.remove("has_secret");
+    obj.remove("refund_pin_set");
+    obj.insert("client_secret".into(), json!(null));
+    obj.insert("refund_pin".into(), json!(null));
+    obj.insert("account_id".into(), json!("X1"));
+    let e = invoke(&app, "settings_save", json!({"input": input})).unwrap_err();
+    assert_ui_error(&e, "invalid_input");
+    assert!(e["message"].as_str().unwrap().contains("account_id"));
+
+    input["account_id"] = json!("");
+    input["counter"] = json!("BAR2");
+    input["refund_pin"] = json!("4711");
+    let s = invoke(&app, "settings_save", json!({"input": input})).unwrap();
+    assert_eq!(s["counter"], "BAR2");
+    assert_eq!(s["refund_pin_set"], true);
+    assert!(!s.to_string().contains("4711"));
+
+    // With a PIN set, refunds ask for it.
+    let e = invoke(
+        &app,
+        "refund",
+        json!({"saleId": "x", "input": {"amount": 100, "lines": [], "reason": null, "pin": null}}),
+    )
+    .unwrap_err();
+    assert_ui_error(&e, "pin_required");
+    let e = invoke(&app, "refund", json!({"saleId": "x", "input": {"amount": 100, "lines": [], "reason": null, "pin": "1111"}})).unwrap_err();
+    assert_ui_error(&e, "pin_wrong");
+}
