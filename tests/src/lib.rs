@@ -46,7 +46,7 @@ impl GroupChild {
 
     fn signal_group(&self, sig: &str) {
         let _ = Command::new("kill")
-            .args([format!("-{sig}"), format!("-{}", self.child.id())])
+            .args(["-s", sig, "--", &format!("-{}", self.child.id())])
             .stderr(Stdio::null())
             .status();
     }

@@ -141,6 +141,12 @@ pub fn test(args: &[String]) -> Result<()> {
     app.args(["test", "--locked", "-p", "kasse"]);
     sh("app tests", app)?;
 
+    // `cargo test -p kasse` relinks target/debug/kasse with Tauri's test feature: build the
+    // real binary again right before the end-to-end tests launch it.
+    let mut app_bin = cargo();
+    app_bin.args(["build", "--locked", "-p", "kasse"]);
+    sh("app build", app_bin)?;
+
     let mut e2e = cargo();
     e2e.args(["test", "--locked", "-p", "kasse-e2e"]);
     e2e.env_remove("DISPLAY");
