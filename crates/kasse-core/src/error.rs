@@ -80,6 +80,16 @@ impl CoreError {
                 E::OutcomeUnknown { .. } => "outcome_unknown",
                 E::NotFound { .. } => "not_found",
                 E::InvalidConfig { .. } | E::InvalidArgument { .. } => "invalid_input",
+                // Dintero's own refusals that mean the same as the local checks.
+                E::Api {
+                    status: 400..=499,
+                    code: Some(code),
+                    ..
+                } => match code.as_str() {
+                    "invalid_state" => "invalid_state",
+                    c if c.starts_with("amount_exceeds") => "amount_exceeds",
+                    _ => "dintero",
+                },
                 _ => "dintero",
             },
             CoreError::Store(_) => "storage",
@@ -103,5 +113,49 @@ impl CoreError {
             field: field.into(),
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, code: Option<&str>) -> CoreError {
+        CoreError::Dintero(dintero_client::Error::Api {
+            status,
+            code: code.map(str::to_owned),
+            message: "m".into(),
+            errors: vec![],
+        })
+    }
+
+    #[test]
+    fn dintero_refusals_map_to_the_local_codes() {
+        assert_eq!(api(400, Some("invalid_state")).code(), "invalid_state");
+        assert_eq!(
+            api(400, Some("amount_exceeds_capturable")).code(),
+            "amount_exceeds"
+        );
+        assert_eq!(
+            api(400, Some("amount_exceeds_refundable")).code(),
+            "amount_exceeds"
+        );
+        assert_eq!(api(400, Some("amount_mismatch")).code(), "dintero");
+        assert_eq!(api(400, None).code(), "dintero");
+        // A 5xx is never a refusal: its outcome is uncertain.
+        assert_eq!(api(503, Some("invalid_state")).code(), "dintero");
+        let lost = CoreError::Dintero(dintero_client::Error::OutcomeUnknown {
+            method: "POST".into(),
+            path: "/v1/transactions/x/capture".into(),
+            reason: "connection lost".into(),
+        });
+        assert_eq!(lost.code(), "outcome_unknown");
+        assert_eq!(
+            CoreError::PendingOperation {
+                kind: "refund".into()
+            }
+            .code(),
+            "invalid_state"
+        );
     }
 }

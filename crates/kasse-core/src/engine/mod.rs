@@ -124,6 +124,9 @@ pub(crate) struct Inner {
     changes: broadcast::Sender<SaleChange>,
     /// Sales followed by a watcher task, with the handle that wakes it early.
     followed: Mutex<HashMap<String, Arc<Notify>>>,
+    /// Serialises "read the sale, compare, append" in [`Kasse::observe`], so two observers (the
+    /// watcher, an operation, sync, the webview) never log a stale status over a newer one.
+    pub(crate) observing: Mutex<()>,
 }
 
 /// The engine handle; cheap to clone.
@@ -162,6 +165,7 @@ impl Kasse {
                 config,
                 changes,
                 followed: Mutex::new(HashMap::new()),
+                observing: Mutex::new(()),
             }),
         }
     }
@@ -247,7 +251,8 @@ impl Kasse {
         tracing::info!(sale = %sale_id, reference = %reference, amount = order.amount, "creating session");
         match inner.api.create_session(&request).await {
             Ok(created) => {
-                let qr_svg = crate::qr::qr_svg(&created.url)?;
+                // The session exists: log it and follow it before anything else can fail (a QR
+                // that cannot be drawn must not leave a live session unknown to the log).
                 let sale = self.append(
                     &sale_id,
                     &LogEvent::SessionCreated {
@@ -257,6 +262,7 @@ impl Kasse {
                     },
                 )?;
                 self.follow(&sale_id);
+                let qr_svg = crate::qr::qr_svg(&created.url)?;
                 Ok(Charge {
                     sale,
                     order,
@@ -308,6 +314,27 @@ impl Kasse {
             .append(sale_id, event, self.inner.clock.now())?;
         self.publish(appended.sale.clone(), before);
         Ok(appended.sale)
+    }
+
+    /// Appends an operation's outcome. `Ok(None)` when the operation was settled meanwhile by
+    /// someone else (a reconcile from sync or another action raced this one): the first outcome
+    /// logged stands, and this one is dropped.
+    pub(crate) fn append_outcome(
+        &self,
+        sale_id: &str,
+        event: &LogEvent,
+    ) -> Result<Option<Sale>, CoreError> {
+        match self.append(sale_id, event) {
+            Ok(sale) => Ok(Some(sale)),
+            Err(CoreError::Store(crate::store::StoreError::Rejected {
+                source: crate::sale::SaleError::OperationClosed { op_id, state },
+                ..
+            })) => {
+                tracing::info!(sale = %sale_id, op = %op_id, %state, "operation settled meanwhile; outcome dropped");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn publish(&self, sale: Sale, previous: Option<SaleStatus>) {

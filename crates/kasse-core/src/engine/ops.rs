@@ -58,7 +58,7 @@ impl Kasse {
                 money(capturable, &sale)
             )));
         }
-        let reference = next_reference(&sale, OpKind::Capture);
+        let reference = next_reference(&sale, OpKind::Capture, &tx);
         let mut request = CaptureRequest::new(amount, reference.clone());
         if amount == tx.amount {
             if let Some(order) = order_of(&sale) {
@@ -88,7 +88,7 @@ impl Kasse {
                 sale.status
             )));
         }
-        let reference = next_reference(&sale, OpKind::Void);
+        let reference = next_reference(&sale, OpKind::Void, &tx);
         let kasse = self.clone();
         let tid = tx.id.clone();
         self.run(
@@ -174,7 +174,7 @@ impl Kasse {
                 money(tx.refunded(), &sale)
             )));
         }
-        let reference = next_reference(&sale, OpKind::Refund);
+        let reference = next_reference(&sale, OpKind::Refund, &tx);
         let mut request = RefundRequest::new(amount, reference.clone());
         request.reason = reason.clone();
         request.items = items;
@@ -212,24 +212,65 @@ impl Kasse {
                 "the checkout was never created, so there is nothing to cancel at Dintero".into(),
             ));
         }
-        let session = self
+        let session = match self
             .cancel_session_logged(&sale, "cancelled at the counter")
-            .await?;
-        let sale = self.find(&sale.id)?;
-        if let Some(tid) = session.and_then(|s| s.transaction_id) {
-            let tx = self.inner.api.get_transaction(&tid).await?;
-            let after = self.observe_transaction(&sale, &tx, "operation")?;
-            if after.status.is_paid() {
-                self.append(
-                    &sale.id,
-                    &LogEvent::Note {
-                        text: "the customer paid before the cancel reached Dintero; refund or void this payment".into(),
-                    },
-                )?;
+            .await
+        {
+            Ok(session) => session,
+            Err(e) => {
+                // Dintero refuses to cancel a session whose payment went further than it can
+                // undo (e.g. captured at once): show that payment rather than only the refusal.
+                self.check_now(&sale.id);
+                return match self.surface_payment(&sale.id, None).await {
+                    Ok(Some(sale)) => Ok(sale),
+                    _ => Err(e),
+                };
             }
+        };
+        if let Some(sale) = self.surface_payment(&sale.id, session).await? {
+            return Ok(sale);
         }
         self.check_now(&sale.id);
         self.find(&sale.id)
+    }
+
+    /// After a cancel: if the session has a transaction, logs it with its true status (and a
+    /// note when it is paid, so the cashier refunds or voids it) and returns the sale. `session`
+    /// is the session as the cancel returned it; `None` reads it.
+    async fn surface_payment(
+        &self,
+        sale_id: &str,
+        session: Option<dintero_client::Session>,
+    ) -> Result<Option<Sale>, CoreError> {
+        let sale = self.find(sale_id)?;
+        let session = match session {
+            Some(s) => s,
+            None => match &sale.session_id {
+                Some(sid) => self.inner.api.get_session(sid).await?,
+                None => return Ok(None),
+            },
+        };
+        let Some(tid) = session.transaction_id.or(sale.transaction_id.clone()) else {
+            return Ok(None);
+        };
+        let tx = self.inner.api.get_transaction(&tid).await?;
+        let after = self.observe_transaction(&sale, &tx, "operation")?;
+        if after.status.is_paid() {
+            let what = if after.status == SaleStatus::Authorized {
+                "void"
+            } else {
+                "refund"
+            };
+            self.append(
+                &sale.id,
+                &LogEvent::Note {
+                    text: format!(
+                        "the customer paid before the cancel reached Dintero; {what} this payment"
+                    ),
+                },
+            )?;
+        }
+        self.find(&sale.id).map(Some)
     }
 
     /// Settles pending operations. With `all_ages`, also those still within the grace period
@@ -301,7 +342,7 @@ impl Kasse {
                 let tx = &resp.transaction;
                 match applied_in(kind, &reference, tx) {
                     Some(true) => {
-                        self.append(
+                        self.append_outcome(
                             &sale.id,
                             &LogEvent::OperationSucceeded {
                                 op_id,
@@ -312,7 +353,7 @@ impl Kasse {
                     }
                     Some(false) => {
                         let message = failure_message(&reference, tx);
-                        self.append(
+                        self.append_outcome(
                             &sale.id,
                             &LogEvent::OperationFailed {
                                 op_id,
@@ -327,7 +368,7 @@ impl Kasse {
                     }
                     None => {
                         // 202 Accepted or no trace yet: settle it later by reference.
-                        self.append(
+                        self.append_outcome(
                             &sale.id,
                             &LogEvent::OperationUnknown {
                                 op_id,
@@ -344,7 +385,7 @@ impl Kasse {
             }
             Err(e) if e.is_outcome_uncertain() => {
                 let message = e.to_string();
-                self.append(
+                self.append_outcome(
                     &sale.id,
                     &LogEvent::OperationUnknown {
                         op_id: op_id.clone(),
@@ -366,7 +407,7 @@ impl Kasse {
                 }
             }
             Err(e) => {
-                self.append(
+                self.append_outcome(
                     &sale.id,
                     &LogEvent::OperationFailed {
                         op_id,
@@ -398,7 +439,7 @@ impl Kasse {
         } else {
             let Some(tid) = &sale.transaction_id else {
                 // No payment: nothing can have been captured, refunded or voided.
-                self.append(
+                let settled = self.append_outcome(
                     &sale.id,
                     &LogEvent::OperationReconciled {
                         op_id: op.op_id.clone(),
@@ -406,7 +447,7 @@ impl Kasse {
                         snapshot: Value::Null,
                     },
                 )?;
-                return Ok(true);
+                return Ok(settled.is_some());
             };
             let tx = self.inner.api.get_transaction(tid).await?;
             (applied_in(op.kind, &op.reference, &tx), snapshot(&tx))
@@ -419,7 +460,7 @@ impl Kasse {
             None => return Ok(false),
         };
         tracing::info!(sale = %sale.id, op = %op.op_id, applied, "operation reconciled");
-        self.append(
+        let settled = self.append_outcome(
             &sale.id,
             &LogEvent::OperationReconciled {
                 op_id: op.op_id.clone(),
@@ -427,7 +468,7 @@ impl Kasse {
                 snapshot: snap,
             },
         )?;
-        Ok(true)
+        Ok(settled.is_some())
     }
 }
 
@@ -477,15 +518,34 @@ fn failure_message(reference: &str, tx: &Transaction) -> String {
         .unwrap_or_else(|| "the operation failed at the payment provider".into())
 }
 
-fn next_reference(sale: &Sale, kind: OpKind) -> String {
+/// The reference for the sale's next operation of `kind`: `{merchant_reference}-C1`, `-C2`, …
+///
+/// Unique among the sale's own operations *and* among the references already on the
+/// transaction: another counter (or Dintero's backoffice) may have operated on the same payment
+/// with the same scheme, and reconciliation takes an event with our reference as proof that
+/// our operation happened.
+fn next_reference(sale: &Sale, kind: OpKind, tx: &Transaction) -> String {
     let letter = match kind {
         OpKind::Capture => 'C',
         OpKind::Refund => 'R',
         OpKind::Void => 'V',
         OpKind::Cancel => 'X',
     };
-    let n = sale.operations.iter().filter(|o| o.kind == kind).count() + 1;
-    format!("{}-{letter}{n}", sale.merchant_reference)
+    let taken = |r: &str| {
+        sale.operations.iter().any(|o| o.reference == r)
+            || tx
+                .events
+                .iter()
+                .any(|e| e.event_reference.as_deref() == Some(r))
+    };
+    let mut n = sale.operations.iter().filter(|o| o.kind == kind).count() + 1;
+    loop {
+        let reference = format!("{}-{letter}{n}", sale.merchant_reference);
+        if !taken(&reference) {
+            return reference;
+        }
+        n += 1;
+    }
 }
 
 fn check_amount(field: &str, amount: i64) -> Result<(), CoreError> {

@@ -64,16 +64,18 @@ impl Kasse {
                 Some(s) => Some(s),
                 None => match tx.merchant_reference.as_deref() {
                     // A local sale whose session answer was lost carries the same reference.
-                    Some(r) if !r.is_empty() => store
-                        .sale_by_reference(r)?
-                        .filter(|s| s.transaction_id.is_none()),
+                    Some(r) if !r.is_empty() => store.sale_by_reference(r)?.filter(|s| {
+                        s.transaction_id.is_none()
+                            && (s.session_id.is_none() || s.session_id == tx.session_id)
+                    }),
                     _ => None,
                 },
             };
             match known {
                 Some(sale) => {
+                    // Compare the views, not `updated_at`: the clock may not have moved.
                     let after = self.observe_transaction(&sale, tx, "sync")?;
-                    if after.updated_at != sale.updated_at {
+                    if after != sale {
                         report.updated += 1;
                     }
                 }

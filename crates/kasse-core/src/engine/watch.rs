@@ -8,12 +8,15 @@ use dintero_client::{
     Error as ApiError, Session, Transaction, TransactionQuery, TransactionStatus,
 };
 use serde_json::Value;
-use tokio::sync::Notify;
+use tokio::sync::{broadcast, Notify};
 
 use super::{Kasse, SaleChange};
 use crate::cadence::{Phase, Schedule};
 use crate::error::CoreError;
 use crate::sale::{LogEvent, OpKind, Sale, SaleStatus};
+
+/// How long [`Kasse::wait_settled`] waits for a broadcast before it re-reads the log.
+const RECHECK: Duration = Duration::from_secs(2);
 
 /// What one look at a sale found.
 enum Seen {
@@ -21,8 +24,17 @@ enum Seen {
     Open(Phase),
     /// The sale settled.
     Settled,
-    /// Dintero asked us to slow down.
-    RetryAfter(Duration),
+}
+
+impl Seen {
+    /// Settled, or open at the waiting cadence.
+    fn from_sale(sale: &Sale) -> Seen {
+        if sale.is_open() {
+            Seen::Open(Phase::Waiting)
+        } else {
+            Seen::Settled
+        }
+    }
 }
 
 impl Kasse {
@@ -44,13 +56,18 @@ impl Kasse {
         let kasse = self.clone();
         let id = sale_id.to_owned();
         tokio::spawn(async move {
-            kasse.follow_loop(&id, notify).await;
+            let settled = kasse.follow_loop(&id, notify).await;
             kasse
                 .inner
                 .followed
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .remove(&id);
+            // A `follow` that came while this task was finishing found it still registered and
+            // did nothing: if the sale is open again, follow it anew.
+            if settled && matches!(kasse.inner.store.sale(&id), Ok(Some(s)) if s.is_open()) {
+                kasse.follow(&id);
+            }
         });
     }
 
@@ -76,22 +93,27 @@ impl Kasse {
         followed.keys().cloned().collect()
     }
 
-    async fn follow_loop(&self, sale_id: &str, wake: Arc<Notify>) {
+    /// Follows a sale until it settles (returns `true`) or the log fails (returns `false`).
+    async fn follow_loop(&self, sale_id: &str, wake: Arc<Notify>) -> bool {
         let started = tokio::time::Instant::now();
         let mut schedule = Schedule::new(self.inner.config.cadence, 0);
         loop {
             let elapsed = started.elapsed().as_millis() as u64;
             let delay = match self.look(sale_id, &mut schedule, elapsed).await {
-                Ok(Seen::Settled) => return,
+                Ok(Seen::Settled) => return true,
                 Ok(Seen::Open(phase)) => {
                     let now = started.elapsed().as_millis() as u64;
                     schedule.next_delay(now, 0, phase)
                 }
-                Ok(Seen::RetryAfter(d)) => schedule.delay_for_retry_after(d),
+                // Dintero asked us to slow down (whichever read it was): wait as told.
+                Err(CoreError::Dintero(ApiError::RateLimited { retry_after })) => {
+                    tracing::info!(sale = %sale_id, ?retry_after, "rate limited; the watcher waits");
+                    schedule.delay_for_retry_after(retry_after.unwrap_or(Duration::from_secs(1)))
+                }
                 Err(e) => {
                     tracing::warn!(sale = %sale_id, error = %e, "watcher could not read the payment");
                     if matches!(e, CoreError::Store(_) | CoreError::Sale(_)) {
-                        return;
+                        return false;
                     }
                     let now = started.elapsed().as_millis() as u64;
                     schedule.next_delay(now, 0, Phase::Waiting)
@@ -118,65 +140,32 @@ impl Kasse {
             return Ok(Seen::Settled);
         }
         let api = &self.inner.api;
+        if let Some(tid) = sale.transaction_id.clone() {
+            // Once the payment is known its transaction says everything (a cancelled session
+            // voids it; an expired one no longer matters): one read per look.
+            schedule.spend(elapsed_ms);
+            let tx = api.get_transaction(&tid).await?;
+            return self.seen_transaction(&sale, &tx, "poll");
+        }
         let Some(session_id) = sale.session_id.clone() else {
-            if let Some(tid) = sale.transaction_id.clone() {
-                // An imported sale: only its transaction is known.
-                schedule.spend(elapsed_ms);
-                let tx = api.get_transaction(&tid).await?;
-                let sale = self.observe_transaction(&sale, &tx, "poll")?;
-                return Ok(if sale.is_open() {
-                    Seen::Open(Phase::Waiting)
-                } else {
-                    Seen::Settled
-                });
-            }
             return self.look_up_lost_charge(&sale, schedule, elapsed_ms).await;
         };
         schedule.spend(elapsed_ms);
-        let session = match api.get_session(&session_id).await {
-            Ok(s) => s,
-            Err(ApiError::RateLimited { retry_after }) => {
-                return Ok(Seen::RetryAfter(
-                    retry_after.unwrap_or(Duration::from_secs(1)),
-                ))
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let transaction_id = session
-            .transaction_id
-            .clone()
-            .or(sale.transaction_id.clone());
-        if let Some(tid) = transaction_id {
+        let session = api.get_session(&session_id).await?;
+        if let Some(tid) = session.transaction_id.clone() {
             schedule.spend(elapsed_ms);
-            let tx = match api.get_transaction(&tid).await {
-                Ok(t) => t,
-                Err(ApiError::RateLimited { retry_after }) => {
-                    return Ok(Seen::RetryAfter(
-                        retry_after.unwrap_or(Duration::from_secs(1)),
-                    ))
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let sale = self.observe_transaction(&sale, &tx, "poll")?;
-            return Ok(if sale.is_open() {
-                Seen::Open(if tx.status == TransactionStatus::Initiated {
-                    Phase::Paying
-                } else {
-                    Phase::Waiting
-                })
-            } else {
-                Seen::Settled
-            });
+            let tx = api.get_transaction(&tid).await?;
+            return self.seen_transaction(&sale, &tx, "poll");
         }
         if session.cancelled_at.is_some() {
-            self.observe(
+            let sale = self.observe(
                 &sale,
                 SaleStatus::Cancelled,
                 None,
                 snapshot(&session),
                 "poll",
             )?;
-            return Ok(Seen::Settled);
+            return Ok(Seen::from_sale(&sale));
         }
         let now = self.inner.clock.now();
         if session
@@ -185,7 +174,7 @@ impl Kasse {
             .is_some_and(|e| now >= e)
         {
             self.expire(&sale).await?;
-            return Ok(Seen::Settled);
+            return Ok(Seen::from_sale(&self.find(&sale.id)?));
         }
         if session.visited() {
             if sale.status == SaleStatus::Waiting {
@@ -211,16 +200,23 @@ impl Kasse {
         };
         let found = self.inner.api.list_transactions(&query).await?;
         if let Some(tx) = found.first() {
-            let sale = self.observe_transaction(sale, tx, "poll")?;
-            return Ok(if sale.is_open() {
-                Seen::Open(Phase::Waiting)
-            } else {
-                Seen::Settled
-            });
+            return self.seen_transaction(sale, tx, "poll");
         }
         let deadline =
             sale.created_at + self.inner.config.session_ttl + self.inner.config.reconcile_grace;
         if self.inner.clock.now() >= deadline {
+            // Under the observation lock: a sync that linked the payment meanwhile wins.
+            let _guard = self
+                .inner
+                .observing
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let Some(sale) = self.inner.store.sale(&sale.id)? else {
+                return Ok(Seen::Settled);
+            };
+            if sale.transaction_id.is_some() || sale.session_id.is_some() || !sale.is_open() {
+                return Ok(Seen::from_sale(&sale));
+            }
             self.append(
                 &sale.id,
                 &LogEvent::ChargeFailed {
@@ -255,6 +251,23 @@ impl Kasse {
         Ok(())
     }
 
+    /// Logs what a transaction shows and says how to go on following.
+    fn seen_transaction(
+        &self,
+        sale: &Sale,
+        tx: &Transaction,
+        source: &str,
+    ) -> Result<Seen, CoreError> {
+        let sale = self.observe_transaction(sale, tx, source)?;
+        Ok(if !sale.is_open() {
+            Seen::Settled
+        } else if tx.status == TransactionStatus::Initiated {
+            Seen::Open(Phase::Paying)
+        } else {
+            Seen::Open(Phase::Waiting)
+        })
+    }
+
     /// Logs what a transaction shows about a sale, if it changed anything.
     pub(crate) fn observe_transaction(
         &self,
@@ -266,7 +279,13 @@ impl Kasse {
         self.observe(sale, status, Some(tx), snapshot(tx), source)
     }
 
-    /// Appends a `StatusObserved` when status, transaction or totals differ from the log.
+    /// Appends a `StatusObserved` when status, transaction or totals differ from the log, and
+    /// returns the sale as logged now.
+    ///
+    /// The comparison is made against the log as it is *now* (not the caller's copy, which may
+    /// be stale after an API call), under a lock, and an observation older than what the log
+    /// already shows is dropped: a watcher whose read was overtaken by a capture (or a cancel
+    /// that voided the payment) must not log the sale back to `authorized`.
     pub(crate) fn observe(
         &self,
         sale: &Sale,
@@ -275,6 +294,16 @@ impl Kasse {
         snapshot: Value,
         source: &str,
     ) -> Result<Sale, CoreError> {
+        let _guard = self
+            .inner
+            .observing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let sale = self
+            .inner
+            .store
+            .sale(&sale.id)?
+            .unwrap_or_else(|| sale.clone());
         let (captured, refunded) = tx
             .map(|t| (t.captured(), t.refunded()))
             .unwrap_or((sale.captured, sale.refunded));
@@ -284,7 +313,11 @@ impl Kasse {
             && sale.refunded == refunded
             && (transaction_id.is_none() || transaction_id == sale.transaction_id);
         if unchanged {
-            return Ok(sale.clone());
+            return Ok(sale);
+        }
+        if is_stale(&sale, status, transaction_id.as_deref(), captured, refunded) {
+            tracing::debug!(sale = %sale.id, logged = %sale.status, seen = %status, source, "stale observation dropped");
+            return Ok(sale);
         }
         tracing::info!(sale = %sale.id, from = %sale.status, to = %status, source, "status changed");
         self.append(
@@ -339,26 +372,31 @@ impl Kasse {
             return Ok(sale);
         }
         self.follow(&sale.id);
+        let mut last = sale.clone();
         loop {
-            match rx.recv().await {
-                Ok(SaleChange { sale: s, .. }) if s.id == sale.id => {
-                    on_change(&s);
-                    if !s.is_open() {
-                        return Ok(s);
-                    }
-                }
-                Ok(_) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+            // A quiet while (or a lagging receiver) re-reads the log, and makes sure a watcher
+            // still follows the sale (one that stopped on a log error is started again).
+            let received = tokio::time::timeout(RECHECK, rx.recv()).await;
+            let current = match received {
+                Ok(Ok(SaleChange { sale: s, .. })) if s.id == sale.id => s,
+                Ok(Ok(_)) => continue,
+                Ok(Err(broadcast::error::RecvError::Closed)) => return self.find(&sale.id),
+                Ok(Err(broadcast::error::RecvError::Lagged(_))) | Err(_) => {
                     let s = self.find(&sale.id)?;
-                    if !s.is_open() {
-                        on_change(&s);
-                        return Ok(s);
+                    if s.is_open() {
+                        self.follow(&s.id);
                     }
+                    if s == last {
+                        continue;
+                    }
+                    s
                 }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                    return self.find(&sale.id)
-                }
+            };
+            on_change(&current);
+            if !current.is_open() {
+                return Ok(current);
             }
+            last = current;
         }
     }
 
@@ -393,7 +431,7 @@ impl Kasse {
         )?;
         match self.inner.api.cancel_session(&session_id).await {
             Ok(session) => {
-                self.append(
+                self.append_outcome(
                     &sale.id,
                     &LogEvent::OperationSucceeded {
                         op_id,
@@ -403,7 +441,7 @@ impl Kasse {
                 Ok(Some(session))
             }
             Err(e) if e.is_outcome_uncertain() => {
-                self.append(
+                self.append_outcome(
                     &sale.id,
                     &LogEvent::OperationUnknown {
                         op_id: op_id.clone(),
@@ -412,7 +450,7 @@ impl Kasse {
                 )?;
                 // Cancel is safe to check at once: re-read the session.
                 let session = self.inner.api.get_session(&session_id).await?;
-                self.append(
+                self.append_outcome(
                     &sale.id,
                     &LogEvent::OperationReconciled {
                         op_id,
@@ -423,7 +461,7 @@ impl Kasse {
                 Ok(Some(session))
             }
             Err(e) => {
-                self.append(
+                self.append_outcome(
                     &sale.id,
                     &LogEvent::OperationFailed {
                         op_id,
@@ -440,4 +478,42 @@ impl Kasse {
 /// A Dintero object as the JSON snapshot that proves an event.
 pub(crate) fn snapshot<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// How far a status is along the way a payment goes, for telling a stale observation from a
+/// newer one when the totals are equal: waiting → paying → on hold → authorised → the rest.
+fn progress(status: SaleStatus) -> u8 {
+    match status {
+        SaleStatus::Creating | SaleStatus::Waiting | SaleStatus::Unknown => 0,
+        SaleStatus::Paying => 1,
+        SaleStatus::OnHold => 2,
+        SaleStatus::Authorized => 3,
+        _ => 4,
+    }
+}
+
+/// Whether an observation is older than what the log shows. Dintero's captured and refunded
+/// totals only grow, and with equal totals a transaction only moves forward; a session-level
+/// observation (no transaction) is stale once the log knows the payment. A payment appearing on
+/// a sale without one (e.g. after a cancel or expiry) is never stale: it is surfaced.
+fn is_stale(
+    logged: &Sale,
+    status: SaleStatus,
+    transaction_id: Option<&str>,
+    captured: i64,
+    refunded: i64,
+) -> bool {
+    match (transaction_id, logged.transaction_id.as_deref()) {
+        (Some(seen), Some(known)) if seen == known => {
+            captured < logged.captured
+                || refunded < logged.refunded
+                || (captured == logged.captured
+                    && refunded == logged.refunded
+                    && status != SaleStatus::Unknown
+                    && progress(status) < progress(logged.status))
+        }
+        (Some(_), _) => false,
+        (None, Some(_)) => true,
+        (None, None) => progress(status) < progress(logged.status),
+    }
 }
