@@ -1,0 +1,263 @@
+//! Harness for the `engine_*` flow tests: an in-process `dintero-sandbox`, a
+//! `dintero_client::Client` pointed at it, an in-memory log, a [`ManualClock`] that the test moves
+//! together with the sandbox's clock, and a fast cadence so payments settle in milliseconds.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dintero_client::{AccountId, Client, Config, RetryPolicy};
+use dintero_sandbox::{Control, Sandbox, SandboxConfig};
+use kasse_core::cadence::Cadence;
+use kasse_core::clock::{ManualClock, RandomIds};
+use kasse_core::order::OrderInput;
+use kasse_core::sale::{LogEvent, Sale, SaleStatus};
+use kasse_core::store::Store;
+use kasse_core::{Kasse, KasseConfig};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+/// Approved (3DS frictionless).
+pub const CARD_OK: &str = "4000000000000002";
+/// Declined.
+pub const CARD_DECLINED: &str = "4100000000000076";
+/// 3DS verification fails.
+pub const CARD_3DS_FAIL: &str = "4000300000000006";
+
+/// How long a test waits for something before it gives up and shows the log (a hang guard, not
+/// a timing assertion).
+pub const PATIENCE: Duration = Duration::from_secs(15);
+
+/// A fast cadence: the watcher reads every 50 ms while waiting, 20 ms while paying, with a
+/// budget large enough never to throttle a test.
+pub fn fast_cadence() -> Cadence {
+    Cadence {
+        waiting_ms: 50,
+        paying_ms: 20,
+        backoff_after_ms: 60_000,
+        max_interval_ms: 500,
+        burst: 10_000,
+        refill_per_minute: 600_000,
+    }
+}
+
+/// A cadence that reads once at the start and then not for a minute: for tests that must act
+/// before the watcher looks again.
+pub fn sleepy_cadence() -> Cadence {
+    Cadence {
+        waiting_ms: 60_000,
+        paying_ms: 60_000,
+        backoff_after_ms: 600_000,
+        max_interval_ms: 60_000,
+        burst: 10_000,
+        refill_per_minute: 600_000,
+    }
+}
+
+pub struct Harness {
+    pub sandbox: Sandbox,
+    pub control: Control,
+    pub client: Client,
+    pub clock: ManualClock,
+    pub kasse: Kasse,
+}
+
+/// The client as Kasse would configure it, at the sandbox, with quick retries.
+pub fn client_for(base_url: &str) -> Client {
+    let config = Config::new(
+        AccountId::parse("T12345678").expect("account id"),
+        "kasse-demo",
+        "kasse-demo-secret",
+    )
+    .with_base_url(base_url)
+    .with_timeouts(Duration::from_secs(2), Duration::from_secs(5))
+    .with_retry(RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(200),
+    });
+    Client::new(config).expect("client")
+}
+
+pub fn config() -> KasseConfig {
+    let mut c = KasseConfig::new("KASSE1", "https://kasse.test/return");
+    c.cadence = fast_cadence();
+    c.reconcile_grace = Duration::from_secs(45);
+    c
+}
+
+pub async fn harness() -> Harness {
+    harness_with(|_| {}).await
+}
+
+pub async fn harness_with(tweak: impl FnOnce(&mut KasseConfig)) -> Harness {
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox starts");
+    let control = sandbox.control();
+    let client = client_for(&sandbox.base_url());
+    // The engine's clock starts where the sandbox's is, so expiries agree.
+    let clock = ManualClock::new(control.now());
+    let mut cfg = config();
+    tweak(&mut cfg);
+    let kasse = engine(
+        &client,
+        &clock,
+        Store::open_in_memory().expect("store"),
+        cfg,
+    );
+    Harness {
+        sandbox,
+        control,
+        client,
+        clock,
+        kasse,
+    }
+}
+
+/// An engine over `store` (another one over the same file is "after a restart"), sharing the
+/// client and clock. Random ids, so two engines on one log never collide.
+pub fn engine(client: &Client, clock: &ManualClock, store: Store, cfg: KasseConfig) -> Kasse {
+    Kasse::new(
+        store,
+        client.clone(),
+        Arc::new(clock.clone()),
+        Arc::new(RandomIds),
+        cfg,
+    )
+}
+
+impl Harness {
+    /// Moves the sandbox's and the engine's clocks forward together.
+    pub fn advance(&self, by: Duration) {
+        self.control.advance_clock(by);
+        self.clock
+            .advance(time::Duration::try_from(by).expect("duration"));
+    }
+
+    /// The sandbox's own record of a transaction.
+    pub fn sandbox_tx(&self, id: &str) -> Value {
+        self.control
+            .transaction(id)
+            .unwrap_or_else(|| panic!("the sandbox has no transaction {id}"))
+    }
+
+    /// Successful events of a kind in the sandbox's record of a transaction.
+    pub fn sandbox_events(&self, tid: &str, kind: &str) -> Vec<Value> {
+        self.sandbox_tx(tid)["events"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e["event"] == kind && e["success"] == true)
+            .collect()
+    }
+
+    /// Asserts that the log's view of a sale agrees with the sandbox's record of its
+    /// transaction: status, amount, captured and refunded; and that the journal and the
+    /// projection are sound.
+    pub fn assert_agrees(&self, sale: &Sale) {
+        let tid = sale
+            .transaction_id
+            .as_deref()
+            .unwrap_or_else(|| panic!("sale {} has no transaction", sale.id));
+        let tx = self.sandbox_tx(tid);
+        let status = SaleStatus::from_dintero(tx["status"].as_str().unwrap_or_default());
+        let sum = |kind: &str| -> i64 {
+            self.sandbox_events(tid, kind)
+                .iter()
+                .map(|e| e["amount"].as_i64().unwrap_or(0))
+                .sum()
+        };
+        assert_eq!(sale.status, status, "status of {}: log vs sandbox", sale.id);
+        assert_eq!(sale.amount, tx["amount"].as_i64().unwrap(), "amount");
+        assert_eq!(sale.captured, sum("CAPTURE"), "captured: log vs sandbox");
+        assert_eq!(sale.refunded, sum("REFUND"), "refunded: log vs sandbox");
+        if let Some(sid) = &sale.session_id {
+            assert_eq!(tx["session_id"].as_str(), Some(sid.as_str()), "session id");
+        }
+        self.assert_sound();
+    }
+
+    /// The journal verifies and the projection equals a replay of the events.
+    pub fn assert_sound(&self) {
+        let store = self.kasse.store();
+        let journal = store.verify_journal().expect("verify");
+        assert!(journal.problems.is_empty(), "journal: {journal:?}");
+        let projection = store.check_projection().expect("projection");
+        assert!(projection.ok(), "projection: {projection:?}");
+    }
+
+    /// Kinds of the sale's journal rows, in order.
+    pub fn kinds(&self, sale_id: &str) -> Vec<&'static str> {
+        self.kasse
+            .store()
+            .events(sale_id)
+            .expect("events")
+            .iter()
+            .map(|e| e.event.kind())
+            .collect()
+    }
+
+    /// The statuses the log observed for a sale, in order.
+    pub fn observed(&self, sale_id: &str) -> Vec<SaleStatus> {
+        self.kasse
+            .store()
+            .events(sale_id)
+            .expect("events")
+            .iter()
+            .filter_map(|e| match &e.event {
+                LogEvent::StatusObserved { status, .. } => Some(*status),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Waits until the sale satisfies `pred` (driven by the engine's broadcasts, re-checked on
+    /// every change and every 50 ms); panics with the log after [`PATIENCE`].
+    pub async fn wait_for(&self, id: &str, what: &str, pred: impl Fn(&Sale) -> bool) -> Sale {
+        let mut rx = self.kasse.subscribe();
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let sale = self.kasse.find(id).expect("sale exists");
+            if pred(&sale) {
+                return sale;
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                let events = self.kasse.store().events(&sale.id).unwrap_or_default();
+                panic!("sale {id} never became {what}: {sale:#?}\nlog: {events:#?}");
+            }
+            let _ = tokio::time::timeout(left.min(Duration::from_millis(50)), rx.recv()).await;
+        }
+    }
+
+    /// Waits until the sale has `status`.
+    pub async fn wait_status(&self, id: &str, status: SaleStatus) -> Sale {
+        self.wait_for(id, status.as_str(), |s| s.status == status)
+            .await
+    }
+}
+
+/// Three lines: 2 × coffee at 25 %, a bun at 15 %, 0.375 kg of apples at 25.5 %.
+pub fn order3() -> OrderInput {
+    OrderInput::from_json_str(
+        r#"{"currency":"NOK","lines":[
+            {"description":"Kaffe","quantity":"2","unit_price":3900,"vat":"25"},
+            {"description":"Bolle","quantity":"1","unit_price":2500,"vat":"15"},
+            {"description":"Epler","quantity":"0.375","unit_price":12990,"vat":"25.5"}]}"#,
+    )
+    .expect("order")
+}
+
+/// One line of `amount` minor units.
+pub fn order_of(amount: i64) -> OrderInput {
+    OrderInput::from_json_str(&format!(
+        r#"{{"lines":[{{"description":"Vare","quantity":"1","unit_price":{amount},"vat":"25"}}]}}"#
+    ))
+    .expect("order")
+}
+
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}

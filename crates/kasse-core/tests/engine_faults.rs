@@ -1,0 +1,391 @@
+//! The engine under the sandbox's faults: answers lost after the operation happened, 503s
+//! before it, 429s with `Retry-After`, dropped connections; intents left by a crash; and the
+//! watcher's read budget with the default cadence.
+
+mod engine_common;
+
+use std::time::{Duration, Instant};
+
+use dintero_client::{CaptureRequest, RefundRequest};
+use dintero_sandbox::FaultRule;
+use engine_common::*;
+use kasse_core::cadence::Cadence;
+use kasse_core::clock::Clock;
+use kasse_core::sale::{LogEvent, OpKind, OpState, Sale, SaleStatus};
+use kasse_core::store::Store;
+use kasse_core::RefundSpec;
+use serde_json::Value;
+
+async fn authorised(h: &Harness, amount: i64) -> Sale {
+    let charge = h.kasse.charge(&order_of(amount)).await.unwrap();
+    h.control.pay(&charge.session_id, CARD_OK).unwrap();
+    h.wait_status(&charge.sale.id, SaleStatus::Authorized).await
+}
+
+fn rule(method: &str, path: &str) -> FaultRule {
+    FaultRule {
+        method: Some(method.into()),
+        path: Some(path.into()),
+        ..FaultRule::default()
+    }
+}
+
+fn reconciled(h: &Harness, sale_id: &str) -> Vec<bool> {
+    h.kasse
+        .store()
+        .events(sale_id)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.event {
+            LogEvent::OperationReconciled { applied, .. } => Some(applied),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn capture_answer_lost_after_it_happened_is_reconciled_as_applied() {
+    let h = harness().await;
+    let sale = authorised(&h, 10_000).await;
+    let tid = sale.transaction_id.clone().unwrap();
+    h.control.set_faults(vec![FaultRule {
+        after: true,
+        drop: true,
+        times: Some(1),
+        ..rule("POST", "/v1/transactions/*/capture")
+    }]);
+    let sale = h
+        .kasse
+        .capture(&sale.id, None)
+        .await
+        .expect("the capture happened: success after reconciling");
+    assert_eq!(sale.status, SaleStatus::Captured);
+    assert_eq!(sale.captured, 10_000);
+    h.assert_agrees(&sale);
+    let kinds = h.kinds(&sale.id);
+    let i = kinds
+        .iter()
+        .position(|k| *k == "operation_requested")
+        .unwrap();
+    assert_eq!(
+        kinds[i..i + 3],
+        [
+            "operation_requested",
+            "operation_unknown",
+            "operation_reconciled"
+        ]
+    );
+    assert_eq!(reconciled(&h, &sale.id), [true]);
+    let op = &sale.operations[0];
+    assert_eq!((op.state, op.applied), (OpState::Reconciled, Some(true)));
+
+    // A retry does not capture twice.
+    let err = h.kasse.capture(&sale.id, None).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_state", "{err}");
+    let err = h.kasse.capture(&sale.id, Some(1)).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_state", "{err}");
+    assert_eq!(h.sandbox_events(&tid, "CAPTURE").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refund_refused_with_503_is_reconciled_as_not_applied_after_the_grace() {
+    let h = harness().await;
+    let sale = authorised(&h, 8_000).await;
+    let tid = sale.transaction_id.clone().unwrap();
+    let sale = h.kasse.capture(&sale.id, None).await.unwrap();
+    h.control.set_faults(vec![FaultRule {
+        status: Some(503),
+        times: Some(1),
+        ..rule("POST", "/v1/transactions/*/refund")
+    }]);
+    let err = h
+        .kasse
+        .refund(&sale.id, RefundSpec::Amount(3_000), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "outcome_unknown", "{err:?}");
+    assert!(h.sandbox_events(&tid, "REFUND").is_empty());
+    let sale = h.kasse.find(&sale.id).unwrap();
+    assert_eq!(sale.pending_ops, 1);
+    assert_eq!(sale.operations[1].state, OpState::Unknown);
+
+    // While it is pending, nothing new is sent.
+    let err = h
+        .kasse
+        .refund(&sale.id, RefundSpec::Amount(3_000), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_state", "{err:?}");
+    assert!(h.sandbox_events(&tid, "REFUND").is_empty());
+    // Within the grace a request could still land: it stays pending.
+    assert_eq!(h.kasse.reconcile_pending(false).await.unwrap(), 0);
+    assert_eq!(h.kasse.find(&sale.id).unwrap().pending_ops, 1);
+
+    // After the grace, not found = did not happen.
+    h.clock.advance(time::Duration::seconds(46));
+    assert_eq!(h.kasse.reconcile_pending(false).await.unwrap(), 1);
+    let sale = h.kasse.find(&sale.id).unwrap();
+    assert_eq!(sale.pending_ops, 0);
+    assert_eq!(reconciled(&h, &sale.id), [false]);
+    assert_eq!(sale.refunded, 0);
+    h.assert_agrees(&sale);
+
+    // A new refund works, once.
+    let sale = h
+        .kasse
+        .refund(&sale.id, RefundSpec::Amount(3_000), None)
+        .await
+        .unwrap();
+    assert_eq!(sale.refunded, 3_000);
+    let refunds = h.sandbox_events(&tid, "REFUND");
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(
+        refunds[0]["event_reference"].as_str().unwrap(),
+        format!("{}-R2", sale.merchant_reference)
+    );
+    h.assert_agrees(&sale);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn void_answer_lost_is_reconciled() {
+    let h = harness().await;
+    let sale = authorised(&h, 5_000).await;
+    h.control.set_faults(vec![FaultRule {
+        after: true,
+        drop: true,
+        times: Some(1),
+        ..rule("POST", "/v1/transactions/*/void")
+    }]);
+    let sale = h.kasse.void(&sale.id).await.expect("void happened");
+    assert_eq!(sale.status, SaleStatus::Voided);
+    assert_eq!(reconciled(&h, &sale.id), [true]);
+    h.assert_agrees(&sale);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rate_limited_session_reads_slow_the_watcher_down_and_it_still_settles() {
+    let h = harness().await;
+    let charge = h.kasse.charge(&order_of(2_000)).await.unwrap();
+    // Every session read answers 429 with Retry-After: 1 (more than the client's own retry
+    // allowance in this harness, so the watcher must schedule the wait itself).
+    h.control.set_faults(vec![FaultRule {
+        status: Some(429),
+        retry_after: Some(1),
+        ..rule("GET", "/v1/sessions/*")
+    }]);
+    let before = h.control.stats().requests;
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let reads = h.control.stats().requests - before;
+    let elapsed = started.elapsed().as_secs_f64();
+    // Honouring Retry-After: about one read a second (the fast cadence alone would make ~30).
+    // Each attempt may be retried once by the client before it gives the 429 back.
+    let allowed = 2 * (1 + elapsed.ceil() as u64);
+    assert!(
+        reads <= allowed,
+        "{reads} reads in {elapsed:.2} s despite Retry-After: 1 (allowed {allowed})"
+    );
+    h.control.clear_faults();
+    h.control.pay(&charge.session_id, CARD_OK).unwrap();
+    let sale = h.wait_status(&charge.sale.id, SaleStatus::Authorized).await;
+    h.assert_agrees(&sale);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn short_rate_limits_and_dropped_reads_are_retried() {
+    let h = harness().await;
+    let charge = h.kasse.charge(&order_of(2_100)).await.unwrap();
+    h.control.set_faults(vec![
+        FaultRule {
+            status: Some(429),
+            retry_after: Some(0),
+            times: Some(2),
+            ..rule("GET", "/v1/sessions/*")
+        },
+        FaultRule {
+            drop: true,
+            times: Some(2),
+            ..rule("GET", "/v1/transactions/*")
+        },
+    ]);
+    h.control.pay(&charge.session_id, CARD_OK).unwrap();
+    let sale = h.wait_status(&charge.sale.id, SaleStatus::Authorized).await;
+    h.assert_agrees(&sale);
+    // The faults were all used up on the way.
+    let more = h.kasse.capture(&sale.id, None).await.unwrap();
+    assert_eq!(more.status, SaleStatus::Captured);
+    h.assert_agrees(&more);
+}
+
+/// A crash between intent and outcome, then a restart on the same log file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn intents_left_by_a_crash_are_reconciled_on_resume() {
+    let h = harness().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kasse.sqlite");
+    let first = engine(&h.client, &h.clock, Store::open(&path).unwrap(), config());
+    let charge = first.charge(&order_of(10_000)).await.unwrap();
+    h.control.pay(&charge.session_id, CARD_OK).unwrap();
+    let sale = first.wait_settled(&charge.sale.id, |_| {}).await.unwrap();
+    assert_eq!(sale.status, SaleStatus::Authorized);
+    let tid = sale.transaction_id.clone().unwrap();
+    let store = first.store();
+    let now = h.clock.now();
+
+    // Intent 1: a capture that reached Dintero before the process died.
+    let cap_ref = format!("{}-C1", sale.merchant_reference);
+    store
+        .append(
+            &sale.id,
+            &LogEvent::OperationRequested {
+                op_id: "crash-capture".into(),
+                kind: OpKind::Capture,
+                amount: Some(4_000),
+                lines: Value::Null,
+                reference: cap_ref.clone(),
+                reason: None,
+            },
+            now,
+        )
+        .unwrap();
+    h.client
+        .capture(&tid, &CaptureRequest::new(4_000, cap_ref))
+        .await
+        .unwrap();
+    // Intent 2: a refund that never left the machine.
+    store
+        .append(
+            &sale.id,
+            &LogEvent::OperationRequested {
+                op_id: "crash-refund".into(),
+                kind: OpKind::Refund,
+                amount: Some(1_000),
+                lines: Value::Null,
+                reference: format!("{}-R1", sale.merchant_reference),
+                reason: None,
+            },
+            now,
+        )
+        .unwrap();
+    drop(first);
+
+    // Restart.
+    let second = engine(&h.client, &h.clock, Store::open(&path).unwrap(), config());
+    assert_eq!(second.store().pending_operations().unwrap().len(), 2);
+    second.resume().await.unwrap();
+    let sale = second.find(&sale.id).unwrap();
+    let cap = sale.operation("crash-capture").unwrap();
+    assert_eq!((cap.state, cap.applied), (OpState::Reconciled, Some(true)));
+    // The refund is not found, but it is young: a request could still be on its way.
+    assert!(sale.operation("crash-refund").unwrap().is_pending());
+    assert_eq!(second.reconcile_pending(true).await.unwrap(), 1);
+    let sale = second.find(&sale.id).unwrap();
+    let refund = sale.operation("crash-refund").unwrap();
+    assert_eq!(
+        (refund.state, refund.applied),
+        (OpState::Reconciled, Some(false))
+    );
+    assert_eq!(sale.status, SaleStatus::PartiallyCaptured);
+    assert_eq!(sale.captured, 4_000);
+    assert_eq!(sale.refunded, 0);
+    assert_eq!(h.sandbox_events(&tid, "CAPTURE").len(), 1);
+    assert!(h.sandbox_events(&tid, "REFUND").is_empty());
+
+    // The sale is operable again, with fresh references.
+    let sale = second
+        .refund(&sale.id, RefundSpec::Amount(1_000), None)
+        .await
+        .unwrap();
+    assert_eq!(sale.refunded, 1_000);
+    let refunds = h.sandbox_events(&tid, "REFUND");
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(
+        refunds[0]["event_reference"].as_str().unwrap(),
+        format!("{}-R2", sale.merchant_reference)
+    );
+    let journal = second.store().verify_journal().unwrap();
+    assert!(journal.ok, "{journal:?}");
+}
+
+/// A refund reference already used at Dintero by another counter must never be taken as proof
+/// that this counter's refund happened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn references_never_collide_with_operations_made_elsewhere() {
+    let h = harness().await;
+    let sale = authorised(&h, 6_000).await;
+    let tid = sale.transaction_id.clone().unwrap();
+    // Another till (or the Dintero backoffice) operated on this payment with the references
+    // this counter would pick next.
+    let r = &sale.merchant_reference;
+    h.client
+        .capture(&tid, &CaptureRequest::new(6_000, format!("{r}-C1")))
+        .await
+        .unwrap();
+    h.client
+        .refund(&tid, &RefundRequest::new(1_000, format!("{r}-R1")))
+        .await
+        .unwrap();
+    h.control.set_faults(vec![FaultRule {
+        status: Some(503),
+        times: Some(1),
+        ..rule("POST", "/v1/transactions/*/refund")
+    }]);
+    let err = h
+        .kasse
+        .refund(&sale.id, RefundSpec::Amount(2_000), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "outcome_unknown", "{err:?}");
+    let sale = h.kasse.find(&sale.id).unwrap();
+    let op = sale
+        .operations
+        .iter()
+        .find(|o| o.kind == OpKind::Refund)
+        .unwrap();
+    assert_ne!(op.reference, format!("{r}-R1"));
+    assert!(op.is_pending(), "{op:?}");
+    h.clock.advance(time::Duration::seconds(46));
+    h.kasse.reconcile_pending(false).await.unwrap();
+    let sale = h.kasse.find(&sale.id).unwrap();
+    assert_eq!(reconciled(&h, &sale.id), [false]);
+    assert_eq!(sale.refunded, 1_000);
+    h.assert_agrees(&sale);
+}
+
+/// With the default cadence a waiting payment stays within its read budget: 2 s apart while
+/// nobody has opened the checkout, 0.6 s once the customer has.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn default_cadence_reads_within_the_schedule() {
+    let h = harness_with(|c| c.cadence = Cadence::default()).await;
+    let c = Cadence::default();
+    // Warm the token so it is not counted.
+    h.client.fetch_token().await.unwrap();
+    let before = h.control.stats().requests;
+    let started = Instant::now();
+    let charge = h.kasse.charge(&order_of(1_000)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let waiting_ms = started.elapsed().as_millis() as u64;
+    let waiting_reads = h.control.stats().requests - before - 1; // minus the charge
+    assert!(
+        waiting_reads <= 1 + waiting_ms / c.waiting_ms,
+        "{waiting_reads} reads in {waiting_ms} ms while waiting"
+    );
+    assert!(waiting_reads >= 1, "the watcher reads at once");
+
+    h.control.visit(&charge.session_id).unwrap();
+    let before = h.control.stats().requests;
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    let paying_ms = started.elapsed().as_millis() as u64;
+    let paying_reads = h.control.stats().requests - before;
+    // Up to one waiting interval to notice the visit, then one read per paying interval.
+    assert!(
+        paying_reads <= 2 + paying_ms / c.paying_ms,
+        "{paying_reads} reads in {paying_ms} ms while paying"
+    );
+    // And never beyond the budget: burst + refill per elapsed minute.
+    let total_ms = waiting_ms + paying_ms;
+    let budget = u64::from(c.burst) + u64::from(c.refill_per_minute) * total_ms.div_ceil(60_000);
+    assert!(waiting_reads + paying_reads <= budget);
+    h.kasse.cancel(&charge.sale.id).await.unwrap();
+}

@@ -1,0 +1,444 @@
+//! The engine's flows against the in-process sandbox: sell, charge, follow, capture, refund,
+//! decline, expiry, cancel (also racing a payment), parked payments and auto-capture. Every flow
+//! checks the log against the sandbox's own record.
+
+mod engine_common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use dintero_sandbox::PayOptions;
+use engine_common::*;
+use kasse_core::money::Quantity;
+use kasse_core::sale::{OpKind, OpState, SaleStatus};
+use kasse_core::store::ListQuery;
+use kasse_core::RefundSpec;
+use rand::seq::SliceRandom;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sell_charge_visit_pay_capture_refund_a_line() {
+    let h = harness().await;
+    let mut changes = h.kasse.subscribe();
+    let input = order3();
+    let priced = h.kasse.price(&input).unwrap();
+    let charge = h.kasse.charge(&input).await.expect("charge");
+
+    // What the cashier shows: the URL as a QR with the amount.
+    assert!(charge.qr_svg.starts_with("<svg") || charge.qr_svg.contains("<svg"));
+    assert_eq!(charge.sale.amount, priced.amount);
+    assert_eq!(charge.sale.status, SaleStatus::Waiting);
+    assert!(charge.url.contains(&charge.session_id));
+
+    // The sandbox has the session with amount = Σ lines, line ids 1..n.
+    let session = h.control.session(&charge.session_id).expect("session");
+    let items = session["order"]["items"].as_array().unwrap();
+    let sum: i64 = items.iter().map(|i| i["amount"].as_i64().unwrap()).sum();
+    assert_eq!(session["order"]["amount"].as_i64(), Some(priced.amount));
+    assert_eq!(sum, priced.amount);
+    let ids: Vec<_> = items
+        .iter()
+        .map(|i| i["line_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["1", "2", "3"]);
+    assert_eq!(
+        session["order"]["merchant_reference"].as_str(),
+        Some(charge.sale.merchant_reference.as_str())
+    );
+    // 2 × 3900 + 2500 + round(0.375 × 12990) = 7800 + 2500 + 4871
+    assert_eq!(priced.amount, 15_171);
+
+    // The customer opens the checkout: waiting → paying.
+    h.control.visit(&charge.session_id).unwrap();
+    h.wait_status(&charge.sale.id, SaleStatus::Paying).await;
+
+    // … and pays: the watcher logs authorized.
+    h.control.pay(&charge.session_id, CARD_OK).unwrap();
+    let sale = h.wait_status(&charge.sale.id, SaleStatus::Authorized).await;
+    h.assert_agrees(&sale);
+    assert_eq!(
+        h.observed(&sale.id),
+        [SaleStatus::Paying, SaleStatus::Authorized],
+        "each change observed once, in order"
+    );
+
+    // Capture everything.
+    let sale = h.kasse.capture(&sale.id, None).await.expect("capture");
+    assert_eq!(sale.status, SaleStatus::Captured);
+    assert_eq!(sale.captured, priced.amount);
+    h.assert_agrees(&sale);
+
+    // Refund the apples (line 3, all of it), priced by the order's rules.
+    let line = priced.line("3").unwrap().clone();
+    let sale = h
+        .kasse
+        .refund(
+            &sale.id,
+            RefundSpec::Lines(vec![("3".into(), line.quantity)]),
+            Some("bruised".into()),
+        )
+        .await
+        .expect("refund");
+    assert_eq!(sale.status, SaleStatus::PartiallyRefunded);
+    assert_eq!(sale.refunded, line.amount);
+    assert_eq!(sale.refunded, 4_871);
+    h.assert_agrees(&sale);
+    let tid = sale.transaction_id.clone().unwrap();
+    let refunds = h.sandbox_events(&tid, "REFUND");
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0]["items"][0]["line_id"], "3");
+    let refunded = kasse_core::engine::refunded_quantities(&sale);
+    assert_eq!(refunded.get("3"), Some(&line.quantity));
+    // The same line cannot be refunded twice.
+    let again = h
+        .kasse
+        .refund(
+            &sale.id,
+            RefundSpec::Lines(vec![("3".into(), Quantity::whole(1).unwrap())]),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), "invalid_input", "{again}");
+    assert_eq!(h.sandbox_events(&tid, "REFUND").len(), 1);
+
+    // Every operation logged intent first, then its outcome.
+    let kinds = h.kinds(&sale.id);
+    let requested: Vec<_> = kinds
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| **k == "operation_requested")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(requested.len(), 2);
+    for i in requested {
+        assert_eq!(kinds[i + 1], "operation_succeeded", "{kinds:?}");
+    }
+
+    // The list and search find it: by reference, by transaction id, by status.
+    let store = h.kasse.store();
+    for text in [sale.merchant_reference.as_str(), tid.as_str()] {
+        let page = store.list(&ListQuery::new().search(text)).unwrap();
+        assert_eq!(page.items.len(), 1, "search {text}");
+        assert_eq!(page.items[0].id, sale.id);
+    }
+    let page = store
+        .list(&ListQuery::new().status(SaleStatus::PartiallyRefunded))
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(h.kasse.find(&charge.session_id).unwrap().id, sale.id);
+
+    // Subscribers saw every status the sale went through, in order.
+    let mut seen = vec![];
+    while let Ok(c) = changes.try_recv() {
+        if c.sale.id == sale.id && seen.last() != Some(&c.sale.status) {
+            seen.push(c.sale.status);
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            SaleStatus::Creating,
+            SaleStatus::Waiting,
+            SaleStatus::Paying,
+            SaleStatus::Authorized,
+            SaleStatus::Captured,
+            SaleStatus::PartiallyRefunded
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn declined_and_3ds_failed_payments_close_the_sale() {
+    let h = harness().await;
+    for (card, status) in [
+        (CARD_DECLINED, SaleStatus::Declined),
+        (CARD_3DS_FAIL, SaleStatus::Failed),
+    ] {
+        let charge = h.kasse.charge(&order_of(10_000)).await.unwrap();
+        h.control.pay(&charge.session_id, card).unwrap();
+        let sale = h.wait_status(&charge.sale.id, status).await;
+        assert!(!sale.is_open());
+        h.assert_agrees(&sale);
+        // Closed: no more following, and nothing to capture or void.
+        h.wait_for(&sale.id, "unfollowed", |s| {
+            !h.kasse.followed().contains(&s.id)
+        })
+        .await;
+        let err = h.kasse.capture(&sale.id, None).await.unwrap_err();
+        assert_eq!(err.code(), "invalid_state", "{err}");
+        let err = h.kasse.void(&sale.id).await.unwrap_err();
+        assert_eq!(err.code(), "invalid_state", "{err}");
+        let err = h.kasse.cancel(&sale.id).await.unwrap_err();
+        assert_eq!(err.code(), "invalid_state", "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_walked_away_customer_expires_the_session() {
+    let h = harness().await;
+    let charge = h.kasse.charge(&order_of(4_200)).await.unwrap();
+    h.control.visit(&charge.session_id).unwrap();
+    h.wait_status(&charge.sale.id, SaleStatus::Paying).await;
+
+    h.advance(Duration::from_secs(16 * 60));
+    let sale = h.wait_status(&charge.sale.id, SaleStatus::Expired).await;
+    // The engine cancelled the session at Dintero, as a logged operation, so nothing can slip
+    // through later.
+    let session = h.control.session(&charge.session_id).unwrap();
+    assert!(session["cancelled_at"].is_string(), "{session}");
+    let cancel = sale
+        .operations
+        .iter()
+        .find(|o| o.kind == OpKind::Cancel)
+        .expect("a cancel operation");
+    assert_eq!(cancel.state, OpState::Succeeded);
+    assert_eq!(cancel.reason.as_deref(), Some("expired"));
+    assert_eq!(sale.transaction_id, None);
+    // A late payment is refused by Dintero.
+    let late = h.control.pay(&charge.session_id, CARD_OK);
+    assert!(late.is_err(), "{late:?}");
+    assert_eq!(h.kasse.find(&sale.id).unwrap().status, SaleStatus::Expired);
+    assert!(h.control.transactions().is_empty());
+    h.assert_sound();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cashier_cancel_before_payment() {
+    let h = harness().await;
+    let charge = h.kasse.charge(&order_of(5_000)).await.unwrap();
+    let sale = h.kasse.cancel(&charge.sale.id).await.expect("cancel");
+    assert_eq!(sale.status, SaleStatus::Cancelled);
+    assert!(h.control.session(&charge.session_id).unwrap()["cancelled_at"].is_string());
+    assert!(h.control.pay(&charge.session_id, CARD_OK).is_err());
+    // The watcher stops and the log stays cancelled.
+    h.wait_for(&sale.id, "unfollowed", |s| {
+        !h.kasse.followed().contains(&s.id)
+    })
+    .await;
+    assert_eq!(
+        h.kasse.find(&sale.id).unwrap().status,
+        SaleStatus::Cancelled
+    );
+    // Cancelling twice is refused locally.
+    let err = h.kasse.cancel(&sale.id).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_state");
+    h.assert_sound();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancel_racing_a_payment_shows_the_voided_payment() {
+    // The watcher looks once at the start, then not for a minute: the payment lands unseen.
+    let h = harness_with(|c| c.cadence = sleepy_cadence()).await;
+    let charge = h.kasse.charge(&order_of(7_700)).await.unwrap();
+    h.wait_for(&charge.sale.id, "looked at", |_| {
+        h.control.stats().requests >= 3
+    })
+    .await;
+    h.control.pay(&charge.session_id, CARD_OK).unwrap();
+    let sale = h.kasse.cancel(&charge.sale.id).await.expect("cancel");
+    // Dintero voided the authorisation with the session; the log shows exactly that.
+    assert_eq!(sale.status, SaleStatus::Voided, "{sale:#?}");
+    assert!(sale.transaction_id.is_some());
+    h.assert_agrees(&sale);
+    let tid = sale.transaction_id.clone().unwrap();
+    assert_eq!(h.sandbox_events(&tid, "VOID").len(), 1);
+    assert_eq!(h.observed(&sale.id).last(), Some(&SaleStatus::Voided));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancel_after_an_unseen_auto_captured_payment_shows_it() {
+    // Auto-capture: the payment is captured at once, which a session cancel cannot undo. The
+    // cashier's cancel must surface the captured payment (to refund), not fail blindly.
+    let h = harness_with(|c| {
+        c.cadence = sleepy_cadence();
+        c.auto_capture = true;
+    })
+    .await;
+    let charge = h.kasse.charge(&order_of(9_900)).await.unwrap();
+    h.wait_for(&charge.sale.id, "looked at", |_| {
+        h.control.stats().requests >= 3
+    })
+    .await;
+    h.control.pay(&charge.session_id, CARD_OK).unwrap();
+    let sale = h.kasse.cancel(&charge.sale.id).await.expect("cancel");
+    assert_eq!(sale.status, SaleStatus::Captured, "{sale:#?}");
+    h.assert_agrees(&sale);
+    let detail = h.kasse.detail(&sale.id).unwrap();
+    assert!(
+        detail.events.iter().any(|e| matches!(
+            &e.event,
+            kasse_core::sale::LogEvent::Note { text } if text.contains("refund")
+        )),
+        "a note tells the cashier to refund"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parked_payments_settle_in_any_order_and_subscribers_see_every_change() {
+    let h = harness().await;
+    let mut rx = h.kasse.subscribe();
+    let mut charges = vec![];
+    for i in 0..5 {
+        charges.push(h.kasse.charge(&order_of(1_000 + i)).await.unwrap());
+    }
+    assert_eq!(h.kasse.followed().len(), 5);
+    let mut order: Vec<usize> = (0..5).collect();
+    order.shuffle(&mut rand::thread_rng());
+    for &i in &order {
+        h.control.visit(&charges[i].session_id).unwrap();
+        let card = if i == 2 { CARD_DECLINED } else { CARD_OK };
+        h.control.pay(&charges[i].session_id, card).unwrap();
+    }
+    for (i, c) in charges.iter().enumerate() {
+        let want = if i == 2 {
+            SaleStatus::Declined
+        } else {
+            SaleStatus::Authorized
+        };
+        let sale = h.wait_status(&c.sale.id, want).await;
+        h.assert_agrees(&sale);
+    }
+    // Every change reached the subscriber: per sale, creating → waiting → … → settled, and
+    // every journal row that changed the status was broadcast.
+    let mut per_sale: HashMap<String, Vec<SaleStatus>> = HashMap::new();
+    while let Ok(c) = rx.try_recv() {
+        let seen = per_sale.entry(c.sale.id.clone()).or_default();
+        if seen.last() != Some(&c.sale.status) {
+            seen.push(c.sale.status);
+        }
+    }
+    for (i, c) in charges.iter().enumerate() {
+        let seen = &per_sale[&c.sale.id];
+        let last = if i == 2 {
+            SaleStatus::Declined
+        } else {
+            SaleStatus::Authorized
+        };
+        assert_eq!(seen.first(), Some(&SaleStatus::Creating));
+        assert_eq!(seen.last(), Some(&last), "{seen:?}");
+        assert!(seen.contains(&SaleStatus::Waiting));
+        let mut logged = vec![SaleStatus::Creating, SaleStatus::Waiting];
+        logged.extend(h.observed(&c.sale.id));
+        logged.dedup();
+        assert_eq!(seen, &logged, "subscriber vs log for sale {i}");
+    }
+    h.wait_for(&charges[0].sale.id, "nothing followed", |_| {
+        h.kasse.followed().is_empty()
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn auto_capture_lands_captured() {
+    let h = harness_with(|c| c.auto_capture = true).await;
+    let charge = h.kasse.charge(&order3()).await.unwrap();
+    let session = h.control.session(&charge.session_id).unwrap();
+    assert_eq!(session["configuration"]["auto_capture"], true);
+    h.control.pay(&charge.session_id, CARD_OK).unwrap();
+    let sale = h.wait_status(&charge.sale.id, SaleStatus::Captured).await;
+    assert_eq!(sale.captured, sale.amount);
+    h.assert_agrees(&sale);
+    // Nothing left to capture; refund works straight away.
+    let err = h.kasse.capture(&sale.id, None).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_state");
+    let sale = h
+        .kasse
+        .refund(&sale.id, RefundSpec::Full, None)
+        .await
+        .unwrap();
+    assert_eq!(sale.status, SaleStatus::Refunded);
+    h.assert_agrees(&sale);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn initiated_transaction_means_paying_then_settles() {
+    let h = harness().await;
+    let charge = h.kasse.charge(&order_of(3_000)).await.unwrap();
+    h.control
+        .pay_with(
+            &charge.session_id,
+            PayOptions {
+                initiate_only: true,
+                ..PayOptions::default()
+            },
+        )
+        .unwrap();
+    let sale = h.wait_status(&charge.sale.id, SaleStatus::Paying).await;
+    assert!(sale.transaction_id.is_some());
+    h.control.pay(&charge.session_id, CARD_OK).unwrap();
+    let sale = h.wait_status(&charge.sale.id, SaleStatus::Authorized).await;
+    h.assert_agrees(&sale);
+}
+
+/// Holds the next transaction read's answer back for a while after the sandbox has read the
+/// state: whoever made that read gets a stale answer late.
+fn delay_next_transaction_read(h: &Harness) {
+    h.control.set_faults(vec![dintero_sandbox::FaultRule {
+        method: Some("GET".into()),
+        path: Some("/v1/transactions/*".into()),
+        after: true,
+        latency_ms: Some(700),
+        times: Some(1),
+        ..Default::default()
+    }]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_watcher_read_overtaken_by_a_capture_does_not_roll_the_log_back() {
+    let h = harness().await;
+    let charge = h.kasse.charge(&order_of(10_000)).await.unwrap();
+    delay_next_transaction_read(&h);
+    let tx = h.control.pay(&charge.session_id, CARD_OK).unwrap();
+    let tid = tx["id"].as_str().unwrap().to_owned();
+    // Let the watcher make its (delayed) read of the AUTHORIZED transaction.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Meanwhile the webview saw the return URL, and the cashier captures at once.
+    let sale = h
+        .kasse
+        .confirm_return(
+            &charge.sale.id,
+            &format!("https://kasse.test/return?transaction_id={tid}"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sale.status, SaleStatus::Authorized);
+    let sale = h.kasse.capture(&sale.id, None).await.unwrap();
+    assert_eq!(sale.status, SaleStatus::Captured);
+    // The watcher's late answer (AUTHORIZED, nothing captured) arrives and must be dropped.
+    h.wait_for(&sale.id, "unfollowed", |s| {
+        !h.kasse.followed().contains(&s.id)
+    })
+    .await;
+    let sale = h.kasse.find(&sale.id).unwrap();
+    assert_eq!(
+        sale.status,
+        SaleStatus::Captured,
+        "{:?}",
+        h.observed(&sale.id)
+    );
+    assert_eq!(sale.captured, 10_000);
+    h.assert_agrees(&sale);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_watcher_read_overtaken_by_a_cancel_does_not_hide_the_void() {
+    let h = harness().await;
+    let charge = h.kasse.charge(&order_of(6_600)).await.unwrap();
+    delay_next_transaction_read(&h);
+    h.control.pay(&charge.session_id, CARD_OK).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sale = h.kasse.cancel(&charge.sale.id).await.unwrap();
+    assert_eq!(sale.status, SaleStatus::Voided);
+    h.wait_for(&sale.id, "unfollowed", |s| {
+        !h.kasse.followed().contains(&s.id)
+    })
+    .await;
+    let sale = h.kasse.find(&sale.id).unwrap();
+    assert_eq!(
+        sale.status,
+        SaleStatus::Voided,
+        "{:?}",
+        h.observed(&sale.id)
+    );
+    h.assert_agrees(&sale);
+}
