@@ -121,9 +121,10 @@ async fn refund_refused_with_503_is_reconciled_as_not_applied_after_the_grace() 
     assert_eq!(h.kasse.reconcile_pending(false).await.unwrap(), 0);
     assert_eq!(h.kasse.find(&sale.id).unwrap().pending_ops, 1);
 
-    // After the grace, not found = did not happen.
+    // After the grace, not found = did not happen (settled by this call, or by the engine's
+    // own background re-read if that came first).
     h.clock.advance(time::Duration::seconds(46));
-    assert_eq!(h.kasse.reconcile_pending(false).await.unwrap(), 1);
+    h.kasse.reconcile_pending(false).await.unwrap();
     let sale = h.kasse.find(&sale.id).unwrap();
     assert_eq!(sale.pending_ops, 0);
     assert_eq!(reconciled(&h, &sale.id), [false]);
@@ -388,4 +389,84 @@ async fn default_cadence_reads_within_the_schedule() {
     let budget = u64::from(c.burst) + u64::from(c.refill_per_minute) * total_ms.div_ceil(60_000);
     assert!(waiting_reads + paying_reads <= budget);
     h.kasse.cancel(&charge.sale.id).await.unwrap();
+}
+
+/// Sandbox timeout cards: the capture answers 503 and Dintero records a failed capture with our
+/// reference; the engine reconciles at once as not applied and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_capture_that_times_out_at_the_processor_is_reported_failed() {
+    let h = harness().await;
+    let charge = h.kasse.charge(&order_of(4_000)).await.unwrap();
+    h.control
+        .pay(&charge.session_id, "4100000000000019")
+        .unwrap();
+    let sale = h.wait_status(&charge.sale.id, SaleStatus::Authorized).await;
+    let tid = sale.transaction_id.clone().unwrap();
+    let err = h.kasse.capture(&sale.id, None).await.unwrap_err();
+    assert_eq!(err.code(), "dintero", "{err:?}");
+    let sale = h.kasse.find(&sale.id).unwrap();
+    assert_eq!(reconciled(&h, &sale.id), [false]);
+    assert_eq!(sale.pending_ops, 0);
+    assert_eq!(sale.status, SaleStatus::Authorized);
+    assert!(h.sandbox_events(&tid, "CAPTURE").is_empty());
+    h.assert_agrees(&sale);
+}
+
+/// Dintero may answer 202 and finish the operation later: the engine settles it by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn accepted_operations_settle_in_the_background() {
+    let h = harness_on(
+        dintero_sandbox::SandboxConfig {
+            async_operations: true,
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .await;
+    let sale = authorised(&h, 9_000).await;
+    let sale = h.kasse.capture(&sale.id, None).await.expect("accepted");
+    let op = sale.operations[0].clone();
+    if op.is_pending() {
+        assert_eq!(op.state, OpState::Unknown);
+    }
+    let sale = h
+        .wait_for(&sale.id, "capture settled", |s| s.pending_ops == 0)
+        .await;
+    assert_eq!(sale.status, SaleStatus::Captured);
+    assert_eq!(sale.operations[0].applied, Some(true));
+    h.assert_agrees(&sale);
+    // Refund the same way.
+    h.kasse
+        .refund(&sale.id, RefundSpec::Amount(2_000), None)
+        .await
+        .expect("accepted");
+    let sale = h
+        .wait_for(&sale.id, "refund settled", |s| s.pending_ops == 0)
+        .await;
+    assert_eq!(sale.refunded, 2_000);
+    h.assert_agrees(&sale);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_hold_is_followed_until_it_resolves() {
+    let h = harness().await;
+    let charge = h.kasse.charge(&order_of(5_500)).await.unwrap();
+    let tx = h
+        .control
+        .pay_with(
+            &charge.session_id,
+            dintero_sandbox::PayOptions {
+                card: Some(CARD_OK.into()),
+                on_hold: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let sale = h.wait_status(&charge.sale.id, SaleStatus::OnHold).await;
+    assert!(sale.is_open());
+    h.control
+        .resolve_on_hold(tx["id"].as_str().unwrap(), true)
+        .unwrap();
+    let sale = h.wait_status(&charge.sale.id, SaleStatus::Authorized).await;
+    h.assert_agrees(&sale);
 }

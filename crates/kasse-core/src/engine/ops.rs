@@ -6,6 +6,7 @@
 //! found (it happened) or, after [`super::KasseConfig::reconcile_grace`], not found (it did not).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use dintero_client::{
     CaptureRequest, OperationResponse, RefundRequest, Transaction, TransactionEventName,
@@ -371,7 +372,7 @@ impl Kasse {
                         self.append_outcome(
                             &sale.id,
                             &LogEvent::OperationUnknown {
-                                op_id,
+                                op_id: op_id.clone(),
                                 message: if resp.accepted {
                                     "accepted by Dintero, still processing".into()
                                 } else {
@@ -379,6 +380,7 @@ impl Kasse {
                                 },
                             },
                         )?;
+                        self.settle_later(&sale.id, &op_id);
                         self.find(&sale.id)
                     }
                 }
@@ -403,7 +405,10 @@ impl Kasse {
                 match sale.operation(&op_id).map(|o| (o.state, o.applied)) {
                     Some((OpState::Reconciled, Some(true))) => Ok(sale),
                     Some((OpState::Reconciled, _)) => Err(CoreError::Dintero(e)),
-                    _ => Err(CoreError::OutcomeUnknown(message)),
+                    _ => {
+                        self.settle_later(&sale.id, &op_id);
+                        Err(CoreError::OutcomeUnknown(message))
+                    }
                 }
             }
             Err(e) => {
@@ -418,6 +423,33 @@ impl Kasse {
                 Err(e.into())
             }
         }
+    }
+
+    /// Keeps re-reading a pending operation in the background (250 ms, doubling up to 5 s, for
+    /// at most twice the grace) so that it settles, and its sale shows the outcome, without
+    /// waiting for the next action or sync: a 202 completes in moments, and a lost answer is
+    /// decided once the grace is over.
+    fn settle_later(&self, sale_id: &str, op_id: &str) {
+        let kasse = self.clone();
+        let (sale_id, op_id) = (sale_id.to_owned(), op_id.to_owned());
+        tokio::spawn(async move {
+            let started = tokio::time::Instant::now();
+            let limit = kasse.inner.config.reconcile_grace * 2;
+            let mut delay = Duration::from_millis(250);
+            while started.elapsed() < limit {
+                tokio::time::sleep(delay).await;
+                let Ok(sale) = kasse.find(&sale_id) else {
+                    return;
+                };
+                let Some(op) = sale.operation(&op_id).filter(|o| o.is_pending()).cloned() else {
+                    return;
+                };
+                if let Err(e) = kasse.reconcile(&sale, &op, false).await {
+                    tracing::warn!(sale = %sale_id, op = %op_id, error = %e, "background reconcile failed");
+                }
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        });
     }
 
     /// Settles one pending operation by reading Dintero. Returns whether it was settled.

@@ -91,9 +91,12 @@ pub async fn harness() -> Harness {
 }
 
 pub async fn harness_with(tweak: impl FnOnce(&mut KasseConfig)) -> Harness {
-    let sandbox = Sandbox::start(SandboxConfig::default())
-        .await
-        .expect("sandbox starts");
+    harness_on(SandboxConfig::default(), tweak).await
+}
+
+/// A harness on a sandbox configured as given (e.g. `async_operations`).
+pub async fn harness_on(sandbox: SandboxConfig, tweak: impl FnOnce(&mut KasseConfig)) -> Harness {
+    let sandbox = Sandbox::start(sandbox).await.expect("sandbox starts");
     let control = sandbox.control();
     let client = client_for(&sandbox.base_url());
     // The engine's clock starts where the sandbox's is, so expiries agree.
