@@ -442,3 +442,52 @@ async fn a_watcher_read_overtaken_by_a_cancel_does_not_hide_the_void() {
     );
     h.assert_agrees(&sale);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_webview_return_is_confirmed_by_one_read_of_its_own_transaction() {
+    // The watcher sleeps: only the return URL can tell.
+    let h = harness_with(|c| c.cadence = sleepy_cadence()).await;
+    let other = h.kasse.charge(&order_of(1_000)).await.unwrap();
+    let mine = h.kasse.charge(&order_of(2_000)).await.unwrap();
+    let other_tx = h.control.pay(&other.session_id, CARD_OK).unwrap();
+    let my_tx = h.control.pay(&mine.session_id, CARD_OK).unwrap();
+    let url = |tx: &serde_json::Value| {
+        format!(
+            "https://kasse.test/return?merchant_reference=x&transaction_id={}",
+            tx["id"].as_str().unwrap()
+        )
+    };
+    // Its own return confirms it, with one read.
+    let sale = h
+        .kasse
+        .confirm_return(&mine.sale.id, &url(&my_tx))
+        .await
+        .unwrap();
+    assert_eq!(sale.status, SaleStatus::Authorized);
+    h.assert_agrees(&sale);
+    let events = h.kasse.store().events(&sale.id).unwrap();
+    assert!(events.iter().any(|e| matches!(
+        &e.event,
+        kasse_core::sale::LogEvent::StatusObserved { source, .. } if source == "webview"
+    )));
+    // A return URL naming another sale's payment is not taken for this one's (it only wakes
+    // the watcher, which finds the sale's own payment).
+    let other_sale = h
+        .kasse
+        .confirm_return(&other.sale.id, &url(&my_tx))
+        .await
+        .unwrap();
+    assert_ne!(other_sale.transaction_id, sale.transaction_id);
+    let other_sale = h.wait_status(&other.sale.id, SaleStatus::Authorized).await;
+    assert_eq!(
+        other_sale.transaction_id.as_deref(),
+        other_tx["id"].as_str()
+    );
+    h.assert_agrees(&other_sale);
+    let err = h
+        .kasse
+        .confirm_return(&mine.sale.id, "not a url")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+}

@@ -347,7 +347,14 @@ impl Kasse {
         let result = match tid {
             Some(tid) => {
                 let tx = self.inner.api.get_transaction(&tid).await?;
-                self.observe_transaction(&sale, &tx, "webview")?
+                if belongs_to(&tx, &sale) {
+                    self.observe_transaction(&sale, &tx, "webview")?
+                } else {
+                    // A URL naming someone else's payment proves nothing about this sale.
+                    tracing::warn!(sale = %sale.id, transaction = %tx.id, "return URL names another sale's transaction; ignored");
+                    self.check_now(&sale.id);
+                    sale
+                }
             }
             None => {
                 // No transaction (cancelled or failed on the page): the watcher reads the session.
@@ -478,6 +485,22 @@ impl Kasse {
 /// A Dintero object as the JSON snapshot that proves an event.
 pub(crate) fn snapshot<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Whether a transaction is this sale's: its own transaction id, else the same session, else
+/// (a lost charge: no session known) the same merchant reference.
+fn belongs_to(tx: &Transaction, sale: &Sale) -> bool {
+    if let Some(known) = &sale.transaction_id {
+        return *known == tx.id;
+    }
+    match (&sale.session_id, &tx.session_id) {
+        (Some(mine), Some(theirs)) => mine == theirs,
+        (Some(_), None) => false,
+        (None, _) => {
+            !sale.merchant_reference.is_empty()
+                && tx.merchant_reference.as_deref() == Some(sale.merchant_reference.as_str())
+        }
+    }
 }
 
 /// How far a status is along the way a payment goes, for telling a stale observation from a
