@@ -96,14 +96,20 @@ impl Schedule {
                 c.waiting_ms
             }
             Phase::Waiting => {
-                self.backoff_ms =
-                    (self.backoff_ms + self.backoff_ms / 2).clamp(c.waiting_ms, c.max_interval_ms);
+                // `max` before `min` (not `clamp`, which panics when a stored cadence has its
+                // cap below the waiting interval: the cap then simply does not apply).
+                self.backoff_ms = (self.backoff_ms + self.backoff_ms / 2)
+                    .min(c.max_interval_ms)
+                    .max(c.waiting_ms);
                 self.backoff_ms
             }
         };
-        // With less than one read in the bucket, wait until the refill gives one back.
-        let budget_wait = if self.tokens_milli >= 1000 || c.refill_per_minute == 0 {
+        // With less than one read in the bucket, wait until the refill gives one back (with no
+        // refill at all, read at the slowest interval rather than never again).
+        let budget_wait = if self.tokens_milli >= 1000 {
             0
+        } else if c.refill_per_minute == 0 {
+            c.max_interval_ms.max(c.waiting_ms)
         } else {
             let missing = 1000 - self.tokens_milli;
             (missing * 60).div_ceil(u64::from(c.refill_per_minute))
@@ -182,6 +188,38 @@ mod tests {
             now += d.as_millis() as u64;
         }
         assert_eq!(last, Duration::from_millis(10_000));
+    }
+
+    #[test]
+    fn odd_stored_cadences_neither_panic_nor_run_hot() {
+        // A cap below the waiting interval, and a bucket that never refills.
+        let c = Cadence {
+            waiting_ms: 20_000,
+            max_interval_ms: 5_000,
+            burst: 2,
+            refill_per_minute: 0,
+            ..Cadence::default()
+        };
+        let mut s = Schedule::new(c, 0);
+        let mut now = 0;
+        let mut delays = vec![];
+        for _ in 0..5 {
+            s.spend(now);
+            let d = s.next_delay(now, 0, Phase::Waiting);
+            delays.push(d);
+            now += d.as_millis() as u64 + 200_000;
+        }
+        assert!(
+            delays.iter().all(|d| *d >= Duration::from_millis(20_000)),
+            "{delays:?}"
+        );
+        let mut s = Schedule::new(c, 0);
+        s.spend(0);
+        s.spend(0);
+        assert_eq!(
+            s.next_delay(0, 0, Phase::Paying),
+            Duration::from_millis(20_000)
+        );
     }
 
     #[test]

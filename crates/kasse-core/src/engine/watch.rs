@@ -37,6 +37,23 @@ impl Seen {
     }
 }
 
+/// A sale's entry in [`super::Inner::followed`], removed when the watcher task ends.
+struct Registered {
+    kasse: Kasse,
+    id: String,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.kasse
+            .inner
+            .followed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.id);
+    }
+}
+
 impl Kasse {
     /// Starts following a sale (no-op when it is followed already).
     pub fn follow(&self, sale_id: &str) {
@@ -56,13 +73,13 @@ impl Kasse {
         let kasse = self.clone();
         let id = sale_id.to_owned();
         tokio::spawn(async move {
+            // Unregisters on every way out, a panic included, so a later `follow` starts anew.
+            let registered = Registered {
+                kasse: kasse.clone(),
+                id: id.clone(),
+            };
             let settled = kasse.follow_loop(&id, notify).await;
-            kasse
-                .inner
-                .followed
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&id);
+            drop(registered);
             // A `follow` that came while this task was finishing found it still registered and
             // did nothing: if the sale is open again, follow it anew.
             if settled && matches!(kasse.inner.store.sale(&id), Ok(Some(s)) if s.is_open()) {
