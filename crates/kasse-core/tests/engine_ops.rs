@@ -209,3 +209,51 @@ async fn refund_by_lines_with_quantities_telescopes_to_the_line() {
     assert_eq!(h.sandbox_events(&tid, "REFUND").len(), 4);
     h.assert_agrees(&h.kasse.find(&sale.id).unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_operations_on_one_sale_take_turns() {
+    let h = harness().await;
+    let sale = authorised(&h, 10_000).await;
+    let tid = sale.transaction_id.clone().unwrap();
+    h.kasse.capture(&sale.id, None).await.unwrap();
+    // Slow reads widen the window in which two operations would see the same state.
+    h.control.set_faults(vec![dintero_sandbox::FaultRule {
+        method: Some("GET".into()),
+        path: Some("/v1/transactions/*".into()),
+        latency_ms: Some(100),
+        ..Default::default()
+    }]);
+
+    // Two refunds that fit together both go through, with their own references.
+    let (a, b) = tokio::join!(
+        h.kasse.refund(&sale.id, RefundSpec::Amount(3_000), None),
+        h.kasse.refund(&tid, RefundSpec::Amount(3_000), None),
+    );
+    a.unwrap();
+    b.unwrap();
+    let sale = h.kasse.find(&sale.id).unwrap();
+    assert_eq!(sale.refunded, 6_000);
+    h.assert_agrees(&sale);
+
+    // Two that do not fit: one goes through, the other is refused by the local check (not by a
+    // storage error, and never sent).
+    let (a, b) = tokio::join!(
+        h.kasse.refund(&sale.id, RefundSpec::Amount(3_000), None),
+        h.kasse.refund(&sale.id, RefundSpec::Amount(3_000), None),
+    );
+    let errors: Vec<_> = [a, b].into_iter().filter_map(Result::err).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        matches!(errors[0], CoreError::AmountExceeds(_)),
+        "{errors:?}"
+    );
+    let refunds = h.sandbox_events(&tid, "REFUND");
+    assert_eq!(refunds.len(), 3);
+    let mut refs: Vec<_> = refunds
+        .iter()
+        .map(|e| e["event_reference"].as_str().unwrap().to_owned())
+        .collect();
+    refs.dedup();
+    assert_eq!(refs.len(), 3);
+    h.assert_agrees(&h.kasse.find(&sale.id).unwrap());
+}

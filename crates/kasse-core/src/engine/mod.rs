@@ -127,6 +127,9 @@ pub(crate) struct Inner {
     /// Serialises "read the sale, compare, append" in [`Kasse::observe`], so two observers (the
     /// watcher, an operation, sync, the webview) never log a stale status over a newer one.
     pub(crate) observing: Mutex<()>,
+    /// One operation at a time per sale (capture, void, refund, cancel): a second one waits and
+    /// then runs its local checks against the first one's result.
+    operating: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// The engine handle; cheap to clone.
@@ -166,6 +169,7 @@ impl Kasse {
                 changes,
                 followed: Mutex::new(HashMap::new()),
                 observing: Mutex::new(()),
+                operating: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -316,6 +320,23 @@ impl Kasse {
         Ok(appended.sale)
     }
 
+    /// Waits for the sale's turn to be operated on; the turn lasts as long as the guard.
+    pub(crate) async fn operating(&self, sale_id: &str) -> OperatingGuard {
+        let lock = {
+            let mut map = self
+                .inner
+                .operating
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            map.entry(sale_id.to_owned()).or_default().clone()
+        };
+        OperatingGuard {
+            _turn: lock.lock_owned().await,
+            kasse: self.clone(),
+            sale_id: sale_id.to_owned(),
+        }
+    }
+
     /// Appends an operation's outcome. `Ok(None)` when the operation was settled meanwhile by
     /// someone else (a reconcile from sync or another action raced this one): the first outcome
     /// logged stands, and this one is dropped.
@@ -340,5 +361,31 @@ impl Kasse {
     fn publish(&self, sale: Sale, previous: Option<SaleStatus>) {
         // No subscriber is fine.
         let _ = self.inner.changes.send(SaleChange { sale, previous });
+    }
+}
+
+/// A sale's turn to be operated on (see [`Kasse::operating`]).
+pub(crate) struct OperatingGuard {
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+    kasse: Kasse,
+    sale_id: String,
+}
+
+impl Drop for OperatingGuard {
+    fn drop(&mut self) {
+        // Forget the sale's lock when nobody else holds or waits for it (the map's handle is
+        // the only other one), so the map does not grow with every sale ever operated on.
+        let mut map = self
+            .kasse
+            .inner
+            .operating
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if map
+            .get(&self.sale_id)
+            .is_some_and(|l| Arc::strong_count(l) <= 2)
+        {
+            map.remove(&self.sale_id);
+        }
     }
 }

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use super::payload;
 use super::watch::snapshot;
-use super::Kasse;
+use super::{Kasse, OperatingGuard};
 use crate::error::CoreError;
 use crate::money::{format_minor, Currency, Quantity};
 use crate::order::PricedOrder;
@@ -36,7 +36,7 @@ pub enum RefundSpec {
 impl Kasse {
     /// Captures `amount` (or everything capturable) of an authorised sale.
     pub async fn capture(&self, id: &str, amount: Option<i64>) -> Result<Sale, CoreError> {
-        let (sale, tx) = self.prepare(id).await?;
+        let (_turn, sale, tx) = self.prepare(id).await?;
         let capturable = tx.capturable();
         if !matches!(
             tx.status,
@@ -82,7 +82,7 @@ impl Kasse {
 
     /// Voids the authorisation of a sale that has not been captured.
     pub async fn void(&self, id: &str) -> Result<Sale, CoreError> {
-        let (sale, tx) = self.prepare(id).await?;
+        let (_turn, sale, tx) = self.prepare(id).await?;
         if tx.status != TransactionStatus::Authorized {
             return Err(CoreError::InvalidState(format!(
                 "only an authorised, uncaptured payment can be voided; this sale is {} (refund it instead)",
@@ -111,7 +111,7 @@ impl Kasse {
         spec: RefundSpec,
         reason: Option<String>,
     ) -> Result<Sale, CoreError> {
-        let (sale, tx) = self.prepare(id).await?;
+        let (_turn, sale, tx) = self.prepare(id).await?;
         let refundable = tx.refundable();
         if refundable <= 0 {
             return Err(CoreError::InvalidState(format!(
@@ -196,6 +196,7 @@ impl Kasse {
     /// Cancels a sale that is still waiting for the customer. If a payment slipped through,
     /// the sale shows it (authorised → void it; captured → refund it).
     pub async fn cancel(&self, id: &str) -> Result<Sale, CoreError> {
+        let _turn = self.operating(&self.find(id)?.id).await;
         let sale = self.find(id)?;
         if !sale.is_open() {
             return Err(CoreError::InvalidState(format!(
@@ -291,7 +292,8 @@ impl Kasse {
     }
 
     /// Reads the sale fresh, settles what is pending on it, and checks it may be operated on.
-    async fn prepare(&self, id: &str) -> Result<(Sale, Transaction), CoreError> {
+    async fn prepare(&self, id: &str) -> Result<(OperatingGuard, Sale, Transaction), CoreError> {
+        let turn = self.operating(&self.find(id)?.id).await;
         let sale = self.find(id)?;
         let tid = sale.transaction_id.clone().ok_or_else(|| {
             CoreError::InvalidState(format!(
@@ -310,7 +312,7 @@ impl Kasse {
         }
         let tx = self.inner.api.get_transaction(&tid).await?;
         let sale = self.observe_transaction(&sale, &tx, "operation")?;
-        Ok((sale, tx))
+        Ok((turn, sale, tx))
     }
 
     /// Runs one operation: intent, call, outcome (or unknown → reconcile).

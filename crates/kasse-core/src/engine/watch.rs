@@ -14,6 +14,7 @@ use super::{Kasse, SaleChange};
 use crate::cadence::{Phase, Schedule};
 use crate::error::CoreError;
 use crate::sale::{LogEvent, OpKind, Sale, SaleStatus};
+use crate::store::StoreError;
 
 /// How long [`Kasse::wait_settled`] waits for a broadcast before it re-reads the log.
 const RECHECK: Duration = Duration::from_secs(2);
@@ -129,7 +130,14 @@ impl Kasse {
                 }
                 Err(e) => {
                     tracing::warn!(sale = %sale_id, error = %e, "watcher could not read the payment");
-                    if matches!(e, CoreError::Store(_) | CoreError::Sale(_)) {
+                    // A log that cannot be written stops the watcher (wait_settled or the next
+                    // start resumes it); an event refused because another writer got there
+                    // first is a race, and the next look sees the result.
+                    let raced = matches!(
+                        e,
+                        CoreError::Store(StoreError::Rejected { .. } | StoreError::Conflict { .. })
+                    );
+                    if !raced && matches!(e, CoreError::Store(_) | CoreError::Sale(_)) {
                         return false;
                     }
                     let now = started.elapsed().as_millis() as u64;
@@ -250,6 +258,12 @@ impl Kasse {
     /// The session expired without a payment: cancel it so nothing can slip through, then
     /// record what Dintero shows (a late payment is recorded as what it is, never hidden).
     async fn expire(&self, sale: &Sale) -> Result<(), CoreError> {
+        // Take the sale's turn, like a cashier's cancel: whichever comes second sees the first.
+        let _turn = self.operating(&sale.id).await;
+        let sale = &self.find(&sale.id)?;
+        if !sale.is_open() {
+            return Ok(());
+        }
         let session = self.cancel_session_logged(sale, "expired").await?;
         let sale = self.find(&sale.id)?;
         if let Some(tid) = session.as_ref().and_then(|s| s.transaction_id.clone()) {
