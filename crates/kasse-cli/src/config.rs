@@ -16,8 +16,11 @@ use time::OffsetDateTime;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// No credentials and no `--demo`.
-    #[error("no Dintero credentials: set KASSE_ACCOUNT_ID, KASSE_CLIENT_ID and KASSE_CLIENT_SECRET (see README.md), or try Kasse with --demo")]
-    NoCredentials,
+    #[error("no Dintero credentials: {missing} not set; set KASSE_ACCOUNT_ID, KASSE_CLIENT_ID and KASSE_CLIENT_SECRET (see README.md), or try Kasse with --demo")]
+    NoCredentials {
+        /// The variables that are missing, e.g. `KASSE_CLIENT_SECRET is`.
+        missing: String,
+    },
     /// A variable has a value Kasse cannot use.
     #[error("{name}: {message}")]
     Invalid {
@@ -60,6 +63,25 @@ impl Env {
             return_url: get("KASSE_RETURN_URL"),
             timeout_secs: get("KASSE_TIMEOUT_SECS"),
             reconcile_grace_secs: get("KASSE_RECONCILE_GRACE_SECS"),
+        }
+    }
+
+    /// `KASSE_CLIENT_SECRET is` / `KASSE_ACCOUNT_ID and KASSE_CLIENT_SECRET are`: the credential
+    /// variables that are unset, for the error message.
+    fn missing_credentials(&self) -> String {
+        let missing: Vec<&str> = [
+            ("KASSE_ACCOUNT_ID", &self.account_id),
+            ("KASSE_CLIENT_ID", &self.client_id),
+            ("KASSE_CLIENT_SECRET", &self.client_secret),
+        ]
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(k, _)| *k)
+        .collect();
+        match missing.as_slice() {
+            [one] => format!("{one} is"),
+            [a, b] => format!("{a} and {b} are"),
+            _ => "KASSE_ACCOUNT_ID, KASSE_CLIENT_ID and KASSE_CLIENT_SECRET are".into(),
         }
     }
 }
@@ -126,7 +148,10 @@ pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Res
     } else {
         let (Some(a), Some(id), Some(s)) = (&env.account_id, &env.client_id, &env.client_secret)
         else {
-            return Err(ConfigError::NoCredentials.into());
+            return Err(ConfigError::NoCredentials {
+                missing: env.missing_credentials(),
+            }
+            .into());
         };
         // One URL serves both hosts on a sandbox: KASSE_API_URL alone is enough there.
         let checkout = env.checkout_url.clone().or_else(|| {
@@ -160,19 +185,10 @@ pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Res
     }
     let client = Client::new(config)?;
 
-    let (dir, demo_dir) = match (data_dir, demo) {
-        (Some(d), _) => (d.to_path_buf(), None),
-        (None, true) => {
-            let d = std::env::temp_dir().join(format!("kasse-demo-{}", std::process::id()));
-            (d.clone(), Some(DemoDir(d)))
-        }
-        (None, false) => (default_data_dir(), None),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| ConfigError::Invalid {
-        name: "--data-dir",
-        message: format!("cannot create {}: {e}", dir.display()),
-    })?;
-    let store = Store::open(dir.join("kasse.sqlite"))?;
+    let LocalLog {
+        store,
+        demo_dir: _demo_dir,
+    } = open_log(data_dir, demo)?;
 
     let return_url = env.return_url.clone().unwrap_or_else(|| match &sandbox {
         Some(s) => format!("{}/_sim/return", s.base_url()),
@@ -195,8 +211,34 @@ pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Res
     Ok(Opened {
         kasse,
         _sandbox: sandbox,
-        _demo_dir: demo_dir,
+        _demo_dir,
     })
+}
+
+/// The sales log alone, for the commands that never call Dintero (`transactions`, `show`,
+/// `journal verify`): they work without credentials and offline.
+pub struct LocalLog {
+    pub store: Store,
+    demo_dir: Option<DemoDir>,
+}
+
+/// Opens (creating when needed) the log in the data dir; with `--demo` and no `--data-dir`, a
+/// throw-away one.
+pub fn open_log(data_dir: Option<&Path>, demo: bool) -> anyhow::Result<LocalLog> {
+    let (dir, demo_dir) = match (data_dir, demo) {
+        (Some(d), _) => (d.to_path_buf(), None),
+        (None, true) => {
+            let d = std::env::temp_dir().join(format!("kasse-demo-{}", std::process::id()));
+            (d.clone(), Some(DemoDir(d)))
+        }
+        (None, false) => (default_data_dir(), None),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| ConfigError::Invalid {
+        name: "--data-dir",
+        message: format!("cannot create {}: {e}", dir.display()),
+    })?;
+    let store = Store::open(dir.join("kasse.sqlite"))?;
+    Ok(LocalLog { store, demo_dir })
 }
 
 fn default_data_dir() -> PathBuf {

@@ -15,14 +15,23 @@ use kasse_core::money::Quantity;
 use kasse_core::order::OrderInput;
 use kasse_core::sale::SaleStatus;
 use kasse_core::store::{ListQuery, StoreError};
-use kasse_core::{CoreError, RefundSpec};
+use kasse_core::{CoreError, RefundSpec, SaleDetail};
 
 use output::Out;
 
 /// Kasse from a terminal: charge, follow, capture, void, refund, list and sync sales made
 /// through Dintero Checkout.
 #[derive(Debug, Parser)]
-#[command(name = "kasse-cli", version, about, long_about = None)]
+#[command(
+    name = "kasse-cli",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes: 0 done; 1 error (one line on stderr); 3 the payment did not go through \
+(charge --wait, wait); 4 journal verify found a problem.\n\
+Credentials: KASSE_ACCOUNT_ID, KASSE_CLIENT_ID, KASSE_CLIENT_SECRET; KASSE_API_URL points at a \
+sandbox. transactions, show and journal verify read only the local log."
+)]
 struct Cli {
     /// Where the sales log lives (default: $XDG_DATA_HOME/kasse).
     #[arg(long, env = "KASSE_DATA_DIR", global = true)]
@@ -128,7 +137,17 @@ enum JournalCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // With --json a usage error is one JSON line too; otherwise clap's own text (with the
+        // usage), and --help / --version as usual.
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--json") => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            return Out::new(true).fail("usage", first.trim_start_matches("error: "));
+        }
+        Err(e) => e.exit(),
+    };
     let out = Out::new(cli.json);
     config::init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -141,22 +160,109 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli, &out)) {
         Ok(code) => code,
-        Err(e) => {
-            let code = e
-                .downcast_ref::<CoreError>()
-                .map(CoreError::code)
-                .or_else(|| e.downcast_ref::<StoreError>().map(|_| "storage"))
-                .or_else(|| {
-                    e.downcast_ref::<config::ConfigError>()
-                        .map(|_| "invalid_input")
-                })
-                .unwrap_or("error");
-            out.fail(code, &format!("{e:#}"))
-        }
+        // The reader went away (`kasse-cli transactions | head`): nothing left to tell it.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => out.fail(error_code(&e), &format!("{e:#}")),
     }
 }
 
+/// The `code` of `{"error":{"code","message"}}`: the engine's own codes, `storage` for the log,
+/// `not_configured` / `invalid_input` for the configuration.
+fn error_code(e: &anyhow::Error) -> &'static str {
+    if let Some(c) = e.downcast_ref::<CoreError>() {
+        return c.code();
+    }
+    if e.downcast_ref::<StoreError>().is_some() {
+        return "storage";
+    }
+    match e.downcast_ref::<config::ConfigError>() {
+        Some(config::ConfigError::NoCredentials { .. }) => "not_configured",
+        Some(_) => "invalid_input",
+        None => "error",
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
+    // These read only the log: no credentials needed, and they work offline.
+    match cli.command {
+        Command::Transactions {
+            status,
+            since,
+            search,
+            limit,
+        } => {
+            let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
+            let mut query = ListQuery::new();
+            for s in status {
+                query = query.status(parse_status(&s)?);
+            }
+            if let Some(since) = since {
+                query = query.created(Some(config::parse_date(&since)?), None);
+            }
+            if let Some(search) = search {
+                query = query.search(search);
+            }
+            let limit = limit.max(1);
+            let mut shown = 0u32;
+            let mut cursor = None;
+            loop {
+                let page = log
+                    .store
+                    .list(&query.clone().limit((limit - shown).min(500)).after(cursor))?;
+                shown += u32::try_from(page.items.len()).unwrap_or(u32::MAX);
+                out.sales(&page.items, shown == 0)?;
+                cursor = page.next_cursor;
+                if cursor.is_none() {
+                    break;
+                }
+                if shown >= limit {
+                    out.note(&format!(
+                        "showing the newest {shown}; there are more (--limit N shows more)"
+                    ));
+                    break;
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Show { id } => {
+            let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
+            let sale = log
+                .store
+                .find(&id)?
+                .ok_or_else(|| CoreError::NotFound(id.clone()))?;
+            let events = log.store.events(&sale.id)?;
+            let order = serde_json::from_value(sale.order.clone()).ok();
+            out.detail(&SaleDetail {
+                sale,
+                order,
+                events,
+            })?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Journal {
+            command: JournalCommand::Verify,
+        } => {
+            let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
+            let journal = log.store.verify_journal()?;
+            let projection = log.store.check_projection()?;
+            let ok = journal.ok && projection.ok();
+            out.journal(&journal, &projection)?;
+            return Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_JOURNAL)
+            });
+        }
+        _ => {}
+    }
+
     let env = config::Env::from_process();
     let opened = config::open(cli.data_dir.as_deref(), cli.demo, &env).await?;
     let kasse = &opened.kasse;
@@ -169,6 +275,10 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             if wait {
                 return follow(kasse, &charge.sale.id, out).await;
             }
+            out.note(&format!(
+                "kasse-cli wait {} follows the payment; kasse-cli cancel {} withdraws it",
+                charge.sale.merchant_reference, charge.sale.merchant_reference
+            ));
         }
         Command::Wait { id } => {
             let sale = kasse.find(&id)?;
@@ -177,29 +287,6 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Cancel { id } => {
             let sale = kasse.cancel(&id).await?;
             out.sale(&sale)?;
-        }
-        Command::Transactions {
-            status,
-            since,
-            search,
-            limit,
-        } => {
-            let mut query = ListQuery::new().limit(limit.clamp(1, 500));
-            for s in status {
-                query = query.status(parse_status(&s)?);
-            }
-            if let Some(since) = since {
-                query = query.created(Some(config::parse_date(&since)?), None);
-            }
-            if let Some(search) = search {
-                query = query.search(search);
-            }
-            let page = kasse.store().list(&query)?;
-            out.sales(&page.items)?;
-        }
-        Command::Show { id } => {
-            let detail = kasse.detail(&id)?;
-            out.detail(&detail)?;
         }
         Command::Capture { id, amount } => {
             let sale = kasse.capture(&id, amount).await?;
@@ -233,20 +320,17 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             let report = kasse.sync(days).await?;
             out.sync(&report)?;
         }
-        Command::Journal {
-            command: JournalCommand::Verify,
-        } => {
-            let journal = kasse.store().verify_journal()?;
-            let projection = kasse.store().check_projection()?;
-            let ok = journal.ok && projection.ok();
-            out.journal(&journal, &projection)?;
-            if !ok {
-                return Ok(ExitCode::from(4));
-            }
+        Command::Transactions { .. } | Command::Show { .. } | Command::Journal { .. } => {
+            unreachable!("answered from the log above")
         }
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Exit code of `charge --wait` / `wait` when the payment did not go through.
+const EXIT_NOT_PAID: u8 = 3;
+/// Exit code of `journal verify` when it found a problem.
+const EXIT_JOURNAL: u8 = 4;
 
 /// Follows a sale to its end; exit 0 when paid (authorised or captured), 3 otherwise.
 async fn follow(kasse: &kasse_core::Kasse, sale_id: &str, out: &Out) -> anyhow::Result<ExitCode> {
@@ -262,7 +346,7 @@ async fn follow(kasse: &kasse_core::Kasse, sale_id: &str, out: &Out) -> anyhow::
     Ok(if sale.status.is_paid() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(3)
+        ExitCode::from(EXIT_NOT_PAID)
     })
 }
 
@@ -274,7 +358,13 @@ fn read_order(source: &str) -> anyhow::Result<String> {
             .context("reading the order from standard input")?;
         Ok(s)
     } else {
-        std::fs::read_to_string(source).with_context(|| format!("reading the order file {source}"))
+        std::fs::read_to_string(source).map_err(|e| {
+            config::ConfigError::Invalid {
+                name: "--order",
+                message: format!("cannot read the order file {source}: {e}"),
+            }
+            .into()
+        })
     }
 }
 

@@ -1,11 +1,12 @@
 //! What `kasse-cli` prints: JSON Lines with `--json`, plain text otherwise. Errors go to
 //! stderr, results to stdout.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use kasse_core::money::{format_minor, Currency};
-use kasse_core::sale::Sale;
+use kasse_core::qr::TerminalStyle;
+use kasse_core::sale::{OpState, Sale};
 use kasse_core::store::{JournalReport, ProjectionReport};
 use kasse_core::{Charge, SaleDetail, SyncReport};
 use serde_json::{json, Value};
@@ -18,6 +19,14 @@ pub struct Out {
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// `2026-11-24 20:44:43Z`: seconds are enough for a person, and the columns line up.
+fn short_time(t: time::OffsetDateTime) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&fmt)
         .unwrap_or_default()
 }
 
@@ -72,7 +81,14 @@ impl Out {
                 "currency": currency,
             }));
         }
-        let qr = kasse_core::qr::qr_terminal(&c.url).unwrap_or_default();
+        // Colour escapes force dark-on-light whatever the terminal's theme; into a file or a
+        // pipe (or with NO_COLOR) the plain blocks are drawn instead.
+        let style = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+            TerminalStyle::Ansi
+        } else {
+            TerminalStyle::LightBackground
+        };
+        let qr = kasse_core::qr::qr_terminal_with(&c.url, style).unwrap_or_default();
         self.text(&format!(
             "{qr}\nScan to pay {} (VAT {}), reference {}\n{}\nsession {} · open until {}",
             money(c.order.amount, currency),
@@ -80,7 +96,7 @@ impl Out {
             c.sale.merchant_reference,
             c.url,
             c.session_id,
-            rfc3339(c.expires_at),
+            short_time(c.expires_at),
         ))
     }
 
@@ -109,14 +125,23 @@ impl Out {
         self.text(&text_row(s))
     }
 
-    pub fn sales(&self, sales: &[Sale]) -> std::io::Result<()> {
-        if !self.json && sales.is_empty() {
+    /// One page of sales; `first` says it is the first page (an empty first page says so).
+    pub fn sales(&self, sales: &[Sale], first: bool) -> std::io::Result<()> {
+        if !self.json && first && sales.is_empty() {
             return self.text("no sales match");
         }
         for s in sales {
             self.sale(s)?;
         }
         Ok(())
+    }
+
+    /// A hint for a person: on stderr in text mode (so it never mixes with results), not at
+    /// all with `--json`.
+    pub fn note(&self, text: &str) {
+        if !self.json {
+            let _ = writeln!(std::io::stderr().lock(), "{text}");
+        }
     }
 
     pub fn detail(&self, d: &SaleDetail) -> std::io::Result<()> {
@@ -156,10 +181,32 @@ impl Out {
                 ));
             }
         }
+        for op in &d.sale.operations {
+            out.push_str(&format!(
+                "\n  {} {} {}: {}{}",
+                op.kind,
+                op.reference,
+                op.amount
+                    .map(|a| money(a, &d.sale.currency))
+                    .unwrap_or_else(|| "(all)".into()),
+                match (op.state, op.applied) {
+                    (OpState::Reconciled, Some(true)) => "done (confirmed afterwards)",
+                    (OpState::Reconciled, _) => "not done (confirmed afterwards)",
+                    (OpState::Requested | OpState::Unknown, _) =>
+                        "OUTCOME NOT KNOWN YET (kasse-cli sync settles it)",
+                    (OpState::Succeeded, _) => "done",
+                    (OpState::Failed, _) => "refused",
+                },
+                op.error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            ));
+        }
         for e in &d.events {
             out.push_str(&format!(
                 "\n  {}  #{} {}",
-                rfc3339(e.at),
+                short_time(e.at),
                 e.seq,
                 e.event.kind()
             ));
@@ -237,7 +284,7 @@ impl Out {
 fn text_row(s: &Sale) -> String {
     format!(
         "{}  {:<20} {:>14}  captured {:>12}  refunded {:>12}  {}  {}",
-        rfc3339(s.created_at),
+        short_time(s.created_at),
         s.status.as_str(),
         money(s.amount, &s.currency),
         money(s.captured, &s.currency),
