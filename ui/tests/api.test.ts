@@ -16,7 +16,7 @@ function rejecting(value: unknown): Transport {
 describe('UiError mapping', () => {
   it('keeps a UiError from the shell', async () => {
     setTransport(rejecting({ code: 'pin_wrong', message: 'The staff PIN is wrong' }));
-    const e = await api.refund(1, { amount: null, lines: [], reason: null, pin: '0000' }).catch((x) => x);
+    const e = await api.refund('s-1', { amount: null, lines: [], reason: null, pin: '0000' }).catch((x) => x);
     expect(e).toBeInstanceOf(ApiError);
     expect(e.code).toBe('pin_wrong');
     expect(e.message).toBe('The staff PIN is wrong');
@@ -46,20 +46,20 @@ describe('UiError mapping', () => {
 
 describe('transport choice', () => {
   it('uses window.__TAURI__ when present, with camelCase args', async () => {
-    const invoke = vi.fn().mockResolvedValue({ sale_id: 7 });
+    const invoke = vi.fn().mockResolvedValue({ sale_id: 's-7' });
     const listen = vi.fn().mockResolvedValue(() => {});
     (globalThis as { __TAURI__?: unknown }).__TAURI__ = { core: { invoke }, event: { listen } };
     setTransport(null);
     expect(usingFake()).toBe(false);
-    await api.saleDetail(7);
-    expect(invoke).toHaveBeenCalledWith('sale_detail', { saleId: 7 });
+    await api.saleDetail('s-7');
+    expect(invoke).toHaveBeenCalledWith('sale_detail', { saleId: 's-7' });
     await api.dayReport('a', 'b', true);
     expect(invoke).toHaveBeenCalledWith('day_report', { from: 'a', to: 'b', closing: true });
     const handler = vi.fn();
     await api.onSaleChanged(handler);
     expect(listen.mock.calls[0]![0]).toBe('sale-changed');
-    listen.mock.calls[0]![1]({ payload: { sale: { sale_id: 1 }, previous: null } });
-    expect(handler).toHaveBeenCalledWith({ sale: { sale_id: 1 }, previous: null });
+    listen.mock.calls[0]![1]({ payload: { sale: { sale_id: 's-1' }, previous: null } });
+    expect(handler).toHaveBeenCalledWith({ sale: { sale_id: 's-1' }, previous: null });
   });
   it('falls back to the fake backend without Tauri', async () => {
     setTransport(null);
@@ -69,7 +69,7 @@ describe('transport choice', () => {
   });
   it('the fake rejects with UiErrors too', async () => {
     setTransport(null);
-    const e = await api.saleDetail(999999).catch((x) => x);
+    const e = await api.saleDetail('no-such-sale').catch((x) => x);
     expect(e).toBeInstanceOf(ApiError);
     expect(e.code).toBe('not_found');
   });

@@ -72,7 +72,7 @@ describe('the app on the fake backend', () => {
     expect($('#charge-status')!.dataset.phase).toBe('waiting');
     expect($('#charge-amount')!.dataset.amount).toBe(String(7800 + 13500));
     expect($('#time-left')).not.toBeNull();
-    const saleId = Number(location.hash.split('/').pop());
+    const saleId = decodeURIComponent(location.hash.split('/').pop()!);
     fake.visit(saleId);
     await until(() => $('#charge-status')!.dataset.phase === 'paying', 'paying');
     fake.pay(saleId, 'authorized');
@@ -87,7 +87,7 @@ describe('the app on the fake backend', () => {
     await until(() => $('#cart-total')!.dataset.amount === '3500', 'priced');
     key('F2');
     await until(() => !!$('#qr svg'), 'QR');
-    const saleId = Number(location.hash.split('/').pop());
+    const saleId = decodeURIComponent(location.hash.split('/').pop()!);
     key('F3');
     await until(() => $$('[data-testid=quick-item]').length > 0, 'sell after park');
     expect($('#parked-count')!.dataset.count).toBe('1');
@@ -100,7 +100,7 @@ describe('the app on the fake backend', () => {
     await until(() => !!$('#charge-again-btn'), 'charge again');
     expect($('#charge-status')!.dataset.phase).toBe('declined');
     $('#charge-again-btn')!.click();
-    await until(() => !!$('#qr svg') && Number(location.hash.split('/').pop()) !== saleId, 'new charge');
+    await until(() => !!$('#qr svg') && decodeURIComponent(location.hash.split('/').pop()!) !== saleId, 'new charge');
     expect($('#charge-amount')!.dataset.amount).toBe('3500');
     $('#cancel-charge-btn')!.click();
     await until(() => $('#charge-status')!.dataset.phase === 'cancelled', 'cancelled');

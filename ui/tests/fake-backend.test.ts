@@ -106,7 +106,7 @@ describe('charge and follow', () => {
 });
 
 describe('capture, void, refund', () => {
-  async function paid(): Promise<number> {
+  async function paid(): Promise<string> {
     const c = await inv<Charge>('charge', { order });
     fake.pay(c.sale_id, 'authorized');
     return c.sale_id;
@@ -121,6 +121,25 @@ describe('capture, void, refund', () => {
     expect(d.sale.status).toBe('captured');
     expect(d.refundable).toBe(28288);
     expect(d.can_void).toBe(false);
+  });
+  it('a refund of a partial capture is partially_captured_refunded; the rest stays capturable', async () => {
+    const id = await paid();
+    await inv('capture', { saleId: id, input: { amount: 10000 } });
+    let d = await inv<SaleDetail>('refund', { saleId: id, input: { amount: 2000, lines: [], reason: null, pin: null } });
+    expect(d.sale.status).toBe('partially_captured_refunded');
+    expect(d.capturable).toBe(18288);
+    expect(d.refundable).toBe(8000);
+    expect(events.at(-1)).toMatchObject({ previous: 'partially_captured', sale: { status: 'partially_captured_refunded' } });
+    d = await inv<SaleDetail>('capture', { saleId: id, input: { amount: null } });
+    expect(d.sale.status).toBe('partially_refunded');
+    expect(d.refundable).toBe(28288 - 2000);
+  });
+  it('sale ids are strings; anything else is invalid_input', async () => {
+    const id = await paid();
+    expect(typeof id).toBe('string');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    await expect(inv('sale_detail', { saleId: 1 })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(inv('sale_detail', { saleId: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
   });
   it('voids an authorisation', async () => {
     const id = await paid();

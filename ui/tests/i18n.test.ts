@@ -32,7 +32,7 @@ describe('i18n', () => {
   });
   it('every error code and every status has a message', () => {
     for (const c of ERROR_CODES) expect(`error.next.${c}` in en).toBe(true);
-    for (const s of ['creating', 'charge_failed', 'waiting', 'paying', 'on_hold', 'authorized', 'partially_captured', 'captured', 'partially_refunded', 'refunded', 'voided', 'declined', 'failed', 'cancelled', 'expired', 'unknown']) {
+    for (const s of ['creating', 'charge_failed', 'waiting', 'paying', 'on_hold', 'authorized', 'partially_captured', 'partially_captured_refunded', 'captured', 'partially_refunded', 'refunded', 'voided', 'declined', 'failed', 'cancelled', 'expired', 'unknown']) {
       expect(`status.${s}` in en, s).toBe(true);
     }
     for (const s of SHORTCUTS) expect(s.what in en).toBe(true);

@@ -3,9 +3,9 @@
 import type { UiError } from './bindings/UiError';
 import type { MessageKey } from './i18n/index';
 
-export type UiErrorCode = UiError['code'];
-
-export const ERROR_CODES: readonly UiErrorCode[] = [
+/** The closed set of codes the shell sends (kasse-core's error kinds; the generated binding types
+ *  `code` as a plain string, so the set is spelled out here). Anything else becomes `internal`. */
+export const ERROR_CODES = [
   'invalid_input',
   'not_found',
   'invalid_state',
@@ -19,6 +19,8 @@ export const ERROR_CODES: readonly UiErrorCode[] = [
   'storage',
   'internal',
 ] as const;
+
+export type UiErrorCode = (typeof ERROR_CODES)[number];
 
 export function isErrorCode(x: unknown): x is UiErrorCode {
   return typeof x === 'string' && (ERROR_CODES as readonly string[]).includes(x);

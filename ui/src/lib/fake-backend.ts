@@ -41,6 +41,8 @@ export type FakeOptions = {
 };
 
 type FakeSale = {
+  /** Creation order (sale ids are opaque strings, so lists sort by this). */
+  seq: number;
   summary: SaleSummary;
   lines: PricedLine[];
   refundedQty: Record<string, string>;
@@ -51,7 +53,7 @@ type FakeSale = {
 };
 
 const OPEN: SaleStatus[] = ['creating', 'waiting', 'paying', 'on_hold'];
-const PAID: SaleStatus[] = ['authorized', 'partially_captured', 'captured', 'partially_refunded', 'refunded'];
+const PAID: SaleStatus[] = ['authorized', 'partially_captured', 'partially_captured_refunded', 'captured', 'partially_refunded', 'refunded'];
 
 export const DEFAULT_QUICK_ITEMS: QuickItem[] = [
   { id: 'coffee', label: 'Coffee', unit_price: 3900, vat: '15', weighed: false },
@@ -67,6 +69,21 @@ export const DEFAULT_QUICK_ITEMS: QuickItem[] = [
   { id: 'ticket', label: 'Bus ticket', unit_price: 4000, vat: '12', weighed: false },
   { id: 'paper', label: 'Newspaper', unit_price: 3500, vat: '0', weighed: false },
 ];
+
+/** The fake's sale id for the n-th sale: UUID-shaped like the shell's (kasse-core uses v4 UUIDs),
+ *  but deterministic, e.g. f4ce0000-0000-4000-8000-00000000002a. */
+export function fakeSaleId(n: number): string {
+  return `f4ce0000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+/** Dintero's status for an authorised transaction with these amounts (as the sandbox does). */
+function paidStatus(amount: number, captured: number, refunded: number): SaleStatus {
+  if (captured === 0) return 'authorized';
+  const open = captured < amount;
+  if (refunded === 0) return open ? 'partially_captured' : 'captured';
+  if (open) return 'partially_captured_refunded';
+  return refunded < captured ? 'partially_refunded' : 'refunded';
+}
 
 function err(code: ApiError['code'], message: string): ApiError {
   return new ApiError(code, message);
@@ -97,7 +114,7 @@ export function fakeQrSvg(text: string): string {
 }
 
 export class FakeBackend {
-  private sales = new Map<number, FakeSale>();
+  private sales = new Map<string, FakeSale>();
   private handlers = new Map<string, Set<Handler>>();
   private nextId = 1;
   private opts: Required<FakeOptions>;
@@ -189,8 +206,8 @@ export class FakeBackend {
       case 'parked':
         return [...this.sales.values()]
           .filter((s) => OPEN.includes(s.summary.status))
-          .map((s) => s.summary)
-          .sort((x, y) => y.sale_id - x.sale_id);
+          .sort((x, y) => y.seq - x.seq)
+          .map((s) => s.summary);
       case 'list_sales':
         return this.listSales(a.query as ListQuery);
       case 'sale_detail':
@@ -218,13 +235,13 @@ export class FakeBackend {
     }
   }
 
-  private idArg(a: Record<string, unknown>): number {
+  private idArg(a: Record<string, unknown>): string {
     const id = a.saleId;
-    if (typeof id !== 'number' || !Number.isInteger(id)) throw err('invalid_input', 'saleId: expected a sale number');
+    if (typeof id !== 'string' || id === '') throw err('invalid_input', 'saleId: expected a sale id');
     return id;
   }
 
-  private get(id: number): FakeSale {
+  private get(id: string): FakeSale {
     const s = this.sales.get(id);
     if (!s) throw err('not_found', `Sale ${id} was not found`);
     return s;
@@ -262,18 +279,20 @@ export class FakeBackend {
     return { currency, lines, amount, vat_amount: lines.reduce((s, l) => s + l.vat_amount, 0) };
   }
 
-  private reference(id: number): string {
+  private reference(seq: number): string {
     const n = /(\d+)\s*$/.exec(this.settings.counter)?.[1] ?? '1';
-    return `K${n}-${String(id).padStart(6, '0')}`;
+    return `K${n}-${String(seq).padStart(6, '0')}`;
   }
 
   private newSale(priced: PricedOrder, status: SaleStatus, createdMs: number): FakeSale {
-    const id = this.nextId++;
-    const sid = `T${String(11_000_000 + id * 7919).padStart(8, '0')}.${(createdMs / 1000).toString(36).slice(0, 6)}${id}`;
+    const seq = this.nextId++;
+    const id = fakeSaleId(seq);
+    const sid = `T${String(11_000_000 + seq * 7919).padStart(8, '0')}.${(createdMs / 1000).toString(36).slice(0, 6)}${seq}`;
     const s: FakeSale = {
+      seq,
       summary: {
         sale_id: id,
-        merchant_reference: this.reference(id),
+        merchant_reference: this.reference(seq),
         session_id: sid,
         transaction_id: null,
         status,
@@ -340,7 +359,7 @@ export class FakeBackend {
   }
 
   /** The customer opened the checkout. */
-  visit(saleId: number): void {
+  visit(saleId: string): void {
     const s = this.sales.get(saleId);
     if (!s || s.summary.status !== 'waiting') return;
     this.event(s, 'visited', 'The customer opened the checkout');
@@ -348,15 +367,15 @@ export class FakeBackend {
   }
 
   /** The customer finished paying; the outcome follows the amount unless given. */
-  pay(saleId: number, outcome?: 'authorized' | 'captured' | 'declined' | 'failed' | 'on_hold'): void {
+  pay(saleId: string, outcome?: 'authorized' | 'captured' | 'declined' | 'failed' | 'on_hold'): void {
     const s = this.sales.get(saleId);
     if (!s || !['waiting', 'paying', 'on_hold'].includes(s.summary.status)) return;
     if (s.summary.status === 'waiting') this.visit(saleId);
     const cents = s.summary.amount % 100;
     const o = outcome ?? (cents === 13 ? 'declined' : cents === 66 ? 'failed' : cents === 77 ? 'on_hold' : 'authorized');
     this.stopTimers(s);
-    s.summary.transaction_id = `T${String(11_000_000 + saleId).padStart(8, '0')}.5${saleId.toString(36).padStart(6, 'x')}`;
-    s.summary.payment_product = ['visa', 'mastercard', 'vipps'][saleId % 3]!;
+    s.summary.transaction_id = this.transactionId(s);
+    s.summary.payment_product = ['visa', 'mastercard', 'vipps'][s.seq % 3]!;
     if (o === 'authorized' || o === 'captured') {
       this.event(s, 'authorized', `Authorised ${s.summary.amount} with ${s.summary.payment_product}`);
       if (o === 'captured') {
@@ -369,7 +388,11 @@ export class FakeBackend {
     this.setStatus(s, o);
   }
 
-  expire(saleId: number): void {
+  private transactionId(s: FakeSale): string {
+    return `T${String(11_000_000 + s.seq).padStart(8, '0')}.5${s.seq.toString(36).padStart(6, 'x')}`;
+  }
+
+  expire(saleId: string): void {
     const s = this.sales.get(saleId);
     if (!s || !['waiting', 'paying'].includes(s.summary.status)) return;
     this.stopTimers(s);
@@ -377,7 +400,7 @@ export class FakeBackend {
     this.setStatus(s, 'expired');
   }
 
-  private cancelCharge(id: number): SaleSummary {
+  private cancelCharge(id: string): SaleSummary {
     const s = this.get(id);
     if (s.summary.status === 'cancelled') return s.summary;
     if (!OPEN.includes(s.summary.status)) {
@@ -389,7 +412,7 @@ export class FakeBackend {
     return s.summary;
   }
 
-  private payHere(id: number): null {
+  private payHere(id: string): null {
     const s = this.get(id);
     if (!['waiting', 'paying'].includes(s.summary.status)) {
       throw err('invalid_state', `Sale ${s.summary.merchant_reference} is not waiting for payment`);
@@ -405,11 +428,12 @@ export class FakeBackend {
   private detail(s: FakeSale): SaleDetail {
     const st = s.summary.status;
     const authorizedLike = st === 'authorized' || st === 'partially_captured';
+    const capturableLike = authorizedLike || st === 'partially_captured_refunded';
     return {
       sale: s.summary,
       lines: s.lines,
       refunded_quantities: s.refundedQty,
-      capturable: authorizedLike ? s.summary.amount - s.summary.captured : 0,
+      capturable: capturableLike ? s.summary.amount - s.summary.captured : 0,
       refundable: Math.max(0, s.summary.captured - s.summary.refunded),
       can_void: authorizedLike,
       checkout_url: OPEN.includes(st) ? s.checkoutUrl : null,
@@ -418,7 +442,7 @@ export class FakeBackend {
     };
   }
 
-  private capture(id: number, amount: number | null): SaleDetail {
+  private capture(id: string, amount: number | null): SaleDetail {
     const s = this.get(id);
     const d = this.detail(s);
     if (d.capturable <= 0) throw err('invalid_state', `Sale ${s.summary.merchant_reference} has nothing to capture`);
@@ -427,11 +451,11 @@ export class FakeBackend {
     if (a > d.capturable) throw err('amount_exceeds', `amount: at most ${d.capturable} can be captured`);
     s.summary.captured += a;
     this.event(s, 'captured', `Captured ${a}`);
-    this.setStatus(s, s.summary.captured === s.summary.amount ? 'captured' : 'partially_captured');
+    this.setStatus(s, paidStatus(s.summary.amount, s.summary.captured, s.summary.refunded));
     return this.detail(s);
   }
 
-  private void(id: number): SaleDetail {
+  private void(id: string): SaleDetail {
     const s = this.get(id);
     if (!this.detail(s).can_void) throw err('invalid_state', `Sale ${s.summary.merchant_reference} cannot be voided`);
     this.event(s, 'voided', 'The authorisation was voided');
@@ -439,7 +463,7 @@ export class FakeBackend {
     return this.detail(s);
   }
 
-  private refund(id: number, input: RefundInput): SaleDetail {
+  private refund(id: string, input: RefundInput): SaleDetail {
     const s = this.get(id);
     if (this.pin !== null) {
       if (!input.pin) throw err('pin_required', 'A staff PIN is required for refunds');
@@ -474,7 +498,7 @@ export class FakeBackend {
     }
     s.summary.refunded += amount;
     this.event(s, 'refunded', `Refunded ${amount}${input.reason ? ` (${input.reason})` : ''}`);
-    this.setStatus(s, s.summary.refunded >= s.summary.captured ? 'refunded' : 'partially_refunded');
+    this.setStatus(s, paidStatus(s.summary.amount, s.summary.captured, s.summary.refunded));
     return this.detail(s);
   }
 
@@ -484,6 +508,7 @@ export class FakeBackend {
     const searchMinor = /^\d+([.,]\d{1,2})?$/.test(search)
       ? Math.round(Number(search.replace(',', '.')) * 10 ** minorDigits(this.settings.currency))
       : null;
+    const seqOf = (s: SaleSummary) => this.sales.get(s.sale_id)!.seq;
     let items = [...this.sales.values()].map((s) => s.summary);
     items = items.filter((s) => {
       if (search) {
@@ -501,14 +526,15 @@ export class FakeBackend {
       if (q.amount_max !== null && s.amount > q.amount_max) return false;
       return true;
     });
-    items.sort((x, y) => (x.created_at === y.created_at ? y.sale_id - x.sale_id : x.created_at < y.created_at ? 1 : -1));
+    items.sort((x, y) => (x.created_at === y.created_at ? seqOf(y) - seqOf(x) : x.created_at < y.created_at ? 1 : -1));
     if (q.cursor) {
-      const [at, id] = q.cursor.split('|');
-      items = items.filter((s) => s.created_at < at! || (s.created_at === at && s.sale_id < Number(id)));
+      // The cursor is opaque to the UI: created_at|seq of the last row shown.
+      const [at, seq] = q.cursor.split('|');
+      items = items.filter((s) => s.created_at < at! || (s.created_at === at && seqOf(s) < Number(seq)));
     }
     const page = items.slice(0, limit);
     const last = page[page.length - 1];
-    return { items: page, next_cursor: items.length > limit && last ? `${last.created_at}|${last.sale_id}` : null };
+    return { items: page, next_cursor: items.length > limit && last ? `${last.created_at}|${seqOf(last)}` : null };
   }
 
   private inRange(from: string, to: string): FakeSale[] {
@@ -549,7 +575,7 @@ export class FakeBackend {
 
   private exportCsv(from: string, to: string): string {
     const rows = ['sale_id,merchant_reference,created_at,status,amount,captured,refunded,currency,payment_product,transaction_id'];
-    for (const s of this.inRange(from, to).sort((a, b) => a.summary.sale_id - b.summary.sale_id)) {
+    for (const s of this.inRange(from, to).sort((a, b) => a.seq - b.seq)) {
       const m = s.summary;
       rows.push([m.sale_id, m.merchant_reference, m.created_at, m.status, m.amount, m.captured, m.refunded, m.currency, m.payment_product ?? '', m.transaction_id ?? ''].join(','));
     }
@@ -635,7 +661,7 @@ export class FakeBackend {
         continue;
       }
       this.event(s, 'visited', 'The customer opened the checkout', at + 8_000);
-      s.summary.transaction_id = `T${String(11_000_000 + s.summary.sale_id).padStart(8, '0')}.5${s.summary.sale_id.toString(36).padStart(6, 'x')}`;
+      s.summary.transaction_id = this.transactionId(s);
       s.summary.payment_product = ['visa', 'mastercard', 'vipps'][rand(3)]!;
       if (o === 'declined') {
         this.event(s, 'declined', 'The card was declined', at + 25_000);

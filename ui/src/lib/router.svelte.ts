@@ -1,19 +1,30 @@
-// Hash routing: every screen has a URL (#/sell, #/charge/12, #/transactions/12, #/day,
-// #/settings, #/receipt/12, #/receipt/12/refund), so it can be opened and screenshotted directly.
+// Hash routing: every screen has a URL (#/sell, #/charge/ID, #/transactions/ID, #/day,
+// #/settings, #/receipt/ID, #/receipt/ID/refund), so it can be opened and screenshotted directly.
 
 export type Route =
   | { name: 'sell' }
-  | { name: 'charge'; saleId: number }
+  | { name: 'charge'; saleId: string }
   | { name: 'transactions' }
-  | { name: 'sale'; saleId: number }
+  | { name: 'sale'; saleId: string }
   | { name: 'day' }
   | { name: 'settings' }
-  | { name: 'receipt'; saleId: number; refund: boolean };
+  | { name: 'receipt'; saleId: string; refund: boolean };
+
+/** A sale id from a URL segment (sale ids are opaque strings, UUIDs in the shell), or null. */
+function saleIdFromPath(seg: string): string | null {
+  let id: string;
+  try {
+    id = decodeURIComponent(seg);
+  } catch {
+    return null;
+  }
+  return /^[A-Za-z0-9._:-]{1,100}$/.test(id) ? id : null;
+}
 
 export function parseHash(hash: string): Route {
   const path = hash.replace(/^#\/?/, '').split('?')[0]!.split('/').filter(Boolean);
-  const id = Number(path[1]);
-  const hasId = path.length >= 2 && Number.isInteger(id) && id > 0;
+  const id = path.length >= 2 ? saleIdFromPath(path[1]!) : null;
+  const hasId = id !== null;
   switch (path[0]) {
     case 'charge':
       return hasId ? { name: 'charge', saleId: id } : { name: 'sell' };
@@ -35,17 +46,17 @@ export function routeHash(r: Route): string {
     case 'sell':
       return '#/sell';
     case 'charge':
-      return `#/charge/${r.saleId}`;
+      return `#/charge/${encodeURIComponent(r.saleId)}`;
     case 'transactions':
       return '#/transactions';
     case 'sale':
-      return `#/transactions/${r.saleId}`;
+      return `#/transactions/${encodeURIComponent(r.saleId)}`;
     case 'day':
       return '#/day';
     case 'settings':
       return '#/settings';
     case 'receipt':
-      return `#/receipt/${r.saleId}${r.refund ? '/refund' : ''}`;
+      return `#/receipt/${encodeURIComponent(r.saleId)}${r.refund ? '/refund' : ''}`;
   }
 }
 

@@ -17,7 +17,7 @@ import { isLang, toLang, type MessageKey } from './i18n/index';
 import { router } from './router.svelte';
 
 export const OPEN_STATUSES: SaleStatus[] = ['creating', 'waiting', 'paying', 'on_hold'];
-export const PAID_STATUSES: SaleStatus[] = ['authorized', 'partially_captured', 'captured', 'partially_refunded', 'refunded'];
+export const PAID_STATUSES: SaleStatus[] = ['authorized', 'partially_captured', 'partially_captured_refunded', 'captured', 'partially_refunded', 'refunded'];
 export const FAILED_STATUSES: SaleStatus[] = ['charge_failed', 'declined', 'failed', 'cancelled', 'expired', 'voided'];
 
 export type Theme = 'auto' | 'light' | 'dark';
@@ -48,16 +48,16 @@ export const sell = $state({
 });
 
 /** Charges made in this session, by sale id (they hold the QR). */
-export const charges = $state<Record<number, Charge>>({});
+export const charges = $state<Record<string, Charge>>({});
 /** Latest known status of sales the UI follows (charge screen, parked). */
-export const statuses = $state<Record<number, SaleStatus>>({});
+export const statuses = $state<Record<string, SaleStatus>>({});
 
 export type Toast = {
   id: number;
   level: 'info' | 'success' | 'warning' | 'error';
   message: string;
   next?: string;
-  saleId?: number;
+  saleId?: string;
   /** Where "Open" goes: the Charge screen (to charge again) or the sale's detail. */
   open?: 'charge' | 'sale';
 };
@@ -231,9 +231,11 @@ export async function loadApp(): Promise<void> {
     if (!started) {
       started = true;
       await api.onSaleChanged(onSaleChanged);
-      await api.onNotice((n) =>
-        toast({ level: n.level === 'info' ? 'info' : n.level, message: n.message }, n.level === 'error' ? 0 : 8000),
-      );
+      await api.onNotice((n) => {
+        // `level` is a plain string in the binding: anything but warning/error shows as info.
+        const level = n.level === 'error' || n.level === 'warning' ? n.level : 'info';
+        toast({ level, message: n.message }, level === 'error' ? 0 : 8000);
+      });
     }
     document.body.dataset.ready = '1';
   } catch (e) {

@@ -336,6 +336,7 @@ export const en = {
   'status.on_hold': 'On hold',
   'status.authorized': 'Authorised',
   'status.partially_captured': 'Partly captured',
+  'status.partially_captured_refunded': 'Partly captured, partly refunded',
   'status.captured': 'Captured',
   'status.partially_refunded': 'Partly refunded',
   'status.refunded': 'Refunded',

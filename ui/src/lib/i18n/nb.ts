@@ -336,6 +336,7 @@ export const nb: Record<MessageKey, string> = {
   'status.on_hold': 'Til kontroll',
   'status.authorized': 'Autorisert',
   'status.partially_captured': 'Delvis trukket',
+  'status.partially_captured_refunded': 'Delvis trukket, delvis refundert',
   'status.captured': 'Trukket',
   'status.partially_refunded': 'Delvis refundert',
   'status.refunded': 'Refundert',
