@@ -1,7 +1,10 @@
 //! A small scriptable Dintero stand-in for the client's tests: a token endpoint that counts
 //! and records its requests, and a fallback that records every API request and answers with
 //! whatever the test's responder says. Accepted TCP connections are counted.
+//! [`sandbox`] sets up the real simulator (`dintero-sandbox`) in-process instead.
 #![allow(dead_code)]
+
+pub mod sandbox;
 
 use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
