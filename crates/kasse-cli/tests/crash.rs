@@ -1,0 +1,624 @@
+//! The crash suite (DESIGN.md §6, issue "Reliability" §1), short version: a sequence of sales
+//! through the real `kasse-cli` binary, each step (charge --wait, capture or void, refund of a
+//! line, sync) SIGKILLed at a random moment; sandbox faults with `"after": true` and latency
+//! widen the windows so kills land mid-call after Dintero acted. After a kill the counter
+//! restarts the way a person would: `sync`, look at the sale, and try again what did not happen.
+//! At the end Kasse's log is compared with the sandbox's own record:
+//!
+//! - lost: a Dintero transaction missing from the log;
+//! - mismatches: a status, captured or refunded total that differs (or a sale Dintero does not
+//!   know);
+//! - duplicates: an operation applied twice (a reference seen twice, more captures or line
+//!   refunds than were asked for, more refunded than captured).
+//!
+//! All three must be 0. `KASSE_CHAOS_SEED` replays a run (the seed is printed),
+//! `KASSE_CHAOS_SALES` sets the number of sales (10 here; `cargo xtask chaos` runs hundreds),
+//! `KASSE_CHAOS_REPORT=FILE` writes the counts as JSON.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::*;
+use dintero_sandbox::FaultRule;
+use kasse_core::sale::SaleStatus;
+use serde_json::{json, Value};
+
+/// How long an after-fault holds the answer back (the window a kill aims at).
+const HOLD_MS: u64 = 300;
+
+/// xorshift64*: small, seeded, reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15 | 1)
+    }
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+    fn ms(&mut self, lo: u64, hi: u64) -> Duration {
+        Duration::from_millis(lo + self.next() % (hi - lo + 1))
+    }
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    sales: u32,
+    paid: u32,
+    kills: BTreeMap<&'static str, u32>,
+    /// Where the kills landed, from what the log showed after the restart.
+    windows: BTreeMap<String, u32>,
+    retries: u32,
+    never_reached_dintero: u32,
+    lost: u32,
+    duplicates: u32,
+    mismatches: u32,
+    problems: Vec<String>,
+}
+
+impl Counts {
+    fn kills_total(&self) -> u32 {
+        self.kills.values().sum()
+    }
+}
+
+/// How a step ended.
+enum Step {
+    Killed,
+    Exited(Run),
+}
+
+struct Chaos {
+    w: World,
+    rng: Rng,
+    counts: Counts,
+}
+
+impl Chaos {
+    /// Runs `kasse-cli ARGS` with `fault` set for its duration, SIGKILLing it at `kill_at`
+    /// (when it is still running then). After a kill, waits out `settle` so that a request the
+    /// dead process had sent has landed before anyone looks (the suite's stand-in for the
+    /// reconcile grace, which it sets to 0).
+    fn step(
+        &mut self,
+        name: &'static str,
+        args: &[&str],
+        fault: Option<FaultRule>,
+        kill_at: Option<Duration>,
+    ) -> Step {
+        let settle = Duration::from_millis(
+            fault.as_ref().map_or(0, |f| {
+                if f.after {
+                    0
+                } else {
+                    f.latency_ms.unwrap_or(0)
+                }
+            }) + 50,
+        );
+        if let Some(f) = fault {
+            self.w.control.set_faults(vec![f]);
+        }
+        let mut child = self.w.cmd(args).spawn().expect("kasse-cli starts");
+        let started = Instant::now();
+        let stdout = child.stdout.take();
+        let stderr = child.stderr.take();
+        let result = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if kill_at.is_some_and(|k| started.elapsed() >= k) {
+                child.kill().expect("SIGKILL");
+                child.wait().unwrap();
+                break None;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "kasse-cli {args:?} did not finish"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        self.w.control.clear_faults();
+        match result {
+            None => {
+                *self.counts.kills.entry(name).or_default() += 1;
+                std::thread::sleep(settle);
+                Step::Killed
+            }
+            Some(status) => Step::Exited(Run {
+                status,
+                stdout: read_all(stdout),
+                stderr: read_all(stderr),
+            }),
+        }
+    }
+
+    /// A restart after a crash: `sync`, itself killed now and then, until one completes.
+    fn restart(&mut self) {
+        loop {
+            let kill = self.rng.chance(0.2).then(|| self.rng.ms(0, 250));
+            match self.step("sync", &["--json", "sync"], None, kill) {
+                Step::Killed => continue,
+                Step::Exited(run) => {
+                    run.one();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Kasse's view of a sale.
+    fn show(&self, id: &str) -> Value {
+        self.w.run(&["--json", "show", id]).one()
+    }
+
+    /// A random operation fault: most often an answer held back after the operation took
+    /// effect (the window a kill aims at); sometimes a lost answer without a kill.
+    fn op_fault(&mut self, op: &str, killing: bool) -> Option<FaultRule> {
+        let path = format!("/v1/transactions/*/{op}");
+        let base = FaultRule {
+            method: Some("POST".into()),
+            path: Some(path),
+            after: true,
+            times: Some(1),
+            ..Default::default()
+        };
+        if killing {
+            return match self.next_percent() {
+                // The answer held back after the operation took effect.
+                0..=54 => Some(FaultRule {
+                    latency_ms: Some(HOLD_MS),
+                    ..base
+                }),
+                // The request held back before it takes effect.
+                55..=84 => Some(FaultRule {
+                    latency_ms: Some(HOLD_MS),
+                    after: false,
+                    ..base
+                }),
+                _ => None,
+            };
+        }
+        match self.next_percent() {
+            0..=14 => Some(FaultRule {
+                status: Some(503),
+                ..base
+            }),
+            15..=29 => Some(FaultRule { drop: true, ..base }),
+            _ => None,
+        }
+    }
+
+    fn next_percent(&mut self) -> u64 {
+        self.rng.next() % 100
+    }
+
+    /// One sale: charge and follow (the customer pays from the sandbox), then capture or void,
+    /// then refund a line (and sometimes an amount). Returns nothing; the end compares.
+    fn sale(&mut self, known_sessions: &mut BTreeSet<String>) {
+        self.counts.sales += 1;
+        let card = if self.rng.chance(0.15) {
+            CARD_DECLINED
+        } else {
+            CARD_OK
+        };
+
+        // 1. charge --wait, the customer paying as soon as the checkout exists.
+        let charge_fault = self.rng.chance(0.4).then(|| FaultRule {
+            method: Some("POST".into()),
+            path: Some("/v1/sessions-profile".into()),
+            after: true,
+            latency_ms: Some(HOLD_MS),
+            times: Some(1),
+            ..Default::default()
+        });
+        let kill_at = self.rng.chance(0.5).then(|| self.rng.ms(0, 900));
+        let pay_after = self.rng.ms(0, 200);
+        if let Some(f) = charge_fault {
+            self.w.control.set_faults(vec![f]);
+        }
+        let mut child = self
+            .w
+            .cmd(&["--json", "charge", "--order", "-", "--wait"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(ORDER.as_bytes())
+            .unwrap();
+        let started = Instant::now();
+        let mut session: Option<(String, Instant)> = None;
+        let mut paid = false;
+        let mut killed = false;
+        let stdout = child.stdout.take();
+        let stderr = child.stderr.take();
+        let status = loop {
+            if session.is_none() {
+                session = self
+                    .w
+                    .control
+                    .sessions()
+                    .iter()
+                    .filter_map(|s| s["id"].as_str())
+                    .find(|id| !known_sessions.contains(*id))
+                    .map(|id| (id.to_owned(), Instant::now()));
+            }
+            if let Some((sid, seen)) = &session {
+                if !paid && seen.elapsed() >= pay_after {
+                    self.w.control.pay(sid, card).expect("the customer pays");
+                    paid = true;
+                }
+            }
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if kill_at.is_some_and(|k| started.elapsed() >= k) {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                killed = true;
+                break None;
+            }
+            assert!(started.elapsed() < PATIENCE, "charge --wait did not finish");
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        self.w.control.clear_faults();
+        let (stdout, stderr) = (read_all(stdout), read_all(stderr));
+        if killed {
+            *self.counts.kills.entry("charge").or_default() += 1;
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // The customer pays whatever happened to the counter.
+        if session.is_none() {
+            session = self
+                .w
+                .control
+                .sessions()
+                .iter()
+                .filter_map(|s| s["id"].as_str())
+                .find(|id| !known_sessions.contains(*id))
+                .map(|id| (id.to_owned(), Instant::now()));
+        }
+        let Some((sid, _)) = session else {
+            // Killed before the checkout existed: nothing at Dintero to lose.
+            assert!(killed, "charge ended without a checkout: {stdout} {stderr}");
+            self.counts.never_reached_dintero += 1;
+            *self
+                .counts
+                .windows
+                .entry("charge killed before the checkout existed".into())
+                .or_default() += 1;
+            self.restart();
+            return;
+        };
+        known_sessions.insert(sid.clone());
+        if !paid {
+            self.w.control.pay(&sid, card).expect("the customer pays");
+        }
+        let reference = self.w.control.session(&sid).unwrap()["order"]["merchant_reference"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if killed {
+            self.restart();
+            let sale = self.show(&reference);
+            let events: Vec<&Value> = sale["events"].as_array().unwrap().iter().collect();
+            let logged = events.iter().any(|e| e["type"] == "session_created");
+            let seen_paid = events.iter().any(|e| {
+                e["type"] == "status_observed"
+                    && e["source"] == "poll"
+                    && !["waiting", "paying"].contains(&e["status"].as_str().unwrap_or(""))
+            });
+            let window = match (logged, seen_paid) {
+                (false, _) => "charge killed after the checkout was created, answer lost",
+                (true, false) => "charge killed while following the payment",
+                (true, true) => "charge killed after the payment was seen",
+            };
+            *self.counts.windows.entry(window.to_owned()).or_default() += 1;
+        } else {
+            let code = status.and_then(|s| s.code());
+            let expected = if card == CARD_OK { 0 } else { 3 };
+            assert_eq!(
+                code,
+                Some(expected),
+                "charge --wait with {card}: {stdout} {stderr}"
+            );
+        }
+        let tx = self.w.sandbox_transaction_of(&sid).expect("a transaction");
+        if tx["status"] != "AUTHORIZED" {
+            return;
+        }
+        self.counts.paid += 1;
+
+        // 2. capture (or, now and then, void), killed at a random moment.
+        let void = self.rng.chance(0.15);
+        let op = if void { "void" } else { "capture" };
+        let kill_at = self.rng.chance(0.5).then(|| self.rng.ms(0, 500));
+        let fault = self.op_fault(op, kill_at.is_some());
+        let done = self.operate(op, &["--json", op, &reference], fault, kill_at, |sale| {
+            if void {
+                sale["status"] == "voided"
+            } else {
+                sale["captured"] == ORDER_AMOUNT
+            }
+        });
+        if void || !done {
+            return;
+        }
+
+        // 3. refund one coffee (a line), killed at a random moment; sometimes an amount too.
+        let kill_at = self.rng.chance(0.5).then(|| self.rng.ms(0, 500));
+        let fault = self.op_fault("refund", kill_at.is_some());
+        self.operate(
+            "refund",
+            &["--json", "refund", &reference, "--line", "1:1"],
+            fault,
+            kill_at,
+            |sale| sale["refunded"].as_i64().unwrap_or(0) >= 3900,
+        );
+        if self.rng.chance(0.3) {
+            let kill_at = self.rng.chance(0.5).then(|| self.rng.ms(0, 500));
+            let fault = self.op_fault("refund", kill_at.is_some());
+            self.operate(
+                "refund",
+                &["--json", "refund", &reference, "--amount", "500"],
+                fault,
+                kill_at,
+                |sale| sale["refunded"].as_i64().unwrap_or(0) >= 3900 + 500,
+            );
+        }
+    }
+
+    /// Runs an operation; when it was killed or its outcome is unknown, restarts (sync) and
+    /// looks at the sale the way the cashier would: done (`done(sale)`) or try again once.
+    /// Returns whether Kasse shows it done.
+    fn operate(
+        &mut self,
+        name: &'static str,
+        args: &[&str],
+        fault: Option<FaultRule>,
+        kill_at: Option<Duration>,
+        done: impl Fn(&Value) -> bool,
+    ) -> bool {
+        let reference = args[2];
+        let kind = if name == "refund" { "refund" } else { args[1] };
+        let ops_of = |sale: &Value| -> Vec<Value> {
+            sale["operations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|o| o["kind"] == kind)
+                .cloned()
+                .collect()
+        };
+        let before = if kill_at.is_some() {
+            ops_of(&self.show(reference)).len()
+        } else {
+            0
+        };
+        let step = self.step(name, args, fault, kill_at);
+        if matches!(step, Step::Killed) {
+            self.restart();
+            let ops = ops_of(&self.show(reference));
+            let window = match ops.get(before) {
+                None => "before its intent was logged",
+                Some(o) if o["state"] == "reconciled" && o["applied"] == true => {
+                    "after Dintero acted, answer lost"
+                }
+                Some(o) if o["state"] == "reconciled" => "after the intent, before Dintero acted",
+                Some(_) => "after the outcome was logged",
+            };
+            *self
+                .counts
+                .windows
+                .entry(format!("{kind} killed {window}"))
+                .or_default() += 1;
+        }
+        match step {
+            Step::Exited(run) if run.ok() => {
+                let sale = run.one();
+                assert!(done(&sale), "{name} succeeded but the sale shows {sale}");
+                return true;
+            }
+            Step::Exited(run) => {
+                let (code, message) = run.json_error();
+                assert!(
+                    ["outcome_unknown", "network", "dintero"].contains(&code.as_str()),
+                    "{name}: {code}: {message}"
+                );
+                self.restart();
+            }
+            Step::Killed => {}
+        }
+        let sale = self.show(reference);
+        let pending = sale["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["state"] == "requested" || o["state"] == "unknown");
+        assert!(!pending, "sync left an operation pending: {sale}");
+        if done(&sale) {
+            return true;
+        }
+        self.counts.retries += 1;
+        let run = self.w.run(args);
+        let sale = run.one();
+        assert!(done(&sale), "{name} retried, the sale shows {sale}");
+        true
+    }
+}
+
+fn read_all(r: Option<impl std::io::Read>) -> String {
+    let mut s = String::new();
+    if let Some(mut r) = r {
+        let _ = r.read_to_string(&mut s);
+    }
+    s
+}
+
+#[test]
+fn sigkill_at_random_points_loses_no_sale_and_applies_no_operation_twice() {
+    let seed = std::env::var("KASSE_CHAOS_SEED")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    let sales: u32 = std::env::var("KASSE_CHAOS_SALES")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(10);
+    println!("crash suite: seed {seed} (KASSE_CHAOS_SEED={seed} replays it), {sales} sales");
+
+    let mut w = World::new();
+    w.extra_env = vec![
+        // The suite waits out every answer a killed process may still get before it looks, so
+        // "not found at Dintero" means "did not happen" at once.
+        ("KASSE_RECONCILE_GRACE_SECS".into(), "0".into()),
+        ("KASSE_TIMEOUT_SECS".into(), "5".into()),
+    ];
+    let mut chaos = Chaos {
+        w,
+        rng: Rng::new(seed),
+        counts: Counts::default(),
+    };
+    let mut known = BTreeSet::new();
+    let started = Instant::now();
+    for _ in 0..sales {
+        chaos.sale(&mut known);
+    }
+
+    // The end of the day: one more sync, then Kasse's log against the sandbox's record.
+    chaos.w.run(&["--json", "sync"]).one();
+    let kasse: BTreeMap<String, Value> = chaos
+        .w
+        .run(&["--json", "transactions", "--limit", "1000000"])
+        .json_ok()
+        .into_iter()
+        .filter(|s| s["transaction_id"].is_string())
+        .map(|s| (s["transaction_id"].as_str().unwrap().to_owned(), s))
+        .collect();
+    let sandbox = chaos.w.control.transactions();
+    let c = &mut chaos.counts;
+    for tx in &sandbox {
+        let id = tx["id"].as_str().unwrap();
+        let captured = sum_of(tx, "CAPTURE");
+        let refunded = sum_of(tx, "REFUND");
+        // Duplicates: a reference applied twice, more than one capture, the line refunded twice,
+        // more refunded than captured.
+        let mut references = BTreeSet::new();
+        for e in events(tx) {
+            if let Some(r) = e["event_reference"].as_str() {
+                if !references.insert((e["event"].as_str().unwrap_or("").to_owned(), r)) {
+                    c.duplicates += 1;
+                    c.problems.push(format!("{id}: {r} applied twice"));
+                }
+            }
+        }
+        let captures = events(tx).filter(|e| e["event"] == "CAPTURE").count();
+        let line_refunds = events(tx)
+            .filter(|e| e["event"] == "REFUND" && e["amount"] == 3900)
+            .count();
+        let amount_refunds = events(tx)
+            .filter(|e| e["event"] == "REFUND" && e["amount"] == 500)
+            .count();
+        if captures > 1 || line_refunds > 1 || amount_refunds > 1 || refunded > captured {
+            c.duplicates += 1;
+            c.problems.push(format!(
+                "{id}: {captures} captures, {line_refunds} line refunds, {amount_refunds} amount refunds, refunded {refunded} of {captured}"
+            ));
+        }
+        let Some(sale) = kasse.get(id) else {
+            c.lost += 1;
+            c.problems
+                .push(format!("{id} ({}) is not in the log", tx["status"]));
+            continue;
+        };
+        let status = SaleStatus::from_dintero(tx["status"].as_str().unwrap());
+        if sale["status"] != status.as_str()
+            || sale["captured"] != captured
+            || sale["refunded"] != refunded
+        {
+            c.mismatches += 1;
+            c.problems.push(format!(
+                "{id}: Dintero {} captured {captured} refunded {refunded}; Kasse {} captured {} refunded {}",
+                tx["status"], sale["status"], sale["captured"], sale["refunded"]
+            ));
+        }
+    }
+    let at_dintero: BTreeSet<&str> = sandbox.iter().filter_map(|t| t["id"].as_str()).collect();
+    for id in kasse.keys() {
+        if !at_dintero.contains(id.as_str()) {
+            c.mismatches += 1;
+            c.problems
+                .push(format!("{id} is in the log but not at Dintero"));
+        }
+    }
+    let verify = chaos.w.run(&["--json", "journal", "verify"]);
+    if !verify.ok() {
+        c.mismatches += 1;
+        c.problems
+            .push(format!("journal verify failed: {}", verify.stdout));
+    }
+
+    let summary = json!({
+        "seed": seed,
+        "sales": c.sales,
+        "paid": c.paid,
+        "transactions_at_dintero": sandbox.len(),
+        "kills": c.kills_total(),
+        "kills_by_step": c.kills,
+        "kills_by_window": c.windows,
+        "retries": c.retries,
+        "never_reached_dintero": c.never_reached_dintero,
+        "lost": c.lost,
+        "duplicates": c.duplicates,
+        "mismatches": c.mismatches,
+        "seconds": started.elapsed().as_secs_f64(),
+    });
+    println!("crash suite: {summary}");
+    for p in &c.problems {
+        println!("  {p}");
+    }
+    if let Ok(path) = std::env::var("KASSE_CHAOS_REPORT") {
+        std::fs::write(&path, format!("{summary}\n")).expect("write the report");
+    }
+    assert_eq!(
+        (c.lost, c.duplicates, c.mismatches),
+        (0, 0, 0),
+        "seed {seed}: {:#?}",
+        c.problems
+    );
+}
+
+fn events(tx: &Value) -> impl Iterator<Item = &Value> {
+    tx["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["success"] == true)
+}
+
+fn sum_of(tx: &Value, name: &str) -> i64 {
+    events(tx)
+        .filter(|e| e["event"] == name)
+        .map(|e| e["amount"].as_i64().unwrap_or(0))
+        .sum()
+}
