@@ -295,6 +295,78 @@ fn capture_void_and_refund_print_the_updated_sale() {
 }
 
 #[test]
+fn a_capture_killed_before_dintero_acted_is_held_back_until_the_grace_is_over_then_sent_once() {
+    let mut w = World::new();
+    w.extra_env = vec![
+        ("KASSE_TIMEOUT_SECS".into(), "1".into()),
+        ("KASSE_RECONCILE_GRACE_SECS".into(), "5".into()),
+    ];
+    let (_, tid) = paid_sale(&w);
+    // The capture request is held 2 s before it takes effect; the counter dies meanwhile.
+    w.control.set_faults(vec![dintero_sandbox::FaultRule {
+        method: Some("POST".into()),
+        path: Some("/v1/transactions/*/capture".into()),
+        latency_ms: Some(2000),
+        times: Some(1),
+        ..Default::default()
+    }]);
+    let mut child = w.cmd(&["--json", "capture", &tid]).spawn().unwrap();
+    w.until("the capture's intent in the log", || {
+        let db = rusqlite::Connection::open(w.db_path()).ok()?;
+        let n: i64 = db
+            .query_row(
+                "SELECT count(*) FROM events WHERE kind = 'operation_requested'",
+                [],
+                |r| r.get(0),
+            )
+            .ok()?;
+        (n == 1).then_some(())
+    });
+    // Let the request reach the sandbox (it is held there), then SIGKILL.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // Right after the restart nothing new is sent: the first capture may still land.
+    let (code, message) = w.run(&["--json", "capture", &tid]).json_error();
+    assert_eq!(code, "invalid_state");
+    assert!(message.contains("still being checked"), "{message}");
+    let shown = w.run(&["show", &tid]);
+    assert!(
+        shown.stdout.contains("OUTCOME NOT KNOWN YET"),
+        "{}",
+        shown.stdout
+    );
+
+    // Once the grace is over the first capture is settled (found, or known not to have
+    // happened), and the money is captured exactly once either way.
+    let sale = w.until("the capture settles", || {
+        let run = w.run(&["--json", "capture", &tid]);
+        if run.ok() {
+            return Some(run.one());
+        }
+        let (code, _) = run.json_error();
+        assert_eq!(code, "invalid_state");
+        let sale = w.run(&["--json", "show", &tid]).one();
+        if sale["captured"] == ORDER_AMOUNT {
+            return Some(sale);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        None
+    });
+    assert_eq!(sale["captured"], ORDER_AMOUNT);
+    let tx = w.control.transaction(&tid).unwrap();
+    let captures = tx["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "CAPTURE" && e["success"] == true)
+        .count();
+    assert_eq!(captures, 1, "{tx}");
+    assert_eq!(tx["status"], "CAPTURED");
+}
+
+#[test]
 fn transactions_lists_and_filters_sales() {
     let w = World::new();
     let (c1, tid1) = paid_sale(&w);
