@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use kasse_core::money::{format_minor, Currency};
 use kasse_core::qr::TerminalStyle;
-use kasse_core::sale::{OpState, Sale};
+use kasse_core::sale::{OpState, Sale, SaleStatus};
 use kasse_core::store::{JournalReport, ProjectionReport};
 use kasse_core::{Charge, SaleDetail, SyncReport};
 use serde_json::{json, Value};
@@ -108,12 +108,32 @@ impl Out {
                 "transaction_id": s.transaction_id,
             }));
         }
-        let what = match s.status.as_str() {
-            "waiting" => "waiting for the customer".to_owned(),
-            "paying" => "the customer is paying…".to_owned(),
-            "authorized" => format!("PAID: {} authorised", money(s.amount, &s.currency)),
-            "captured" => format!("PAID: {} captured", money(s.captured, &s.currency)),
-            other => other.replace('_', " "),
+        let what = match s.status {
+            SaleStatus::Creating => "creating the checkout…".to_owned(),
+            SaleStatus::Waiting => "waiting for the customer".to_owned(),
+            SaleStatus::Paying => "the customer is paying…".to_owned(),
+            SaleStatus::OnHold => "the payment is on hold at Dintero…".to_owned(),
+            SaleStatus::Unknown => {
+                "Dintero's answer was lost; looking for the checkout…".to_owned()
+            }
+            SaleStatus::Authorized => {
+                format!(
+                    "PAID: {} authorised (kasse-cli capture {} takes the money)",
+                    money(s.amount, &s.currency),
+                    s.merchant_reference
+                )
+            }
+            st if st.is_paid() => format!(
+                "PAID: {} ({})",
+                money(s.amount, &s.currency),
+                st.as_str().replace('_', " ")
+            ),
+            SaleStatus::Declined => "NOT PAID: the card was declined".to_owned(),
+            SaleStatus::Failed => "NOT PAID: the payment failed".to_owned(),
+            SaleStatus::Cancelled => "NOT PAID: the checkout was cancelled".to_owned(),
+            SaleStatus::Expired => "NOT PAID: the checkout expired".to_owned(),
+            SaleStatus::ChargeFailed => "NOT PAID: the checkout could not be created".to_owned(),
+            other => other.as_str().replace('_', " "),
         };
         self.text(&format!("{}  {what}", s.merchant_reference))
     }

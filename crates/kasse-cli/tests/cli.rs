@@ -158,6 +158,38 @@ fn charge_wait_exits_non_zero_when_the_card_is_declined() {
 }
 
 #[test]
+fn text_wait_says_paid_or_not_in_words() {
+    let w = World::new();
+    let declined = charge(&w);
+    w.control
+        .pay(declined["session_id"].as_str().unwrap(), CARD_DECLINED)
+        .unwrap();
+    let run = w.run(&["wait", declined["merchant_reference"].as_str().unwrap()]);
+    assert_eq!(run.code(), Some(3), "{run:?}");
+    assert!(
+        run.stdout
+            .trim_end()
+            .ends_with("NOT PAID: the card was declined"),
+        "{}",
+        run.stdout
+    );
+
+    let paid = charge(&w);
+    w.control
+        .pay(paid["session_id"].as_str().unwrap(), CARD_OK)
+        .unwrap();
+    let reference = paid["merchant_reference"].as_str().unwrap();
+    let run = w.run(&["wait", reference]);
+    assert!(run.ok(), "{run:?}");
+    let last = run.stdout.lines().last().unwrap();
+    assert!(last.contains("PAID: 103.00 NOK authorised"), "{last}");
+    assert!(
+        last.contains(&format!("kasse-cli capture {reference}")),
+        "{last}"
+    );
+}
+
+#[test]
 fn wait_follows_a_session_and_answers_at_once_when_it_is_settled() {
     let w = World::new();
     let c = charge(&w);
