@@ -638,6 +638,24 @@ async fn list_filters_and_pagination() {
     .await;
     assert!(got.iter().all(|t| t.session.is_some()));
 
+    // PUT is idempotent: a 503 is retried.
+    env.control.set_faults(vec![FaultRule {
+        status: Some(503),
+        times: Some(1),
+        ..fault("PUT", "/v1/transactions/*")
+    }]);
+    let before = env.stats();
+    let updated = env
+        .client
+        .update_transaction(&tid5, "Z-2026-05-13")
+        .await
+        .unwrap();
+    assert_eq!(
+        updated.merchant_reference_2.as_deref(),
+        Some("Z-2026-05-13")
+    );
+    assert_eq!(env.requests_since(before), 2);
+
     // A cursor the sandbox does not know: 400 naming the parameter.
     let err = env
         .client
@@ -1059,6 +1077,63 @@ async fn server_errors_retry_gets_but_never_posts() {
         Some(true)
     );
     assert_eq!(tx.status, S::PartiallyRefunded);
+}
+
+#[tokio::test]
+async fn token_endpoint_faults_are_retried() {
+    let env = Env::start().await;
+    let (_, tid) = env.authorized(1000).await;
+    let token_path = format!("/v1/accounts/{ACCOUNT}/auth/token");
+    // (rule, requests seen by the sandbox, least time taken)
+    for (rule, requests, least) in [
+        (
+            FaultRule {
+                status: Some(503),
+                times: Some(2),
+                ..fault("POST", &token_path)
+            },
+            4,
+            Duration::ZERO,
+        ),
+        (
+            FaultRule {
+                drop: true,
+                times: Some(1),
+                ..fault("POST", &token_path)
+            },
+            3,
+            Duration::ZERO,
+        ),
+        (
+            FaultRule {
+                status: Some(429),
+                retry_after: Some(1),
+                times: Some(1),
+                ..fault("POST", &token_path)
+            },
+            3,
+            Duration::from_millis(950), // Retry-After: 1
+        ),
+    ] {
+        let case = format!("{rule:?}");
+        env.control.set_faults(vec![rule]);
+        let client = env.new_client(|c| c); // cold token cache
+        let before = env.stats();
+        let started = Instant::now();
+        client.get_transaction(&tid).await.unwrap();
+        assert_eq!(env.requests_since(before), requests, "{case}");
+        assert!(started.elapsed() >= least, "{case}");
+    }
+    // Failing every time: the token's error, after max_attempts (3).
+    env.control.set_faults(vec![FaultRule {
+        status: Some(500),
+        ..fault("POST", &token_path)
+    }]);
+    let client = env.new_client(|c| c);
+    let before = env.stats();
+    let err = client.get_transaction(&tid).await.unwrap_err();
+    assert_api(&err, 500, "internal_error");
+    assert_eq!(env.requests_since(before), 3, "no API call without a token");
 }
 
 #[tokio::test]
@@ -1523,10 +1598,164 @@ async fn expired_token_is_refreshed_transparently() {
     // The new token is cached.
     let before = env.stats();
     env.client
-        .capture(&tid, &CaptureRequest::new(1000, "after-refresh"))
+        .capture(&tid, &CaptureRequest::new(400, "after-refresh"))
         .await
         .unwrap();
     assert_eq!(env.requests_since(before), 1);
+
+    // A POST refused with 401 (expired token) is sent again once after the refresh: the 401
+    // proves it was not carried out, so the capture happens exactly once.
+    env.control
+        .advance_clock(TOKEN_TTL + Duration::from_secs(60));
+    let before = env.stats();
+    let tx = env
+        .client
+        .capture(&tid, &CaptureRequest::new(600, "after-expiry"))
+        .await
+        .unwrap()
+        .transaction;
+    assert_eq!(env.requests_since(before), 3);
+    assert_eq!(tx.events_with_reference("after-expiry").count(), 1);
+    assert_eq!(tx.status, S::Captured);
+}
+
+#[tokio::test]
+async fn a_token_for_another_account_is_forbidden() {
+    // Two sandboxes with the same client secret: tokens of one verify at the other, which
+    // refuses them for the account (403), as a valid token without rights would be.
+    let env = Env::start().await;
+    let other = Env::start_with(SandboxConfig {
+        account_id: "T87654321".to_owned(),
+        ..sandbox_config()
+    })
+    .await;
+    let (_, tid) = env.authorized(1000).await;
+    let client = Client::new(
+        Config::new(AccountId::parse("T87654321").unwrap(), CLIENT_ID, SECRET)
+            .with_auth_base_url(other.base.clone())
+            .with_checkout_base_url(env.base.clone()),
+    )
+    .unwrap();
+    let before = env.stats();
+    let err = client.get_transaction(&tid).await.unwrap_err();
+    match &err {
+        Error::Forbidden { message } => assert!(
+            message.contains("cannot access account T12345678"),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(err.status(), Some(403));
+    assert!(!err.is_retryable());
+    assert_eq!(env.requests_since(before), 1, "no refresh, no retry on 403");
+
+    // Signed with another secret: 401, one refresh, 401 again.
+    let foreign = Env::start_with(SandboxConfig {
+        client_secret: "another-secret".to_owned(),
+        ..sandbox_config()
+    })
+    .await;
+    let client = Client::new(
+        Config::new(
+            AccountId::parse(ACCOUNT).unwrap(),
+            CLIENT_ID,
+            "another-secret",
+        )
+        .with_auth_base_url(foreign.base.clone())
+        .with_checkout_base_url(env.base.clone()),
+    )
+    .unwrap();
+    let before = env.stats();
+    let err = client.get_transaction(&tid).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Unauthorized { status: 401, message } if message.contains("invalid JWT")),
+        "{err:?}"
+    );
+    assert_eq!(
+        env.requests_since(before),
+        2,
+        "the GET, and once more after a refresh"
+    );
+}
+
+#[tokio::test]
+async fn session_state_follows_the_transaction() {
+    let env = Env::start().await;
+    let state = |session_id: String| {
+        let env = &env;
+        async move {
+            let session = env.client.get_session(&session_id).await.unwrap();
+            let tx = match &session.transaction_id {
+                Some(tid) => Some(env.client.get_transaction(tid).await.unwrap()),
+                None => None,
+            };
+            session.state(tx.as_ref(), env.control.now())
+        }
+    };
+    let open = env.session(1000).await;
+    assert_eq!(state(open.clone()).await, SessionState::Open);
+
+    let paying = env.session(1000).await;
+    let options = PayOptions {
+        initiate_only: true,
+        ..PayOptions::default()
+    };
+    env.control.pay_with(&paying, options).unwrap();
+    assert_eq!(state(paying.clone()).await, SessionState::InProgress);
+    // The customer finishes paying on the same transaction.
+    env.control.pay(&paying, OK_CARD).unwrap();
+    assert_eq!(state(paying).await, SessionState::Paid);
+
+    let held = env.session(1000).await;
+    let options = PayOptions {
+        card: Some(OK_CARD.to_owned()),
+        on_hold: true,
+        ..PayOptions::default()
+    };
+    let tid = env.control.pay_with(&held, options).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(state(held.clone()).await, SessionState::Pending);
+    let tx = env.client.get_transaction(&tid).await.unwrap();
+    assert_eq!(tx.status, S::OnHold);
+    env.control.resolve_on_hold(&tid, true).unwrap();
+    assert_eq!(state(held).await, SessionState::Paid);
+
+    for (card, status) in [
+        ("4100000000000076", S::Declined),
+        ("4000300000000006", S::Failed),
+        ("4100000000000001", S::Failed),
+    ] {
+        let (session_id, tid) = env.paid(1000, card).await;
+        assert_eq!(
+            env.client.get_transaction(&tid).await.unwrap().status,
+            status
+        );
+        assert_eq!(
+            state(session_id.clone()).await,
+            SessionState::NotPaid,
+            "{card}"
+        );
+        // A session whose payment failed cannot be paid again.
+        assert_eq!(
+            env.control.pay(&session_id, OK_CARD).unwrap_err().code,
+            "invalid_state"
+        );
+    }
+
+    let (captured, tid) = env.authorized(1000).await;
+    env.client
+        .capture(&tid, &CaptureRequest::new(1000, "all"))
+        .await
+        .unwrap();
+    assert_eq!(state(captured).await, SessionState::Paid);
+    let (voided, tid) = env.authorized(1000).await;
+    env.client.void(&tid).await.unwrap();
+    assert_eq!(state(voided).await, SessionState::NotPaid);
+    let (cancelled, _) = env.authorized(1000).await;
+    env.client.cancel_session(&cancelled).await.unwrap();
+    assert_eq!(state(cancelled).await, SessionState::Cancelled);
 }
 
 async fn concurrent_gets(client: &Client, tid: &str, n: usize) {
