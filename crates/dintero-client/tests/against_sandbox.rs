@@ -686,6 +686,126 @@ async fn list_filters_and_pagination() {
     assert_eq!(env.requests_since(before), 0);
 }
 
+#[tokio::test]
+async fn references_with_special_characters_round_trip() {
+    let env = Env::start().await;
+    let reference = "Kvittering #7 æøå & co/+?=%20";
+    let mut request = session_request(2000);
+    request.order.merchant_reference = reference.to_owned();
+    let session_id = env.client.create_session(&request).await.unwrap().id;
+    let tid = env.control.pay(&session_id, OK_CARD).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let capture_reference = "cap/1 ø&?#";
+    let tx = env
+        .client
+        .capture(&tid, &CaptureRequest::new(2000, capture_reference))
+        .await
+        .unwrap()
+        .transaction;
+    assert_eq!(tx.merchant_reference.as_deref(), Some(reference));
+    assert!(tx.event_by_reference(capture_reference).is_some());
+    let second = "Z/2026 05 12 & ø";
+    env.client.update_transaction(&tid, second).await.unwrap();
+
+    let found = env
+        .client
+        .list_transactions(&TransactionQuery {
+            merchant_reference: Some(reference.to_owned()),
+            ..TransactionQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, tid);
+    let found = env
+        .client
+        .list_transactions(&TransactionQuery {
+            merchant_reference_2: Some(second.to_owned()),
+            search: Some("ÆØÅ & CO".to_owned()),
+            ..TransactionQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+
+    // Ids that look like paths are one (unknown) id, not another endpoint.
+    for id in [
+        format!("{tid}/capture"),
+        "../sessions-profile".to_owned(),
+        format!("{tid}?includes=session"),
+        format!("{tid}#x"),
+    ] {
+        let err = env.client.get_transaction(&id).await.unwrap_err();
+        match &err {
+            Error::NotFound { message } => {
+                assert!(message.starts_with("Transaction "), "{id}: {message}")
+            }
+            other => panic!("{id}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_captures_and_refunds_never_exceed_the_limits() {
+    let env = Env::start().await;
+    let (_, tid) = env.authorized(10_000).await;
+    let outcomes = |results: Vec<Result<OperationResponse, Error>>, refused_code: &str| {
+        let mut ok = 0;
+        for result in results {
+            match result {
+                Ok(_) => ok += 1,
+                Err(err) => {
+                    assert_api(&err, 400, refused_code);
+                }
+            }
+        }
+        ok
+    };
+    let captures: Vec<_> = (0..50)
+        .map(|i| {
+            let client = env.client.clone();
+            let tid = tid.clone();
+            tokio::spawn(async move {
+                client
+                    .capture(&tid, &CaptureRequest::new(300, format!("cc{i}")))
+                    .await
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for call in captures {
+        results.push(call.await.unwrap());
+    }
+    assert_eq!(outcomes(results, "amount_exceeds_capturable"), 33);
+    let tx = env.client.get_transaction(&tid).await.unwrap();
+    assert_eq!((tx.captured(), tx.capturable()), (9_900, 100));
+    assert_eq!(tx.status, S::PartiallyCaptured);
+    assert_consistent(&tx);
+
+    let refunds: Vec<_> = (0..50)
+        .map(|i| {
+            let client = env.client.clone();
+            let tid = tid.clone();
+            tokio::spawn(async move {
+                client
+                    .refund(&tid, &RefundRequest::new(700, format!("rr{i}")))
+                    .await
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for call in refunds {
+        results.push(call.await.unwrap());
+    }
+    assert_eq!(outcomes(results, "amount_exceeds_refundable"), 14);
+    let tx = env.client.get_transaction(&tid).await.unwrap();
+    assert_eq!((tx.refunded(), tx.refundable()), (9_800, 100));
+    assert_eq!(tx.status, S::PartiallyCapturedRefunded);
+    assert_consistent(&tx);
+}
+
 // ---------------------------------------------------------------- 4xx error classes
 
 #[tokio::test]
