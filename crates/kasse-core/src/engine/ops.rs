@@ -431,7 +431,7 @@ impl Kasse {
     /// at most twice the grace) so that it settles, and its sale shows the outcome, without
     /// waiting for the next action or sync: a 202 completes in moments, and a lost answer is
     /// decided once the grace is over.
-    fn settle_later(&self, sale_id: &str, op_id: &str) {
+    pub(super) fn settle_later(&self, sale_id: &str, op_id: &str) {
         let kasse = self.clone();
         let (sale_id, op_id) = (sale_id.to_owned(), op_id.to_owned());
         tokio::spawn(async move {

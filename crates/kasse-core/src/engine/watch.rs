@@ -486,16 +486,31 @@ impl Kasse {
                         message: e.to_string(),
                     },
                 )?;
-                // Cancel is safe to check at once: re-read the session.
-                let session = self.inner.api.get_session(&session_id).await?;
+                // Cancel is safe to check at once: re-read the session. When that read fails
+                // too, the cancel stays pending and is settled in the background (like any
+                // operation whose answer was lost), not left pending until the next sync.
+                let session = match self.inner.api.get_session(&session_id).await {
+                    Ok(session) => session,
+                    Err(read) => {
+                        self.settle_later(&sale.id, &op_id);
+                        return Err(read.into());
+                    }
+                };
+                let applied = session.cancelled_at.is_some();
                 self.append_outcome(
                     &sale.id,
                     &LogEvent::OperationReconciled {
                         op_id,
-                        applied: session.cancelled_at.is_some(),
+                        applied,
                         snapshot: snapshot(&session),
                     },
                 )?;
+                if !applied {
+                    // The checkout is still open: the cancel did not happen. Say so (the
+                    // cashier may try again; the watcher's expiry tries again) instead of
+                    // reporting a cancel that Dintero does not show.
+                    return Err(e.into());
+                }
                 Ok(Some(session))
             }
             Err(e) => {
