@@ -301,14 +301,28 @@ impl Kasse {
                 sale.status
             ))
         })?;
-        for op in sale.pending_operations().cloned().collect::<Vec<_>>() {
-            self.reconcile(&sale, &op, false).await?;
+        let pending: Vec<Operation> = sale.pending_operations().cloned().collect();
+        for op in &pending {
+            self.reconcile(&sale, op, false).await?;
         }
         let sale = self.find(id)?;
         if let Some(op) = sale.pending_operations().next() {
             return Err(CoreError::PendingOperation {
                 kind: op.kind.to_string(),
             });
+        }
+        // This action was asked for while an earlier one had no known outcome, and that one
+        // has just turned out to have happened: the request was made without knowing it (a
+        // cashier pressing "refund" again after a lost answer), so it is not sent.
+        if let Some(op) = pending
+            .iter()
+            .filter_map(|p| sale.operation(&p.op_id))
+            .find(|o| o.applied == Some(true) && o.kind != OpKind::Cancel)
+        {
+            return Err(CoreError::InvalidState(format!(
+                "the earlier {} ({}) has just been confirmed by Dintero as done, so nothing new was sent; check the sale and try again if more is needed",
+                op.kind, op.reference
+            )));
         }
         let tx = self.inner.api.get_transaction(&tid).await?;
         let sale = self.observe_transaction(&sale, &tx, "operation")?;
