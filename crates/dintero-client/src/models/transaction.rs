@@ -117,8 +117,10 @@ impl Transaction {
         self.events
             .iter()
             .filter(|e| e.event.as_ref() == Some(&kind) && e.success == Some(true))
-            .map(|e| e.amount.unwrap_or(0))
-            .sum()
+            // A negative amount is nonsense from the network, and a sum past i64 must not
+            // panic (or wrap): clamp and saturate.
+            .map(|e| e.amount.unwrap_or(0).max(0))
+            .fold(0i64, i64::saturating_add)
     }
 
     /// Σ `amount` of successful `CAPTURE` events.
@@ -146,12 +148,12 @@ impl Transaction {
         if !self.status.allows_capture() || self.voided() {
             return 0;
         }
-        (self.amount - self.captured()).max(0)
+        self.amount.saturating_sub(self.captured()).max(0)
     }
 
     /// What may still be refunded: `captured − refunded` (never negative).
     pub fn refundable(&self) -> i64 {
-        (self.captured() - self.refunded()).max(0)
+        self.captured().saturating_sub(self.refunded()).max(0)
     }
 
     /// Events whose `event_reference` equals `reference`, oldest first.
