@@ -136,9 +136,11 @@ pub fn day_report(
             amount: 0,
         });
         line.count += 1;
-        line.amount += s.amount;
-        r.captured += s.captured;
-        r.refunded += s.refunded;
+        // Sums saturate: an absurd amount imported from the network must not panic the
+        // report (or wrap into a plausible-looking figure).
+        line.amount = line.amount.saturating_add(s.amount);
+        r.captured = r.captured.saturating_add(s.captured);
+        r.refunded = r.refunded.saturating_add(s.refunded);
         if s.status.is_paid() {
             let p = by_product
                 .entry(
@@ -148,19 +150,19 @@ pub fn day_report(
                 )
                 .or_insert((0, 0));
             p.0 += 1;
-            p.1 += s.captured - s.refunded;
+            p.1 = p.1.saturating_add(s.captured.saturating_sub(s.refunded));
             if let Ok(order) = serde_json::from_value::<PricedOrder>(s.order.clone()) {
                 for (rate, gross, vat) in order.vat_summary() {
                     let e = by_vat
                         .entry((u32::MAX - rate.hundredths(), rate.to_string()))
                         .or_insert((0, 0));
-                    e.0 += gross;
-                    e.1 += vat;
+                    e.0 = e.0.saturating_add(gross);
+                    e.1 = e.1.saturating_add(vat);
                 }
             }
         }
     }
-    r.net = r.captured - r.refunded;
+    r.net = r.captured.saturating_sub(r.refunded);
     r.by_status = by_status.into_values().collect();
     r.by_vat = by_vat
         .into_iter()
