@@ -85,6 +85,9 @@ use crate::sale::{
 };
 
 pub use journal::{JournalHead, JournalProblem, JournalReport, GENESIS_HASH};
+
+/// Setting: the journal head the last sound [`Store::check_journal`] ended at.
+pub const JOURNAL_CHECKED_KEY: &str = "journal.checked";
 pub use list::{AmountFilter, ListQuery, Page, ProductTotalsRow, QueryPlan, Totals, TotalsRow};
 pub use migrate::{Migration, LATEST_VERSION, MIGRATIONS};
 
@@ -711,6 +714,31 @@ impl Store {
     /// Checks the hash chain of the whole journal (see [`journal`]).
     pub fn verify_journal(&self) -> Result<JournalReport> {
         self.read_snapshot(journal::verify)
+    }
+
+    /// Checks only the rows after `since` (a head an earlier check ended at) and the head
+    /// record: cost proportional to the rows appended since. It finds rows edited, inserted or
+    /// removed after `since`, rows removed at the end, and a rewrite of older rows that re-hashed
+    /// them (the link at `since.seq + 1` breaks); an edit of an older row that left its hash
+    /// alone is found only by [`Store::verify_journal`].
+    pub fn verify_journal_after(&self, since: Option<&JournalHead>) -> Result<JournalReport> {
+        self.read_snapshot(|conn| journal::verify_after(conn, since))
+    }
+
+    /// The check the shells run at start: the rows appended since the last check that found
+    /// the journal sound (all of it the first time), which then becomes the new starting point.
+    /// A journal with problems keeps its old starting point, so every start reports them.
+    pub fn check_journal(&self) -> Result<JournalReport> {
+        let since = self.setting_as::<JournalHead>(JOURNAL_CHECKED_KEY)?;
+        let report = self.verify_journal_after(since.as_ref())?;
+        if report.ok {
+            if let Some(head) = &report.head {
+                if since.as_ref() != Some(head) {
+                    self.set_setting(JOURNAL_CHECKED_KEY, head)?;
+                }
+            }
+        }
+        Ok(report)
     }
 
     /// A sale's view replayed from its events (`None` when it has no events).

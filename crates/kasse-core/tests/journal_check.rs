@@ -1,0 +1,257 @@
+//! The start-up journal check (issue 6 §4): `Store::check_journal` reads only the rows appended
+//! since the last sound check, and still finds rows edited, inserted or removed since then, rows
+//! removed at the end, and a rewrite of older rows that re-hashed them; it names the row, and
+//! a journal with problems reports them on every start. The full `verify_journal` finds the rest
+//! (an old row edited without touching its hash).
+//!
+//! `KASSE_JOURNAL_BENCH_N` (default 20,000 events) sizes the measurement at the end, which
+//! prints what a full verify and a start-up check cost per row (no timing is asserted).
+
+mod store_common;
+
+use std::path::Path;
+use std::time::Instant;
+
+use kasse_core::sale::LogEvent;
+use kasse_core::store::journal::row_hash;
+use kasse_core::store::{JournalProblem, JournalReport, Store, JOURNAL_CHECKED_KEY};
+use store_common::*;
+
+fn sales(store: &Store, from: i64, n: i64) {
+    for i in from..from + n {
+        paid(store, &format!("s{i}"), 1000 + i, T0 + i * 1000);
+    }
+}
+
+fn untriggered(path: &Path) -> rusqlite::Connection {
+    let conn = raw(path);
+    conn.execute_batch(
+        "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
+         DROP TRIGGER events_append_at_end;",
+    )
+    .unwrap();
+    conn
+}
+
+fn named(report: &JournalReport) -> Vec<String> {
+    report.problems.iter().map(|p| p.to_string()).collect()
+}
+
+/// A file log with 4 paid sales (12 rows) checked once.
+fn checked(dir: &Path) -> (Store, std::path::PathBuf) {
+    let path = dir.join("kasse.sqlite");
+    let store = Store::open(&path).unwrap();
+    sales(&store, 0, 4);
+    let first = store.check_journal().unwrap();
+    assert!(first.ok, "{first:?}");
+    assert_eq!(first.rows, 12, "the first check reads everything");
+    (store, path)
+}
+
+#[test]
+fn the_start_up_check_reads_only_new_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = checked(dir.path());
+    let again = store.check_journal().unwrap();
+    assert!(again.ok);
+    assert_eq!(again.rows, 0, "nothing new");
+    sales(&store, 4, 2);
+    let next = store.check_journal().unwrap();
+    assert!(next.ok);
+    assert_eq!(next.rows, 6);
+    assert_eq!(next.head.as_ref().unwrap().seq, 18);
+    let at: kasse_core::store::JournalHead =
+        store.setting_as(JOURNAL_CHECKED_KEY).unwrap().unwrap();
+    assert_eq!(Some(at), next.head);
+}
+
+#[test]
+fn a_row_edited_after_the_last_check_is_named_at_every_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, path) = checked(dir.path());
+    sales(&store, 4, 2);
+    let conn = untriggered(&path);
+    // Row 16 is s5's sale_opened: make it cheaper.
+    conn.execute(
+        "UPDATE events SET data = replace(data, '\"amount\":1005', '\"amount\":1') WHERE seq = 16",
+        [],
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let report = store.check_journal().unwrap();
+        assert!(!report.ok);
+        assert_eq!(named(&report).len(), 1, "{report:?}");
+        assert!(
+            named(&report)[0].contains("row 16 was altered"),
+            "{report:?}"
+        );
+    }
+    // The full verify agrees.
+    let full = store.verify_journal().unwrap();
+    assert!(matches!(
+        full.problems[..],
+        [JournalProblem::HashMismatch { seq: 16, .. }]
+    ));
+}
+
+#[test]
+fn rows_removed_after_the_last_check_or_at_the_end_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, path) = checked(dir.path());
+    sales(&store, 4, 2);
+    let conn = untriggered(&path);
+    conn.execute("DELETE FROM events WHERE seq = 14", [])
+        .unwrap();
+    let report = store.check_journal().unwrap();
+    assert!(!report.ok);
+    assert!(
+        named(&report)
+            .iter()
+            .any(|p| p.contains("rows 14 to 14 are missing")),
+        "{report:?}"
+    );
+
+    // Removing everything after the checked point (and the head record with it) is found too.
+    let dir = tempfile::tempdir().unwrap();
+    let (store, path) = checked(dir.path());
+    sales(&store, 4, 2);
+    let conn = untriggered(&path);
+    conn.execute("DELETE FROM events WHERE seq > 12", [])
+        .unwrap();
+    let report = store.check_journal().unwrap();
+    assert!(!report.ok, "{report:?}");
+    assert!(
+        named(&report).iter().any(|p| p.contains("rows at the end")),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn an_old_row_rewritten_and_rehashed_breaks_the_link_after_the_checked_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, path) = checked(dir.path());
+    sales(&store, 4, 1);
+    let conn = untriggered(&path);
+    // Rewrite row 4 (s1's sale_opened) and re-hash it and every row after it, head included:
+    // only the hashes recorded elsewhere (the checked point) can tell.
+    conn.execute(
+        "UPDATE events SET data = replace(data, '\"amount\":1001', '\"amount\":1') WHERE seq = 4",
+        [],
+    )
+    .unwrap();
+    let mut prev: String = conn
+        .query_row("SELECT hash FROM events WHERE seq = 3", [], |r| r.get(0))
+        .unwrap();
+    for seq in 4..=15i64 {
+        let (sale_id, at, kind, op_id, data): (String, i64, String, Option<String>, String) = conn
+            .query_row(
+                "SELECT sale_id, at, kind, op_id, data FROM events WHERE seq = ?1",
+                [seq],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .unwrap();
+        let hash = row_hash(&prev, seq, &sale_id, at, &kind, op_id.as_deref(), &data);
+        conn.execute(
+            "UPDATE events SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
+            rusqlite::params![prev, hash, seq],
+        )
+        .unwrap();
+        prev = hash;
+    }
+    conn.execute(
+        "UPDATE journal_head SET hash = ?1 WHERE id = 1",
+        rusqlite::params![prev],
+    )
+    .unwrap();
+    // A full verify from genesis cannot tell (the chain is consistent again)…
+    assert!(store.verify_journal().unwrap().ok);
+    // …the start-up check can: the row it last ended at is not what it was.
+    let report = store.check_journal().unwrap();
+    assert!(!report.ok);
+    assert!(
+        named(&report)
+            .iter()
+            .any(|p| p.contains("row 12 was altered")),
+        "{report:?}"
+    );
+    assert!(
+        named(&report)
+            .iter()
+            .any(|p| p.contains("row 13 does not follow")),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn an_old_row_edited_in_place_is_left_to_the_full_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, path) = checked(dir.path());
+    let conn = untriggered(&path);
+    conn.execute(
+        "UPDATE events SET data = replace(data, '\"amount\":1001', '\"amount\":1') WHERE seq = 4",
+        [],
+    )
+    .unwrap();
+    // The documented limit of the cheap check…
+    assert!(store.check_journal().unwrap().ok);
+    // …which is why the app runs the full verify in the background at start.
+    let full = store.verify_journal().unwrap();
+    assert!(named(&full)[0].contains("row 4 was altered"), "{full:?}");
+}
+
+/// What a full verify and a start-up check cost, per row (printed; `--nocapture`).
+#[test]
+fn measure_verify_and_start_up_check() {
+    let n: i64 = std::env::var("KASSE_JOURNAL_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("kasse.sqlite")).unwrap();
+    // n events: sales opened in batches of 1,000 events per commit.
+    let mut i = 0i64;
+    while i < n {
+        let batch: Vec<(String, LogEvent, time::OffsetDateTime)> = (i..(i + 1000).min(n))
+            .map(|k| {
+                (
+                    format!("b{k}"),
+                    LogEvent::SaleOpened {
+                        merchant_reference: format!("BENCH-20261124-{k:06}"),
+                        counter: "BENCH".into(),
+                        currency: "NOK".into(),
+                        amount: 1000 + k,
+                        vat_amount: 200,
+                        order: serde_json::json!({"lines": [{"description": "Vare", "quantity": "1", "unit_price": 1000 + k, "vat": "25"}]}),
+                    },
+                    t(T0 + k),
+                )
+            })
+            .collect();
+        store
+            .append_many(batch.iter().map(|(s, e, at)| (s.as_str(), e, *at)))
+            .unwrap();
+        i += 1000;
+    }
+    let started = Instant::now();
+    let full = store.verify_journal().unwrap();
+    let full_s = started.elapsed().as_secs_f64();
+    assert!(full.ok);
+    assert_eq!(full.rows as i64, n);
+    let started = Instant::now();
+    let first = store.check_journal().unwrap();
+    let first_s = started.elapsed().as_secs_f64();
+    assert!(first.ok);
+    paid(&store, "last", 500, T0 + n + 1);
+    let started = Instant::now();
+    let next = store.check_journal().unwrap();
+    let next_s = started.elapsed().as_secs_f64();
+    assert!(next.ok);
+    assert_eq!(next.rows, 3);
+    println!(
+        "journal of {n} rows: full verify {:.3} s ({:.2} µs/row); first start-up check {:.3} s; next start-up check (3 new rows) {:.2} ms",
+        full_s,
+        full_s * 1e6 / n as f64,
+        first_s,
+        next_s * 1000.0
+    );
+}
