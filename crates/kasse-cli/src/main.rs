@@ -6,7 +6,7 @@
 mod config;
 mod output;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -190,6 +190,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
+    let json = cli.json;
     // These read only the log: no credentials needed, and they work offline.
     match cli.command {
         Command::Transactions {
@@ -199,6 +200,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             limit,
         } => {
             let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
+            warn_if_journal_altered(&log.store, json);
             let mut query = ListQuery::new();
             for s in status {
                 query = query.status(parse_status(&s)?);
@@ -233,6 +235,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         }
         Command::Show { id } => {
             let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
+            warn_if_journal_altered(&log.store, json);
             let sale = log
                 .store
                 .find(&id)?
@@ -266,6 +269,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
     let env = config::Env::from_process();
     let opened = config::open(cli.data_dir.as_deref(), cli.demo, &env).await?;
     let kasse = &opened.kasse;
+    warn_if_journal_altered(kasse.store(), json);
     match cli.command {
         Command::Charge { order, wait } => {
             let text = read_order(&order)?;
@@ -325,6 +329,42 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The start-up check of the journal (the rows added since the last sound check; cheap): an
+/// altered journal is reported on stderr, naming the rows, and the command still runs, so a
+/// counter can go on selling. `journal verify` is the full check.
+fn warn_if_journal_altered(store: &kasse_core::store::Store, json: bool) {
+    let (code, message) = match store.check_journal() {
+        Ok(r) if r.ok => return,
+        Ok(r) => {
+            let mut rows: Vec<String> = r.problems.iter().take(3).map(|p| p.to_string()).collect();
+            if r.problems.len() > 3 || r.truncated {
+                rows.push("…".into());
+            }
+            (
+                "journal_altered",
+                format!(
+                    "the sales journal was changed outside Kasse: {}. Kasse goes on; run `kasse-cli journal verify` for the full check",
+                    rows.join("; ")
+                ),
+            )
+        }
+        Err(e) => (
+            "journal_unchecked",
+            format!("the sales journal could not be checked: {e}"),
+        ),
+    };
+    let mut stderr = std::io::stderr().lock();
+    let _ = if json {
+        writeln!(
+            stderr,
+            "{}",
+            serde_json::json!({"warning": {"code": code, "message": message}})
+        )
+    } else {
+        writeln!(stderr, "warning: {message}")
+    };
 }
 
 /// Exit code of `charge --wait` / `wait` when the payment did not go through.
