@@ -75,6 +75,30 @@ pub fn forward_changes<R: Runtime>(app: tauri::AppHandle<R>, state: Arc<AppState
     });
 }
 
+/// Tells the cashier (event `notice`, level `error`) when the start-up checks find the sales
+/// journal changed outside Kasse. An event sent while nothing listens is lost, so it waits for
+/// `ui_ready` (the main page has loaded) and a moment for the UI to subscribe. Selling is never
+/// held up by the check.
+pub fn announce_journal<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: Arc<AppState>,
+    ui_ready: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    tauri::async_runtime::spawn(async move {
+        let check = state.journal_checked().await;
+        if let Some(message) = check.notice() {
+            ui_ready.await;
+            let _ = app.emit(
+                "notice",
+                crate::dto::Notice {
+                    level: "error".into(),
+                    message,
+                },
+            );
+        }
+    });
+}
+
 /// The data directory: `$KASSE_DATA_DIR`, else the platform's app data dir.
 fn data_dir<R: Runtime>(app: &tauri::App<R>) -> PathBuf {
     if let Some(d) = std::env::var_os("KASSE_DATA_DIR").filter(|d| !d.is_empty()) {
@@ -94,8 +118,17 @@ pub fn run() {
         )
         .with_writer(std::io::stderr)
         .try_init();
+    // The main page finished loading: the UI subscribes to events moments later.
+    let (page_loaded, loaded) = tokio::sync::watch::channel(false);
     let result = configure(tauri::Builder::default())
-        .setup(|app| {
+        .on_page_load(move |webview, payload| {
+            if webview.label() == "main"
+                && payload.event() == tauri::webview::PageLoadEvent::Finished
+            {
+                page_loaded.send_replace(true);
+            }
+        })
+        .setup(move |app| {
             let dir = data_dir(app);
             let secrets = Arc::new(secret::KeyringOrFile::new(&dir));
             let force_demo = std::env::var("KASSE_DEMO").is_ok_and(|v| v == "1");
@@ -103,7 +136,12 @@ pub fn run() {
                 .map_err(|e| format!("Kasse could not start: {e}"))?;
             let state = Arc::new(state);
             let handle = app.handle().clone();
-            forward_changes(handle, state.clone());
+            forward_changes(handle.clone(), state.clone());
+            let mut loaded = loaded.clone();
+            announce_journal(handle, state.clone(), async move {
+                let _ = loaded.wait_for(|l| *l).await;
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            });
             app.manage(state);
             Ok(())
         })

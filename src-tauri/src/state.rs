@@ -38,6 +38,79 @@ pub struct AppState {
     engine: RwLock<Arc<Engine>>,
     /// Forces demo mode (`KASSE_DEMO=1`).
     force_demo: bool,
+    /// What the start-up checks of the journal found (final once the full verify is done).
+    journal: tokio::sync::watch::Receiver<JournalCheck>,
+}
+
+/// The state of the journal as the start-up checks found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JournalCheck {
+    /// The full verify is still running (in the background; selling is not held up).
+    Running,
+    /// Every row checked out.
+    Sound {
+        /// Rows read by the full verify.
+        rows: u64,
+    },
+    /// The journal was changed outside Kasse: what is wrong, naming the rows.
+    Altered(Vec<String>),
+    /// The journal could not be read to check it.
+    Unchecked(String),
+}
+
+impl JournalCheck {
+    /// A sentence for the cashier, when there is something to say.
+    pub fn notice(&self) -> Option<String> {
+        match self {
+            JournalCheck::Running | JournalCheck::Sound { .. } => None,
+            JournalCheck::Altered(problems) => Some(format!(
+                "The sales journal was changed outside Kasse: {}. Selling goes on; keep this computer as it is and tell whoever looks after the accounts.",
+                problems.join("; ")
+            )),
+            JournalCheck::Unchecked(e) => {
+                Some(format!("The sales journal could not be checked: {e}"))
+            }
+        }
+    }
+}
+
+/// The start-up checks of the log file: first the cheap one (the rows added since the last
+/// sound check, against the point it recorded: milliseconds), then the full verify of every
+/// row on a thread of its own (2.5 s per million rows), so the app starts and sells at once.
+/// Problems are logged at ERROR, naming the rows, and published for the `notice` to the UI.
+fn check_journal_at_start(
+    store: &Store,
+    path: PathBuf,
+) -> tokio::sync::watch::Receiver<JournalCheck> {
+    let (tx, rx) = tokio::sync::watch::channel(JournalCheck::Running);
+    let quick = store.check_journal();
+    std::thread::spawn(move || {
+        let full = Store::open(&path).and_then(|s| s.verify_journal());
+        let check = match (quick, full) {
+            (Err(e), _) | (_, Err(e)) => JournalCheck::Unchecked(e.to_string()),
+            (Ok(q), Ok(f)) if q.ok && f.ok => JournalCheck::Sound { rows: f.rows },
+            (Ok(q), Ok(f)) => {
+                let mut problems: Vec<String> = Vec::new();
+                for p in q.problems.iter().chain(&f.problems) {
+                    let p = p.to_string();
+                    if !problems.contains(&p) {
+                        problems.push(p);
+                    }
+                }
+                if problems.len() > 5 {
+                    let more = problems.len() - 5;
+                    problems.truncate(5);
+                    problems.push(format!("and {more} more (see kasse-cli journal verify)"));
+                }
+                JournalCheck::Altered(problems)
+            }
+        };
+        if let Some(text) = check.notice() {
+            tracing::error!(journal = %path.display(), "{text}");
+        }
+        tx.send_replace(check);
+    });
+    rx
 }
 
 impl std::fmt::Debug for AppState {
@@ -63,6 +136,7 @@ impl AppState {
             )
         })?;
         let settings_store = Store::open(data_dir.join("kasse.sqlite"))?;
+        let journal = check_journal_at_start(&settings_store, data_dir.join("kasse.sqlite"));
         let settings = Settings::load(&settings_store)?;
         let engine = start_engine(data_dir, &settings, secrets.as_ref(), force_demo).await?;
         Ok(AppState {
@@ -71,7 +145,23 @@ impl AppState {
             secrets,
             engine: RwLock::new(Arc::new(engine)),
             force_demo,
+            journal,
         })
+    }
+
+    /// What the start-up checks of the journal found so far.
+    pub fn journal_check(&self) -> JournalCheck {
+        self.journal.borrow().clone()
+    }
+
+    /// What the start-up checks of the journal found, once the full verify is done.
+    pub async fn journal_checked(&self) -> JournalCheck {
+        let mut rx = self.journal.clone();
+        let result = rx
+            .wait_for(|c| *c != JournalCheck::Running)
+            .await
+            .map(|c| c.clone());
+        result.unwrap_or_else(|_| JournalCheck::Unchecked("the check stopped".into()))
     }
 
     /// The current engine.
