@@ -1,25 +1,7 @@
 //! Checks that the UI is built (one clear line instead of a wall of macro errors), then lets
 //! tauri-build generate the context and one permission per command.
 
-const COMMANDS: &[&str] = &[
-    "app_info",
-    "price_order",
-    "charge",
-    "cancel_charge",
-    "pay_here",
-    "parked",
-    "list_sales",
-    "sale_detail",
-    "capture",
-    "void_sale",
-    "refund",
-    "sync",
-    "day_report",
-    "export_csv",
-    "settings_get",
-    "settings_save",
-    "test_connection",
-];
+include!("src/command_names.rs");
 
 fn main() {
     let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist/index.html");

@@ -17,26 +17,7 @@ use crate::dto::*;
 use crate::error::CmdResult;
 use crate::state::AppState;
 
-/// The commands the UI may call (keep in sync with `build.rs` and the capability).
-pub const COMMANDS: &[&str] = &[
-    "app_info",
-    "price_order",
-    "charge",
-    "cancel_charge",
-    "pay_here",
-    "parked",
-    "list_sales",
-    "sale_detail",
-    "capture",
-    "void_sale",
-    "refund",
-    "sync",
-    "day_report",
-    "export_csv",
-    "settings_get",
-    "settings_save",
-    "test_connection",
-];
+include!("command_names.rs");
 
 type St<'a> = State<'a, Arc<AppState>>;
 

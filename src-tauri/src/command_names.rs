@@ -1,0 +1,23 @@
+// The commands the UI may call. Included by `build.rs` (one permission each) and by the crate
+// (`commands::COMMANDS`); `tests/capabilities.rs` checks the capability grants exactly these.
+
+#[allow(dead_code)]
+pub const COMMANDS: &[&str] = &[
+    "app_info",
+    "price_order",
+    "charge",
+    "cancel_charge",
+    "pay_here",
+    "parked",
+    "list_sales",
+    "sale_detail",
+    "capture",
+    "void_sale",
+    "refund",
+    "sync",
+    "day_report",
+    "export_csv",
+    "settings_get",
+    "settings_save",
+    "test_connection",
+];

@@ -1,0 +1,37 @@
+//! The main window's capability grants exactly the app's commands (plus listening to events),
+//! nothing else; the pay window gets no capability at all.
+
+use kasse_app::commands::COMMANDS;
+use serde_json::Value;
+
+#[test]
+fn capability_grants_exactly_the_commands_the_ui_uses() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities/main.json");
+    let cap: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(cap["windows"], serde_json::json!(["main"]));
+    let mut granted: Vec<String> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .filter(|p| !p.starts_with("core:event:"))
+        .collect();
+    granted.sort();
+    let mut expected: Vec<String> = COMMANDS
+        .iter()
+        .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .collect();
+    expected.sort();
+    assert_eq!(granted, expected);
+    let events: Vec<&str> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str())
+        .filter(|p| p.starts_with("core:"))
+        .collect();
+    assert_eq!(
+        events,
+        ["core:event:allow-listen", "core:event:allow-unlisten"]
+    );
+}
