@@ -85,9 +85,18 @@ struct Chaos {
     w: World,
     rng: Rng,
     counts: Counts,
+    /// What happened, step by step (printed for the sales with a problem).
+    trace: Vec<String>,
 }
 
 impl Chaos {
+    fn log(&mut self, line: String) {
+        if std::env::var_os("KASSE_CHAOS_VERBOSE").is_some() {
+            println!("{line}");
+        }
+        self.trace.push(line);
+    }
+
     /// Runs `kasse-cli ARGS` with `fault` set for its duration, SIGKILLing it at `kill_at`
     /// (when it is still running then). After a kill, waits out `settle` so that a request the
     /// dead process had sent has landed before anyone looks (the suite's stand-in for the
@@ -108,6 +117,22 @@ impl Chaos {
                 }
             }) + 50,
         );
+        let fault_desc = fault.as_ref().map_or("none".to_owned(), |f| {
+            format!(
+                "{}{}{}",
+                if f.after { "after" } else { "before" },
+                f.latency_ms
+                    .map(|l| format!(" hold {l} ms"))
+                    .unwrap_or_default(),
+                f.status
+                    .map(|s| format!(" {s}"))
+                    .unwrap_or_else(|| if f.drop {
+                        " drop".into()
+                    } else {
+                        String::new()
+                    })
+            )
+        });
         if let Some(f) = fault {
             self.w.control.set_faults(vec![f]);
         }
@@ -131,6 +156,11 @@ impl Chaos {
             std::thread::sleep(Duration::from_millis(1));
         };
         self.w.control.clear_faults();
+        let what = match (&result, &fault_desc) {
+            (None, f) => format!("killed at {:?} (fault {f})", started.elapsed()),
+            (Some(st), f) => format!("exit {:?} (fault {f})", st.code()),
+        };
+        self.log(format!("  {args:?}: {what}"));
         match result {
             None => {
                 *self.counts.kills.entry(name).or_default() += 1;
@@ -313,6 +343,7 @@ impl Chaos {
             .as_str()
             .unwrap()
             .to_owned();
+        self.log(format!("sale {reference} ({card}), session {sid}"));
         if killed {
             self.restart();
             let sale = self.show(&reference);
@@ -349,14 +380,14 @@ impl Chaos {
         let op = if void { "void" } else { "capture" };
         let kill_at = self.rng.chance(0.5).then(|| self.rng.ms(0, 500));
         let fault = self.op_fault(op, kill_at.is_some());
-        let done = self.operate(op, &["--json", op, &reference], fault, kill_at, |sale| {
+        self.operate(op, &["--json", op, &reference], fault, kill_at, |sale| {
             if void {
                 sale["status"] == "voided"
             } else {
                 sale["captured"] == ORDER_AMOUNT
             }
         });
-        if void || !done {
+        if void {
             return;
         }
 
@@ -383,9 +414,9 @@ impl Chaos {
         }
     }
 
-    /// Runs an operation; when it was killed or its outcome is unknown, restarts (sync) and
-    /// looks at the sale the way the cashier would: done (`done(sale)`) or try again once.
-    /// Returns whether Kasse shows it done.
+    /// Runs an operation. When it was killed, the counter restarts one of two ways: `sync`
+    /// and look, or (as an impatient cashier would) press the same button again at once; then
+    /// it looks at the sale and tries again only what Kasse shows as not done.
     fn operate(
         &mut self,
         name: &'static str,
@@ -393,7 +424,7 @@ impl Chaos {
         fault: Option<FaultRule>,
         kill_at: Option<Duration>,
         done: impl Fn(&Value) -> bool,
-    ) -> bool {
+    ) {
         let reference = args[2];
         let kind = if name == "refund" { "refund" } else { args[1] };
         let ops_of = |sale: &Value| -> Vec<Value> {
@@ -411,10 +442,58 @@ impl Chaos {
             0
         };
         let step = self.step(name, args, fault, kill_at);
-        if matches!(step, Step::Killed) {
-            self.restart();
-            let ops = ops_of(&self.show(reference));
-            let window = match ops.get(before) {
+        let killed = matches!(step, Step::Killed);
+        let mut settled = false;
+        match step {
+            Step::Exited(run) if run.ok() => {
+                let sale = run.one();
+                assert!(done(&sale), "{name} succeeded but the sale shows {sale}");
+                return;
+            }
+            Step::Exited(run) => {
+                let (code, message) = run.json_error();
+                assert!(
+                    ["outcome_unknown", "network", "dintero"].contains(&code.as_str()),
+                    "{name}: {code}: {message}"
+                );
+                self.restart();
+            }
+            Step::Killed if self.rng.chance(0.5) => self.restart(),
+            Step::Killed => {
+                // No sync: the cashier looks at the sale in the log and, unless it shows the
+                // operation done, gives the same command again. A refund that the log shows as
+                // done is not repeated (that would be a second refund: Kasse cannot tell "again"
+                // from "another"); one whose outcome the log does not know yet is settled first
+                // by the command itself, which sends nothing when it turns out to have happened.
+                let sale = self.show(reference);
+                if done(&sale) {
+                    self.log("  the log shows it done".into());
+                    settled = true;
+                } else {
+                    self.counts.retries += 1;
+                    let run = self.w.run(args);
+                    self.log(format!(
+                        "  the log shows it not done ({} captured, {} refunded): again: exit {:?} {}{}",
+                        sale["captured"],
+                        sale["refunded"],
+                        run.code(),
+                        run.stdout.trim(),
+                        run.stderr.trim()
+                    ));
+                    if run.ok() {
+                        let sale = run.one();
+                        assert!(done(&sale), "{name} again, the sale shows {sale}");
+                        settled = true;
+                    } else {
+                        let (code, message) = run.json_error();
+                        assert_eq!(code, "invalid_state", "{name} again: {message}");
+                    }
+                }
+            }
+        }
+        let sale = self.show(reference);
+        if killed {
+            let window = match ops_of(&sale).get(before) {
                 None => "before its intent was logged",
                 Some(o) if o["state"] == "reconciled" && o["applied"] == true => {
                     "after Dintero acted, answer lost"
@@ -428,37 +507,25 @@ impl Chaos {
                 .entry(format!("{kind} killed {window}"))
                 .or_default() += 1;
         }
-        match step {
-            Step::Exited(run) if run.ok() => {
-                let sale = run.one();
-                assert!(done(&sale), "{name} succeeded but the sale shows {sale}");
-                return true;
-            }
-            Step::Exited(run) => {
-                let (code, message) = run.json_error();
-                assert!(
-                    ["outcome_unknown", "network", "dintero"].contains(&code.as_str()),
-                    "{name}: {code}: {message}"
-                );
-                self.restart();
-            }
-            Step::Killed => {}
+        if settled {
+            return;
         }
-        let sale = self.show(reference);
         let pending = sale["operations"]
             .as_array()
             .unwrap()
             .iter()
             .any(|o| o["state"] == "requested" || o["state"] == "unknown");
-        assert!(!pending, "sync left an operation pending: {sale}");
+        assert!(!pending, "an operation was left pending: {sale}");
         if done(&sale) {
-            return true;
+            return;
         }
         self.counts.retries += 1;
-        let run = self.w.run(args);
-        let sale = run.one();
+        self.log(format!(
+            "  Kasse shows it not done ({} captured, {} refunded): {args:?} again",
+            sale["captured"], sale["refunded"]
+        ));
+        let sale = self.w.run(args).one();
         assert!(done(&sale), "{name} retried, the sale shows {sale}");
-        true
     }
 }
 
@@ -498,6 +565,7 @@ fn sigkill_at_random_points_loses_no_sale_and_applies_no_operation_twice() {
         w,
         rng: Rng::new(seed),
         counts: Counts::default(),
+        trace: Vec::new(),
     };
     let mut known = BTreeSet::new();
     let started = Instant::now();
@@ -507,16 +575,40 @@ fn sigkill_at_random_points_loses_no_sale_and_applies_no_operation_twice() {
 
     // The end of the day: one more sync, then Kasse's log against the sandbox's record.
     chaos.w.run(&["--json", "sync"]).one();
-    let kasse: BTreeMap<String, Value> = chaos
+    let listed = chaos
         .w
         .run(&["--json", "transactions", "--limit", "1000000"])
-        .json_ok()
+        .json_ok();
+    let (with_tx, without_tx): (Vec<Value>, Vec<Value>) = listed
         .into_iter()
-        .filter(|s| s["transaction_id"].is_string())
-        .map(|s| (s["transaction_id"].as_str().unwrap().to_owned(), s))
+        .partition(|s| s["transaction_id"].is_string());
+    let kasse: BTreeMap<String, Value> = with_tx
+        .iter()
+        .map(|s| (s["transaction_id"].as_str().unwrap().to_owned(), s.clone()))
         .collect();
     let sandbox = chaos.w.control.transactions();
     let c = &mut chaos.counts;
+    if kasse.len() != with_tx.len() {
+        c.mismatches += 1;
+        c.problems.push(format!(
+            "{} sales share {} transactions",
+            with_tx.len(),
+            kasse.len()
+        ));
+    }
+    // A sale left without its payment while Dintero has one for its reference was not linked.
+    for s in &without_tx {
+        if sandbox
+            .iter()
+            .any(|t| t["merchant_reference"] == s["merchant_reference"])
+        {
+            c.mismatches += 1;
+            c.problems.push(format!(
+                "{} is {} in the log without the payment Dintero has for it",
+                s["merchant_reference"], s["status"]
+            ));
+        }
+    }
     for tx in &sandbox {
         let id = tx["id"].as_str().unwrap();
         let captured = sum_of(tx, "CAPTURE");
@@ -542,7 +634,18 @@ fn sigkill_at_random_points_loses_no_sale_and_applies_no_operation_twice() {
         if captures > 1 || line_refunds > 1 || amount_refunds > 1 || refunded > captured {
             c.duplicates += 1;
             c.problems.push(format!(
-                "{id}: {captures} captures, {line_refunds} line refunds, {amount_refunds} amount refunds, refunded {refunded} of {captured}"
+                "{id}: {captures} captures, {line_refunds} line refunds, {amount_refunds} amount refunds, refunded {refunded} of {captured}\n    Dintero: {}\n    Kasse:   {}",
+                events(tx)
+                    .map(|e| format!("{} {} {}", e["event"], e["event_reference"], e["amount"]))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                chaos.w.run(&["--json", "show", id]).json_ok().first().map_or(String::new(), |d| d["operations"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| format!("{} {} {} applied={} {}", o["kind"], o["reference"], o["state"], o["applied"], o["error"]))
+                    .collect::<Vec<_>>()
+                    .join(", "))
             ));
         }
         let Some(sale) = kasse.get(id) else {
@@ -588,6 +691,7 @@ fn sigkill_at_random_points_loses_no_sale_and_applies_no_operation_twice() {
         "kills_by_window": c.windows,
         "retries": c.retries,
         "never_reached_dintero": c.never_reached_dintero,
+        "sales_without_payment_in_log": without_tx.len(),
         "lost": c.lost,
         "duplicates": c.duplicates,
         "mismatches": c.mismatches,
@@ -596,6 +700,17 @@ fn sigkill_at_random_points_loses_no_sale_and_applies_no_operation_twice() {
     println!("crash suite: {summary}");
     for p in &c.problems {
         println!("  {p}");
+        // The steps of the sale it is about.
+        let mut inside = false;
+        for line in &chaos.trace {
+            if let Some(rest) = line.strip_prefix("sale ") {
+                let reference = rest.split_whitespace().next().unwrap_or("");
+                inside = p.contains(reference);
+            }
+            if inside {
+                println!("      {line}");
+            }
+        }
     }
     if let Ok(path) = std::env::var("KASSE_CHAOS_REPORT") {
         std::fs::write(&path, format!("{summary}\n")).expect("write the report");
