@@ -92,6 +92,10 @@ impl CoreError {
                 },
                 _ => "dintero",
             },
+            // A bad argument caught by the store is the caller's input, not a failing log.
+            CoreError::Store(StoreError::InvalidCursor | StoreError::InvalidInput { .. }) => {
+                "invalid_input"
+            }
             CoreError::Store(_) => "storage",
             CoreError::Sale(_) | CoreError::Qr(_) => "internal",
         }
@@ -103,6 +107,8 @@ impl CoreError {
             CoreError::Order(e) => Some(e.field().to_owned()),
             CoreError::LinePart(e) => Some(e.field()),
             CoreError::InvalidInput { field, .. } => Some(field.clone()),
+            CoreError::Store(StoreError::InvalidInput { field, .. }) => Some((*field).to_owned()),
+            CoreError::Store(StoreError::InvalidCursor) => Some("cursor".to_owned()),
             _ => None,
         }
     }
@@ -157,5 +163,24 @@ mod tests {
             .code(),
             "invalid_state"
         );
+    }
+
+    #[test]
+    fn bad_arguments_caught_by_the_store_are_input_errors() {
+        let e = CoreError::Store(StoreError::InvalidCursor);
+        assert_eq!(
+            (e.code(), e.field().as_deref()),
+            ("invalid_input", Some("cursor"))
+        );
+        let e = CoreError::Store(StoreError::InvalidInput {
+            field: "limit",
+            reason: "too large".into(),
+        });
+        assert_eq!(
+            (e.code(), e.field().as_deref()),
+            ("invalid_input", Some("limit"))
+        );
+        let e = CoreError::Store(StoreError::CommitFailed("disk full".into()));
+        assert_eq!(e.code(), "storage");
     }
 }
