@@ -327,6 +327,25 @@ fn capture_void_and_refund_print_the_updated_sale() {
 }
 
 #[test]
+fn capture_works_on_a_payment_nobody_was_watching() {
+    // `charge` without --wait exits at once; the customer pays afterwards. Capturing by the
+    // reference must find the payment, not answer "no payment yet".
+    let w = World::new();
+    let c = charge(&w);
+    let sid = c["session_id"].as_str().unwrap();
+    let tx = w.control.pay(sid, CARD_OK).unwrap();
+    let captured = w
+        .run(&[
+            "--json",
+            "capture",
+            c["merchant_reference"].as_str().unwrap(),
+        ])
+        .one();
+    assert_eq!(captured["status"], "captured");
+    assert_eq!(captured["transaction_id"], tx["id"]);
+}
+
+#[test]
 fn a_capture_killed_before_dintero_acted_is_held_back_until_the_grace_is_over_then_sent_once() {
     let mut w = World::new();
     w.extra_env = vec![

@@ -294,7 +294,12 @@ impl Kasse {
     /// Reads the sale fresh, settles what is pending on it, and checks it may be operated on.
     async fn prepare(&self, id: &str) -> Result<(OperatingGuard, Sale, Transaction), CoreError> {
         let turn = self.operating(&self.find(id)?.id).await;
-        let sale = self.find(id)?;
+        let mut sale = self.find(id)?;
+        if sale.transaction_id.is_none() && sale.is_open() {
+            // Paid while nobody was watching (the watcher of the process that charged is gone,
+            // or has not looked yet): one look now finds the payment.
+            sale = self.refresh(&sale.id).await?;
+        }
         let tid = sale.transaction_id.clone().ok_or_else(|| {
             CoreError::InvalidState(format!(
                 "the sale is {} and has no payment yet, so there is nothing to capture, void or refund",

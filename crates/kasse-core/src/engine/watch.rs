@@ -396,6 +396,19 @@ impl Kasse {
         Ok(result)
     }
 
+    /// Looks at an open sale once, now (what the watcher does on each tick), and returns it as
+    /// logged afterwards; a settled sale is returned as it is. For a shell that keeps no watcher
+    /// running (kasse-cli: one process per command), so that a payment made while nobody was
+    /// watching is seen before anything acts on the sale.
+    pub async fn refresh(&self, id: &str) -> Result<Sale, CoreError> {
+        let sale = self.find(id)?;
+        if sale.is_open() {
+            let mut schedule = Schedule::new(self.inner.config.cadence, 0);
+            self.look(&sale.id, &mut schedule, 0).await?;
+        }
+        self.find(&sale.id)
+    }
+
     /// Follows a sale until it settles, calling `on_change` for each change (and once at the
     /// start with the current state). Returns the settled sale.
     pub async fn wait_settled(
