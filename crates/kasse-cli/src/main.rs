@@ -117,7 +117,8 @@ enum Command {
         #[arg(long)]
         reason: Option<String>,
     },
-    /// Settle pending sessions and operations, import transactions from Dintero.
+    /// Settle pending sessions and operations, import transactions from Dintero, look at every
+    /// sale still waiting.
     Sync {
         /// On the first sync, look back this many days.
         #[arg(long, default_value_t = 30)]
@@ -322,7 +323,20 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         }
         Command::Sync { days } => {
             let report = kasse.sync(days).await?;
-            out.sync(&report)?;
+            // No watcher outlives this process: one look at every sale still open, so a
+            // checkout cancelled or expired meanwhile shows as such.
+            let mut open = 0u32;
+            for sale in kasse.store().open_sales()? {
+                match kasse.refresh(&sale.id).await {
+                    Ok(s) if !s.is_open() => {}
+                    Ok(_) => open += 1,
+                    Err(e) => {
+                        tracing::warn!(sale = %sale.merchant_reference, error = %e, "could not look at an open sale");
+                        open += 1;
+                    }
+                }
+            }
+            out.sync(&report, open)?;
         }
         Command::Transactions { .. } | Command::Show { .. } | Command::Journal { .. } => {
             unreachable!("answered from the log above")

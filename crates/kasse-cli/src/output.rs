@@ -240,13 +240,24 @@ impl Out {
         self.text(&out)
     }
 
-    pub fn sync(&self, r: &SyncReport) -> std::io::Result<()> {
+    /// The sync report, and how many sales are still open (waiting for a customer).
+    pub fn sync(&self, r: &SyncReport, open: u32) -> std::io::Result<()> {
         if self.json {
-            return self.line(&serde_json::to_value(r).unwrap_or(Value::Null));
+            let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+            v["open"] = json!(open);
+            return self.line(&v);
         }
         self.text(&format!(
-            "read {} transactions from Dintero: {} imported, {} updated; {} pending operations settled",
-            r.seen, r.imported, r.updated, r.reconciled
+            "read {} transactions from Dintero: {} imported, {} updated; {} pending operations settled; {} still waiting for a customer",
+            r.seen,
+            r.imported,
+            r.updated,
+            r.reconciled,
+            if open == 1 {
+                "1 sale".to_owned()
+            } else {
+                format!("{open} sales")
+            }
         ))
     }
 

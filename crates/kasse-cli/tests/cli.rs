@@ -577,7 +577,7 @@ fn sync_imports_a_sale_made_at_another_counter_which_can_then_be_refunded_here()
     let here_sync = w.run(&["--json", "sync"]).one();
     assert_eq!(
         keys(&here_sync),
-        ["imported", "reconciled", "seen", "updated"]
+        ["imported", "open", "reconciled", "seen", "updated"]
     );
 
     // Counter 2, its own log.
@@ -618,6 +618,46 @@ fn sync_imports_a_sale_made_at_another_counter_which_can_then_be_refunded_here()
     // A second sync imports nothing new.
     let again = w.run(&["--json", "sync"]).one();
     assert_eq!(again["imported"], 0, "{again}");
+}
+
+#[test]
+fn sync_looks_at_open_sales_a_checkout_cancelled_elsewhere_shows_cancelled() {
+    let w = World::new();
+    let c = charge(&w);
+    let sid = c["session_id"].as_str().unwrap().to_owned();
+    // Cancelled through Dintero's API by someone else (the backoffice, another tool).
+    let client = dintero_client::Client::new(
+        dintero_client::Config::new(
+            dintero_client::AccountId::parse("T12345678").unwrap(),
+            "kasse-demo",
+            "kasse-demo-secret",
+        )
+        .with_base_url(w.url.clone()),
+    )
+    .unwrap();
+    w.block_on(client.cancel_session(&sid)).expect("cancel");
+    let before = w.run(&["--json", "transactions"]).one();
+    assert_eq!(before["status"], "waiting");
+
+    let report = w.run(&["--json", "sync"]).one();
+    assert_eq!(report["open"], 0, "{report}");
+    let after = w.run(&["--json", "transactions"]).one();
+    assert_eq!(after["status"], "cancelled");
+
+    // One still waiting is counted, and stays waiting.
+    let waiting = charge(&w);
+    let report = w.run(&["--json", "sync"]).one();
+    assert_eq!(report["open"], 1, "{report}");
+    let text = w.run(&["sync"]);
+    assert!(
+        text.stdout.contains("1 sale still waiting for a customer"),
+        "{}",
+        text.stdout
+    );
+    let shown = w
+        .run(&["--json", "show", waiting["session_id"].as_str().unwrap()])
+        .one();
+    assert_eq!(shown["status"], "waiting");
 }
 
 #[test]

@@ -61,6 +61,11 @@ impl World {
         }
     }
 
+    /// Runs a future on the sandbox's runtime (e.g. a Dintero API call made "elsewhere").
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }
