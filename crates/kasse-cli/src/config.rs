@@ -171,7 +171,10 @@ pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Res
 
     let account = AccountId::parse(&account).map_err(|e| ConfigError::Invalid {
         name: "KASSE_ACCOUNT_ID",
-        message: e.to_string(),
+        message: match e {
+            dintero_client::Error::InvalidConfig { message, .. } => message,
+            other => other.to_string(),
+        },
     })?;
     let mut config = Config::new(account, client_id, secret)
         .with_system("kasse", env!("CARGO_PKG_VERSION"))
@@ -183,7 +186,30 @@ pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Res
     if let Some(u) = &checkout_url {
         config = config.with_checkout_base_url(u.clone());
     }
-    let client = Client::new(config)?;
+    let client = Client::new(config).map_err(|e| match e {
+        // Say it with the variable the person set.
+        dintero_client::Error::InvalidConfig { field, message } => {
+            let name = match field {
+                "client_id" => "KASSE_CLIENT_ID",
+                "client_secret" => "KASSE_CLIENT_SECRET",
+                "auth_base_url" => "KASSE_API_URL",
+                "checkout_base_url" if env.checkout_url.is_some() => "KASSE_CHECKOUT_URL",
+                "checkout_base_url" => "KASSE_API_URL",
+                "timeouts.request" => "KASSE_TIMEOUT_SECS",
+                _ => field,
+            };
+            let hint = if name.ends_with("_URL") {
+                "; write the whole URL, e.g. http://127.0.0.1:8787"
+            } else {
+                ""
+            };
+            anyhow::Error::from(ConfigError::Invalid {
+                name,
+                message: format!("{message}{hint}"),
+            })
+        }
+        other => other.into(),
+    })?;
 
     let LocalLog {
         store,

@@ -800,7 +800,18 @@ fn missing_credentials_say_which_and_what_to_do() {
     cmd.env("KASSE_ACCOUNT_ID", "bogus");
     let (code, message) = w.run_cmd(cmd, None).json_error();
     assert_eq!(code, "invalid_input");
-    assert!(message.contains("KASSE_ACCOUNT_ID"), "{message}");
+    assert!(message.starts_with("KASSE_ACCOUNT_ID: "), "{message}");
+    assert!(!message.contains("account_id:"), "{message}");
+
+    let mut cmd = w.cmd(&["--json", "sync"]);
+    cmd.env("KASSE_API_URL", w.url.trim_start_matches("http://"));
+    let (code, message) = w.run_cmd(cmd, None).json_error();
+    assert_eq!(code, "invalid_input");
+    assert!(message.starts_with("KASSE_API_URL: "), "{message}");
+    assert!(
+        message.contains("http://"),
+        "says how to write it: {message}"
+    );
 
     // A wrong secret is Dintero's refusal, said as such.
     let mut cmd = w.cmd(&["--json", "charge", "--order", path_str(&order)]);
