@@ -213,7 +213,7 @@ impl Out {
                     (OpState::Reconciled, Some(true)) => "done (confirmed afterwards)",
                     (OpState::Reconciled, _) => "not done (confirmed afterwards)",
                     (OpState::Requested | OpState::Unknown, _) =>
-                        "OUTCOME NOT KNOWN YET (kasse-cli sync settles it)",
+                        "OUTCOME NOT KNOWN YET (kasse-cli sync settles it once Dintero can no longer act on it, within a minute)",
                     (OpState::Succeeded, _) => "done",
                     (OpState::Failed, _) => "refused",
                 },

@@ -919,6 +919,66 @@ fn demo_charges_against_an_in_process_sandbox_without_credentials() {
 }
 
 #[test]
+fn demo_charge_wait_is_paid_through_the_printed_checkout_page() {
+    // The simulator lives inside the child: the customer pays on the page at the printed URL,
+    // as a person would in a browser (the page's form post).
+    let w = World::new();
+    let order = w.order_file(ORDER);
+    let mut cmd = w.cmd(&[
+        "--demo",
+        "--json",
+        "charge",
+        "--order",
+        path_str(&order),
+        "--wait",
+    ]);
+    for k in [
+        "KASSE_ACCOUNT_ID",
+        "KASSE_CLIENT_ID",
+        "KASSE_CLIENT_SECRET",
+        "KASSE_API_URL",
+        "KASSE_DATA_DIR",
+    ] {
+        cmd.env_remove(k);
+    }
+    cmd.env("TMPDIR", w.dir.path());
+    let mut child = cmd.spawn().unwrap();
+    let stderr = collect_stderr(&mut child);
+    let mut lines = Lines::new(child.stdout.take().unwrap());
+    let c = lines.next_json();
+    let url = c["url"].as_str().unwrap().to_owned();
+    let status = post_form(&format!("{url}/pay"), "card=4000000000000002");
+    assert_eq!(status, 303, "the page sends the customer on");
+    let rest = lines.rest();
+    assert!(wait_for(&mut child, PATIENCE).success(), "{rest:?}");
+    let _ = stderr.join();
+    let last: Value = serde_json::from_str(rest.last().unwrap()).unwrap();
+    assert_eq!(last["status"], "authorized", "{rest:?}");
+    assert_eq!(last["session_id"], c["session_id"]);
+}
+
+/// `POST url` with a form body over plain HTTP/1.1; the status code.
+fn post_form(url: &str, body: &str) -> u16 {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "POST /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP answer: {answer:?}"))
+}
+
+#[test]
 fn output_into_a_closed_pipe_is_not_an_error() {
     let w = World::new();
     for _ in 0..3 {
