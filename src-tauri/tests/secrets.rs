@@ -1,0 +1,392 @@
+//! Secrets never leak (issue 6 §5, DESIGN.md §6), in the desktop app: with a known client
+//! secret, set through Settings and used against an in-process sandbox (`KASSE_API_URL`), every
+//! flow is run through the commands — settings, test connection (right and wrong secret),
+//! charge, pay, capture, refund by line, void, cancel, sync, list, reports, CSV, and errors
+//! (a 503, a refused token) — while every log line is captured at TRACE. Then neither the
+//! secret (raw, or inside the Basic credentials) nor any access token (the tokens this sandbox
+//! issues all start with the same JWT header; two fetched here are also looked for verbatim)
+//! appears in any IPC answer, any log line, or any byte of any file under the data directory
+//! (SQLite file, WAL and SHM included), read while the app runs and after it closed.
+//!
+//! The secret store here is in memory, so the data directory must not hold it at all; the
+//! keyring and its 0600-file fallback are tested in `keyring.rs`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use dintero_sandbox::{FaultRule, Sandbox, SandboxConfig};
+use kasse_app::secret::MemorySecrets;
+use kasse_app::state::AppState;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindowBuilder;
+
+const ACCOUNT: &str = "T12345678";
+const CLIENT_ID: &str = "kasse-secrets-test";
+const SECRET: &str = "S3CR3T-kasse-4b1e9d07-must-never-show";
+const WRONG: &str = "WR0NG-kasse-77aa1c2e-must-never-show";
+/// `base64url({"alg":"HS256","typ":"JWT","kid":"dintero-sandbox"})`: how every token this
+/// sandbox issues begins.
+const TOKEN_HEADER: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImRpbnRlcm8tc2FuZGJveCJ9";
+
+/// Every log line, at every level, of every crate that logs through `tracing`.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+type Webview = tauri::WebviewWindow<tauri::test::MockRuntime>;
+
+struct Answers(Vec<String>);
+
+impl Answers {
+    fn invoke(&mut self, webview: &Webview, cmd: &str, args: Value) -> Result<Value, Value> {
+        let result = get_ipc_response(
+            webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap());
+        self.0.push(format!("{cmd}: {result:?}"));
+        result
+    }
+}
+
+/// What must never show, as bytes.
+fn needles(tokens: &[String]) -> Vec<(String, Vec<u8>)> {
+    let basic = base64(format!("{CLIENT_ID}:{SECRET}").as_bytes());
+    let mut out = vec![
+        ("the client secret".to_owned(), SECRET.as_bytes().to_vec()),
+        (
+            "a wrong secret typed in".to_owned(),
+            WRONG.as_bytes().to_vec(),
+        ),
+        ("the Basic credentials".to_owned(), basic.into_bytes()),
+        (
+            "an access token (sandbox JWT header)".to_owned(),
+            TOKEN_HEADER.as_bytes().to_vec(),
+        ),
+    ];
+    for (i, t) in tokens.iter().enumerate() {
+        out.push((format!("access token #{i}"), t.as_bytes().to_vec()));
+    }
+    out
+}
+
+/// Standard base64 with padding (what HTTP Basic credentials use).
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn base64_is_standard() {
+    assert_eq!(base64(b"ab:c"), "YWI6Yw==");
+    assert_eq!(base64(b"abcd"), "YWJjZA==");
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+/// Reads every byte of every file under `dir`; returns the names of the files read.
+fn assert_dir_clean(dir: &Path, needles: &[(String, Vec<u8>)], when: &str) -> Vec<String> {
+    let mut all = Vec::new();
+    files(dir, &mut all);
+    let mut names = Vec::new();
+    for path in all {
+        let bytes = std::fs::read(&path).unwrap();
+        for (what, needle) in needles {
+            assert!(
+                !find(&bytes, needle),
+                "{what} found in {} ({when})",
+                path.display()
+            );
+        }
+        names.push(format!(
+            "{} ({} bytes)",
+            path.file_name().unwrap().to_string_lossy(),
+            bytes.len()
+        ));
+    }
+    names
+}
+
+fn wait_status(answers: &mut Answers, webview: &Webview, sale_id: &str, status: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let d = answers
+            .invoke(webview, "sale_detail", json!({ "saleId": sale_id }))
+            .unwrap();
+        if d["sale"]["status"] == status {
+            return d;
+        }
+        assert!(Instant::now() < deadline, "never {status}: {d}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .init();
+
+    let sandbox = tauri::async_runtime::block_on(Sandbox::start(SandboxConfig {
+        account_id: ACCOUNT.into(),
+        client_id: CLIENT_ID.into(),
+        client_secret: SECRET.into(),
+        ..SandboxConfig::default()
+    }))
+    .unwrap();
+    let control = sandbox.control();
+    // The one test of this binary: nothing else reads the environment meanwhile.
+    std::env::set_var("KASSE_API_URL", sandbox.base_url());
+
+    let dir = tempfile::tempdir().unwrap();
+    let state = Arc::new(
+        tauri::async_runtime::block_on(AppState::open(
+            dir.path(),
+            Arc::new(MemorySecrets::default()),
+            false,
+        ))
+        .unwrap(),
+    );
+    let app = kasse_app::configure(mock_builder())
+        .manage(state.clone())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let mut a = Answers(Vec::new());
+
+    // Settings: the account and its secret.
+    let s = a.invoke(&webview, "settings_get", json!({})).unwrap();
+    let mut input = s.clone();
+    let o = input.as_object_mut().unwrap();
+    o.remove("has_secret");
+    o.remove("refund_pin_set");
+    o.insert("refund_pin".into(), Value::Null);
+    o.insert("account_id".into(), json!(ACCOUNT));
+    o.insert("client_id".into(), json!(CLIENT_ID));
+    // Testing a wrong secret first: refused, without repeating it.
+    let mut wrong = input.clone();
+    wrong["client_secret"] = json!(WRONG);
+    let report = a
+        .invoke(&webview, "test_connection", json!({ "input": wrong }))
+        .unwrap();
+    assert_eq!(report["ok"], false, "{report}");
+    input["client_secret"] = json!(SECRET);
+    let report = a
+        .invoke(&webview, "test_connection", json!({ "input": input }))
+        .unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+    let saved = a
+        .invoke(&webview, "settings_save", json!({ "input": input }))
+        .unwrap();
+    assert_eq!(saved["has_secret"], true);
+    let info = a.invoke(&webview, "app_info", json!({})).unwrap();
+    assert_eq!(info["mode"], "test", "{info}");
+    // Testing with the stored secret (none typed).
+    input["client_secret"] = Value::Null;
+    let report = a
+        .invoke(&webview, "test_connection", json!({ "input": input }))
+        .unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+
+    // Sell: pay, capture, refund a line.
+    let order = json!({"order": {"currency": null, "lines": [
+        {"description": "Coffee", "quantity": "2", "unit_price": 3900, "vat": "25", "product_id": null},
+        {"description": "Bun", "quantity": "1", "unit_price": 2500, "vat": "15", "product_id": null}]}});
+    a.invoke(&webview, "price_order", order.clone()).unwrap();
+    let c = a.invoke(&webview, "charge", order.clone()).unwrap();
+    let sale = c["sale_id"].as_str().unwrap().to_owned();
+    control
+        .pay(c["session_id"].as_str().unwrap(), "4000000000000002")
+        .unwrap();
+    wait_status(&mut a, &webview, &sale, "authorized");
+    a.invoke(&webview, "parked", json!({})).unwrap();
+    // A capture whose answer is lost after it happened: settled by reference at once.
+    control.set_faults(vec![FaultRule {
+        method: Some("POST".into()),
+        path: Some("/v1/transactions/*/capture".into()),
+        after: true,
+        drop: true,
+        times: Some(1),
+        ..FaultRule::default()
+    }]);
+    let captured = a
+        .invoke(
+            &webview,
+            "capture",
+            json!({"saleId": sale, "input": {"amount": null}}),
+        )
+        .unwrap();
+    assert_eq!(captured["sale"]["status"], "captured", "{captured}");
+    // A refund refused with 429: a clear error; then done.
+    control.set_faults(vec![FaultRule {
+        method: Some("POST".into()),
+        path: Some("/v1/transactions/*/refund".into()),
+        status: Some(429),
+        times: Some(1),
+        ..FaultRule::default()
+    }]);
+    let refused = a
+        .invoke(
+            &webview,
+            "refund",
+            json!({"saleId": sale, "input": {"amount": null, "lines": [{"line_id": "1", "quantity": "1"}], "reason": "returned", "pin": null}}),
+        )
+        .unwrap_err();
+    assert_eq!(refused["code"], "network", "{refused}");
+    a.invoke(
+        &webview,
+        "refund",
+        json!({"saleId": sale, "input": {"amount": null, "lines": [{"line_id": "1", "quantity": "1"}], "reason": "returned", "pin": null}}),
+    )
+    .unwrap();
+    // Void one, cancel one.
+    let c = a.invoke(&webview, "charge", order.clone()).unwrap();
+    let voided = c["sale_id"].as_str().unwrap().to_owned();
+    control
+        .pay(c["session_id"].as_str().unwrap(), "4000000000000002")
+        .unwrap();
+    wait_status(&mut a, &webview, &voided, "authorized");
+    a.invoke(&webview, "void_sale", json!({ "saleId": voided }))
+        .unwrap();
+    let c = a.invoke(&webview, "charge", order.clone()).unwrap();
+    a.invoke(&webview, "cancel_charge", json!({"saleId": c["sale_id"]}))
+        .unwrap();
+    // Look around.
+    a.invoke(&webview, "sync", json!({})).unwrap();
+    a.invoke(&webview, "list_sales", json!({"query": {"search": null, "statuses": [], "from": null, "to": null, "amount_min": null, "amount_max": null, "cursor": null, "limit": 50}})).unwrap();
+    a.invoke(
+        &webview,
+        "day_report",
+        json!({"from": "2000-01-01", "to": "2100-01-01", "closing": false}),
+    )
+    .unwrap();
+    a.invoke(
+        &webview,
+        "export_csv",
+        json!({"from": "2000-01-01", "to": "2100-01-01"}),
+    )
+    .unwrap();
+    a.invoke(&webview, "sale_detail", json!({ "saleId": sale }))
+        .unwrap();
+    a.invoke(&webview, "settings_get", json!({})).unwrap();
+    // The token endpoint refuses (as after a revoked secret): a clear error, no secret.
+    control.set_faults(vec![FaultRule {
+        path: Some(format!("/v1/accounts/{ACCOUNT}/auth/token")),
+        status: Some(401),
+        ..FaultRule::default()
+    }]);
+    let report = a
+        .invoke(&webview, "test_connection", json!({ "input": input }))
+        .unwrap();
+    assert_eq!(report["ok"], false, "{report}");
+    control.clear_faults();
+
+    // Tokens, fetched the way Kasse fetches them, to look for verbatim too.
+    let client = kasse_app::state::client_for(ACCOUNT, CLIENT_ID, SECRET).unwrap();
+    let fetched = tauri::async_runtime::block_on(client.fetch_token()).unwrap();
+    let tokens = vec![
+        fetched.access_token.expose().to_owned(),
+        control.access_token(),
+    ];
+    for t in &tokens {
+        assert!(
+            t.starts_with(TOKEN_HEADER),
+            "the header prefix covers every token"
+        );
+    }
+    let needles = needles(&tokens);
+
+    // IPC answers.
+    let answers = a.0.join("\n");
+    for (what, needle) in &needles {
+        assert!(!find(answers.as_bytes(), needle), "{what} in an IPC answer");
+    }
+    // Files, while the app runs (WAL and SHM are there).
+    let names = assert_dir_clean(dir.path(), &needles, "while running");
+    assert!(
+        names.iter().any(|n| n.starts_with("kasse.sqlite-wal")),
+        "{names:?}"
+    );
+    // Logs at every level.
+    let log = logs.0.lock().unwrap().clone();
+    assert!(
+        find(&log, b"TRACE") || find(&log, b"DEBUG"),
+        "the capture sees the finest levels"
+    );
+    assert!(
+        find(&log, b"dintero.call"),
+        "the client's calls were logged"
+    );
+    for (what, needle) in &needles {
+        assert!(!find(&log, needle), "{what} in the logs");
+    }
+    println!(
+        "secrets: {} IPC answers, {} log bytes, files {:?}: no secret, no token",
+        a.0.len(),
+        log.len(),
+        names
+    );
+
+    // And after the app closed.
+    drop(webview);
+    drop(app);
+    drop(state);
+    assert_dir_clean(dir.path(), &needles, "after closing");
+}
