@@ -6,6 +6,7 @@
 
 use std::process::ExitCode;
 
+mod bench;
 mod setup;
 mod steps;
 
@@ -16,6 +17,7 @@ commands:
   run      install what is missing, build, and start Kasse (demo mode without credentials)
   test     install what is missing, then fmt, clippy and every test (end-to-end included)
   ui       build the web UI only (ui/dist)
+  bench    measure DESIGN.md §5's targets (release builds), rewrite BENCHMARKS.md; --quick: reduced set
   setup    only install what is missing (system packages)
   help     this text
 ";
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         "run" => steps::run(rest),
         "test" => steps::test(rest),
         "ui" => steps::ui(),
+        "bench" => bench::bench(rest),
         "setup" => setup::ensure(setup::Purpose::Test),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");

@@ -3,11 +3,12 @@
 use anyhow::{bail, Context, Result};
 use std::process::Command;
 
-/// What the packages are for; `Test` is a superset of `Run`.
+/// What the packages are for; `Test` and `Bench` are supersets of `Run`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     Run,
     Test,
+    Bench,
 }
 
 /// One package and the reason Kasse needs it (printed before installing).
@@ -57,6 +58,25 @@ const PACKAGES: &[Package] = &[
         name: "chromium-driver",
         why: "chromedriver, drives Chromium in that test",
         test_only: true,
+    },
+];
+
+/// What `cargo xtask bench` needs besides `Run`'s packages.
+const BENCH: &[Package] = &[
+    Package {
+        name: "xvfb",
+        why: "a virtual display to start the app and a blank window in (app figures)",
+        test_only: false,
+    },
+    Package {
+        name: "xdotool",
+        why: "types a sale on the app's keypad before its memory is measured",
+        test_only: false,
+    },
+    Package {
+        name: "python3-venv",
+        why: "a venv for Dintero's Python SDK, the client figures' comparison",
+        test_only: false,
     },
 ];
 
@@ -112,6 +132,7 @@ pub fn ensure(purpose: Purpose) -> Result<()> {
     let mut missing: Vec<&Package> = PACKAGES
         .iter()
         .filter(|p| purpose == Purpose::Test || !p.test_only)
+        .chain(BENCH.iter().filter(|_| purpose == Purpose::Bench))
         .filter(|p| !installed(p.name))
         .collect();
     // Node.js builds the UI; any node ≥ 18 on PATH will do, else Debian's.

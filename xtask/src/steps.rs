@@ -15,14 +15,14 @@ const CORE_PACKAGES: &[&str] = &[
     "xtask",
 ];
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root());
     c
@@ -35,7 +35,7 @@ fn npm(args: &[&str]) -> Command {
 }
 
 /// Runs a command, echoing it first, and fails with its name if it fails.
-fn sh(label: &str, mut cmd: Command) -> Result<()> {
+pub(crate) fn sh(label: &str, mut cmd: Command) -> Result<()> {
     let shown = format!(
         "{} {}",
         cmd.get_program().to_string_lossy(),
@@ -61,7 +61,7 @@ fn sh(label: &str, mut cmd: Command) -> Result<()> {
 }
 
 /// Installs the UI's dependencies (when the lock file changed) and builds `ui/dist`.
-fn build_ui(checks: bool) -> Result<()> {
+pub(crate) fn build_ui(checks: bool) -> Result<()> {
     let ui = root().join("ui");
     let stamp = ui.join("node_modules/.package-lock.json");
     let lock = ui.join("package-lock.json");
