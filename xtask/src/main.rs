@@ -7,6 +7,7 @@
 use std::process::ExitCode;
 
 mod bench;
+mod chaos;
 mod setup;
 mod steps;
 
@@ -18,6 +19,8 @@ commands:
   test     install what is missing, then fmt, clippy and every test (end-to-end included)
   ui       build the web UI only (ui/dist)
   bench    measure DESIGN.md §5's targets (release builds), rewrite BENCHMARKS.md; --quick: reduced set
+  chaos    the long reliability suites: crash (200 sales, SIGKILLs) and faults (300 sales,
+           a fifth of all answers failing); --crash-sales N, --fault-sales N, --only crash|faults
   setup    only install what is missing (system packages)
   help     this text
 ";
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         "test" => steps::test(rest),
         "ui" => steps::ui(),
         "bench" => bench::bench(rest),
+        "chaos" => chaos::chaos(rest),
         "setup" => setup::ensure(setup::Purpose::Test),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
