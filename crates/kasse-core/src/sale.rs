@@ -943,14 +943,16 @@ impl Sale {
         match self.status {
             SaleStatus::Authorized
             | SaleStatus::PartiallyCaptured
-            | SaleStatus::PartiallyCapturedRefunded => (self.amount - self.captured).max(0),
+            | SaleStatus::PartiallyCapturedRefunded => {
+                self.amount.saturating_sub(self.captured).max(0)
+            }
             _ => 0,
         }
     }
 
     /// What can still be refunded, as far as this view knows (captured minus refunded).
     pub fn refundable(&self) -> i64 {
-        (self.captured - self.refunded).max(0)
+        self.captured.saturating_sub(self.refunded).max(0)
     }
 }
 
@@ -999,6 +1001,8 @@ impl TransactionFacts {
                         .filter(|e| e.get("event").and_then(Value::as_str) == Some(name))
                         .filter(|e| e.get("success").and_then(Value::as_bool) == Some(true))
                         .filter_map(|e| e.get("amount").and_then(Value::as_i64))
+                        // As dintero-client counts them: a negative amount is nonsense, 0.
+                        .map(|a| a.max(0))
                         .fold(0i64, i64::saturating_add)
                 };
                 (Some(sum("CAPTURE")), Some(sum("REFUND")))
