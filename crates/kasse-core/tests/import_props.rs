@@ -102,7 +102,7 @@ fn transaction() -> impl Strategy<Value = Value> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 256,
+        cases: 1024,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
@@ -180,4 +180,28 @@ fn an_absurd_transaction_is_taken_and_saturates() {
         assert_eq!(e.code(), "storage", "{e}");
     }
     assert_eq!(store.list(&ListQuery::new()).unwrap().items.len(), 2);
+}
+
+/// Found by the property test above: a sale's capturable/refundable overflowed on an imported
+/// transaction whose amount or totals sit at the edges of `i64`.
+#[test]
+fn a_sales_figures_never_overflow() {
+    let store = Store::open_in_memory().unwrap();
+    let at = datetime!(2026-11-24 12:00 UTC);
+    let cases = [
+        json!({"id": "T1.a", "status": "AUTHORIZED", "amount": 5, "currency": "NOK",
+            "events": [{"event": "CAPTURE", "success": true, "amount": 1}]}),
+        json!({"id": "T1.b", "status": "PARTIALLY_REFUNDED", "amount": 10, "currency": "NOK",
+            "events": [{"event": "CAPTURE", "success": true, "amount": i64::MAX},
+                       {"event": "REFUND", "success": true, "amount": -5}]}),
+        json!({"id": "T1.c", "status": "PARTIALLY_CAPTURED", "amount": i64::MAX, "currency": "NOK",
+            "events": [{"event": "CAPTURE", "success": true, "amount": i64::MIN}]}),
+    ];
+    for (i, tx) in cases.into_iter().enumerate() {
+        let s = store
+            .append(&format!("x{i}"), &LogEvent::Imported { snapshot: tx }, at)
+            .expect("taken")
+            .sale;
+        assert!(s.capturable() >= 0 && s.refundable() >= 0, "{s:?}");
+    }
 }
