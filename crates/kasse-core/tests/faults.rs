@@ -990,9 +990,12 @@ async fn a_cancel_whose_answer_and_re_read_were_lost_settles_by_itself() {
     let id = charge.sale.id.clone();
     rig.control.set_faults(vec![
         once("POST", "/v1/sessions/*/cancel", |r| r.status = Some(503)),
+        // Three times: a background read (the watcher, the settler) may take one first, and
+        // the cancel's own re-read must still be refused.
         once("GET", "/v1/sessions/*", |r| {
             r.status = Some(429);
             r.retry_after = Some(1);
+            r.times = Some(3);
         }),
     ]);
     let err = rig.kasse.cancel(&id).await.expect_err("the cancel failed");
