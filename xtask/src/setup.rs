@@ -59,6 +59,16 @@ const PACKAGES: &[Package] = &[
         why: "chromedriver, drives Chromium in that test",
         test_only: true,
     },
+    Package {
+        name: "dbus",
+        why: "a session bus for the keyring test",
+        test_only: true,
+    },
+    Package {
+        name: "gnome-keyring",
+        why: "a real Secret Service for the keyring test",
+        test_only: true,
+    },
 ];
 
 /// What `cargo xtask bench` needs besides `Run`'s packages.
