@@ -55,9 +55,21 @@ struct AppProc {
 }
 
 impl AppProc {
-    fn launch(bin: &Path, display: &str, data_dir: &Path, log: &Path) -> Result<AppProc> {
+    fn launch(
+        bin: &Path,
+        display: &str,
+        data_dir: &Path,
+        log: &Path,
+        no_compositing: bool,
+    ) -> Result<AppProc> {
         let log = std::fs::File::create(log)?;
-        let child = Command::new(bin)
+        let mut cmd = Command::new(bin);
+        if no_compositing {
+            cmd.env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+        } else {
+            cmd.env_remove("WEBKIT_DISABLE_COMPOSITING_MODE");
+        }
+        let child = cmd
             .env("DISPLAY", display)
             .env("KASSE_DEMO", "1")
             .env("KASSE_DATA_DIR", data_dir)
@@ -372,46 +384,85 @@ fn measure_memory(pid: u32) -> (u64, Vec<(String, u64)>) {
     (total, parts)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn one_launch(
-    name: &str,
-    bin: &Path,
-    xvfb: &Xvfb,
-    screen: &Screen,
-    out: &Path,
-    screenshot: bool,
-    memory: Option<Duration>,
-) -> Result<Launch> {
-    let data = tempfile::Builder::new()
-        .prefix(&format!("app-{name}-"))
-        .tempdir_in(out.join("tmp"))?;
-    let log = out.join(format!("app-{name}.log"));
-    let t0 = Instant::now();
-    let mut app = AppProc::launch(bin, &xvfb.display, data.path(), &log)?;
-    let mut l = match wait_usable(screen, t0, &mut app) {
-        Ok(l) => l,
-        Err(e) => {
-            let _ = screen.save_ppm(&out.join(format!("app-{name}-failed.ppm")));
-            return Err(e);
+/// Launches apps on one display and measures them.
+struct Launcher<'a> {
+    xvfb: &'a Xvfb,
+    screen: &'a Screen,
+    out: &'a Path,
+    /// `WEBKIT_DISABLE_COMPOSITING_MODE=1` (the diagnostic runs).
+    no_compositing: bool,
+}
+
+impl Launcher<'_> {
+    fn one(
+        &self,
+        name: &str,
+        bin: &Path,
+        screenshot: bool,
+        memory: Option<Duration>,
+    ) -> Result<Launch> {
+        let (xvfb, screen, out) = (self.xvfb, self.screen, self.out);
+        let data = tempfile::Builder::new()
+            .prefix(&format!("app-{name}-"))
+            .tempdir_in(out.join("tmp"))?;
+        let log = out.join(format!("app-{name}.log"));
+        let t0 = Instant::now();
+        let mut app = AppProc::launch(bin, &xvfb.display, data.path(), &log, self.no_compositing)?;
+        let mut l = match wait_usable(screen, t0, &mut app) {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = screen.save_ppm(&out.join(format!("app-{name}-failed.ppm")));
+                return Err(e);
+            }
+        };
+        if let Some(idle) = memory {
+            // Kasse makes a sale first; the blank window has nothing to sell.
+            if name == "kasse" {
+                l.sale = Some(make_sale(screen, &xvfb.display, app.pid())?);
+            }
+            std::thread::sleep(idle);
+            let (kb, parts) = measure_memory(app.pid());
+            l.pss_kb = Some(kb);
+            l.processes = parts;
         }
-    };
-    if let Some(idle) = memory {
-        // Kasse makes a sale first; the blank window has nothing to sell.
-        if name == "kasse" {
-            l.sale = Some(make_sale(screen, &xvfb.display, app.pid())?);
+        if screenshot {
+            let _ = screen.save_ppm(&out.join(format!("app-{name}.ppm")));
         }
-        std::thread::sleep(idle);
-        let (kb, parts) = measure_memory(app.pid());
-        l.pss_kb = Some(kb);
-        l.processes = parts;
+        drop(app);
+        // Let the machine settle between launches.
+        std::thread::sleep(Duration::from_millis(500));
+        Ok(l)
     }
-    if screenshot {
-        let _ = screen.save_ppm(&out.join(format!("app-{name}.ppm")));
+
+    /// `runs` rounds of one Kasse and one blank launch, alternating which goes first; the
+    /// rounds from `start_runs` on also measure memory.
+    fn rounds(
+        &self,
+        opts: &Opts,
+        runs: usize,
+        start_runs: usize,
+        idle: Duration,
+    ) -> Result<(Vec<Launch>, Vec<Launch>)> {
+        let mut kasse = Vec::new();
+        let mut blank = Vec::new();
+        for run in 0..runs {
+            let memory = (run >= start_runs).then_some(idle);
+            let last = run + 1 == runs && !self.no_compositing;
+            let order = if run % 2 == 0 {
+                [true, false]
+            } else {
+                [false, true]
+            };
+            for is_kasse in order {
+                if is_kasse {
+                    kasse.push(self.one("kasse", &opts.kasse_bin, last, memory)?);
+                } else {
+                    blank.push(self.one("blank", &opts.blank_bin, last, memory)?);
+                }
+            }
+        }
+        Ok((kasse, blank))
     }
-    drop(app);
-    // Let the machine settle between launches.
-    std::thread::sleep(Duration::from_millis(500));
-    Ok(l)
 }
 
 /// Size of a stripped copy of a binary, MB (10^6 bytes).
@@ -456,45 +507,26 @@ pub fn run(opts: &Opts) -> Result<Section> {
     let (start_runs, memory_runs) = if opts.quick { (3, 2) } else { (10, 5) };
     let idle = Duration::from_secs(if opts.quick { 3 } else { 8 });
     let runs = start_runs + memory_runs;
+    let launcher = Launcher {
+        xvfb: &xvfb,
+        screen: &screen,
+        out: &opts.out,
+        no_compositing: false,
+    };
     // One warm-up launch each (page cache, fontconfig cache), not counted.
-    for (name, bin) in [("kasse", &opts.kasse_bin), ("blank", &opts.blank_bin)] {
-        one_launch(name, bin, &xvfb, &screen, &opts.out, false, None)?;
-    }
-    let mut kasse = Vec::new();
-    let mut blank = Vec::new();
-    for run in 0..runs {
-        let memory = (run >= start_runs).then_some(idle);
-        let last = run + 1 == runs;
-        // Alternate which goes first.
-        let order = if run % 2 == 0 {
-            [true, false]
-        } else {
-            [false, true]
+    launcher.one("kasse", &opts.kasse_bin, false, None)?;
+    launcher.one("blank", &opts.blank_bin, false, None)?;
+    let (kasse, blank) = launcher.rounds(opts, runs, start_runs, idle)?;
+    // Diagnosis (full run only): the same with WebKit's accelerated compositing off.
+    let flat = if opts.quick {
+        None
+    } else {
+        let flat = Launcher {
+            no_compositing: true,
+            ..launcher
         };
-        for is_kasse in order {
-            if is_kasse {
-                kasse.push(one_launch(
-                    "kasse",
-                    &opts.kasse_bin,
-                    &xvfb,
-                    &screen,
-                    &opts.out,
-                    last,
-                    memory,
-                )?);
-            } else {
-                blank.push(one_launch(
-                    "blank",
-                    &opts.blank_bin,
-                    &xvfb,
-                    &screen,
-                    &opts.out,
-                    last,
-                    memory,
-                )?);
-            }
-        }
-    }
+        Some(flat.rounds(opts, 4, 0, idle)?)
+    };
     let med = |v: &[Launch], f: &dyn Fn(&Launch) -> Option<f64>| -> f64 {
         let xs: Vec<f64> = v.iter().filter_map(f).collect();
         if xs.is_empty() {
@@ -592,6 +624,39 @@ pub fn run(opts: &Opts) -> Result<Section> {
         "MB",
         "MB = 10^6 bytes (/proc reports kB)",
     );
+    if let Some((fk, fb)) = &flat {
+        let fk_usable = med(fk, &|l| Some(l.usable_ms));
+        let fb_usable = med(fb, &|l| Some(l.usable_ms));
+        let fk_mem = med(fk, &|l| l.pss_kb.map(|kb| kb as f64 / 1000.0));
+        let fb_mem = med(fb, &|l| l.pss_kb.map(|kb| kb as f64 / 1000.0));
+        s.context(
+            "app.no_compositing.start_ratio",
+            "Diagnosis: start ratio with WEBKIT_DISABLE_COMPOSITING_MODE=1 (both apps)",
+            fk_usable / fb_usable,
+            "×",
+            format!(
+                "Kasse usable {} ms vs blank {} ms (medians of {} launches each; runs: {} / {}); the same launches as above with WebKit's accelerated compositing off",
+                fmt_value(fk_usable),
+                fmt_value(fb_usable),
+                fk.len(),
+                list(fk, &|l| Some(l.usable_ms)),
+                list(fb, &|l| Some(l.usable_ms))
+            ),
+        );
+        s.context(
+            "app.no_compositing.memory_ratio",
+            "Diagnosis: memory ratio with WEBKIT_DISABLE_COMPOSITING_MODE=1 (both apps)",
+            fk_mem / fb_mem,
+            "×",
+            format!(
+                "Kasse {} MB (last: {}) vs blank {} MB (last: {})",
+                fmt_value(fk_mem),
+                breakdown(fk),
+                fmt_value(fb_mem),
+                breakdown(fb)
+            ),
+        );
+    }
     s.target(
         "app.binary.stripped_mb",
         "Release binary, stripped",
@@ -617,7 +682,13 @@ pub fn probe(bin: &Path, runs: usize, out: &Path) -> Result<()> {
             .prefix("probe-")
             .tempdir_in(out.join("tmp"))?;
         let t0 = Instant::now();
-        let mut app = AppProc::launch(bin, &xvfb.display, data.path(), &out.join("probe.log"))?;
+        let mut app = AppProc::launch(
+            bin,
+            &xvfb.display,
+            data.path(),
+            &out.join("probe.log"),
+            false,
+        )?;
         match wait_until(&screen, t0, &mut app, Duration::from_secs(10)) {
             Ok(l) => println!(
                 "run {run}: mapped {:?} ms, painted {:?} ms, usable {:.0} ms",
