@@ -136,8 +136,13 @@ fn cell(s: &str) -> String {
 
 pub fn write(out: &Path, markdown: &Path, sections: &[String], quick: bool) -> Result<()> {
     let mut files = Vec::new();
+    // When the measuring ended: the newest section file.
+    let mut measured: Option<std::time::SystemTime> = None;
     for stem in sections {
         let path = out.join(format!("{stem}.json"));
+        if let Ok(t) = std::fs::metadata(&path).and_then(|m| m.modified()) {
+            measured = Some(measured.map_or(t, |m| m.max(t)));
+        }
         let file: SectionFile = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .with_context(|| format!("reading {}", path.display()))?,
@@ -179,7 +184,9 @@ pub fn write(out: &Path, markdown: &Path, sections: &[String], quick: bool) -> R
     let commit = sh("git", &["rev-parse", "--short", "HEAD"]);
     let dirty = !sh("git", &["status", "--porcelain", "--untracked-files=no"]).is_empty();
     let total: f64 = files.iter().map(|f| f.seconds).sum();
-    let now = time::OffsetDateTime::now_utc();
+    let now = measured
+        .map(time::OffsetDateTime::from)
+        .unwrap_or_else(time::OffsetDateTime::now_utc);
     let mut md = String::new();
     md.push_str(BEGIN);
     md.push('\n');
@@ -240,18 +247,13 @@ pub fn write(out: &Path, markdown: &Path, sections: &[String], quick: bool) -> R
                 (Some(_), false) => "❌",
             };
             md.push_str(&format!(
-                "| {} | {} | {} {} | {verdict} | {} |\n",
+                "| {} | {} | {} | {verdict} | {} |\n",
                 cell(&fig.name),
                 fig.target
                     .as_deref()
                     .map(cell)
                     .unwrap_or_else(|| "—".into()),
-                if fig.value.is_finite() {
-                    fmt_value(fig.value)
-                } else {
-                    "n/a".into()
-                },
-                fig.unit,
+                with_unit(fig.value, &fig.unit),
                 cell(&fig.notes)
             ));
         }
