@@ -251,3 +251,90 @@ pub fn workspace_root() -> PathBuf {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
 }
+
+/// A temporary directory removed on drop.
+#[derive(Debug)]
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// A fresh, empty directory under the system temp dir.
+    pub fn fresh(name: &str) -> TempDir {
+        let d = std::env::temp_dir().join(format!("kasse-e2e-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        TempDir(d)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The desktop app in demo mode, launched by WebKitWebDriver on its own display, with its own
+/// data directory; everything stops when this is dropped.
+#[derive(Debug)]
+pub struct KasseApp {
+    pub client: fantoccini::Client,
+    _driver: Driver,
+    _display: Display,
+    _data: TempDir,
+}
+
+/// Launches `target/debug/kasse` (or `$KASSE_APP_BIN`) in demo mode and waits until the UI says
+/// it is ready (`body[data-ready='1']`). `name` keeps data directories and screenshots apart.
+pub async fn launch_kasse(name: &str) -> Result<KasseApp> {
+    let bin = std::env::var("KASSE_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace_root().join("target/debug/kasse"));
+    if !bin.exists() {
+        bail!(
+            "{} is missing: run `cargo build -p kasse` first (cargo xtask test does)",
+            bin.display()
+        );
+    }
+    let display = Display::get()?;
+    let data = TempDir::fresh(name);
+    let port = free_port()?;
+    let mut cmd = Command::new(which("WebKitWebDriver")?);
+    cmd.arg(format!("--port={port}"))
+        .env("TAURI_WEBVIEW_AUTOMATION", "true")
+        .env("KASSE_DEMO", "1")
+        .env("KASSE_DATA_DIR", &data.0)
+        // Either variable makes WebKitWebDriver's screenshot call hang (tauri-notes §3).
+        .env_remove("WEBKIT_DISABLE_DMABUF_RENDERER")
+        .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE");
+    let driver = Driver::start("WebKitWebDriver", cmd, port, Some(&display)).await?;
+    let client = driver
+        .connect(serde_json::json!({"webkitgtk:browserOptions": {"binary": bin.to_string_lossy(), "args": []}}))
+        .await?;
+    let app = KasseApp {
+        client,
+        _driver: driver,
+        _display: display,
+        _data: data,
+    };
+    wait_for(&app.client, "body[data-ready='1']").await?;
+    Ok(app)
+}
+
+/// Waits until `css` matches an element (polling, each WebDriver call time-boxed); on failure
+/// saves `target/e2e-screenshots/failure.png`.
+pub async fn wait_for(c: &fantoccini::Client, css: &str) -> Result<fantoccini::elements::Element> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(Ok(e)) = tokio::time::timeout(
+            Duration::from_secs(5),
+            c.find(fantoccini::Locator::Css(css)),
+        )
+        .await
+        {
+            return Ok(e);
+        }
+        if Instant::now() > deadline {
+            let _ = screenshot(c, "failure").await;
+            bail!("nothing matched {css} within 20 s (screenshot: target/e2e-screenshots/failure.png)");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -14,77 +14,15 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use anyhow::{bail, Result};
-use fantoccini::{Client, Locator};
-use kasse_e2e::{free_port, screenshot, which, within, workspace_root, Display, Driver};
+use anyhow::Result;
+use fantoccini::Client;
+use kasse_e2e::within;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-struct App {
-    client: Client,
-    _driver: Driver,
-    _display: Display,
-    _data: TempDir,
-}
-
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-async fn launch() -> Result<App> {
-    let bin = std::env::var("KASSE_APP_BIN")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| workspace_root().join("target/debug/kasse"));
-    if !bin.exists() {
-        bail!(
-            "{} is missing: run `cargo build -p kasse` first (cargo xtask test does)",
-            bin.display()
-        );
-    }
-    let display = Display::get()?;
-    let data = TempDir(std::env::temp_dir().join(format!("kasse-boundary-{}", std::process::id())));
-    let _ = std::fs::remove_dir_all(&data.0);
-    let port = free_port()?;
-    let mut cmd = std::process::Command::new(which("WebKitWebDriver")?);
-    cmd.arg(format!("--port={port}"))
-        .env("TAURI_WEBVIEW_AUTOMATION", "true")
-        .env("KASSE_DEMO", "1")
-        .env("KASSE_DATA_DIR", &data.0)
-        .env_remove("WEBKIT_DISABLE_DMABUF_RENDERER")
-        .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE");
-    let driver = Driver::start("WebKitWebDriver", cmd, port, Some(&display)).await?;
-    let client = driver
-        .connect(json!({"webkitgtk:browserOptions": {"binary": bin.to_string_lossy(), "args": []}}))
-        .await?;
-    let app = App {
-        client,
-        _driver: driver,
-        _display: display,
-        _data: data,
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(Ok(_)) = tokio::time::timeout(
-            Duration::from_secs(5),
-            app.client.find(Locator::Css("body[data-ready='1']")),
-        )
-        .await
-        {
-            break;
-        }
-        if Instant::now() > deadline {
-            let _ = screenshot(&app.client, "boundary-failure").await;
-            bail!("the app never became ready");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Ok(app)
+async fn launch() -> Result<kasse_e2e::KasseApp> {
+    kasse_e2e::launch_kasse("boundary").await
 }
 
 /// `invoke(cmd, args)` from the page: `{ok: true, value}` or `{ok: false, error}` (a string

@@ -5,82 +5,12 @@
 //! Build the app first (`cargo build -p kasse`; `cargo xtask test` does it). Each test starts its
 //! own display, driver and app, with its own data directory.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use fantoccini::{Client, Locator};
-use kasse_e2e::{free_port, screenshot, which, within, workspace_root, Display, Driver};
+use kasse_e2e::{launch_kasse as launch, screenshot, wait_for, within};
 use serde_json::{json, Value};
-
-struct App {
-    client: Client,
-    _driver: Driver,
-    _display: Display,
-    _data: TempDir,
-}
-
-/// A temporary directory removed on drop.
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-async fn launch(name: &str) -> Result<App> {
-    let bin = std::env::var("KASSE_APP_BIN")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| workspace_root().join("target/debug/kasse"));
-    if !bin.exists() {
-        bail!(
-            "{} is missing: run `cargo build -p kasse` first (cargo xtask test does)",
-            bin.display()
-        );
-    }
-    let display = Display::get()?;
-    let data =
-        TempDir(std::env::temp_dir().join(format!("kasse-e2e-{name}-{}", std::process::id())));
-    let _ = std::fs::remove_dir_all(&data.0);
-    let port = free_port()?;
-    let mut cmd = Command::new(which("WebKitWebDriver")?);
-    cmd.arg(format!("--port={port}"))
-        .env("TAURI_WEBVIEW_AUTOMATION", "true")
-        .env("KASSE_DEMO", "1")
-        .env("KASSE_DATA_DIR", &data.0)
-        .env_remove("WEBKIT_DISABLE_DMABUF_RENDERER")
-        .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE");
-    let driver = Driver::start("WebKitWebDriver", cmd, port, Some(&display)).await?;
-    let client = driver
-        .connect(json!({"webkitgtk:browserOptions": {"binary": bin.to_string_lossy(), "args": []}}))
-        .await?;
-    let app = App {
-        client,
-        _driver: driver,
-        _display: display,
-        _data: data,
-    };
-    wait_for(&app.client, "body[data-ready='1']").await?;
-    Ok(app)
-}
-
-/// Waits until `css` matches an element (polling; WebDriver calls time-boxed).
-async fn wait_for(c: &Client, css: &str) -> Result<fantoccini::elements::Element> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(Ok(e)) =
-            tokio::time::timeout(Duration::from_secs(5), c.find(Locator::Css(css))).await
-        {
-            return Ok(e);
-        }
-        if Instant::now() > deadline {
-            let _ = screenshot(c, "failure").await;
-            bail!("nothing matched {css} within 20 s (screenshot: target/e2e-screenshots/failure.png)");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 async fn click(c: &Client, css: &str) -> Result<()> {
     let e = wait_for(c, css).await?;
