@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use kasse_core::money::{Currency, Quantity, VatRate};
+use kasse_core::money::{format_minor_code as money, Currency, Quantity, VatRate};
 use kasse_core::report;
 use kasse_core::sale::{LogEvent, Sale};
 use kasse_core::settings::{QuickItem as CoreQuickItem, Settings as CoreSettings};
@@ -129,13 +129,6 @@ fn event_summary(e: &LogEvent, sale: &Sale) -> String {
         ),
         LogEvent::Imported { .. } => "Imported from Dintero by sync".into(),
         LogEvent::Note { text } => text.clone(),
-    }
-}
-
-fn money(amount: i64, currency: &str) -> String {
-    match currency.parse::<Currency>() {
-        Ok(c) => kasse_core::money::format_minor(amount, c),
-        Err(_) => format!("{amount} {currency}"),
     }
 }
 

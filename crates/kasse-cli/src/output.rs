@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use kasse_core::money::{format_minor, Currency};
+use kasse_core::money::format_minor_code as money;
 use kasse_core::qr::TerminalStyle;
 use kasse_core::sale::{OpState, Sale, SaleStatus};
 use kasse_core::store::{JournalReport, ProjectionReport};
@@ -28,13 +28,6 @@ fn short_time(t: time::OffsetDateTime) -> String {
     t.to_offset(time::UtcOffset::UTC)
         .format(&fmt)
         .unwrap_or_default()
-}
-
-fn money(amount: i64, currency: &str) -> String {
-    match currency.parse::<Currency>() {
-        Ok(c) => format_minor(amount, c),
-        Err(_) => format!("{amount} {currency}"),
-    }
 }
 
 /// The one-line shape of a sale (DESIGN.md §4.3).

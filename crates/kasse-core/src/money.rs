@@ -136,6 +136,15 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
+/// [`format_minor`] for a currency given by its code, as stored on a sale; a code Kasse does not
+/// know (a sale imported from Dintero) is shown as the bare minor units with the code.
+pub fn format_minor_code(amount: i64, code: &str) -> String {
+    match code.parse::<Currency>() {
+        Ok(c) => format_minor(amount, c),
+        Err(_) => format!("{amount} {code}"),
+    }
+}
+
 /// Plain-text amount: minor units shown in major units with a `.` decimal point and the ISO code,
 /// e.g. `format_minor(123450, Currency::Nok) == "1234.50 NOK"`, `format_minor(-5, Nok) ==
 /// "-0.05 NOK"`, `format_minor(1500, Isk) == "1500 ISK"`. No digit grouping and no locale: the UI

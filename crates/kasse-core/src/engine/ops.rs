@@ -18,7 +18,7 @@ use super::payload;
 use super::watch::snapshot;
 use super::{Kasse, OperatingGuard};
 use crate::error::CoreError;
-use crate::money::{format_minor, Currency, Quantity};
+use crate::money::{format_minor_code, Quantity};
 use crate::order::PricedOrder;
 use crate::sale::{LogEvent, OpKind, OpState, Operation, Sale, SaleStatus};
 
@@ -645,6 +645,5 @@ pub fn refunded_quantities(sale: &Sale) -> BTreeMap<String, Quantity> {
 }
 
 fn money(amount: i64, sale: &Sale) -> String {
-    let currency = sale.currency.parse::<Currency>().unwrap_or(Currency::Nok);
-    format_minor(amount, currency)
+    format_minor_code(amount, &sale.currency)
 }
