@@ -3,8 +3,8 @@
 //! The API time is the `dintero.call` span of that very call (a tracing layer records each
 //! span's lifetime), so nothing is estimated: overhead = whole charge − its HTTP call. What
 //! remains is pricing, the intent written to the log before the call (one fsync'd commit under
-//! the shipped durability), the QR SVG, the `session_created` event (a second commit) and
-//! starting the watcher.
+//! the shipped durability), the QR SVG, the `session_created` event (a second commit, without
+//! an fsync of its own: see `Store::append_without_fsync`) and starting the watcher.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -221,7 +221,7 @@ async fn measure(opts: &Opts, spans: &ApiSpans) -> Result<Section> {
         "ms",
         Goal::at_most(10.0, "≤ 10 ms"),
         format!(
-            "overhead {}; whole charge {}, its create-session call {} (the call's tracing span). Log: a file, WAL, synchronous=FULL (what Kasse ships): two fsync'd commits per charge (intent before the call, session after). The QR SVG alone: {}. Token warm, sandbox in-process; {}",
+            "overhead {}; whole charge {}, its create-session call {} (the call's tracing span). Log: a file, WAL, synchronous=FULL (what Kasse ships): one fsync'd commit per charge (the intent before the call; the session after it is committed without waiting for the disk). The QR SVG alone: {}. Token warm, sandbox in-process; {}",
             file_over.brief("ms"),
             total.brief("ms"),
             api.brief("ms"),
@@ -242,7 +242,7 @@ async fn measure(opts: &Opts, spans: &ApiSpans) -> Result<Section> {
         mem_over.p95,
         "ms",
         format!(
-            "{}: the difference to the file log is the two fsyncs",
+            "{}: the difference to the file log is its fsync and the file's page writes",
             mem_over.brief("ms")
         ),
     );

@@ -11,7 +11,7 @@ use kasse_core::clock::Clock;
 use kasse_core::engine::payload::{session_request, SessionParams};
 use kasse_core::money::Currency;
 use kasse_core::sale::{LogEvent, Origin, SaleStatus};
-use kasse_core::store::NewSale;
+use kasse_core::store::{NewSale, Store};
 use kasse_core::RefundSpec;
 
 /// Another counter sells through the same account: a session made with the client directly.
@@ -174,6 +174,54 @@ async fn the_watcher_finds_a_lost_charge_by_its_reference() {
     h.control.pay(&sid, CARD_OK).unwrap();
     let sale = h.wait_status(&sale.id, SaleStatus::Authorized).await;
     h.assert_agrees(&sale);
+}
+
+/// `Kasse::charge` commits `session_created` without an fsync of its own (only the intent
+/// before the call is fsync'd). A power cut right after the QR was shown can therefore leave
+/// the intent alone in the log, with no failure recorded: on the next start the watcher must
+/// still find the payment by the sale's merchant reference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_session_lost_to_a_power_cut_after_the_qr_was_shown_is_found_on_resume() {
+    let h = harness().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kasse.sqlite");
+    // As the power cut left it: the intent only.
+    let order = order_of(3_600).price(Currency::Nok).unwrap();
+    let reference = {
+        let store = Store::open(&path).unwrap();
+        let opened = store
+            .open_sale(
+                "cut-1",
+                &NewSale {
+                    counter: "KASSE1".into(),
+                    currency: "NOK".into(),
+                    amount: order.amount,
+                    vat_amount: order.vat_amount,
+                    order: serde_json::to_value(&order).unwrap(),
+                },
+                h.clock.now(),
+            )
+            .unwrap();
+        opened.sale.merchant_reference
+    };
+    // The customer had scanned the QR and pays while the counter is down.
+    let (_, tid) = sale_elsewhere(&h, &reference, order.amount).await;
+
+    let kasse = engine(&h.client, &h.clock, Store::open(&path).unwrap(), config());
+    let open = kasse.find("cut-1").unwrap();
+    assert!(open.is_open(), "{open:?}");
+    assert_eq!(open.session_id, None);
+    kasse.resume().await.unwrap();
+    let sale = tokio::time::timeout(
+        Duration::from_secs(20),
+        kasse.wait_settled("cut-1", |_| {}),
+    )
+    .await
+    .expect("the payment is found by its reference")
+    .unwrap();
+    assert_eq!(sale.status, SaleStatus::Authorized);
+    assert_eq!(sale.transaction_id.as_deref(), Some(tid.as_str()));
+    assert_eq!(sale.amount, order.amount);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -26,7 +26,9 @@
 //! when the API call is made. [`Durability::Normal`] (`synchronous=NORMAL`) skips that fsync: it
 //! survives a process crash (kill -9: the WAL is in the OS page cache) but may lose the last
 //! commits on power loss, never corrupting the file. A POS writes a handful of events per sale,
-//! so the fsync per commit is affordable and `Full` is the default.
+//! so the fsync per commit is affordable and `Full` is the default. One event is exempt on
+//! purpose: [`Store::append_without_fsync`] (the charge's `session_created`, whose loss the
+//! engine recovers from by merchant reference).
 //!
 //! The cost, measured on the development VM (2 vCPU shared with other builds, virtio disk whose
 //! raw 4 KiB write+fsync rate swung between 2,000 and 5,800/s during the runs; release build;
@@ -535,6 +537,43 @@ impl Store {
             drop(leader); // publishes the results and signals
             q = lock_ignoring_poison(&self.queue);
         }
+    }
+
+    /// Appends one event like [`Store::append`], but commits it **without waiting for the disk**
+    /// (`synchronous=NORMAL` for this one commit, then back to the store's policy).
+    ///
+    /// The event survives a process crash (the WAL is in the OS page cache, and SQLite never
+    /// corrupts the file); only a power cut or OS crash before the next fsync'd commit can lose
+    /// it, and any later commit under [`Durability::Full`] fsyncs the WAL with it. Use it only
+    /// for an event whose loss the engine already recovers from: the charge's
+    /// `session_created` (the intent before it is fsync'd, and a sale with an intent but no
+    /// session is looked up by its merchant reference), so the cashier waits for one fsync per
+    /// charge instead of two. Never for an intent.
+    pub fn append_without_fsync(
+        &self,
+        sale_id: &str,
+        event: &LogEvent,
+        at: OffsetDateTime,
+    ) -> Result<Appended> {
+        if self.path.is_none() || self.options.durability != Durability::Full {
+            return self.append(sale_id, event, at);
+        }
+        let mut conn = self.lock();
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let appended = (|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let appended = append_in(&tx, sale_id, event, at)?;
+            tx.commit()?;
+            Ok(appended)
+        })();
+        // Restore FULL whatever happened: a connection left at NORMAL would silently weaken
+        // every later commit. If even that fails, the connection is not trusted any more.
+        // (Setting a pragma fails only on misuse or out of memory; the error says so.)
+        if let Err(e) = conn.pragma_update(None, "synchronous", "FULL") {
+            tracing::error!(error = %e, "could not restore synchronous=FULL after a commit");
+            return Err(e.into());
+        }
+        appended
     }
 
     /// Appends several events (of one or more sales, in order) in one transaction: all or
@@ -1265,5 +1304,47 @@ mod tests {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<Store>();
         assert_send_sync::<StoreError>();
+    }
+
+    fn synchronous(store: &Store) -> i64 {
+        store
+            .lock()
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn an_append_without_fsync_is_kept_and_leaves_the_connection_at_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kasse.sqlite");
+        let at = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        let store = Store::open(&path).unwrap();
+        const FULL: i64 = 2;
+        assert_eq!(synchronous(&store), FULL);
+        let new = NewSale {
+            counter: "K1".into(),
+            currency: "NOK".into(),
+            amount: 100,
+            vat_amount: 20,
+            order: Value::Null,
+        };
+        store.open_sale("s1", &new, at).unwrap();
+        let session = LogEvent::SessionCreated {
+            session_id: "T1".into(),
+            url: "https://checkout.example/v1/view/T1".into(),
+            expires_at: None,
+        };
+        let appended = store.append_without_fsync("s1", &session, at).unwrap();
+        assert_eq!(appended.sale.session_id.as_deref(), Some("T1"));
+        assert_eq!(synchronous(&store), FULL);
+        // A refused event (a second session for the same sale) restores FULL too.
+        let again = store.append_without_fsync("s1", &session, at);
+        assert!(again.is_err(), "{again:?}");
+        assert_eq!(synchronous(&store), FULL);
+        drop(store);
+        let reopened = Store::open(&path).unwrap();
+        let sale = reopened.sale("s1").unwrap().unwrap();
+        assert_eq!(sale.session_id.as_deref(), Some("T1"));
+        assert_eq!(reopened.events("s1").unwrap().len(), 2);
     }
 }
