@@ -212,13 +212,10 @@ async fn a_session_lost_to_a_power_cut_after_the_qr_was_shown_is_found_on_resume
     assert!(open.is_open(), "{open:?}");
     assert_eq!(open.session_id, None);
     kasse.resume().await.unwrap();
-    let sale = tokio::time::timeout(
-        Duration::from_secs(20),
-        kasse.wait_settled("cut-1", |_| {}),
-    )
-    .await
-    .expect("the payment is found by its reference")
-    .unwrap();
+    let sale = tokio::time::timeout(Duration::from_secs(20), kasse.wait_settled("cut-1", |_| {}))
+        .await
+        .expect("the payment is found by its reference")
+        .unwrap();
     assert_eq!(sale.status, SaleStatus::Authorized);
     assert_eq!(sale.transaction_id.as_deref(), Some(tid.as_str()));
     assert_eq!(sale.amount, order.amount);
