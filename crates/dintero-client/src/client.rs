@@ -324,7 +324,7 @@ fn operation_response(response: &RawResponse) -> Result<OperationResponse, Error
         transaction,
         accepted,
         event_request_id: if accepted {
-            response.header_str("event-request-id")
+            response.event_request_id.clone()
         } else {
             None
         },

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use base64::Engine as _;
+use bytes::Bytes;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -15,15 +16,23 @@ use crate::config::{parse_base_url, Config};
 use crate::error::{Error, ResponseContext};
 use crate::retry::{parse_retry_after, RateLimitWait};
 
-/// One request to send, possibly several times.
+/// One request to send, possibly several times. The body is `Bytes`, so every attempt sends
+/// the same buffer (a reference count, not a copy).
 pub(crate) struct Call {
     pub(crate) method: Method,
     pub(crate) url: Url,
-    pub(crate) body: Option<Vec<u8>>,
-    pub(crate) extra_headers: HeaderMap,
+    pub(crate) body: Option<Bytes>,
+    /// Headers of this call only (e.g. `dintero-feature-toggles`), sent after the common ones.
+    pub(crate) extra_headers: Vec<(HeaderName, HeaderValue)>,
     /// Whether repeating the request is harmless (GET, PUT, token POST).
     pub(crate) idempotent: bool,
 }
+
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// What `serde_json` would start a body with; a session request is about 0.5–2 kB, so this
+/// saves the growing (and copying) from `to_vec`'s 128 bytes.
+const BODY_CAPACITY: usize = 1024;
 
 impl Call {
     pub(crate) fn new(method: Method, url: Url) -> Self {
@@ -32,42 +41,67 @@ impl Call {
             method,
             url,
             body: None,
-            extra_headers: HeaderMap::new(),
+            extra_headers: Vec::new(),
             idempotent,
         }
     }
 
     pub(crate) fn json_body<T: serde::Serialize>(mut self, body: &T) -> Result<Self, Error> {
-        let bytes = serde_json::to_vec(body).map_err(|e| Error::InvalidArgument {
+        let mut bytes = Vec::with_capacity(BODY_CAPACITY);
+        serde_json::to_writer(&mut bytes, body).map_err(|e| Error::InvalidArgument {
             field: "body",
             message: format!("could not be written as JSON: {e}"),
         })?;
-        self.body = Some(bytes);
+        self.body = Some(Bytes::from(bytes));
         Ok(self)
     }
 
     pub(crate) fn header(mut self, name: &'static str, value: &'static str) -> Self {
-        self.extra_headers.insert(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        );
+        let name = HeaderName::from_static(name);
+        let value = HeaderValue::from_static(value);
+        match self.extra_headers.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.extra_headers.push((name, value)),
+        }
         self
     }
 }
 
-/// A complete answer (status, headers, whole body).
+/// A complete answer: status, the whole body (as received, not copied), and the only two
+/// headers the client reads.
 pub(crate) struct RawResponse {
     pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Vec<u8>,
+    /// `Retry-After` of a `429`, parsed (`None` for any other status).
+    retry_after: Option<Duration>,
+    /// The `event-request-id` header (capture/refund/void answered `202`).
+    pub(crate) event_request_id: Option<String>,
+    pub(crate) body: Bytes,
 }
 
 impl RawResponse {
-    fn retry_after(&self) -> Option<Duration> {
-        self.headers
-            .get(header::RETRY_AFTER)
+    /// Reads the answer's status and the headers the client uses, then its whole body.
+    async fn read(response: reqwest::Response) -> Result<Self, reqwest::Error> {
+        let status = response.status();
+        let headers = response.headers();
+        let retry_after = if status == StatusCode::TOO_MANY_REQUESTS {
+            headers
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after)
+        } else {
+            None
+        };
+        let event_request_id = headers
+            .get("event-request-id")
             .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after)
+            .map(str::to_owned);
+        let body = response.bytes().await?;
+        Ok(Self {
+            status,
+            retry_after,
+            event_request_id,
+            body,
+        })
     }
 
     fn into_result(self, context: ResponseContext) -> Result<Self, Error> {
@@ -76,7 +110,7 @@ impl RawResponse {
         } else {
             Err(Error::from_response(
                 self.status.as_u16(),
-                self.retry_after(),
+                self.retry_after,
                 &self.body,
                 context,
             ))
@@ -89,13 +123,6 @@ impl RawResponse {
             message: e.to_string(),
         })
     }
-
-    pub(crate) fn header_str(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    }
 }
 
 /// Shared state behind every clone of the public client.
@@ -106,7 +133,9 @@ pub(crate) struct Inner {
     token_url: Url,
     audience: String,
     basic_auth: HeaderValue,
-    system_headers: HeaderMap,
+    /// The `Dintero-System-*` headers, validated and built once (sent on every API call, not
+    /// on the token request).
+    system_headers: Vec<(HeaderName, HeaderValue)>,
     tokens: TokenCache,
 }
 
@@ -146,7 +175,7 @@ impl Inner {
         let mut basic_auth = header_value("client_secret", &format!("Basic {credentials}"))?;
         basic_auth.set_sensitive(true);
 
-        let mut system_headers = HeaderMap::new();
+        let mut system_headers = Vec::with_capacity(4);
         for (name, field, value) in [
             ("dintero-system-name", "system.name", &config.system.name),
             (
@@ -165,7 +194,7 @@ impl Inner {
                 &config.system.plugin_version,
             ),
         ] {
-            system_headers.insert(HeaderName::from_static(name), header_value(field, value)?);
+            system_headers.push((HeaderName::from_static(name), header_value(field, value)?));
         }
 
         let http = reqwest::Client::builder()
@@ -377,7 +406,7 @@ impl Inner {
                         return Ok(response);
                     }
                     let delay = if status == 429 {
-                        match policy.rate_limit_wait(response.retry_after()) {
+                        match policy.rate_limit_wait(response.retry_after) {
                             RateLimitWait::Wait(d) => d,
                             RateLimitWait::GiveUp => return Ok(response),
                         }
@@ -406,37 +435,40 @@ impl Inner {
         }
     }
 
+    /// The headers of one attempt, in one map sized for them (and for the `User-Agent` reqwest
+    /// adds): `Accept`, `Authorization`, the system headers, the call's own, `Content-Type`.
+    /// Static values and the prebuilt ones are shared, not copied.
+    fn headers(&self, call: &Call, auth: &HeaderValue, system_headers: bool) -> HeaderMap {
+        let system: &[(HeaderName, HeaderValue)] = if system_headers {
+            &self.system_headers
+        } else {
+            &[]
+        };
+        let mut headers = HeaderMap::with_capacity(5 + system.len() + call.extra_headers.len());
+        headers.insert(header::ACCEPT, APPLICATION_JSON);
+        headers.insert(header::AUTHORIZATION, auth.clone());
+        for (name, value) in system.iter().chain(&call.extra_headers) {
+            headers.insert(name.clone(), value.clone());
+        }
+        if call.body.is_some() {
+            headers.insert(header::CONTENT_TYPE, APPLICATION_JSON);
+        }
+        headers
+    }
+
     async fn send_once(
         &self,
         call: &Call,
         auth: &HeaderValue,
         system_headers: bool,
     ) -> Result<RawResponse, reqwest::Error> {
-        let mut request = self
-            .http
-            .request(call.method.clone(), call.url.clone())
-            .header(header::ACCEPT, "application/json")
-            .header(header::AUTHORIZATION, auth.clone());
-        if system_headers {
-            request = request.headers(self.system_headers.clone());
-        }
-        if !call.extra_headers.is_empty() {
-            request = request.headers(call.extra_headers.clone());
-        }
+        let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
+        *request.headers_mut() = self.headers(call, auth, system_headers);
         if let Some(body) = &call.body {
-            request = request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(body.clone());
+            *request.body_mut() = Some(reqwest::Body::from(body.clone()));
         }
-        let response = request.send().await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await?.to_vec();
-        Ok(RawResponse {
-            status,
-            headers,
-            body,
-        })
+        let response = self.http.execute(request).await?;
+        RawResponse::read(response).await
     }
 }
 
