@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use crate::auth::AccessToken;
 use crate::config::{AccountId, Config, Environment};
 use crate::error::Error;
-use crate::http::{Call, Inner, RawResponse};
+use crate::http::{Call, Collection, Inner, RawResponse};
 use crate::models::{
     CaptureRequest, RefundRequest, Session, SessionCreateRequest, SessionCreated, SessionInclude,
     Transaction, TransactionInclude, TransactionQuery, UpdateTransactionRequest,
@@ -148,7 +148,7 @@ impl Client {
         request: &SessionCreateRequest,
         options: CreateSessionOptions,
     ) -> Result<SessionCreated, Error> {
-        let mut url = self.inner.checkout_url(&["v1", "sessions-profile"]);
+        let mut url = self.inner.checkout_url(Collection::SessionsProfile, &[]);
         if options.include_session {
             url.query_pairs_mut().append_pair("include_session", "true");
         }
@@ -170,7 +170,7 @@ impl Client {
         includes: &[SessionInclude],
     ) -> Result<Session, Error> {
         let id = non_empty("session_id", session_id)?;
-        let mut url = self.inner.checkout_url(&["v1", "sessions", id]);
+        let mut url = self.inner.checkout_url(Collection::Sessions, &[id]);
         append_includes(&mut url, includes.iter().map(|i| i.as_str()));
         self.inner
             .call(Call::new(Method::GET, url))
@@ -182,7 +182,9 @@ impl Client {
     /// of the session. Not retried.
     pub async fn cancel_session(&self, session_id: &str) -> Result<Session, Error> {
         let id = non_empty("session_id", session_id)?;
-        let url = self.inner.checkout_url(&["v1", "sessions", id, "cancel"]);
+        let url = self
+            .inner
+            .checkout_url(Collection::Sessions, &[id, "cancel"]);
         self.inner
             .call(Call::new(Method::POST, url))
             .await?
@@ -201,7 +203,7 @@ impl Client {
         includes: &[TransactionInclude],
     ) -> Result<Transaction, Error> {
         let id = non_empty("transaction_id", transaction_id)?;
-        let mut url = self.inner.checkout_url(&["v1", "transactions", id]);
+        let mut url = self.inner.checkout_url(Collection::Transactions, &[id]);
         append_includes(&mut url, includes.iter().map(|i| i.as_str()));
         self.inner
             .call(Call::new(Method::GET, url))
@@ -215,7 +217,7 @@ impl Client {
         query: &TransactionQuery,
     ) -> Result<Vec<Transaction>, Error> {
         let pairs = query.to_pairs()?;
-        let mut url = self.inner.checkout_url(&["v1", "transactions"]);
+        let mut url = self.inner.checkout_url(Collection::Transactions, &[]);
         if !pairs.is_empty() {
             let mut query_pairs = url.query_pairs_mut();
             for (name, value) in &pairs {
@@ -288,7 +290,7 @@ impl Client {
         merchant_reference_2: &str,
     ) -> Result<Transaction, Error> {
         let id = non_empty("transaction_id", transaction_id)?;
-        let url = self.inner.checkout_url(&["v1", "transactions", id]);
+        let url = self.inner.checkout_url(Collection::Transactions, &[id]);
         let body = UpdateTransactionRequest {
             merchant_reference_2: merchant_reference_2.to_owned(),
         };
@@ -307,7 +309,7 @@ impl Client {
         let id = non_empty("transaction_id", transaction_id)?;
         let url = self
             .inner
-            .checkout_url(&["v1", "transactions", id, operation]);
+            .checkout_url(Collection::Transactions, &[id, operation]);
         let mut call = Call::new(Method::POST, url);
         if let Some(body) = body {
             call = call.json_body(body)?;

@@ -125,11 +125,43 @@ impl RawResponse {
     }
 }
 
+/// A collection of the Checkout API; its URL is built once per client, so a call appends only
+/// its own segments (an id, an operation) instead of percent-encoding the whole path again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Collection {
+    /// `/v1/sessions-profile`
+    SessionsProfile,
+    /// `/v1/sessions`
+    Sessions,
+    /// `/v1/transactions`
+    Transactions,
+}
+
+impl Collection {
+    #[cfg(test)]
+    const ALL: [Collection; 3] = [
+        Collection::SessionsProfile,
+        Collection::Sessions,
+        Collection::Transactions,
+    ];
+
+    fn segments(self) -> [&'static str; 2] {
+        match self {
+            Collection::SessionsProfile => ["v1", "sessions-profile"],
+            Collection::Sessions => ["v1", "sessions"],
+            Collection::Transactions => ["v1", "transactions"],
+        }
+    }
+}
+
 /// Shared state behind every clone of the public client.
 pub(crate) struct Inner {
     pub(crate) config: Config,
     http: reqwest::Client,
-    checkout_base: Url,
+    /// The URL of each [`Collection`].
+    sessions_profile_url: Url,
+    sessions_url: Url,
+    transactions_url: Url,
     token_url: Url,
     audience: String,
     basic_auth: HeaderValue,
@@ -212,10 +244,13 @@ impl Inner {
                 message: format!("could not set up the HTTP client: {}", error_chain(&e)),
             })?;
 
+        let collection = |c: Collection| join(&checkout_base, &c.segments());
         Ok(Self {
             config,
             http,
-            checkout_base,
+            sessions_profile_url: collection(Collection::SessionsProfile),
+            sessions_url: collection(Collection::Sessions),
+            transactions_url: collection(Collection::Transactions),
             token_url,
             audience,
             basic_auth,
@@ -224,8 +259,19 @@ impl Inner {
         })
     }
 
-    pub(crate) fn checkout_url(&self, segments: &[&str]) -> Url {
-        join(&self.checkout_base, segments)
+    /// The URL of `collection` followed by `segments` (percent-encoded): the same URL as
+    /// joining the collection's path and `segments` to the Checkout base URL.
+    pub(crate) fn checkout_url(&self, collection: Collection, segments: &[&str]) -> Url {
+        let base = match collection {
+            Collection::SessionsProfile => &self.sessions_profile_url,
+            Collection::Sessions => &self.sessions_url,
+            Collection::Transactions => &self.transactions_url,
+        };
+        if segments.is_empty() {
+            base.clone()
+        } else {
+            join(base, segments)
+        }
     }
 
     pub(crate) fn token_url(&self) -> &Url {
@@ -247,7 +293,7 @@ impl Inner {
             latency_ms = field::Empty,
             attempt = field::Empty,
         );
-        let started = Instant::now();
+        let started = span_clock(&span);
         let mut attempts = 0;
         let result = async {
             let mut refreshed = false;
@@ -346,7 +392,7 @@ impl Inner {
             latency_ms = field::Empty,
             attempt = field::Empty,
         );
-        let started = Instant::now();
+        let started = span_clock(&span);
         let mut attempts = 0;
         let sent = async {
             let body = serde_json::json!({
@@ -396,11 +442,17 @@ impl Inner {
             *attempts += 1;
             let started = Instant::now();
             let result = self.send_once(call, auth, system_headers).await;
-            let latency_ms = millis(started.elapsed());
+            // Read the clock again only for a log line that is written.
+            let latency_ms = || millis(started.elapsed());
             match result {
                 Ok(response) => {
                     let status = response.status.as_u16();
-                    debug!(attempt, status, latency_ms, "dintero answered");
+                    debug!(
+                        attempt,
+                        status,
+                        latency_ms = latency_ms(),
+                        "dintero answered"
+                    );
                     let retryable = response.status.is_server_error() || status == 429;
                     if !(retryable && attempt < max_attempts) {
                         return Ok(response);
@@ -423,7 +475,7 @@ impl Inner {
                 }
                 Err(e) => {
                     let message = error_chain(&e);
-                    debug!(attempt, latency_ms, error = %message, "request failed");
+                    debug!(attempt, latency_ms = latency_ms(), error = %message, "request failed");
                     if attempt < max_attempts {
                         let delay = policy.backoff(attempt);
                         tokio::time::sleep(delay).await;
@@ -479,20 +531,26 @@ fn millis(d: Duration) -> f64 {
 /// Records the outcome of a call on its span, once: final status, total latency, attempts.
 fn finish_span(
     span: &tracing::Span,
-    started: Instant,
+    started: Option<Instant>,
     attempts: u32,
     result: &Result<RawResponse, Error>,
 ) {
-    span.record("attempt", attempts);
-    span.record("latency_ms", millis(started.elapsed()));
-    match result {
-        Ok(response) => {
+    if let Some(started) = started {
+        span.record("attempt", attempts);
+        span.record("latency_ms", millis(started.elapsed()));
+        if let Ok(response) = result {
             span.record("status", response.status.as_u16());
         }
-        Err(e) => {
-            debug!(parent: span, error = %e, "dintero call failed");
-        }
     }
+    if let Err(e) = result {
+        debug!(parent: span, error = %e, "dintero call failed");
+    }
+}
+
+/// When a span is recorded (a subscriber wants it), the time it starts; `None` when it is
+/// disabled, so a call nobody traces does not read the clock for it.
+fn span_clock(span: &tracing::Span) -> Option<Instant> {
+    (!span.is_disabled()).then(Instant::now)
 }
 
 /// Maps a final transport failure: nothing sent → `Transport`; a non-idempotent request that
@@ -561,6 +619,44 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn collection_urls_equal_the_whole_path_joined_to_the_base() {
+        for base in [
+            "http://127.0.0.1:8787",
+            "https://checkout.dintero.com/",
+            "https://example.com/prefix/",
+            "https://example.com/prefix",
+        ] {
+            let config = Config::new("T12345678".parse().unwrap(), "id", "secret")
+                .with_checkout_base_url(base);
+            let inner = Inner::new(config).unwrap();
+            let base = parse_base_url("checkout_base_url", base).unwrap();
+            for collection in Collection::ALL {
+                for rest in [
+                    &[][..],
+                    &["T12345678.3YkJXSdSnUBXcmQSzn7uJj"],
+                    &["T1.a/b", "cancel"],
+                    &["id with space", "capture"],
+                    &["ø%?#", "refund"],
+                    &["..", "void"],
+                    &[".", "x"],
+                    &["", "y"],
+                ] {
+                    let whole: Vec<&str> = collection
+                        .segments()
+                        .into_iter()
+                        .chain(rest.iter().copied())
+                        .collect();
+                    assert_eq!(
+                        inner.checkout_url(collection, rest),
+                        join(&base, &whole),
+                        "{collection:?} {rest:?}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn join_keeps_prefix_and_encodes() {
