@@ -18,13 +18,13 @@ pub mod decimal {
     /// Writes a decimal as a JSON number.
     pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
         let normal = value.normalize();
-        let text = normal.to_string();
+        // A whole number (a quantity of 1, a VAT rate of 25) is its mantissa: no text needed.
         if normal.scale() == 0 {
-            if let Ok(int) = text.parse::<i64>() {
+            if let Ok(int) = i64::try_from(normal.mantissa()) {
                 return serializer.serialize_i64(int);
             }
         }
-        let float = f64::from_str(&text).map_err(serde::ser::Error::custom)?;
+        let float = f64::from_str(&normal.to_string()).map_err(serde::ser::Error::custom)?;
         serializer.serialize_f64(float)
     }
 
@@ -128,7 +128,10 @@ pub mod decimal {
 
 /// Timestamps: written as RFC 3339; read as RFC 3339, or ISO 8601 without an offset (UTC).
 pub mod timestamp {
-    use serde::{Deserialize, Deserializer, Serializer};
+    use std::fmt;
+
+    use serde::de::{self, Visitor};
+    use serde::{Deserializer, Serializer};
     use time::format_description::well_known::{Iso8601, Rfc3339};
     use time::{OffsetDateTime, PrimitiveDateTime};
 
@@ -156,13 +159,43 @@ pub mod timestamp {
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<OffsetDateTime, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        parse(&text).map_err(serde::de::Error::custom)
+        deserializer
+            .deserialize_string(TextVisitor)?
+            .map_err(de::Error::custom)
+    }
+
+    /// Parses the string where the deserializer has it (borrowed from the input, or its own
+    /// buffer when the string had escapes), instead of copying it into a `String` first.
+    /// Accepts and refuses exactly what `String` does, with the same messages; a text that is
+    /// no timestamp is handed back as such, so its error is raised where it was before (after
+    /// the string was read: the same position in serde_json's message).
+    struct TextVisitor;
+
+    impl Visitor<'_> for TextVisitor {
+        type Value = Result<OffsetDateTime, String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(parse(v))
+        }
+
+        fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+            match std::str::from_utf8(v) {
+                Ok(text) => self.visit_str(text),
+                Err(_) => Err(E::invalid_value(de::Unexpected::Bytes(v), &self)),
+            }
+        }
     }
 
     /// The same for `Option<OffsetDateTime>` (use with `#[serde(default)]`).
     pub mod option {
-        use serde::{Deserialize, Deserializer, Serializer};
+        use std::fmt;
+
+        use serde::de::{self, Visitor};
+        use serde::{Deserializer, Serializer};
         use time::OffsetDateTime;
 
         /// Writes `Some` as RFC 3339, `None` as null.
@@ -180,11 +213,32 @@ pub mod timestamp {
         pub fn deserialize<'de, D: Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Option<OffsetDateTime>, D::Error> {
-            match Option::<String>::deserialize(deserializer)? {
-                Some(text) => super::parse(&text)
-                    .map(Some)
-                    .map_err(serde::de::Error::custom),
+            match deserializer.deserialize_option(OptionVisitor)? {
+                Some(parsed) => parsed.map(Some).map_err(de::Error::custom),
                 None => Ok(None),
+            }
+        }
+
+        /// `Option<String>`'s handling of null and unit, then the text parsed in place.
+        struct OptionVisitor;
+
+        impl<'de> Visitor<'de> for OptionVisitor {
+            type Value = Option<Result<OffsetDateTime, String>>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("option")
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_string(super::TextVisitor).map(Some)
             }
         }
     }
@@ -319,5 +373,149 @@ mod tests {
         let t3 = super::timestamp::parse("2026-05-12T12:15:02.118+02:00").unwrap();
         assert_eq!(t3, t);
         assert!(super::timestamp::parse("yesterday").is_err());
+    }
+
+    /// The text round trip `decimal::serialize` used before its whole-number shortcut.
+    fn write_via_text(value: Decimal) -> String {
+        let normal = value.normalize();
+        let text = normal.to_string();
+        if normal.scale() == 0 {
+            if let Ok(int) = text.parse::<i64>() {
+                return serde_json::to_string(&int).unwrap();
+            }
+        }
+        serde_json::to_string(&f64::from_str(&text).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn whole_number_shortcut_writes_what_the_text_did() {
+        let mut values = vec![
+            Decimal::ZERO,
+            Decimal::NEGATIVE_ONE,
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::from(i64::MAX),
+            Decimal::from(i64::MIN),
+            Decimal::from(i64::MAX) + Decimal::ONE,
+            Decimal::from(i64::MIN) - Decimal::ONE,
+            Decimal::new(2500, 2),
+            Decimal::new(-0, 3),
+            Decimal::new(1, 28),
+            Decimal::new(-25_000, 3),
+            Decimal::new(123_456_789, 0),
+            Decimal::new(1_000_000_000_000, 12),
+        ];
+        for mantissa in [
+            -1_000_001i64,
+            -25,
+            -1,
+            0,
+            1,
+            2,
+            12,
+            25,
+            100,
+            999_999_999_999_999,
+        ] {
+            for scale in [0u32, 1, 2, 3, 8, 15, 28] {
+                values.push(Decimal::new(mantissa, scale));
+            }
+        }
+        for value in values {
+            let json = serde_json::to_string(&D { v: value, o: None }).unwrap();
+            assert_eq!(
+                json,
+                format!(r#"{{"v":{}}}"#, write_via_text(value)),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct T {
+        #[serde(default, with = "super::timestamp::option")]
+        o: Option<time::OffsetDateTime>,
+        #[serde(default)]
+        r: Option<Wrapped>,
+    }
+
+    /// A required timestamp, behind an `Option` so the same inputs can omit it.
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(transparent)]
+    struct Wrapped(#[serde(with = "super::timestamp")] time::OffsetDateTime);
+
+    /// The timestamp fields as they were read before: through a `String`.
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Before {
+        #[serde(default, deserialize_with = "option_before")]
+        o: Option<time::OffsetDateTime>,
+        #[serde(default)]
+        r: Option<WrappedBefore>,
+    }
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(transparent)]
+    struct WrappedBefore(#[serde(deserialize_with = "required_before")] time::OffsetDateTime);
+
+    fn required_before<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<time::OffsetDateTime, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        super::timestamp::parse(&text).map_err(serde::de::Error::custom)
+    }
+
+    fn option_before<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<time::OffsetDateTime>, D::Error> {
+        match Option::<String>::deserialize(deserializer)? {
+            Some(text) => super::timestamp::parse(&text)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+            None => Ok(None),
+        }
+    }
+
+    type Read = Result<(Option<time::OffsetDateTime>, Option<time::OffsetDateTime>), String>;
+
+    fn read_now(result: Result<T, serde_json::Error>) -> Read {
+        result
+            .map(|t| (t.o, t.r.map(|r| r.0)))
+            .map_err(|e| e.to_string())
+    }
+
+    fn read_before(result: Result<Before, serde_json::Error>) -> Read {
+        result
+            .map(|t| (t.o, t.r.map(|r| r.0)))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn timestamps_read_in_place_accept_and_refuse_what_strings_did() {
+        for json in [
+            r#"{}"#,
+            r#"{"o":null}"#,
+            r#"{"o":"2026-05-12T10:15:02.118Z","r":"2026-05-12T10:15:02.118Z"}"#,
+            r#"{"o":"2026-05-12T10:15:02.118\u005A"}"#,
+            r#"{"o":" 2017-07-21T17:32:28 "}"#,
+            r#"{"o":"2026-05-12T12:15:02.118+02:00"}"#,
+            r#"{"o":"yesterday"}"#,
+            r#"{"o":"2026-05-12T10:15:02.118\u00e5"}"#,
+            r#"{"o":5}"#,
+            r#"{"o":true}"#,
+            r#"{"o":{}}"#,
+            r#"{"o":[]}"#,
+            r#"{"r":"2026-13-12T10:15:02Z"}"#,
+            r#"{"r":7}"#,
+        ] {
+            let now = read_now(serde_json::from_str(json));
+            assert_eq!(now, read_before(serde_json::from_str(json)), "{json}");
+            // Through serde_json::Value (owned strings) too.
+            let value: serde_json::Value = serde_json::from_str(json).unwrap();
+            assert_eq!(
+                read_now(serde_json::from_value(value.clone())),
+                read_before(serde_json::from_value(value)),
+                "{json}"
+            );
+        }
     }
 }
