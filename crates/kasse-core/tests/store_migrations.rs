@@ -11,10 +11,16 @@ use store_common::*;
 /// SHA-256 of every landed migration (CRLF normalized to LF, so a Windows checkout agrees).
 /// A landed migration is never edited: write a new file instead. Add a line here when a new
 /// migration lands.
-const LANDED: &[(&str, &str)] = &[(
-    "0001_init.sql",
-    "93d15b78620f35067e3782084a6b24404d243464458553964b1b82c9050c308a",
-)];
+const LANDED: &[(&str, &str)] = &[
+    (
+        "0001_init.sql",
+        "93d15b78620f35067e3782084a6b24404d243464458553964b1b82c9050c308a",
+    ),
+    (
+        "0002_reference_stem.sql",
+        "7fe8da6a0475f7748e0b7f6d2d66bd41d31034927e72a0927855b79147ad6ae6",
+    ),
+];
 
 fn sha(text: &str) -> String {
     hex::encode(Sha256::digest(text.replace("\r\n", "\n").as_bytes()))
