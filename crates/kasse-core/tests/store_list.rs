@@ -373,8 +373,13 @@ fn list_queries_use_indexes_whatever_the_data() {
     );
     assert_eq!(
         strategy(ListQuery::new().search("KASSE1")),
+        "by_reference_stem",
+        "20k references: walked by stem, in page order"
+    );
+    assert_eq!(
+        strategy(ListQuery::new().search("KASSE1-2026001")),
         "candidates",
-        "20k references are sorted from the index"
+        "a few hundred references are sorted from the index"
     );
     assert_eq!(
         strategy(ListQuery::new().search("T.b")),

@@ -18,19 +18,39 @@
 //!   already in page order with its own `LIMIT`, merged by a `UNION ALL … ORDER BY`; the date
 //!   range and the cursor are index ranges too.
 //! * **by amount** (exact amount): `sales_amount (amount, created_at, id)`, in page order.
-//! * **candidates** (search text, or an amount range): the sales matching the search are
-//!   collected from the indexes — prefix *ranges* `col >= 'abc' AND col < 'abd'` on
-//!   `sales_reference`, `sales_transaction`, `sales_session` (never `LIKE '%x%'`), plus
-//!   `amount = n` on `sales_amount` when the text is a whole number — sorted by
-//!   `(created_at, id)`, cut to one page, and only then fetched by rowid. `sales_reference` and
-//!   `sales_amount` carry `(created_at, id)`, so their candidates are sorted from the index alone
-//!   (a month of references, ~30,000 rows at a million sales, sorts in a few ms). Sorting is only
-//!   cheap for a bounded number of candidates, so a probe counts them first (each range stops at
-//!   its cap, [`CANDIDATE_LIMIT`] or [`CANDIDATE_LIMIT_LOOKUP`]); with more (say the search is
-//!   `KASSE1`, matching every sale) the search becomes a filter on the *recent* / *by status*
-//!   walk instead, which then finds a page quickly precisely because matches are common. (The
-//!   one slow case left: more matches than the cap, all of them far back in time, e.g. a prefix
-//!   covering a whole year two years ago: the walk then reads most of the index.)
+//! * **candidates** (search text, or an amount range, matching few sales): the sales matching
+//!   the search are collected from the indexes — prefix *ranges* `col >= 'abc' AND col < 'abd'`
+//!   on `sales_reference`, `sales_transaction`, `sales_session` (never `LIKE '%x%'`), plus
+//!   `amount = n` on `sales_amount` when the text is a whole number — each arm cut to one page
+//!   in `(created_at, id)` order, merged, cut to one page, and only then fetched by rowid.
+//!   `sales_reference` and `sales_amount` carry `(created_at, id)`, so their candidates are
+//!   sorted from the index alone, and `amount = n` is in page order already (read one page,
+//!   however many sales have that amount). Sorting costs what the candidates number, so a probe
+//!   counts the ranges first, each stopping at its cap ([`CANDIDATE_LIMIT`],
+//!   [`CANDIDATE_LIMIT_LOOKUP`] for the id indexes, whose candidates take a table lookup each).
+//! * **by reference stem** (a reference prefix matching many sales, e.g. one counter's month,
+//!   `KASSE2-202603`, ~28,000 sales at a million): no sort. A reference's *stem* is the reference
+//!   without its last [`STEM_CUT`] characters (Kasse's own `COUNTER-YYYYMMDD-NNNN` has the stem
+//!   `COUNTER-YYYYMM`), and `sales_reference_stem (stem, created_at, id, merchant_reference)`
+//!   (migration 0002) holds the sales of one stem in page order. Every reference that starts
+//!   with the prefix `P` has a stem that either starts with `P` (then every sale of that stem
+//!   matches) or is one of the at most [`STEM_CUT`] prefixes of `P` at least
+//!   `len(P) − STEM_CUT` characters long (a "short stem": its sales are checked against `P`).
+//!   So the page is the merge of one index walk per stem that starts with `P`, each in page
+//!   order and stopping after one page, plus the few sales of the short stems, sorted. This is
+//!   exact whatever the references look like (imported ones are arbitrary; a clock set back
+//!   breaks the order of a counter's sequence numbers; `NNNN` grows a fifth digit): they decide
+//!   only which stems exist and so how fast it is, never what it returns. Used when the
+//!   reference range has at least [`SORT_LIMIT`] matches, at most [`STEM_LIMIT`] stems start
+//!   with `P` and the short stems hold fewer than [`SHORT_STEM_LIMIT`] sales (e.g. not for a
+//!   day's prefix `KASSE2-20260312`, whose short stem is the whole month: its ~900 matches are
+//!   sorted instead). A counter's prefix `KASSE2` or a year's `KASSE2-2026` is one walk per month.
+//! * With more candidates than a cap (say the search is `KASSE1-` over a decade, or an id
+//!   prefix matching thousands of sales), the search becomes a filter on the *recent* /
+//!   *by status* walk instead, which then finds a page quickly as long as matches are common
+//!   among recent sales. (The slow case left: more matches than the caps, few of them recent.)
+//!
+//! All the probes and the page are read in one read transaction, so they see one snapshot.
 //!
 //! Search is case-sensitive (references and Dintero ids are), a *prefix* match on the merchant
 //! reference, the transaction id and the session id; a whole number also matches the amount in
@@ -40,7 +60,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{params_from_iter, Connection};
+use rusqlite::{params_from_iter, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -60,6 +80,72 @@ pub const CANDIDATE_LIMIT: i64 = 50_000;
 /// table lookup each. (Dintero ids are random after the account prefix, so a broad id prefix
 /// matches sales spread evenly over time, which the walk finds quickly.)
 pub const CANDIDATE_LIMIT_LOOKUP: i64 = 5_000;
+/// Below this many matches in the reference range, they are sorted (as cheap as the stem walk
+/// at this size); from this many on, the page is walked by reference stem when it can be.
+pub const SORT_LIMIT: i64 = 1_000;
+/// At most this many stems starting with the prefix are walked (one index walk each; a
+/// counter's prefix is one stem per month).
+pub const STEM_LIMIT: usize = 64;
+/// The short stems of a prefix (see the module docs) are sorted, so they must hold fewer sales
+/// than this for the stem walk to be used.
+pub const SHORT_STEM_LIMIT: i64 = 256;
+/// A reference's stem is the reference without its last `STEM_CUT` characters: `DD-NNNN` of
+/// Kasse's own `COUNTER-YYYYMMDD-NNNN`, leaving `COUNTER-YYYYMM`.
+pub const STEM_CUT: usize = 7;
+/// The stem in SQL, exactly as `sales_reference_stem` (migration 0002) indexes it. (`substr`
+/// with a negative length gives `''`: references of at most 7 characters share the stem `''`.)
+/// `length` and `substr` count characters, as `str::chars` does.
+const STEM: &str = "substr(merchant_reference, 1, length(merchant_reference) - 7)";
+
+/// The caps above, in one value, so tests can make them small enough to reach every strategy
+/// with a few hundred sales ([`with_caps`]).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    /// [`CANDIDATE_LIMIT`].
+    pub candidates: i64,
+    /// [`CANDIDATE_LIMIT_LOOKUP`].
+    pub candidates_lookup: i64,
+    /// [`SORT_LIMIT`].
+    pub sort: i64,
+    /// [`STEM_LIMIT`].
+    pub stems: usize,
+    /// [`SHORT_STEM_LIMIT`].
+    pub short_stems: i64,
+}
+
+impl Caps {
+    /// The caps Kasse runs with.
+    pub const SHIPPED: Caps = Caps {
+        candidates: CANDIDATE_LIMIT,
+        candidates_lookup: CANDIDATE_LIMIT_LOOKUP,
+        sort: SORT_LIMIT,
+        stems: STEM_LIMIT,
+        short_stems: SHORT_STEM_LIMIT,
+    };
+}
+
+thread_local! {
+    static CAPS: std::cell::Cell<Caps> = const { std::cell::Cell::new(Caps::SHIPPED) };
+}
+
+/// Runs `f` with other caps on this thread (tests: the strategies are exact whatever the caps;
+/// only their speed depends on them). The caps are restored afterwards, also on a panic.
+#[doc(hidden)]
+pub fn with_caps<R>(caps: Caps, f: impl FnOnce() -> R) -> R {
+    struct Restore(Caps);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CAPS.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(CAPS.with(|c| c.replace(caps)));
+    f()
+}
+
+fn caps() -> Caps {
+    CAPS.with(std::cell::Cell::get)
+}
 
 /// An amount filter, minor units, bounds inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,7 +237,7 @@ pub struct Page {
 /// The plan a list query runs with (from [`crate::store::Store::explain_list`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueryPlan {
-    /// `recent`, `by_status`, `by_amount` or `candidates`.
+    /// `recent`, `by_status`, `by_amount`, `candidates` or `by_reference_stem`.
     pub strategy: String,
     /// The SQL.
     pub sql: String,
@@ -243,6 +329,10 @@ pub(crate) fn decode_cursor(c: &str) -> Result<(i64, String), StoreError> {
 
 /// The search text resolved into index ranges.
 struct Search {
+    /// The prefix (the text, trimmed).
+    prefix: String,
+    /// [`prefix_upper_bound`] of the prefix.
+    upper: Option<String>,
     /// `(column, index, from, to)`.
     ranges: Vec<(&'static str, &'static str, String, Option<String>)>,
     amount: Option<i64>,
@@ -268,7 +358,12 @@ impl Search {
         } else {
             None
         };
-        Some(Search { ranges, amount })
+        Some(Search {
+            prefix: text.to_owned(),
+            upper,
+            ranges,
+            amount,
+        })
     }
 }
 
@@ -391,9 +486,8 @@ impl Resolved {
         s
     }
 
-    /// The index ranges that hold the candidates (for the search, or the amount range), each
-    /// with its cap: `FROM sales INDEXED BY … WHERE <range>`.
-    fn candidate_sources(&self, use_search: bool) -> Vec<(Sql, i64)> {
+    /// The index ranges that hold the candidates (for the search, or the amount range).
+    fn candidate_sources(&self, use_search: bool) -> Vec<Source> {
         let mut out = Vec::new();
         if use_search {
             if let Some(search) = &self.search {
@@ -405,18 +499,23 @@ impl Resolved {
                         write!(s.text, " AND {col} < ").ok();
                         s.param(to.clone());
                     }
-                    let cap = if *idx == "sales_reference" {
-                        CANDIDATE_LIMIT
-                    } else {
-                        CANDIDATE_LIMIT_LOOKUP
-                    };
-                    out.push((s, cap));
+                    out.push(Source {
+                        from: s,
+                        kind: if *idx == "sales_reference" {
+                            SourceKind::Reference
+                        } else {
+                            SourceKind::Lookup
+                        },
+                    });
                 }
                 if let Some(a) = search.amount {
                     let mut s = Sql::default();
                     s.push("FROM sales INDEXED BY sales_amount WHERE amount = ")
                         .param(a);
-                    out.push((s, CANDIDATE_LIMIT));
+                    out.push(Source {
+                        from: s,
+                        kind: SourceKind::Ordered,
+                    });
                 }
             }
         } else if let Some(AmountFilter::Range { min, max }) = self.amount {
@@ -426,26 +525,203 @@ impl Resolved {
             if let Some(max) = max {
                 s.push(" AND amount <= ").param(max);
             }
-            out.push((s, CANDIDATE_LIMIT));
+            out.push(Source {
+                from: s,
+                kind: SourceKind::Covered,
+            });
         }
         out
     }
 }
 
-/// Whether every candidate source has fewer rows than its cap (index-only counts, each
-/// stopping at its cap).
-fn few_candidates(conn: &Connection, sources: &[(Sql, i64)]) -> Result<bool, StoreError> {
+/// Where candidates come from: `FROM sales INDEXED BY … WHERE <range>`.
+struct Source {
+    from: Sql,
+    kind: SourceKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SourceKind {
+    /// The reference range: sorted when small, else walked by stem (or given up above
+    /// [`CANDIDATE_LIMIT`]).
+    Reference,
+    /// An index carrying `(created_at, id)` (an amount range): sorted up to
+    /// [`CANDIDATE_LIMIT`].
+    Covered,
+    /// One amount: `sales_amount (amount, created_at, id)` is in page order already, so the
+    /// arm reads one page however many sales have that amount; nothing to count.
+    Ordered,
+    /// An id index, one table lookup per candidate: sorted up to [`CANDIDATE_LIMIT_LOOKUP`].
+    Lookup,
+}
+
+/// How many rows `from` holds, counting no further than `cap` (index-only for every source).
+fn count(conn: &Connection, from: &Sql, cap: i64) -> Result<i64, StoreError> {
     let mut sql = Sql::default();
-    sql.push("SELECT 1");
-    for (src, cap) in sources {
-        sql.push(" AND (SELECT count(*) FROM (SELECT 1 ");
-        sql.text.push_str(&src.text);
-        sql.params.extend(src.params.iter().cloned());
-        sql.push(" LIMIT ").param(*cap).push(")) < ").param(*cap);
-    }
+    sql.push("SELECT count(*) FROM (SELECT 1 ");
+    sql.text.push_str(&from.text);
+    sql.params.extend(from.params.iter().cloned());
+    sql.push(" LIMIT ").param(cap).push(")");
     let mut stmt = conn.prepare_cached(&sql.text)?;
-    let few: Option<i64> = stmt.query_row(params_from_iter(sql.params.iter()), |r| r.get(0))?;
-    Ok(few == Some(1))
+    Ok(stmt.query_row(params_from_iter(sql.params.iter()), |r| r.get(0))?)
+}
+
+/// One arm of the candidates' union: the `(rowid, created_at, id)` of the newest `fetch` rows
+/// of `from` that pass `conditions`, newest first. (The sorter keeps only `fetch` rows; over an
+/// index already in page order there is no sort at all.)
+fn arm(from: Sql, conditions: Sql, fetch: i64) -> Sql {
+    let mut sql = Sql::default();
+    sql.push("SELECT rowid AS r, created_at AS c, id AS i ");
+    sql.append(from);
+    sql.append(conditions);
+    sql.push(" ORDER BY c DESC, i DESC LIMIT ").param(fetch);
+    sql
+}
+
+/// The arms for a search whose reference range is large (see the module docs, *by reference
+/// stem*), or `None` when the stems are too many or the short stems too full.
+fn stem_arms(
+    conn: &Connection,
+    q: &Resolved,
+    search: &Search,
+    residual: Residual,
+    fetch: i64,
+    caps: Caps,
+) -> Result<Option<Vec<Sql>>, StoreError> {
+    let prefix = search.prefix.as_str();
+    // SQLite's `length` counts the characters before the first NUL, so a reference holding one
+    // has a shorter stem. When the prefix holds none, a matching reference's NUL comes after
+    // the prefix, and its stem is still one of those read below.
+    if prefix.contains('\0') {
+        return Ok(None);
+    }
+    // The stems starting with the prefix: one index seek each.
+    let mut stems: Vec<String> = Vec::new();
+    let mut first = conn.prepare_cached(&format!(
+        "SELECT {STEM} FROM sales INDEXED BY sales_reference_stem WHERE {STEM} >= ?1 \
+         ORDER BY {STEM} LIMIT 1"
+    ))?;
+    let mut next = conn.prepare_cached(&format!(
+        "SELECT {STEM} FROM sales INDEXED BY sales_reference_stem WHERE {STEM} > ?1 \
+         ORDER BY {STEM} LIMIT 1"
+    ))?;
+    let mut stem: Option<String> = first.query_row([prefix], |r| r.get(0)).optional()?;
+    while let Some(s) = stem.filter(|s| s.starts_with(prefix)) {
+        if stems.len() >= caps.stems {
+            return Ok(None);
+        }
+        stem = next.query_row([&s], |r| r.get(0)).optional()?;
+        stems.push(s);
+    }
+    // The short stems: the prefixes of the prefix whose references may still start with it.
+    let len = prefix.chars().count();
+    let short: Vec<String> = (len.saturating_sub(STEM_CUT)..len)
+        .map(|m| prefix.chars().take(m).collect())
+        .collect();
+    let mut short_from = Sql::default();
+    write!(
+        short_from.text,
+        "FROM sales INDEXED BY sales_reference_stem WHERE {STEM} IN ("
+    )
+    .ok();
+    for (i, s) in short.iter().enumerate() {
+        if i > 0 {
+            short_from.push(", ");
+        }
+        short_from.param(s.clone());
+    }
+    short_from.push(")");
+    let in_short = count(conn, &short_from, caps.short_stems)?;
+    if in_short >= caps.short_stems {
+        return Ok(None);
+    }
+
+    let mut arms = Vec::with_capacity(stems.len() + 1);
+    for s in stems {
+        let mut from = Sql::default();
+        write!(
+            from.text,
+            "FROM sales INDEXED BY sales_reference_stem WHERE {STEM} = "
+        )
+        .ok();
+        from.param(s);
+        arms.push(arm(from, q.conditions(residual), fetch));
+    }
+    if in_short > 0 {
+        short_from
+            .push(" AND merchant_reference >= ")
+            .param(prefix.to_owned());
+        if let Some(upper) = &search.upper {
+            short_from
+                .push(" AND merchant_reference < ")
+                .param(upper.clone());
+        }
+        arms.push(arm(short_from, q.conditions(residual), fetch));
+    }
+    Ok(Some(arms))
+}
+
+/// The arms of the candidates' union for a search or an amount range, and the strategy's name;
+/// `None` when a source has too many candidates (the search becomes a filter on a walk).
+fn candidate_arms(
+    conn: &Connection,
+    q: &Resolved,
+    use_search: bool,
+    fetch: i64,
+) -> Result<Option<(&'static str, Vec<Sql>)>, StoreError> {
+    let caps = caps();
+    let all = Residual {
+        status: true,
+        search: true,
+        amount: true,
+    };
+    // Each arm yields its matches that pass the other filters.
+    let residual = Residual {
+        search: !use_search,
+        amount: use_search,
+        ..all
+    };
+    let mut strategy = "candidates";
+    let mut arms = Vec::new();
+    let mut reference = None;
+    for src in q.candidate_sources(use_search) {
+        let cap = match src.kind {
+            SourceKind::Reference => {
+                reference = Some(src);
+                continue;
+            }
+            SourceKind::Ordered => None,
+            SourceKind::Covered => Some(caps.candidates),
+            SourceKind::Lookup => Some(caps.candidates_lookup),
+        };
+        if let Some(cap) = cap {
+            if count(conn, &src.from, cap)? >= cap {
+                return Ok(None);
+            }
+        }
+        arms.push(arm(src.from, q.conditions(residual), fetch));
+    }
+    if let Some(src) = reference {
+        let stems = match &q.search {
+            Some(search) if count(conn, &src.from, caps.sort)? >= caps.sort => {
+                stem_arms(conn, q, search, residual, fetch, caps)?
+            }
+            _ => None,
+        };
+        if let Some(stems) = stems {
+            strategy = "by_reference_stem";
+            arms.extend(stems);
+        } else if count(conn, &src.from, caps.candidates)? < caps.candidates {
+            arms.push(arm(src.from, q.conditions(residual), fetch));
+        } else {
+            return Ok(None);
+        }
+    }
+    if arms.is_empty() {
+        // (Not reached: a search always has its id ranges, an amount range its range.)
+        return Ok(None);
+    }
+    Ok(Some((strategy, arms)))
 }
 
 const ORDER: &str = " ORDER BY created_at DESC, id DESC LIMIT ";
@@ -459,7 +735,8 @@ fn build(conn: &Connection, q: &Resolved) -> Result<(&'static str, Sql), StoreEr
         amount: true,
     };
 
-    // Candidates: the search, or an amount range, when they match few rows.
+    // Candidates: the search, or an amount range, when they match few rows (or the reference
+    // range is walked by stem).
     let candidates = if q.search.is_some() {
         Some(true)
     } else if matches!(q.amount, Some(AmountFilter::Range { .. })) {
@@ -468,37 +745,25 @@ fn build(conn: &Connection, q: &Resolved) -> Result<(&'static str, Sql), StoreEr
         None
     };
     if let Some(use_search) = candidates {
-        let sources = q.candidate_sources(use_search);
-        if few_candidates(conn, &sources)? {
-            // Each arm yields (rowid, created_at, id) of its matches that pass the other
-            // filters; UNION removes sales found twice; the page is cut before the full rows
-            // are read.
-            let residual = Residual {
-                search: !use_search,
-                amount: use_search,
-                ..all
-            };
+        if let Some((strategy, arms)) = candidate_arms(conn, q, use_search, fetch)? {
+            // UNION removes sales found twice; the page is cut before the full rows are read.
             let mut sql = Sql::default();
             write!(
                 sql.text,
                 "SELECT {SALE_COLUMNS} FROM sales NOT INDEXED WHERE rowid IN (SELECT r FROM ("
             )
             .ok();
-            for (i, (src, _)) in sources.into_iter().enumerate() {
+            for (i, a) in arms.into_iter().enumerate() {
                 if i > 0 {
                     sql.push(" UNION ");
                 }
-                // Top of each arm first: the sorter keeps only `fetch` rows per arm.
-                sql.push("SELECT * FROM (SELECT rowid AS r, created_at AS c, id AS i ");
-                sql.append(src);
-                sql.append(q.conditions(residual));
-                sql.push(" ORDER BY c DESC, i DESC LIMIT ")
-                    .param(fetch)
-                    .push(")");
+                sql.push("SELECT * FROM (");
+                sql.append(a);
+                sql.push(")");
             }
             sql.push(") ORDER BY c DESC, i DESC LIMIT ").param(fetch);
             sql.push(") ORDER BY created_at DESC, id DESC");
-            return Ok(("candidates", sql));
+            return Ok((strategy, sql));
         }
     }
 
@@ -561,15 +826,33 @@ fn build(conn: &Connection, q: &Resolved) -> Result<(&'static str, Sql), StoreEr
     Ok(("recent", sql))
 }
 
+/// Runs `f` in a read transaction (unless one is open already), so that the probes that choose
+/// the strategy and the page itself see the same snapshot.
+fn in_snapshot<R>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
+    if !conn.is_autocommit() {
+        return f(conn);
+    }
+    let tx = conn.unchecked_transaction()?;
+    let r = f(&tx)?;
+    tx.finish()?;
+    Ok(r)
+}
+
 pub(crate) fn list(conn: &Connection, q: &ListQuery) -> Result<Page, StoreError> {
     let r = Resolved::new(q)?;
-    let (_, sql) = build(conn, &r)?;
-    let mut stmt = conn.prepare_cached(&sql.text)?;
-    let mut rows = stmt.query(params_from_iter(sql.params.iter()))?;
-    let mut items = Vec::new();
-    while let Some(row) = rows.next()? {
-        items.push(sale_from_row(row)?);
-    }
+    let mut items = in_snapshot(conn, |conn| {
+        let (_, sql) = build(conn, &r)?;
+        let mut stmt = conn.prepare_cached(&sql.text)?;
+        let mut rows = stmt.query(params_from_iter(sql.params.iter()))?;
+        let mut items = Vec::new();
+        while let Some(row) = rows.next()? {
+            items.push(sale_from_row(row)?);
+        }
+        Ok(items)
+    })?;
     let limit = usize::try_from(r.limit).unwrap_or(usize::MAX);
     let next_cursor = if items.len() > limit {
         items.truncate(limit);
@@ -584,17 +867,19 @@ pub(crate) fn list(conn: &Connection, q: &ListQuery) -> Result<Page, StoreError>
 
 pub(crate) fn explain(conn: &Connection, q: &ListQuery) -> Result<QueryPlan, StoreError> {
     let r = Resolved::new(q)?;
-    let (strategy, sql) = build(conn, &r)?;
-    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text))?;
-    let mut rows = stmt.query(params_from_iter(sql.params.iter()))?;
-    let mut lines = Vec::new();
-    while let Some(row) = rows.next()? {
-        lines.push(row.get::<_, String>(3)?);
-    }
-    Ok(QueryPlan {
-        strategy: strategy.to_owned(),
-        sql: sql.text,
-        lines,
+    in_snapshot(conn, |conn| {
+        let (strategy, sql) = build(conn, &r)?;
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text))?;
+        let mut rows = stmt.query(params_from_iter(sql.params.iter()))?;
+        let mut lines = Vec::new();
+        while let Some(row) = rows.next()? {
+            lines.push(row.get::<_, String>(3)?);
+        }
+        Ok(QueryPlan {
+            strategy: strategy.to_owned(),
+            sql: sql.text,
+            lines,
+        })
     })
 }
 
@@ -700,6 +985,13 @@ mod tests {
         );
         assert_eq!(prefix_upper_bound("\u{D7FF}").as_deref(), Some("\u{E000}"));
         assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
+    }
+
+    #[test]
+    fn the_stem_is_the_indexed_expression() {
+        let migration = include_str!("../../migrations/0002_reference_stem.sql");
+        assert!(migration.contains(&format!("\n    {STEM},\n")), "{migration}");
+        assert!(STEM.ends_with(&format!(" - {STEM_CUT})")));
     }
 
     #[test]
