@@ -30,8 +30,8 @@ pub(crate) struct Call {
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
-/// What `serde_json` would start a body with; a session request is about 0.5–2 kB, so this
-/// saves the growing (and copying) from `to_vec`'s 128 bytes.
+/// The room a JSON body starts with: a session request is about 0.5–2 kB, so it is written
+/// without the buffer growing (and being copied) several times from `to_vec`'s 128 bytes.
 const BODY_CAPACITY: usize = 1024;
 
 impl Call {
@@ -155,7 +155,7 @@ impl Collection {
 }
 
 /// `serde_json::from_slice`, with the body's UTF-8 checked once up front: a valid body is read
-/// as `&str`, so serde_json does not check every string in it again (about a tenth of the
+/// as `&str`, so serde_json does not check every string in it again (about a fifth of the
 /// work of reading a transaction). A body that is not UTF-8 goes through `from_slice`, which
 /// reports it exactly as before. Same values, same errors: the two readers differ only in that
 /// check.
