@@ -333,15 +333,21 @@ fn operation_response(response: &RawResponse) -> Result<OperationResponse, Error
     })
 }
 
+/// An id that goes into the URL as one path segment. `.` and `..` are refused: URL rules drop
+/// them as segments, so `capture("..")` would otherwise reach `/v1/transactions/capture` and
+/// `get_transaction("..")` the transaction list. (Other characters are percent-encoded.)
 fn non_empty<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
-    if value.trim().is_empty() {
-        Err(Error::InvalidArgument {
-            field,
-            message: "must not be empty".to_owned(),
-        })
+    let message = if value.trim().is_empty() {
+        "must not be empty"
+    } else if value == "." || value == ".." {
+        "must be an id, not `.` or `..`"
     } else {
-        Ok(value)
-    }
+        return Ok(value);
+    };
+    Err(Error::InvalidArgument {
+        field,
+        message: message.to_owned(),
+    })
 }
 
 fn append_includes<'a>(url: &mut url::Url, includes: impl Iterator<Item = &'a str>) {

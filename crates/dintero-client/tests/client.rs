@@ -686,8 +686,49 @@ async fn invalid_arguments_are_checked_before_sending() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { field: "limit", .. }));
-    assert_eq!(mock.api_requests(), 0);
-    assert_eq!(mock.token_requests(), 0);
+    // `.` and `..` would vanish from the URL and reach another endpoint.
+    for id in [".", ".."] {
+        let err = client.get_transaction(id).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidArgument {
+                    field: "transaction_id",
+                    ..
+                }
+            ),
+            "{id}: {err:?}"
+        );
+        let err = client
+            .capture(id, &CaptureRequest::new(1, "c"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidArgument {
+                    field: "transaction_id",
+                    ..
+                }
+            ),
+            "{id}: {err:?}"
+        );
+        let err = client.get_session(id).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidArgument {
+                    field: "session_id",
+                    ..
+                }
+            ),
+            "{id}: {err:?}"
+        );
+    }
+    // Ids with dots that are not whole segments are ordinary ids.
+    assert!(client.get_transaction("T1..x").await.is_ok());
+    assert_eq!(mock.api_requests(), 1);
+    assert_eq!(mock.token_requests(), 1);
 }
 
 // ---------------------------------------------------------------- calls
