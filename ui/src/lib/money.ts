@@ -64,13 +64,27 @@ export function formatMoney(minor: number, currency: string, lang: string): stri
   return formatter(numberLocale(lang), currency.toUpperCase(), digits).format(major);
 }
 
+const plainCache = new Map<string, Intl.NumberFormat>();
+
+/** A number formatter without currency (one per language and number of decimals: making an
+ *  Intl.NumberFormat costs far more than formatting with one). */
+function plain(lang: string, digits: number | null): Intl.NumberFormat {
+  const key = `${lang}|${digits}`;
+  let f = plainCache.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(
+      numberLocale(lang),
+      digits === null ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits },
+    );
+    plainCache.set(key, f);
+  }
+  return f;
+}
+
 /** The amount without the currency sign, for compact columns: "1 234,50". */
 export function formatAmount(minor: number, currency: string, lang: string): string {
   const digits = minorDigits(currency);
-  return new Intl.NumberFormat(numberLocale(lang), {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }).format(minor / 10 ** digits);
+  return plain(lang, digits).format(minor / 10 ** digits);
 }
 
 /** The currency sign as the language writes it, and whether it goes before the number:
@@ -84,7 +98,7 @@ export function currencyAffix(currency: string, lang: string): { symbol: string;
 
 /** Decimal separator of a language ("," in nb and sv, "." in en). */
 export function decimalSeparator(lang: string): string {
-  const part = new Intl.NumberFormat(numberLocale(lang)).formatToParts(1.5).find((p) => p.type === 'decimal');
+  const part = plain(lang, null).formatToParts(1.5).find((p) => p.type === 'decimal');
   return part?.value ?? '.';
 }
 
