@@ -172,20 +172,48 @@ fn detail(state: &AppState, id: &str) -> CmdResult<SaleDetail> {
     })
 }
 
-/// Mode, account and counter, for the header and the badges.
-#[tauri::command]
-pub fn app_info(state: St<'_>) -> CmdResult<AppInfo> {
-    let settings = state.settings()?;
+fn info(state: &AppState, settings: &CoreSettings) -> AppInfo {
     let engine = state.engine();
-    Ok(AppInfo {
+    AppInfo {
         mode: engine.mode,
         account_id: (engine.mode != Mode::Demo).then(|| settings.account_id.clone()),
         counter: settings.counter.clone(),
         currency: settings.currency.code().to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        secret_storage: state.secret_storage(&settings),
+        secret_storage: state.secret_storage(settings),
         language: settings.language.clone(),
+    }
+}
+
+fn open_sales(state: &AppState) -> CmdResult<Vec<SaleSummary>> {
+    Ok(state
+        .kasse()
+        .store()
+        .open_sales()?
+        .iter()
+        .map(SaleSummary::from)
+        .collect())
+}
+
+/// What the first screen shows: what `app_info`, `settings_get` and `parked` answer, read
+/// once. Not a command: the shell hands it to the page before the page loads (`lib.rs`).
+pub fn boot(state: &AppState) -> CmdResult<Boot> {
+    let settings = state.settings()?;
+    Ok(Boot {
+        info: info(state, &settings),
+        settings: settings_dto(state, &settings),
+        parked: open_sales(state)?,
     })
+}
+
+// The start-up reads below are `async` so that Tauri runs them on its runtime rather than on
+// the main thread, which is busy drawing the window while the page starts.
+
+/// Mode, account and counter, for the header and the badges.
+#[tauri::command]
+pub async fn app_info(state: St<'_>) -> CmdResult<AppInfo> {
+    let settings = state.settings()?;
+    Ok(info(&state, &settings))
 }
 
 /// Prices a cart by the core's rules (live totals); errors name the field.
@@ -244,13 +272,8 @@ pub async fn pay_here<R: Runtime>(
 
 /// Payments still being followed (the parked tray).
 #[tauri::command]
-pub fn parked(state: St<'_>) -> CmdResult<Vec<SaleSummary>> {
-    let kasse = state.kasse();
-    let mut out = vec![];
-    for s in kasse.store().open_sales()? {
-        out.push(SaleSummary::from(&s));
-    }
-    Ok(out)
+pub async fn parked(state: St<'_>) -> CmdResult<Vec<SaleSummary>> {
+    open_sales(&state)
 }
 
 /// One page of the transaction list.
@@ -499,7 +522,7 @@ fn apply_input(current: &CoreSettings, input: &SettingsInput) -> Result<CoreSett
 
 /// The settings (never the secret).
 #[tauri::command]
-pub fn settings_get(state: St<'_>) -> CmdResult<Settings> {
+pub async fn settings_get(state: St<'_>) -> CmdResult<Settings> {
     let s = state.settings()?;
     Ok(settings_dto(&state, &s))
 }

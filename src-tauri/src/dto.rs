@@ -50,6 +50,16 @@ pub struct AppInfo {
     pub language: String,
 }
 
+/// What the first screen shows, handed to the page before it loads (as
+/// `window.__KASSE_BOOT__`, see `lib.rs`), so its first frame is already the Sell screen with
+/// its quick items: the same answers `app_info`, `settings_get` and `parked` give.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct Boot {
+    pub info: AppInfo,
+    pub settings: Settings,
+    pub parked: Vec<SaleSummary>,
+}
+
 /// One line as the cashier entered it.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct OrderLineInput {
@@ -405,6 +415,7 @@ pub fn typescript() -> Vec<(String, String)> {
         Mode,
         SecretStorage,
         AppInfo,
+        Boot,
         OrderLineInput,
         OrderInput,
         PricedLine,

@@ -99,6 +99,17 @@ pub fn announce_journal<R: Runtime>(
     });
 }
 
+/// A script that hands the page what its first screen shows before the page loads
+/// (`window.__KASSE_BOOT__`, a [`dto::Boot`]), so the first frame is already the Sell screen
+/// with its quick items instead of waiting for IPC answers after it. The page still asks over
+/// IPC once it is up (and after any reload), so this is only ever the first picture. `None`
+/// when the data cannot be read: the page then asks over IPC and shows that error.
+pub fn boot_script(state: &AppState) -> Option<String> {
+    let boot = commands::boot(state).ok()?;
+    let json = serde_json::to_string(&boot).ok()?;
+    Some(format!("window.__KASSE_BOOT__ = {json};"))
+}
+
 /// The data directory: `$KASSE_DATA_DIR`, else the platform's app data dir.
 fn data_dir<R: Runtime>(app: &tauri::App<R>) -> PathBuf {
     if let Some(d) = std::env::var_os("KASSE_DATA_DIR").filter(|d| !d.is_empty()) {
@@ -135,6 +146,23 @@ pub fn run() {
             let state = tauri::async_runtime::block_on(AppState::open(&dir, secrets, force_demo))
                 .map_err(|e| format!("Kasse could not start: {e}"))?;
             let state = Arc::new(state);
+            // Managed before the window exists, so the page's first command finds it.
+            app.manage(state.clone());
+            // The main window (`create: false` in tauri.conf.json) is made here, once the
+            // state is open, so its page can be handed the first screen's data.
+            let config = app
+                .config()
+                .app
+                .windows
+                .iter()
+                .find(|w| w.label == "main")
+                .cloned()
+                .ok_or("tauri.conf.json has no main window")?;
+            let mut window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?;
+            if let Some(script) = boot_script(&state) {
+                window = window.initialization_script(script);
+            }
+            window.build()?;
             let handle = app.handle().clone();
             forward_changes(handle.clone(), state.clone());
             let mut loaded = loaded.clone();
@@ -142,7 +170,6 @@ pub fn run() {
                 let _ = loaded.wait_for(|l| *l).await;
                 tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             });
-            app.manage(state);
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -81,6 +81,34 @@ fn app_info_says_demo_without_credentials() {
 }
 
 #[test]
+fn the_boot_script_hands_the_page_what_the_start_up_commands_answer() {
+    let app = app();
+    // An open sale, so that the parked list has something in it.
+    let c = invoke(&app, "charge", order()).unwrap();
+    let state = app._app.state::<Arc<AppState>>();
+    let script = kasse_app::boot_script(&state).expect("a boot script");
+    let json = script
+        .strip_prefix("window.__KASSE_BOOT__ = ")
+        .and_then(|s| s.strip_suffix(';'))
+        .unwrap_or_else(|| panic!("not an assignment of one JSON value: {script}"));
+    let boot: Value = serde_json::from_str(json).unwrap();
+    assert_eq!(boot["info"], invoke(&app, "app_info", json!({})).unwrap());
+    assert_eq!(
+        boot["settings"],
+        invoke(&app, "settings_get", json!({})).unwrap()
+    );
+    assert_eq!(boot["parked"], invoke(&app, "parked", json!({})).unwrap());
+    assert_eq!(boot["parked"][0]["sale_id"], c["sale_id"]);
+    assert!(
+        !boot["settings"]["quick_items"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{boot}"
+    );
+}
+
+#[test]
 fn price_order_uses_the_core_rules_and_names_bad_fields() {
     let app = app();
     let p = invoke(&app, "price_order", order()).unwrap();

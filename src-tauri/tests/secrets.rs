@@ -326,6 +326,13 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
     a.invoke(&webview, "sale_detail", json!({ "saleId": sale }))
         .unwrap();
     a.invoke(&webview, "settings_get", json!({})).unwrap();
+    // What the page is handed before it loads (the first screen's data) is an answer too.
+    let boot = kasse_app::boot_script(&state).expect("the boot script");
+    assert!(
+        boot.contains(CLIENT_ID),
+        "the boot script has the settings: {boot}"
+    );
+    a.0.push(format!("boot script: {boot}"));
     // The token endpoint refuses (as after a revoked secret): a clear error, no secret.
     control.set_faults(vec![FaultRule {
         path: Some(format!("/v1/accounts/{ACCOUNT}/auth/token")),

@@ -1,7 +1,7 @@
 import './app.css';
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { applyTheme, type Theme } from './lib/state.svelte';
+import { applyBoot, applyTheme, type Theme } from './lib/state.svelte';
 
 const params = new URLSearchParams(location.search);
 let theme = (params.get('theme') as Theme | null) ?? null;
@@ -14,4 +14,6 @@ if (!theme) {
 }
 applyTheme(theme === 'light' || theme === 'dark' ? theme : 'auto');
 
+// The shell's start-up data first, so the first frame is the usable Sell screen.
+applyBoot();
 mount(App, { target: document.getElementById('app')! });

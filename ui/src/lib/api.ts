@@ -2,6 +2,7 @@
 // window.__TAURI__.core.invoke and events come from window.__TAURI__.event.listen. Without it
 // (a plain browser via `npm run dev`, and Vitest) an in-memory fake backend answers instead.
 import type { AppInfo } from './bindings/AppInfo';
+import type { Boot } from './bindings/Boot';
 import type { CaptureInput } from './bindings/CaptureInput';
 import type { Charge } from './bindings/Charge';
 import type { ConnectionReport } from './bindings/ConnectionReport';
@@ -75,6 +76,18 @@ export function fakeBackend(): FakeBackend | null {
 export function setTransport(t: Transport | null): void {
   transport = t;
   fake = t instanceof FakeBackend ? t : null;
+}
+
+/**
+ * What the shell handed the page before it loaded: the first screen's data, the same answers
+ * `app_info`, `settings_get` and `parked` give (`window.__KASSE_BOOT__`, see src-tauri/src/lib.rs).
+ * Taken once; null when there is none (the fake backend, or the shell could not read it).
+ */
+export function takeBoot(): Boot | null {
+  const w = globalThis as unknown as { __KASSE_BOOT__?: Boot };
+  const boot = w.__KASSE_BOOT__ ?? null;
+  delete w.__KASSE_BOOT__;
+  return boot;
 }
 
 /** Invokes a command; rejects with an ApiError (code + message) on any failure. */

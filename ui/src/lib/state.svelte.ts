@@ -1,6 +1,6 @@
 // Application state shared by the screens (Svelte 5 runes). The cart survives navigation; the
 // charges started in this session are kept so a parked payment can be shown again with its QR.
-import { api } from './api';
+import { api, takeBoot } from './api';
 import type { AppInfo } from './bindings/AppInfo';
 import type { Charge } from './bindings/Charge';
 import type { PricedOrder } from './bindings/PricedOrder';
@@ -178,9 +178,13 @@ function upsertParked(s: SaleSummary): void {
   }
 }
 
+/** Changes that arrived while the start-up answers were on their way (see loadApp). */
+let changedMeanwhile: SaleSummary[] | null = null;
+
 /** A sale changed (event from the watcher). */
 export function onSaleChanged(e: SaleChanged): void {
   const s = e.sale;
+  changedMeanwhile?.push(s);
   const wasFollowed = s.sale_id in statuses || app.parked.some((p) => p.sale_id === s.sale_id);
   statuses[s.sale_id] = s.status;
   upsertParked(s);
@@ -210,24 +214,40 @@ export function onSaleChanged(e: SaleChanged): void {
 
 let started = false;
 
+function applyStart(info: AppInfo, settings: Settings | null, parked: SaleSummary[]): void {
+  app.info = info;
+  const url = typeof location !== 'undefined' ? new URLSearchParams(location.search) : null;
+  const forced = url?.get('lang');
+  setLang(forced && isLang(forced) ? forced : toLang(info.language));
+  app.settings = settings;
+  app.parked = parked;
+  for (const p of parked) statuses[p.sale_id] = p.status;
+  if (settings && settings.vat_presets.length > 0 && !settings.vat_presets.includes(sell.vat)) {
+    sell.vat = settings.vat_presets[0]!;
+  }
+}
+
+/**
+ * Shows what the shell handed the page before it loaded, if anything (call before mounting):
+ * the first frame is then already the Sell screen with its quick items, with no IPC round trip
+ * on the way. loadApp() asks again over IPC all the same.
+ */
+export function applyBoot(): boolean {
+  const boot = takeBoot();
+  if (!boot) return false;
+  applyStart(boot.info, boot.settings, boot.parked);
+  return true;
+}
+
+/**
+ * Loads (or, after applyBoot, refreshes) what the app shows from the backend, after subscribing
+ * to its events, and then sets `body[data-ready]`. Subscribing first means no change is lost
+ * between the answers and the subscription; a change that arrives while the answers are on
+ * their way is newer than them and is applied again on top.
+ */
 export async function loadApp(): Promise<void> {
   app.loadError = null;
   try {
-    const info = await api.appInfo();
-    app.info = info;
-    const url = typeof location !== 'undefined' ? new URLSearchParams(location.search) : null;
-    const forced = url?.get('lang');
-    setLang(forced && isLang(forced) ? forced : toLang(info.language));
-    const [settings, parked] = await Promise.all([
-      api.settingsGet().catch(() => null),
-      api.parked().catch(() => [] as SaleSummary[]),
-    ]);
-    app.settings = settings;
-    app.parked = parked;
-    for (const p of parked) statuses[p.sale_id] = p.status;
-    if (settings && settings.vat_presets.length > 0 && !settings.vat_presets.includes(sell.vat)) {
-      sell.vat = settings.vat_presets[0]!;
-    }
     if (!started) {
       started = true;
       await api.onSaleChanged(onSaleChanged);
@@ -237,8 +257,22 @@ export async function loadApp(): Promise<void> {
         toast({ level, message: n.message }, level === 'error' ? 0 : 8000);
       });
     }
+    changedMeanwhile = [];
+    const [info, settings, parked] = await Promise.all([
+      api.appInfo(),
+      api.settingsGet().catch(() => null),
+      api.parked().catch(() => [] as SaleSummary[]),
+    ]);
+    const meanwhile = changedMeanwhile;
+    changedMeanwhile = null;
+    applyStart(info, settings, parked);
+    for (const s of meanwhile) {
+      statuses[s.sale_id] = s.status;
+      upsertParked(s);
+    }
     document.body.dataset.ready = '1';
   } catch (e) {
+    changedMeanwhile = null;
     app.loadError = toApiError(e);
   }
 }

@@ -1,0 +1,127 @@
+// Start-up: the data the shell hands the page before it loads (window.__KASSE_BOOT__) makes the
+// first render the usable Sell screen with no IPC answer needed; loadApp() then subscribes to
+// events before it asks again, and a change that arrives meanwhile beats the older answer.
+import { afterEach, describe, expect, it } from 'vitest';
+import { flushSync, mount, unmount } from 'svelte';
+import App from '../src/App.svelte';
+import { setTransport, takeBoot, type Transport } from '../src/lib/api';
+import type { AppInfo } from '../src/lib/bindings/AppInfo';
+import type { Boot } from '../src/lib/bindings/Boot';
+import type { SaleSummary } from '../src/lib/bindings/SaleSummary';
+import type { Settings } from '../src/lib/bindings/Settings';
+import { FakeBackend } from '../src/lib/fake-backend';
+import { i18n } from '../src/lib/i18n.svelte';
+import { app, applyBoot, loadApp, statuses } from '../src/lib/state.svelte';
+
+type Global = { __KASSE_BOOT__?: Boot };
+
+async function bootData(): Promise<Boot> {
+  const fake = new FakeBackend({ autoPay: false, latencyMs: 0, seed: false });
+  const info = (await fake.invoke('app_info')) as AppInfo;
+  const settings = (await fake.invoke('settings_get')) as Settings;
+  return { info: { ...info, mode: 'test', counter: 'Till 7', language: 'nb' }, settings, parked: [] };
+}
+
+function openSale(id: string): SaleSummary {
+  return {
+    sale_id: id,
+    merchant_reference: 'K1-000001',
+    session_id: 'sess-1',
+    transaction_id: null,
+    status: 'waiting',
+    amount: 12500,
+    captured: 0,
+    refunded: 0,
+    currency: 'NOK',
+    created_at: '2026-01-01T10:00:00Z',
+    payment_product: null,
+  };
+}
+
+afterEach(() => {
+  delete (globalThis as Global).__KASSE_BOOT__;
+  setTransport(null);
+  document.body.innerHTML = '';
+  delete document.body.dataset.ready;
+});
+
+// loadApp first: it subscribes once per page, and the mount below starts it again.
+describe('loadApp', () => {
+  it('subscribes first, then asks; a change that arrives meanwhile wins over the older answer', async () => {
+    const boot = await bootData();
+    const order: string[] = [];
+    let saleChanged: ((p: unknown) => void) | null = null;
+    let answerParked: (v: SaleSummary[]) => void = () => {};
+    const transport: Transport = {
+      invoke: (cmd) => {
+        order.push(cmd);
+        if (cmd === 'app_info') return Promise.resolve(boot.info);
+        if (cmd === 'settings_get') return Promise.resolve(boot.settings);
+        if (cmd === 'parked') return new Promise<SaleSummary[]>((r) => (answerParked = r));
+        return Promise.reject({ code: 'internal', message: `unexpected ${cmd}` });
+      },
+      listen: (event, handler) => {
+        order.push(`listen ${event}`);
+        if (event === 'sale-changed') saleChanged = handler;
+        return Promise.resolve(() => {});
+      },
+    };
+    setTransport(transport);
+    const loading = loadApp();
+    for (let i = 0; i < 20 && !order.includes('parked'); i++) await Promise.resolve();
+    expect(order.slice(0, 2)).toEqual(['listen sale-changed', 'listen notice']);
+    expect(order.slice(2).sort()).toEqual(['app_info', 'parked', 'settings_get']);
+    // The sale was open when the backend read the list, and is paid by the time it arrives.
+    const sale = openSale('s-1');
+    saleChanged!({ sale: { ...sale, status: 'captured', captured: 12500 }, previous: 'waiting' });
+    answerParked([sale]);
+    await loading;
+    expect(app.loadError).toBeNull();
+    expect(app.parked.map((p) => p.sale_id)).toEqual([]);
+    expect(statuses['s-1']).toBe('captured');
+    expect(app.info?.counter).toBe('Till 7');
+    expect(document.body.dataset.ready).toBe('1');
+  });
+});
+
+describe('the boot data', () => {
+  it('is taken once, and there is none without the shell', async () => {
+    expect(takeBoot()).toBeNull();
+    expect(applyBoot()).toBe(false);
+    const boot = await bootData();
+    (globalThis as Global).__KASSE_BOOT__ = boot;
+    expect(takeBoot()).toEqual(boot);
+    expect((globalThis as Global).__KASSE_BOOT__).toBeUndefined();
+    expect(takeBoot()).toBeNull();
+  });
+
+  it('renders the Sell screen with its quick items before any IPC answer', async () => {
+    const boot = await bootData();
+    boot.parked = [openSale('s-boot')];
+    (globalThis as Global).__KASSE_BOOT__ = boot;
+    // A backend that never answers: whatever shows comes from the boot data.
+    const silent: Transport = {
+      invoke: () => new Promise(() => {}),
+      listen: () => Promise.resolve(() => {}),
+    };
+    setTransport(silent);
+    expect(applyBoot()).toBe(true);
+    document.body.innerHTML = '<div id="app"></div>';
+    const mounted = mount(App, { target: document.getElementById('app')! });
+    flushSync();
+    try {
+      const items = document.querySelectorAll('[data-testid=quick-item]');
+      expect(items.length).toBe(boot.settings.quick_items.length);
+      expect(items.length).toBeGreaterThan(0);
+      expect(document.querySelector<HTMLElement>('#mode-badge')!.dataset.mode).toBe('test');
+      expect(document.querySelector('.counter')!.textContent).toBe('Till 7');
+      expect(document.querySelector<HTMLElement>('#parked-count')!.dataset.count).toBe('1');
+      expect(i18n.lang).toBe('nb');
+      expect(statuses['s-boot']).toBe('waiting');
+      // Not ready until the backend has answered (the e2e tests wait for this).
+      expect(document.body.dataset.ready).toBeUndefined();
+    } finally {
+      unmount(mounted);
+    }
+  });
+});
