@@ -4,8 +4,9 @@
 mod store_common;
 
 use kasse_core::store::migrate::{self, LATEST_VERSION, MIGRATIONS};
-use kasse_core::store::{Store, StoreError};
+use kasse_core::store::{Store, StoreError, StoreOptions};
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 use store_common::*;
 
 /// SHA-256 of every landed migration (CRLF normalized to LF, so a Windows checkout agrees).
@@ -193,4 +194,59 @@ fn the_journal_is_append_only_in_the_database_itself() {
     );
     assert_eq!(store.events("s1").unwrap().len(), 3);
     assert!(store.verify_journal().unwrap().ok);
+}
+
+#[test]
+fn a_log_another_kasse_is_migrating_is_a_clear_busy_error_and_opens_once_it_is_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("upgrading.sqlite");
+    {
+        let mut conn = raw(&path);
+        migrate::migrate_to(&mut conn, LATEST_VERSION - 1).unwrap();
+    }
+    // Another Kasse is in the middle of the last migration: it holds the write lock.
+    let mut other = raw(&path);
+    let tx = other
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    let options = StoreOptions {
+        busy_timeout: Duration::from_millis(50),
+        ..StoreOptions::default()
+    };
+    let err = match Store::open_with(&path, options.clone()) {
+        Err(e) => e,
+        Ok(_) => panic!("opened a log whose migration holds the lock"),
+    };
+    assert!(matches!(err, StoreError::Busy), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("in use by another Kasse"), "{message}");
+    assert!(message.contains("try again"), "{message}");
+    drop(tx);
+    let store = Store::open_with(&path, options).unwrap();
+    assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+}
+
+#[test]
+fn an_append_that_waits_too_long_for_the_lock_is_busy_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("locked.sqlite");
+    let store = Store::open_with(
+        &path,
+        StoreOptions {
+            busy_timeout: Duration::from_millis(50),
+            ..StoreOptions::default()
+        },
+    )
+    .unwrap();
+    let mut other = raw(&path);
+    let tx = other
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    let err = store.open_sale("s0", &new_sale(1000), t(T0)).unwrap_err();
+    assert!(matches!(err, StoreError::Busy), "{err:?}");
+    drop(tx);
+    assert!(store.sale("s0").unwrap().is_none());
+    assert_eq!(store.open_sales().unwrap().len(), 0);
+    let s = open(&store, "s1", 1000, T0);
+    assert_eq!(s.amount, 1000);
 }

@@ -75,10 +75,13 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<i64, StoreError>
             tx.commit()?;
             continue;
         }
-        let fail = |source| StoreError::Migration {
-            version: m.version,
-            name: m.name,
-            source,
+        let fail = |source| match StoreError::from(source) {
+            StoreError::Sqlite(source) => StoreError::Migration {
+                version: m.version,
+                name: m.name,
+                source,
+            },
+            other => other,
         };
         tx.execute_batch(m.sql).map_err(fail)?;
         tx.pragma_update(None, "user_version", m.version)

@@ -96,9 +96,17 @@ pub use migrate::{Migration, LATEST_VERSION, MIGRATIONS};
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite said no (I/O, busy, constraint not mapped below, …).
+    /// SQLite said no (I/O, constraint not mapped below, …).
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// Another connection (another Kasse, or `kasse-cli`) held the log's lock for longer than
+    /// [`StoreOptions::busy_timeout`]: most often a Kasse that is bringing the log up to a new
+    /// schema after an upgrade, which can take a while on a large log. Nothing was written.
+    #[error(
+        "the log is in use by another Kasse (it may be updating the log after an upgrade, about \
+         20 s per million sales): nothing was written; try again in a moment"
+    )]
+    Busy,
     /// The file was written by a newer Kasse.
     #[error("the database has schema version {found}, newer than the {supported} this Kasse knows: update Kasse")]
     SchemaTooNew {
@@ -172,6 +180,17 @@ pub enum StoreError {
     /// written.
     #[error("the commit failed, nothing was written: {0}")]
     CommitFailed(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Busy
+            }
+            _ => StoreError::Sqlite(e),
+        }
+    }
 }
 
 /// Result alias.
@@ -363,7 +382,7 @@ fn map_constraint(e: rusqlite::Error, sale: Option<&Sale>, event: Option<&LogEve
             }
         }
     }
-    StoreError::Sqlite(e)
+    StoreError::from(e)
 }
 
 /// The SQLite log. Cheap to share (`Arc<Store>`): one connection behind a mutex; several
@@ -1025,7 +1044,11 @@ fn commit_batch(conn: &mut Connection, batch: &[QueuedAppend]) -> Vec<Result<App
     let fail_all = |e: &StoreError| {
         batch
             .iter()
-            .map(|_| Err(StoreError::CommitFailed(e.to_string())))
+            .map(|_| match e {
+                // Still typed: the caller can say "try again" rather than "failed".
+                StoreError::Busy => Err(StoreError::Busy),
+                e => Err(StoreError::CommitFailed(e.to_string())),
+            })
             .collect()
     };
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
