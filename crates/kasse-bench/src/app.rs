@@ -18,6 +18,11 @@
 //! endpoints (found through the app's listening socket), waits for the Paid screen, lets the app
 //! idle, and sums `Pss` of `/proc/PID/smaps_rollup` over the app and its descendants. The blank
 //! window idles as long after it became usable.
+//!
+//! **Compositing.** The figures with targets launch each app as shipped: Kasse turns WebKit's
+//! accelerated compositing off where there is no GPU render node (`src-tauri/src/lib.rs`), the
+//! blank window keeps WebKit's default. Two diagnosis rounds (full run only) compare like with
+//! like: compositing off in both, and on in both (`KASSE_WEBKIT_COMPOSITING=on`).
 
 use std::collections::HashMap;
 use std::os::unix::process::CommandExt;
@@ -60,19 +65,33 @@ impl AppProc {
         display: &str,
         data_dir: &Path,
         log: &Path,
-        no_compositing: bool,
+        compositing: Compositing,
     ) -> Result<AppProc> {
+        // WebKit keeps local storage (the UI's theme choice, …) and its caches under the XDG
+        // data and cache homes: one private home for the whole bench run, so that what a user
+        // did in their own Kasse (dark mode) cannot change what is measured, while launches
+        // after the first still find WebKit's caches as a counter's second start would.
+        let home = data_dir.parent().unwrap_or(data_dir).join("webkit-home");
         let log = std::fs::File::create(log)?;
         let mut cmd = Command::new(bin);
-        if no_compositing {
-            cmd.env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
-        } else {
-            cmd.env_remove("WEBKIT_DISABLE_COMPOSITING_MODE");
+        cmd.env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
+            .env_remove("KASSE_WEBKIT_COMPOSITING");
+        match compositing {
+            Compositing::AsShipped => {}
+            Compositing::Off => {
+                cmd.env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+            }
+            // Only Kasse reads it; the blank window keeps WebKit's default, which is on.
+            Compositing::On => {
+                cmd.env("KASSE_WEBKIT_COMPOSITING", "on");
+            }
         }
         let child = cmd
             .env("DISPLAY", display)
             .env("KASSE_DEMO", "1")
             .env("KASSE_DATA_DIR", data_dir)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("TAURI_WEBVIEW_AUTOMATION")
             .stdout(log.try_clone()?)
@@ -384,13 +403,24 @@ fn measure_memory(pid: u32) -> (u64, Vec<(String, u64)>) {
     (total, parts)
 }
 
+/// WebKit's accelerated compositing in a launch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compositing {
+    /// Each app decides: Kasse turns it off where there is no GPU render node (as here), the
+    /// blank window keeps WebKit's default (on). What a user gets.
+    AsShipped,
+    /// Off in both (`WEBKIT_DISABLE_COMPOSITING_MODE=1`): a diagnosis.
+    Off,
+    /// On in both (`KASSE_WEBKIT_COMPOSITING=on` for Kasse): a diagnosis.
+    On,
+}
+
 /// Launches apps on one display and measures them.
 struct Launcher<'a> {
     xvfb: &'a Xvfb,
     screen: &'a Screen,
     out: &'a Path,
-    /// `WEBKIT_DISABLE_COMPOSITING_MODE=1` (the diagnostic runs).
-    no_compositing: bool,
+    compositing: Compositing,
 }
 
 impl Launcher<'_> {
@@ -407,7 +437,7 @@ impl Launcher<'_> {
             .tempdir_in(out.join("tmp"))?;
         let log = out.join(format!("app-{name}.log"));
         let t0 = Instant::now();
-        let mut app = AppProc::launch(bin, &xvfb.display, data.path(), &log, self.no_compositing)?;
+        let mut app = AppProc::launch(bin, &xvfb.display, data.path(), &log, self.compositing)?;
         let mut l = match wait_usable(screen, t0, &mut app) {
             Ok(l) => l,
             Err(e) => {
@@ -447,7 +477,7 @@ impl Launcher<'_> {
         let mut blank = Vec::new();
         for run in 0..runs {
             let memory = (run >= start_runs).then_some(idle);
-            let last = run + 1 == runs && !self.no_compositing;
+            let last = run + 1 == runs && self.compositing == Compositing::AsShipped;
             let order = if run % 2 == 0 {
                 [true, false]
             } else {
@@ -492,6 +522,8 @@ pub fn run(opts: &Opts) -> Result<Section> {
         }
     }
     std::fs::create_dir_all(opts.out.join("tmp"))?;
+    // A fresh private WebKit home for this run (see AppProc::launch).
+    let _ = std::fs::remove_dir_all(opts.out.join("tmp").join("webkit-home"));
     let xvfb = Xvfb::start()?;
     let screen = {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -511,22 +543,26 @@ pub fn run(opts: &Opts) -> Result<Section> {
         xvfb: &xvfb,
         screen: &screen,
         out: &opts.out,
-        no_compositing: false,
+        compositing: Compositing::AsShipped,
     };
     // One warm-up launch each (page cache, fontconfig cache), not counted.
     launcher.one("kasse", &opts.kasse_bin, false, None)?;
     launcher.one("blank", &opts.blank_bin, false, None)?;
     let (kasse, blank) = launcher.rounds(opts, runs, start_runs, idle)?;
-    // Diagnosis (full run only): the same with WebKit's accelerated compositing off.
-    let flat = if opts.quick {
-        None
-    } else {
-        let flat = Launcher {
-            no_compositing: true,
+    // Diagnosis (full run only): the same with WebKit's accelerated compositing off in both,
+    // then on in both.
+    let diagnosis = |compositing| -> Result<Option<(Vec<Launch>, Vec<Launch>)>> {
+        if opts.quick {
+            return Ok(None);
+        }
+        let l = Launcher {
+            compositing,
             ..launcher
         };
-        Some(flat.rounds(opts, 4, 0, idle)?)
+        Ok(Some(l.rounds(opts, 4, 0, idle)?))
     };
+    let flat = diagnosis(Compositing::Off)?;
+    let layered = diagnosis(Compositing::On)?;
     let med = |v: &[Launch], f: &dyn Fn(&Launch) -> Option<f64>| -> f64 {
         let xs: Vec<f64> = v.iter().filter_map(f).collect();
         if xs.is_empty() {
@@ -565,8 +601,13 @@ pub fn run(opts: &Opts) -> Result<Section> {
     let (_, b_stripped) = stripped_mb(&opts.blank_bin, &opts.out)?;
 
     let mut s = Section::new("5. The app");
+    let gpu = std::fs::read_dir("/dev/dri").is_ok_and(|d| {
+        d.flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+    });
     let how = format!(
-        "{runs} launches each after one warm-up ({memory_runs} of them also measuring memory), alternating, private Xvfb 1280×800×24, KASSE_DEMO=1 with a fresh KASSE_DATA_DIR, pixels polled every 10 ms from exec; warm page cache (process cold start, not disk cold); {}",
+        "{runs} launches each after one warm-up ({memory_runs} of them also measuring memory), alternating, private Xvfb 1280×800×24, KASSE_DEMO=1 with a fresh KASSE_DATA_DIR, pixels polled every 10 ms from exec; warm page cache (process cold start, not disk cold); each app as shipped: Kasse turns WebKit's accelerated compositing off where there is no GPU render node ({}), the blank window keeps WebKit's default (on); {}",
+        if gpu { "this machine has one: on" } else { "none here: off" },
         noise()
     );
     s.target(
@@ -624,18 +665,30 @@ pub fn run(opts: &Opts) -> Result<Section> {
         "MB",
         "MB = 10^6 bytes (/proc reports kB)",
     );
-    if let Some((fk, fb)) = &flat {
+    for (key, label, runs) in [
+        (
+            "no_compositing",
+            "with WEBKIT_DISABLE_COMPOSITING_MODE=1 (both apps)",
+            &flat,
+        ),
+        (
+            "compositing",
+            "with compositing on (both apps: KASSE_WEBKIT_COMPOSITING=on)",
+            &layered,
+        ),
+    ] {
+        let Some((fk, fb)) = runs else { continue };
         let fk_usable = med(fk, &|l| Some(l.usable_ms));
         let fb_usable = med(fb, &|l| Some(l.usable_ms));
         let fk_mem = med(fk, &|l| l.pss_kb.map(|kb| kb as f64 / 1000.0));
         let fb_mem = med(fb, &|l| l.pss_kb.map(|kb| kb as f64 / 1000.0));
         s.context(
-            "app.no_compositing.start_ratio",
-            "Diagnosis: start ratio with WEBKIT_DISABLE_COMPOSITING_MODE=1 (both apps)",
+            &format!("app.{key}.start_ratio"),
+            &format!("Diagnosis: start ratio {label}"),
             fk_usable / fb_usable,
             "×",
             format!(
-                "Kasse usable {} ms vs blank {} ms (medians of {} launches each; runs: {} / {}); the same launches as above with WebKit's accelerated compositing off",
+                "Kasse usable {} ms vs blank {} ms (medians of {} launches each; runs: {} / {})",
                 fmt_value(fk_usable),
                 fmt_value(fb_usable),
                 fk.len(),
@@ -644,8 +697,8 @@ pub fn run(opts: &Opts) -> Result<Section> {
             ),
         );
         s.context(
-            "app.no_compositing.memory_ratio",
-            "Diagnosis: memory ratio with WEBKIT_DISABLE_COMPOSITING_MODE=1 (both apps)",
+            &format!("app.{key}.memory_ratio"),
+            &format!("Diagnosis: memory ratio {label}"),
             fk_mem / fb_mem,
             "×",
             format!(
@@ -687,7 +740,7 @@ pub fn probe(bin: &Path, runs: usize, out: &Path) -> Result<()> {
             &xvfb.display,
             data.path(),
             &out.join("probe.log"),
-            false,
+            Compositing::AsShipped,
         )?;
         match wait_until(&screen, t0, &mut app, Duration::from_secs(10)) {
             Ok(l) => println!(

@@ -631,6 +631,34 @@ fn append_rate(
     Ok(events as f64 / secs)
 }
 
+/// `kasse-bench appends`: [`append_rate`] with one writer, printed per run (no figures
+/// written), to profile an append by hand (`perf record … kasse-bench appends`).
+pub fn appends(out: &Path, durability: &str, count: usize, runs: usize) -> Result<()> {
+    let durability = match durability {
+        "full" => Durability::Full,
+        "normal" => Durability::Normal,
+        other => bail!("--durability {other}: full or normal"),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let tmp = out.join("tmp");
+    std::fs::create_dir_all(&tmp)?;
+    let templates = rt.block_on(capture_templates())?;
+    let mut gen = Generator::new(templates, count as u64)?;
+    let sales: Vec<GenSale> = (0..count).map(|_| gen.next_sale()).collect::<Result<_>>()?;
+    let events: usize = sales.iter().map(|(_, e)| e.len()).sum();
+    for run in 0..runs {
+        let rate = append_rate(&tmp, &sales, durability, 1)?;
+        println!(
+            "run {run}: {} events/s ({events} events, {durability:?}, one writer)",
+            fmt_value(rate)
+        );
+    }
+    Ok(())
+}
+
 /// The disk's own rate of 4 KiB write + fdatasync, for context.
 fn fsync_rate(dir: &Path, secs: f64) -> Result<f64> {
     use std::io::Write;

@@ -63,6 +63,17 @@ enum Cmd {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Diagnosis: one-writer append throughput alone (what `log` measures last), for profiling.
+    Appends {
+        /// `full` (what Kasse ships) or `normal`.
+        #[arg(long, default_value = "full")]
+        durability: String,
+        /// Generated sales whose events are appended.
+        #[arg(long, default_value_t = 3000)]
+        sales: usize,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Merges the figures into summary.json and rewrites the tables in BENCHMARKS.md.
     Report {
         /// BENCHMARKS.md to rewrite between its markers.
@@ -97,6 +108,20 @@ fn main() -> std::process::ExitCode {
                 Ok(()) => std::process::ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("kasse-bench probe: {e:#}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
+        Cmd::Appends {
+            durability,
+            sales,
+            runs,
+        } => {
+            init_log();
+            return match log::appends(&out, &durability, sales, runs) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("kasse-bench appends: {e:#}");
                     std::process::ExitCode::FAILURE
                 }
             };
