@@ -110,6 +110,31 @@ pub fn boot_script(state: &AppState) -> Option<String> {
     Some(format!("window.__KASSE_BOOT__ = {json};"))
 }
 
+/// Whether to turn WebKit's accelerated compositing off (`WEBKIT_DISABLE_COMPOSITING_MODE=1`)
+/// for this process. WebKitGTK composites the page through OpenGL; with no GPU to draw with (no
+/// DRM render node under `/dev/dri`: a VM, Xvfb, a counter PC without graphics drivers) that
+/// OpenGL is Mesa's llvmpipe on the CPU, and compositing then only costs: measured on Kasse's
+/// sale flow without a GPU, start to a usable screen 520 → 356 ms and idle memory 328 → 245 MB
+/// (BENCHMARKS.md). Never when the variable is already set or `KASSE_WEBKIT_COMPOSITING=on` asks
+/// to keep it (the user's choice wins), nor under WebDriver (`TAURI_WEBVIEW_AUTOMATION`): with
+/// it, WebKitWebDriver's screenshots never answer.
+pub fn compositing_off(
+    already_set: bool,
+    kept_on: bool,
+    automation: bool,
+    render_node: bool,
+) -> bool {
+    !already_set && !kept_on && !automation && !render_node
+}
+
+/// A DRM render node exists (`/dev/dri/renderD*`): there is a GPU WebKit can draw with.
+fn has_render_node() -> bool {
+    std::fs::read_dir("/dev/dri").is_ok_and(|dir| {
+        dir.flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+    })
+}
+
 /// The data directory: `$KASSE_DATA_DIR`, else the platform's app data dir.
 fn data_dir<R: Runtime>(app: &tauri::App<R>) -> PathBuf {
     if let Some(d) = std::env::var_os("KASSE_DATA_DIR").filter(|d| !d.is_empty()) {
@@ -129,6 +154,19 @@ pub fn run() {
         )
         .with_writer(std::io::stderr)
         .try_init();
+    // Before WebKit starts, and while this process has only this thread (environment writes
+    // race with other threads' reads).
+    if cfg!(target_os = "linux")
+        && compositing_off(
+            std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_some(),
+            std::env::var("KASSE_WEBKIT_COMPOSITING").is_ok_and(|v| v == "on"),
+            std::env::var("TAURI_WEBVIEW_AUTOMATION").is_ok_and(|v| v == "true"),
+            has_render_node(),
+        )
+    {
+        tracing::info!("no GPU render node: WebKit's accelerated compositing is off");
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     // The main page finished loading: the UI subscribes to events moments later.
     let (page_loaded, loaded) = tokio::sync::watch::channel(false);
     let result = configure(tauri::Builder::default())
@@ -176,5 +214,20 @@ pub fn run() {
     if let Err(e) = result {
         eprintln!("kasse: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compositing_off;
+
+    #[test]
+    fn compositing_goes_off_only_without_a_gpu_and_never_over_the_users_or_webdrivers_choice() {
+        // (already set, KASSE_WEBKIT_COMPOSITING=on, under WebDriver, GPU render node)
+        assert!(compositing_off(false, false, false, false));
+        assert!(!compositing_off(false, false, false, true));
+        assert!(!compositing_off(true, false, false, false));
+        assert!(!compositing_off(false, true, false, false));
+        assert!(!compositing_off(false, false, true, false));
     }
 }
