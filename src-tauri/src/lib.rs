@@ -99,15 +99,21 @@ pub fn announce_journal<R: Runtime>(
     });
 }
 
-/// A script that hands the page what its first screen shows before the page loads
-/// (`window.__KASSE_BOOT__`, a [`dto::Boot`]), so the first frame is already the Sell screen
-/// with its quick items instead of waiting for IPC answers after it. The page still asks over
-/// IPC once it is up (and after any reload), so this is only ever the first picture. `None`
-/// when the data cannot be read: the page then asks over IPC and shows that error.
-pub fn boot_script(state: &AppState) -> Option<String> {
+/// What the page's first screen shows, as JSON (a [`dto::Boot`]), or `None` when it cannot be
+/// read: the page then asks over IPC and shows that error.
+pub fn boot_json(state: &AppState) -> Option<String> {
     let boot = commands::boot(state).ok()?;
-    let json = serde_json::to_string(&boot).ok()?;
-    Some(format!("window.__KASSE_BOOT__ = {json};"))
+    serde_json::to_string(&boot).ok()
+}
+
+/// A script that hands the page what its first screen shows before the page loads
+/// (`window.__KASSE_BOOT__`, [`boot_json`]), so the first frame is already the Sell screen with
+/// its quick items instead of waiting for IPC answers after it. An initialization script runs on
+/// every load of the page but this data is from the app's start, so the page takes it only on
+/// its first load in this process (`takeBoot` in `ui/src/lib/api.ts`) and asks over IPC after
+/// its first frame either way.
+pub fn boot_script(state: &AppState) -> Option<String> {
+    Some(format!("window.__KASSE_BOOT__ = {};", boot_json(state)?))
 }
 
 /// Whether to turn WebKit's accelerated compositing off (`WEBKIT_DISABLE_COMPOSITING_MODE=1`)

@@ -86,12 +86,10 @@ fn the_boot_script_hands_the_page_what_the_start_up_commands_answer() {
     // An open sale, so that the parked list has something in it.
     let c = invoke(&app, "charge", order()).unwrap();
     let state = app._app.state::<Arc<AppState>>();
+    let json = kasse_app::boot_json(&state).expect("the start-up data");
     let script = kasse_app::boot_script(&state).expect("a boot script");
-    let json = script
-        .strip_prefix("window.__KASSE_BOOT__ = ")
-        .and_then(|s| s.strip_suffix(';'))
-        .unwrap_or_else(|| panic!("not an assignment of one JSON value: {script}"));
-    let boot: Value = serde_json::from_str(json).unwrap();
+    assert_eq!(script, format!("window.__KASSE_BOOT__ = {json};"));
+    let boot: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(boot["info"], invoke(&app, "app_info", json!({})).unwrap());
     assert_eq!(
         boot["settings"],

@@ -40,6 +40,7 @@ function openSale(id: string): SaleSummary {
 
 afterEach(() => {
   delete (globalThis as Global).__KASSE_BOOT__;
+  sessionStorage.clear();
   setTransport(null);
   document.body.innerHTML = '';
   delete document.body.dataset.ready;
@@ -93,6 +94,17 @@ describe('the boot data', () => {
     expect(takeBoot()).toEqual(boot);
     expect((globalThis as Global).__KASSE_BOOT__).toBeUndefined();
     expect(takeBoot()).toBeNull();
+  });
+
+  it('is not taken again after a reload: the shell hands every load the start-time data', async () => {
+    const boot = await bootData();
+    (globalThis as Global).__KASSE_BOOT__ = boot;
+    expect(takeBoot()).toEqual(boot);
+    // The page reloads: the initialization script runs again with the data of the app's start.
+    (globalThis as Global).__KASSE_BOOT__ = { ...boot, parked: [openSale('s-settled-since')] };
+    expect(takeBoot()).toBeNull();
+    expect((globalThis as Global).__KASSE_BOOT__).toBeUndefined();
+    expect(applyBoot()).toBe(false);
   });
 
   it('renders the Sell screen with its quick items before any IPC answer', async () => {

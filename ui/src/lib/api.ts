@@ -78,15 +78,29 @@ export function setTransport(t: Transport | null): void {
   fake = t instanceof FakeBackend ? t : null;
 }
 
+/** The mark, in sessionStorage, that this app process's start-up data was taken. */
+const BOOTED = 'kasse.booted';
+
 /**
  * What the shell handed the page before it loaded: the first screen's data, the same answers
  * `app_info`, `settings_get` and `parked` give (`window.__KASSE_BOOT__`, see src-tauri/src/lib.rs).
- * Taken once; null when there is none (the fake backend, or the shell could not read it).
+ * Taken once per app process: the shell hands the same start-time data to every load of the
+ * page, so a reload (sessionStorage lives as long as the process's page) gets null and waits
+ * for the IPC answers rather than showing what may have changed since. Null too when there is
+ * none (the fake backend, or the shell could not read it).
  */
 export function takeBoot(): Boot | null {
   const w = globalThis as unknown as { __KASSE_BOOT__?: Boot };
   const boot = w.__KASSE_BOOT__ ?? null;
   delete w.__KASSE_BOOT__;
+  if (!boot) return null;
+  try {
+    if (sessionStorage.getItem(BOOTED)) return null;
+    sessionStorage.setItem(BOOTED, '1');
+  } catch {
+    // No storage to remember it in: take it (a reload then shows start-time data until the
+    // answers come).
+  }
   return boot;
 }
 
