@@ -18,46 +18,7 @@ use proptest::sample::Index;
 use serde_json::json;
 use store_common::*;
 
-// ----- the brute force ---------------------------------------------------------------------
-
-fn matches(q: &ListQuery, s: &Sale) -> bool {
-    if !q.statuses.is_empty() && !q.statuses.contains(&s.status) {
-        return false;
-    }
-    if q.created_from.is_some_and(|f| s.created_at < f)
-        || q.created_to.is_some_and(|to| s.created_at >= to)
-    {
-        return false;
-    }
-    match q.amount {
-        Some(AmountFilter::Exact(a)) if s.amount != a => return false,
-        Some(AmountFilter::Range { min, max })
-            if min.is_some_and(|m| s.amount < m) || max.is_some_and(|m| s.amount > m) =>
-        {
-            return false
-        }
-        _ => {}
-    }
-    if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let prefix = |v: Option<&str>| v.is_some_and(|v| v.starts_with(text));
-        let amount = text.bytes().all(|b| b.is_ascii_digit()) && text.parse() == Ok(s.amount);
-        if !(prefix(Some(&s.merchant_reference))
-            || prefix(s.transaction_id.as_deref())
-            || prefix(s.session_id.as_deref())
-            || amount)
-        {
-            return false;
-        }
-    }
-    true
-}
-
-/// Every matching sale, newest first by `(created_at, id)`.
-fn full_scan(q: &ListQuery, sales: &[Sale]) -> Vec<String> {
-    let mut v: Vec<&Sale> = sales.iter().filter(|s| matches(q, s)).collect();
-    v.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
-    v.into_iter().map(|s| s.id.clone()).collect()
-}
+// ----- paging (the brute force it is checked against, `full_scan`, is in store_common) ---
 
 /// Pages through `q` with keyset cursors; also returns the strategies the pages ran with.
 fn page_through(store: &Store, q: &ListQuery) -> (Vec<String>, BTreeSet<String>) {
