@@ -10,6 +10,7 @@ use engine_common::*;
 use kasse_core::clock::Clock;
 use kasse_core::engine::payload::{session_request, SessionParams};
 use kasse_core::money::Currency;
+use kasse_core::order::PricedOrder;
 use kasse_core::sale::{LogEvent, Origin, SaleStatus};
 use kasse_core::store::{NewSale, Store};
 use kasse_core::RefundSpec;
@@ -32,6 +33,26 @@ async fn sale_elsewhere(h: &Harness, reference: &str, amount: i64) -> (String, S
     let created = h.client.create_session(&req).await.unwrap();
     let tx = h.control.pay(&created.id, CARD_OK).unwrap();
     (created.id, tx["id"].as_str().unwrap().to_owned())
+}
+
+/// The intent `Kasse::charge` writes before its create-session call, for a sale of `amount`;
+/// returns the sale's merchant reference and its priced order.
+fn write_intent(h: &Harness, store: &Store, sale_id: &str, amount: i64) -> (String, PricedOrder) {
+    let order = order_of(amount).price(Currency::Nok).unwrap();
+    let opened = store
+        .open_sale(
+            sale_id,
+            &NewSale {
+                counter: "KASSE1".into(),
+                currency: "NOK".into(),
+                amount: order.amount,
+                vat_amount: order.vat_amount,
+                order: serde_json::to_value(&order).unwrap(),
+            },
+            h.clock.now(),
+        )
+        .unwrap();
+    (opened.sale.merchant_reference, order)
 }
 
 fn session_with_reference(h: &Harness, reference: &str) -> String {
@@ -119,22 +140,8 @@ async fn sync_links_a_lost_charge_by_its_merchant_reference() {
     let h = harness().await;
     // As a previous run left it: the intent, then a create-session call whose answer was lost
     // (nobody follows it in this run yet).
-    let order = order_of(3_300).price(Currency::Nok).unwrap();
     let store = h.kasse.store();
-    let opened = store
-        .open_sale(
-            "lost-1",
-            &NewSale {
-                counter: "KASSE1".into(),
-                currency: "NOK".into(),
-                amount: order.amount,
-                vat_amount: order.vat_amount,
-                order: serde_json::to_value(&order).unwrap(),
-            },
-            h.clock.now(),
-        )
-        .unwrap();
-    let reference = opened.sale.merchant_reference.clone();
+    let (reference, order) = write_intent(&h, store, "lost-1", 3_300);
     store
         .append(
             "lost-1",
@@ -186,24 +193,7 @@ async fn a_session_lost_to_a_power_cut_after_the_qr_was_shown_is_found_on_resume
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kasse.sqlite");
     // As the power cut left it: the intent only.
-    let order = order_of(3_600).price(Currency::Nok).unwrap();
-    let reference = {
-        let store = Store::open(&path).unwrap();
-        let opened = store
-            .open_sale(
-                "cut-1",
-                &NewSale {
-                    counter: "KASSE1".into(),
-                    currency: "NOK".into(),
-                    amount: order.amount,
-                    vat_amount: order.vat_amount,
-                    order: serde_json::to_value(&order).unwrap(),
-                },
-                h.clock.now(),
-            )
-            .unwrap();
-        opened.sale.merchant_reference
-    };
+    let (reference, order) = write_intent(&h, &Store::open(&path).unwrap(), "cut-1", 3_600);
     // The customer had scanned the QR and pays while the counter is down.
     let (_, tid) = sale_elsewhere(&h, &reference, order.amount).await;
 
