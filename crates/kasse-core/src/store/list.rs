@@ -384,6 +384,16 @@ impl Sql {
         self.params.push(v.into());
         self
     }
+    /// `?, ?, …`: one parameter per value, for an `IN (…)` list.
+    fn params<V: Into<SqlValue>>(&mut self, values: impl IntoIterator<Item = V>) -> &mut Self {
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.param(v);
+        }
+        self
+    }
     fn append(&mut self, other: Sql) {
         self.text.push_str(&other.text);
         self.params.extend(other.params);
@@ -451,14 +461,9 @@ impl Resolved {
                 .push(")");
         }
         if r.status && !self.statuses.is_empty() {
-            s.push(" AND status IN (");
-            for (i, st) in self.statuses.iter().enumerate() {
-                if i > 0 {
-                    s.push(", ");
-                }
-                s.param(st.as_str().to_owned());
-            }
-            s.push(")");
+            s.push(" AND status IN (")
+                .params(self.statuses.iter().map(|st| st.as_str().to_owned()))
+                .push(")");
         }
         if r.amount {
             match self.amount {
@@ -627,22 +632,15 @@ fn stem_arms(
     }
     // The short stems: the prefixes of the prefix whose references may still start with it.
     let len = prefix.chars().count();
-    let short: Vec<String> = (len.saturating_sub(STEM_CUT)..len)
-        .map(|m| prefix.chars().take(m).collect())
-        .collect();
+    let short =
+        (len.saturating_sub(STEM_CUT)..len).map(|m| prefix.chars().take(m).collect::<String>());
     let mut short_from = Sql::default();
     write!(
         short_from.text,
         "FROM sales INDEXED BY sales_reference_stem WHERE {STEM} IN ("
     )
     .ok();
-    for (i, s) in short.iter().enumerate() {
-        if i > 0 {
-            short_from.push(", ");
-        }
-        short_from.param(s.clone());
-    }
-    short_from.push(")");
+    short_from.params(short).push(")");
     let in_short = count(conn, &short_from, caps.short_stems)?;
     if in_short >= caps.short_stems {
         return Ok(None);
