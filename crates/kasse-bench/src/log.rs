@@ -631,6 +631,13 @@ fn append_rate(
     Ok(events as f64 / secs)
 }
 
+/// The generated sales whose events the append figures write.
+fn append_sales(rt: &tokio::runtime::Runtime, count: usize) -> Result<Vec<GenSale>> {
+    let templates = rt.block_on(capture_templates())?;
+    let mut gen = Generator::new(templates, count as u64)?;
+    (0..count).map(|_| gen.next_sale()).collect()
+}
+
 /// `kasse-bench appends`: [`append_rate`] with one writer, printed per run (no figures
 /// written), to profile an append by hand (`perf record … kasse-bench appends`).
 pub fn appends(out: &Path, durability: &str, count: usize, runs: usize) -> Result<()> {
@@ -645,9 +652,7 @@ pub fn appends(out: &Path, durability: &str, count: usize, runs: usize) -> Resul
         .build()?;
     let tmp = out.join("tmp");
     std::fs::create_dir_all(&tmp)?;
-    let templates = rt.block_on(capture_templates())?;
-    let mut gen = Generator::new(templates, count as u64)?;
-    let sales: Vec<GenSale> = (0..count).map(|_| gen.next_sale()).collect::<Result<_>>()?;
+    let sales = append_sales(&rt, count)?;
     let events: usize = sales.iter().map(|(_, e)| e.len()).sum();
     for run in 0..runs {
         let rate = append_rate(&tmp, &sales, durability, 1)?;
@@ -774,10 +779,8 @@ pub fn run(opts: &Opts) -> Result<Section> {
     // Appends: fresh logs on the same disk, events of generated sales.
     let tmp = opts.out.join("tmp");
     std::fs::create_dir_all(&tmp)?;
-    let templates = rt.block_on(capture_templates())?;
     let count = if opts.quick { 500 } else { 3_000 };
-    let mut gen = Generator::new(templates, count as u64)?;
-    let sales: Vec<GenSale> = (0..count).map(|_| gen.next_sale()).collect::<Result<_>>()?;
+    let sales = append_sales(&rt, count)?;
     let events: usize = sales.iter().map(|(_, e)| e.len()).sum();
     let reps = 3;
     let mut one = Vec::new();
