@@ -63,6 +63,10 @@ const fn card(
 
 use Authorization::*;
 
+/// The card a non-card payment (Vipps, Swish, invoice…) behaves as when none is named:
+/// approved, nothing times out.
+pub const APPROVED_CARD: &str = "4000000000000002";
+
 /// Every card of §19.
 pub const TEST_CARDS: &[TestCard] = &[
     card(

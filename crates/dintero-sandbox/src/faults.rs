@@ -1,12 +1,26 @@
 //! Fault injection (`POST /_sim/faults`): answer with an error status, add latency, drop the
-//! connection unanswered, or do any of these after the operation took effect.
+//! connection unanswered, or do any of these after the operation took effect; or let the
+//! operation take effect and spoil the answer: `cut_body` (the real status and headers, with
+//! the full body's `Content-Length`, then part of the body and the connection closes) or
+//! `garbage_body` (the real status with a complete body that is not JSON: a proxy's HTML page).
+//!
+//! A transaction that is unreadable in list answers is not a rule here but a mark on the
+//! transaction ([`crate::Control::corrupt_in_lists`], `POST /_sim/transactions/{id}/corrupt`):
+//! it concerns one record wherever it appears, not a request.
 
+use std::future::Future as _;
+use std::pin::Pin;
 use std::sync::Mutex;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use hyper::body::Frame;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -47,6 +61,15 @@ pub struct FaultRule {
     /// `Retry-After` seconds on 429 answers (default 1).
     #[serde(default)]
     pub retry_after: Option<u32>,
+    /// The operation takes effect; the answer has its real status and headers (with the full
+    /// body's `Content-Length`), but only part of the body is sent before the connection is
+    /// closed, so the client fails while reading the body.
+    #[serde(default)]
+    pub cut_body: bool,
+    /// The operation takes effect; the answer has its real status and a complete body that is
+    /// not JSON (a proxy's HTML page, `Content-Type: text/html`).
+    #[serde(default)]
+    pub garbage_body: bool,
 }
 
 impl FaultRule {
@@ -115,6 +138,12 @@ impl Faults {
         self.set(Vec::new());
     }
 
+    /// True with chance `p`, from the same seeded generator as the rules' `probability`.
+    pub fn roll(&self, p: f64) -> bool {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        g.1.gen_bool(p.clamp(0.0, 1.0))
+    }
+
     /// The first live rule matching the request that fires (probability), consuming one use.
     pub fn take(&self, method: &str, path: &str) -> Option<FaultRule> {
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -175,6 +204,70 @@ fn unreachable_response() -> Response {
     ApiError::new(500, "internal_error", "connection should have been dropped").into_response()
 }
 
+/// What a proxy in front of Dintero might answer with: complete, but not JSON.
+const PROXY_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Gateway</title></head><body>\n<h1>Upstream answered</h1>\n<p>The response was replaced by an intermediary (dintero-sandbox fault <code>garbage_body</code>).</p>\n</body></html>\n";
+
+/// Apply `cut_body` / `garbage_body` to an answer.
+async fn spoil(rule: &FaultRule, resp: Response) -> Response {
+    if !(rule.cut_body || rule.garbage_body) {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    parts.headers.remove(CONTENT_LENGTH);
+    if rule.garbage_body {
+        parts.headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        return Response::from_parts(parts, Body::from(PROXY_PAGE));
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return unreachable_response();
+    };
+    parts
+        .headers
+        .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let sent = bytes.slice(..bytes.len() / 2);
+    Response::from_parts(parts, Body::new(CutBody::new(sent)))
+}
+
+/// A body that sends `prefix`, pauses so it is flushed, then fails: hyper closes the
+/// connection short of the announced `Content-Length`.
+struct CutBody {
+    prefix: Option<Bytes>,
+    pause: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl CutBody {
+    fn new(prefix: Bytes) -> Self {
+        CutBody {
+            prefix: Some(prefix).filter(|p| !p.is_empty()),
+            pause: Box::pin(tokio::time::sleep(Duration::from_millis(30))),
+        }
+    }
+}
+
+impl HttpBody for CutBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        if let Some(p) = self.prefix.take() {
+            return Poll::Ready(Some(Ok(Frame::data(p))));
+        }
+        match self.pause.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "injected fault cut_body: the answer is cut short",
+            )))),
+        }
+    }
+}
+
 /// Middleware: apply the first matching fault rule to every request except `/_sim/*`.
 pub(crate) async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
@@ -186,7 +279,7 @@ pub(crate) async fn layer(State(state): State<AppState>, req: Request, next: Nex
     };
     let kill = req.extensions().get::<ConnectionKill>().cloned();
     let latency = Duration::from_millis(rule.latency_ms.unwrap_or(0));
-    if rule.after {
+    if rule.after || rule.cut_body || rule.garbage_body {
         let resp = next.run(req).await;
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
@@ -194,10 +287,11 @@ pub(crate) async fn layer(State(state): State<AppState>, req: Request, next: Nex
         if rule.drop {
             return drop_connection(kill).await;
         }
-        return match rule.status {
+        let resp = match rule.status {
             Some(s) => fault_error(&rule, s),
             None => resp,
         };
+        return spoil(&rule, resp).await;
     }
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

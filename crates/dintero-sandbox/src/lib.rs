@@ -14,10 +14,12 @@
 //! What is Dintero's behaviour and what is a simulator convention is listed in the crate's
 //! README.md; the reference is `dintero-api.md`.
 
+mod behaviour;
 mod callbacks;
 mod cards;
 mod clock;
 mod config;
+mod control;
 mod error;
 mod faults;
 mod http;
@@ -25,6 +27,7 @@ mod ids;
 mod listing;
 pub mod machine;
 mod model;
+mod products;
 mod sandbox;
 mod server;
 pub mod signature;
@@ -33,12 +36,15 @@ mod token;
 mod validate;
 mod view;
 
+pub use behaviour::{AsyncOperations, Behaviour};
 pub use callbacks::CallbackDelivery;
 pub use cards::{Authorization, TestCard, TimesOut, TEST_CARDS};
 pub use clock::{format_millis, SimClock};
 pub use config::SandboxConfig;
+pub use control::{Control, PayOptions};
 pub use error::{ApiError, SandboxError, SimError};
 pub use faults::FaultRule;
 pub use http::app;
-pub use sandbox::{AppState, Control, PayOptions, Sandbox, Stats, ASYNC_COMPLETION_DELAY};
+pub use products::{DEFAULT_PAYMENT_PRODUCT_TYPE, PAYMENT_PRODUCT_TYPES};
+pub use sandbox::{AppState, Sandbox, Stats, ASYNC_COMPLETION_DELAY};
 pub use server::{ConnectionKill, PeerAddr};

@@ -121,6 +121,37 @@ pub(crate) struct TxEvent {
     pub request_headers: Option<Map<String, Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correction: Option<Value>,
+}
+
+impl TxEvent {
+    /// A successful event with only the fields every event has.
+    pub fn new(
+        id: String,
+        event: &'static str,
+        transaction_status: Status,
+        request_id: String,
+        created_at: Millis,
+    ) -> Self {
+        TxEvent {
+            id,
+            event,
+            transaction_status,
+            success: true,
+            amount: None,
+            items: None,
+            event_reference: None,
+            metadata: None,
+            created_at,
+            created_by: None,
+            request_id,
+            correlation_request_id: None,
+            request_headers: None,
+            error: None,
+            correction: None,
+        }
+    }
 }
 
 /// A capture/refund/void accepted with 202 and not yet completed (async mode).
@@ -129,6 +160,8 @@ pub(crate) struct PendingOperation {
     pub request_id: String,
     pub operation: crate::machine::Operation,
     pub event: TxEvent,
+    /// Decided when accepted (`fail_probability`): the completion is a failed event.
+    pub fails: bool,
 }
 
 /// A transaction as stored; serializes to the shape of `GET /v1/transactions/{id}`.
@@ -174,15 +207,21 @@ pub(crate) struct Transaction {
     pub default_event_reference: Option<String>,
     #[serde(skip)]
     pub pending: Vec<PendingOperation>,
+    /// SIM fault: shown in `GET /v1/transactions` answers as an element that is not a
+    /// transaction ([`crate::Control::corrupt_in_lists`]).
+    #[serde(skip)]
+    pub corrupt_in_lists: bool,
 }
 
 impl Transaction {
-    /// Status and amounts as they will be once every accepted (202) operation has completed.
+    /// Status and amounts as they will be once every accepted (202) operation has completed
+    /// successfully, in the order they were accepted.
     pub fn projected(&self) -> (Status, Ledger) {
+        let vapc = crate::machine::allows_void_after_partial_capture(self.payment_product_type);
         let mut status = self.status;
         let mut ledger = self.ledger;
         for p in &self.pending {
-            if let Ok(o) = crate::machine::apply(status, &ledger, p.operation, false) {
+            if let Ok(o) = crate::machine::apply(status, &ledger, p.operation, vapc) {
                 status = o.status;
                 ledger = o.ledger;
             }

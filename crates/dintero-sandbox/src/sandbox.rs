@@ -1,5 +1,4 @@
-//! The sandbox as a library: shared state, start/stop, and the [`Control`] handle that tests
-//! and the demo mode use to move the clock, inject faults and play the customer.
+//! The sandbox as a library: shared state, start/stop; [`Control`] is in `control.rs`.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,16 +6,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde::Serialize;
-use serde_json::Value;
-use time::OffsetDateTime;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::behaviour::{AsyncOperations, Behaviour};
 use crate::callbacks::{self, CallbackDelivery};
 use crate::clock::SimClock;
 use crate::config::{is_valid_account_id, SandboxConfig};
-use crate::error::{ApiError, SandboxError, SimError};
-use crate::faults::{FaultRule, Faults};
+use crate::control::Control;
+use crate::error::{ApiError, SandboxError};
+use crate::faults::Faults;
 use crate::store::{Caller, Operated, OperationRequest, Paid, PayRequest, Store};
 use crate::token::{Claims, TokenKeys};
 
@@ -47,11 +46,11 @@ pub struct Shared {
     pub(crate) clock: SimClock,
     store: Mutex<Store>,
     pub(crate) faults: Faults,
-    callback_log: Mutex<Vec<CallbackDelivery>>,
+    pub(crate) callback_log: Mutex<Vec<CallbackDelivery>>,
     pub(crate) http: reqwest::Client,
     pub(crate) tokens: TokenKeys,
     pub(crate) stats: StatsCounters,
-    generation: AtomicU64,
+    pub(crate) generation: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
 
@@ -81,6 +80,17 @@ impl Shared {
     }
 }
 
+/// The default for all payment products: `SandboxConfig::async_operations` makes operations
+/// asynchronous with [`ASYNC_COMPLETION_DELAY`].
+fn initial_behaviour(config: &SandboxConfig) -> Behaviour {
+    Behaviour {
+        async_operations: config
+            .async_operations
+            .then(|| AsyncOperations::after(ASYNC_COMPLETION_DELAY)),
+        ..Behaviour::default()
+    }
+}
+
 /// The state behind the router: cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -103,7 +113,11 @@ impl AppState {
         let shared = Shared {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             clock: SimClock::default(),
-            store: Mutex::new(Store::new(&config.account_id, config.seed)),
+            store: Mutex::new(Store::new(
+                &config.account_id,
+                config.seed,
+                initial_behaviour(&config),
+            )),
             faults: Faults::new(config.seed),
             callback_log: Mutex::new(Vec::new()),
             http,
@@ -144,7 +158,7 @@ impl AppState {
         Ok(paid)
     }
 
-    /// Capture, refund or void; in async mode schedules the completion.
+    /// Capture, refund or void; when accepted (202) schedules the completion.
     pub(crate) fn operate(
         &self,
         transaction_id: &str,
@@ -152,19 +166,22 @@ impl AppState {
         caller: Caller<'_>,
     ) -> Result<Operated, ApiError> {
         let now = self.shared.clock.now_ms();
-        let accept_async = self.shared.config.async_operations;
+        let mut roll = |p: f64| self.shared.faults.roll(p);
         let mut result =
             self.shared
                 .store()
-                .operate(transaction_id, now, req, caller, accept_async)?;
+                .operate(transaction_id, now, req, caller, &mut roll)?;
         match &mut result {
             Operated::Done { callbacks, .. } => self.dispatch(std::mem::take(callbacks)),
-            Operated::Accepted { request_id, .. } => {
+            Operated::Accepted {
+                request_id, due, ..
+            } => {
                 let state = self.clone();
-                let (tid, rid) = (transaction_id.to_owned(), request_id.clone());
+                let (tid, rid, due) = (transaction_id.to_owned(), request_id.clone(), *due);
                 let generation = self.shared.generation();
                 tokio::spawn(async move {
-                    state.shared.clock.sleep(ASYNC_COMPLETION_DELAY).await;
+                    // The simulated clock: `/_sim/clock/advance` past `due` completes it at once.
+                    state.shared.clock.sleep_until(due).await;
                     if state.shared.generation() != generation {
                         return;
                     }
@@ -192,164 +209,6 @@ impl AppState {
             jti,
         };
         (self.shared.tokens.issue(&claims), ttl)
-    }
-}
-
-/// Options of a simulated payment (`POST /_sim/sessions/{id}/pay`).
-#[derive(Debug, Clone, Default)]
-pub struct PayOptions {
-    /// A test card of dintero-api.md §19 (required unless `initiate_only`).
-    pub card: Option<String>,
-    /// Only create the `INITIATED` transaction ("customer is paying"); a later pay completes it.
-    pub initiate_only: bool,
-    /// Put an approved payment `ON_HOLD` (resolve with [`Control::resolve_on_hold`]).
-    pub on_hold: bool,
-}
-
-/// Handle for tests and demos: clock, faults, customer actions, and the sandbox's own record.
-#[derive(Debug, Clone)]
-pub struct Control {
-    state: AppState,
-}
-
-impl Control {
-    fn shared(&self) -> &Shared {
-        &self.state.shared
-    }
-
-    /// Move the simulated clock forward.
-    pub fn advance_clock(&self, by: Duration) {
-        self.shared().clock.advance(by);
-    }
-
-    /// Now on the simulated clock.
-    pub fn now(&self) -> OffsetDateTime {
-        self.shared().clock.now()
-    }
-
-    /// Replace the fault rules.
-    pub fn set_faults(&self, rules: Vec<FaultRule>) {
-        self.shared().faults.set(rules);
-    }
-
-    /// Remove all fault rules.
-    pub fn clear_faults(&self) {
-        self.shared().faults.clear();
-    }
-
-    /// The customer opened the checkout page (adds a `VISITED` session event).
-    pub fn visit(&self, session_id: &str) -> Result<(), SimError> {
-        let now = self.shared().clock.now_ms();
-        self.shared().store().visit(session_id, now, None, None)
-    }
-
-    /// The customer pays with a test card; returns the transaction JSON.
-    pub fn pay(&self, session_id: &str, card: &str) -> Result<Value, SimError> {
-        self.pay_with(
-            session_id,
-            PayOptions {
-                card: Some(card.to_owned()),
-                ..PayOptions::default()
-            },
-        )
-    }
-
-    /// [`Control::pay`] with all options.
-    pub fn pay_with(&self, session_id: &str, options: PayOptions) -> Result<Value, SimError> {
-        let req = PayRequest {
-            card: options.card.as_deref(),
-            initiate_only: options.initiate_only,
-            on_hold: options.on_hold,
-        };
-        Ok(self.state.pay(session_id, &req)?.transaction)
-    }
-
-    /// Resolve an `ON_HOLD` transaction: approved → `AUTHORIZED`, else `FAILED`.
-    pub fn resolve_on_hold(&self, transaction_id: &str, approve: bool) -> Result<Value, SimError> {
-        let now = self.shared().clock.now_ms();
-        let (tx, jobs) = self
-            .shared()
-            .store()
-            .resolve_on_hold(transaction_id, now, approve)?;
-        self.state.dispatch(jobs);
-        Ok(tx)
-    }
-
-    /// Create a session as `POST /v1/sessions-profile` would (amounts checked strictly);
-    /// returns `{"id","url"}`.
-    pub fn create_session(&self, body: Value) -> Result<Value, SimError> {
-        let new = crate::validate::new_session(body, true)?;
-        let now = self.shared().clock.now_ms();
-        let id = self
-            .shared()
-            .store()
-            .create_session(new, now, serde_json::Map::new());
-        let url = format!("{}/v1/view/{id}", self.shared().base_url);
-        Ok(serde_json::json!({ "id": id, "url": url }))
-    }
-
-    /// A valid access token, as the token endpoint would issue it.
-    pub fn access_token(&self) -> String {
-        let aud = format!(
-            "https://api.dintero.com/v1/accounts/{}",
-            self.shared().config.account_id
-        );
-        self.state.issue_token(aud).0
-    }
-
-    /// Forget all sessions, transactions, callbacks and faults; the clock goes back to real
-    /// time. Issued tokens stay valid; stats keep counting.
-    pub fn reset(&self) {
-        let s = self.shared();
-        s.generation.fetch_add(1, Ordering::Relaxed);
-        s.store().clear();
-        s.faults.clear();
-        s.callback_log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-        s.clock.reset();
-    }
-
-    /// Every callback delivery attempt so far.
-    pub fn callbacks(&self) -> Vec<CallbackDelivery> {
-        self.shared()
-            .callback_log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// Connection and request counters.
-    pub fn stats(&self) -> Stats {
-        let c = &self.shared().stats;
-        Stats {
-            accepted_connections: c.accepted_connections.load(Ordering::Relaxed),
-            requests: c.requests.load(Ordering::Relaxed),
-        }
-    }
-
-    /// All transactions, newest first, as `GET /v1/transactions/{id}` shows them.
-    pub fn transactions(&self) -> Vec<Value> {
-        self.shared().store().all_transactions()
-    }
-
-    /// All sessions, oldest first, as `GET /v1/sessions/{id}` shows them.
-    pub fn sessions(&self) -> Vec<Value> {
-        self.shared().store().all_sessions()
-    }
-
-    /// One session, if it exists.
-    pub fn session(&self, id: &str) -> Option<Value> {
-        self.shared().store().session_json(id).ok()
-    }
-
-    /// One transaction, if it exists.
-    pub fn transaction(&self, id: &str) -> Option<Value> {
-        self.shared()
-            .store()
-            .transaction_json(id, crate::store::TxView::default())
-            .ok()
     }
 }
 

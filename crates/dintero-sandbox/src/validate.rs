@@ -347,7 +347,9 @@ pub(crate) fn operation_body(body: Value, reference_key: &str) -> Result<Operati
     root.opt_str("reason")?;
     let final_capture = root.opt_bool("final_capture")?.unwrap_or(false);
     let mut items_out = None;
-    if let Some(items) = root.opt_array("items")? {
+    // `"items": []` is "no items" (Dintero's SDKs send it for amount-only operations); whether
+    // the payment product needs items is checked against the transaction.
+    if let Some(items) = root.opt_array("items")?.filter(|i| !i.is_empty()) {
         let mut sum = 0i64;
         for (i, item) in items.iter().enumerate() {
             let path = format!("items[{i}]");
@@ -520,5 +522,10 @@ mod tests {
         assert_eq!(e.message, "amount: must be greater than 0");
         let e = operation_body(json!({}), "x").unwrap_err();
         assert_eq!(e.message, "amount: is required");
+        let empty = operation_body(json!({"amount": 100, "items": []}), "x").unwrap();
+        assert!(empty.items.is_none(), "an empty array is no items");
+        let e =
+            operation_body(json!({"amount": 100, "items": [{"amount": 100}]}), "x").unwrap_err();
+        assert_eq!(e.message, "items[0].line_id: is required");
     }
 }

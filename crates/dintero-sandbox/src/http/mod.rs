@@ -1,6 +1,7 @@
 //! The router: Dintero's endpoints, the hosted checkout, and `/_sim/*`.
 
 mod auth;
+mod behaviour;
 mod checkout;
 pub(crate) mod extract;
 mod sessions;
@@ -43,6 +44,16 @@ pub fn app(state: AppState) -> Router {
         .route("/_sim/sessions/{id}/pay", post(sim::pay))
         .route("/_sim/transactions", get(sim::transactions))
         .route("/_sim/transactions/{id}/resolve", post(sim::resolve))
+        .route(
+            "/_sim/transactions/{id}/corrupt",
+            post(sim::corrupt).delete(sim::uncorrupt),
+        )
+        .route(
+            "/_sim/behaviour",
+            get(behaviour::get)
+                .post(behaviour::set)
+                .delete(behaviour::reset),
+        )
         .route("/_sim/clock", get(sim::clock))
         .route("/_sim/clock/advance", post(sim::advance_clock))
         .route("/_sim/reset", post(sim::reset))

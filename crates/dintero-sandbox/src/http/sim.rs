@@ -24,7 +24,8 @@ pub(crate) async fn visit(
     store.session_json(&id).map(Json)
 }
 
-/// Body `{"card": "4000000000000002", "initiate_only": false, "on_hold": false}`.
+/// Body `{"card": "4000000000000002", "initiate_only": false, "on_hold": false,
+/// "payment_product_type": "vipps"}`.
 pub(crate) async fn pay(
     State(state): State<AppState>,
     Id(id): Id,
@@ -35,6 +36,7 @@ pub(crate) async fn pay(
         card: root.opt_str("card")?,
         initiate_only: root.opt_bool("initiate_only")?.unwrap_or(false),
         on_hold: root.opt_bool("on_hold")?.unwrap_or(false),
+        payment_product_type: root.opt_str("payment_product_type")?,
     };
     state.pay(&id, &req).map(|p| Json(p.transaction))
 }
@@ -121,6 +123,17 @@ pub(crate) async fn set_faults(
                 ));
             }
         }
+        if [r.drop, r.cut_body, r.garbage_body]
+            .iter()
+            .filter(|b| **b)
+            .count()
+            > 1
+        {
+            return Err(ApiError::field(
+                &format!("rules[{i}]"),
+                "drop, cut_body and garbage_body exclude each other",
+            ));
+        }
         if let Some(p) = r.probability {
             if !(0.0..=1.0).contains(&p) {
                 return Err(ApiError::field(
@@ -138,4 +151,22 @@ pub(crate) async fn set_faults(
 pub(crate) async fn clear_faults(State(state): State<AppState>) -> Json<Value> {
     state.control().clear_faults();
     Json(json!({ "rules": 0 }))
+}
+
+/// `POST /_sim/transactions/{id}/corrupt`: list answers show the transaction as an element
+/// that is not a transaction; `DELETE` undoes it.
+pub(crate) async fn corrupt(
+    State(state): State<AppState>,
+    Id(id): Id,
+) -> Result<Json<Value>, ApiError> {
+    state.control().corrupt_in_lists(&id, true)?;
+    Ok(Json(json!({ "id": id, "corrupt_in_lists": true })))
+}
+
+pub(crate) async fn uncorrupt(
+    State(state): State<AppState>,
+    Id(id): Id,
+) -> Result<Json<Value>, ApiError> {
+    state.control().corrupt_in_lists(&id, false)?;
+    Ok(Json(json!({ "id": id, "corrupt_in_lists": false })))
 }

@@ -75,6 +75,7 @@ fn answer(result: Operated) -> Response {
         Operated::Accepted {
             transaction,
             request_id,
+            ..
         } => {
             let mut resp = (StatusCode::ACCEPTED, Json(transaction)).into_response();
             if let Ok(v) = HeaderValue::from_str(&request_id) {

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use crate::behaviour::{Behaviour, Behaviours};
 use crate::callbacks::{self, CallbackJob, Trigger};
 use crate::cards::{self, Authorization, TestCard, TimesOut};
 use crate::clock::{to_datetime, Millis};
@@ -18,14 +19,13 @@ use crate::ids::IdSource;
 use crate::listing::TransactionFilter;
 use crate::machine::{self, Ledger, Operation, Status};
 use crate::model::{Card, PendingOperation, Session, SessionEvent, Transaction, TxEvent};
+use crate::products;
 use crate::validate::{NewSession, OperationBody};
 
 /// Session lifetime when `expires_at` is not sent (UNCONFIRMED in Dintero; SIM choice).
 pub const DEFAULT_SESSION_TTL_MS: Millis = 24 * 3600 * 1000;
-const PAYMENT_PRODUCT: &str = "dintero_psp";
 /// The merchant every sandbox account belongs to.
 pub(crate) const MERCHANT_NAME: &str = "Kasse Sandbox Merchant";
-const PAYMENT_PRODUCT_TYPE: &str = "dintero_psp.creditcard";
 
 /// Who asks, and with which `Dintero-System-*` headers.
 #[derive(Debug, Default, Clone, Copy)]
@@ -47,6 +47,8 @@ pub(crate) struct PayRequest<'a> {
     pub card: Option<&'a str>,
     pub initiate_only: bool,
     pub on_hold: bool,
+    /// One of [`products::PAYMENT_PRODUCT_TYPES`]; the default card payment when absent.
+    pub payment_product_type: Option<&'a str>,
 }
 
 /// What a payment step produced.
@@ -70,6 +72,8 @@ pub(crate) enum Operated {
     Accepted {
         transaction: Value,
         request_id: String,
+        /// When it completes (simulated clock).
+        due: Millis,
     },
 }
 
@@ -81,10 +85,11 @@ pub(crate) enum OperationRequest {
     Void,
 }
 
-/// All sessions and transactions, and the id source.
+/// All sessions and transactions, the id source, and the behaviours in force.
 #[derive(Debug)]
 pub(crate) struct Store {
     pub ids: IdSource,
+    pub behaviours: Behaviours,
     account_id: String,
     sessions: HashMap<String, Session>,
     transactions: HashMap<String, Transaction>,
@@ -115,14 +120,22 @@ pub(crate) fn return_location(
     url.into()
 }
 
+/// What a list answer shows for a transaction made unreadable with
+/// [`Store::corrupt_in_lists`]: its id, and fields of the wrong types.
+fn unreadable(t: &Transaction) -> Value {
+    serde_json::json!({ "id": t.id, "status": 42, "amount": "x" })
+}
+
 fn system_headers(h: Option<&Map<String, Value>>) -> Option<Map<String, Value>> {
     h.filter(|m| !m.is_empty()).cloned()
 }
 
 impl Store {
-    pub fn new(account_id: &str, seed: Option<u64>) -> Self {
+    /// `behaviour` is the default for all payment product types.
+    pub fn new(account_id: &str, seed: Option<u64>, behaviour: Behaviour) -> Self {
         Store {
             ids: IdSource::new(seed),
+            behaviours: Behaviours::new(behaviour),
             account_id: account_id.to_owned(),
             sessions: HashMap::new(),
             transactions: HashMap::new(),
@@ -130,11 +143,12 @@ impl Store {
         }
     }
 
-    /// Forget everything (ids keep going).
+    /// Forget everything and restore the default behaviours (ids keep going).
     pub fn clear(&mut self) {
         self.sessions.clear();
         self.transactions.clear();
         self.tx_order.clear();
+        self.behaviours.reset();
     }
 
     fn session_event(
@@ -213,8 +227,22 @@ impl Store {
             .filter_map(|id| self.transactions.get(id))
             .filter(|t| filter.matches(t))
             .take(filter.limit)
-            .map(|t| self.tx_json(t, view))
+            .map(|t| match t.corrupt_in_lists {
+                true => unreadable(t),
+                false => self.tx_json(t, view),
+            })
             .collect())
+    }
+
+    /// SIM fault: show `id` in list answers as an element that is not a transaction (or
+    /// normally again with `corrupt: false`). `GET /v1/transactions/{id}` is not affected.
+    pub fn corrupt_in_lists(&mut self, id: &str, corrupt: bool) -> Result<(), ApiError> {
+        let tx = self
+            .transactions
+            .get_mut(id)
+            .ok_or_else(|| ApiError::not_found("Transaction", id))?;
+        tx.corrupt_in_lists = corrupt;
+        Ok(())
     }
 
     /// `PUT /v1/transactions/{id}`.

@@ -1,23 +1,70 @@
-//! Capture, refund and void, synchronous or accepted (202) and completed later.
+//! Capture, refund and void, synchronous or accepted (202) and completed later, as the
+//! payment product's [`Behaviour`] says (see `crate::behaviour` for the rules followed).
 
 use serde_json::{json, Value};
 
 use super::*;
 
+/// The `items` of a capture/refund: `None` for none (absent or `[]`); refused when the
+/// product requires them or a `line_id` is not on the transaction.
+fn operation_items(
+    tx: &Transaction,
+    items: Option<Vec<Value>>,
+    behaviour: &Behaviour,
+) -> Result<Option<Vec<Value>>, ApiError> {
+    let items = items.filter(|i| !i.is_empty());
+    let Some(items) = items else {
+        if behaviour.requires_items {
+            let message = format!("items are required for {}", tx.payment_product_type);
+            let mut e = ApiError::invalid_request(message.clone());
+            e.errors
+                .push(json!({ "path": "items", "message": message }));
+            return Err(e);
+        }
+        return Ok(None);
+    };
+    for (i, item) in items.iter().enumerate() {
+        let line_id = item.get("line_id").and_then(Value::as_str).unwrap_or("");
+        let known = tx
+            .items
+            .iter()
+            .any(|t| t.get("line_id").and_then(Value::as_str) == Some(line_id));
+        if !known {
+            return Err(ApiError::field(
+                &format!("items[{i}].line_id"),
+                &format!("{line_id:?} is not a line of transaction {}", tx.id),
+            ));
+        }
+    }
+    Ok(Some(items))
+}
+
+/// `correction` of a failed event (dintero-api.md §8.1): where the transaction stands.
+fn correction(tx: &Transaction) -> Value {
+    json!({
+        "status": tx.status,
+        "remaining_capture_amount": tx.ledger.capturable(),
+        "remaining_refund_amount": tx.ledger.refundable(),
+        "remaining_void_amount": tx.ledger.capturable(),
+    })
+}
+
 impl Store {
-    /// `POST /v1/transactions/{id}/capture|refund|void`.
+    /// `POST /v1/transactions/{id}/capture|refund|void`. `roll(p)` is true with chance `p`
+    /// (the seeded generator deciding whether an asynchronous completion fails).
     pub fn operate(
         &mut self,
         id: &str,
         now: Millis,
         req: OperationRequest,
         caller: Caller<'_>,
-        accept_async: bool,
+        roll: &mut dyn FnMut(f64) -> bool,
     ) -> Result<Operated, ApiError> {
         let tx = self
             .transactions
             .get(id)
             .ok_or_else(|| ApiError::not_found("Transaction", id))?;
+        let behaviour = self.behaviours.resolve(tx.payment_product_type);
         let (operation, body, times_out) = match req {
             OperationRequest::Capture(b) => (
                 Operation::Capture {
@@ -34,55 +81,37 @@ impl Store {
             ),
             OperationRequest::Void => (Operation::Void, None, TimesOut::Void),
         };
-        if let Some(items) = body.as_ref().and_then(|b| b.items.as_ref()) {
-            for (i, item) in items.iter().enumerate() {
-                let line_id = item.get("line_id").and_then(Value::as_str).unwrap_or("");
-                let known = tx
-                    .items
-                    .iter()
-                    .any(|t| t.get("line_id").and_then(Value::as_str) == Some(line_id));
-                if !known {
-                    return Err(ApiError::field(
-                        &format!("items[{i}].line_id"),
-                        &format!("{line_id:?} is not a line of transaction {id}"),
-                    ));
-                }
-            }
-        }
-        let (status, ledger) = if accept_async {
-            tx.projected()
-        } else {
-            (tx.status, tx.ledger)
+        let (reference, items, metadata) = match body {
+            Some(b) => (
+                b.reference,
+                operation_items(tx, b.items, &behaviour)?,
+                b.metadata,
+            ),
+            None => (None, None, None),
         };
+        // Allowed now and once every in-flight operation has completed.
         let vapc = machine::allows_void_after_partial_capture(tx.payment_product_type);
-        let outcome = machine::apply(status, &ledger, operation, vapc)?;
-        let is_void = matches!(operation, Operation::Void);
-        let event_reference = if is_void {
-            None
-        } else {
-            body.as_ref()
-                .and_then(|b| b.reference.clone())
-                .or_else(|| tx.default_event_reference.clone())
-        };
-        let (items, metadata) = match body {
-            Some(b) => (b.items, b.metadata),
-            None => (None, None),
+        let (p_status, p_ledger) = tx.projected();
+        machine::apply(p_status, &p_ledger, operation, vapc)?;
+        let outcome = machine::apply(tx.status, &tx.ledger, operation, vapc)?;
+        let event_reference = match operation {
+            Operation::Void => None,
+            _ => reference.or_else(|| tx.default_event_reference.clone()),
         };
         let event = TxEvent {
-            id: self.ids.uuid(),
-            event: operation.event_name(),
-            transaction_status: outcome.status,
-            success: true,
             amount: Some(outcome.event_amount),
             items,
             event_reference,
             metadata,
-            created_at: now,
             created_by: caller.client_id.map(str::to_owned),
-            request_id: self.ids.uuid(),
-            correlation_request_id: None,
             request_headers: system_headers(caller.headers),
-            error: None,
+            ..TxEvent::new(
+                self.ids.uuid(),
+                operation.event_name(),
+                outcome.status,
+                self.ids.uuid(),
+                now,
+            )
         };
         let tx = self.transactions.get_mut(id).expect("checked");
         if tx.times_out == Some(times_out) {
@@ -100,43 +129,11 @@ impl Store {
                 operation.event_name().to_ascii_lowercase()
             )));
         }
-        if accept_async {
-            let request_id = self.ids.uuid();
-            let initiate_id = self.ids.uuid();
-            let tx = self.transactions.get_mut(id).expect("checked");
-            let mut final_event = event;
-            final_event.correlation_request_id = Some(request_id.clone());
-            tx.events.push(TxEvent {
-                id: initiate_id,
-                event: match operation {
-                    Operation::Capture { .. } => "INITIATE_CAPTURE",
-                    Operation::Refund { .. } => "INITIATE_REFUND",
-                    Operation::Void => "INITIATE_VOID",
-                },
-                transaction_status: tx.status,
-                success: true,
-                amount: final_event.amount,
-                items: final_event.items.clone(),
-                event_reference: final_event.event_reference.clone(),
-                metadata: final_event.metadata.clone(),
-                created_at: now,
-                created_by: final_event.created_by.clone(),
-                request_id: request_id.clone(),
-                correlation_request_id: None,
-                request_headers: final_event.request_headers.clone(),
-                error: None,
-            });
-            tx.updated_at = now;
-            tx.pending.push(PendingOperation {
-                request_id: request_id.clone(),
-                operation,
-                event: final_event,
-            });
-            let tx = &self.transactions[id];
-            return Ok(Operated::Accepted {
-                transaction: self.tx_json(tx, TxView::default()),
-                request_id,
-            });
+        if let Some(a) = behaviour.async_operations {
+            let p = a.fail_probability;
+            let fails = p >= 1.0 || (p > 0.0 && roll(p));
+            let delay = i64::try_from(a.delay.as_millis()).unwrap_or(i64::MAX);
+            return Ok(self.accept(id, now, operation, event, now.saturating_add(delay), fails));
         }
         let callbacks = self.commit(id, now, operation, event, outcome);
         let tx = &self.transactions[id];
@@ -144,6 +141,50 @@ impl Store {
             transaction: self.tx_json(tx, TxView::default()),
             callbacks,
         })
+    }
+
+    /// Accept with 202: the `INITIATE_*` event now, the final event at `due`.
+    fn accept(
+        &mut self,
+        id: &str,
+        now: Millis,
+        operation: Operation,
+        final_event: TxEvent,
+        due: Millis,
+        fails: bool,
+    ) -> Operated {
+        let request_id = self.ids.uuid();
+        let initiate_id = self.ids.uuid();
+        let tx = self.transactions.get_mut(id).expect("caller checked");
+        let mut final_event = final_event;
+        final_event.correlation_request_id = Some(request_id.clone());
+        let name = match operation {
+            Operation::Capture { .. } => "INITIATE_CAPTURE",
+            Operation::Refund { .. } => "INITIATE_REFUND",
+            Operation::Void => "INITIATE_VOID",
+        };
+        tx.events.push(TxEvent {
+            amount: final_event.amount,
+            items: final_event.items.clone(),
+            event_reference: final_event.event_reference.clone(),
+            metadata: final_event.metadata.clone(),
+            created_by: final_event.created_by.clone(),
+            request_headers: final_event.request_headers.clone(),
+            ..TxEvent::new(initiate_id, name, tx.status, request_id.clone(), now)
+        });
+        tx.updated_at = now;
+        tx.pending.push(PendingOperation {
+            request_id: request_id.clone(),
+            operation,
+            event: final_event,
+            fails,
+        });
+        let tx = &self.transactions[id];
+        Operated::Accepted {
+            transaction: self.tx_json(tx, TxView::default()),
+            request_id,
+            due,
+        }
     }
 
     fn commit(
@@ -166,20 +207,10 @@ impl Store {
         if let Some((rid, req)) = release {
             // final_capture: the rest of the authorization is released, shown as a VOID event.
             tx.events.push(TxEvent {
-                id: rid,
-                event: "VOID",
-                transaction_status: outcome.status,
-                success: true,
                 amount: Some(outcome.released),
-                items: None,
-                event_reference: None,
-                metadata: None,
-                created_at: now,
                 created_by,
-                request_id: req,
-                correlation_request_id: None,
                 request_headers: headers,
-                error: None,
+                ..TxEvent::new(rid, "VOID", outcome.status, req, now)
             });
         }
         let tx = &self.transactions[id];
@@ -194,7 +225,8 @@ impl Store {
         .collect()
     }
 
-    /// Complete an operation accepted with 202 (async mode).
+    /// Complete an operation accepted with 202: its final event, successful unless it was
+    /// drawn to fail or is no longer allowed (then failed, with a `correction`).
     pub fn complete_pending(
         &mut self,
         id: &str,
@@ -211,21 +243,29 @@ impl Store {
         let mut event = pending.event;
         event.created_at = now;
         let vapc = machine::allows_void_after_partial_capture(tx.payment_product_type);
-        match machine::apply(tx.status, &tx.ledger, pending.operation, vapc) {
+        let error = match machine::apply(tx.status, &tx.ledger, pending.operation, vapc) {
+            Ok(_) if pending.fails => json!({
+                "message": format!(
+                    "The {} failed at the payment processor",
+                    pending.operation.event_name().to_ascii_lowercase()
+                ),
+                "type": ["ERROR"],
+            }),
             Ok(outcome) => {
                 event.transaction_status = outcome.status;
-                self.commit(id, now, pending.operation, event, outcome)
+                return self.commit(id, now, pending.operation, event, outcome);
             }
             Err(refusal) => {
                 let e = ApiError::from(refusal);
-                event.success = false;
-                event.transaction_status = tx.status;
-                event.error =
-                    Some(json!({"code": e.code, "message": e.message, "type": ["ERROR"]}));
-                tx.events.push(event);
-                tx.updated_at = now;
-                Vec::new()
+                json!({"code": e.code, "message": e.message, "type": ["ERROR"]})
             }
-        }
+        };
+        event.success = false;
+        event.transaction_status = tx.status;
+        event.error = Some(error);
+        event.correction = Some(correction(tx));
+        tx.events.push(event);
+        tx.updated_at = now;
+        Vec::new()
     }
 }

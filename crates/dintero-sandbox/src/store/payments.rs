@@ -4,6 +4,17 @@ use serde_json::{json, Map, Value};
 
 use super::*;
 
+/// Set the status an authorization leads to: `CAPTURED` (with the whole amount captured in
+/// the ledger) when the product is captured at authorization (Swish), else `status`.
+fn approve(tx: &mut Transaction, status: Status, captured_at_authorization: bool) -> Status {
+    tx.status = status;
+    if status == Status::Authorized && captured_at_authorization {
+        tx.ledger.captured = tx.amount;
+        tx.status = tx.ledger.status();
+    }
+    tx.status
+}
+
 impl Store {
     /// The customer pays (or starts paying, with `initiate_only`).
     pub fn pay(&mut self, id: &str, now: Millis, req: &PayRequest<'_>) -> Result<Paid, ApiError> {
@@ -34,6 +45,23 @@ impl Store {
                 "Session {id} expired and cannot be paid"
             )));
         }
+        let chosen = match req.payment_product_type {
+            Some(t) => Some(products::lookup(t).ok_or_else(|| {
+                ApiError::field(
+                    "payment_product_type",
+                    &format!("{t:?} is not a Dintero payment product type (dintero-api.md §8)"),
+                )
+            })?),
+            None => None,
+        };
+        let product_type = chosen
+            .or_else(|| {
+                existing
+                    .as_ref()
+                    .map(|t| self.transactions[t].payment_product_type)
+            })
+            .unwrap_or(products::DEFAULT_PAYMENT_PRODUCT_TYPE);
+        let is_card = products::is_card_product(product_type);
         let card = match req.card {
             Some(c) => Some(cards::lookup(c).ok_or_else(|| {
                 ApiError::field(
@@ -42,16 +70,20 @@ impl Store {
                 )
             })?),
             None if req.initiate_only => None,
+            // Vipps, Swish, invoices…: the customer approves; a test card may pick another outcome.
+            None if !is_card => cards::lookup(cards::APPROVED_CARD),
             None => return Err(ApiError::field("card", "is required")),
         };
         let tid = match existing {
             Some(t) => t,
             None => self.initiate(id, now),
         };
+        let tx = self.transactions.get_mut(&tid).expect("just made");
+        tx.payment_product_type = product_type;
+        tx.payment_product = products::product_of(product_type);
         if let Some(card) = card {
             let expiry_year = to_datetime(now).year() + 3;
-            let tx = self.transactions.get_mut(&tid).expect("just made");
-            tx.card = Some(Card {
+            tx.card = is_card.then(|| Card {
                 brand: card.brand,
                 masked_pan: card.masked_pan(),
                 expiry_date: format!("12/{expiry_year}"),
@@ -72,22 +104,13 @@ impl Store {
 
     fn initiate(&mut self, session_id: &str, now: Millis) -> String {
         let tid = self.ids.object_id(&self.account_id);
-        let ev = TxEvent {
-            id: self.ids.uuid(),
-            event: "INITIALIZE",
-            transaction_status: Status::Initiated,
-            success: true,
-            amount: None,
-            items: None,
-            event_reference: None,
-            metadata: None,
-            created_at: now,
-            created_by: None,
-            request_id: self.ids.uuid(),
-            correlation_request_id: None,
-            request_headers: None,
-            error: None,
-        };
+        let ev = TxEvent::new(
+            self.ids.uuid(),
+            "INITIALIZE",
+            Status::Initiated,
+            self.ids.uuid(),
+            now,
+        );
         let s = self.sessions.get_mut(session_id).expect("caller checked");
         s.transaction_id = Some(tid.clone());
         s.updated_at = now;
@@ -127,8 +150,8 @@ impl Store {
             currency: s.currency.clone(),
             merchant_reference: s.merchant_reference.clone(),
             merchant_reference_2,
-            payment_product: PAYMENT_PRODUCT,
-            payment_product_type: PAYMENT_PRODUCT_TYPE,
+            payment_product: products::product_of(products::DEFAULT_PAYMENT_PRODUCT_TYPE),
+            payment_product_type: products::DEFAULT_PAYMENT_PRODUCT_TYPE,
             channel: s.channel.clone(),
             settlement_status: "NOT_SETTLED",
             store,
@@ -145,6 +168,7 @@ impl Store {
             return_url: s.return_url.clone(),
             default_event_reference,
             pending: Vec::new(),
+            corrupt_in_lists: false,
         };
         self.transactions.insert(tid.clone(), tx);
         self.tx_order.push(tid.clone());
@@ -186,25 +210,19 @@ impl Store {
                 Some("failed"),
             ),
         };
+        let captured_now = self
+            .behaviours
+            .resolve(self.transactions[tid].payment_product_type)
+            .captured_at_authorization;
         let tx = self.transactions.get_mut(tid).expect("exists");
         let session_id = tx.session_id.clone();
-        tx.status = status;
+        let status = approve(tx, status, captured_now);
         tx.updated_at = now;
         tx.events.push(TxEvent {
-            id: auth_event_id.clone(),
-            event: "AUTHORIZE",
-            transaction_status: status,
             success: error.is_none(),
             amount: Some(tx.amount),
-            items: None,
-            event_reference: None,
-            metadata: None,
-            created_at: now,
-            created_by: None,
-            request_id,
-            correlation_request_id: None,
-            request_headers: None,
             error: error.clone(),
+            ..TxEvent::new(auth_event_id.clone(), "AUTHORIZE", status, request_id, now)
         });
         let auto_capture = self
             .sessions
@@ -219,7 +237,7 @@ impl Store {
         if return_error.is_some() {
             let details = json!({
                 "error": error.as_ref().and_then(|e| e.get("message")).cloned().unwrap_or(Value::Null),
-                "payment_product_type": PAYMENT_PRODUCT_TYPE,
+                "payment_product_type": self.transactions[tid].payment_product_type,
             });
             let ev = self.session_event("PAY_FAILED", now, None, Some(details));
             self.push_session_event(&session_id, ev, now);
@@ -277,20 +295,12 @@ impl Store {
             (true, None)
         };
         tx.events.push(TxEvent {
-            id,
-            event: "CAPTURE",
-            transaction_status: tx.status,
             success,
             amount: Some(amount),
             items: Some(tx.items.clone()),
             event_reference: reference,
-            metadata: None,
-            created_at: now,
-            created_by: None,
-            request_id,
-            correlation_request_id: None,
-            request_headers: None,
             error,
+            ..TxEvent::new(id, "CAPTURE", tx.status, request_id, now)
         });
         if success {
             None
@@ -323,25 +333,19 @@ impl Store {
         } else {
             Status::Failed
         };
+        let captured_now = self
+            .behaviours
+            .resolve(tx.payment_product_type)
+            .captured_at_authorization;
         let tx = self.transactions.get_mut(tid).expect("checked");
-        tx.status = status;
+        let status = self::approve(tx, status, captured_now);
         tx.updated_at = now;
         tx.events.push(TxEvent {
-            id: id.clone(),
-            event: "AUTHORIZE",
-            transaction_status: status,
             success: approve,
             amount: Some(tx.amount),
-            items: None,
-            event_reference: None,
-            metadata: None,
-            created_at: now,
-            created_by: None,
-            request_id,
-            correlation_request_id: None,
-            request_headers: None,
             error: (!approve)
                 .then(|| json!({"message": "Rejected after manual review", "type": ["DECLINED"]})),
+            ..TxEvent::new(id.clone(), "AUTHORIZE", status, request_id, now)
         });
         let session_id = tx.session_id.clone();
         let ev = self.session_event(

@@ -128,50 +128,66 @@ impl Store {
         if session.cancelled_at.is_some() {
             return Ok((self.session_json(id)?, Vec::new()));
         }
+        let Some(tid) = session.transaction_id.clone() else {
+            if session.is_expired(now) {
+                return Err(ApiError::invalid_state(format!(
+                    "Session {id} has expired and cannot be cancelled"
+                )));
+            }
+            return Ok((self.mark_cancelled(id, now, caller)?, Vec::new()));
+        };
         let mut jobs = Vec::new();
-        if let Some(tid) = session.transaction_id.clone() {
-            let status = self.transactions.get(&tid).map(|t| t.status);
-            match status {
-                Some(Status::Initiated | Status::Authorized) => {
-                    let event_id = self.ids.uuid();
-                    let request_id = self.ids.uuid();
-                    let tx = self.transactions.get_mut(&tid).expect("status was read");
-                    tx.ledger.voided = true;
-                    tx.status = Status::AuthorizationVoided;
-                    tx.updated_at = now;
-                    tx.events.push(TxEvent {
-                        id: event_id.clone(),
-                        event: "VOID",
-                        transaction_status: Status::AuthorizationVoided,
-                        success: true,
-                        amount: Some(tx.ledger.amount - tx.ledger.captured),
-                        items: None,
-                        event_reference: None,
-                        metadata: None,
-                        created_at: now,
-                        created_by: caller.client_id.map(str::to_owned),
+        let tx = &self.transactions[&tid];
+        if !tx.pending.is_empty() {
+            return Err(ApiError::invalid_state(format!(
+                "Session {id} cannot be cancelled: its transaction {tid} has an operation in progress"
+            )));
+        }
+        match tx.status {
+            Status::Initiated | Status::Authorized => {
+                let event_id = self.ids.uuid();
+                let request_id = self.ids.uuid();
+                let tx = self.transactions.get_mut(&tid).expect("status was read");
+                tx.ledger.voided = true;
+                tx.status = Status::AuthorizationVoided;
+                tx.updated_at = now;
+                tx.events.push(TxEvent {
+                    amount: Some(tx.ledger.amount - tx.ledger.captured),
+                    created_by: caller.client_id.map(str::to_owned),
+                    request_headers: system_headers(caller.headers),
+                    ..TxEvent::new(
+                        event_id.clone(),
+                        "VOID",
+                        Status::AuthorizationVoided,
                         request_id,
-                        correlation_request_id: None,
-                        request_headers: system_headers(caller.headers),
-                        error: None,
-                    });
-                    let tx = &self.transactions[&tid];
-                    jobs.extend(self.callback_for(
-                        tx,
-                        Trigger::Event {
-                            name: "VOID",
-                            event_id: &event_id,
-                        },
-                    ));
-                }
-                Some(other) => {
-                    return Err(ApiError::invalid_state(format!(
-                        "Session {id} cannot be cancelled: its transaction {tid} has status {other}"
-                    )))
-                }
-                None => {}
+                        now,
+                    )
+                });
+                let tx = &self.transactions[&tid];
+                jobs.extend(self.callback_for(
+                    tx,
+                    Trigger::Event {
+                        name: "VOID",
+                        event_id: &event_id,
+                    },
+                ));
+            }
+            other => {
+                return Err(ApiError::invalid_state(format!(
+                    "Session {id} cannot be cancelled: its transaction {tid} has status {other}"
+                )))
             }
         }
+        Ok((self.mark_cancelled(id, now, caller)?, jobs))
+    }
+
+    /// Set `cancelled_at`/`cancelled_by` and add the `CANCELLED` event.
+    fn mark_cancelled(
+        &mut self,
+        id: &str,
+        now: Millis,
+        caller: Caller<'_>,
+    ) -> Result<Value, ApiError> {
         let request_id = self.ids.uuid();
         let mut ev = self.session_event("CANCELLED", now, Some(request_id), None);
         ev.request_headers = system_headers(caller.headers);
@@ -180,7 +196,7 @@ impl Store {
         s.cancelled_by = caller.client_id.map(str::to_owned);
         s.updated_at = now;
         s.events.push(ev);
-        Ok((self.session_json(id)?, jobs))
+        self.session_json(id)
     }
 
     /// The customer pressed Cancel on the checkout page: back to `return_url` with
