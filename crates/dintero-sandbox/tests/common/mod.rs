@@ -169,3 +169,87 @@ pub fn sum_events(tx: &Value, name: &str) -> i64 {
 pub fn error_code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("<none>")
 }
+
+/// The events of a transaction as (event, transaction_status, success).
+pub fn event_names(tx: &Value) -> Vec<(String, String, bool)> {
+    tx["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["event"].as_str().unwrap().to_owned(),
+                e["transaction_status"].as_str().unwrap().to_owned(),
+                e["success"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+impl Env {
+    /// A session paid with `payment_product_type` (no card); returns (session id, transaction).
+    pub async fn paid_by(&self, reference: &str, payment_product_type: &str) -> (String, Value) {
+        let created = self.create_session(session_body(reference)).await;
+        let sid = created["id"].as_str().unwrap().to_owned();
+        let (s, tx) = self
+            .post(
+                &format!("/_sim/sessions/{sid}/pay"),
+                json!({ "payment_product_type": payment_product_type }),
+            )
+            .await;
+        assert_eq!(s, 200, "{tx}");
+        (sid, tx)
+    }
+
+    /// `POST /_sim/behaviour`; asserts 200 and returns the answer.
+    pub async fn set_behaviour(&self, body: Value) -> Value {
+        let (s, v) = self.post("/_sim/behaviour", body).await;
+        assert_eq!(s, 200, "{v}");
+        v
+    }
+
+    /// capture/refund/void answered 202: returns (event-request-id, transaction).
+    pub async fn accepted(&self, tid: &str, op: &str, body: Value) -> (String, Value) {
+        let resp = self
+            .http
+            .post(format!("{}/v1/transactions/{tid}/{op}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 202, "{op} should be accepted");
+        let rid = resp.headers()["event-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        (rid, resp.json().await.unwrap())
+    }
+
+    /// Poll the transaction until an event has `correlation_request_id == rid`; returns
+    /// (transaction, that event).
+    pub async fn completed(&self, tid: &str, rid: &str) -> (Value, Value) {
+        for _ in 0..400 {
+            let (_, tx) = self.get(&format!("/v1/transactions/{tid}")).await;
+            let found = tx["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["correlation_request_id"] == rid)
+                .cloned();
+            if let Some(e) = found {
+                return (tx, e);
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("no event completes {rid} on {tid}");
+    }
+
+    /// Move the simulated clock through the control endpoint.
+    pub async fn advance(&self, seconds: u64) {
+        let (s, _) = self
+            .post("/_sim/clock/advance", json!({ "seconds": seconds }))
+            .await;
+        assert_eq!(s, 200);
+    }
+}
