@@ -350,3 +350,119 @@ async fn default_expiry_is_a_day() {
     let tx = control.pay(&sid, "4000000000000002").unwrap();
     assert_eq!(tx["status"], "AUTHORIZED");
 }
+
+/// dintero-api.md §7/§9.3: cancel is refused unless the transaction is INITIATED/AUTHORIZED,
+/// and for a session that expired before anyone paid; a cancelled session stays cancelled.
+#[tokio::test]
+async fn cancel_refused_for_expired_sessions_and_settled_transactions() {
+    let env = env().await;
+    let control = env.sandbox.control();
+    let expiring = |reference: &str| {
+        let mut b = session_body(reference);
+        let at = control.now() + time::Duration::minutes(10);
+        b["expires_at"] = json!(at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap());
+        b
+    };
+    let open = env.create_session(expiring("X-1")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cancelled = env.create_session(expiring("X-2")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (s, before) = env
+        .post(&format!("/v1/sessions/{cancelled}/cancel"), json!({}))
+        .await;
+    assert_eq!(s, 200);
+    let (authorized, _) = env.paid_with(expiring("X-3"), "4000000000000002").await;
+    control.advance_clock(Duration::from_secs(11 * 60));
+
+    let (s, v) = env
+        .post(&format!("/v1/sessions/{open}/cancel"), json!({}))
+        .await;
+    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    assert_eq!(
+        v["error"]["message"],
+        format!("Session {open} has expired and cannot be cancelled")
+    );
+    let (_, sess) = env.get(&format!("/v1/sessions/{open}")).await;
+    assert!(sess.get("cancelled_at").is_none());
+    assert!(sess["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["name"] != "CANCELLED"));
+    // Already cancelled: 200, unchanged, even though it has expired since.
+    let (s, again) = env
+        .post(&format!("/v1/sessions/{cancelled}/cancel"), json!({}))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(again, before);
+    // An expired session whose payment was authorized can still be cancelled (voids it).
+    let (s, _) = env
+        .post(&format!("/v1/sessions/{authorized}/cancel"), json!({}))
+        .await;
+    assert_eq!(s, 200);
+    let tid = env.get(&format!("/v1/sessions/{authorized}")).await.1["transaction_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        env.get(&format!("/v1/transactions/{tid}")).await.1["status"],
+        "AUTHORIZATION_VOIDED"
+    );
+
+    // Every settled or failed transaction refuses it, and stays as it was.
+    let on_hold = env.create_session(session_body("X-4")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (s, _) = env
+        .post(
+            &format!("/_sim/sessions/{on_hold}/pay"),
+            json!({"card": "4000000000000002", "on_hold": true}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (captured, tx) = env.paid("X-5", "4000000000000002").await;
+    let (s, _) = env
+        .post(
+            &format!("/v1/transactions/{}/capture", tx["id"].as_str().unwrap()),
+            json!({"amount": 1000}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (declined, _) = env.paid("X-6", "4100000000000076").await;
+    let (failed, _) = env.paid("X-7", "4100000000000001").await;
+    let (swish, _) = env.paid_by("X-8", "swish.swish").await;
+    for (sid, status) in [
+        (&on_hold, "ON_HOLD"),
+        (&captured, "PARTIALLY_CAPTURED"),
+        (&declined, "DECLINED"),
+        (&failed, "FAILED"),
+        (&swish, "CAPTURED"),
+    ] {
+        let (s, v) = env
+            .post(&format!("/v1/sessions/{sid}/cancel"), json!({}))
+            .await;
+        assert_eq!(
+            (s.as_u16(), error_code(&v)),
+            (400, "invalid_state"),
+            "{status}"
+        );
+        assert!(
+            v["error"]["message"].as_str().unwrap().ends_with(status),
+            "{v}"
+        );
+        let (_, sess) = env.get(&format!("/v1/sessions/{sid}")).await;
+        assert!(sess.get("cancelled_at").is_none(), "{status}");
+        let tid = sess["transaction_id"].as_str().unwrap();
+        assert_eq!(
+            env.get(&format!("/v1/transactions/{tid}")).await.1["status"],
+            status
+        );
+    }
+}
