@@ -297,3 +297,197 @@ async fn concurrent_requests_are_safe() {
     let (_, list) = env.get("/v1/transactions?limit=100&status=CAPTURED").await;
     assert_eq!(list.as_array().unwrap().len(), 80);
 }
+
+#[tokio::test]
+async fn cut_body_sends_status_and_headers_then_part_of_the_body() {
+    let env = env().await;
+    let tid = env.authorized("F-cut").await;
+    set_faults(
+        &env,
+        json!([{"method": "POST", "path": "/v1/transactions/*/capture", "cut_body": true, "times": 1}]),
+    )
+    .await;
+    let resp = env
+        .http
+        .post(format!("{}/v1/transactions/{tid}/capture", env.base))
+        .bearer_auth(&env.token)
+        .json(&json!({"amount": 24800, "capture_reference": "CAP-CUT"}))
+        .send()
+        .await
+        .expect("status and headers arrive");
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let announced: usize = resp.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    assert_eq!(tx["status"], "CAPTURED", "the capture took effect");
+    assert_eq!(
+        tx["events"].as_array().unwrap().last().unwrap()["event_reference"],
+        "CAP-CUT"
+    );
+    assert_eq!(
+        announced,
+        serde_json::to_vec(&tx).unwrap().len(),
+        "Content-Length of the whole answer"
+    );
+    let err = resp.bytes().await.expect_err("the body is cut short");
+    assert!(err.is_body() || err.is_decode(), "{err}");
+    // The rule is spent: the next answer is whole.
+    let (s, v) = env
+        .post(
+            &format!("/v1/transactions/{tid}/refund"),
+            json!({"amount": 100}),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["status"].as_str()),
+        (200, Some("PARTIALLY_REFUNDED"))
+    );
+}
+
+#[tokio::test]
+async fn garbage_body_answers_the_real_status_with_html() {
+    let env = env().await;
+    let tid = env.authorized("F-garbage").await;
+    let (s, _) = env
+        .post(
+            &format!("/v1/transactions/{tid}/capture"),
+            json!({"amount": 24800}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    set_faults(
+        &env,
+        json!([{"path": "/v1/transactions/*/refund", "garbage_body": true, "times": 1}]),
+    )
+    .await;
+    let resp = env
+        .http
+        .post(format!("{}/v1/transactions/{tid}/refund", env.base))
+        .bearer_auth(&env.token)
+        .json(&json!({"amount": 1500, "refund_reference": "RF-G"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let text = resp.text().await.expect("a complete body");
+    assert!(text.starts_with("<!DOCTYPE html>"), "{text}");
+    assert!(serde_json::from_str::<Value>(&text).is_err());
+    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    assert_eq!(tx["status"], "PARTIALLY_REFUNDED", "the refund took effect");
+    assert_eq!(sum_events(&tx, "REFUND"), 1500);
+    // Together with `status`, the injected error's answer is the one spoiled.
+    set_faults(
+        &env,
+        json!([{"path": "/v1/transactions/*/refund", "garbage_body": true, "status": 502, "times": 1}]),
+    )
+    .await;
+    let resp = env
+        .http
+        .post(format!("{}/v1/transactions/{tid}/refund", env.base))
+        .bearer_auth(&env.token)
+        .json(&json!({"amount": 500}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 502);
+    assert!(resp.text().await.unwrap().contains("<html>"));
+    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    assert_eq!(
+        sum_events(&tx, "REFUND"),
+        2000,
+        "it took effect all the same"
+    );
+}
+
+#[tokio::test]
+async fn spoiling_rules_exclude_each_other_and_drop() {
+    let env = env().await;
+    for bad in [
+        json!({"rules": [{"cut_body": true, "garbage_body": true}]}),
+        json!({"rules": [{"cut_body": true, "drop": true}]}),
+        json!({"rules": [{"garbage_body": "yes"}]}),
+    ] {
+        let resp = env
+            .http
+            .post(format!("{}/_sim/faults", env.base))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{bad}");
+    }
+    // Through the Control API too; a GET is spoiled like any other answer.
+    let tid = env.authorized("F-spoil").await;
+    env.sandbox
+        .control()
+        .set_faults(vec![dintero_sandbox::FaultRule {
+            method: Some("GET".into()),
+            garbage_body: true,
+            times: Some(1),
+            ..Default::default()
+        }]);
+    let text = env
+        .http
+        .get(format!("{}/v1/transactions/{tid}", env.base))
+        .bearer_auth(&env.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(serde_json::from_str::<Value>(&text).is_err());
+    assert_eq!(env.get(&format!("/v1/transactions/{tid}")).await.0, 200);
+}
+
+/// On the wire: the full body's Content-Length, about half of the body, then the close.
+#[tokio::test]
+async fn cut_body_on_the_wire() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let env = env().await;
+    let tid = env.authorized("F-wire").await;
+    set_faults(
+        &env,
+        json!([{"method": "GET", "path": "/v1/transactions/*", "cut_body": true}]),
+    )
+    .await;
+    let full = serde_json::to_vec(&env.sandbox.control().transaction(&tid).unwrap()).unwrap();
+    let mut sock = tokio::net::TcpStream::connect(env.sandbox.local_addr())
+        .await
+        .unwrap();
+    let request = format!(
+        "GET /v1/transactions/{tid} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+        env.token
+    );
+    sock.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), sock.read_to_end(&mut raw))
+        .await
+        .expect("the server closes the connection")
+        .ok();
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").expect("headers arrive");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains(&format!("content-length: {}", full.len())),
+        "{head}"
+    );
+    assert!(
+        !body.is_empty() && body.len() < full.len(),
+        "{}",
+        body.len()
+    );
+    assert!(full.starts_with(body.as_bytes()));
+}
