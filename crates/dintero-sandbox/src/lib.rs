@@ -13,6 +13,25 @@
 //!
 //! What is Dintero's behaviour and what is a simulator convention is listed in the crate's
 //! README.md; the reference is `dintero-api.md`.
+//!
+//! # Control endpoints (`/_sim/*`, no auth, never faulted)
+//!
+//! | Endpoint | Body / effect | [`Control`] method |
+//! |---|---|---|
+//! | `POST /_sim/sessions/{id}/visit` | the customer opened the checkout | [`Control::visit`] |
+//! | `POST /_sim/sessions/{id}/pay` | `{"card", "initiate_only", "on_hold", "payment_product_type"}` | [`Control::pay_with`] ([`PayOptions`]) |
+//! | `POST /_sim/transactions/{id}/resolve` | `{"outcome": "AUTHORIZED" \| "FAILED"}` | [`Control::resolve_on_hold`] |
+//! | `POST`, `DELETE /_sim/transactions/{id}/corrupt` | unreadable in `GET /v1/transactions` answers, or whole again | [`Control::corrupt_in_lists`] |
+//! | `POST /_sim/behaviour` | `{"payment_product_type"?, "async_operations": {"delay_seconds", "fail_probability"} \| null, "requires_items", "captured_at_authorization"}` (fields not sent are kept) | [`Control::set_behaviour`] ([`Behaviour`]) |
+//! | `GET /_sim/behaviour` | the default and every product type that differs (`?payment_product_type=` for one) | [`Control::behaviour`] |
+//! | `DELETE /_sim/behaviour` | back to the defaults and built-in product rules | [`Control::reset_behaviour`] |
+//! | `POST`, `DELETE /_sim/faults` | `{"rules": [FaultRule]}` (incl. `cut_body`, `garbage_body`), or none | [`Control::set_faults`], [`Control::clear_faults`] |
+//! | `POST /_sim/clock/advance`, `GET /_sim/clock` | `{"seconds": N}` | [`Control::advance_clock`], [`Control::now`] |
+//! | `POST /_sim/reset` | forget everything, behaviours included | [`Control::reset`] |
+//! | `GET /_sim/sessions`, `/_sim/transactions`, `/_sim/callbacks`, `/_sim/stats` | the sandbox's own record | [`Control::sessions`], [`Control::transactions`], [`Control::callbacks`], [`Control::stats`] |
+//!
+//! The per-product behaviours and the dintero-api.md passages they follow are documented in
+//! `src/behaviour.rs` (and the README's "Behaviours per payment product").
 
 mod behaviour;
 mod callbacks;
