@@ -233,7 +233,8 @@ pub struct Config {
     pub client_id: String,
     /// API client secret.
     pub client_secret: Secret,
-    /// Base URL of the token endpoint host; the token audience is derived from it.
+    /// Base URL of the token endpoint host (the audience is always Dintero's, see
+    /// [`Client::audience`](crate::Client::audience)).
     pub auth_base_url: String,
     /// Base URL of the Checkout API host.
     pub checkout_base_url: String,

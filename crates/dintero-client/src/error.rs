@@ -68,8 +68,8 @@ pub enum Error {
         /// What failed.
         message: String,
     },
-    /// The answer could not be read as the expected type. After a 2xx answer to a `POST`, the
-    /// operation did happen.
+    /// The answer could not be read as the expected type. (A `2xx` to a `POST` that cannot be
+    /// read is [`Error::OutcomeUnknown`] instead: it happened, but what it did is not known.)
     #[error("unexpected answer from Dintero: could not read {what}: {message}")]
     Decode {
         /// What was being read, e.g. `Transaction`.

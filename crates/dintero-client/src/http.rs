@@ -123,6 +123,25 @@ impl RawResponse {
             message: e.to_string(),
         })
     }
+
+    /// [`RawResponse::json`] for the answer to a `POST` that is not idempotent: a success
+    /// status whose body cannot be read (a proxy's page, a body cut short) says the request
+    /// arrived and took effect, but not what it did, so it is an unknown outcome, never a
+    /// refusal. The caller settles it by reading the resource.
+    pub(crate) fn json_after_post<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        path: &str,
+    ) -> Result<T, Error> {
+        self.json(what).map_err(|e| Error::OutcomeUnknown {
+            method: Method::POST.to_string(),
+            path: path.to_owned(),
+            reason: format!(
+                "Dintero answered HTTP {} but the answer could not be read ({e})",
+                self.status.as_u16()
+            ),
+        })
+    }
 }
 
 /// A collection of the Checkout API; its URL is built once per client, so a call appends only
@@ -206,10 +225,10 @@ impl Inner {
         let checkout_base = parse_base_url("checkout_base_url", &config.checkout_base_url)?;
         let aid = config.account_id.as_str();
         let token_url = join(&auth_base, &["v1", "accounts", aid, "auth", "token"]);
-        let audience = format!(
-            "{}/v1/accounts/{aid}",
-            config.auth_base_url.trim().trim_end_matches('/')
-        );
+        // The audience names the account's grant, not the host asked: it is Dintero's literal
+        // `https://api.dintero.com/v1/accounts/{aid}` whichever host serves the token (the
+        // checkout host, a proxy, a simulator), dintero-api.md §3.1.
+        let audience = format!("{}/v1/accounts/{aid}", crate::config::DEFAULT_AUTH_BASE_URL);
 
         let credentials = base64::engine::general_purpose::STANDARD.encode(format!(
             "{}:{}",
@@ -325,6 +344,18 @@ impl Inner {
         .await;
         finish_span(&span, started, attempts, &result);
         result?.into_result(ResponseContext::Api)
+    }
+
+    /// See [`crate::Client::ready_token`].
+    pub(crate) async fn ready_token(&self) -> Result<(), Error> {
+        if self
+            .tokens
+            .current()
+            .is_some_and(|t| Instant::now() < t.refresh_at)
+        {
+            return Ok(());
+        }
+        self.bearer().await.map(drop)
     }
 
     /// A valid bearer header: cached, or fetched by exactly one caller at a time.

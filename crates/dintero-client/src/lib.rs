@@ -38,7 +38,10 @@ pub mod models;
 mod retry;
 
 pub use auth::AccessToken;
-pub use client::{Client, ConnectionCheck, CreateSessionOptions, OperationResponse};
+pub use client::{
+    Client, ConnectionCheck, CreateSessionOptions, OperationResponse, TransactionPage,
+    UnreadableTransaction,
+};
 pub use config::{AccountId, Config, Environment, RetryPolicy, Secret, SystemHeaders, Timeouts};
 pub use error::Error;
 pub use models::*;

@@ -105,7 +105,7 @@ async fn fetch_token_and_test_connection() {
     );
     assert_eq!(
         env.client.audience(),
-        format!("{}/v1/accounts/{ACCOUNT}", env.base)
+        format!("https://api.dintero.com/v1/accounts/{ACCOUNT}")
     );
 
     let check = env.client.test_connection().await.unwrap();
@@ -1499,6 +1499,7 @@ async fn reach(env: &Env, start: Start) -> (String, String) {
         card: (start != Start::Initiated).then(|| card.to_owned()),
         initiate_only: start == Start::Initiated,
         on_hold: start == Start::OnHold,
+        ..Default::default()
     };
     let tx = env.control.pay_with(&session_id, options).unwrap();
     let tid = tx["id"].as_str().unwrap().to_owned();

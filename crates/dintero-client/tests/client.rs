@@ -47,12 +47,12 @@ async fn token_request_has_basic_auth_json_body_and_audience() {
         request.json(),
         serde_json::json!({
             "grant_type": "client_credentials",
-            "audience": format!("{}/v1/accounts/{ACCOUNT}", mock.base),
+            "audience": format!("https://api.dintero.com/v1/accounts/{ACCOUNT}"),
         })
     );
     assert_eq!(
         client.audience(),
-        format!("{}/v1/accounts/{ACCOUNT}", mock.base)
+        format!("https://api.dintero.com/v1/accounts/{ACCOUNT}")
     );
 
     // The API call carried the bearer token and the system headers.
@@ -86,14 +86,22 @@ fn audience_with_default_and_slashed_bases() {
         "https://api.dintero.com/v1/accounts/P00000000/auth/token"
     );
     assert_eq!(client.environment(), Environment::Production);
-    let client = Client::new(
-        Config::new(account, "id", "secret").with_auth_base_url("https://api.dintero.com///"),
-    )
-    .unwrap();
-    assert_eq!(
-        client.audience(),
-        "https://api.dintero.com/v1/accounts/P00000000"
-    );
+    // Not derived from the URL: a token host given as the checkout host (which serves the
+    // same path), a proxy or a simulator still asks for the account's own audience.
+    for base in [
+        "https://api.dintero.com///",
+        "https://checkout.dintero.com",
+        "http://127.0.0.1:8787",
+    ] {
+        let client =
+            Client::new(Config::new(account.clone(), "id", "secret").with_auth_base_url(base))
+                .unwrap();
+        assert_eq!(
+            client.audience(),
+            "https://api.dintero.com/v1/accounts/P00000000",
+            "{base}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -659,11 +667,55 @@ async fn malformed_json_is_decode_error() {
         other => panic!("{other:?}"),
     }
     assert_eq!(mock.api_requests(), 1, "decode errors are not retried");
-    let err = client
+}
+
+/// A success status whose body cannot be read (a proxy's HTML page, a body cut short) says
+/// that a POST arrived and took effect, not what it did: an unknown outcome to be settled by
+/// reading the resource, never a refusal (which would let the cashier press again).
+#[tokio::test]
+async fn an_unreadable_success_answer_to_a_post_is_an_unknown_outcome() {
+    let mock = Mock::start(|r, _| {
+        if r.path.ends_with("/capture") {
+            Reply::raw(200, "{\"id\": \"T1.x\", \"status\": ")
+        } else if r.path.ends_with("/refund") {
+            Reply::raw(202, "<html><body>Accepted</body></html>")
+        } else {
+            Reply::raw(200, "<html>proxy</html>")
+        }
+    })
+    .await;
+    let client = mock.client();
+    let capture = client
         .capture("T1.x", &CaptureRequest::new(1, "c"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    let refund = client
+        .refund("T1.x", &RefundRequest::new(1, "r"))
+        .await
+        .unwrap_err();
+    let void = client.void("T1.x").await.unwrap_err();
+    let cancel = client.cancel_session("T1.s").await.unwrap_err();
+    for (err, path) in [
+        (&capture, "/v1/transactions/T1.x/capture"),
+        (&refund, "/v1/transactions/T1.x/refund"),
+        (&void, "/v1/transactions/T1.x/void"),
+        (&cancel, "/v1/sessions/T1.s/cancel"),
+    ] {
+        match err {
+            Error::OutcomeUnknown {
+                method,
+                path: p,
+                reason,
+            } => {
+                assert_eq!((method.as_str(), p.as_str()), ("POST", path));
+                assert!(reason.contains("could not be read"), "{reason}");
+            }
+            other => panic!("{path}: {other:?}"),
+        }
+        assert!(err.is_outcome_uncertain() && !err.is_retryable());
+    }
+    assert!(refund.to_string().contains("HTTP 202"), "{refund}");
+    assert_eq!(mock.api_requests(), 4, "never retried");
 }
 
 #[tokio::test]
@@ -1006,6 +1058,51 @@ async fn list_transactions_filters_and_walks_pages() {
     assert_eq!(mock.api_requests(), 5);
 }
 
+/// One element Kasse cannot read (a new shape, a provider's oddity) must not hide the good
+/// ones on its page, nor stop the walk: it is reported, and the cursor moves past it.
+#[tokio::test]
+async fn an_unreadable_transaction_in_a_page_is_reported_not_fatal() {
+    let mock = Mock::start(|r, _| {
+        let query = r.query.clone().unwrap_or_default();
+        let page = if query.contains("starting_after=T1.bad") {
+            serde_json::json!([transaction("T1.c", "CAPTURED")])
+        } else {
+            serde_json::json!([
+                transaction("T1.a", "CAPTURED"),
+                {"id": "T1.bad", "status": 42, "amount": "x"}
+            ])
+        };
+        Reply::json(200, page)
+    })
+    .await;
+    let client = mock.client();
+    let query = TransactionQuery {
+        limit: Some(2),
+        ..Default::default()
+    };
+    // The strict call still refuses the page as a whole…
+    assert!(matches!(
+        client.list_transactions(&query).await.unwrap_err(),
+        Error::Decode { .. }
+    ));
+    // …the page-wise one keeps the good transaction and names the bad one.
+    let page = client.list_transactions_page(&query).await.unwrap();
+    assert_eq!(page.transactions.len(), 1);
+    assert_eq!(page.transactions[0].id, "T1.a");
+    assert_eq!(page.unreadable.len(), 1);
+    assert_eq!(page.unreadable[0].id.as_deref(), Some("T1.bad"));
+    assert!(!page.unreadable[0].message.is_empty());
+    assert_eq!((page.len, page.last_id.as_deref()), (2, Some("T1.bad")));
+
+    let all = client.scan_transactions(&query).await.unwrap();
+    assert_eq!(
+        all.transactions.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        ["T1.a", "T1.c"]
+    );
+    assert_eq!(all.unreadable.len(), 1);
+    assert_eq!(all.len, 3);
+}
+
 #[tokio::test]
 async fn list_walk_stops_when_cursor_does_not_advance() {
     // A server that ignores starting_after would loop forever.
@@ -1242,4 +1339,33 @@ fn debug_output_hides_secrets() {
     }
     assert!(format!("{config:?}").contains("[redacted]"));
     let _ = OrderItem::default();
+}
+
+/// `ready_token` leaves a token that the next POST uses as it is, so an operation logged right
+/// after it goes out at once; `longest_post` bounds how long a POST can still be on its way.
+#[tokio::test]
+async fn a_ready_token_is_used_as_it_is_and_a_post_has_a_known_longest_time() {
+    let mock = Mock::start(ok_transaction).await;
+    let client = mock.client();
+    client.ready_token().await.unwrap();
+    assert_eq!(mock.token_log().len(), 1);
+    client.ready_token().await.unwrap();
+    assert_eq!(mock.token_log().len(), 1, "a fresh token is not fetched again");
+    client
+        .capture("T12345678.abc", &CaptureRequest::new(1, "c"))
+        .await
+        .unwrap();
+    assert_eq!(mock.token_log().len(), 1);
+
+    let account = AccountId::parse("T12345678").unwrap();
+    let defaults = Client::new(Config::new(account.clone(), "id", "s")).unwrap();
+    // Token: 3 attempts of 30 s with 2 waits of at most 5 s; the POST 30 s; twice (a 401).
+    assert_eq!(defaults.longest_post(), Duration::from_secs(260));
+    let quick = Client::new(
+        Config::new(account, "id", "s")
+            .with_timeouts(Duration::from_secs(1), Duration::from_secs(2))
+            .with_retry(RetryPolicy::none()),
+    )
+    .unwrap();
+    assert_eq!(quick.longest_post(), Duration::from_secs(8));
 }

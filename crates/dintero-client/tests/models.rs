@@ -483,3 +483,45 @@ fn capturable_after_partial_capture_and_void() {
     assert!(accepted.event_by_correlation_id("req-1").is_some());
     assert!(accepted.event_by_correlation_id("req-2").is_none());
 }
+
+/// A payment captured at authorization (Swish, Vipps with auto-capture) can reach `CAPTURED`
+/// with no `CAPTURE` event at all: its captured total comes from the status, so it can be
+/// refunded; events, where present, still count as they are.
+#[test]
+fn captured_at_authorization_counts_from_the_status() {
+    let tx = |status: &str, events: serde_json::Value| -> Transaction {
+        serde_json::from_value(serde_json::json!({
+            "id": "T1.x", "status": status, "amount": 5000, "currency": "NOK",
+            "events": events,
+        }))
+        .unwrap()
+    };
+    let authorize = serde_json::json!({"event": "AUTHORIZE", "success": true, "transaction_status": "CAPTURED"});
+    let swish = tx("CAPTURED", serde_json::json!([authorize]));
+    assert_eq!((swish.captured(), swish.refunded()), (5000, 0));
+    assert_eq!(swish.refundable(), 5000);
+    assert_eq!(swish.capturable(), 0);
+
+    let part = tx(
+        "PARTIALLY_REFUNDED",
+        serde_json::json!([authorize, {"event": "REFUND", "success": true, "amount": 1200}]),
+    );
+    assert_eq!((part.captured(), part.refunded(), part.refundable()), (5000, 1200, 3800));
+
+    // REFUNDED without (all of) its refund events: nothing is left to refund.
+    let gone = tx("REFUNDED", serde_json::json!([authorize]));
+    assert_eq!((gone.captured(), gone.refunded(), gone.refundable()), (5000, 5000, 0));
+
+    // Events that say more than the fallback are never lowered; AUTHORIZED has nothing captured.
+    let partial = tx(
+        "CAPTURED",
+        serde_json::json!([{"event": "CAPTURE", "success": true, "amount": 3000}]),
+    );
+    assert_eq!(partial.captured(), 3000);
+    let authorized = tx("AUTHORIZED", serde_json::json!([]));
+    assert_eq!((authorized.captured(), authorized.capturable()), (0, 5000));
+    assert_eq!(
+        dintero_client::settled_totals(&TransactionStatus::Refunded, -1, -5, -5),
+        (0, 0)
+    );
+}

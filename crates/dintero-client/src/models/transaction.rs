@@ -123,14 +123,33 @@ impl Transaction {
             .fold(0i64, i64::saturating_add)
     }
 
-    /// Σ `amount` of successful `CAPTURE` events.
+    /// What has been captured: Σ `amount` of successful `CAPTURE` events, or, where the status
+    /// says more was captured than any event shows (a payment captured at authorization, as
+    /// Swish or Vipps with auto-capture may be), what the status proves ([`settled_totals`]).
     pub fn captured(&self) -> i64 {
-        self.successful_sum(TransactionEventName::Capture)
+        self.totals().0
     }
 
-    /// Σ `amount` of successful `REFUND` events.
+    /// What has been refunded: Σ `amount` of successful `REFUND` events, or what the status
+    /// proves where no event shows it ([`settled_totals`]).
     pub fn refunded(&self) -> i64 {
-        self.successful_sum(TransactionEventName::Refund)
+        self.totals().1
+    }
+
+    fn totals(&self) -> (i64, i64) {
+        settled_totals(
+            &self.status,
+            self.amount,
+            self.successful_sum(TransactionEventName::Capture),
+            self.successful_sum(TransactionEventName::Refund),
+        )
+    }
+
+    /// The event with this `request_id` (e.g. the `INITIATE_*` event of a `202` operation).
+    pub fn event_by_request_id(&self, request_id: &str) -> Option<&TransactionEvent> {
+        self.events
+            .iter()
+            .find(|e| e.request_id.as_deref() == Some(request_id))
     }
 
     /// Whether a successful `VOID` event exists (the authorization, or its remainder, is gone).
@@ -200,6 +219,37 @@ impl Transaction {
             .rev()
             .find(|e| e.event.as_ref() == Some(&kind))
     }
+}
+
+/// Captured and refunded totals from the sums of successful `CAPTURE` and `REFUND` events,
+/// raised to what the status proves where the events say less: a `CAPTURED`,
+/// `PARTIALLY_REFUNDED` or `REFUNDED` transaction without any capture event was captured in
+/// full at authorization (Swish, Vipps with auto-capture, terminals: dintero-api.md §9.1), and
+/// a `REFUNDED` one has had everything captured refunded. Never lowers a sum, never negative.
+pub fn settled_totals(
+    status: &TransactionStatus,
+    amount: i64,
+    captured_by_events: i64,
+    refunded_by_events: i64,
+) -> (i64, i64) {
+    let amount = amount.max(0);
+    let fully_captured_status = matches!(
+        status,
+        TransactionStatus::Captured
+            | TransactionStatus::PartiallyRefunded
+            | TransactionStatus::Refunded
+    );
+    let captured = if fully_captured_status && captured_by_events == 0 {
+        amount
+    } else {
+        captured_by_events.max(0)
+    };
+    let refunded = if *status == TransactionStatus::Refunded {
+        refunded_by_events.max(captured)
+    } else {
+        refunded_by_events.max(0)
+    };
+    (captured, refunded)
 }
 
 /// A transaction event (`events[]`).
