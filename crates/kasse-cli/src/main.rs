@@ -94,6 +94,10 @@ enum Command {
         /// Amount in minor units (øre, cents).
         #[arg(long)]
         amount: Option<i64>,
+        /// Idempotency key: the same key again gets the first request's result and sends
+        /// nothing (a script that retries a command passes the same key; default: a new one).
+        #[arg(long)]
+        key: Option<String>,
     },
     /// Void an authorised, uncaptured payment.
     Void {
@@ -102,6 +106,10 @@ enum Command {
         /// Accepted for symmetry; a void always releases the whole authorisation.
         #[arg(long, hide = true)]
         amount: Option<i64>,
+        /// Idempotency key: the same key again gets the first request's result and sends
+        /// nothing (a script that retries a command passes the same key; default: a new one).
+        #[arg(long)]
+        key: Option<String>,
     },
     /// Refund a captured payment: all of it, an amount, or lines.
     Refund {
@@ -116,6 +124,10 @@ enum Command {
         /// Why (shown in Dintero's backoffice).
         #[arg(long)]
         reason: Option<String>,
+        /// Idempotency key: the same key again gets the first request's result and sends
+        /// nothing (a script that retries a command passes the same key; default: a new one).
+        #[arg(long)]
+        key: Option<String>,
     },
     /// Settle pending sessions and operations, import transactions from Dintero, look at every
     /// sale still waiting.
@@ -293,12 +305,14 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             let sale = kasse.cancel(&id).await?;
             out.sale(&sale)?;
         }
-        Command::Capture { id, amount } => {
-            let sale = kasse.capture(&id, amount).await?;
+        Command::Capture { id, amount, key } => {
+            let sale = kasse
+                .capture_once(&id, amount, &key.unwrap_or_else(new_key))
+                .await?;
             out.sale(&sale)?;
         }
-        Command::Void { id, amount: _ } => {
-            let sale = kasse.void(&id).await?;
+        Command::Void { id, amount: _, key } => {
+            let sale = kasse.void_once(&id, &key.unwrap_or_else(new_key)).await?;
             out.sale(&sale)?;
         }
         Command::Refund {
@@ -306,6 +320,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             amount,
             line,
             reason,
+            key,
         } => {
             let spec = if !line.is_empty() {
                 RefundSpec::Lines(
@@ -318,7 +333,9 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             } else {
                 RefundSpec::Full
             };
-            let sale = kasse.refund(&id, spec, reason).await?;
+            let sale = kasse
+                .refund_once(&id, spec, reason, &key.unwrap_or_else(new_key))
+                .await?;
             out.sale(&sale)?;
         }
         Command::Sync { days } => {
@@ -455,4 +472,10 @@ fn parse_line(spec: &str) -> Result<(String, Quantity), CoreError> {
         .parse()
         .map_err(|e| bad(&format!("the quantity {e}")))?;
     Ok((id.trim().to_owned(), qty))
+}
+
+/// A fresh idempotency key: each invocation without `--key` is a new request.
+fn new_key() -> String {
+    use kasse_core::clock::IdSource as _;
+    kasse_core::clock::RandomIds.new_id()
 }

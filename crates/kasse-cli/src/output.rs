@@ -207,6 +207,8 @@ impl Out {
                     (OpState::Reconciled, _) => "not done (confirmed afterwards)",
                     (OpState::Requested | OpState::Unknown, _) =>
                         "OUTCOME NOT KNOWN YET (kasse-cli sync settles it once Dintero can no longer act on it, within a minute)",
+                    (OpState::InFlight, _) =>
+                        "ACCEPTED BY DINTERO, BEING PROCESSED (it will happen; kasse-cli show or sync reads its completion)",
                     (OpState::Succeeded, _) => "done",
                     (OpState::Failed, _) => "refused",
                 },

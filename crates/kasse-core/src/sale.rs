@@ -228,12 +228,25 @@ string_enum! {
         Unknown = "unknown",
         /// Settled by re-reading the transaction and matching the reference.
         Reconciled = "reconciled",
+        /// Dintero accepted it (`202`, or its `INITIATE_*` event shows): it will happen. Pending
+        /// until its completion or failure event is seen, however long that takes; no timer
+        /// settles it.
+        InFlight = "in_flight",
     }
 }
 
 impl OpState {
-    /// `requested` or `unknown`: no final outcome yet.
+    /// `requested`, `unknown` or `in_flight`: no final outcome yet.
     pub fn is_pending(self) -> bool {
+        matches!(
+            self,
+            OpState::Requested | OpState::Unknown | OpState::InFlight
+        )
+    }
+
+    /// `requested` or `unknown`: whether it reached Dintero, and what it did there, is not known.
+    /// Nothing new is sent on a sale while one of its operations is in this state.
+    pub fn is_outcome_unknown(self) -> bool {
         matches!(self, OpState::Requested | OpState::Unknown)
     }
 }
@@ -312,6 +325,26 @@ pub enum LogEvent {
         reference: String,
         /// Why (refund reason), if given.
         reason: Option<String>,
+        /// The idempotency key of the button press or command that asked for it: a second
+        /// request with the same key gets this operation's result instead of a second POST.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        /// How many operations the sale had when the requester checked it. The log refuses the
+        /// intent when another writer (a second window, process or counter) added one since:
+        /// the amounts were checked against a sale that no longer is.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        basis: Option<u32>,
+    },
+    /// Dintero accepted the operation for processing (`202 Accepted`, or an `INITIATE_*` event
+    /// with its reference found on the transaction): it is in flight until its completion
+    /// event (matched by `correlation_request_id` = `request_id`) or its failure is seen.
+    OperationAccepted {
+        /// The operation.
+        op_id: String,
+        /// The `event-request-id` of the `202` (the `request_id` of the `INITIATE_*` event).
+        request_id: Option<String>,
+        /// The transaction as Dintero returned it.
+        snapshot: Value,
     },
     /// Dintero confirmed the operation.
     OperationSucceeded {
@@ -368,6 +401,7 @@ impl LogEvent {
             LogEvent::ChargeFailed { .. } => "charge_failed",
             LogEvent::StatusObserved { .. } => "status_observed",
             LogEvent::OperationRequested { .. } => "operation_requested",
+            LogEvent::OperationAccepted { .. } => "operation_accepted",
             LogEvent::OperationSucceeded { .. } => "operation_succeeded",
             LogEvent::OperationFailed { .. } => "operation_failed",
             LogEvent::OperationUnknown { .. } => "operation_unknown",
@@ -381,6 +415,7 @@ impl LogEvent {
     pub fn op_id(&self) -> Option<&str> {
         match self {
             LogEvent::OperationRequested { op_id, .. }
+            | LogEvent::OperationAccepted { op_id, .. }
             | LogEvent::OperationSucceeded { op_id, .. }
             | LogEvent::OperationFailed { op_id, .. }
             | LogEvent::OperationUnknown { op_id, .. }
@@ -426,12 +461,24 @@ pub struct Operation {
     /// When the state last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// The idempotency key it was asked with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Dintero's `request_id` for it once accepted (`202`): its completion event carries it as
+    /// `correlation_request_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl Operation {
     /// No final outcome yet.
     pub fn is_pending(&self) -> bool {
         self.state.is_pending()
+    }
+
+    /// Accepted by Dintero and not completed yet.
+    pub fn is_in_flight(&self) -> bool {
+        self.state == OpState::InFlight
     }
 }
 
@@ -528,6 +575,30 @@ pub enum SaleError {
     DuplicateReference {
         /// The reference.
         reference: String,
+    },
+    /// An operation was already asked for with this idempotency key.
+    #[error("operation {op_id} was already asked for with key {key:?}")]
+    DuplicateKey {
+        /// The key.
+        key: String,
+        /// The operation that has it.
+        op_id: String,
+    },
+    /// Another writer added an operation after the requester checked the sale.
+    #[error("the sale has {actual} operations, not the {expected} it was checked with")]
+    StaleBasis {
+        /// Operations the requester saw.
+        expected: u32,
+        /// Operations the sale has.
+        actual: u32,
+    },
+    /// An operation whose outcome is unknown must be settled before another is sent.
+    #[error("operation {op_id} ({kind}) has no known outcome yet")]
+    OutcomePending {
+        /// The operation.
+        op_id: String,
+        /// Its kind.
+        kind: OpKind,
     },
     /// The operation already has a final outcome.
     #[error("operation {op_id} is already {state}")]
@@ -709,6 +780,8 @@ impl Sale {
                 op_id,
                 amount,
                 reference,
+                key,
+                basis,
                 ..
             } => {
                 non_empty("op_id", op_id)?;
@@ -723,16 +796,53 @@ impl Sale {
                         op_id: op_id.clone(),
                     });
                 }
+                if let Some(k) = key {
+                    non_empty("key", k)?;
+                    if let Some(first) = self.operation_by_key(k) {
+                        return Err(SaleError::DuplicateKey {
+                            key: k.clone(),
+                            op_id: first.op_id.clone(),
+                        });
+                    }
+                }
                 if self.operations.iter().any(|o| &o.reference == reference) {
                     return Err(SaleError::DuplicateReference {
                         reference: reference.clone(),
                     });
                 }
+                let actual = u32::try_from(self.operations.len()).unwrap_or(u32::MAX);
+                if let Some(expected) = basis.filter(|b| *b != actual) {
+                    return Err(SaleError::StaleBasis { expected, actual });
+                }
+                if let Some(op) = self
+                    .operations
+                    .iter()
+                    .find(|o| o.state.is_outcome_unknown())
+                {
+                    return Err(SaleError::OutcomePending {
+                        op_id: op.op_id.clone(),
+                        kind: op.kind,
+                    });
+                }
                 Ok(())
+            }
+            LogEvent::OperationAccepted { op_id, .. }
+            | LogEvent::OperationUnknown { op_id, .. } => {
+                // Accepted once is accepted: an in-flight operation neither becomes unknown
+                // again nor is accepted twice (its request id stays the first one seen).
+                match self.operation(op_id) {
+                    None => Err(SaleError::UnknownOperation {
+                        op_id: op_id.clone(),
+                    }),
+                    Some(op) if !op.state.is_outcome_unknown() => Err(SaleError::OperationClosed {
+                        op_id: op_id.clone(),
+                        state: op.state,
+                    }),
+                    Some(_) => Ok(()),
+                }
             }
             LogEvent::OperationSucceeded { op_id, .. }
             | LogEvent::OperationFailed { op_id, .. }
-            | LogEvent::OperationUnknown { op_id, .. }
             | LogEvent::OperationReconciled { op_id, .. } => match self.operation(op_id) {
                 None => Err(SaleError::UnknownOperation {
                     op_id: op_id.clone(),
@@ -811,6 +921,8 @@ impl Sale {
                 lines,
                 reference,
                 reason,
+                key,
+                basis: _,
             } => {
                 if self.operation(op_id).is_none() {
                     self.operations.push(Operation {
@@ -825,7 +937,26 @@ impl Sale {
                         error: None,
                         requested_at: at,
                         updated_at: at,
+                        key: key.clone(),
+                        request_id: None,
                     });
+                }
+            }
+            LogEvent::OperationAccepted {
+                op_id,
+                request_id,
+                snapshot,
+            } => {
+                if let Some(op) = self
+                    .operations
+                    .iter_mut()
+                    .find(|o| o.op_id == *op_id && o.state.is_outcome_unknown())
+                {
+                    op.state = OpState::InFlight;
+                    op.request_id = request_id.clone();
+                    op.error = None;
+                    op.updated_at = at;
+                    self.absorb_transaction(snapshot);
                 }
             }
             LogEvent::OperationSucceeded { op_id, snapshot } => {
@@ -851,7 +982,12 @@ impl Sale {
                 );
             }
             LogEvent::OperationUnknown { op_id, message } => {
-                self.settle_op(op_id, at, OpState::Unknown, None, Some(message.clone()));
+                if self
+                    .operation(op_id)
+                    .is_some_and(|o| o.state.is_outcome_unknown())
+                {
+                    self.settle_op(op_id, at, OpState::Unknown, None, Some(message.clone()));
+                }
             }
             LogEvent::OperationReconciled {
                 op_id,
@@ -927,9 +1063,26 @@ impl Sale {
         self.operations.iter().find(|o| o.op_id == op_id)
     }
 
+    /// The operation asked for with this idempotency key.
+    pub fn operation_by_key(&self, key: &str) -> Option<&Operation> {
+        self.operations
+            .iter()
+            .find(|o| o.key.as_deref() == Some(key))
+    }
+
     /// Operations without a final outcome.
     pub fn pending_operations(&self) -> impl Iterator<Item = &Operation> {
         self.operations.iter().filter(|o| o.is_pending())
+    }
+
+    /// Σ amounts of this kind's operations that are pending (in flight at Dintero, or with an
+    /// unknown outcome): they count against what is left, as they may still happen.
+    pub fn pending_amount(&self, kind: OpKind) -> i64 {
+        self.operations
+            .iter()
+            .filter(|o| o.kind == kind && o.is_pending())
+            .map(|o| o.amount.unwrap_or(0).max(0))
+            .fold(0i64, i64::saturating_add)
     }
 
     /// Whether the watcher must keep following the sale.
@@ -940,19 +1093,32 @@ impl Sale {
     /// What can still be captured, as far as this view knows (authorised minus captured, in the
     /// statuses where Dintero allows a capture; 0 otherwise).
     pub fn capturable(&self) -> i64 {
+        if self
+            .operations
+            .iter()
+            .any(|o| o.kind == OpKind::Void && o.is_pending())
+        {
+            return 0;
+        }
         match self.status {
             SaleStatus::Authorized
             | SaleStatus::PartiallyCaptured
-            | SaleStatus::PartiallyCapturedRefunded => {
-                self.amount.saturating_sub(self.captured).max(0)
-            }
+            | SaleStatus::PartiallyCapturedRefunded => self
+                .amount
+                .saturating_sub(self.captured)
+                .saturating_sub(self.pending_amount(OpKind::Capture))
+                .max(0),
             _ => 0,
         }
     }
 
-    /// What can still be refunded, as far as this view knows (captured minus refunded).
+    /// What can still be refunded, as far as this view knows: captured minus refunded minus
+    /// refunds still pending (in flight or unknown).
     pub fn refundable(&self) -> i64 {
-        self.captured.saturating_sub(self.refunded).max(0)
+        self.captured
+            .saturating_sub(self.refunded)
+            .saturating_sub(self.pending_amount(OpKind::Refund))
+            .max(0)
     }
 }
 
@@ -1162,6 +1328,8 @@ mod tests {
             lines: Value::Null,
             reference: "cap-1".into(),
             reason: None,
+            key: None,
+            basis: None,
         };
         s.validate(&req).unwrap();
         s.apply(&req, t);
@@ -1189,6 +1357,8 @@ mod tests {
             lines: Value::Null,
             reference: "cap-1".into(),
             reason: None,
+            key: None,
+            basis: None,
         };
         assert!(matches!(
             s.validate(&dup),
@@ -1198,6 +1368,112 @@ mod tests {
         let mut s2 = s.clone();
         s2.absorb_transaction(&json!({"id": "T2", "status": "REFUNDED"}));
         assert_eq!(s2.status, SaleStatus::Captured);
+    }
+
+    fn requested(op_id: &str, key: Option<&str>, basis: Option<u32>, amount: i64) -> LogEvent {
+        LogEvent::OperationRequested {
+            op_id: op_id.into(),
+            kind: OpKind::Refund,
+            amount: Some(amount),
+            lines: Value::Null,
+            reference: format!("ref-{op_id}"),
+            reason: None,
+            key: key.map(str::to_owned),
+            basis,
+        }
+    }
+
+    /// A captured sale of 10 000.
+    fn captured_sale() -> Sale {
+        let t = datetime!(2026-11-24 10:00 UTC);
+        let mut s = Sale::open("s1", &opened(), t).unwrap();
+        s.apply(
+            &LogEvent::StatusObserved {
+                status: SaleStatus::Captured,
+                transaction_id: Some("T1".into()),
+                captured: 10000,
+                refunded: 0,
+                source: "poll".into(),
+                snapshot: Value::Null,
+            },
+            t,
+        );
+        s
+    }
+
+    /// The rules that make one writer per sale hold across windows and processes: they run in
+    /// the log's write transaction, on the sale as it is there.
+    #[test]
+    fn an_intent_is_refused_for_a_used_key_a_stale_basis_or_an_unknown_outcome() {
+        let t = datetime!(2026-11-24 10:00 UTC);
+        let mut s = captured_sale();
+        let first = requested("op1", Some("press-1"), Some(0), 4000);
+        s.validate(&first).unwrap();
+        s.apply(&first, t);
+        // Outcome unknown: nothing new may be sent, whatever its key.
+        assert!(matches!(
+            s.validate(&requested("op2", Some("press-2"), Some(1), 1000)),
+            Err(SaleError::OutcomePending { .. })
+        ));
+        // The same press again: refused, naming the first operation.
+        assert_eq!(
+            s.validate(&requested("op2", Some("press-1"), Some(1), 4000)),
+            Err(SaleError::DuplicateKey {
+                key: "press-1".into(),
+                op_id: "op1".into()
+            })
+        );
+        // 202 Accepted: in flight. It counts against what is left, and a new intent is allowed
+        // (checked against the sale with the in-flight one: basis 1).
+        let accepted = LogEvent::OperationAccepted {
+            op_id: "op1".into(),
+            request_id: Some("rq-1".into()),
+            snapshot: Value::Null,
+        };
+        s.validate(&accepted).unwrap();
+        s.apply(&accepted, t);
+        let op = s.operation("op1").unwrap();
+        assert_eq!(
+            (op.state, op.request_id.as_deref(), op.key.as_deref()),
+            (OpState::InFlight, Some("rq-1"), Some("press-1"))
+        );
+        assert_eq!((s.pending_ops, s.refundable()), (1, 6000));
+        // An in-flight operation never goes back to unknown, nor is accepted twice.
+        for back in [
+            LogEvent::OperationUnknown {
+                op_id: "op1".into(),
+                message: "late timeout".into(),
+            },
+            accepted.clone(),
+        ] {
+            assert!(matches!(
+                s.validate(&back),
+                Err(SaleError::OperationClosed {
+                    state: OpState::InFlight,
+                    ..
+                })
+            ));
+        }
+        assert_eq!(
+            s.validate(&requested("op2", Some("press-2"), Some(0), 1000)),
+            Err(SaleError::StaleBasis {
+                expected: 0,
+                actual: 1
+            })
+        );
+        s.validate(&requested("op2", Some("press-2"), Some(1), 1000))
+            .unwrap();
+        // Its completion settles it; it then counts through the totals, not as pending.
+        let done = LogEvent::OperationReconciled {
+            op_id: "op1".into(),
+            applied: true,
+            snapshot: json!({"id": "T1", "status": "PARTIALLY_REFUNDED", "events": [
+                {"event": "CAPTURE", "success": true, "amount": 10000},
+                {"event": "REFUND", "success": true, "amount": 4000}]}),
+        };
+        s.validate(&done).unwrap();
+        s.apply(&done, t);
+        assert_eq!((s.pending_ops, s.refunded, s.refundable()), (0, 4000, 6000));
     }
 
     #[test]

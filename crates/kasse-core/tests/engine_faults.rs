@@ -245,6 +245,8 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
                 lines: Value::Null,
                 reference: cap_ref.clone(),
                 reason: None,
+                key: None,
+                basis: None,
             },
             now,
         )
@@ -253,8 +255,23 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
         .capture(&tid, &CaptureRequest::new(4_000, cap_ref))
         .await
         .unwrap();
-    // Intent 2: a refund that never left the machine.
-    store
+    drop(first);
+
+    // Restart: the capture is found at Dintero by its reference.
+    let second = engine(&h.client, &h.clock, Store::open(&path).unwrap(), config());
+    assert_eq!(second.store().pending_operations().unwrap().len(), 1);
+    second.resume().await.unwrap();
+    let sale = second.find(&sale.id).unwrap();
+    let cap = sale.operation("crash-capture").unwrap();
+    assert_eq!((cap.state, cap.applied), (OpState::Reconciled, Some(true)));
+    assert_eq!(
+        (sale.status, sale.captured),
+        (SaleStatus::PartiallyCaptured, 4_000)
+    );
+
+    // Intent 2: a refund that never left the machine, then another crash.
+    second
+        .store()
         .append(
             &sale.id,
             &LogEvent::OperationRequested {
@@ -264,20 +281,17 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
                 lines: Value::Null,
                 reference: format!("{}-R1", sale.merchant_reference),
                 reason: None,
+                key: None,
+                basis: None,
             },
-            now,
+            h.clock.now(),
         )
         .unwrap();
-    drop(first);
-
-    // Restart.
+    drop(second);
     let second = engine(&h.client, &h.clock, Store::open(&path).unwrap(), config());
-    assert_eq!(second.store().pending_operations().unwrap().len(), 2);
     second.resume().await.unwrap();
-    let sale = second.find(&sale.id).unwrap();
-    let cap = sale.operation("crash-capture").unwrap();
-    assert_eq!((cap.state, cap.applied), (OpState::Reconciled, Some(true)));
     // The refund is not found, but it is young: a request could still be on its way.
+    let sale = second.find(&sale.id).unwrap();
     assert!(sale.operation("crash-refund").unwrap().is_pending());
     assert_eq!(second.reconcile_pending(true).await.unwrap(), 1);
     let sale = second.find(&sale.id).unwrap();
@@ -424,11 +438,25 @@ async fn accepted_operations_settle_in_the_background() {
     )
     .await;
     let sale = authorised(&h, 9_000).await;
+    let tid = sale.transaction_id.clone().unwrap();
     let sale = h.kasse.capture(&sale.id, None).await.expect("accepted");
     let op = sale.operations[0].clone();
-    if op.is_pending() {
-        assert_eq!(op.state, OpState::Unknown);
-    }
+    // 202: in flight with Dintero's request id (the INITIATE_CAPTURE event's), which the
+    // completion event carries as its correlation_request_id.
+    assert_eq!(op.state, OpState::InFlight, "{op:?}");
+    let initiated = h.sandbox_tx(&tid)["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "INITIATE_CAPTURE")
+        .cloned()
+        .expect("an INITIATE_CAPTURE event");
+    assert_eq!(op.request_id.as_deref(), initiated["request_id"].as_str());
+    assert_eq!(
+        sale.capturable(),
+        0,
+        "the capture in flight counts against what is left"
+    );
     let sale = h
         .wait_for(&sale.id, "capture settled", |s| s.pending_ops == 0)
         .await;

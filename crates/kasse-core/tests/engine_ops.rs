@@ -257,3 +257,227 @@ async fn concurrent_operations_on_one_sale_take_turns() {
     assert_eq!(refs.len(), 3);
     h.assert_agrees(&h.kasse.find(&sale.id).unwrap());
 }
+
+/// Events of a kind in the sandbox's record, failed ones included.
+fn all_events(h: &Harness, tid: &str, kind: &str) -> usize {
+    h.sandbox_tx(tid)["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == kind)
+        .count()
+}
+
+/// A captured sale of `amount`, with Dintero answering operations from now on with `202` and
+/// completing them `delay` later (failing with probability `fail`).
+async fn captured_then_async(
+    h: &Harness,
+    amount: i64,
+    delay: std::time::Duration,
+    fail: f64,
+) -> kasse_core::sale::Sale {
+    let sale = authorised(h, amount).await;
+    let sale = h.kasse.capture(&sale.id, None).await.unwrap();
+    assert_eq!(sale.status, SaleStatus::Captured);
+    h.control
+        .set_behaviour(
+            None,
+            dintero_sandbox::Behaviour {
+                async_operations: Some(dintero_sandbox::AsyncOperations {
+                    delay,
+                    fail_probability: fail,
+                }),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    sale
+}
+
+/// Dintero answers a refund `202 Accepted` and takes two minutes: the refund is in flight the
+/// whole time — no grace, no "all ages" reconcile turns it into "did not happen" — its amount
+/// counts against what is left, the same press again sends nothing, and its completion event
+/// (matched by the request id) settles it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refund_dintero_accepts_is_in_flight_until_its_completion_however_long() {
+    let h = harness().await;
+    let sale = captured_then_async(&h, 10_000, std::time::Duration::from_secs(120), 0.0).await;
+    let tid = sale.transaction_id.clone().unwrap();
+
+    let sale = h
+        .kasse
+        .refund_once(&sale.id, RefundSpec::Amount(6_000), None, "press-1")
+        .await
+        .expect("accepted");
+    let op = sale.operations.last().unwrap().clone();
+    assert_eq!(op.state, OpState::InFlight);
+    assert!(op.request_id.is_some());
+    assert_eq!((sale.refunded, sale.refundable()), (0, 4_000));
+    assert_eq!(all_events(&h, &tid, "INITIATE_REFUND"), 1);
+
+    // The same press again (a second window, a double click): the first one's result.
+    let again = h
+        .kasse
+        .refund_once(&sale.id, RefundSpec::Amount(6_000), None, "press-1")
+        .await
+        .expect("the first result");
+    assert_eq!(again.operations.len(), sale.operations.len());
+    assert_eq!(
+        all_events(&h, &tid, "INITIATE_REFUND"),
+        1,
+        "nothing sent again"
+    );
+    // A new press for more than is left beside the refund in flight: refused before sending.
+    let err = h
+        .kasse
+        .refund_once(&sale.id, RefundSpec::Amount(5_000), None, "press-2")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CoreError::AmountExceeds(_)), "{err:?}");
+    assert!(err.to_string().contains("still being processed"), "{err}");
+    assert_eq!(all_events(&h, &tid, "INITIATE_REFUND"), 1);
+
+    // Long past the grace, even a reconcile of every age leaves it in flight.
+    h.clock.advance(time::Duration::minutes(10));
+    assert_eq!(h.kasse.reconcile_pending(true).await.unwrap(), 0);
+    let op_now = h.kasse.find(&sale.id).unwrap();
+    let op_now = op_now.operation(&op.op_id).unwrap();
+    assert_eq!(op_now.state, OpState::InFlight);
+
+    // Dintero completes it two minutes later.
+    h.control.advance_clock(std::time::Duration::from_secs(121));
+    let settled = h
+        .wait_for(&sale.id, "refund completed", |s| s.pending_ops == 0)
+        .await;
+    let done = settled.operation(&op.op_id).unwrap();
+    assert_eq!(done.applied, Some(true));
+    assert_eq!(settled.refunded, 6_000);
+    assert_eq!(h.sandbox_events(&tid, "REFUND").len(), 1);
+    h.assert_agrees(&settled);
+}
+
+/// A refund Dintero accepted and then failed (its completion event `success: false`) did not
+/// happen: the amount is free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_accepted_refund_that_fails_at_dintero_frees_its_amount() {
+    let h = harness().await;
+    let sale = captured_then_async(&h, 8_000, std::time::Duration::from_secs(30), 1.0).await;
+    let sale = h
+        .kasse
+        .refund(&sale.id, RefundSpec::Full, None)
+        .await
+        .expect("accepted");
+    assert_eq!(sale.refundable(), 0);
+    h.control.advance_clock(std::time::Duration::from_secs(31));
+    let sale = h
+        .wait_for(&sale.id, "refund failed", |s| s.pending_ops == 0)
+        .await;
+    let op = sale.operations.last().unwrap();
+    assert_eq!(op.applied, Some(false));
+    assert_eq!((sale.refunded, sale.refundable()), (0, 8_000));
+    h.assert_agrees(&sale);
+}
+
+/// A 2xx whose body cannot be read (a proxy's page) is an unknown outcome: the transaction is
+/// read, the refund found, and nothing is sent twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refund_whose_answer_cannot_be_read_is_found_not_refused() {
+    let h = harness().await;
+    let sale = authorised(&h, 5_000).await;
+    let sale = h.kasse.capture(&sale.id, None).await.unwrap();
+    let tid = sale.transaction_id.clone().unwrap();
+    h.control.set_faults(vec![dintero_sandbox::FaultRule {
+        method: Some("POST".into()),
+        path: Some("/v1/transactions/*/refund".into()),
+        garbage_body: true,
+        times: Some(1),
+        ..Default::default()
+    }]);
+    let sale = h
+        .kasse
+        .refund(&sale.id, RefundSpec::Amount(2_000), None)
+        .await
+        .expect("settled by reading the transaction");
+    let op = sale.operations.last().unwrap();
+    assert_eq!((op.state, op.applied), (OpState::Reconciled, Some(true)));
+    assert_eq!(sale.refunded, 2_000);
+    assert_eq!(h.sandbox_events(&tid, "REFUND").len(), 1);
+    h.assert_agrees(&sale);
+}
+
+/// Two Kasse processes on one log (the app and kasse-cli, two windows) asked for the same
+/// press at once: the log lets one intent through, and Dintero sees one refund.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_press_reaching_two_processes_refunds_once() {
+    let h = harness().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kasse.sqlite");
+    let first = engine(
+        &h.client,
+        &h.clock,
+        kasse_core::store::Store::open(&path).unwrap(),
+        config(),
+    );
+    let second = engine(
+        &h.client,
+        &h.clock,
+        kasse_core::store::Store::open(&path).unwrap(),
+        config(),
+    );
+    let charge = first.charge(&order_of(7_000)).await.unwrap();
+    h.control.pay(&charge.session_id, CARD_OK).unwrap();
+    let sale = first.wait_settled(&charge.sale.id, |_| {}).await.unwrap();
+    let sale = first.capture(&sale.id, None).await.unwrap();
+    let tid = sale.transaction_id.clone().unwrap();
+    let (a, b) = tokio::join!(
+        first.refund_once(&sale.id, RefundSpec::Amount(3_000), None, "press-9"),
+        second.refund_once(&sale.id, RefundSpec::Amount(3_000), None, "press-9"),
+    );
+    // One sent it; the other got its result (or was told it is being checked).
+    assert!(a.is_ok() || b.is_ok(), "{a:?} {b:?}");
+    for r in [&a, &b] {
+        if let Err(e) = r {
+            assert!(matches!(e, CoreError::PendingOperation { .. }), "{e:?}");
+        }
+    }
+    assert_eq!(h.sandbox_events(&tid, "REFUND").len(), 1);
+    let sale = first.find(&sale.id).unwrap();
+    assert_eq!(sale.refunded, 3_000);
+    assert_eq!(
+        sale.operations
+            .iter()
+            .filter(|o| o.key.as_deref() == Some("press-9"))
+            .count(),
+        1
+    );
+}
+
+/// Swish is captured at authorization and has no CAPTURE event: the sale is captured in full
+/// and can be refunded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_payment_captured_at_authorization_can_be_refunded() {
+    let h = harness().await;
+    let charge = h.kasse.charge(&order_of(3_300)).await.unwrap();
+    h.control
+        .pay_with(
+            &charge.session_id,
+            dintero_sandbox::PayOptions {
+                payment_product_type: Some("swish.swish".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let sale = h.wait_status(&charge.sale.id, SaleStatus::Captured).await;
+    let tid = sale.transaction_id.clone().unwrap();
+    assert!(h.sandbox_events(&tid, "CAPTURE").is_empty());
+    assert_eq!((sale.captured, sale.refundable()), (3_300, 3_300));
+    let sale = h
+        .kasse
+        .refund(&sale.id, RefundSpec::Amount(1_300), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (sale.refunded, sale.status),
+        (1_300, SaleStatus::PartiallyRefunded)
+    );
+}

@@ -21,6 +21,10 @@ const LANDED: &[(&str, &str)] = &[
         "0002_reference_stem.sql",
         "7fe8da6a0475f7748e0b7f6d2d66bd41d31034927e72a0927855b79147ad6ae6",
     ),
+    (
+        "0003_operation_accepted.sql",
+        "b83eb7103db14c63ccdc52c5ce5a8308bb30fdffb3b336be72c88d08c5645c9d",
+    ),
 ];
 
 fn sha(text: &str) -> String {

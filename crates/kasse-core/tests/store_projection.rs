@@ -117,6 +117,8 @@ fn event_of(a: &Action) -> (String, LogEvent) {
                 lines: Value::Null,
                 reference: format!("ref-{rf}"),
                 reason: Some("test".into()),
+                key: None,
+                basis: None,
             },
         ),
         Action::Outcome(s, op, o, snap) => {

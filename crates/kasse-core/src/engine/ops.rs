@@ -1,9 +1,17 @@
 //! Capture, void, refund and cancel — each written as an intent before the call, its outcome
-//! after — and the reconciliation that settles an outcome that was lost.
+//! after — and the reconciliation that settles an outcome that was lost or is still on its way.
 //!
-//! The rule that keeps money safe: an operation whose outcome is unknown blocks every new
-//! operation on its sale until the transaction has been re-read and the operation's reference
-//! found (it happened) or, after [`super::KasseConfig::reconcile_grace`], not found (it did not).
+//! The rules that keep money safe (ARCHITECTURE.md draws the states):
+//! - an operation whose outcome is unknown blocks every new operation on its sale until the
+//!   transaction has been re-read and the operation's reference found (it happened) or, once
+//!   nothing can still be on its way ([`super::KasseConfig::reconcile_grace`] after the answer
+//!   was lost), not found (it did not);
+//! - an operation Dintero accepted (`202`) is in flight until its completion or failure event
+//!   is seen, however long that takes; its amount counts against what is left meanwhile;
+//! - a request carries the idempotency key of the press or command that asked for it: a second
+//!   request with that key gets the first one's result, in this process or another (the log
+//!   refuses a second intent with the key, and one whose checks were made on a sale that has
+//!   changed since).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -33,11 +41,62 @@ pub enum RefundSpec {
     Lines(Vec<(String, Quantity)>),
 }
 
+/// How a transaction shows one of our operations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Trace {
+    /// Its completion event: `true` it happened, `false` it failed.
+    Completed(bool),
+    /// Accepted and not completed: the `request_id` of its `INITIATE_*` event.
+    Initiated(Option<String>),
+    /// No trace of it.
+    None,
+}
+
+/// What a new operation may use: Dintero's remaining amount minus what is in flight.
+struct Room {
+    capturable: i64,
+    refundable: i64,
+}
+
 impl Kasse {
-    /// Captures `amount` (or everything capturable) of an authorised sale.
+    /// Captures `amount` (or everything capturable) of an authorised sale, as a new request
+    /// (see [`Kasse::capture_once`] for a button or command with its own key).
     pub async fn capture(&self, id: &str, amount: Option<i64>) -> Result<Sale, CoreError> {
-        let (_turn, sale, tx) = self.prepare(id).await?;
-        let capturable = tx.capturable();
+        self.capture_once(id, amount, &self.inner.ids.new_id())
+            .await
+    }
+
+    /// Voids an authorisation, as a new request (see [`Kasse::void_once`]).
+    pub async fn void(&self, id: &str) -> Result<Sale, CoreError> {
+        self.void_once(id, &self.inner.ids.new_id()).await
+    }
+
+    /// Refunds, as a new request (see [`Kasse::refund_once`]).
+    pub async fn refund(
+        &self,
+        id: &str,
+        spec: RefundSpec,
+        reason: Option<String>,
+    ) -> Result<Sale, CoreError> {
+        self.refund_once(id, spec, reason, &self.inner.ids.new_id())
+            .await
+    }
+
+    /// Captures `amount` (or everything capturable) of an authorised sale. `key` is the
+    /// idempotency key of the press or command that asked: asked again with the same key, it
+    /// returns the first request's result and sends nothing.
+    pub async fn capture_once(
+        &self,
+        id: &str,
+        amount: Option<i64>,
+        key: &str,
+    ) -> Result<Sale, CoreError> {
+        let (_turn, sale, tx) = match self.prepare(id, key).await? {
+            Prepared::Ready(turn, sale, tx) => (turn, sale, tx),
+            Prepared::Replayed(result) => return result,
+        };
+        let room = room(&sale, &tx);
+        let capturable = room.capturable;
         if !matches!(
             tx.status,
             TransactionStatus::Authorized
@@ -70,23 +129,36 @@ impl Kasse {
         let tid = tx.id.clone();
         self.run(
             &sale,
-            OpKind::Capture,
-            Some(amount),
-            Value::Null,
-            reference,
-            None,
+            Intent {
+                kind: OpKind::Capture,
+                amount: Some(amount),
+                lines: Value::Null,
+                reference,
+                reason: None,
+                key,
+            },
             async move { kasse.inner.api.capture(&tid, &request).await },
         )
         .await
     }
 
-    /// Voids the authorisation of a sale that has not been captured.
-    pub async fn void(&self, id: &str) -> Result<Sale, CoreError> {
-        let (_turn, sale, tx) = self.prepare(id).await?;
+    /// Voids the authorisation of a sale that has not been captured; `key` as for
+    /// [`Kasse::capture_once`].
+    pub async fn void_once(&self, id: &str, key: &str) -> Result<Sale, CoreError> {
+        let (_turn, sale, tx) = match self.prepare(id, key).await? {
+            Prepared::Ready(turn, sale, tx) => (turn, sale, tx),
+            Prepared::Replayed(result) => return result,
+        };
         if tx.status != TransactionStatus::Authorized {
             return Err(CoreError::InvalidState(format!(
                 "only an authorised, uncaptured payment can be voided; this sale is {} (refund it instead)",
                 sale.status
+            )));
+        }
+        if let Some(op) = sale.pending_operations().next() {
+            return Err(CoreError::InvalidState(format!(
+                "Dintero is still processing a {} of this sale; it can be voided once that is done",
+                op.kind
             )));
         }
         let reference = next_reference(&sale, OpKind::Void, &tx);
@@ -94,32 +166,48 @@ impl Kasse {
         let tid = tx.id.clone();
         self.run(
             &sale,
-            OpKind::Void,
-            None,
-            Value::Null,
-            reference,
-            None,
+            Intent {
+                kind: OpKind::Void,
+                amount: None,
+                lines: Value::Null,
+                reference,
+                reason: None,
+                key,
+            },
             async move { kasse.inner.api.void(&tid).await },
         )
         .await
     }
 
-    /// Refunds a captured sale: everything, an amount, or chosen lines with quantities.
-    pub async fn refund(
+    /// Refunds a captured sale: everything, an amount, or chosen lines with quantities; `key`
+    /// as for [`Kasse::capture_once`].
+    pub async fn refund_once(
         &self,
         id: &str,
         spec: RefundSpec,
         reason: Option<String>,
+        key: &str,
     ) -> Result<Sale, CoreError> {
-        let (_turn, sale, tx) = self.prepare(id).await?;
-        let refundable = tx.refundable();
+        let (_turn, sale, tx) = match self.prepare(id, key).await? {
+            Prepared::Ready(turn, sale, tx) => (turn, sale, tx),
+            Prepared::Replayed(result) => return result,
+        };
+        let refundable = room(&sale, &tx).refundable;
         if refundable <= 0 {
-            return Err(CoreError::InvalidState(format!(
-                "nothing to refund: the sale is {} with {} captured and {} refunded",
-                sale.status,
-                money(tx.captured(), &sale),
-                money(tx.refunded(), &sale)
-            )));
+            let in_flight = tx.refundable() - refundable;
+            return Err(CoreError::InvalidState(if in_flight > 0 {
+                format!(
+                    "nothing more to refund: Dintero is still processing a refund of {} of this sale",
+                    money(in_flight, &sale)
+                )
+            } else {
+                format!(
+                    "nothing to refund: the sale is {} with {} captured and {} refunded",
+                    sale.status,
+                    money(tx.captured(), &sale),
+                    money(tx.refunded(), &sale)
+                )
+            }));
         }
         let mut items = Vec::new();
         let mut lines_json = Value::Null;
@@ -167,12 +255,21 @@ impl Kasse {
         };
         check_amount("amount", amount)?;
         if amount > refundable {
+            let in_flight = tx.refundable() - refundable;
             return Err(CoreError::AmountExceeds(format!(
-                "cannot refund {}: only {} is left to refund ({} captured, {} refunded)",
+                "cannot refund {}: only {} is left to refund ({} captured, {} refunded{})",
                 money(amount, &sale),
                 money(refundable, &sale),
                 money(tx.captured(), &sale),
-                money(tx.refunded(), &sale)
+                money(tx.refunded(), &sale),
+                if in_flight > 0 {
+                    format!(
+                        ", {} still being processed by Dintero",
+                        money(in_flight, &sale)
+                    )
+                } else {
+                    String::new()
+                }
             )));
         }
         let reference = next_reference(&sale, OpKind::Refund, &tx);
@@ -183,11 +280,14 @@ impl Kasse {
         let tid = tx.id.clone();
         self.run(
             &sale,
-            OpKind::Refund,
-            Some(amount),
-            lines_json,
-            reference,
-            reason,
+            Intent {
+                kind: OpKind::Refund,
+                amount: Some(amount),
+                lines: lines_json,
+                reference,
+                reason,
+                key,
+            },
             async move { kasse.inner.api.refund(&tid, &request).await },
         )
         .await
@@ -291,10 +391,20 @@ impl Kasse {
         Ok(settled)
     }
 
-    /// Reads the sale fresh, settles what is pending on it, and checks it may be operated on.
-    async fn prepare(&self, id: &str) -> Result<(OperatingGuard, Sale, Transaction), CoreError> {
+    /// Takes the sale's turn, answers a repeated key with the first request's result, settles
+    /// what is pending on the sale, and checks it may be operated on.
+    async fn prepare(&self, id: &str, key: &str) -> Result<Prepared, CoreError> {
+        if key.trim().is_empty() {
+            return Err(CoreError::input(
+                "key",
+                "an operation needs the idempotency key of the press or command that asked for it",
+            ));
+        }
         let turn = self.operating(&self.find(id)?.id).await;
         let mut sale = self.find(id)?;
+        if let Some(op) = sale.operation_by_key(key) {
+            return Ok(Prepared::Replayed(self.replay(&sale.id, &op.op_id).await));
+        }
         if sale.transaction_id.is_none() && sale.is_open() {
             // Paid while nobody was watching (the watcher of the process that charged is gone,
             // or has not looked yet): one look now finds the payment.
@@ -311,7 +421,11 @@ impl Kasse {
             self.reconcile(&sale, op, false).await?;
         }
         let sale = self.find(id)?;
-        if let Some(op) = sale.pending_operations().next() {
+        if let Some(op) = sale
+            .operations
+            .iter()
+            .find(|o| o.state.is_outcome_unknown())
+        {
             return Err(CoreError::PendingOperation {
                 kind: op.kind.to_string(),
             });
@@ -321,33 +435,67 @@ impl Kasse {
         // cashier pressing "refund" again after a lost answer), so it is not sent.
         if let Some(op) = pending
             .iter()
+            .filter(|p| p.state.is_outcome_unknown())
             .filter_map(|p| sale.operation(&p.op_id))
-            .find(|o| o.applied == Some(true) && o.kind != OpKind::Cancel)
+            .find(|o| (o.applied == Some(true) || o.is_in_flight()) && o.kind != OpKind::Cancel)
         {
             return Err(CoreError::InvalidState(format!(
-                "the earlier {} ({}) has just been confirmed by Dintero as done, so nothing new was sent; check the sale and try again if more is needed",
-                op.kind, op.reference
+                "the earlier {} ({}) has just been confirmed by Dintero as {}, so nothing new was sent; check the sale and try again if more is needed",
+                op.kind,
+                op.reference,
+                if op.is_in_flight() { "accepted" } else { "done" }
             )));
         }
         let tx = self.inner.api.get_transaction(&tid).await?;
         let sale = self.observe_transaction(&sale, &tx, "operation")?;
-        Ok((turn, sale, tx))
+        Ok(Prepared::Ready(turn, sale, Box::new(tx)))
+    }
+
+    /// The result of the operation `op_id` for a request that repeats its key: what the first
+    /// request got, without sending anything.
+    async fn replay(&self, sale_id: &str, op_id: &str) -> Result<Sale, CoreError> {
+        let sale = self.find(sale_id)?;
+        let Some(op) = sale.operation(op_id).cloned() else {
+            return Err(CoreError::NotFound(op_id.to_owned()));
+        };
+        tracing::info!(sale = %sale.id, op = %op.op_id, state = %op.state, "repeated request answered with the first one's result");
+        match (op.state, op.applied) {
+            (OpState::InFlight, _) | (_, Some(true)) => Ok(sale),
+            (OpState::Requested | OpState::Unknown, _) => Err(CoreError::PendingOperation {
+                kind: op.kind.to_string(),
+            }),
+            _ => Err(CoreError::InvalidState(format!(
+                "this {} was already asked for and did not happen{}; nothing new was sent",
+                op.kind,
+                op.error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            ))),
+        }
     }
 
     /// Runs one operation: intent, call, outcome (or unknown → reconcile).
-    #[allow(clippy::too_many_arguments)]
     async fn run(
         &self,
         sale: &Sale,
-        kind: OpKind,
-        amount: Option<i64>,
-        lines: Value,
-        reference: String,
-        reason: Option<String>,
+        intent: Intent<'_>,
         call: impl std::future::Future<Output = Result<OperationResponse, dintero_client::Error>>,
     ) -> Result<Sale, CoreError> {
+        let Intent {
+            kind,
+            amount,
+            lines,
+            reference,
+            reason,
+            key,
+        } = intent;
+        // A token first, so that the request leaves right after its intent is logged (the
+        // grace for a lost answer is counted from the intent when a crash loses the answer).
+        self.inner.api.ready_token().await?;
         let op_id = self.inner.ids.new_id();
-        let sale = self.append(
+        let basis = u32::try_from(sale.operations.len()).unwrap_or(u32::MAX);
+        let requested = self.append(
             &sale.id,
             &LogEvent::OperationRequested {
                 op_id: op_id.clone(),
@@ -356,14 +504,32 @@ impl Kasse {
                 lines,
                 reference: reference.clone(),
                 reason,
+                key: Some(key.to_owned()),
+                basis: Some(basis),
             },
-        )?;
+        );
+        let sale = match requested {
+            Ok(sale) => sale,
+            Err(CoreError::Store(crate::store::StoreError::Rejected { source, .. })) => {
+                return self.refused_intent(&sale.id, source).await;
+            }
+            Err(e) => return Err(e),
+        };
         tracing::info!(sale = %sale.id, %kind, ?amount, %reference, "operation requested");
         match call.await {
             Ok(resp) => {
                 let tx = &resp.transaction;
-                match applied_in(kind, &reference, tx) {
-                    Some(true) => {
+                let op = sale.operation(&op_id).cloned();
+                let trace = op
+                    .as_ref()
+                    .map(|op| trace_of(op, &sale, tx))
+                    .unwrap_or(Trace::None);
+                let trace = match trace {
+                    Trace::None if resp.accepted => Trace::Initiated(None),
+                    t => t,
+                };
+                match trace {
+                    Trace::Completed(true) => {
                         self.append_outcome(
                             &sale.id,
                             &LogEvent::OperationSucceeded {
@@ -373,7 +539,7 @@ impl Kasse {
                         )?;
                         self.find(&sale.id)
                     }
-                    Some(false) => {
+                    Trace::Completed(false) => {
                         let message = failure_message(&reference, tx);
                         self.append_outcome(
                             &sale.id,
@@ -388,17 +554,29 @@ impl Kasse {
                             "Dintero did not carry out the {kind}: {message}"
                         )))
                     }
-                    None => {
-                        // 202 Accepted or no trace yet: settle it later by reference.
+                    Trace::Initiated(seen) => {
+                        // 202 Accepted: it will happen. In flight until its completion (matched
+                        // by the request id) or failure is seen, however long that takes.
+                        let request_id = resp.event_request_id.clone().or(seen);
+                        tracing::info!(sale = %sale.id, op = %op_id, ?request_id, "operation accepted by Dintero; in flight");
+                        self.append_outcome(
+                            &sale.id,
+                            &LogEvent::OperationAccepted {
+                                op_id: op_id.clone(),
+                                request_id,
+                                snapshot: snapshot(tx),
+                            },
+                        )?;
+                        self.settle_later(&sale.id, &op_id);
+                        self.find(&sale.id)
+                    }
+                    Trace::None => {
+                        // A 200 without a trace of the operation: settle it later by reading.
                         self.append_outcome(
                             &sale.id,
                             &LogEvent::OperationUnknown {
                                 op_id: op_id.clone(),
-                                message: if resp.accepted {
-                                    "accepted by Dintero, still processing".into()
-                                } else {
-                                    "Dintero answered without a trace of the operation".into()
-                                },
+                                message: "Dintero answered without a trace of the operation".into(),
                             },
                         )?;
                         self.settle_later(&sale.id, &op_id);
@@ -426,6 +604,10 @@ impl Kasse {
                 match sale.operation(&op_id).map(|o| (o.state, o.applied)) {
                     Some((OpState::Reconciled, Some(true))) => Ok(sale),
                     Some((OpState::Reconciled, _)) => Err(CoreError::Dintero(e)),
+                    Some((OpState::InFlight, _)) => {
+                        self.settle_later(&sale.id, &op_id);
+                        Ok(sale)
+                    }
                     _ => {
                         self.settle_later(&sale.id, &op_id);
                         Err(CoreError::OutcomeUnknown(message))
@@ -446,18 +628,38 @@ impl Kasse {
         }
     }
 
-    /// Keeps re-reading a pending operation in the background (250 ms, doubling up to 5 s, for
-    /// at most twice the grace) so that it settles, and its sale shows the outcome, without
-    /// waiting for the next action or sync: a 202 completes in moments, and a lost answer is
-    /// decided once the grace is over.
+    /// The log refused an intent: another writer (window, process, counter) got there first.
+    async fn refused_intent(
+        &self,
+        sale_id: &str,
+        source: crate::sale::SaleError,
+    ) -> Result<Sale, CoreError> {
+        use crate::sale::SaleError as E;
+        match source {
+            // The same press reached the log through another window or process first.
+            E::DuplicateKey { op_id, .. } => self.replay(sale_id, &op_id).await,
+            E::OutcomePending { kind, .. } => Err(CoreError::PendingOperation {
+                kind: kind.to_string(),
+            }),
+            E::StaleBasis { .. } => Err(CoreError::InvalidState(
+                "another window or counter has just operated on this sale, so nothing was sent; look at the sale and try again".into(),
+            )),
+            other => Err(CoreError::Sale(other)),
+        }
+    }
+
+    /// Keeps re-reading a pending operation in the background so that it settles, and its sale
+    /// shows the outcome, without waiting for the next action or sync: 250 ms, doubling up to
+    /// 5 s, and every 30 s after two minutes. An operation Dintero accepted is followed until
+    /// its completion is seen; a lost answer until it is decided (twice the grace).
     pub(super) fn settle_later(&self, sale_id: &str, op_id: &str) {
         let kasse = self.clone();
         let (sale_id, op_id) = (sale_id.to_owned(), op_id.to_owned());
         tokio::spawn(async move {
             let started = tokio::time::Instant::now();
-            let limit = kasse.inner.config.reconcile_grace * 2;
+            let limit = kasse.inner.config.reconcile_grace * 2 + kasse.inner.api.longest_post();
             let mut delay = Duration::from_millis(250);
-            while started.elapsed() < limit {
+            loop {
                 tokio::time::sleep(delay).await;
                 let Ok(sale) = kasse.find(&sale_id) else {
                     return;
@@ -465,15 +667,27 @@ impl Kasse {
                 let Some(op) = sale.operation(&op_id).filter(|o| o.is_pending()).cloned() else {
                     return;
                 };
+                if !op.is_in_flight() && started.elapsed() >= limit {
+                    return;
+                }
                 if let Err(e) = kasse.reconcile(&sale, &op, false).await {
                     tracing::warn!(sale = %sale_id, op = %op_id, error = %e, "background reconcile failed");
                 }
-                delay = (delay * 2).min(Duration::from_secs(5));
+                delay = if started.elapsed() >= Duration::from_secs(120) {
+                    Duration::from_secs(30)
+                } else {
+                    (delay * 2).min(Duration::from_secs(5))
+                };
             }
         });
     }
 
     /// Settles one pending operation by reading Dintero. Returns whether it was settled.
+    ///
+    /// In flight: settled only by its completion or failure event. Unknown: settled by its
+    /// trace; without one, as not applied once nothing can still be on its way (the grace after
+    /// the answer was lost, or after the longest the request could have taken when a crash lost
+    /// it) and Dintero shows no accepted operation of its kind that could be it.
     async fn reconcile(
         &self,
         sale: &Sale,
@@ -483,33 +697,71 @@ impl Kasse {
         if !op.is_pending() {
             return Ok(false);
         }
-        let (applied, snap) = if op.kind == OpKind::Cancel {
+        if op.kind == OpKind::Cancel {
             let Some(sid) = &sale.session_id else {
                 return Ok(false);
             };
             let session = self.inner.api.get_session(sid).await?;
-            (Some(session.cancelled_at.is_some()), snapshot(&session))
-        } else {
-            let Some(tid) = &sale.transaction_id else {
-                // No payment: nothing can have been captured, refunded or voided.
-                let settled = self.append_outcome(
-                    &sale.id,
-                    &LogEvent::OperationReconciled {
-                        op_id: op.op_id.clone(),
-                        applied: false,
-                        snapshot: Value::Null,
-                    },
-                )?;
-                return Ok(settled.is_some());
-            };
-            let tx = self.inner.api.get_transaction(tid).await?;
-            (applied_in(op.kind, &op.reference, &tx), snapshot(&tx))
+            return self.settle(
+                sale,
+                op,
+                Some(session.cancelled_at.is_some()),
+                snapshot(&session),
+                all_ages,
+            );
+        }
+        let Some(tid) = &sale.transaction_id else {
+            // No payment: nothing can have been captured, refunded or voided.
+            let settled = self.append_outcome(
+                &sale.id,
+                &LogEvent::OperationReconciled {
+                    op_id: op.op_id.clone(),
+                    applied: false,
+                    snapshot: Value::Null,
+                },
+            )?;
+            return Ok(settled.is_some());
         };
-        let age = self.inner.clock.now() - op.requested_at;
-        let grace_over = age >= self.inner.config.reconcile_grace;
+        let tx = self.inner.api.get_transaction(tid).await?;
+        match trace_of(op, sale, &tx) {
+            Trace::Completed(applied) => self.settle(sale, op, Some(applied), snapshot(&tx), true),
+            Trace::Initiated(request_id) => {
+                if !op.is_in_flight() {
+                    tracing::info!(sale = %sale.id, op = %op.op_id, ?request_id, "lost answer found accepted by Dintero; in flight");
+                    self.append_outcome(
+                        &sale.id,
+                        &LogEvent::OperationAccepted {
+                            op_id: op.op_id.clone(),
+                            request_id,
+                            snapshot: snapshot(&tx),
+                        },
+                    )?;
+                }
+                Ok(false)
+            }
+            Trace::None if op.is_in_flight() => Ok(false),
+            Trace::None if unclaimed_initiation(op.kind, sale, &tx) => {
+                // Dintero is processing an operation of this kind that no other operation of
+                // ours claims: it may be this one, whose reference the event does not show.
+                Ok(false)
+            }
+            Trace::None => self.settle(sale, op, None, snapshot(&tx), all_ages),
+        }
+    }
+
+    /// Logs an operation's reconciled outcome: `applied` as traced, or (`None`, no trace) not
+    /// applied once the grace is over (or `all_ages`).
+    fn settle(
+        &self,
+        sale: &Sale,
+        op: &Operation,
+        applied: Option<bool>,
+        snap: Value,
+        all_ages: bool,
+    ) -> Result<bool, CoreError> {
         let applied = match applied {
             Some(a) => a,
-            None if all_ages || grace_over => false,
+            None if all_ages || self.grace_over(op) => false,
             None => return Ok(false),
         };
         tracing::info!(sale = %sale.id, op = %op.op_id, applied, "operation reconciled");
@@ -523,44 +775,160 @@ impl Kasse {
         )?;
         Ok(settled.is_some())
     }
+
+    /// Whether an operation without a trace can no longer be on its way to Dintero: the grace
+    /// has passed since its answer was lost (the request was over by then) or, when no answer
+    /// was logged (a crash), since its intent (the request left right after it: the token was
+    /// made ready first).
+    fn grace_over(&self, op: &Operation) -> bool {
+        let since = match op.state {
+            OpState::Unknown => op.updated_at,
+            _ => op.requested_at,
+        };
+        self.inner.clock.now() - since >= self.inner.config.reconcile_grace
+    }
 }
 
-/// Whether the transaction shows the operation: `Some(true)` done, `Some(false)` tried and
-/// failed, `None` no trace (yet).
-fn applied_in(kind: OpKind, reference: &str, tx: &Transaction) -> Option<bool> {
+/// The values of one intent (see [`Kasse::run`]).
+struct Intent<'a> {
+    kind: OpKind,
+    amount: Option<i64>,
+    lines: Value,
+    reference: String,
+    reason: Option<String>,
+    key: &'a str,
+}
+
+/// What [`Kasse::prepare`] found.
+enum Prepared {
+    /// The sale's turn, the sale and its transaction as read now.
+    Ready(OperatingGuard, Sale, Box<Transaction>),
+    /// The key was used before: this is that request's result.
+    Replayed(Result<Sale, CoreError>),
+}
+
+/// What is left for a new operation: Dintero's remaining amounts minus our operations that are
+/// pending and not completed on `tx` (they may still happen).
+fn room(sale: &Sale, tx: &Transaction) -> Room {
+    let open = |kind: OpKind| {
+        sale.pending_operations()
+            .filter(|o| o.kind == kind && !matches!(trace_of(o, sale, tx), Trace::Completed(_)))
+            .map(|o| o.amount.unwrap_or(0).max(0))
+            .fold(0i64, i64::saturating_add)
+    };
+    let void_open = sale
+        .pending_operations()
+        .any(|o| o.kind == OpKind::Void && !matches!(trace_of(o, sale, tx), Trace::Completed(_)));
+    Room {
+        capturable: if void_open {
+            0
+        } else {
+            tx.capturable().saturating_sub(open(OpKind::Capture)).max(0)
+        },
+        refundable: tx.refundable().saturating_sub(open(OpKind::Refund)).max(0),
+    }
+}
+
+fn completion_name(kind: OpKind) -> Option<(TransactionEventName, TransactionEventName)> {
     match kind {
-        OpKind::Capture | OpKind::Refund => {
-            let events: Vec<_> = tx.events_with_reference(reference).collect();
-            let wanted = if kind == OpKind::Capture {
-                TransactionEventName::Capture
-            } else {
-                TransactionEventName::Refund
-            };
-            if events
-                .iter()
-                .any(|e| e.event.as_ref() == Some(&wanted) && e.success == Some(true))
-            {
-                Some(true)
-            } else if events.iter().any(|e| e.success == Some(false)) {
-                Some(false)
-            } else {
-                None
-            }
-        }
-        OpKind::Void => {
-            if tx.status == TransactionStatus::AuthorizationVoided {
-                Some(true)
-            } else if tx
-                .last_event(TransactionEventName::Void)
-                .is_some_and(|e| e.success == Some(false))
-            {
-                Some(false)
-            } else {
-                None
-            }
-        }
+        OpKind::Capture => Some((
+            TransactionEventName::Capture,
+            TransactionEventName::InitiateCapture,
+        )),
+        OpKind::Refund => Some((
+            TransactionEventName::Refund,
+            TransactionEventName::InitiateRefund,
+        )),
+        OpKind::Void => Some((
+            TransactionEventName::Void,
+            TransactionEventName::InitiateVoid,
+        )),
         OpKind::Cancel => None,
     }
+}
+
+/// How `tx` shows the operation `op` of `sale`: by its request id once accepted (the completion
+/// event's `correlation_request_id`), else by its reference (a completion event, or an
+/// `INITIATE_*` event and whatever completes it), and for a void by the status.
+fn trace_of(op: &Operation, sale: &Sale, tx: &Transaction) -> Trace {
+    let Some((done, initiate)) = completion_name(op.kind) else {
+        return Trace::None;
+    };
+    let completed_by = |request_id: &str| {
+        tx.event_by_correlation_id(request_id)
+            .filter(|e| e.event.as_ref() == Some(&done))
+            .map(|e| Trace::Completed(e.success == Some(true)))
+    };
+    if let Some(rid) = &op.request_id {
+        if let Some(t) = completed_by(rid) {
+            return t;
+        }
+    }
+    let mine: Vec<_> = tx.events_with_reference(&op.reference).collect();
+    if mine
+        .iter()
+        .any(|e| e.event.as_ref() == Some(&done) && e.success == Some(true))
+    {
+        return Trace::Completed(true);
+    }
+    for e in mine.iter().filter(|e| e.event.as_ref() == Some(&initiate)) {
+        if let Some(t) = e.request_id.as_deref().and_then(completed_by) {
+            return t;
+        }
+    }
+    if op.kind == OpKind::Void && tx.status == TransactionStatus::AuthorizationVoided {
+        return Trace::Completed(true);
+    }
+    if mine
+        .iter()
+        .any(|e| e.event.as_ref() == Some(&done) && e.success == Some(false))
+    {
+        return Trace::Completed(false);
+    }
+    if let Some(e) = mine
+        .iter()
+        .rev()
+        .find(|e| e.event.as_ref() == Some(&initiate) && e.success != Some(false))
+    {
+        return Trace::Initiated(e.request_id.clone());
+    }
+    if op.is_in_flight() {
+        return Trace::Initiated(op.request_id.clone());
+    }
+    if op.kind == OpKind::Void && sale.transaction_id.as_deref() == Some(tx.id.as_str()) {
+        // A void carries no reference: a failed VOID after the intent is this one's failure.
+        if tx.last_event(TransactionEventName::Void).is_some_and(|e| {
+            e.success == Some(false) && e.created_at.is_none_or(|t| t >= op.requested_at)
+        }) {
+            return Trace::Completed(false);
+        }
+    }
+    Trace::None
+}
+
+/// Whether `tx` shows an accepted, uncompleted operation of `kind` that none of the sale's
+/// operations claims (by request id or reference).
+fn unclaimed_initiation(kind: OpKind, sale: &Sale, tx: &Transaction) -> bool {
+    let Some((done, initiate)) = completion_name(kind) else {
+        return false;
+    };
+    tx.events
+        .iter()
+        .filter(|e| e.event.as_ref() == Some(&initiate) && e.success != Some(false))
+        .filter(|e| {
+            e.request_id.as_deref().is_none_or(|rid| {
+                !tx.events.iter().any(|c| {
+                    c.event.as_ref() == Some(&done)
+                        && c.correlation_request_id.as_deref() == Some(rid)
+                })
+            })
+        })
+        .any(|e| {
+            !sale.operations.iter().any(|o| {
+                (o.request_id.is_some() && o.request_id == e.request_id)
+                    || e.event_reference.as_deref() == Some(o.reference.as_str())
+            })
+        })
 }
 
 fn failure_message(reference: &str, tx: &Transaction) -> String {

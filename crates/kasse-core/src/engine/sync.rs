@@ -24,6 +24,9 @@ pub struct SyncReport {
     pub updated: u32,
     /// Pending operations settled.
     pub reconciled: u32,
+    /// Transactions in Dintero's answer that could not be read (skipped, logged as warnings;
+    /// the others were synced).
+    pub unreadable: u32,
 }
 
 impl Kasse {
@@ -46,9 +49,14 @@ impl Kasse {
             limit: Some(100),
             ..TransactionQuery::default()
         };
-        let transactions = self.inner.api.list_all_transactions(&query).await?;
+        let scan = self.inner.api.scan_transactions(&query).await?;
+        for bad in &scan.unreadable {
+            tracing::warn!(transaction = ?bad.id, error = %bad.message, "a transaction Kasse cannot read was skipped by sync");
+        }
+        let transactions = scan.transactions;
         let mut report = SyncReport {
             seen: transactions.len().try_into().unwrap_or(u32::MAX),
+            unreadable: scan.unreadable.len().try_into().unwrap_or(u32::MAX),
             ..SyncReport::default()
         };
         for tx in &transactions {
@@ -64,9 +72,13 @@ impl Kasse {
                 Some(s) => Some(s),
                 None => match tx.merchant_reference.as_deref() {
                     // A local sale whose session answer was lost carries the same reference.
+                    // Linked by reference only when the money agrees too: another counter
+                    // (or shop) may use the same reference for a different payment.
                     Some(r) if !r.is_empty() => store.sale_by_reference(r)?.filter(|s| {
                         s.transaction_id.is_none()
                             && (s.session_id.is_none() || s.session_id == tx.session_id)
+                            && s.amount == tx.amount
+                            && s.currency.eq_ignore_ascii_case(&tx.currency)
                     }),
                     _ => None,
                 },

@@ -223,8 +223,8 @@ impl Kasse {
             merchant_reference: Some(sale.merchant_reference.clone()),
             ..TransactionQuery::default()
         };
-        let found = self.inner.api.list_transactions(&query).await?;
-        if let Some(tx) = found.first() {
+        let found = self.inner.api.list_transactions_page(&query).await?;
+        if let Some(tx) = found.transactions.iter().find(|tx| belongs_to(tx, sale)) {
             return self.seen_transaction(sale, tx, "poll");
         }
         let deadline =
@@ -264,7 +264,20 @@ impl Kasse {
         if !sale.is_open() {
             return Ok(());
         }
-        let session = self.cancel_session_logged(sale, "expired").await?;
+        let session = match self.cancel_session_logged(sale, "expired").await {
+            Ok(session) => session,
+            // Dintero refused the cancel (an expired session, or a payment that went further
+            // than a cancel can undo): what it shows now decides, not another cancel at the
+            // next look, which would be refused again for ever.
+            Err(CoreError::Dintero(e)) if !e.is_outcome_uncertain() && e.status().is_some() => {
+                tracing::info!(sale = %sale.id, error = %e, "expiry cancel refused; reading the session");
+                match &sale.session_id {
+                    Some(sid) => Some(self.inner.api.get_session(sid).await?),
+                    None => None,
+                }
+            }
+            Err(e) => return Err(e),
+        };
         let sale = self.find(&sale.id)?;
         if let Some(tid) = session.as_ref().and_then(|s| s.transaction_id.clone()) {
             let tx = self.inner.api.get_transaction(&tid).await?;
@@ -478,6 +491,8 @@ impl Kasse {
                 lines: Value::Null,
                 reference,
                 reason: Some(why.to_owned()),
+                key: None,
+                basis: None,
             },
         )?;
         match self.inner.api.cancel_session(&session_id).await {
@@ -555,9 +570,13 @@ fn belongs_to(tx: &Transaction, sale: &Sale) -> bool {
     match (&sale.session_id, &tx.session_id) {
         (Some(mine), Some(theirs)) => mine == theirs,
         (Some(_), None) => false,
+        // By reference only when the money agrees too: another counter may have used the
+        // same reference for another payment.
         (None, _) => {
             !sale.merchant_reference.is_empty()
                 && tx.merchant_reference.as_deref() == Some(sale.merchant_reference.as_str())
+                && tx.amount == sale.amount
+                && tx.currency.eq_ignore_ascii_case(&sale.currency)
         }
     }
 }

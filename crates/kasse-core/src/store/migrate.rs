@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_reference_stem.sql",
         sql: include_str!("../../migrations/0002_reference_stem.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_operation_accepted.sql",
+        sql: include_str!("../../migrations/0003_operation_accepted.sql"),
+    },
 ];
 
 /// The schema version this code writes.

@@ -79,6 +79,8 @@ pub fn op_requested(op_id: &str, kind: OpKind, amount: Option<i64>, reference: &
         lines: Value::Null,
         reference: reference.into(),
         reason: None,
+        key: None,
+        basis: None,
     }
 }
 
