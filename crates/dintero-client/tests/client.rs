@@ -1096,7 +1096,10 @@ async fn an_unreadable_transaction_in_a_page_is_reported_not_fatal() {
 
     let all = client.scan_transactions(&query).await.unwrap();
     assert_eq!(
-        all.transactions.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        all.transactions
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect::<Vec<_>>(),
         ["T1.a", "T1.c"]
     );
     assert_eq!(all.unreadable.len(), 1);
@@ -1350,7 +1353,11 @@ async fn a_ready_token_is_used_as_it_is_and_a_post_has_a_known_longest_time() {
     client.ready_token().await.unwrap();
     assert_eq!(mock.token_log().len(), 1);
     client.ready_token().await.unwrap();
-    assert_eq!(mock.token_log().len(), 1, "a fresh token is not fetched again");
+    assert_eq!(
+        mock.token_log().len(),
+        1,
+        "a fresh token is not fetched again"
+    );
     client
         .capture("T12345678.abc", &CaptureRequest::new(1, "c"))
         .await

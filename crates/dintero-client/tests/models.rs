@@ -506,11 +506,17 @@ fn captured_at_authorization_counts_from_the_status() {
         "PARTIALLY_REFUNDED",
         serde_json::json!([authorize, {"event": "REFUND", "success": true, "amount": 1200}]),
     );
-    assert_eq!((part.captured(), part.refunded(), part.refundable()), (5000, 1200, 3800));
+    assert_eq!(
+        (part.captured(), part.refunded(), part.refundable()),
+        (5000, 1200, 3800)
+    );
 
     // REFUNDED without (all of) its refund events: nothing is left to refund.
     let gone = tx("REFUNDED", serde_json::json!([authorize]));
-    assert_eq!((gone.captured(), gone.refunded(), gone.refundable()), (5000, 5000, 0));
+    assert_eq!(
+        (gone.captured(), gone.refunded(), gone.refundable()),
+        (5000, 5000, 0)
+    );
 
     // Events that say more than the fallback are never lowered; AUTHORIZED has nothing captured.
     let partial = tx(

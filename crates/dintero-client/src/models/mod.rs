@@ -26,8 +26,7 @@ pub use redirect::{CheckoutError, RedirectParams};
 pub use requests::{CaptureRequest, RefundRequest, UpdateTransactionRequest};
 pub use session::{Session, SessionCreateRequest, SessionCreated, SessionEvent, SessionState};
 pub use transaction::{
-    settled_totals, Card, Correction, EventError, EventRetryPolicy, Transaction,
-    TransactionEvent,
+    settled_totals, Card, Correction, EventError, EventRetryPolicy, Transaction, TransactionEvent,
 };
 
 /// Free-form metadata (`{string: string | number}` and friends).
