@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { api, call, setTransport, usingFake, type Transport } from '../src/lib/api';
 import { ApiError, ERROR_CODES, nextStepKey, toApiError } from '../src/lib/errors';
+import { newIdempotencyKey } from '../src/lib/idempotency';
 import { en } from '../src/lib/i18n/en';
 import { nb } from '../src/lib/i18n/nb';
 
@@ -16,7 +17,7 @@ function rejecting(value: unknown): Transport {
 describe('UiError mapping', () => {
   it('keeps a UiError from the shell', async () => {
     setTransport(rejecting({ code: 'pin_wrong', message: 'The staff PIN is wrong' }));
-    const e = await api.refund('s-1', { amount: null, lines: [], reason: null, pin: '0000' }).catch((x) => x);
+    const e = await api.refund('s-1', { amount: null, lines: [], reason: null, pin: '0000', key: 'k-1' }).catch((x) => x);
     expect(e).toBeInstanceOf(ApiError);
     expect(e.code).toBe('pin_wrong');
     expect(e.message).toBe('The staff PIN is wrong');
@@ -60,6 +61,30 @@ describe('transport choice', () => {
     expect(listen.mock.calls[0]![0]).toBe('sale-changed');
     listen.mock.calls[0]![1]({ payload: { sale: { sale_id: 's-1' }, previous: null } });
     expect(handler).toHaveBeenCalledWith({ sale: { sale_id: 's-1' }, previous: null });
+  });
+  it('capture, void and refund send the idempotency key', async () => {
+    const invoke = vi.fn().mockResolvedValue({});
+    (globalThis as { __TAURI__?: unknown }).__TAURI__ = { core: { invoke }, event: { listen: vi.fn() } };
+    setTransport(null);
+    await api.capture('s-1', { amount: null, key: 'k-cap' });
+    expect(invoke).toHaveBeenLastCalledWith('capture', { saleId: 's-1', input: { amount: null, key: 'k-cap' } });
+    await api.voidSale('s-1', 'k-void');
+    expect(invoke).toHaveBeenLastCalledWith('void_sale', { saleId: 's-1', key: 'k-void' });
+    await api.refund('s-1', { amount: 100, lines: [], reason: null, pin: null, key: 'k-ref' });
+    expect(invoke).toHaveBeenLastCalledWith('refund', { saleId: 's-1', input: { amount: 100, lines: [], reason: null, pin: null, key: 'k-ref' } });
+  });
+  it('idempotency keys are UUIDs, also without crypto.randomUUID or Web Crypto', () => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const made = [
+      newIdempotencyKey(),
+      newIdempotencyKey(),
+      newIdempotencyKey({ getRandomValues: (a) => globalThis.crypto.getRandomValues(a) }),
+      newIdempotencyKey({ randomUUID: () => { throw new Error('not a secure context'); }, getRandomValues: (a) => globalThis.crypto.getRandomValues(a) }),
+      newIdempotencyKey({}),
+      newIdempotencyKey({}),
+    ];
+    for (const k of made) expect(k).toMatch(uuid);
+    expect(new Set(made).size).toBe(made.length);
   });
   it('falls back to the fake backend without Tauri', async () => {
     setTransport(null);

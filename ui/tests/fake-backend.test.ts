@@ -22,6 +22,9 @@ const order = {
 let fake: FakeBackend;
 let events: SaleChanged[];
 const inv = <T>(cmd: string, args?: Record<string, unknown>) => fake.invoke(cmd, args) as Promise<T>;
+let keys = 0;
+/** A new idempotency key, as a new press of a dialog makes. */
+const k = () => `key-${++keys}`;
 
 beforeEach(async () => {
   vi.useFakeTimers();
@@ -113,24 +116,24 @@ describe('capture, void, refund', () => {
   }
   it('captures partly then the rest; too much is amount_exceeds', async () => {
     const id = await paid();
-    await expect(inv('capture', { saleId: id, input: { amount: 99_999_999 } })).rejects.toMatchObject({ code: 'amount_exceeds' });
-    let d = await inv<SaleDetail>('capture', { saleId: id, input: { amount: 10000 } });
+    await expect(inv('capture', { saleId: id, input: { amount: 99_999_999, key: k() } })).rejects.toMatchObject({ code: 'amount_exceeds' });
+    let d = await inv<SaleDetail>('capture', { saleId: id, input: { amount: 10000, key: k() } });
     expect(d.sale.status).toBe('partially_captured');
     expect(d.capturable).toBe(18288);
-    d = await inv<SaleDetail>('capture', { saleId: id, input: { amount: null } });
+    d = await inv<SaleDetail>('capture', { saleId: id, input: { amount: null, key: k() } });
     expect(d.sale.status).toBe('captured');
     expect(d.refundable).toBe(28288);
     expect(d.can_void).toBe(false);
   });
   it('a refund of a partial capture is partially_captured_refunded; the rest stays capturable', async () => {
     const id = await paid();
-    await inv('capture', { saleId: id, input: { amount: 10000 } });
-    let d = await inv<SaleDetail>('refund', { saleId: id, input: { amount: 2000, lines: [], reason: null, pin: null } });
+    await inv('capture', { saleId: id, input: { amount: 10000, key: k() } });
+    let d = await inv<SaleDetail>('refund', { saleId: id, input: { amount: 2000, lines: [], reason: null, pin: null, key: k() } });
     expect(d.sale.status).toBe('partially_captured_refunded');
     expect(d.capturable).toBe(18288);
     expect(d.refundable).toBe(8000);
     expect(events.at(-1)).toMatchObject({ previous: 'partially_captured', sale: { status: 'partially_captured_refunded' } });
-    d = await inv<SaleDetail>('capture', { saleId: id, input: { amount: null } });
+    d = await inv<SaleDetail>('capture', { saleId: id, input: { amount: null, key: k() } });
     expect(d.sale.status).toBe('partially_refunded');
     expect(d.refundable).toBe(28288 - 2000);
   });
@@ -143,22 +146,22 @@ describe('capture, void, refund', () => {
   });
   it('voids an authorisation', async () => {
     const id = await paid();
-    const d = await inv<SaleDetail>('void_sale', { saleId: id });
+    const d = await inv<SaleDetail>('void_sale', { saleId: id, key: k() });
     expect(d.sale.status).toBe('voided');
-    await expect(inv('void_sale', { saleId: id })).rejects.toMatchObject({ code: 'invalid_state' });
+    await expect(inv('void_sale', { saleId: id, key: k() })).rejects.toMatchObject({ code: 'invalid_state' });
   });
   it('refunds lines with quantities, never more than was sold', async () => {
     const id = await paid();
-    await expect(inv('refund', { saleId: id, input: { amount: null, lines: [], reason: null, pin: null } })).rejects.toMatchObject({ code: 'invalid_state' });
-    await inv('capture', { saleId: id, input: { amount: null } });
-    let d = await inv<SaleDetail>('refund', { saleId: id, input: { amount: null, lines: [{ line_id: '1', quantity: '1' }], reason: 'spilt', pin: null } });
+    await expect(inv('refund', { saleId: id, input: { amount: null, lines: [], reason: null, pin: null, key: k() } })).rejects.toMatchObject({ code: 'invalid_state' });
+    await inv('capture', { saleId: id, input: { amount: null, key: k() } });
+    let d = await inv<SaleDetail>('refund', { saleId: id, input: { amount: null, lines: [{ line_id: '1', quantity: '1' }], reason: 'spilt', pin: null, key: k() } });
     expect(d.sale.refunded).toBe(3900);
     expect(d.refunded_quantities).toEqual({ '1': '1' });
     expect(d.sale.status).toBe('partially_refunded');
-    await expect(inv('refund', { saleId: id, input: { amount: null, lines: [{ line_id: '1', quantity: '2' }], reason: null, pin: null } })).rejects.toMatchObject({ code: 'amount_exceeds' });
-    d = await inv<SaleDetail>('refund', { saleId: id, input: { amount: null, lines: [{ line_id: '2', quantity: '0.375' }], reason: null, pin: null } });
+    await expect(inv('refund', { saleId: id, input: { amount: null, lines: [{ line_id: '1', quantity: '2' }], reason: null, pin: null, key: k() } })).rejects.toMatchObject({ code: 'amount_exceeds' });
+    d = await inv<SaleDetail>('refund', { saleId: id, input: { amount: null, lines: [{ line_id: '2', quantity: '0.375' }], reason: null, pin: null, key: k() } });
     expect(d.sale.refunded).toBe(3900 + 5588);
-    d = await inv<SaleDetail>('refund', { saleId: id, input: { amount: null, lines: [], reason: null, pin: null } });
+    d = await inv<SaleDetail>('refund', { saleId: id, input: { amount: null, lines: [], reason: null, pin: null, key: k() } });
     expect(d.sale.status).toBe('refunded');
     expect(d.refundable).toBe(0);
   });
@@ -167,11 +170,92 @@ describe('capture, void, refund', () => {
     await inv('settings_save', { input: settingsInput(s, { refund_pin: '2468' }) });
     expect((await inv<Settings>('settings_get')).refund_pin_set).toBe(true);
     const id = await paid();
-    await inv('capture', { saleId: id, input: { amount: null } });
-    const input = { amount: 100, lines: [], reason: null, pin: null as string | null };
+    await inv('capture', { saleId: id, input: { amount: null, key: k() } });
+    // A refusal at the counter (no PIN, wrong PIN) does not use up the key.
+    const input = { amount: 100, lines: [], reason: null, pin: null as string | null, key: k() };
     await expect(inv('refund', { saleId: id, input })).rejects.toMatchObject({ code: 'pin_required' });
     await expect(inv('refund', { saleId: id, input: { ...input, pin: '1111' } })).rejects.toMatchObject({ code: 'pin_wrong' });
     expect((await inv<SaleDetail>('refund', { saleId: id, input: { ...input, pin: '2468' } })).sale.refunded).toBe(100);
+  });
+});
+
+describe('idempotency keys and operations Dintero is still processing', () => {
+  type Detail = SaleDetail & { operations: { kind: string; state: string; amount: number | null; requested_at: string }[] };
+  async function captured(product = 'visa'): Promise<string> {
+    const c = await inv<Charge>('charge', { order });
+    fake.pay(c.sale_id, 'authorized', product);
+    await inv('capture', { saleId: c.sale_id, input: { amount: null, key: k() } });
+    return c.sale_id;
+  }
+  const refund = (id: string, amount: number | null, key: string) =>
+    inv<Detail>('refund', { saleId: id, input: { amount, lines: [], reason: null, pin: null, key } });
+
+  it('a repeated refund key gets the first result and refunds once; a new key refunds again', async () => {
+    const id = await captured();
+    const first = await refund(id, 2000, 'press-1');
+    expect(first.sale.refunded).toBe(2000);
+    const again = await refund(id, 2000, 'press-1');
+    expect(again).toEqual(first);
+    // Even with other contents: the key decides, as in the core.
+    expect((await refund(id, 5000, 'press-1')).sale.refunded).toBe(2000);
+    expect((await inv<SaleDetail>('sale_detail', { saleId: id })).events.filter((e) => e.kind === 'refunded')).toHaveLength(1);
+    expect((await refund(id, 2000, 'press-2')).sale.refunded).toBe(4000);
+  });
+  it('capture and void repeat their first result for a repeated key', async () => {
+    const c = await inv<Charge>('charge', { order });
+    fake.pay(c.sale_id, 'authorized');
+    const a = await inv<SaleDetail>('capture', { saleId: c.sale_id, input: { amount: 1000, key: 'cap' } });
+    const b = await inv<SaleDetail>('capture', { saleId: c.sale_id, input: { amount: 1000, key: 'cap' } });
+    expect(b.sale.captured).toBe(1000);
+    expect(b).toEqual(a);
+    const c2 = await inv<Charge>('charge', { order });
+    fake.pay(c2.sale_id, 'authorized');
+    const v = await inv<SaleDetail>('void_sale', { saleId: c2.sale_id, key: 'void' });
+    expect(await inv<SaleDetail>('void_sale', { saleId: c2.sale_id, key: 'void' })).toEqual(v);
+    expect(v.events.filter((e) => e.kind === 'voided')).toHaveLength(1);
+  });
+  it('an empty or missing key is invalid_input and does nothing', async () => {
+    const id = await captured();
+    await expect(refund(id, 100, '')).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/^key/) });
+    await expect(inv('refund', { saleId: id, input: { amount: 100, lines: [], reason: null, pin: null } })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(inv('void_sale', { saleId: id })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(inv('capture', { saleId: id, input: { amount: null, key: '  ' } })).rejects.toMatchObject({ code: 'invalid_input' });
+    expect((await inv<SaleDetail>('sale_detail', { saleId: id })).sale.refunded).toBe(0);
+  });
+  it('a Vipps refund is in flight: it counts against refundable until Dintero finishes it', async () => {
+    const f = new FakeBackend({ seed: false, autoPay: false, acceptedMs: 90_000 });
+    const c = (await f.invoke('charge', { order })) as Charge;
+    f.pay(c.sale_id, 'captured', 'vipps');
+    const d = (await f.invoke('refund', { saleId: c.sale_id, input: { amount: 8000, lines: [], reason: null, pin: null, key: 'r1' } })) as Detail;
+    expect(d.operations.at(-1)).toMatchObject({ kind: 'refund', state: 'in_flight', amount: 8000, requested_at: '2026-11-24T12:00:00Z' });
+    expect(d.sale.refunded).toBe(0);
+    expect(d.refundable).toBe(28288 - 8000);
+    // Pressed again with the same key: the same answer, nothing sent again.
+    const again = (await f.invoke('refund', { saleId: c.sale_id, input: { amount: 8000, lines: [], reason: null, pin: null, key: 'r1' } })) as Detail;
+    expect(again.refundable).toBe(28288 - 8000);
+    expect(again.operations.filter((o) => o.kind === 'refund')).toHaveLength(1);
+    await expect(f.invoke('refund', { saleId: c.sale_id, input: { amount: 28288, lines: [], reason: null, pin: null, key: 'r2' } })).rejects.toMatchObject({ code: 'amount_exceeds' });
+    await vi.advanceTimersByTimeAsync(90_000);
+    const done = (await f.invoke('sale_detail', { saleId: c.sale_id })) as Detail;
+    expect(done.operations.at(-1)!.state).toBe('succeeded');
+    expect(done.sale.refunded).toBe(8000);
+    expect(done.sale.status).toBe('partially_refunded');
+    expect(done.refundable).toBe(28288 - 8000);
+  });
+  it('a lost answer: outcome_unknown, the same key is not sent again, nothing new until it is settled', async () => {
+    const id = await captured();
+    fake.nextOperation('unknown');
+    await expect(refund(id, 3000, 'lost')).rejects.toMatchObject({ code: 'outcome_unknown' });
+    const d = await inv<Detail>('sale_detail', { saleId: id });
+    expect(d.operations.at(-1)).toMatchObject({ kind: 'refund', state: 'unknown' });
+    expect(d.refundable).toBe(28288 - 3000);
+    await expect(refund(id, 3000, 'lost')).rejects.toMatchObject({ code: 'invalid_state' });
+    await expect(refund(id, 1000, 'new-press')).rejects.toMatchObject({ code: 'invalid_state' });
+    expect((await inv<{ reconciled: number }>('sync')).reconciled).toBe(1);
+    const after = await refund(id, 3000, 'lost');
+    expect(after.operations.at(-1)!.state).toBe('reconciled');
+    expect(after.sale.refunded).toBe(3000);
+    expect(after.events.filter((e) => e.kind === 'refunded')).toHaveLength(1);
   });
 });
 

@@ -126,8 +126,10 @@ export const api = {
   parked: () => call<SaleSummary[]>('parked'),
   listSales: (query: ListQuery) => call<SalePage>('list_sales', { query }),
   saleDetail: (saleId: string) => call<SaleDetail>('sale_detail', { saleId }),
+  // Capture, void and refund carry the idempotency key of the dialog that asked (`input.key`,
+  // `key`): the same key again gets the first request's result and sends nothing to Dintero.
   capture: (saleId: string, input: CaptureInput) => call<SaleDetail>('capture', { saleId, input }),
-  voidSale: (saleId: string) => call<SaleDetail>('void_sale', { saleId }),
+  voidSale: (saleId: string, key: string) => call<SaleDetail>('void_sale', { saleId, key }),
   refund: (saleId: string, input: RefundInput) => call<SaleDetail>('refund', { saleId, input }),
   sync: () => call<SyncReport>('sync'),
   dayReport: (from: string, to: string, closing: boolean) =>

@@ -3,4 +3,8 @@
 /**
  * What to capture (`None`: everything capturable).
  */
-export type CaptureInput = { amount: number | null, };
+export type CaptureInput = { amount: number | null, 
+/**
+ * The idempotency key of the dialog that asked (see [`RefundInput::key`]).
+ */
+key: string, };

@@ -4,4 +4,9 @@ import type { RefundLine } from "./RefundLine";
 /**
  * What to refund: `lines` when given, else `amount`, else everything.
  */
-export type RefundInput = { amount: number | null, lines: Array<RefundLine>, reason: string | null, pin: string | null, };
+export type RefundInput = { amount: number | null, lines: Array<RefundLine>, reason: string | null, pin: string | null, 
+/**
+ * The idempotency key of the dialog that asked: the same key again gets the first
+ * request's result, never a second refund.
+ */
+key: string, };
