@@ -577,8 +577,16 @@ fn sync_imports_a_sale_made_at_another_counter_which_can_then_be_refunded_here()
     let here_sync = w.run(&["--json", "sync"]).one();
     assert_eq!(
         keys(&here_sync),
-        ["imported", "open", "reconciled", "seen", "updated"]
+        [
+            "imported",
+            "open",
+            "reconciled",
+            "seen",
+            "unreadable",
+            "updated"
+        ]
     );
+    assert_eq!(here_sync["unreadable"], 0);
 
     // Counter 2, its own log.
     let other_dir = w.dir.path().join("counter2");
