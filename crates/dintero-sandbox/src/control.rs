@@ -14,16 +14,6 @@ use crate::faults::FaultRule;
 use crate::sandbox::{AppState, Shared, Stats};
 use crate::store::PayRequest;
 
-/// A known payment product type, or the 400 naming it.
-pub(crate) fn known_product_type(t: &str) -> Result<&'static str, ApiError> {
-    crate::products::lookup(t).ok_or_else(|| {
-        ApiError::field(
-            "payment_product_type",
-            &format!("{t:?} is not a Dintero payment product type (dintero-api.md §8)"),
-        )
-    })
-}
-
 /// Options of a simulated payment (`POST /_sim/sessions/{id}/pay`).
 #[derive(Debug, Clone, Default)]
 pub struct PayOptions {
@@ -135,7 +125,9 @@ impl Control {
     /// The behaviour of a scope: a payment product type (its built-in rules and settings
     /// included), or the default for all (`None`). See `POST /_sim/behaviour`.
     pub fn behaviour(&self, payment_product_type: Option<&str>) -> Result<Behaviour, SimError> {
-        let scope = payment_product_type.map(known_product_type).transpose()?;
+        let scope = payment_product_type
+            .map(crate::products::known)
+            .transpose()?;
         Ok(self.shared().store().behaviours.scope(scope))
     }
 
@@ -147,7 +139,9 @@ impl Control {
         payment_product_type: Option<&str>,
         behaviour: Behaviour,
     ) -> Result<(), SimError> {
-        let scope = payment_product_type.map(known_product_type).transpose()?;
+        let scope = payment_product_type
+            .map(crate::products::known)
+            .transpose()?;
         if let Some(a) = behaviour.async_operations {
             if !(0.0..=1.0).contains(&a.fail_probability) {
                 return Err(ApiError::field(

@@ -1,6 +1,8 @@
 //! Dintero's payment product types (dintero-api.md §8, `payment_product_type`): the list a
 //! simulated payment may name, the `payment_product` each belongs to, and which carry `card`.
 
+use crate::error::ApiError;
+
 /// What a simulated payment is unless it names another product type.
 pub const DEFAULT_PAYMENT_PRODUCT_TYPE: &str = "dintero_psp.creditcard";
 
@@ -55,6 +57,18 @@ pub fn lookup(payment_product_type: &str) -> Option<&'static str> {
         .iter()
         .copied()
         .find(|t| *t == payment_product_type)
+}
+
+/// A known product type, or the 400 naming `payment_product_type`.
+pub(crate) fn known(payment_product_type: &str) -> Result<&'static str, ApiError> {
+    lookup(payment_product_type).ok_or_else(|| {
+        ApiError::field(
+            "payment_product_type",
+            &format!(
+                "{payment_product_type:?} is not a Dintero payment product type (dintero-api.md §8)"
+            ),
+        )
+    })
 }
 
 /// The `payment_product`: the part before the dot (`vipps` for `vipps`).

@@ -45,15 +45,7 @@ impl Store {
                 "Session {id} expired and cannot be paid"
             )));
         }
-        let chosen = match req.payment_product_type {
-            Some(t) => Some(products::lookup(t).ok_or_else(|| {
-                ApiError::field(
-                    "payment_product_type",
-                    &format!("{t:?} is not a Dintero payment product type (dintero-api.md §8)"),
-                )
-            })?),
-            None => None,
-        };
+        let chosen = req.payment_product_type.map(products::known).transpose()?;
         let product_type = chosen
             .or_else(|| {
                 existing
