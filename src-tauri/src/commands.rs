@@ -111,6 +111,9 @@ fn event_summary(e: &LogEvent, sale: &Sale) -> String {
             ),
             None => format!("{kind} requested ({reference})"),
         },
+        LogEvent::OperationAccepted { op_id, .. } => {
+            op_text(sale, op_id, "accepted by Dintero, being processed")
+        }
         LogEvent::OperationSucceeded { op_id, .. } => op_text(sale, op_id, "done"),
         LogEvent::OperationFailed { op_id, message, .. } => {
             op_text(sale, op_id, &format!("refused: {message}"))
@@ -167,6 +170,19 @@ fn detail(state: &AppState, id: &str) -> CmdResult<SaleDetail> {
                 at: rfc3339(e.at),
                 kind: e.event.kind().to_owned(),
                 summary: event_summary(&e.event, sale),
+            })
+            .collect(),
+        operations: sale
+            .operations
+            .iter()
+            .map(|o| SaleOperation {
+                op_id: o.op_id.clone(),
+                kind: o.kind.to_string(),
+                state: o.state.to_string(),
+                amount: o.amount,
+                reference: o.reference.clone(),
+                requested_at: rfc3339(o.requested_at),
+                applied: o.applied,
             })
             .collect(),
     })
@@ -327,14 +343,17 @@ pub fn sale_detail(state: St<'_>, sale_id: String) -> CmdResult<SaleDetail> {
 /// Captures (all, or an amount).
 #[tauri::command]
 pub async fn capture(state: St<'_>, sale_id: String, input: CaptureInput) -> CmdResult<SaleDetail> {
-    let sale = state.kasse().capture(&sale_id, input.amount).await?;
+    let sale = state
+        .kasse()
+        .capture_once(&sale_id, input.amount, &input.key)
+        .await?;
     detail(&state, &sale.id)
 }
 
 /// Voids an authorisation.
 #[tauri::command]
-pub async fn void_sale(state: St<'_>, sale_id: String) -> CmdResult<SaleDetail> {
-    let sale = state.kasse().void(&sale_id).await?;
+pub async fn void_sale(state: St<'_>, sale_id: String, key: String) -> CmdResult<SaleDetail> {
+    let sale = state.kasse().void_once(&sale_id, &key).await?;
     detail(&state, &sale.id)
 }
 
@@ -377,7 +396,10 @@ pub async fn refund(state: St<'_>, sale_id: String, input: RefundInput) -> CmdRe
         RefundSpec::Full
     };
     let reason = input.reason.clone().filter(|r| !r.trim().is_empty());
-    let sale = state.kasse().refund(&sale_id, spec, reason).await?;
+    let sale = state
+        .kasse()
+        .refund_once(&sale_id, spec, reason, &input.key)
+        .await?;
     detail(&state, &sale.id)
 }
 

@@ -251,6 +251,25 @@ pub struct SaleDetail {
     pub checkout_url: Option<String>,
     pub expires_at: Option<String>,
     pub events: Vec<SaleEvent>,
+    /// Capture, void, refund and cancel operations, oldest first, with where each is.
+    pub operations: Vec<SaleOperation>,
+}
+
+/// One operation of a sale (kasse-core's `Operation`), as the detail screen shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct SaleOperation {
+    pub op_id: String,
+    /// `capture`, `refund`, `void` or `cancel`.
+    pub kind: String,
+    /// `requested`, `unknown`, `in_flight` (pending), `succeeded`, `failed`, `reconciled`.
+    pub state: String,
+    /// Minor units asked (`None`: everything left / not applicable).
+    pub amount: Option<i64>,
+    pub reference: String,
+    /// RFC 3339.
+    pub requested_at: String,
+    /// Whether it took effect, once known.
+    pub applied: Option<bool>,
 }
 
 /// A line and quantity to refund.
@@ -268,6 +287,9 @@ pub struct RefundInput {
     pub lines: Vec<RefundLine>,
     pub reason: Option<String>,
     pub pin: Option<String>,
+    /// The idempotency key of the dialog that asked: the same key again gets the first
+    /// request's result, never a second refund.
+    pub key: String,
 }
 
 /// What to capture (`None`: everything capturable).
@@ -275,6 +297,8 @@ pub struct RefundInput {
 #[serde(default)]
 pub struct CaptureInput {
     pub amount: Option<i64>,
+    /// The idempotency key of the dialog that asked (see [`RefundInput::key`]).
+    pub key: String,
 }
 
 /// Broadcast on every change (event `sale-changed`).
@@ -427,6 +451,7 @@ pub fn typescript() -> Vec<(String, String)> {
         ListQuery,
         SaleEvent,
         SaleDetail,
+        SaleOperation,
         RefundLine,
         RefundInput,
         CaptureInput,

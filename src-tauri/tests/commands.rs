@@ -151,7 +151,7 @@ fn charge_pay_capture_refund_a_line_through_the_commands() {
     let d = invoke(
         &app,
         "capture",
-        json!({"saleId": sale_id, "input": {"amount": null}}),
+        json!({"saleId": sale_id, "input": {"amount": null, "key": "capture-press-1"}}),
     )
     .unwrap();
     assert_eq!(d["sale"]["status"], "captured");
@@ -160,18 +160,37 @@ fn charge_pay_capture_refund_a_line_through_the_commands() {
     let d = invoke(
         &app,
         "refund",
-        json!({"saleId": sale_id, "input": {"amount": null, "lines": [{"line_id": "1", "quantity": "1"}], "reason": "returned", "pin": null}}),
+        json!({"saleId": sale_id, "input": {"amount": null, "lines": [{"line_id": "1", "quantity": "1"}], "reason": "returned", "pin": null, "key": "refund-press-1"}}),
     )
     .unwrap();
     assert_eq!(d["sale"]["status"], "partially_refunded");
     assert_eq!(d["sale"]["refunded"], 3900);
     assert_eq!(d["refunded_quantities"]["1"], "1");
 
+    // Confirm pressed twice (or the same dialog's request from a second window): the first
+    // request's result, and no second refund.
+    let again = invoke(
+        &app,
+        "refund",
+        json!({"saleId": sale_id, "input": {"amount": null, "lines": [{"line_id": "1", "quantity": "1"}], "reason": "returned", "pin": null, "key": "refund-press-1"}}),
+    )
+    .unwrap();
+    assert_eq!(again["sale"]["refunded"], 3900);
+    assert_eq!(again["refunded_quantities"]["1"], "1");
+    // A request without the dialog's key is refused before anything is sent.
+    let e = invoke(
+        &app,
+        "refund",
+        json!({"saleId": sale_id, "input": {"amount": 100, "lines": [], "reason": null, "pin": null}}),
+    )
+    .unwrap_err();
+    assert_ui_error(&e, "invalid_input");
+
     // More than is left is refused before Dintero is asked.
     let e = invoke(
         &app,
         "refund",
-        json!({"saleId": sale_id, "input": {"amount": 999999, "lines": [], "reason": null, "pin": null}}),
+        json!({"saleId": sale_id, "input": {"amount": 999999, "lines": [], "reason": null, "pin": null, "key": "refund-press-2"}}),
     )
     .unwrap_err();
     assert_ui_error(&e, "amount_exceeds");
@@ -185,7 +204,12 @@ fn errors_cross_as_code_and_message() {
     let app = app();
     let e = invoke(&app, "sale_detail", json!({"saleId": "no-such-sale"})).unwrap_err();
     assert_ui_error(&e, "not_found");
-    let e = invoke(&app, "void_sale", json!({"saleId": "no-such-sale"})).unwrap_err();
+    let e = invoke(
+        &app,
+        "void_sale",
+        json!({"saleId": "no-such-sale", "key": "void-press-1"}),
+    )
+    .unwrap_err();
     assert_ui_error(&e, "not_found");
     let e = invoke(
         &app,

@@ -100,10 +100,10 @@ fn call(ids: Vec<String>) -> impl Strategy<Value = (&'static str, Value)> {
             .prop_map(|id| ("sale_detail", json!({"saleId": id}))),
         (id.clone(), amount()).prop_map(|(id, a)| (
             "capture",
-            json!({"saleId": id, "input": {"amount": a}})
+            json!({"saleId": id, "input": {"amount": a, "key": "k"}})
         )),
         id.clone()
-            .prop_map(|id| ("void_sale", json!({"saleId": id}))),
+            .prop_map(|id| ("void_sale", json!({"saleId": id, "key": "k"}))),
         id.clone()
             .prop_map(|id| ("cancel_charge", json!({"saleId": id}))),
         (
@@ -115,7 +115,7 @@ fn call(ids: Vec<String>) -> impl Strategy<Value = (&'static str, Value)> {
         )
             .prop_map(|(id, a, lines, reason, pin)| (
                 "refund",
-                json!({"saleId": id, "input": {"amount": a, "lines": lines, "reason": reason, "pin": pin}})
+                json!({"saleId": id, "input": {"amount": a, "lines": lines, "reason": reason, "pin": pin, "key": "k"}})
             )),
         (prop::option::of(text()), prop::collection::vec(order_line, 0..4)).prop_map(
             |(c, lines)| ("price_order", json!({"order": {"currency": c, "lines": lines}}))

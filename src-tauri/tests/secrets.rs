@@ -270,7 +270,7 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
         .invoke(
             &webview,
             "capture",
-            json!({"saleId": sale, "input": {"amount": null}}),
+            json!({"saleId": sale, "input": {"amount": null, "key": "capture-1"}}),
         )
         .unwrap();
     assert_eq!(captured["sale"]["status"], "captured", "{captured}");
@@ -286,14 +286,14 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
         .invoke(
             &webview,
             "refund",
-            json!({"saleId": sale, "input": {"amount": null, "lines": [{"line_id": "1", "quantity": "1"}], "reason": "returned", "pin": null}}),
+            json!({"saleId": sale, "input": {"amount": null, "lines": [{"line_id": "1", "quantity": "1"}], "reason": "returned", "pin": null, "key": "refund-1"}}),
         )
         .unwrap_err();
     assert_eq!(refused["code"], "network", "{refused}");
     a.invoke(
         &webview,
         "refund",
-        json!({"saleId": sale, "input": {"amount": null, "lines": [{"line_id": "1", "quantity": "1"}], "reason": "returned", "pin": null}}),
+        json!({"saleId": sale, "input": {"amount": null, "lines": [{"line_id": "1", "quantity": "1"}], "reason": "returned", "pin": null, "key": "refund-2"}}),
     )
     .unwrap();
     // Void one, cancel one.
@@ -303,8 +303,12 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
         .pay(c["session_id"].as_str().unwrap(), "4000000000000002")
         .unwrap();
     wait_status(&mut a, &webview, &voided, "authorized");
-    a.invoke(&webview, "void_sale", json!({ "saleId": voided }))
-        .unwrap();
+    a.invoke(
+        &webview,
+        "void_sale",
+        json!({ "saleId": voided, "key": "void-1" }),
+    )
+    .unwrap();
     let c = a.invoke(&webview, "charge", order.clone()).unwrap();
     a.invoke(&webview, "cancel_charge", json!({"saleId": c["sale_id"]}))
         .unwrap();

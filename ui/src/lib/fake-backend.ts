@@ -30,7 +30,6 @@ import type { QuickItem } from './bindings/QuickItem';
 import { divRound, fromScaled, normalizeDecimal, toScaled } from './decimal';
 import { ApiError } from './errors';
 import { minorDigits } from './money';
-import type { SaleOperation } from './operations';
 
 type Handler = (payload: unknown) => void;
 
@@ -67,8 +66,8 @@ type FakeOp = {
   key: string;
 };
 
-/** The sale detail as the fake answers it: the binding plus the sale's operations. */
-export type FakeSaleDetail = SaleDetail & { operations: SaleOperation[] };
+/** The sale detail as the fake answers it. */
+export type FakeSaleDetail = SaleDetail;
 
 type FakeSale = {
   /** Creation order (sale ids are opaque strings, so lists sort by this). */
@@ -502,7 +501,15 @@ export class FakeBackend {
       checkout_url: OPEN.includes(st) ? s.checkoutUrl : null,
       expires_at: OPEN.includes(st) ? s.expiresAt : null,
       events: s.events,
-      operations: s.operations.map((o) => ({ op_id: o.op_id, kind: o.kind, amount: o.amount, state: o.state, requested_at: o.requested_at })),
+      operations: s.operations.map((o, i) => ({
+        op_id: o.op_id,
+        kind: o.kind,
+        state: o.state,
+        amount: o.amount,
+        reference: `${s.summary.merchant_reference}-${o.kind.charAt(0).toUpperCase()}${i + 1}`,
+        requested_at: o.requested_at,
+        applied: o.state === 'succeeded' || o.state === 'reconciled' ? true : o.state === 'failed' ? false : null,
+      })),
     };
   }
 

@@ -1,9 +1,9 @@
-// A sale's capture/void/refund operations as the sale detail carries them, and what the detail
-// screen makes of their states.
-//
-// The generated SaleDetail binding does not (yet) type an `operations` list, so it is read here
-// defensively: a detail without one simply has no operations to show.
+// A sale's capture/void/refund operations as the sale detail carries them (the generated
+// `SaleOperation` binding), and what the detail screen makes of their states.
 import type { SaleDetail } from './bindings/SaleDetail';
+import type { SaleOperation } from './bindings/SaleOperation';
+
+export type { SaleOperation };
 
 /** Where an operation is (kasse-core's OpState). */
 export type OperationState = 'requested' | 'succeeded' | 'failed' | 'unknown' | 'reconciled' | 'in_flight';
@@ -11,24 +11,9 @@ export type OperationState = 'requested' | 'succeeded' | 'failed' | 'unknown' | 
 /** What was asked (kasse-core's OpKind). */
 export type OperationKind = 'capture' | 'refund' | 'void' | 'cancel';
 
-/** One operation of a sale, as far as the UI needs it. */
-export type SaleOperation = {
-  op_id?: string;
-  kind: OperationKind | string;
-  /** Minor units asked (null: everything left). */
-  amount?: number | null;
-  state: OperationState | string;
-  /** When it was asked (RFC 3339), when the detail says. */
-  requested_at?: string | null;
-};
-
-/** The sale's operations (none when the detail carries no list). */
+/** The sale's operations, oldest first. */
 export function operationsOf(d: SaleDetail | null | undefined): SaleOperation[] {
-  const ops = (d as { operations?: unknown } | null | undefined)?.operations;
-  if (!Array.isArray(ops)) return [];
-  return ops.filter(
-    (o): o is SaleOperation => !!o && typeof o === 'object' && typeof o.kind === 'string' && typeof o.state === 'string',
-  );
+  return d?.operations ?? [];
 }
 
 /** Dintero accepted it (202) and is processing it: it will happen, possibly minutes later. */
