@@ -118,14 +118,21 @@ impl Client {
 
     /// The longest a `POST` can take from the call to its last attempt's end, by this
     /// configuration: a token fetch with its retries, the request, and, after a `401`, a second
-    /// token fetch and the one repeat. A request logged as sent is at Dintero, or nowhere, once
-    /// this has passed.
+    /// token fetch and the one repeat. (Capture, refund and void are never sent again after a
+    /// `401`: after [`Client::ready_token`] their request leaves at once and is over within
+    /// [`Client::longest_operation`].)
     pub fn longest_post(&self) -> Duration {
         let c = &self.inner.config;
         let attempts = c.retry.max_attempts.max(1);
         let token = c.timeouts.request.saturating_mul(attempts)
             + c.retry.max_delay.saturating_mul(attempts - 1);
         (token + c.timeouts.request).saturating_mul(2)
+    }
+
+    /// The longest a capture, refund or void request lives once it has left with a ready
+    /// token: the request timeout (it is never sent twice).
+    pub fn longest_operation(&self) -> Duration {
+        self.inner.config.timeouts.request
     }
 
     /// Fetches a new access token now (whatever is cached) and caches it.
@@ -405,7 +412,7 @@ impl Client {
             .inner
             .checkout_url(Collection::Transactions, &[id, operation]);
         let path = url.path().to_owned();
-        let mut call = Call::new(Method::POST, url);
+        let mut call = Call::new(Method::POST, url).no_resend_after_401();
         if let Some(body) = body {
             call = call.json_body(body)?;
         }

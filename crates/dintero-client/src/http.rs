@@ -26,6 +26,12 @@ pub(crate) struct Call {
     pub(crate) extra_headers: Vec<(HeaderName, HeaderValue)>,
     /// Whether repeating the request is harmless (GET, PUT, token POST).
     pub(crate) idempotent: bool,
+    /// Whether a `401` is answered by fetching a new token and sending the call once more.
+    /// Not for capture, refund and void: their request must leave right after the caller
+    /// logged its intent, or not at all, so that the time it can still be on its way is
+    /// bounded by the request timeout (a 401 proves it was not carried out; the caller asks
+    /// again, with the token the refused call has invalidated already refreshed).
+    pub(crate) resend_after_401: bool,
 }
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -43,7 +49,14 @@ impl Call {
             body: None,
             extra_headers: Vec::new(),
             idempotent,
+            resend_after_401: true,
         }
+    }
+
+    /// See [`Call::resend_after_401`].
+    pub(crate) fn no_resend_after_401(mut self) -> Self {
+        self.resend_after_401 = false;
+        self
     }
 
     pub(crate) fn json_body<T: serde::Serialize>(mut self, body: &T) -> Result<Self, Error> {
@@ -332,8 +345,15 @@ impl Inner {
                 let bearer = self.bearer().await?;
                 let response = self.send(&call, &bearer, true, &mut attempts).await?;
                 if response.status == StatusCode::UNAUTHORIZED && !refreshed {
-                    debug!("access token refused (401); fetching a new one and retrying once");
                     self.tokens.invalidate(&bearer);
+                    if !call.resend_after_401 {
+                        debug!("access token refused (401); not sent again");
+                        return Err(Error::Unauthorized {
+                            status: 401,
+                            message: "the access token was refused, so nothing was done; a new token is fetched when this is asked again".into(),
+                        });
+                    }
+                    debug!("access token refused (401); fetching a new one and retrying once");
                     refreshed = true;
                     continue;
                 }

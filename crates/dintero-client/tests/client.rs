@@ -289,15 +289,41 @@ async fn api_401_refreshes_once_and_retries_once() {
     assert_eq!(tx.status, TransactionStatus::Captured);
     assert_eq!(mock.token_requests(), 2);
     assert_eq!(mock.api_requests(), 2);
+}
 
-    // A POST too: a 401 means it was not executed, so it is retried once.
+/// Capture, refund and void are never sent a second time after a 401, not even with a new
+/// token: the request must leave right after the caller's intent or not at all (so the time it
+/// can still be on its way is the request timeout). The 401 proves nothing was done; the token
+/// is dropped, and the next call gets a new one.
+#[tokio::test]
+async fn an_operation_refused_with_401_is_not_sent_again() {
+    let mock = Mock::start(|r, _| {
+        if r.bearer().unwrap().starts_with("tok-1-") {
+            Reply::error(401, "unauthorized", "invalid JWT token")
+        } else {
+            Reply::json(200, transaction("T12345678.abc", "CAPTURED"))
+        }
+    })
+    .await;
+    let client = mock.client();
+    let err = client
+        .capture("T12345678.abc", &CaptureRequest::new(100, "cap-1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Unauthorized { status: 401, .. }),
+        "{err:?}"
+    );
+    assert!(!err.is_outcome_uncertain(), "a 401 proves it was not done");
+    assert_eq!((mock.token_requests(), mock.api_requests()), (1, 1));
+    // Asked again: a new token, one request.
     let op = client
         .capture("T12345678.abc", &CaptureRequest::new(100, "cap-1"))
         .await
         .unwrap();
     assert!(!op.accepted);
-    assert_eq!(mock.token_requests(), 2);
-    assert_eq!(mock.api_requests(), 3);
+    assert_eq!((mock.token_requests(), mock.api_requests()), (2, 2));
+    assert_eq!(client.longest_operation(), client.config().timeouts.request);
 }
 
 #[tokio::test]
@@ -319,7 +345,11 @@ async fn second_401_is_unauthorized_without_looping() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }));
-    assert_eq!(mock.api_requests(), 4);
+    assert_eq!(
+        mock.api_requests(),
+        3,
+        "an operation is not sent again after a 401"
+    );
 }
 
 // ---------------------------------------------------------------- error classes
