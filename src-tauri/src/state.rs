@@ -274,6 +274,7 @@ async fn start_engine(
     config.currency = settings.currency;
     config.cadence = settings.cadence;
     config.reconcile_grace = Duration::from_secs(45);
+    config.check_against(&client)?;
     let kasse = Kasse::new(
         store,
         client,

@@ -227,6 +227,16 @@ pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Res
     kc.profile_id = env.profile_id.clone().unwrap_or_else(|| "default".into());
     kc.currency = currency;
     kc.reconcile_grace = grace;
+    kc.check_against(&client)
+        .map_err(|e| ConfigError::Invalid {
+            name: "KASSE_RECONCILE_GRACE_SECS",
+            message: match e {
+                kasse_core::CoreError::InvalidInput { message, .. } => {
+                    format!("{message}; raise it, or lower KASSE_TIMEOUT_SECS")
+                }
+                other => other.to_string(),
+            },
+        })?;
     let kasse = Kasse::new(
         store,
         client,

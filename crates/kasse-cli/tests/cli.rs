@@ -1036,3 +1036,27 @@ fn today() -> String {
 fn today_dashed() -> String {
     time::OffsetDateTime::now_utc().date().to_string()
 }
+
+/// A grace shorter than the request timeout would let Kasse decide that a refund still on its
+/// way did not happen: refused at start, naming the variable, before anything is sent.
+#[test]
+fn a_grace_shorter_than_the_request_timeout_is_refused() {
+    let mut w = World::new();
+    w.extra_env = vec![
+        ("KASSE_TIMEOUT_SECS".into(), "30".into()),
+        ("KASSE_RECONCILE_GRACE_SECS".into(), "10".into()),
+    ];
+    let run = w.run(&["--json", "sync"]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    let (_, message) = run.json_error();
+    assert!(
+        message
+            .starts_with("KASSE_RECONCILE_GRACE_SECS: must be at least the request timeout (30 s)"),
+        "{message}"
+    );
+    w.extra_env = vec![
+        ("KASSE_TIMEOUT_SECS".into(), "30".into()),
+        ("KASSE_RECONCILE_GRACE_SECS".into(), "30".into()),
+    ];
+    assert!(w.run(&["--json", "sync"]).ok());
+}

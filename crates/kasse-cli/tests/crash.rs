@@ -29,6 +29,8 @@ use serde_json::{json, Value};
 
 /// How long an after-fault holds the answer back (the window a kill aims at).
 const HOLD_MS: u64 = 300;
+/// The reconcile grace and request timeout of every `kasse-cli` the suite runs.
+const GRACE: Duration = Duration::from_secs(1);
 
 /// xorshift64*: small, seeded, reproducible.
 struct Rng(u64);
@@ -99,8 +101,8 @@ impl Chaos {
 
     /// Runs `kasse-cli ARGS` with `fault` set for its duration, SIGKILLing it at `kill_at`
     /// (when it is still running then). After a kill, waits out `settle` so that a request the
-    /// dead process had sent has landed before anyone looks (the suite's stand-in for the
-    /// reconcile grace, which it sets to 0).
+    /// dead process had sent has landed before anyone looks (the reconcile grace, [`GRACE`],
+    /// keeps Kasse from deciding earlier; the suite waits it out when Kasse says so).
     fn step(
         &mut self,
         name: &'static str,
@@ -187,6 +189,26 @@ impl Chaos {
                 }
             }
         }
+    }
+
+    /// While the sale has an operation whose outcome is unknown, does what a person is told
+    /// to: waits a moment (the grace: a request may still be on its way) and syncs again.
+    fn settle_pending(&mut self, id: &str, mut sale: Value) -> Value {
+        for _ in 0..5 {
+            let pending = sale["operations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["state"] == "requested" || o["state"] == "unknown");
+            if !pending {
+                break;
+            }
+            self.log("  an outcome is still being checked: wait out the grace, sync".into());
+            std::thread::sleep(GRACE);
+            self.restart();
+            sale = self.show(id);
+        }
+        sale
     }
 
     /// Kasse's view of a sale.
@@ -510,6 +532,7 @@ impl Chaos {
         if settled {
             return;
         }
+        let sale = self.settle_pending(reference, sale);
         let pending = sale["operations"]
             .as_array()
             .unwrap()
@@ -556,10 +579,13 @@ fn sigkill_at_random_points_loses_no_sale_and_applies_no_operation_twice() {
 
     let mut w = World::new();
     w.extra_env = vec![
-        // The suite waits out every answer a killed process may still get before it looks, so
-        // "not found at Dintero" means "did not happen" at once.
-        ("KASSE_RECONCILE_GRACE_SECS".into(), "0".into()),
-        ("KASSE_TIMEOUT_SECS".into(), "5".into()),
+        // Kasse refuses a grace shorter than its request timeout: both short, so that an
+        // operation whose answer a kill lost is decided a second after it was asked.
+        (
+            "KASSE_RECONCILE_GRACE_SECS".into(),
+            GRACE.as_secs().to_string(),
+        ),
+        ("KASSE_TIMEOUT_SECS".into(), GRACE.as_secs().to_string()),
     ];
     let mut chaos = Chaos {
         w,
@@ -573,7 +599,9 @@ fn sigkill_at_random_points_loses_no_sale_and_applies_no_operation_twice() {
         chaos.sale(&mut known);
     }
 
-    // The end of the day: one more sync, then Kasse's log against the sandbox's record.
+    // The end of the day: one more sync after the grace, then Kasse's log against the
+    // sandbox's record.
+    std::thread::sleep(GRACE);
     chaos.w.run(&["--json", "sync"]).one();
     let listed = chaos
         .w

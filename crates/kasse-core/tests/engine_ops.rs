@@ -481,3 +481,65 @@ async fn a_payment_captured_at_authorization_can_be_refunded() {
         (1_300, SaleStatus::PartiallyRefunded)
     );
 }
+
+/// Instabank and Collector refuse a capture or refund without `items`: every capture and
+/// refund carries its lines, an amount spread over them, with their `type`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn partial_captures_and_refunds_name_their_lines_for_methods_that_need_them() {
+    let h = harness().await;
+    let charge = h.kasse.charge(&order3()).await.unwrap();
+    h.control
+        .pay_with(
+            &charge.session_id,
+            dintero_sandbox::PayOptions {
+                payment_product_type: Some("instabank.finance".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let sale = h.wait_status(&charge.sale.id, SaleStatus::Authorized).await;
+    let tid = sale.transaction_id.clone().unwrap();
+    let total = sale.amount;
+    // 9 000 of 15 171: all of line 1 (7 800), 1 200 of line 2.
+    let sale = h.kasse.capture(&sale.id, Some(9_000)).await.unwrap();
+    let sale = h.kasse.capture(&sale.id, None).await.unwrap();
+    assert_eq!((sale.status, sale.captured), (SaleStatus::Captured, total));
+    let sale = h
+        .kasse
+        .refund(&sale.id, RefundSpec::Amount(8_000), None)
+        .await
+        .unwrap();
+    let sale = h
+        .kasse
+        .refund(&sale.id, RefundSpec::Full, None)
+        .await
+        .unwrap();
+    assert_eq!((sale.status, sale.refunded), (SaleStatus::Refunded, total));
+    h.assert_agrees(&sale);
+    // What Dintero got: each operation's items add up to its amount, and over all operations
+    // of a kind every line is taken exactly once, in full.
+    for kind in ["CAPTURE", "REFUND"] {
+        let events = h.sandbox_events(&tid, kind);
+        assert_eq!(events.len(), 2, "{kind}");
+        let mut per_line = std::collections::BTreeMap::<String, i64>::new();
+        for e in &events {
+            let items = e["items"].as_array().expect("items sent");
+            let sum: i64 = items.iter().map(|i| i["amount"].as_i64().unwrap()).sum();
+            assert_eq!(sum, e["amount"].as_i64().unwrap(), "{kind}: {e}");
+            for i in items {
+                *per_line
+                    .entry(i["line_id"].as_str().unwrap().to_owned())
+                    .or_default() += i["amount"].as_i64().unwrap();
+            }
+        }
+        assert_eq!(
+            per_line.into_iter().collect::<Vec<_>>(),
+            [
+                ("1".to_owned(), 7_800),
+                ("2".to_owned(), 2_500),
+                ("3".to_owned(), total - 10_300)
+            ],
+            "{kind}"
+        );
+    }
+}

@@ -77,6 +77,28 @@ impl KasseConfig {
     }
 }
 
+impl KasseConfig {
+    /// Checks what depends on the client this engine will use. An operation's request leaves
+    /// right after its intent (the token is made ready first and a `401` is never answered by
+    /// sending it again), so it is over within the client's request timeout; the grace after
+    /// which a lost answer with no trace at Dintero counts as "did not happen" must not be
+    /// shorter, or a request still within its own timeout could be given up on.
+    pub fn check_against(&self, api: &Client) -> Result<(), CoreError> {
+        let longest = api.longest_operation();
+        if self.reconcile_grace < longest {
+            return Err(CoreError::input(
+                "reconcile_grace",
+                format!(
+                    "must be at least the request timeout ({} s), not {} s: a shorter grace could decide that a request still on its way did not happen",
+                    longest.as_secs_f64(),
+                    self.reconcile_grace.as_secs_f64()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A change to a sale, as broadcast to subscribers.
 #[derive(Debug, Clone, Serialize)]
 pub struct SaleChange {

@@ -120,11 +120,8 @@ impl Kasse {
         }
         let reference = next_reference(&sale, OpKind::Capture, &tx);
         let mut request = CaptureRequest::new(amount, reference.clone());
-        if amount == tx.amount {
-            if let Some(order) = order_of(&sale) {
-                request.items = order.lines.iter().map(payload::item).collect();
-            }
-        }
+        let (items, lines) = allocated_items(&sale, OpKind::Capture, amount);
+        request.items = items;
         let kasse = self.clone();
         let tid = tx.id.clone();
         self.run(
@@ -132,7 +129,7 @@ impl Kasse {
             Intent {
                 kind: OpKind::Capture,
                 amount: Some(amount),
-                lines: Value::Null,
+                lines,
                 reference,
                 reason: None,
                 key,
@@ -271,6 +268,9 @@ impl Kasse {
                     String::new()
                 }
             )));
+        }
+        if !matches!(spec, RefundSpec::Lines(_)) {
+            (items, lines_json) = allocated_items(&sale, OpKind::Refund, amount);
         }
         let reference = next_reference(&sale, OpKind::Refund, &tx);
         let mut request = RefundRequest::new(amount, reference.clone());
@@ -778,8 +778,10 @@ impl Kasse {
 
     /// Whether an operation without a trace can no longer be on its way to Dintero: the grace
     /// has passed since its answer was lost (the request was over by then) or, when no answer
-    /// was logged (a crash), since its intent (the request left right after it: the token was
-    /// made ready first).
+    /// was logged (a crash, or another process still waiting for it), since its intent: the
+    /// request left right after it (the token was made ready first, and it is never sent again
+    /// after a `401`), so it was over within the request timeout, which the grace is not
+    /// shorter than ([`super::KasseConfig::check_against`]).
     fn grace_over(&self, op: &Operation) -> bool {
         let since = match op.state {
             OpState::Unknown => op.updated_at,
@@ -984,6 +986,57 @@ fn check_amount(field: &str, amount: i64) -> Result<(), CoreError> {
 
 pub(crate) fn order_of(sale: &Sale) -> Option<PricedOrder> {
     serde_json::from_value(sale.order.clone()).ok()
+}
+
+/// Minor units of each line that the sale's operations of `kind` took, or may still take
+/// (pending ones count).
+fn line_amounts(sale: &Sale, kind: OpKind) -> BTreeMap<String, i64> {
+    let mut out: BTreeMap<String, i64> = BTreeMap::new();
+    for op in sale
+        .operations
+        .iter()
+        .filter(|o| o.kind == kind && (o.applied == Some(true) || o.is_pending()))
+    {
+        for l in op.lines.as_array().into_iter().flatten() {
+            if let (Some(id), Some(a)) = (l["line_id"].as_str(), l["amount"].as_i64()) {
+                let entry = out.entry(id.to_owned()).or_default();
+                *entry = entry.saturating_add(a.max(0));
+            }
+        }
+    }
+    out
+}
+
+/// `amount` spread over the order's lines ([`crate::allocate`]) as Dintero items, and the
+/// lines as the operation logs them; none for a sale without order lines (imported) or, with a
+/// warning, when the lines cannot take it (operations from before lines were logged).
+fn allocated_items(
+    sale: &Sale,
+    kind: OpKind,
+    amount: i64,
+) -> (Vec<dintero_client::OrderItem>, Value) {
+    let Some(order) = order_of(sale) else {
+        return (Vec::new(), Value::Null);
+    };
+    match crate::allocate::allocate(&order, &line_amounts(sale, kind), amount) {
+        Ok(parts) => {
+            let items = parts
+                .iter()
+                .map(|(line, part)| payload::part_item(line, part))
+                .collect();
+            let lines = parts
+                .iter()
+                .map(|(line, part)| {
+                    json!({"line_id": line.line_id, "quantity": part.quantity.to_string(), "amount": part.amount})
+                })
+                .collect();
+            (items, Value::Array(lines))
+        }
+        Err(e) => {
+            tracing::warn!(sale = %sale.id, %kind, error = %e, "amount not spread over lines; sent without items");
+            (Vec::new(), Value::Null)
+        }
+    }
 }
 
 /// Quantities already refunded per line, from the sale's successful refund operations.

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use time::OffsetDateTime;
 
 use crate::money::{Quantity, VatRate};
-use crate::order::{LinePart, PricedLine, PricedOrder};
+use crate::order::{LinePart, LineType, PricedLine, PricedOrder};
 
 /// The decimal Dintero gets for a quantity (`2`, `0.375`).
 pub fn quantity_decimal(q: Quantity) -> Decimal {
@@ -31,7 +31,20 @@ pub fn item(line: &PricedLine) -> OrderItem {
         vat_decimal(line.vat),
     );
     item.id = line.product_id.clone();
+    item.item_type = item_type(line);
     item
+}
+
+/// The line's Dintero `type`, when it has one.
+fn item_type(line: &PricedLine) -> Option<dintero_client::ItemType> {
+    line.line_type.map(|t| match t {
+        LineType::Physical => dintero_client::ItemType::Physical,
+        LineType::Digital => dintero_client::ItemType::Digital,
+        LineType::Service => dintero_client::ItemType::Service,
+        LineType::GiftCard => dintero_client::ItemType::GiftCard,
+        LineType::Shipping => dintero_client::ItemType::Shipping,
+        LineType::Surcharge => dintero_client::ItemType::Surcharge,
+    })
 }
 
 /// A part of a line (refund or capture by line) as a Dintero item.
@@ -45,6 +58,7 @@ pub fn part_item(line: &PricedLine, part: &LinePart) -> OrderItem {
         vat_decimal(line.vat),
     );
     item.id = line.product_id.clone();
+    item.item_type = item_type(line);
     item
 }
 
@@ -143,5 +157,31 @@ mod tests {
             .as_str()
             .unwrap()
             .starts_with("2026-11-24T12:00"));
+    }
+}
+
+#[cfg(test)]
+mod type_tests {
+    use super::*;
+    use crate::money::Currency;
+    use crate::order::OrderInput;
+
+    /// A line's `type` reaches Dintero on the session and on every capture/refund item.
+    #[test]
+    fn the_line_type_is_sent() {
+        let order = OrderInput::from_json_str(
+            r#"{"lines":[{"description":"Gavekort","quantity":"1","unit_price":50000,"vat":"0","type":"gift_card"},
+                         {"description":"Kaffe","quantity":"1","unit_price":3900,"vat":"15"}]}"#,
+        )
+        .unwrap()
+        .price(Currency::Nok)
+        .unwrap();
+        let whole = serde_json::to_value(item(&order.lines[0])).unwrap();
+        assert_eq!(whole["type"], "gift_card");
+        let part = order.lines[0].part(Quantity::ZERO, Quantity::ONE).unwrap();
+        let part = serde_json::to_value(part_item(&order.lines[0], &part)).unwrap();
+        assert_eq!(part["type"], "gift_card");
+        let untyped = serde_json::to_value(item(&order.lines[1])).unwrap();
+        assert!(untyped.get("type").is_none());
     }
 }
