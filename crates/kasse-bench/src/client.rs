@@ -160,6 +160,7 @@ async fn measure(opts: &Opts) -> Result<Section> {
             merchant_reference: "KASSE1-20261124-0001",
             expires_at: time::OffsetDateTime::now_utc() + time::Duration::minutes(15),
             auto_capture: false,
+            store: None,
         },
     );
     let body = serde_json::to_vec(&request)?;

@@ -58,6 +58,7 @@ async fn one_run(secs: f64, connections: usize) -> Result<(f64, u64)> {
             merchant_reference: "KASSE1-20261124-0001",
             expires_at: time::OffsetDateTime::now_utc() + time::Duration::minutes(15),
             auto_capture: false,
+            store: None,
         },
     ))?;
     let done = Arc::new(AtomicU64::new(0));

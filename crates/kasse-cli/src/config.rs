@@ -45,6 +45,8 @@ pub struct Env {
     pub return_url: Option<String>,
     pub timeout_secs: Option<String>,
     pub reconcile_grace_secs: Option<String>,
+    pub store_id: Option<String>,
+    pub store_name: Option<String>,
 }
 
 impl Env {
@@ -63,6 +65,8 @@ impl Env {
             return_url: get("KASSE_RETURN_URL"),
             timeout_secs: get("KASSE_TIMEOUT_SECS"),
             reconcile_grace_secs: get("KASSE_RECONCILE_GRACE_SECS"),
+            store_id: get("KASSE_STORE_ID"),
+            store_name: get("KASSE_STORE_NAME"),
         }
     }
 
@@ -227,6 +231,10 @@ pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Res
     kc.profile_id = env.profile_id.clone().unwrap_or_else(|| "default".into());
     kc.currency = currency;
     kc.reconcile_grace = grace;
+    kc.store = env.store_id.as_ref().map(|id| kasse_core::StoreRef {
+        id: id.trim().to_owned(),
+        name: env.store_name.clone(),
+    });
     kc.check_against(&client)
         .map_err(|e| ConfigError::Invalid {
             name: "KASSE_RECONCILE_GRACE_SECS",

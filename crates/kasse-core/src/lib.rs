@@ -16,5 +16,7 @@ pub mod sale;
 pub mod settings;
 pub mod store;
 
-pub use engine::{Charge, Kasse, KasseConfig, RefundSpec, SaleChange, SaleDetail, SyncReport};
+pub use engine::{
+    Charge, Kasse, KasseConfig, RefundSpec, SaleChange, SaleDetail, StoreRef, SyncReport,
+};
 pub use error::CoreError;

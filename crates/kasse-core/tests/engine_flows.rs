@@ -164,6 +164,25 @@ async fn declined_and_3ds_failed_payments_close_the_sale() {
             !h.kasse.followed().contains(&s.id)
         })
         .await;
+        // Its checkout was closed (asked to be cancelled, as a logged operation), so the QR
+        // cannot be paid later unseen; Dintero refuses a cancel after a failed payment.
+        let sale = h
+            .wait_for(&sale.id, "checkout closed", |s| {
+                s.operations
+                    .iter()
+                    .any(|o| o.kind == OpKind::Cancel && !o.is_pending())
+            })
+            .await;
+        let cancel = sale
+            .operations
+            .iter()
+            .find(|o| o.kind == OpKind::Cancel)
+            .unwrap();
+        assert_eq!(
+            cancel.reason.as_deref(),
+            Some("payment failed: closing the checkout")
+        );
+        assert_eq!(sale.status, status, "the sale stays {status}");
         let err = h.kasse.capture(&sale.id, None).await.unwrap_err();
         assert_eq!(err.code(), "invalid_state", "{err}");
         let err = h.kasse.void(&sale.id).await.unwrap_err();

@@ -17,6 +17,16 @@ use kasse_core::RefundSpec;
 
 /// Another counter sells through the same account: a session made with the client directly.
 async fn sale_elsewhere(h: &Harness, reference: &str, amount: i64) -> (String, String) {
+    sale_in_store(h, reference, amount, None).await
+}
+
+/// [`sale_elsewhere`] in a store.
+async fn sale_in_store(
+    h: &Harness,
+    reference: &str,
+    amount: i64,
+    store: Option<&kasse_core::StoreRef>,
+) -> (String, String) {
     let order = order_of(amount).price(Currency::Nok).unwrap();
     let req = session_request(
         &order,
@@ -28,6 +38,7 @@ async fn sale_elsewhere(h: &Harness, reference: &str, amount: i64) -> (String, S
             merchant_reference: reference,
             expires_at: h.clock.now() + Duration::from_secs(900),
             auto_capture: false,
+            store,
         },
     );
     let created = h.client.create_session(&req).await.unwrap();
@@ -261,4 +272,34 @@ async fn wait_settled_reports_changes_and_returns_the_settled_sale() {
         .unwrap();
     assert_eq!(again.status, SaleStatus::Authorized);
     assert_eq!(calls, 1);
+}
+
+/// An account shared with a web shop and other shops: a counter set up with its store sends
+/// it on every session (the counter as terminal) and syncs only that store's sales.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sync_brings_only_this_stores_sales() {
+    let shop = kasse_core::StoreRef {
+        id: "oslo-sentrum".into(),
+        name: Some("Papirbutikken Oslo".into()),
+    };
+    let h = harness_with(|c| c.store = Some(shop.clone())).await;
+    let charge = h.kasse.charge(&order_of(1_500)).await.unwrap();
+    let session = h.control.session(&charge.session_id).unwrap();
+    assert_eq!(
+        session["order"]["store"],
+        serde_json::json!({"id": "oslo-sentrum", "name": "Papirbutikken Oslo", "terminal_id": "KASSE1"})
+    );
+    let bergen = kasse_core::StoreRef {
+        id: "bergen".into(),
+        name: None,
+    };
+    let (_, mine) = sale_in_store(&h, "KASSE2-20261124-0001", 2_000, Some(&shop)).await;
+    let (_, theirs) = sale_in_store(&h, "BERGEN1-20261124-0001", 3_000, Some(&bergen)).await;
+    let (_, web) = sale_elsewhere(&h, "WEB-9", 4_000).await;
+    let report = h.kasse.sync(1).await.unwrap();
+    assert_eq!(report.imported, 1, "{report:?}");
+    assert!(h.kasse.find(&mine).is_ok());
+    for other in [theirs, web] {
+        assert!(h.kasse.find(&other).is_err(), "{other} is another shop's");
+    }
 }

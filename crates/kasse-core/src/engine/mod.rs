@@ -54,10 +54,25 @@ pub struct KasseConfig {
     pub auto_capture: bool,
     /// Poll cadence of the watcher.
     pub cadence: Cadence,
-    /// How long after an operation was requested its "not found at Dintero" counts as "did not
-    /// happen". Before that, a request still on its way could land later, so the operation
-    /// stays pending. Must exceed the client's request timeout.
+    /// How long after an operation's answer was lost (after its intent, when a crash lost it)
+    /// "not found at Dintero" counts as "did not happen". Before that, a request still on its
+    /// way could land later, so the operation stays pending. At least the client's request
+    /// timeout ([`KasseConfig::check_against`]).
     pub reconcile_grace: Duration,
+    /// The shop (`order.store.id` and `name` on every session, the counter as its
+    /// `terminal_id`), and the one whose transactions sync imports: an account shared with a
+    /// web shop or other shops brings only this shop's sales. `None`: no store is sent and sync
+    /// reads the whole account.
+    pub store: Option<StoreRef>,
+}
+
+/// A shop as Dintero's `order.store` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreRef {
+    /// `store.id`, a filter of `GET /v1/transactions`.
+    pub id: String,
+    /// `store.name`.
+    pub name: Option<String>,
 }
 
 impl KasseConfig {
@@ -73,6 +88,7 @@ impl KasseConfig {
             auto_capture: false,
             cadence: Cadence::default(),
             reconcile_grace: Duration::from_secs(45),
+            store: None,
         }
     }
 }
@@ -272,6 +288,7 @@ impl Kasse {
                 merchant_reference: &reference,
                 expires_at,
                 auto_capture: inner.config.auto_capture,
+                store: inner.config.store.as_ref(),
             },
         );
         tracing::info!(sale = %sale_id, reference = %reference, amount = order.amount, "creating session");

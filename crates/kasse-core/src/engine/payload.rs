@@ -79,6 +79,8 @@ pub struct SessionParams<'a> {
     pub expires_at: OffsetDateTime,
     /// Capture at once on authorisation.
     pub auto_capture: bool,
+    /// The shop, sent as `order.store` with the counter as `terminal_id`.
+    pub store: Option<&'a super::StoreRef>,
 }
 
 /// The `POST /v1/sessions-profile` body for a priced order.
@@ -89,6 +91,12 @@ pub fn session_request(order: &PricedOrder, p: &SessionParams<'_>) -> SessionCre
         merchant_reference: p.merchant_reference.to_owned(),
         vat_amount: Some(order.vat_amount),
         items: order.lines.iter().map(item).collect(),
+        store: p.store.map(|s| dintero_client::Store {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            terminal_id: Some(p.counter.to_owned()),
+            ..dintero_client::Store::default()
+        }),
         ..Order::default()
     };
     let mut req = SessionCreateRequest::new(p.profile_id, p.return_url, dintero_order);
@@ -139,9 +147,33 @@ mod tests {
                 merchant_reference: "KASSE1-20261124-0001",
                 expires_at: at,
                 auto_capture: false,
+                store: None,
             },
         );
         let json = serde_json::to_value(&req).unwrap();
+        assert!(json["order"].get("store").is_none());
+        let shop = crate::engine::StoreRef {
+            id: "oslo-sentrum".into(),
+            name: Some("Papirbutikken".into()),
+        };
+        let with_store = session_request(
+            &order,
+            &SessionParams {
+                profile_id: "default",
+                return_url: "https://example.com/takk",
+                callback_url: None,
+                counter: "KASSE1",
+                merchant_reference: "KASSE1-20261124-0001",
+                expires_at: at,
+                auto_capture: false,
+                store: Some(&shop),
+            },
+        );
+        let store = &serde_json::to_value(&with_store).unwrap()["order"]["store"];
+        assert_eq!(
+            *store,
+            serde_json::json!({"id": "oslo-sentrum", "name": "Papirbutikken", "terminal_id": "KASSE1"})
+        );
         let items = json["order"]["items"].as_array().unwrap();
         let sum: i64 = items.iter().map(|i| i["amount"].as_i64().unwrap()).sum();
         assert_eq!(json["order"]["amount"].as_i64().unwrap(), sum);

@@ -47,6 +47,13 @@ impl Kasse {
         let query = TransactionQuery {
             created_at_gte: Some(since),
             limit: Some(100),
+            store_ids: self
+                .inner
+                .config
+                .store
+                .iter()
+                .map(|s| s.id.clone())
+                .collect(),
             ..TransactionQuery::default()
         };
         let scan = self.inner.api.scan_transactions(&query).await?;

@@ -170,7 +170,15 @@ impl Kasse {
             // voids it; an expired one no longer matters): one read per look.
             schedule.spend(elapsed_ms);
             let tx = api.get_transaction(&tid).await?;
-            return self.seen_transaction(&sale, &tx, "poll");
+            let seen = self.seen_transaction(&sale, &tx, "poll")?;
+            if matches!(
+                tx.status,
+                TransactionStatus::Failed | TransactionStatus::Declined
+            ) && sale.session_id.is_some()
+            {
+                self.close_failed_checkout(&sale.id).await;
+            }
+            return Ok(seen);
         }
         let Some(session_id) = sale.session_id.clone() else {
             return self.look_up_lost_charge(&sale, schedule, elapsed_ms).await;
@@ -180,7 +188,15 @@ impl Kasse {
         if let Some(tid) = session.transaction_id.clone() {
             schedule.spend(elapsed_ms);
             let tx = api.get_transaction(&tid).await?;
-            return self.seen_transaction(&sale, &tx, "poll");
+            let seen = self.seen_transaction(&sale, &tx, "poll")?;
+            if matches!(
+                tx.status,
+                TransactionStatus::Failed | TransactionStatus::Declined
+            ) && session.cancelled_at.is_none()
+            {
+                self.close_failed_checkout(&sale.id).await;
+            }
+            return Ok(seen);
         }
         if session.cancelled_at.is_some() {
             let sale = self.observe(
@@ -293,6 +309,26 @@ impl Kasse {
             self.observe(&sale, SaleStatus::Expired, None, snap, "poll")?;
         }
         Ok(())
+    }
+
+    /// The payment failed or was declined: the sale ends, and its checkout is cancelled so
+    /// that it cannot be paid later unseen (a customer trying again on the same QR after the
+    /// counter moved on). Dintero may refuse the cancel (its one transaction is final then,
+    /// dintero-api.md §7); the refusal is logged like any operation and changes nothing else.
+    async fn close_failed_checkout(&self, sale_id: &str) {
+        let _turn = self.operating(sale_id).await;
+        let Ok(sale) = self.find(sale_id) else {
+            return;
+        };
+        if sale.operations.iter().any(|o| o.kind == OpKind::Cancel) {
+            return;
+        }
+        if let Err(e) = self
+            .cancel_session_logged(&sale, "payment failed: closing the checkout")
+            .await
+        {
+            tracing::info!(sale = %sale.id, error = %e, "the checkout of a failed payment was not cancelled");
+        }
     }
 
     /// Logs what a transaction shows and says how to go on following.
