@@ -194,6 +194,7 @@ fn info(state: &AppState, settings: &CoreSettings) -> AppInfo {
         mode: engine.mode,
         account_id: (engine.mode != Mode::Demo).then(|| settings.account_id.clone()),
         counter: settings.counter.clone(),
+        counter_id: engine.kasse.config().counter.clone(),
         currency: settings.currency.code().to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         secret_storage: state.secret_storage(settings),
@@ -571,7 +572,6 @@ pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Set
     let engine_changed = next.account_id != current.account_id
         || next.client_id != current.client_id
         || next.profile_id != current.profile_id
-        || next.counter != current.counter
         || next.currency != current.currency
         || next.cadence != current.cadence
         || input

@@ -43,7 +43,10 @@ pub enum SecretStorage {
 pub struct AppInfo {
     pub mode: Mode,
     pub account_id: Option<String>,
+    /// The counter's name (Settings).
     pub counter: String,
+    /// The counter's id, the prefix of its receipt numbers (made once, not editable).
+    pub counter_id: String,
     pub currency: String,
     pub version: String,
     pub secret_storage: SecretStorage,

@@ -269,7 +269,9 @@ async fn start_engine(
             (client, store, Mode::Demo, Some(sandbox), ret)
         }
     };
-    let mut config = KasseConfig::new(settings.counter.clone(), return_url);
+    // The counter's own id (made once per log) prefixes its references: the name in Settings
+    // is for people, and two counters given the same name still make different references.
+    let mut config = KasseConfig::new(store.counter_id()?, return_url);
     config.profile_id = settings.profile_id.clone();
     config.currency = settings.currency;
     config.cadence = settings.cadence;

@@ -77,6 +77,9 @@ fn app_info_says_demo_without_credentials() {
     assert_eq!(info["mode"], "demo");
     assert_eq!(info["account_id"], Value::Null);
     assert_eq!(info["counter"], "KASSE1");
+    // The receipt prefix is the counter's own id, not its (editable, shareable) name.
+    let id = info["counter_id"].as_str().unwrap();
+    assert!(id.len() == 6 && id.starts_with('K'), "{id}");
     assert_eq!(info["secret_storage"], "none");
 }
 

@@ -224,10 +224,13 @@ pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Res
         Some(s) => format!("{}/_sim/return", s.base_url()),
         None => "https://www.dintero.com/".into(),
     });
-    let mut kc = KasseConfig::new(
-        env.counter.clone().unwrap_or_else(|| "KASSE1".into()),
-        return_url,
-    );
+    // Without KASSE_COUNTER the counter's own id (made once per log) prefixes its references,
+    // so two counters of a shop never make the same ones.
+    let counter = match &env.counter {
+        Some(c) => c.clone(),
+        None => store.counter_id()?,
+    };
+    let mut kc = KasseConfig::new(counter, return_url);
     kc.profile_id = env.profile_id.clone().unwrap_or_else(|| "default".into());
     kc.currency = currency;
     kc.reconcile_grace = grace;

@@ -38,7 +38,8 @@ pub struct Settings {
     pub profile_id: String,
     /// Default currency.
     pub currency: Currency,
-    /// Counter name (merchant reference prefix).
+    /// The counter's name, for people (its merchant references use its id:
+    /// [`crate::store::Store::counter_id`]).
     pub counter: String,
     /// VAT presets on the Sell screen.
     pub vat_presets: Vec<VatRate>,

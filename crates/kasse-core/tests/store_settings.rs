@@ -121,3 +121,28 @@ fn credentials_are_refused_and_never_reach_the_file() {
         assert!(!text.contains(SECRET) && !text.contains(TOKEN));
     }
 }
+
+/// A counter's id is made when its log is first asked and kept across reopening (and by a
+/// second process on the same file); another counter's log gets another one.
+#[test]
+fn a_counter_gets_an_id_of_its_own_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kasse.sqlite");
+    let first = Store::open(&path).unwrap();
+    let second = Store::open(&path).unwrap();
+    let id = first.counter_id().unwrap();
+    assert_eq!(id.len(), 6, "{id}");
+    assert!(id.starts_with('K'), "{id}");
+    assert!(
+        id.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+        "{id}"
+    );
+    assert!(!id[1..].contains(['0', 'O', '1', 'I', 'L']), "{id}");
+    assert_eq!(second.counter_id().unwrap(), id);
+    drop((first, second));
+    assert_eq!(Store::open(&path).unwrap().counter_id().unwrap(), id);
+    let other = tempfile::tempdir().unwrap();
+    let other = Store::open(other.path().join("kasse.sqlite")).unwrap();
+    assert_ne!(other.counter_id().unwrap(), id);
+}

@@ -190,6 +190,7 @@ export class FakeBackend {
       mode: 'demo',
       account_id: null,
       counter: 'Counter 1',
+      counter_id: 'KDEMO2',
       currency: 'NOK',
       version: '0.1.0-dev (fake backend)',
       secret_storage: 'none',

@@ -922,6 +922,13 @@ impl Store {
     pub fn settings(&self) -> Result<Vec<(String, Value)>> {
         settings::all(&self.lock())
     }
+
+    /// This counter's id (`K7QM2X`): made once, when a new log is first asked, and kept. It is
+    /// the prefix of the counter's merchant references unless the counter was given one, so
+    /// that two counters of a shop never make the same references.
+    pub fn counter_id(&self) -> Result<String> {
+        self.write(|tx| settings::counter_id(tx))
+    }
 }
 
 fn check_counter(counter: &str) -> Result<()> {

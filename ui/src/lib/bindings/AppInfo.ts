@@ -5,4 +5,12 @@ import type { SecretStorage } from "./SecretStorage";
 /**
  * What the UI needs at start.
  */
-export type AppInfo = { mode: Mode, account_id: string | null, counter: string, currency: string, version: string, secret_storage: SecretStorage, language: string, };
+export type AppInfo = { mode: Mode, account_id: string | null, 
+/**
+ * The counter's name (Settings).
+ */
+counter: string, 
+/**
+ * The counter's id, the prefix of its receipt numbers (made once, not editable).
+ */
+counter_id: string, currency: string, version: string, secret_storage: SecretStorage, language: string, };

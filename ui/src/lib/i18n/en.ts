@@ -289,6 +289,7 @@ export const en = {
   'settings.env_production': 'production',
   'settings.shop': 'Counter',
   'settings.counter': 'Counter name',
+  'settings.counter_id': 'Receipt numbers start with {id}, this counter\'s own id.',
   'settings.counter_required': 'Give this counter a name, e.g. "Counter 1".',
   'settings.currency': 'Currency',
   'settings.currency_invalid': 'Use a three-letter currency code, e.g. NOK.',

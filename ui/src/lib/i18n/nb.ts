@@ -289,6 +289,7 @@ export const nb: Record<MessageKey, string> = {
   'settings.env_production': 'produksjon',
   'settings.shop': 'Kassen',
   'settings.counter': 'Navn på kassen',
+  'settings.counter_id': 'Kvitteringsnumrene begynner med {id}, kassens egen id.',
   'settings.counter_required': 'Gi kassen et navn, f.eks. «Kasse 1».',
   'settings.currency': 'Valuta',
   'settings.currency_invalid': 'Bruk en valutakode på tre bokstaver, f.eks. NOK.',
