@@ -1,12 +1,13 @@
 //! The Kasse desktop shell: Tauri 2 around kasse-core. Everything here adapts: `commands`
 //! holds every IPC command, `dto` the IPC types, `state` the engine wiring, `secret` the
-//! keyring, `paywindow` the "Pay here" window.
+//! keyring, `paywindow` the "Pay here" window, `single` one app per data directory.
 
 pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod paywindow;
 pub mod secret;
+pub mod single;
 pub mod state;
 
 use std::path::PathBuf;
@@ -185,6 +186,23 @@ pub fn run() {
         })
         .setup(move |app| {
             let dir = data_dir(app);
+            let mut first = match single::claim(&dir) {
+                Ok(single::Claim::First(first)) => first,
+                Ok(single::Claim::Running) => {
+                    eprintln!("kasse: Kasse is already running on {}; its window was brought to the front", dir.display());
+                    std::process::exit(0);
+                }
+                Err(e) => return Err(format!("Kasse could not use its data folder {}: {e}", dir.display()).into()),
+            };
+            let handle = app.handle().clone();
+            first.on_wake(move || {
+                if let Some(w) = handle.get_webview_window("main") {
+                    let _ = w.unminimize();
+                    let _ = w.show();
+                    let _ = w.set_focus();
+                }
+            });
+            app.manage(first);
             let secrets = Arc::new(secret::KeyringOrFile::new(&dir));
             let force_demo = std::env::var("KASSE_DEMO").is_ok_and(|v| v == "1");
             let state = tauri::async_runtime::block_on(AppState::open(&dir, secrets, force_demo))
