@@ -280,3 +280,300 @@ async fn pay_here_window_and_settings_validation() -> Result<()> {
     let _ = app.client.close().await;
     Ok(())
 }
+
+/// The demo simulator's control API (`/_sim/...`, which takes no token).
+async fn sim(
+    method: reqwest::Method,
+    base: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value> {
+    let mut req = reqwest::Client::new().request(method.clone(), format!("{base}{path}"));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req
+        .send()
+        .await
+        .with_context(|| format!("{method} {path}"))?;
+    let status = r.status();
+    let v = r.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        bail!("{method} {path}: {status} {v}");
+    }
+    Ok(v)
+}
+
+/// How many events named `name` the simulator's transaction for session `sid` has: what
+/// Dintero itself did, whatever the app believes.
+async fn sim_events(base: &str, sid: &str, name: &str) -> Result<usize> {
+    let all = sim(reqwest::Method::GET, base, "/_sim/transactions", None).await?;
+    let tx = all
+        .as_array()
+        .and_then(|a| a.iter().find(|t| t["session_id"] == sid))
+        .ok_or_else(|| anyhow!("the simulator has no transaction for session {sid}"))?;
+    let events = tx["events"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    Ok(events.iter().filter(|e| e["event"] == name).count())
+}
+
+async fn count(c: &Client, css: &str) -> Result<usize> {
+    Ok(
+        within(&format!("finding {css}"), c.find_all(Locator::Css(css)))
+            .await?
+            .len(),
+    )
+}
+
+async fn text(c: &Client, css: &str) -> Result<String> {
+    let e = wait_for(c, css).await?;
+    within(&format!("reading {css}"), e.text()).await
+}
+
+/// Sells `items`, has the customer pay by card and captures it all on the sale detail screen,
+/// which stays open → (simulator base URL, session id, sale id).
+async fn captured_sale(c: &Client, items: &[&str]) -> Result<(String, String, String)> {
+    let (base, sid, sale) = charge_items(c, items).await?;
+    customer(&base, &sid, "pay", json!({"card": "4000000000000002"})).await?;
+    wait_status(c, &sale, "authorized").await?;
+    click(c, "#nav-transactions").await?;
+    click(c, &format!("[data-testid=sale-row][data-sale-id='{sale}']")).await?;
+    click(c, "#capture-btn").await?;
+    confirm_if_asked(c).await?;
+    wait_status(c, &sale, "captured").await?;
+    Ok((base, sid, sale))
+}
+
+/// Asks, on the sale detail screen, for a refund of `qty` of line `line` (the dialog opens).
+async fn ask_line_refund(c: &Client, line: &str, qty: &str) -> Result<()> {
+    click(c, "#refund-mode-lines").await?;
+    let css = format!("[data-testid=refund-line-qty][data-line-id='{line}']");
+    let q = wait_for(c, &css).await?;
+    within("clearing qty", q.clear()).await?;
+    within("typing qty", q.send_keys(qty)).await?;
+    click(c, "#refund-btn").await
+}
+
+fn line_amount(d: &Value, line: &str) -> Result<i64> {
+    d["lines"]
+        .as_array()
+        .and_then(|a| a.iter().find(|l| l["line_id"] == line))
+        .and_then(|l| l["amount"].as_i64())
+        .ok_or_else(|| anyhow!("no line {line} in {d}"))
+}
+
+fn pending_ops(d: &Value) -> usize {
+    let ops = d["operations"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    ops.iter()
+        .filter(|o| {
+            matches!(
+                o["state"].as_str(),
+                Some("requested" | "unknown" | "in_flight")
+            )
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirm_pressed_twice_after_a_lost_answer_refunds_once() -> Result<()> {
+    let app = launch("twice").await?;
+    let c = &app.client;
+    let (base, sid, sale) = captured_sale(c, &["coffee", "tea", "bun"]).await?;
+    let d = invoke(c, "sale_detail", json!({"saleId": sale})).await?;
+    let (coffee, tea) = (line_amount(&d, "1")?, line_amount(&d, "2")?);
+
+    // The refund takes effect at Dintero, its answer is held 1.5 s and then lost: the second
+    // press lands while the first request is on its way, and its outcome is then unknown.
+    let lost = json!({"rules": [{"method": "POST", "path": "/v1/transactions/*/refund",
+        "after": true, "drop": true, "times": 1, "latency_ms": 1500}]});
+    sim(reqwest::Method::POST, &base, "/_sim/faults", Some(lost)).await?;
+    ask_line_refund(c, "2", "1").await?;
+    let btn = wait_for(c, "#confirm-btn").await?;
+    within("the first press", btn.click()).await?;
+    // As fast as WebDriver allows; the button may already be disabled or gone (that is the point).
+    let second = within("the second press", btn.click()).await;
+    eprintln!(
+        "second press: {:?}",
+        second.as_ref().map_err(|e| format!("{e:#}"))
+    );
+    let after = within(
+        "reading #confirm-btn",
+        c.execute(
+            "const b = document.querySelector('#confirm-btn'); return b ? b.disabled : null;",
+            vec![],
+        ),
+    )
+    .await?;
+    assert!(
+        after != json!(false),
+        "Confirm is still pressable while its request is on its way"
+    );
+
+    // The checking state or, once the app has re-read the transaction, partially refunded;
+    // never a second refund meanwhile.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut saw_checking = false;
+    loop {
+        saw_checking |= count(c, "[data-testid=op-checking][data-kind='refund']").await? > 0;
+        let refunds = sim_events(&base, &sid, "REFUND").await?;
+        assert!(refunds <= 1, "Dintero got {refunds} refunds for one dialog");
+        if count(c, ".title [data-status='partially_refunded']").await? > 0 {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = screenshot(c, "failure").await;
+            bail!("the sale shows neither the checking state nor the refund");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("the checking state was seen: {saw_checking}");
+    wait_status(c, &sale, "partially_refunded").await?;
+    assert_eq!(sim_events(&base, &sid, "REFUND").await?, 1);
+    assert_eq!(
+        count(c, "#confirm-dialog").await?,
+        0,
+        "the dialog came back"
+    );
+    let d = invoke(c, "sale_detail", json!({"saleId": sale})).await?;
+    assert_eq!(d["sale"]["refunded"], tea);
+    assert_eq!(d["refunded_quantities"]["2"], "1");
+    let refund_ops = d["operations"]
+        .as_array()
+        .map_or(0, |a| a.iter().filter(|o| o["kind"] == "refund").count());
+    assert_eq!(refund_ops, 1, "{d}");
+    sim(reqwest::Method::DELETE, &base, "/_sim/faults", None).await?;
+
+    // Asked again, in a new dialog with a new key. While the first refund is being checked the
+    // app sends nothing (the refund button is disabled, or the core refuses and #op-error
+    // shows); once it is settled, as it normally is by now (the core re-reads the transaction
+    // right after the lost answer), this is a deliberate new refund of another line. Either
+    // way, Confirm pressed twice within one script (before the UI can re-render it disabled)
+    // sends at most one request.
+    ask_line_refund(c, "1", "1").await?;
+    let asked = tokio::time::timeout(Duration::from_secs(2), async {
+        while count(c, "#confirm-btn").await.unwrap_or(0) == 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .is_ok();
+    if asked {
+        within(
+            "pressing Confirm twice",
+            c.execute(
+                "const b = document.querySelector('#confirm-btn'); b.click(); b.click();",
+                vec![],
+            ),
+        )
+        .await?;
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let d = loop {
+        let d = invoke(c, "sale_detail", json!({"saleId": sale})).await?;
+        let refused = count(c, "#op-error").await? > 0;
+        let settled = pending_ops(&d) == 0 && count(c, "#confirm-dialog").await? == 0;
+        if !asked || (settled && (refused || d["sale"]["refunded"] != tea)) {
+            break d;
+        }
+        if Instant::now() > deadline {
+            bail!("the second refund neither went through nor was refused: {d}");
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let refunds = sim_events(&base, &sid, "REFUND").await?;
+    eprintln!("second dialog opened: {asked}; Dintero's refunds: {refunds}");
+    if refunds == 1 {
+        assert_eq!(d["sale"]["refunded"], tea);
+    } else {
+        assert_eq!(
+            refunds, 2,
+            "two presses in the second dialog sent two refunds"
+        );
+        assert_eq!(d["sale"]["refunded"], tea + coffee);
+        assert_eq!(d["refunded_quantities"]["1"], "1");
+    }
+    screenshot(c, "sale-refunded-twice-asked").await?;
+    let _ = app.client.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_dintero_takes_two_minutes_over() -> Result<()> {
+    let app = launch("async-refund").await?;
+    let c = &app.client;
+    let (base, sid, sale) = captured_sale(c, &["coffee", "tea", "bun"]).await?;
+    let d = invoke(c, "sale_detail", json!({"saleId": sale})).await?;
+    let (captured, tea) = (
+        d["sale"]["captured"].as_i64().unwrap_or(0),
+        line_amount(&d, "2")?,
+    );
+    let slow = json!({"async_operations": {"delay_seconds": 120, "fail_probability": 0.0}});
+    sim(reqwest::Method::POST, &base, "/_sim/behaviour", Some(slow)).await?;
+
+    ask_line_refund(c, "2", "1").await?;
+    confirm_if_asked(c).await?;
+    let banner = "[data-testid=op-in-flight][data-kind='refund']";
+    let says = text(c, banner).await?;
+    assert!(
+        says.contains("Dintero is processing the refund") || says.contains("Dintero behandler"),
+        "banner: {says}"
+    );
+    let age_css = format!("{banner} [data-testid=op-age]");
+    let age = text(c, &age_css).await?;
+    assert!(age.chars().any(|ch| ch.is_ascii_digit()), "age: {age}");
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let older = text(c, &age_css).await?;
+    assert_ne!(age, older, "the age does not tick");
+
+    // Accepted, not done: Dintero has started one refund and completed none, and nothing in the
+    // app can ask for that line again (its quantity field is disabled, what is left excludes
+    // it, and the core refuses the same lines under a new key).
+    assert_eq!(sim_events(&base, &sid, "INITIATE_REFUND").await?, 1);
+    assert_eq!(sim_events(&base, &sid, "REFUND").await?, 0);
+    let tea_qty = wait_for(c, "[data-testid=refund-line-qty][data-line-id='2']").await?;
+    assert_eq!(
+        within("tea qty disabled", tea_qty.prop("disabled"))
+            .await?
+            .as_deref(),
+        Some("true")
+    );
+    let d = invoke(c, "sale_detail", json!({"saleId": sale})).await?;
+    assert_eq!(d["refundable"], captured - tea, "{d}");
+    assert_eq!(d["sale"]["refunded"], 0);
+    let again = json!({"saleId": sale, "input": {"amount": null, "reason": null, "pin": null,
+        "lines": [{"line_id": "2", "quantity": "1"}], "key": "e2e-same-line-again"}});
+    let refused = invoke(c, "refund", again).await;
+    assert!(
+        refused.is_err(),
+        "the same line was refunded again: {refused:?}"
+    );
+    assert_eq!(sim_events(&base, &sid, "INITIATE_REFUND").await?, 1);
+    let shot = screenshot(c, "sale-refund-in-flight").await?;
+    eprintln!("in flight ({says} / {older}): {}", shot.display());
+
+    // Two minutes later at Dintero: done, the banner goes.
+    let later = json!({"seconds": 121});
+    sim(
+        reqwest::Method::POST,
+        &base,
+        "/_sim/clock/advance",
+        Some(later),
+    )
+    .await?;
+    wait_status(c, &sale, "partially_refunded").await?;
+    wait_for(c, ".title [data-status='partially_refunded']").await?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count(c, banner).await? > 0 {
+        if Instant::now() > deadline {
+            bail!("the in-flight banner stayed after the refund completed");
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert_eq!(sim_events(&base, &sid, "REFUND").await?, 1);
+    let d = invoke(c, "sale_detail", json!({"saleId": sale})).await?;
+    assert_eq!(d["sale"]["refunded"], tea);
+    assert_eq!(pending_ops(&d), 0, "{d}");
+    sim(reqwest::Method::DELETE, &base, "/_sim/behaviour", None).await?;
+    let _ = app.client.close().await;
+    Ok(())
+}
