@@ -101,8 +101,8 @@ async fn main() -> anyhow::Result<()> {
     )?;
     writeln!(
         out,
-        "token: POST {base}/v1/accounts/{}/auth/token (Basic auth, audience https://api.dintero.com/v1/accounts/{} or {base}/v1/accounts/{})",
-        args.account, args.account, args.account
+        "token: POST {base}/v1/accounts/{}/auth/token (Basic auth, audience https://api.dintero.com/v1/accounts/{})",
+        args.account, args.account
     )?;
     writeln!(
         out,

@@ -69,7 +69,7 @@ async fn prints_the_contract_line_and_serves_a_demo_checkout() {
     let token: serde_json::Value = http
         .post(format!("{base}/v1/accounts/T12345678/auth/token"))
         .basic_auth("kasse-demo", Some("kasse-demo-secret"))
-        .json(&serde_json::json!({"grant_type": "client_credentials", "audience": format!("{base}/v1/accounts/T12345678")}))
+        .json(&serde_json::json!({"grant_type": "client_credentials", "audience": "https://api.dintero.com/v1/accounts/T12345678"}))
         .send()
         .await
         .unwrap()

@@ -1,7 +1,7 @@
 //! `POST /v1/accounts/{aid}/auth/token` (dintero-api.md §3).
 
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, HOST};
+use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
 use axum::Json;
 use base64::engine::general_purpose::STANDARD;
@@ -30,24 +30,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The audiences accepted for `aid`: Dintero's own, the checkout host, the sandbox's base
-/// URL, and whatever host the client reached the sandbox by.
-fn audience_ok(aud: &str, aid: &str, headers: &HeaderMap, state: &AppState) -> bool {
-    let aud = aud.trim_end_matches('/');
-    let Some(base) = aud.strip_suffix(&format!("/v1/accounts/{aid}")) else {
-        return false;
-    };
-    if matches!(
-        base,
-        "https://api.dintero.com" | "https://checkout.dintero.com"
-    ) || base == state.base_url()
-    {
-        return true;
-    }
-    match headers.get(HOST).and_then(|h| h.to_str().ok()) {
-        Some(host) => base == format!("http://{host}") || base == format!("https://{host}"),
-        None => false,
-    }
+/// The audience Dintero accepts for `aid`: the literal `https://api.dintero.com/v1/accounts/{aid}`
+/// ("The audience must be a grant associated with the client", dintero-api.md §3.1), whichever
+/// host the token is asked of. A client that derives it from the URL it was given (the checkout
+/// host, a proxy, this sandbox) is refused here as it would be there.
+fn audience_ok(aud: &str, aid: &str) -> bool {
+    aud == format!("https://api.dintero.com/v1/accounts/{aid}")
 }
 
 pub(crate) async fn token(
@@ -83,7 +71,7 @@ pub(crate) async fn token(
             "This client has no grant for account {aid}"
         )));
     }
-    if !audience_ok(audience, &aid, &headers, &state) {
+    if !audience_ok(audience, &aid) {
         return Err(ApiError::forbidden(format!(
             "The audience {audience:?} is not a grant associated with the client"
         )));
