@@ -144,10 +144,11 @@ fn op_text(sale: &Sale, op_id: &str, what: &str) -> String {
 
 fn detail(state: &AppState, id: &str) -> CmdResult<SaleDetail> {
     let d = state.kasse().detail(id)?;
-    let refunded = kasse_core::engine::refunded_quantities(&d.sale)
-        .into_iter()
-        .map(|(k, v)| (k, v.to_string()))
-        .collect();
+    let decimals = |m: std::collections::BTreeMap<String, Quantity>| {
+        m.into_iter().map(|(k, v)| (k, v.to_string())).collect()
+    };
+    let refunded = decimals(kasse_core::engine::refunded_quantities(&d.sale));
+    let pending = decimals(kasse_core::engine::pending_refund_quantities(&d.sale));
     let sale = &d.sale;
     Ok(SaleDetail {
         sale: SaleSummary::from(sale),
@@ -157,6 +158,7 @@ fn detail(state: &AppState, id: &str) -> CmdResult<SaleDetail> {
             .map(|o| o.lines.iter().map(priced_line).collect())
             .unwrap_or_default(),
         refunded_quantities: refunded,
+        pending_refund_quantities: pending,
         capturable: sale.capturable(),
         refundable: sale.refundable(),
         can_void: sale.status == kasse_core::sale::SaleStatus::Authorized,

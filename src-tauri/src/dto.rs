@@ -248,6 +248,9 @@ pub struct SaleDetail {
     pub lines: Vec<PricedLine>,
     /// Quantities already refunded per line id (decimal strings).
     pub refunded_quantities: std::collections::BTreeMap<String, String>,
+    /// Quantities per line of refunds still pending (Dintero processing them, or their outcome
+    /// being checked): not refunded yet, and not refundable again.
+    pub pending_refund_quantities: std::collections::BTreeMap<String, String>,
     pub capturable: i64,
     pub refundable: i64,
     pub can_void: bool,

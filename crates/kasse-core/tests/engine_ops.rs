@@ -314,6 +314,17 @@ async fn a_refund_dintero_accepts_is_in_flight_until_its_completion_however_long
     assert!(op.request_id.is_some());
     assert_eq!((sale.refunded, sale.refundable()), (0, 4_000));
     assert_eq!(all_events(&h, &tid, "INITIATE_REFUND"), 1);
+    // Spread over the order's one line: 0.6 of it is being refunded, none is refunded yet.
+    let qty = |m: std::collections::BTreeMap<String, kasse_core::money::Quantity>| {
+        m.into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert!(kasse_core::engine::refunded_quantities(&sale).is_empty());
+    assert_eq!(
+        qty(kasse_core::engine::pending_refund_quantities(&sale)),
+        [("1".to_owned(), "0.6".to_owned())]
+    );
 
     // The same press again (a second window, a double click): the first one's result.
     let again = h
@@ -353,6 +364,11 @@ async fn a_refund_dintero_accepts_is_in_flight_until_its_completion_however_long
     assert_eq!(done.applied, Some(true));
     assert_eq!(settled.refunded, 6_000);
     assert_eq!(h.sandbox_events(&tid, "REFUND").len(), 1);
+    assert_eq!(
+        qty(kasse_core::engine::refunded_quantities(&settled)),
+        [("1".to_owned(), "0.6".to_owned())]
+    );
+    assert!(kasse_core::engine::pending_refund_quantities(&settled).is_empty());
     h.assert_agrees(&settled);
 }
 

@@ -481,6 +481,16 @@ export class FakeBackend {
 
   // ---- After the sale --------------------------------------------------------------------
 
+  /** Quantities per line of refunds not finished yet (as kasse-core's pending_refund_quantities). */
+  private pendingRefundQty(s: FakeSale): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const o of s.operations) {
+      if (o.kind !== 'refund' || !isPendingOp(o)) continue;
+      for (const [k, q] of Object.entries(o.qty)) out[k] = fromScaled(toScaled(out[k] ?? '0', 3) + toScaled(q, 3), 3);
+    }
+    return out;
+  }
+
   /** What the sale's operations without a final outcome still hold back, of one kind. */
   private pendingAmount(s: FakeSale, kind: FakeOp['kind']): number {
     return s.operations.filter((o) => o.kind === kind && isPendingOp(o)).reduce((n, o) => n + o.amount, 0);
@@ -496,6 +506,7 @@ export class FakeBackend {
       sale: s.summary,
       lines: s.lines,
       refunded_quantities: s.refundedQty,
+      pending_refund_quantities: this.pendingRefundQty(s),
       capturable: capturableLike && !voidPending ? Math.max(0, s.summary.amount - s.summary.captured - this.pendingAmount(s, 'capture')) : 0,
       refundable: Math.max(0, s.summary.captured - s.summary.refunded - this.pendingAmount(s, 'refund')),
       can_void: authorizedLike,

@@ -224,7 +224,14 @@ impl Kasse {
                         "this sale has no order lines in the log (imported); refund an amount instead",
                     )
                 })?;
+                // What is refunded, and what may still be (pending), is no longer there to give.
                 let mut already = refunded_quantities(&sale);
+                for (line, q) in pending_refund_quantities(&sale) {
+                    let entry = already.entry(line).or_insert(Quantity::ZERO);
+                    if let Some(sum) = entry.checked_add(q) {
+                        *entry = sum;
+                    }
+                }
                 let mut total = 0i64;
                 let mut chosen = Vec::new();
                 for (line_id, qty) in lines {
@@ -1039,11 +1046,24 @@ fn allocated_items(
     }
 }
 
-/// Quantities already refunded per line, from the sale's successful refund operations.
+/// Quantities refunded per line, from the sale's refund operations that happened.
 pub fn refunded_quantities(sale: &Sale) -> BTreeMap<String, Quantity> {
+    refund_quantities(sale, |op| op.applied == Some(true))
+}
+
+/// Quantities per line of the sale's refunds that are still pending (in flight at Dintero, or
+/// with an unknown outcome): not refunded yet, but not to be refunded again either.
+pub fn pending_refund_quantities(sale: &Sale) -> BTreeMap<String, Quantity> {
+    refund_quantities(sale, Operation::is_pending)
+}
+
+fn refund_quantities(
+    sale: &Sale,
+    counts: impl Fn(&Operation) -> bool,
+) -> BTreeMap<String, Quantity> {
     let mut out: BTreeMap<String, Quantity> = BTreeMap::new();
     for op in &sale.operations {
-        if op.kind != OpKind::Refund || (op.applied != Some(true) && !op.is_pending()) {
+        if op.kind != OpKind::Refund || !counts(op) {
             continue;
         }
         let Some(lines) = op.lines.as_array() else {

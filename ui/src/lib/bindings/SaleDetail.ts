@@ -11,7 +11,12 @@ export type SaleDetail = { sale: SaleSummary, lines: Array<PricedLine>,
 /**
  * Quantities already refunded per line id (decimal strings).
  */
-refunded_quantities: { [key in string]: string }, capturable: number, refundable: number, can_void: boolean, checkout_url: string | null, expires_at: string | null, events: Array<SaleEvent>, 
+refunded_quantities: { [key in string]: string }, 
+/**
+ * Quantities per line of refunds still pending (Dintero processing them, or their outcome
+ * being checked): not refunded yet, and not refundable again.
+ */
+pending_refund_quantities: { [key in string]: string }, capturable: number, refundable: number, can_void: boolean, checkout_url: string | null, expires_at: string | null, events: Array<SaleEvent>, 
 /**
  * Capture, void, refund and cancel operations, oldest first, with where each is.
  */

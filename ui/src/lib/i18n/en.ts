@@ -288,6 +288,7 @@ export const en = {
   'settings.env_test': 'test environment',
   'settings.env_production': 'production',
   'settings.shop': 'Counter',
+  'detail.line_refund_pending': '(+{qty} being processed)',
   'settings.counter': 'Counter name',
   'settings.counter_id': 'Receipt numbers start with {id}, this counter\'s own id.',
   'settings.counter_required': 'Give this counter a name, e.g. "Counter 1".',

@@ -288,6 +288,7 @@ export const nb: Record<MessageKey, string> = {
   'settings.env_test': 'testmiljø',
   'settings.env_production': 'produksjon',
   'settings.shop': 'Kassen',
+  'detail.line_refund_pending': '(+{qty} under behandling)',
   'settings.counter': 'Navn på kassen',
   'settings.counter_id': 'Kvitteringsnumrene begynner med {id}, kassens egen id.',
   'settings.counter_required': 'Gi kassen et navn, f.eks. «Kasse 1».',
