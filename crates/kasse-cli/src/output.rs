@@ -42,6 +42,14 @@ pub fn sale_json(s: &Sale) -> Value {
         "refunded": s.refunded,
         "currency": s.currency,
         "created_at": rfc3339(s.created_at),
+        // Operations without a final outcome: in flight at Dintero (it will happen; do not ask
+        // again) or with an outcome still being checked. Empty for most sales.
+        "pending": s.pending_operations().map(|o| json!({
+            "kind": o.kind,
+            "state": o.state,
+            "amount": o.amount,
+            "reference": o.reference,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -308,7 +316,7 @@ impl Out {
 }
 
 fn text_row(s: &Sale) -> String {
-    format!(
+    let mut row = format!(
         "{}  {:<20} {:>14}  captured {:>12}  refunded {:>12}  {}  {}",
         short_time(s.created_at),
         s.status.as_str(),
@@ -317,5 +325,22 @@ fn text_row(s: &Sale) -> String {
         money(s.refunded, &s.currency),
         s.merchant_reference,
         s.transaction_id.as_deref().unwrap_or("-"),
-    )
+    );
+    for o in s.pending_operations() {
+        let amount = o
+            .amount
+            .map(|a| format!(" of {}", money(a, &s.currency)))
+            .unwrap_or_default();
+        row.push_str(&match o.state {
+            OpState::InFlight => format!(
+                "\n    {}{amount} accepted by Dintero, being processed: it will happen, do not ask again",
+                o.kind
+            ),
+            _ => format!(
+                "\n    {}{amount}: outcome being checked with Dintero (kasse-cli sync settles it)",
+                o.kind
+            ),
+        });
+    }
+    row
 }

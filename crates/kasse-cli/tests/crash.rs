@@ -3,7 +3,9 @@
 //! line, sync) SIGKILLed at a random moment; sandbox faults with `"after": true` and latency
 //! widen the windows so kills land mid-call after Dintero acted. After a kill the counter
 //! restarts the way a person would: `sync`, look at the sale, and try again what did not happen.
-//! At the end Kasse's log is compared with the sandbox's own record:
+//! A third of the customers pay with a method whose operations Dintero answers `202` and
+//! completes later (a quarter of the completions failing): an operation in flight is not asked
+//! for again; one whose completion failed is. At the end Kasse's log is compared with the sandbox's own record:
 //!
 //! - lost: a Dintero transaction missing from the log;
 //! - mismatches: a status, captured or refunded total that differs (or a sale Dintero does not
@@ -31,6 +33,24 @@ use serde_json::{json, Value};
 const HOLD_MS: u64 = 300;
 /// The reconcile grace and request timeout of every `kasse-cli` the suite runs.
 const GRACE: Duration = Duration::from_secs(1);
+/// The payment method whose captures, refunds and voids Dintero answers `202` and completes
+/// [`ASYNC_DELAY`] later, a quarter of them failing.
+const ASYNC_PRODUCT: &str = "vipps";
+const ASYNC_DELAY: Duration = Duration::from_millis(400);
+
+/// The customer pays: with a card, or with `product`.
+fn pay(w: &World, sid: &str, card: &str, product: Option<&str>) {
+    w.control
+        .pay_with(
+            sid,
+            dintero_sandbox::PayOptions {
+                card: Some(card.to_owned()),
+                payment_product_type: product.map(str::to_owned),
+                ..Default::default()
+            },
+        )
+        .expect("the customer pays");
+}
 
 /// xorshift64*: small, seeded, reproducible.
 struct Rng(u64);
@@ -65,6 +85,12 @@ struct Counts {
     windows: BTreeMap<String, u32>,
     retries: u32,
     never_reached_dintero: u32,
+    /// Sales paid with a method whose operations Dintero accepts (202) and completes later.
+    async_sales: u32,
+    /// Operations the log showed in flight (accepted by Dintero, not completed yet).
+    in_flight: u32,
+    /// Accepted operations whose completion failed at Dintero (then asked for again).
+    failed_completions: u32,
     lost: u32,
     duplicates: u32,
     mismatches: u32,
@@ -266,6 +292,11 @@ impl Chaos {
         } else {
             CARD_OK
         };
+        // Some customers pay with a method whose captures and refunds Dintero completes later.
+        let product = self.rng.chance(0.3).then_some(ASYNC_PRODUCT);
+        if product.is_some() {
+            self.counts.async_sales += 1;
+        }
 
         // 1. charge --wait, the customer paying as soon as the checkout exists.
         let charge_fault = self.rng.chance(0.4).then(|| FaultRule {
@@ -312,7 +343,7 @@ impl Chaos {
             }
             if let Some((sid, seen)) = &session {
                 if !paid && seen.elapsed() >= pay_after {
-                    self.w.control.pay(sid, card).expect("the customer pays");
+                    pay(&self.w, sid, card, product);
                     paid = true;
                 }
             }
@@ -359,7 +390,7 @@ impl Chaos {
         };
         known_sessions.insert(sid.clone());
         if !paid {
-            self.w.control.pay(&sid, card).expect("the customer pays");
+            pay(&self.w, &sid, card, product);
         }
         let reference = self.w.control.session(&sid).unwrap()["order"]["merchant_reference"]
             .as_str()
@@ -402,7 +433,7 @@ impl Chaos {
         let op = if void { "void" } else { "capture" };
         let kill_at = self.rng.chance(0.5).then(|| self.rng.ms(0, 500));
         let fault = self.op_fault(op, kill_at.is_some());
-        self.operate(op, &["--json", op, &reference], fault, kill_at, |sale| {
+        self.operate_until_done(op, &["--json", op, &reference], fault, kill_at, |sale| {
             if void {
                 sale["status"] == "voided"
             } else {
@@ -416,7 +447,7 @@ impl Chaos {
         // 3. refund one coffee (a line), killed at a random moment; sometimes an amount too.
         let kill_at = self.rng.chance(0.5).then(|| self.rng.ms(0, 500));
         let fault = self.op_fault("refund", kill_at.is_some());
-        self.operate(
+        self.operate_until_done(
             "refund",
             &["--json", "refund", &reference, "--line", "1:1"],
             fault,
@@ -426,7 +457,7 @@ impl Chaos {
         if self.rng.chance(0.3) {
             let kill_at = self.rng.chance(0.5).then(|| self.rng.ms(0, 500));
             let fault = self.op_fault("refund", kill_at.is_some());
-            self.operate(
+            self.operate_until_done(
                 "refund",
                 &["--json", "refund", &reference, "--amount", "500"],
                 fault,
@@ -434,6 +465,70 @@ impl Chaos {
                 |sale| sale["refunded"].as_i64().unwrap_or(0) >= 3900 + 500,
             );
         }
+    }
+
+    /// [`Chaos::operate`], for a method Dintero may complete later: an operation the log shows
+    /// in flight counts as asked for (pressing again would be a second one); once Dintero has
+    /// completed it (sync reads the completion), an operation whose completion failed is not
+    /// done, and the cashier asks again, as Kasse shows.
+    fn operate_until_done(
+        &mut self,
+        name: &'static str,
+        args: &[&str],
+        fault: Option<FaultRule>,
+        kill_at: Option<Duration>,
+        done: impl Fn(&Value) -> bool,
+    ) {
+        let reference = args[2].to_owned();
+        let kind = if name == "refund" { "refund" } else { args[1] };
+        // What a command printed lists its pending operations; `show`, all of them.
+        let in_flight = |sale: &Value| {
+            sale["operations"]
+                .as_array()
+                .or(sale["pending"].as_array())
+                .into_iter()
+                .flatten()
+                .any(|o| o["kind"] == kind && o["state"] == "in_flight")
+        };
+        self.operate(name, args, fault, kill_at, |s| done(s) || in_flight(s));
+        for _ in 0..6 {
+            let sale = self.show(&reference);
+            if !in_flight(&sale) {
+                if done(&sale) {
+                    return;
+                }
+            } else {
+                self.counts.in_flight += 1;
+                let sale = self.await_completions(&reference, in_flight);
+                if done(&sale) {
+                    return;
+                }
+                self.counts.failed_completions += 1;
+                self.log(format!(
+                    "  {name}: Dintero's completion failed; asked again"
+                ));
+            }
+            let run = self.w.run(args);
+            if !run.ok() {
+                let (code, message) = run.json_error();
+                panic!("{name} asked again: {code}: {message}");
+            }
+        }
+        panic!("{name} of {reference} never got done");
+    }
+
+    /// Syncs until the sale has no operation in flight (Dintero completes them within
+    /// [`ASYNC_DELAY`] of its clock, which runs in real time).
+    fn await_completions(&mut self, reference: &str, in_flight: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..50 {
+            std::thread::sleep(ASYNC_DELAY / 2);
+            self.w.run(&["--json", "sync"]).one();
+            let sale = self.show(reference);
+            if !in_flight(&sale) {
+                return sale;
+            }
+        }
+        panic!("{reference}: an operation stayed in flight past Dintero's completion");
     }
 
     /// Runs an operation. When it was killed, the counter restarts one of two ways: `sync`
@@ -587,6 +682,18 @@ fn sigkill_at_random_points_loses_no_sale_and_applies_no_operation_twice() {
         ),
         ("KASSE_TIMEOUT_SECS".into(), GRACE.as_secs().to_string()),
     ];
+    w.control
+        .set_behaviour(
+            Some(ASYNC_PRODUCT),
+            dintero_sandbox::Behaviour {
+                async_operations: Some(dintero_sandbox::AsyncOperations {
+                    delay: ASYNC_DELAY,
+                    fail_probability: 0.25,
+                }),
+                ..Default::default()
+            },
+        )
+        .unwrap();
     let mut chaos = Chaos {
         w,
         rng: Rng::new(seed),
@@ -599,9 +706,9 @@ fn sigkill_at_random_points_loses_no_sale_and_applies_no_operation_twice() {
         chaos.sale(&mut known);
     }
 
-    // The end of the day: one more sync after the grace, then Kasse's log against the
-    // sandbox's record.
-    std::thread::sleep(GRACE);
+    // The end of the day: one more sync after the grace (and Dintero's last completions), then
+    // Kasse's log against the sandbox's record.
+    std::thread::sleep(GRACE.max(ASYNC_DELAY));
     chaos.w.run(&["--json", "sync"]).one();
     let listed = chaos
         .w
@@ -719,6 +826,9 @@ fn sigkill_at_random_points_loses_no_sale_and_applies_no_operation_twice() {
         "kills_by_window": c.windows,
         "retries": c.retries,
         "never_reached_dintero": c.never_reached_dintero,
+        "async_sales": c.async_sales,
+        "operations_seen_in_flight": c.in_flight,
+        "failed_completions": c.failed_completions,
         "sales_without_payment_in_log": without_tx.len(),
         "lost": c.lost,
         "duplicates": c.duplicates,
