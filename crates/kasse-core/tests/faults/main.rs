@@ -173,6 +173,7 @@ async fn a_fifth_of_all_answers_failing_loses_nothing_and_does_nothing_twice() {
     for t in tasks {
         t.await.expect("a cashier panicked");
     }
+    let sold_ms = run_started.elapsed().as_millis();
     done.store(true, Ordering::SeqCst);
     keeper
         .await
@@ -182,7 +183,9 @@ async fn a_fifth_of_all_answers_failing_loses_nothing_and_does_nothing_twice() {
 
     // Dintero's clock past every completion; everything settles by itself (lost charges are
     // given up when their checkout would have expired).
-    counter::settle_all(&counter).await.expect("settled");
+    counter::settle_all(&counter, run_started)
+        .await
+        .expect("settled");
     let selling_ms = run_started.elapsed().as_millis();
     let requests = control.stats().requests - requests_before;
 
@@ -209,6 +212,7 @@ async fn a_fifth_of_all_answers_failing_loses_nothing_and_does_nothing_twice() {
         record,
         &checks::Run {
             selling_ms,
+            sold_ms,
             requests,
             tokens_per_client: 10,
         },
