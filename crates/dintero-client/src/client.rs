@@ -247,6 +247,14 @@ impl Client {
         &self,
         query: &TransactionQuery,
     ) -> Result<Vec<Transaction>, Error> {
+        self.inner
+            .call(Call::new(Method::GET, self.list_url(query)?))
+            .await?
+            .json("list of transactions")
+    }
+
+    /// `GET /v1/transactions?…` for `query`.
+    fn list_url(&self, query: &TransactionQuery) -> Result<url::Url, Error> {
         let pairs = query.to_pairs()?;
         let mut url = self.inner.checkout_url(Collection::Transactions, &[]);
         if !pairs.is_empty() {
@@ -255,10 +263,7 @@ impl Client {
                 query_pairs.append_pair(name, value);
             }
         }
-        self.inner
-            .call(Call::new(Method::GET, url))
-            .await?
-            .json("list of transactions")
+        Ok(url)
     }
 
     /// `GET /v1/transactions`: one page, each element read on its own, so one transaction
@@ -268,17 +273,9 @@ impl Client {
         &self,
         query: &TransactionQuery,
     ) -> Result<TransactionPage, Error> {
-        let pairs = query.to_pairs()?;
-        let mut url = self.inner.checkout_url(Collection::Transactions, &[]);
-        if !pairs.is_empty() {
-            let mut query_pairs = url.query_pairs_mut();
-            for (name, value) in &pairs {
-                query_pairs.append_pair(name, value);
-            }
-        }
         let raw: Vec<serde_json::Value> = self
             .inner
-            .call(Call::new(Method::GET, url))
+            .call(Call::new(Method::GET, self.list_url(query)?))
             .await?
             .json("list of transactions")?;
         let mut page = TransactionPage {

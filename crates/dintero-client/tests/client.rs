@@ -274,16 +274,18 @@ async fn fetch_token_and_test_connection() {
 
 // ---------------------------------------------------------------- 401 handling
 
+/// A server that refuses the first token (401) and answers a captured transaction to any other.
+fn first_token_refused(r: &common::Recorded, _: usize) -> Reply {
+    if r.bearer().unwrap().starts_with("tok-1-") {
+        Reply::error(401, "unauthorized", "invalid JWT token")
+    } else {
+        Reply::json(200, transaction("T12345678.abc", "CAPTURED"))
+    }
+}
+
 #[tokio::test]
 async fn api_401_refreshes_once_and_retries_once() {
-    let mock = Mock::start(|r, _| {
-        if r.bearer().unwrap().starts_with("tok-1-") {
-            Reply::error(401, "unauthorized", "invalid JWT token")
-        } else {
-            Reply::json(200, transaction("T12345678.abc", "CAPTURED"))
-        }
-    })
-    .await;
+    let mock = Mock::start(first_token_refused).await;
     let client = mock.client();
     let tx = client.get_transaction("T12345678.abc").await.unwrap();
     assert_eq!(tx.status, TransactionStatus::Captured);
@@ -297,14 +299,7 @@ async fn api_401_refreshes_once_and_retries_once() {
 /// is dropped, and the next call gets a new one.
 #[tokio::test]
 async fn an_operation_refused_with_401_is_not_sent_again() {
-    let mock = Mock::start(|r, _| {
-        if r.bearer().unwrap().starts_with("tok-1-") {
-            Reply::error(401, "unauthorized", "invalid JWT token")
-        } else {
-            Reply::json(200, transaction("T12345678.abc", "CAPTURED"))
-        }
-    })
-    .await;
+    let mock = Mock::start(first_token_refused).await;
     let client = mock.client();
     let err = client
         .capture("T12345678.abc", &CaptureRequest::new(100, "cap-1"))

@@ -137,38 +137,24 @@ mod tests {
                          {"description":"Epler","quantity":"0.375","unit_price":12990,"vat":"25.5","product_id":"EPL"}]}"#,
         );
         let at = time::macros::datetime!(2026-11-24 12:00 UTC);
-        let req = session_request(
-            &order,
-            &SessionParams {
-                profile_id: "default",
-                return_url: "https://example.com/takk",
-                callback_url: None,
-                counter: "KASSE1",
-                merchant_reference: "KASSE1-20261124-0001",
-                expires_at: at,
-                auto_capture: false,
-                store: None,
-            },
-        );
+        let params = |store| SessionParams {
+            profile_id: "default",
+            return_url: "https://example.com/takk",
+            callback_url: None,
+            counter: "KASSE1",
+            merchant_reference: "KASSE1-20261124-0001",
+            expires_at: at,
+            auto_capture: false,
+            store,
+        };
+        let req = session_request(&order, &params(None));
         let json = serde_json::to_value(&req).unwrap();
         assert!(json["order"].get("store").is_none());
         let shop = crate::engine::StoreRef {
             id: "oslo-sentrum".into(),
             name: Some("Papirbutikken".into()),
         };
-        let with_store = session_request(
-            &order,
-            &SessionParams {
-                profile_id: "default",
-                return_url: "https://example.com/takk",
-                callback_url: None,
-                counter: "KASSE1",
-                merchant_reference: "KASSE1-20261124-0001",
-                expires_at: at,
-                auto_capture: false,
-                store: Some(&shop),
-            },
-        );
+        let with_store = session_request(&order, &params(Some(&shop)));
         let store = &serde_json::to_value(&with_store).unwrap()["order"]["store"];
         assert_eq!(
             *store,

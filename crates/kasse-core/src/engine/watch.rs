@@ -170,15 +170,8 @@ impl Kasse {
             // voids it; an expired one no longer matters): one read per look.
             schedule.spend(elapsed_ms);
             let tx = api.get_transaction(&tid).await?;
-            let seen = self.seen_transaction(&sale, &tx, "poll")?;
-            if matches!(
-                tx.status,
-                TransactionStatus::Failed | TransactionStatus::Declined
-            ) && sale.session_id.is_some()
-            {
-                self.close_failed_checkout(&sale.id).await;
-            }
-            return Ok(seen);
+            let open_checkout = sale.session_id.is_some();
+            return self.seen_payment(&sale, &tx, open_checkout).await;
         }
         let Some(session_id) = sale.session_id.clone() else {
             return self.look_up_lost_charge(&sale, schedule, elapsed_ms).await;
@@ -188,15 +181,9 @@ impl Kasse {
         if let Some(tid) = session.transaction_id.clone() {
             schedule.spend(elapsed_ms);
             let tx = api.get_transaction(&tid).await?;
-            let seen = self.seen_transaction(&sale, &tx, "poll")?;
-            if matches!(
-                tx.status,
-                TransactionStatus::Failed | TransactionStatus::Declined
-            ) && session.cancelled_at.is_none()
-            {
-                self.close_failed_checkout(&sale.id).await;
-            }
-            return Ok(seen);
+            return self
+                .seen_payment(&sale, &tx, session.cancelled_at.is_none())
+                .await;
         }
         if session.cancelled_at.is_some() {
             let sale = self.observe(
@@ -309,6 +296,26 @@ impl Kasse {
             self.observe(&sale, SaleStatus::Expired, None, snap, "poll")?;
         }
         Ok(())
+    }
+
+    /// What the watcher does with the sale's transaction: logs it, and when the payment failed
+    /// or was declined and the checkout may still be open, closes it.
+    async fn seen_payment(
+        &self,
+        sale: &Sale,
+        tx: &Transaction,
+        open_checkout: bool,
+    ) -> Result<Seen, CoreError> {
+        let seen = self.seen_transaction(sale, tx, "poll")?;
+        if open_checkout
+            && matches!(
+                tx.status,
+                TransactionStatus::Failed | TransactionStatus::Declined
+            )
+        {
+            self.close_failed_checkout(&sale.id).await;
+        }
+        Ok(seen)
     }
 
     /// The payment failed or was declined: the sale ends, and its checkout is cancelled so

@@ -159,6 +159,34 @@ pub(crate) fn from_value<T: DeserializeOwned>(key: &str, v: Value) -> Result<T, 
     })
 }
 
+/// The setting that holds the counter's id.
+pub(crate) const COUNTER_ID_KEY: &str = "counter.id";
+
+/// Letters and digits no one misreads on a receipt (no 0/O, 1/I/L).
+const ID_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// The counter's id, made at the first call on a new log and kept there: `K` and five random
+/// characters (about 28 million values), so that two counters of a shop, each with its own
+/// log, do not make the same merchant references. Call inside a write transaction, so that two
+/// processes opening a new log agree on one id.
+pub(crate) fn counter_id(conn: &Connection) -> Result<String, StoreError> {
+    if let Some(id) = get(conn, COUNTER_ID_KEY)?
+        .as_ref()
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
+        return Ok(id.to_owned());
+    }
+    use rand::Rng as _;
+    let mut rng = rand::thread_rng();
+    let mut id = String::from("K");
+    for _ in 0..5 {
+        id.push(char::from(ID_ALPHABET[rng.gen_range(0..ID_ALPHABET.len())]));
+    }
+    set(conn, COUNTER_ID_KEY, &Value::String(id.clone()))?;
+    Ok(id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,32 +224,4 @@ mod tests {
         assert!(!contains_token(&json!("eyJ-not-a-token")));
         assert!(!contains_token(&json!({"name": "Kasse 1", "n": 3})));
     }
-}
-
-/// The setting that holds the counter's id.
-pub(crate) const COUNTER_ID_KEY: &str = "counter.id";
-
-/// Letters and digits no one misreads on a receipt (no 0/O, 1/I/L).
-const ID_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-
-/// The counter's id, made at the first call on a new log and kept there: `K` and five random
-/// characters (about 28 million values), so that two counters of a shop, each with its own
-/// log, do not make the same merchant references. Call inside a write transaction, so that two
-/// processes opening a new log agree on one id.
-pub(crate) fn counter_id(conn: &Connection) -> Result<String, StoreError> {
-    if let Some(id) = get(conn, COUNTER_ID_KEY)?
-        .as_ref()
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-    {
-        return Ok(id.to_owned());
-    }
-    use rand::Rng as _;
-    let mut rng = rand::thread_rng();
-    let mut id = String::from("K");
-    for _ in 0..5 {
-        id.push(char::from(ID_ALPHABET[rng.gen_range(0..ID_ALPHABET.len())]));
-    }
-    set(conn, COUNTER_ID_KEY, &Value::String(id.clone()))?;
-    Ok(id)
 }
