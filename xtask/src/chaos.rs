@@ -3,8 +3,10 @@
 //! 1. The crash suite (`crates/kasse-cli/tests/crash.rs`): `KASSE_CHAOS_SALES` sales through
 //!    the real `kasse-cli`, SIGKILLed at random points, restarted and synced, then compared with
 //!    the sandbox's record (its counts also go to `target/chaos/crash.json`).
-//! 2. The fault suite (`crates/kasse-core/tests/faults.rs`): `KASSE_FAULT_SALES` sales with a
-//!    fifth of all sandbox answers failing.
+//! 2. The fault suite (`crates/kasse-core/tests/faults/`): `KASSE_FAULT_SALES` sales with a
+//!    fifth of all sandbox answers failing, two engines on one log, and a share of payments
+//!    whose operations Dintero completes later: here up to `KASSE_FAULT_ASYNC_MAX_S` = 120 s of
+//!    simulated time (the default run: 30 s).
 //!
 //! Both print their counts; this prints them again together at the end. A seed given in the
 //! environment (`KASSE_CHAOS_SEED`, `KASSE_FAULT_SEED`) replays a run.
@@ -111,10 +113,14 @@ pub fn chaos(args: &[String]) -> Result<()> {
     }
     if run("faults") {
         summary.extend(suite(
-            "fault suite (kasse-core, a fifth of all answers failing)",
+            "fault suite (kasse-core, a fifth of all answers failing, async operations, two engines)",
             "kasse-core",
             "faults",
-            &[("KASSE_FAULT_SALES", fault_sales.to_string())],
+            &[
+                ("KASSE_FAULT_SALES", fault_sales.to_string()),
+                // Completions up to two minutes of Dintero's (simulated) time.
+                ("KASSE_FAULT_ASYNC_MAX_S", "120".to_string()),
+            ],
             "fault suite:",
         )?);
     }

@@ -111,7 +111,7 @@ pub fn completion_delay(rng: &mut StdRng, longest: Duration) -> Duration {
 /// product (items required for Instabank and Collector) are kept.
 pub fn roll_delays(control: Control, seed: u64, longest: Duration) -> JoinHandle<()> {
     let control = Arc::new(control);
-    let mut rng = StdRng::seed_from_u64(seed ^ 0xde1a_75);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x00de_1a75);
     let set = move |rng: &mut StdRng| {
         for product in ASYNC_PRODUCTS {
             let mut b = control.behaviour(Some(product)).expect("known product");
