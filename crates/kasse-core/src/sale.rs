@@ -805,14 +805,16 @@ impl Sale {
                         });
                     }
                 }
+                // A changed sale first: two writers who checked the same sale also picked the
+                // same next reference, and "someone else was first" is what the second must hear.
+                let actual = u32::try_from(self.operations.len()).unwrap_or(u32::MAX);
+                if let Some(expected) = basis.filter(|b| *b != actual) {
+                    return Err(SaleError::StaleBasis { expected, actual });
+                }
                 if self.operations.iter().any(|o| &o.reference == reference) {
                     return Err(SaleError::DuplicateReference {
                         reference: reference.clone(),
                     });
-                }
-                let actual = u32::try_from(self.operations.len()).unwrap_or(u32::MAX);
-                if let Some(expected) = basis.filter(|b| *b != actual) {
-                    return Err(SaleError::StaleBasis { expected, actual });
                 }
                 if let Some(op) = self
                     .operations
@@ -1410,6 +1412,24 @@ mod tests {
         let first = requested("op1", Some("press-1"), Some(0), 4000);
         s.validate(&first).unwrap();
         s.apply(&first, t);
+        // A second writer that checked the same sale picked the same next reference: it hears
+        // that the sale changed, not that the reference is taken.
+        assert_eq!(
+            s.validate(&LogEvent::OperationRequested {
+                op_id: "op9".into(),
+                kind: OpKind::Refund,
+                amount: Some(1000),
+                lines: Value::Null,
+                reference: "ref-op1".into(),
+                reason: None,
+                key: Some("press-9".into()),
+                basis: Some(0),
+            }),
+            Err(SaleError::StaleBasis {
+                expected: 0,
+                actual: 1
+            })
+        );
         // Outcome unknown: nothing new may be sent, whatever its key.
         assert!(matches!(
             s.validate(&requested("op2", Some("press-2"), Some(1), 1000)),

@@ -455,6 +455,12 @@ impl Kasse {
         }
         let tx = self.inner.api.get_transaction(&tid).await?;
         let sale = self.observe_transaction(&sale, &tx, "operation")?;
+        // The same press may have reached another window or process, which logged its intent
+        // (and sent it) while this one read: then the transaction shows that press's effect, and
+        // this one must get its result, not fail its own checks against it.
+        if let Some(op) = sale.operation_by_key(key) {
+            return Ok(Prepared::Replayed(self.replay(&sale.id, &op.op_id).await));
+        }
         Ok(Prepared::Ready(turn, sale, Box::new(tx)))
     }
 
@@ -648,7 +654,7 @@ impl Kasse {
             E::OutcomePending { kind, .. } => Err(CoreError::PendingOperation {
                 kind: kind.to_string(),
             }),
-            E::StaleBasis { .. } => Err(CoreError::InvalidState(
+            E::StaleBasis { .. } | E::DuplicateReference { .. } => Err(CoreError::InvalidState(
                 "another window or counter has just operated on this sale, so nothing was sent; look at the sale and try again".into(),
             )),
             other => Err(CoreError::Sale(other)),

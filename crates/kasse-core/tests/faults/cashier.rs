@@ -309,6 +309,25 @@ impl AtSale<'_> {
             assert!(sent <= 1, "one key, {sent} operations: {sale:#?}");
         }
         let mut outcomes = [resolution(&a), resolution(&b)];
+        // One press reaching two windows gets one answer: the first one's result (done, in
+        // flight, being checked, or did not happen), never a refusal of its own.
+        if same_key {
+            for o in outcomes {
+                assert!(
+                    [
+                        "answered",
+                        "still being checked",
+                        "replayed: did not happen"
+                    ]
+                    .contains(&o)
+                        || o.starts_with("dintero")
+                        || ["network", "outcome_unknown"].contains(&o),
+                    "a press with one key was answered {o}: {a:?} / {b:?}"
+                );
+            }
+        }
+        // Two presses at once are told apart as a stale check, never an internal error.
+        assert!(!outcomes.contains(&"internal"), "{a:?} / {b:?}");
         outcomes.sort_unstable();
         let label = format!("{} + {}: {sent} sent", outcomes[0], outcomes[1]);
         {
