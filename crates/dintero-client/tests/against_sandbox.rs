@@ -1724,10 +1724,22 @@ async fn expired_token_is_refreshed_transparently() {
         .unwrap();
     assert_eq!(env.requests_since(before), 1);
 
-    // A POST refused with 401 (expired token) is sent again once after the refresh: the 401
-    // proves it was not carried out, so the capture happens exactly once.
+    // A capture refused with 401 (expired token) is not sent again: the 401 proves it was not
+    // carried out, and an operation leaves right after its caller logged it, or not at all.
+    // Asked again, it goes out with a new token, and happens exactly once.
     env.control
         .advance_clock(TOKEN_TTL + Duration::from_secs(60));
+    let before = env.stats();
+    let err = env
+        .client
+        .capture(&tid, &CaptureRequest::new(600, "after-expiry"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Unauthorized { status: 401, .. }),
+        "{err:?}"
+    );
+    assert_eq!(env.requests_since(before), 1);
     let before = env.stats();
     let tx = env
         .client
@@ -1735,7 +1747,7 @@ async fn expired_token_is_refreshed_transparently() {
         .await
         .unwrap()
         .transaction;
-    assert_eq!(env.requests_since(before), 3);
+    assert_eq!(env.requests_since(before), 2, "a new token, the capture");
     assert_eq!(tx.events_with_reference("after-expiry").count(), 1);
     assert_eq!(tx.status, S::Captured);
 }
