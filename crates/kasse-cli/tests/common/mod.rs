@@ -247,13 +247,15 @@ pub fn keys(v: &Value) -> Vec<String> {
     k
 }
 
-/// The exact keys of a sale line (DESIGN.md §4.3), sorted.
-pub const SALE_KEYS: [&str; 9] = [
+/// The exact keys of a sale line (DESIGN.md §4.3, and `pending`: the operations Dintero is
+/// still processing or whose outcome is being checked), sorted.
+pub const SALE_KEYS: [&str; 10] = [
     "amount",
     "captured",
     "created_at",
     "currency",
     "merchant_reference",
+    "pending",
     "refunded",
     "session_id",
     "status",
@@ -266,6 +268,10 @@ pub fn assert_sale_shape(v: &Value) {
     assert!(v["amount"].is_i64() && v["captured"].is_i64() && v["refunded"].is_i64());
     assert!(v["status"].is_string() && v["currency"].is_string());
     assert!(v["merchant_reference"].is_string());
+    for op in v["pending"].as_array().expect("pending is a list") {
+        assert_eq!(keys(op), ["amount", "kind", "reference", "state"], "{op}");
+        assert!(["requested", "unknown", "in_flight"].contains(&op["state"].as_str().unwrap()));
+    }
     let created = v["created_at"].as_str().unwrap();
     assert!(
         time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339)
