@@ -409,7 +409,7 @@ pub async fn refund(state: St<'_>, sale_id: String, input: RefundInput) -> CmdRe
 /// Imports and refreshes from Dintero.
 #[tauri::command]
 pub async fn sync(state: St<'_>) -> CmdResult<SyncReport> {
-    let r = state.kasse().sync(30).await?;
+    let r = state.kasse().sync(kasse_core::app::FIRST_SYNC_DAYS).await?;
     Ok(SyncReport {
         imported: r.imported,
         updated: r.updated,
@@ -603,7 +603,9 @@ pub async fn test_connection(state: St<'_>, input: SettingsInput) -> CmdResult<C
             }
         },
     };
-    let client = match crate::state::client_for(account, input.client_id.trim(), &secret) {
+    let connection = crate::state::account(account, &input.client_id, &secret);
+    let config = crate::state::app_config(&state.settings()?, connection);
+    let client = match kasse_core::app::account_client(&config) {
         Ok(c) => c,
         Err(e) => {
             return Ok(ConnectionReport {

@@ -3,14 +3,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
-use dintero_client::{AccountId, Client, Config, Environment};
-use dintero_sandbox::{Sandbox, SandboxConfig};
-use kasse_core::clock::{RandomIds, SystemClock};
+use dintero_sandbox::Sandbox;
+use kasse_core::app::{App, AppConfig, Connection, Mode as AppMode};
 use kasse_core::settings::Settings;
 use kasse_core::store::Store;
-use kasse_core::{CoreError, Kasse, KasseConfig};
+use kasse_core::{CoreError, Kasse};
 
 use crate::dto::{Mode, SecretStorage};
 use crate::secret::SecretStore;
@@ -208,17 +206,32 @@ impl AppState {
     }
 }
 
-/// A client for an account, from settings and a secret.
-pub fn client_for(account: &str, client_id: &str, secret: &str) -> Result<Client, CoreError> {
-    let account = AccountId::parse(account)
-        .map_err(|_| CoreError::input("account_id", "must be T or P followed by 8 digits"))?;
-    let mut config = Config::new(account, client_id, secret)
-        .with_system("kasse", env!("CARGO_PKG_VERSION"))
-        .with_plugin("kasse-desktop", env!("CARGO_PKG_VERSION"));
-    if let Ok(url) = std::env::var("KASSE_API_URL") {
-        config = config.with_base_url(url);
+/// The engine's configuration for the saved settings: the account when one is configured
+/// with its secret (and demo mode is not forced), else demo mode.
+pub fn app_config(settings: &Settings, connection: Connection) -> AppConfig {
+    let demo = matches!(connection, Connection::Demo);
+    let mut config = AppConfig::new(connection, "kasse-desktop");
+    config.profile_id = settings.profile_id.clone();
+    config.currency = settings.currency;
+    config.cadence = settings.cadence;
+    if !demo {
+        config.return_url = settings.return_url.clone();
     }
-    Ok(Client::new(config)?)
+    config
+}
+
+/// An account connection from settings and a secret (`KASSE_API_URL` points it elsewhere, e.g.
+/// at a simulator).
+pub fn account(account_id: &str, client_id: &str, secret: &str) -> Connection {
+    Connection::Account {
+        account_id: account_id.trim().to_owned(),
+        client_id: client_id.trim().to_owned(),
+        client_secret: secret.into(),
+        api_url: std::env::var("KASSE_API_URL")
+            .ok()
+            .filter(|u| !u.is_empty()),
+        checkout_url: None,
+    }
 }
 
 async fn start_engine(
@@ -230,67 +243,27 @@ async fn start_engine(
     let secret = (!settings.account_id.is_empty())
         .then(|| secrets.get(&settings.account_id))
         .flatten();
-    let live = match (&secret, force_demo) {
-        (Some(secret), false) if !settings.client_id.is_empty() => Some(secret.clone()),
-        _ => None,
+    let (connection, store) = match (&secret, force_demo) {
+        (Some(secret), false) if !settings.client_id.is_empty() => (
+            account(&settings.account_id, &settings.client_id, secret),
+            Store::open(data_dir.join("kasse.sqlite"))?,
+        ),
+        // Demo sales live in memory: the simulator forgets them when the app closes.
+        _ => (Connection::Demo, Store::open_in_memory()?),
     };
-    let (client, store, mode, sandbox, return_url) = match live {
-        Some(secret) => {
-            let client = client_for(&settings.account_id, &settings.client_id, &secret)?;
-            let mode = match client.environment() {
-                Environment::Production => Mode::Live,
-                _ => Mode::Test,
-            };
-            let store = Store::open(data_dir.join("kasse.sqlite"))?;
-            let ret = settings
-                .return_url
-                .clone()
-                .unwrap_or_else(|| "https://www.dintero.com/".into());
-            (client, store, mode, None, ret)
-        }
-        None => {
-            let sandbox = Sandbox::start(SandboxConfig::default())
-                .await
-                .map_err(|e| {
-                    CoreError::input("demo", format!("the demo simulator did not start: {e}"))
-                })?;
-            let c = sandbox.config().clone();
-            let config = Config::new(
-                AccountId::parse(&c.account_id)?,
-                c.client_id,
-                c.client_secret,
-            )
-            .with_base_url(sandbox.base_url())
-            .with_system("kasse", env!("CARGO_PKG_VERSION"));
-            let client = Client::new(config)?;
-            // Demo sales live in memory: the simulator forgets them when the app closes.
-            let store = Store::open_in_memory()?;
-            let ret = format!("{}/_sim/return", sandbox.base_url());
-            (client, store, Mode::Demo, Some(sandbox), ret)
-        }
+    let app = App::open(store, app_config(settings, connection)).await?;
+    let mode = match app.mode {
+        AppMode::Demo => Mode::Demo,
+        AppMode::Test => Mode::Test,
+        AppMode::Live => Mode::Live,
     };
-    // The counter's own id (made once per log) prefixes its references: the name in Settings
-    // is for people, and two counters given the same name still make different references.
-    let mut config = KasseConfig::new(store.counter_id()?, return_url);
-    config.profile_id = settings.profile_id.clone();
-    config.currency = settings.currency;
-    config.cadence = settings.cadence;
-    config.reconcile_grace = Duration::from_secs(45);
-    config.check_against(&client)?;
-    let kasse = Kasse::new(
-        store,
-        client,
-        Arc::new(SystemClock),
-        Arc::new(RandomIds),
-        config,
-    );
-    if let Err(e) = kasse.resume().await {
+    if let Err(e) = app.kasse.resume().await {
         // Offline at start: the watcher and the next sync settle what is open.
         tracing::warn!(error = %e, "could not resume open sales at start");
     }
     Ok(Engine {
-        kasse,
+        kasse: app.kasse,
         mode,
-        sandbox,
+        sandbox: app.sandbox,
     })
 }

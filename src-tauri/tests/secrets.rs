@@ -350,7 +350,11 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
     control.clear_faults();
 
     // Tokens, fetched the way Kasse fetches them, to look for verbatim too.
-    let client = kasse_app::state::client_for(ACCOUNT, CLIENT_ID, SECRET).unwrap();
+    let client = kasse_core::app::account_client(&kasse_app::state::app_config(
+        &kasse_core::settings::Settings::default(),
+        kasse_app::state::account(ACCOUNT, CLIENT_ID, SECRET),
+    ))
+    .unwrap();
     let fetched = tauri::async_runtime::block_on(client.fetch_token()).unwrap();
     let tokens = vec![
         fetched.access_token.expose().to_owned(),

@@ -1,15 +1,13 @@
 //! Configuration from flags and environment (DESIGN.md §4.3), and building the engine.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-use dintero_client::{AccountId, Client, Config};
-use dintero_sandbox::{Sandbox, SandboxConfig};
-use kasse_core::clock::{RandomIds, SystemClock};
+use dintero_sandbox::Sandbox;
+use kasse_core::app::{App, AppConfig, Connection};
 use kasse_core::money::Currency;
 use kasse_core::store::Store;
-use kasse_core::{Kasse, KasseConfig};
+use kasse_core::{CoreError, Kasse};
 use time::OffsetDateTime;
 
 /// A configuration value that is missing or wrong, with what to do about it.
@@ -120,8 +118,9 @@ fn secs(name: &'static str, v: &Option<String>, default: u64) -> Result<Duration
     }
 }
 
-/// Builds the engine: the log in the data dir, the client from the environment (or an
-/// in-process sandbox with `--demo`).
+/// Builds the engine ([`App::open`]): the log in the data dir, the account from the
+/// environment (or the in-process simulator with `--demo`). What is wrong is said with the
+/// variable the person set.
 pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Result<Opened> {
     let currency = match &env.currency {
         Some(c) => c.parse::<Currency>().map_err(|e| ConfigError::Invalid {
@@ -131,24 +130,13 @@ pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Res
         None => Currency::Nok,
     };
     let timeout = secs("KASSE_TIMEOUT_SECS", &env.timeout_secs, 30)?;
-    let grace = secs(
-        "KASSE_RECONCILE_GRACE_SECS",
-        &env.reconcile_grace_secs,
-        timeout.as_secs() + 15,
-    )?;
-
-    let (sandbox, account, client_id, secret, api_url, checkout_url) = if demo {
-        let sandbox = Sandbox::start(SandboxConfig::default()).await?;
-        let c = sandbox.config().clone();
-        let base = sandbox.base_url();
-        (
-            Some(sandbox),
-            c.account_id,
-            c.client_id,
-            c.client_secret,
-            Some(base.clone()),
-            Some(base),
-        )
+    let grace = env
+        .reconcile_grace_secs
+        .as_ref()
+        .map(|_| secs("KASSE_RECONCILE_GRACE_SECS", &env.reconcile_grace_secs, 0))
+        .transpose()?;
+    let connection = if demo {
+        Connection::Demo
     } else {
         let (Some(a), Some(id), Some(s)) = (&env.account_id, &env.client_id, &env.client_secret)
         else {
@@ -157,109 +145,68 @@ pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Res
             }
             .into());
         };
-        // One URL serves both hosts on a sandbox: KASSE_API_URL alone is enough there.
-        let checkout = env.checkout_url.clone().or_else(|| {
-            env.api_url
-                .clone()
-                .filter(|u| !u.contains("api.dintero.com"))
-        });
-        (
-            None,
-            a.clone(),
-            id.clone(),
-            s.clone(),
-            env.api_url.clone(),
-            checkout,
-        )
-    };
-
-    let account = AccountId::parse(&account).map_err(|e| ConfigError::Invalid {
-        name: "KASSE_ACCOUNT_ID",
-        message: match e {
-            dintero_client::Error::InvalidConfig { message, .. } => message,
-            other => other.to_string(),
-        },
-    })?;
-    let mut config = Config::new(account, client_id, secret)
-        .with_system("kasse", env!("CARGO_PKG_VERSION"))
-        .with_plugin("kasse-cli", env!("CARGO_PKG_VERSION"))
-        .with_timeouts(Duration::from_secs(5), timeout);
-    if let Some(u) = &api_url {
-        config = config.with_auth_base_url(u.clone());
-    }
-    if let Some(u) = &checkout_url {
-        config = config.with_checkout_base_url(u.clone());
-    }
-    let client = Client::new(config).map_err(|e| match e {
-        // Say it with the variable the person set.
-        dintero_client::Error::InvalidConfig { field, message } => {
-            let name = match field {
-                "client_id" => "KASSE_CLIENT_ID",
-                "client_secret" => "KASSE_CLIENT_SECRET",
-                "auth_base_url" => "KASSE_API_URL",
-                "checkout_base_url" if env.checkout_url.is_some() => "KASSE_CHECKOUT_URL",
-                "checkout_base_url" => "KASSE_API_URL",
-                "timeouts.request" => "KASSE_TIMEOUT_SECS",
-                _ => field,
-            };
-            let hint = if name.ends_with("_URL") {
-                "; write the whole URL, e.g. http://127.0.0.1:8787"
-            } else {
-                ""
-            };
-            anyhow::Error::from(ConfigError::Invalid {
-                name,
-                message: format!("{message}{hint}"),
-            })
+        Connection::Account {
+            account_id: a.clone(),
+            client_id: id.clone(),
+            client_secret: s.clone().into(),
+            api_url: env.api_url.clone(),
+            checkout_url: env.checkout_url.clone(),
         }
-        other => other.into(),
-    })?;
-
+    };
+    let mut config = AppConfig::new(connection, "kasse-cli");
+    config.counter = env.counter.clone();
+    config.profile_id = env.profile_id.clone().unwrap_or_else(|| "default".into());
+    config.currency = currency;
+    config.return_url = env.return_url.clone();
+    config.request_timeout = timeout;
+    config.reconcile_grace = grace;
+    config.store = env.store_id.as_ref().map(|id| kasse_core::StoreRef {
+        id: id.trim().to_owned(),
+        name: env.store_name.clone(),
+    });
     let LocalLog {
         store,
         demo_dir: _demo_dir,
     } = open_log(data_dir, demo)?;
-
-    let return_url = env.return_url.clone().unwrap_or_else(|| match &sandbox {
-        Some(s) => format!("{}/_sim/return", s.base_url()),
-        None => "https://www.dintero.com/".into(),
-    });
-    // Without KASSE_COUNTER the counter's own id (made once per log) prefixes its references,
-    // so two counters of a shop never make the same ones.
-    let counter = match &env.counter {
-        Some(c) => c.clone(),
-        None => store.counter_id()?,
-    };
-    let mut kc = KasseConfig::new(counter, return_url);
-    kc.profile_id = env.profile_id.clone().unwrap_or_else(|| "default".into());
-    kc.currency = currency;
-    kc.reconcile_grace = grace;
-    kc.store = env.store_id.as_ref().map(|id| kasse_core::StoreRef {
-        id: id.trim().to_owned(),
-        name: env.store_name.clone(),
-    });
-    kc.check_against(&client)
-        .map_err(|e| ConfigError::Invalid {
-            name: "KASSE_RECONCILE_GRACE_SECS",
-            message: match e {
-                kasse_core::CoreError::InvalidInput { message, .. } => {
-                    format!("{message}; raise it, or lower KASSE_TIMEOUT_SECS")
-                }
-                other => other.to_string(),
-            },
-        })?;
-    let kasse = Kasse::new(
-        store,
-        client,
-        Arc::new(SystemClock),
-        Arc::new(RandomIds),
-        kc,
-    );
+    let app = App::open(store, config)
+        .await
+        .map_err(|e| say_with_variable(e, env))?;
     Ok(Opened {
-        kasse,
-        _sandbox: sandbox,
+        kasse: app.kasse,
+        _sandbox: app.sandbox,
         _demo_dir,
     })
+}
+
+/// An error about a setting, said with the variable (or flag) the person set.
+fn say_with_variable(e: CoreError, env: &Env) -> anyhow::Error {
+    let CoreError::InvalidInput { field, message } = e else {
+        return e.into();
+    };
+    let name = match field.as_str() {
+        "account_id" => "KASSE_ACCOUNT_ID",
+        "client_id" => "KASSE_CLIENT_ID",
+        "client_secret" => "KASSE_CLIENT_SECRET",
+        "api_url" => "KASSE_API_URL",
+        "checkout_url" if env.checkout_url.is_some() => "KASSE_CHECKOUT_URL",
+        "checkout_url" => "KASSE_API_URL",
+        "request_timeout" => "KASSE_TIMEOUT_SECS",
+        "reconcile_grace" => "KASSE_RECONCILE_GRACE_SECS",
+        "demo" => "--demo",
+        _ => {
+            return CoreError::InvalidInput { field, message }.into();
+        }
+    };
+    let hint = match name {
+        n if n.ends_with("_URL") => "; write the whole URL, e.g. http://127.0.0.1:8787",
+        "KASSE_RECONCILE_GRACE_SECS" => "; raise it, or lower KASSE_TIMEOUT_SECS",
+        _ => "",
+    };
+    ConfigError::Invalid {
+        name,
+        message: format!("{message}{hint}"),
+    }
+    .into()
 }
 
 /// The sales log alone, for the commands that never call Dintero (`transactions`, `show`,

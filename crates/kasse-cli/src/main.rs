@@ -133,7 +133,7 @@ enum Command {
     /// sale still waiting.
     Sync {
         /// On the first sync, look back this many days.
-        #[arg(long, default_value_t = 30)]
+        #[arg(long, default_value_t = kasse_core::app::FIRST_SYNC_DAYS)]
         days: i64,
     },
     /// The tamper-evident journal.

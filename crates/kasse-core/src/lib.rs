@@ -4,6 +4,7 @@
 //! See ARCHITECTURE.md for the map and the invariants.
 
 pub mod allocate;
+pub mod app;
 pub mod cadence;
 pub mod clock;
 pub mod engine;

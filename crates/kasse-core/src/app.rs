@@ -1,0 +1,333 @@
+//! The application layer: an engine assembled from what a shell knows, in one place, so the
+//! desktop app and `kasse-cli` run on the same defaults and rules. A shell says where the log
+//! is and what it was told (settings, flags, environment); [`App::open`] makes the Dintero
+//! client (or starts the in-process simulator for demo mode), checks the configuration against
+//! it, and builds the [`Kasse`]. Errors name the setting at fault in the core's words
+//! (`account_id`, `api_url`, `reconcile_grace`, …); each shell says them in its own.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dintero_client::{AccountId, Client, Config, Environment, Secret};
+use dintero_sandbox::{Sandbox, SandboxConfig};
+
+use crate::cadence::Cadence;
+use crate::clock::{RandomIds, SystemClock};
+use crate::engine::{Kasse, KasseConfig, StoreRef};
+use crate::error::CoreError;
+use crate::money::Currency;
+use crate::store::Store;
+
+/// How many days the first sync of a log looks back.
+pub const FIRST_SYNC_DAYS: i64 = 30;
+
+/// Where Kasse takes payments.
+#[derive(Debug, Clone)]
+pub enum Connection {
+    /// A Dintero account.
+    Account {
+        /// `T…` (test) or `P…` (production).
+        account_id: String,
+        /// The API client id.
+        client_id: String,
+        /// The API client secret.
+        client_secret: Secret,
+        /// The token host (default Dintero's); a simulator serves both hosts.
+        api_url: Option<String>,
+        /// The Checkout API host; default: `api_url` when that is not Dintero's token host.
+        checkout_url: Option<String>,
+    },
+    /// Demo mode: an in-process `dintero-sandbox`, its test account and cards.
+    Demo,
+}
+
+/// Demo, a test account or a production account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The in-process simulator.
+    Demo,
+    /// A `T…` account.
+    Test,
+    /// A `P…` account: real money.
+    Live,
+}
+
+/// What a shell was told, with Kasse's defaults for the rest ([`AppConfig::new`]).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Where payments go.
+    pub connection: Connection,
+    /// The shell, as Dintero sees it (`Dintero-System-Plugin-Name`): `kasse-cli`, `kasse-desktop`.
+    pub shell: &'static str,
+    /// The prefix of the counter's references; `None`: the log's own counter id.
+    pub counter: Option<String>,
+    /// Dintero payment profile.
+    pub profile_id: String,
+    /// Currency of orders that name none.
+    pub currency: Currency,
+    /// Where customers land after paying; `None`: the simulator's page in demo mode, Dintero's
+    /// site otherwise.
+    pub return_url: Option<String>,
+    /// How long one request to Dintero may take.
+    pub request_timeout: Duration,
+    /// How long a lost answer waits before "not found" means "did not happen"; `None`: the
+    /// request timeout and 15 s.
+    pub reconcile_grace: Option<Duration>,
+    /// The watcher's poll cadence.
+    pub cadence: Cadence,
+    /// The shop, sent with every checkout; sync imports only its sales.
+    pub store: Option<StoreRef>,
+}
+
+impl AppConfig {
+    /// Kasse's defaults for `connection`, as `shell`.
+    pub fn new(connection: Connection, shell: &'static str) -> AppConfig {
+        AppConfig {
+            connection,
+            shell,
+            counter: None,
+            profile_id: "default".into(),
+            currency: Currency::Nok,
+            return_url: None,
+            request_timeout: Duration::from_secs(30),
+            reconcile_grace: None,
+            cadence: Cadence::default(),
+            store: None,
+        }
+    }
+}
+
+/// A running engine and what it runs against.
+#[derive(Debug)]
+pub struct App {
+    /// The engine.
+    pub kasse: Kasse,
+    /// Demo, test or live.
+    pub mode: Mode,
+    /// The in-process simulator in demo mode (stops when this is dropped).
+    pub sandbox: Option<Sandbox>,
+}
+
+impl App {
+    /// Assembles the engine over `store`: the client for the account (or the demo simulator),
+    /// the configuration checked against it. Starts nothing: call [`Kasse::resume`].
+    pub async fn open(store: Store, config: AppConfig) -> Result<App, CoreError> {
+        let (client, mode, sandbox) = match &config.connection {
+            Connection::Demo => {
+                let sandbox = Sandbox::start(SandboxConfig::default())
+                    .await
+                    .map_err(|e| {
+                        CoreError::input("demo", format!("the demo simulator did not start: {e}"))
+                    })?;
+                let c = sandbox.config();
+                let client = client(
+                    &config,
+                    &c.account_id,
+                    &c.client_id,
+                    Secret::new(c.client_secret.clone()),
+                    Some(&sandbox.base_url()),
+                    None,
+                )?;
+                (client, Mode::Demo, Some(sandbox))
+            }
+            Connection::Account { .. } => {
+                let client = account_client(&config)?;
+                let mode = match client.environment() {
+                    Environment::Production => Mode::Live,
+                    _ => Mode::Test,
+                };
+                (client, mode, None)
+            }
+        };
+        let return_url = config.return_url.clone().unwrap_or_else(|| match &sandbox {
+            Some(s) => format!("{}/_sim/return", s.base_url()),
+            None => "https://www.dintero.com/".into(),
+        });
+        let counter = match &config.counter {
+            Some(c) => c.clone(),
+            None => store.counter_id()?,
+        };
+        let mut kc = KasseConfig::new(counter, return_url);
+        kc.profile_id = config.profile_id.clone();
+        kc.currency = config.currency;
+        kc.cadence = config.cadence;
+        kc.reconcile_grace = config
+            .reconcile_grace
+            .unwrap_or(config.request_timeout + Duration::from_secs(15));
+        kc.store = config.store.clone();
+        kc.check_against(&client)?;
+        let kasse = Kasse::new(
+            store,
+            client,
+            Arc::new(SystemClock),
+            Arc::new(RandomIds),
+            kc,
+        );
+        Ok(App {
+            kasse,
+            mode,
+            sandbox,
+        })
+    }
+}
+
+/// The Dintero client for an account (e.g. to test credentials before they are saved); demo
+/// mode has none.
+pub fn account_client(config: &AppConfig) -> Result<Client, CoreError> {
+    match &config.connection {
+        Connection::Account {
+            account_id,
+            client_id,
+            client_secret,
+            api_url,
+            checkout_url,
+        } => client(
+            config,
+            account_id,
+            client_id,
+            client_secret.clone(),
+            api_url.as_deref(),
+            checkout_url.as_deref(),
+        ),
+        Connection::Demo => Err(CoreError::input(
+            "account_id",
+            "demo mode has no Dintero account to connect to",
+        )),
+    }
+}
+
+/// The Dintero client: one URL serves both hosts on a simulator, so `api_url` alone is enough
+/// there; Dintero's own token host is never taken for the Checkout API.
+fn client(
+    config: &AppConfig,
+    account_id: &str,
+    client_id: &str,
+    secret: Secret,
+    api_url: Option<&str>,
+    checkout_url: Option<&str>,
+) -> Result<Client, CoreError> {
+    let account = AccountId::parse(account_id).map_err(|e| match e {
+        dintero_client::Error::InvalidConfig { message, .. } => {
+            CoreError::input("account_id", message)
+        }
+        other => other.into(),
+    })?;
+    let mut c = Config::new(account, client_id, secret)
+        .with_system("kasse", env!("CARGO_PKG_VERSION"))
+        .with_plugin(config.shell, env!("CARGO_PKG_VERSION"))
+        .with_timeouts(Duration::from_secs(5), config.request_timeout);
+    if let Some(u) = api_url {
+        c = c.with_auth_base_url(u);
+    }
+    let checkout = checkout_url.or(api_url.filter(|u| !u.contains("api.dintero.com")));
+    if let Some(u) = checkout {
+        c = c.with_checkout_base_url(u);
+    }
+    Client::new(c).map_err(|e| match e {
+        dintero_client::Error::InvalidConfig { field, message } => {
+            let field = match field {
+                "auth_base_url" => "api_url",
+                "checkout_base_url" if checkout_url.is_some() => "checkout_url",
+                "checkout_base_url" => "api_url",
+                "timeouts.request" => "request_timeout",
+                other => other,
+            };
+            CoreError::input(field, message)
+        }
+        other => other.into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(account_id: &str, api_url: Option<&str>) -> AppConfig {
+        AppConfig::new(
+            Connection::Account {
+                account_id: account_id.into(),
+                client_id: "id".into(),
+                client_secret: "secret".into(),
+                api_url: api_url.map(str::to_owned),
+                checkout_url: None,
+            },
+            "kasse-test",
+        )
+    }
+
+    fn field_of(e: CoreError) -> String {
+        e.field().unwrap_or_else(|| panic!("no field: {e}"))
+    }
+
+    #[tokio::test]
+    async fn demo_runs_on_the_in_process_simulator_with_the_logs_counter_id() {
+        let store = Store::open_in_memory().unwrap();
+        let id = store.counter_id().unwrap();
+        let app = App::open(store, AppConfig::new(Connection::Demo, "kasse-test"))
+            .await
+            .unwrap();
+        assert_eq!(app.mode, Mode::Demo);
+        let base = app.sandbox.as_ref().unwrap().base_url();
+        let config = app.kasse.config();
+        assert_eq!(config.counter, id);
+        assert_eq!(config.return_url, format!("{base}/_sim/return"));
+        assert_eq!(config.reconcile_grace, Duration::from_secs(45));
+        assert!(app
+            .kasse
+            .api()
+            .config()
+            .checkout_base_url
+            .starts_with(&base));
+    }
+
+    #[tokio::test]
+    async fn an_account_is_test_or_live_and_one_simulator_url_serves_both_hosts() {
+        let open = |c| App::open(Store::open_in_memory().unwrap(), c);
+        let app = open(account("T12345678", Some("http://127.0.0.1:8787")))
+            .await
+            .unwrap();
+        assert_eq!(app.mode, Mode::Test);
+        let c = app.kasse.api().config();
+        assert_eq!(c.auth_base_url, "http://127.0.0.1:8787");
+        assert_eq!(c.checkout_base_url, "http://127.0.0.1:8787");
+        assert_eq!(c.system.plugin_name, "kasse-test");
+        assert_eq!(app.kasse.config().return_url, "https://www.dintero.com/");
+        // Dintero's token host is never taken for the Checkout API.
+        let app = open(account("P12345678", Some("https://api.dintero.com")))
+            .await
+            .unwrap();
+        assert_eq!(app.mode, Mode::Live);
+        assert_eq!(
+            app.kasse.api().config().checkout_base_url,
+            "https://checkout.dintero.com"
+        );
+    }
+
+    #[tokio::test]
+    async fn what_is_wrong_names_the_setting() {
+        let open = |c| App::open(Store::open_in_memory().unwrap(), c);
+        let e = open(account("X1", None)).await.unwrap_err();
+        assert_eq!(field_of(e), "account_id");
+        let e = open(account("T12345678", Some("not a url")))
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(e), "api_url");
+        let mut short = account("T12345678", None);
+        short.reconcile_grace = Some(Duration::from_secs(10));
+        let e = open(short).await.unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("at least the request timeout (30 s)"),
+            "{e}"
+        );
+        assert_eq!(field_of(e), "reconcile_grace");
+        let mut quick = account("T12345678", None);
+        quick.request_timeout = Duration::from_secs(2);
+        let app = open(quick).await.unwrap();
+        assert_eq!(app.kasse.config().reconcile_grace, Duration::from_secs(17));
+        assert!(matches!(
+            account_client(&AppConfig::new(Connection::Demo, "kasse-test")),
+            Err(CoreError::InvalidInput { .. })
+        ));
+    }
+}
