@@ -9,7 +9,7 @@ use kasse_core::report;
 use kasse_core::sale::{LogEvent, Sale};
 use kasse_core::settings::{QuickItem as CoreQuickItem, Settings as CoreSettings};
 use kasse_core::store::{AmountFilter, ListQuery as CoreListQuery};
-use kasse_core::{CoreError, RefundSpec};
+use kasse_core::{CoreError, ErrorCode, RefundSpec};
 use tauri::{AppHandle, Runtime, State};
 use time::OffsetDateTime;
 
@@ -36,14 +36,15 @@ fn parse_time(field: &str, s: &str) -> Result<OffsetDateTime, UiError> {
         .map(|d| d.midnight().assume_utc())
         .map_err(|_| {
             UiError::new(
-                "invalid_input",
+                ErrorCode::InvalidInput,
                 format!("{field}: not a date or time ({s:?})"),
             )
         })
 }
 
 fn core_order(order: &OrderInput) -> Result<kasse_core::order::OrderInput, UiError> {
-    let value = serde_json::to_value(order).map_err(|e| UiError::new("internal", e.to_string()))?;
+    let value = serde_json::to_value(order)
+        .map_err(|e| UiError::new(ErrorCode::Internal, e.to_string()))?;
     let mut value = value;
     // The UI sends null for "no product id"; the order contract leaves the field out.
     if let Some(lines) = value["lines"].as_array_mut() {
@@ -161,7 +162,7 @@ fn detail(state: &AppState, id: &str) -> CmdResult<SaleDetail> {
         pending_refund_quantities: pending,
         capturable: sale.capturable(),
         refundable: sale.refundable(),
-        can_void: sale.status == kasse_core::sale::SaleStatus::Authorized,
+        can_void: sale.can_void(),
         checkout_url: sale.checkout_url.clone(),
         expires_at: sale.expires_at.map(rfc3339),
         events: d
@@ -276,13 +277,12 @@ pub async fn pay_here<R: Runtime>(
 ) -> CmdResult<()> {
     let kasse = state.kasse();
     let sale = kasse.find(&sale_id)?;
-    let url = sale
-        .checkout_url
-        .clone()
-        .ok_or_else(|| UiError::new("invalid_state", "this sale has no checkout to open"))?;
+    let url = sale.checkout_url.clone().ok_or_else(|| {
+        UiError::new(ErrorCode::InvalidState, "this sale has no checkout to open")
+    })?;
     if !sale.is_open() {
         return Err(UiError::new(
-            "invalid_state",
+            ErrorCode::InvalidState,
             format!("the sale is already {}", sale.status),
         ));
     }
@@ -363,30 +363,13 @@ pub async fn void_sale(state: St<'_>, sale_id: String, key: String) -> CmdResult
 /// Refunds (lines, an amount, or everything), behind the staff PIN when one is set.
 #[tauri::command]
 pub async fn refund(state: St<'_>, sale_id: String, input: RefundInput) -> CmdResult<SaleDetail> {
-    let settings = state.settings()?;
-    if settings.refund_pin_hash.is_some() {
-        match input.pin.as_deref().filter(|p| !p.is_empty()) {
-            None => {
-                return Err(UiError::new(
-                    "pin_required",
-                    "a staff PIN is needed for refunds",
-                ))
-            }
-            Some(p) if !settings.pin_ok(Some(p)) => {
-                return Err(UiError::new(
-                    "pin_wrong",
-                    "that PIN is not right; try again",
-                ))
-            }
-            Some(_) => {}
-        }
-    }
+    state.settings()?.check_refund_pin(input.pin.as_deref())?;
     let spec = if !input.lines.is_empty() {
         let mut lines = vec![];
         for l in &input.lines {
             let q: Quantity = l.quantity.parse().map_err(|e| {
                 UiError::new(
-                    "invalid_input",
+                    ErrorCode::InvalidInput,
                     format!("lines[{}].quantity: {e}", l.line_id),
                 )
             })?;
@@ -498,7 +481,8 @@ fn settings_dto(state: &AppState, s: &CoreSettings) -> Settings {
 }
 
 fn apply_input(current: &CoreSettings, input: &SettingsInput) -> Result<CoreSettings, UiError> {
-    let bad = |field: &str, msg: String| UiError::new("invalid_input", format!("{field}: {msg}"));
+    let bad =
+        |field: &str, msg: String| UiError::new(ErrorCode::InvalidInput, format!("{field}: {msg}"));
     let mut s = current.clone();
     s.account_id = input.account_id.trim().to_owned();
     s.client_id = input.client_id.trim().to_owned();
@@ -561,26 +545,23 @@ pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Set
     if let Some(secret) = input.client_secret.as_deref().filter(|s| !s.is_empty()) {
         if next.account_id.is_empty() {
             return Err(UiError::new(
-                "invalid_input",
+                ErrorCode::InvalidInput,
                 "account_id: enter the account the secret belongs to",
             ));
         }
-        state
-            .secrets
-            .set(&next.account_id, secret)
-            .map_err(|e| UiError::new("storage", format!("the secret could not be stored: {e}")))?;
+        state.secrets.set(&next.account_id, secret).map_err(|e| {
+            UiError::new(
+                ErrorCode::Storage,
+                format!("the secret could not be stored: {e}"),
+            )
+        })?;
     }
     next.save(&state.settings_store)?;
-    let engine_changed = next.account_id != current.account_id
-        || next.client_id != current.client_id
-        || next.profile_id != current.profile_id
-        || next.currency != current.currency
-        || next.cadence != current.cadence
-        || input
-            .client_secret
-            .as_deref()
-            .is_some_and(|s| !s.is_empty());
-    if engine_changed {
+    let new_secret = input
+        .client_secret
+        .as_deref()
+        .is_some_and(|s| !s.is_empty());
+    if current.needs_restart(&next, new_secret) {
         state.rebuild().await?;
     }
     Ok(settings_dto(&state, &next))

@@ -1,32 +1,15 @@
 //! Errors at the UI boundary: always `{code, message}` with a code from a closed set, and a
 //! message that says what to do next. Pinned by tests in `tests/commands.rs`.
 
-use kasse_core::CoreError;
+use kasse_core::{CoreError, ErrorCode};
 
 use crate::dto::UiError;
 
-/// The codes the UI knows. Adding one means adding its wording in the UI.
-pub const CODES: &[&str] = &[
-    "invalid_input",
-    "not_found",
-    "invalid_state",
-    "amount_exceeds",
-    "pin_required",
-    "pin_wrong",
-    "unauthorized",
-    "network",
-    "outcome_unknown",
-    "dintero",
-    "storage",
-    "internal",
-];
-
 impl UiError {
-    /// An error with one of [`CODES`].
-    pub fn new(code: &'static str, message: impl Into<String>) -> UiError {
-        debug_assert!(CODES.contains(&code));
+    /// An error of kind `code` ([`ErrorCode`]: the core's closed set).
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> UiError {
         UiError {
-            code: code.into(),
+            code,
             message: message.into(),
         }
     }
@@ -34,21 +17,18 @@ impl UiError {
 
 impl From<CoreError> for UiError {
     fn from(e: CoreError) -> Self {
-        let code = e.code();
+        let code = e.error_code();
         let message = match code {
-            "unauthorized" => {
+            ErrorCode::Unauthorized => {
                 format!("{e}. Check the account id, client id and secret in Settings.")
             }
-            "network" => format!("{e}. Check the network connection and try again."),
-            "storage" => {
+            ErrorCode::Network => format!("{e}. Check the network connection and try again."),
+            ErrorCode::Storage => {
                 format!("{e}. The sales log could not be written; nothing was sent to Dintero.")
             }
             _ => e.to_string(),
         };
-        UiError {
-            code: code.into(),
-            message,
-        }
+        UiError { code, message }
     }
 }
 

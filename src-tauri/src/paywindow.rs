@@ -2,7 +2,7 @@
 //! is caught at once (`on_navigation`), blocked, confirmed by one API read, and the window
 //! closes.
 
-use kasse_core::Kasse;
+use kasse_core::{ErrorCode, Kasse};
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 
 use crate::dto::UiError;
@@ -19,9 +19,12 @@ pub fn open<R: Runtime>(
     if let Some(w) = app.get_webview_window(LABEL) {
         let _ = w.destroy();
     }
-    let target: tauri::Url = url
-        .parse()
-        .map_err(|e| UiError::new("internal", format!("the checkout URL is not valid: {e}")))?;
+    let target: tauri::Url = url.parse().map_err(|e| {
+        UiError::new(
+            ErrorCode::Internal,
+            format!("the checkout URL is not valid: {e}"),
+        )
+    })?;
     let return_prefix = kasse.config().return_url.clone();
     let handle = app.clone();
     WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(target))
@@ -47,6 +50,6 @@ pub fn open<R: Runtime>(
             false
         })
         .build()
-        .map_err(|e| UiError::new("internal", format!("the pay window did not open: {e}")))?;
+        .map_err(|e| UiError::new(ErrorCode::Internal, format!("the pay window did not open: {e}")))?;
     Ok(())
 }

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use kasse_app::error::CODES;
 use kasse_app::secret::MemorySecrets;
 use kasse_app::state::AppState;
+use kasse_core::ErrorCode;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
@@ -66,7 +66,9 @@ fn order() -> Value {
 
 fn assert_ui_error(e: &Value, code: &str) {
     assert_eq!(e["code"], code, "{e}");
-    assert!(CODES.contains(&e["code"].as_str().unwrap()));
+    assert!(ErrorCode::ALL
+        .iter()
+        .any(|c| c.as_str() == e["code"].as_str().unwrap()));
     assert!(e["message"].as_str().is_some_and(|m| m.len() > 10), "{e}");
 }
 

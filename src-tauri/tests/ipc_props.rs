@@ -1,7 +1,7 @@
 //! Bad input through the IPC boundary (issue 6 §3), with Tauri's mock runtime: random strings
 //! for sale ids, line ids, quantities, VAT rates, dates and PINs, and random numbers for
 //! amounts, into every command that takes them. A well-typed call answers a value or a
-//! `{code, message}` error whose code is one of `error::CODES`; a call whose arguments have the
+//! `{code, message}` error whose code is one of `kasse_core::ErrorCode::ALL`; a call whose arguments have the
 //! wrong JSON type is refused by Tauri before the command runs, naming the argument. Never a
 //! panic, never a hang.
 //!
@@ -10,9 +10,9 @@
 
 use std::sync::Arc;
 
-use kasse_app::error::CODES;
 use kasse_app::secret::MemorySecrets;
 use kasse_app::state::AppState;
+use kasse_core::ErrorCode;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
@@ -45,7 +45,10 @@ fn assert_typed(cmd: &str, args: &Value, result: &Result<Value, Value>) {
         let code = e["code"]
             .as_str()
             .unwrap_or_else(|| panic!("{cmd}({args}) failed without a {{code, message}}: {e}"));
-        assert!(CODES.contains(&code), "{cmd}({args}): unknown code {e}");
+        assert!(
+            ErrorCode::ALL.iter().any(|c| c.as_str() == code),
+            "{cmd}({args}): unknown code {e}"
+        );
         assert!(
             e["message"].as_str().is_some_and(|m| !m.trim().is_empty()),
             "{cmd}({args}): no message: {e}"

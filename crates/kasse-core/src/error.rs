@@ -41,6 +41,12 @@ pub enum CoreError {
         /// The kind of the pending operation.
         kind: String,
     },
+    /// The action needs the staff PIN, and none was given.
+    #[error("a staff PIN is needed for this")]
+    PinRequired,
+    /// The PIN given is not right.
+    #[error("that PIN is not right; try again")]
+    PinWrong,
     /// The call may or may not have reached Dintero; it is logged and will be reconciled.
     #[error(
         "Dintero's answer was lost ({0}); Kasse will check the result before anything is retried"
@@ -60,44 +66,125 @@ pub enum CoreError {
     Qr(#[from] QrError),
 }
 
+/// What kind of error a [`CoreError`] is: a closed set, the one list of codes both shells send
+/// (`{"error":{"code",…}}` from kasse-cli, `{code, message}` to the UI, which words each code in
+/// the user's language; exported to TypeScript with ts-rs under the `ts` feature).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Something typed is wrong (the field is named).
+    InvalidInput,
+    /// No such sale.
+    NotFound,
+    /// Not possible in the sale's state (or an earlier operation is still being checked).
+    InvalidState,
+    /// More than is left.
+    AmountExceeds,
+    /// The action needs the staff PIN.
+    PinRequired,
+    /// The PIN given is not right.
+    PinWrong,
+    /// Dintero refused the credentials.
+    Unauthorized,
+    /// Dintero could not be reached.
+    Network,
+    /// Dintero's answer was lost; Kasse checks the result.
+    OutcomeUnknown,
+    /// Dintero said no.
+    Dintero,
+    /// The local log failed.
+    Storage,
+    /// A bug.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code.
+    pub const ALL: [ErrorCode; 12] = [
+        ErrorCode::InvalidInput,
+        ErrorCode::NotFound,
+        ErrorCode::InvalidState,
+        ErrorCode::AmountExceeds,
+        ErrorCode::PinRequired,
+        ErrorCode::PinWrong,
+        ErrorCode::Unauthorized,
+        ErrorCode::Network,
+        ErrorCode::OutcomeUnknown,
+        ErrorCode::Dintero,
+        ErrorCode::Storage,
+        ErrorCode::Internal,
+    ];
+
+    /// The code as sent: `invalid_input`, `pin_wrong`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidState => "invalid_state",
+            ErrorCode::AmountExceeds => "amount_exceeds",
+            ErrorCode::PinRequired => "pin_required",
+            ErrorCode::PinWrong => "pin_wrong",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Network => "network",
+            ErrorCode::OutcomeUnknown => "outcome_unknown",
+            ErrorCode::Dintero => "dintero",
+            ErrorCode::Storage => "storage",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl CoreError {
-    /// A stable code from a closed set: `invalid_input`, `not_found`, `invalid_state`,
-    /// `amount_exceeds`, `unauthorized`, `network`, `outcome_unknown`, `dintero`, `storage`,
-    /// `internal`.
+    /// The error's [`ErrorCode`], as its string ([`ErrorCode::as_str`]).
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The error's kind, from the closed set [`ErrorCode`].
+    pub fn error_code(&self) -> ErrorCode {
         use dintero_client::Error as E;
+        use ErrorCode as C;
         match self {
             CoreError::Order(_) | CoreError::LinePart(_) | CoreError::InvalidInput { .. } => {
-                "invalid_input"
+                C::InvalidInput
             }
-            CoreError::NotFound(_) => "not_found",
-            CoreError::InvalidState(_) | CoreError::PendingOperation { .. } => "invalid_state",
-            CoreError::AmountExceeds(_) => "amount_exceeds",
-            CoreError::OutcomeUnknown(_) => "outcome_unknown",
+            CoreError::NotFound(_) => C::NotFound,
+            CoreError::InvalidState(_) | CoreError::PendingOperation { .. } => C::InvalidState,
+            CoreError::AmountExceeds(_) => C::AmountExceeds,
+            CoreError::PinRequired => C::PinRequired,
+            CoreError::PinWrong => C::PinWrong,
+            CoreError::OutcomeUnknown(_) => C::OutcomeUnknown,
             CoreError::Dintero(e) => match e {
-                E::Unauthorized { .. } | E::Forbidden { .. } => "unauthorized",
-                E::Timeout { .. } | E::Transport { .. } | E::RateLimited { .. } => "network",
-                E::OutcomeUnknown { .. } => "outcome_unknown",
-                E::NotFound { .. } => "not_found",
-                E::InvalidConfig { .. } | E::InvalidArgument { .. } => "invalid_input",
+                E::Unauthorized { .. } | E::Forbidden { .. } => C::Unauthorized,
+                E::Timeout { .. } | E::Transport { .. } | E::RateLimited { .. } => C::Network,
+                E::OutcomeUnknown { .. } => C::OutcomeUnknown,
+                E::NotFound { .. } => C::NotFound,
+                E::InvalidConfig { .. } | E::InvalidArgument { .. } => C::InvalidInput,
                 // Dintero's own refusals that mean the same as the local checks.
                 E::Api {
                     status: 400..=499,
                     code: Some(code),
                     ..
                 } => match code.as_str() {
-                    "invalid_state" => "invalid_state",
-                    c if c.starts_with("amount_exceeds") => "amount_exceeds",
-                    _ => "dintero",
+                    "invalid_state" => C::InvalidState,
+                    c if c.starts_with("amount_exceeds") => C::AmountExceeds,
+                    _ => C::Dintero,
                 },
-                _ => "dintero",
+                _ => C::Dintero,
             },
             // A bad argument caught by the store is the caller's input, not a failing log.
             CoreError::Store(StoreError::InvalidCursor | StoreError::InvalidInput { .. }) => {
-                "invalid_input"
+                C::InvalidInput
             }
-            CoreError::Store(_) => "storage",
-            CoreError::Sale(_) | CoreError::Qr(_) => "internal",
+            CoreError::Store(_) => C::Storage,
+            CoreError::Sale(_) | CoreError::Qr(_) => C::Internal,
         }
     }
 
@@ -163,6 +250,18 @@ mod tests {
             .code(),
             "invalid_state"
         );
+    }
+
+    #[test]
+    fn every_code_has_its_own_string_and_serializes_as_it() {
+        let names: std::collections::BTreeSet<_> =
+            ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+        for c in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+        assert_eq!(CoreError::PinWrong.code(), "pin_wrong");
+        assert_eq!(CoreError::PinRequired.error_code(), ErrorCode::PinRequired);
     }
 
     #[test]

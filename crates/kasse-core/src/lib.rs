@@ -20,4 +20,4 @@ pub mod store;
 pub use engine::{
     Charge, Kasse, KasseConfig, RefundSpec, SaleChange, SaleDetail, StoreRef, SyncReport,
 };
-pub use error::CoreError;
+pub use error::{CoreError, ErrorCode};

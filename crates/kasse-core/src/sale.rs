@@ -1114,6 +1114,12 @@ impl Sale {
         }
     }
 
+    /// Whether the authorisation can be voided now: authorised, nothing captured, and no other
+    /// operation pending on it.
+    pub fn can_void(&self) -> bool {
+        self.status == SaleStatus::Authorized && self.pending_ops == 0
+    }
+
     /// What can still be refunded, as far as this view knows: captured minus refunded minus
     /// refunds still pending (in flight or unknown).
     pub fn refundable(&self) -> i64 {

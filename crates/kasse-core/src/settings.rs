@@ -176,6 +176,32 @@ impl Settings {
         }
     }
 
+    /// Refunds ask for the staff PIN when one is set: [`CoreError::PinRequired`] without one
+    /// (or an empty one), [`CoreError::PinWrong`] for a wrong one.
+    pub fn check_refund_pin(&self, pin: Option<&str>) -> Result<(), CoreError> {
+        if self.refund_pin_hash.is_none() {
+            return Ok(());
+        }
+        match pin.filter(|p| !p.is_empty()) {
+            None => Err(CoreError::PinRequired),
+            Some(p) if !self.pin_ok(Some(p)) => Err(CoreError::PinWrong),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Whether going from these settings to `next` needs the engine built anew: what it runs
+    /// against (account, client, secret, profile) or how it sells (currency, cadence). The
+    /// counter's name, VAT presets, quick items, language, PIN do not.
+    pub fn needs_restart(&self, next: &Settings, new_secret: bool) -> bool {
+        new_secret
+            || next.account_id != self.account_id
+            || next.client_id != self.client_id
+            || next.profile_id != self.profile_id
+            || next.currency != self.currency
+            || next.cadence != self.cadence
+            || next.return_url != self.return_url
+    }
+
     /// Whether `pin` opens refunds (always true without a PIN).
     pub fn pin_ok(&self, pin: Option<&str>) -> bool {
         match &self.refund_pin_hash {
@@ -200,6 +226,49 @@ fn pin_digest(salt: &str, pin: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_refund_pin_is_asked_only_when_set() {
+        let mut s = Settings::default();
+        assert!(s.check_refund_pin(None).is_ok());
+        s.set_pin(Some("4711"), "salt").unwrap();
+        assert!(matches!(
+            s.check_refund_pin(None),
+            Err(CoreError::PinRequired)
+        ));
+        assert!(matches!(
+            s.check_refund_pin(Some("")),
+            Err(CoreError::PinRequired)
+        ));
+        assert!(matches!(
+            s.check_refund_pin(Some("1111")),
+            Err(CoreError::PinWrong)
+        ));
+        assert!(s.check_refund_pin(Some("4711")).is_ok());
+    }
+
+    #[test]
+    fn only_what_the_engine_runs_on_needs_a_restart() {
+        let s = Settings::default();
+        let mut name = s.clone();
+        name.counter = "Bar".into();
+        name.language = "nb".into();
+        name.quick_items.clear();
+        assert!(!s.needs_restart(&name, false));
+        assert!(s.needs_restart(&name, true), "a new secret");
+        for change in [
+            |n: &mut Settings| n.account_id = "T12345678".into(),
+            |n: &mut Settings| n.client_id = "other".into(),
+            |n: &mut Settings| n.profile_id = "p2".into(),
+            |n: &mut Settings| n.currency = crate::money::Currency::Sek,
+            |n: &mut Settings| n.cadence.waiting_ms += 1,
+            |n: &mut Settings| n.return_url = Some("https://x.test/".into()),
+        ] {
+            let mut n = s.clone();
+            change(&mut n);
+            assert!(s.needs_restart(&n, false), "{n:?}");
+        }
+    }
     use super::*;
 
     #[test]

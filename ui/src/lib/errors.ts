@@ -1,26 +1,15 @@
 // Every rejected invoke becomes a UiError {code, message} with a code from a closed set. The UI
 // shows the message and a next step for the code (never the raw code).
+import type { ErrorCode } from './bindings/ErrorCode';
+import { ERROR_CODES } from './bindings/errorCodes';
 import type { UiError } from './bindings/UiError';
 import type { MessageKey } from './i18n/index';
 
-/** The closed set of codes the shell sends (kasse-core's error kinds; the generated binding types
- *  `code` as a plain string, so the set is spelled out here). Anything else becomes `internal`. */
-export const ERROR_CODES = [
-  'invalid_input',
-  'not_found',
-  'invalid_state',
-  'amount_exceeds',
-  'pin_required',
-  'pin_wrong',
-  'unauthorized',
-  'network',
-  'outcome_unknown',
-  'dintero',
-  'storage',
-  'internal',
-] as const;
+/** The closed set of codes the shell sends: kasse-core's ErrorCode, generated. Anything else
+ *  becomes `internal`. */
+export { ERROR_CODES };
 
-export type UiErrorCode = (typeof ERROR_CODES)[number];
+export type UiErrorCode = ErrorCode;
 
 export function isErrorCode(x: unknown): x is UiErrorCode {
   return typeof x === 'string' && (ERROR_CODES as readonly string[]).includes(x);
