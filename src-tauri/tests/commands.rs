@@ -259,3 +259,27 @@ fn settings_validate_and_never_return_the_secret() {
     let e = invoke(&app, "refund", json!({"saleId": "x", "input": {"amount": 100, "lines": [], "reason": null, "pin": "1111"}})).unwrap_err();
     assert_ui_error(&e, "pin_wrong");
 }
+
+/// The command list (`commands::COMMANDS`, from which the capability, the permissions and the
+/// UI's `Command` type are made) and the handlers registered in `lib.rs` are the same set: every
+/// listed name reaches a handler (at worst its arguments are refused), and a name that is not
+/// listed reaches none.
+#[test]
+fn every_listed_command_is_registered_and_no_other() {
+    let app = app();
+    for cmd in kasse_app::commands::COMMANDS {
+        if *cmd == "pay_here" {
+            // Opens a window; its handler is reached by the end-to-end tests.
+            continue;
+        }
+        if let Err(e) = invoke(&app, cmd, json!({})) {
+            let text = e.to_string();
+            assert!(
+                !text.contains("not found"),
+                "{cmd} is listed but not registered: {text}"
+            );
+        }
+    }
+    let e = invoke(&app, "no_such_command", json!({})).unwrap_err();
+    assert!(e.to_string().contains("not found"), "{e}");
+}

@@ -5,6 +5,7 @@ import type { AppInfo } from './bindings/AppInfo';
 import type { Boot } from './bindings/Boot';
 import type { CaptureInput } from './bindings/CaptureInput';
 import type { Charge } from './bindings/Charge';
+import type { Command } from './bindings/commands';
 import type { ConnectionReport } from './bindings/ConnectionReport';
 import type { DayReport } from './bindings/DayReport';
 import type { ListQuery } from './bindings/ListQuery';
@@ -105,7 +106,7 @@ export function takeBoot(): Boot | null {
 }
 
 /** Invokes a command; rejects with an ApiError (code + message) on any failure. */
-export async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+export async function call<T>(cmd: Command, args?: Record<string, unknown>): Promise<T> {
   try {
     return (await pick().invoke(cmd, args)) as T;
   } catch (e) {

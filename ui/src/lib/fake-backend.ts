@@ -11,6 +11,7 @@
 import type { AppInfo } from './bindings/AppInfo';
 import type { CaptureInput } from './bindings/CaptureInput';
 import type { Charge } from './bindings/Charge';
+import { COMMANDS, type Command } from './bindings/commands';
 import type { ConnectionReport } from './bindings/ConnectionReport';
 import type { DayReport } from './bindings/DayReport';
 import type { ListQuery } from './bindings/ListQuery';
@@ -214,7 +215,8 @@ export class FakeBackend {
   async invoke(cmd: string, args?: Record<string, unknown>): Promise<unknown> {
     this.calls.push([cmd, args]);
     if (this.opts.latencyMs > 0) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
-    const result = this.dispatch(cmd, args ?? {});
+    if (!(COMMANDS as readonly string[]).includes(cmd)) throw err('internal', `Unknown command ${cmd}`);
+    const result = this.dispatch(cmd as Command, args ?? {});
     // A deep copy, as if it crossed the IPC boundary as JSON.
     return result === undefined ? null : JSON.parse(JSON.stringify(result));
   }
@@ -230,7 +232,7 @@ export class FakeBackend {
     for (const h of this.handlers.get(event) ?? []) h(JSON.parse(JSON.stringify(payload)));
   }
 
-  private dispatch(cmd: string, a: Record<string, unknown>): unknown {
+  private dispatch(cmd: Command, a: Record<string, unknown>): unknown {
     switch (cmd) {
       case 'app_info':
         return this.appInfo;
@@ -269,8 +271,11 @@ export class FakeBackend {
         return this.saveSettings(a.input as SettingsInput);
       case 'test_connection':
         return this.testConnection(a.input as SettingsInput);
-      default:
-        throw err('internal', `Unknown command ${cmd}`);
+      default: {
+        // Every command has its case: a new one fails to compile here until it does.
+        const unhandled: never = cmd;
+        throw err('internal', `Unknown command ${String(unhandled)}`);
+      }
     }
   }
 
