@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use kasse_core::money::{format_minor_code as money, Currency, Quantity, VatRate};
+use kasse_core::money::{Currency, Quantity, VatRate};
 use kasse_core::report;
-use kasse_core::sale::{LogEvent, Sale};
 use kasse_core::settings::{QuickItem as CoreQuickItem, Settings as CoreSettings};
 use kasse_core::store::{AmountFilter, ListQuery as CoreListQuery};
 use kasse_core::{CoreError, ErrorCode, RefundSpec};
@@ -82,67 +81,6 @@ fn priced_line(l: &kasse_core::order::PricedLine) -> PricedLine {
     }
 }
 
-fn event_summary(e: &LogEvent, sale: &Sale) -> String {
-    match e {
-        LogEvent::SaleOpened {
-            merchant_reference,
-            amount,
-            currency,
-            ..
-        } => {
-            format!(
-                "Sale {merchant_reference} opened: {}",
-                money(*amount, currency)
-            )
-        }
-        LogEvent::SessionCreated { .. } => "Checkout created".into(),
-        LogEvent::ChargeFailed { message, .. } => format!("Charge failed: {message}"),
-        LogEvent::StatusObserved { status, source, .. } => {
-            format!("Status {status} (seen by {source})")
-        }
-        LogEvent::OperationRequested {
-            kind,
-            amount,
-            reference,
-            ..
-        } => match amount {
-            Some(a) => format!(
-                "{kind} of {} requested ({reference})",
-                money(*a, &sale.currency)
-            ),
-            None => format!("{kind} requested ({reference})"),
-        },
-        LogEvent::OperationAccepted { op_id, .. } => {
-            op_text(sale, op_id, "accepted by Dintero, being processed")
-        }
-        LogEvent::OperationSucceeded { op_id, .. } => op_text(sale, op_id, "done"),
-        LogEvent::OperationFailed { op_id, message, .. } => {
-            op_text(sale, op_id, &format!("refused: {message}"))
-        }
-        LogEvent::OperationUnknown { op_id, .. } => {
-            op_text(sale, op_id, "answer lost, being checked")
-        }
-        LogEvent::OperationReconciled { op_id, applied, .. } => op_text(
-            sale,
-            op_id,
-            if *applied {
-                "checked: it happened"
-            } else {
-                "checked: it did not happen"
-            },
-        ),
-        LogEvent::Imported { .. } => "Imported from Dintero by sync".into(),
-        LogEvent::Note { text } => text.clone(),
-    }
-}
-
-fn op_text(sale: &Sale, op_id: &str, what: &str) -> String {
-    match sale.operation(op_id) {
-        Some(op) => format!("{} {what}", op.kind),
-        None => what.to_owned(),
-    }
-}
-
 fn detail(state: &AppState, id: &str) -> CmdResult<SaleDetail> {
     let d = state.kasse().detail(id)?;
     let decimals = |m: std::collections::BTreeMap<String, Quantity>| {
@@ -172,7 +110,7 @@ fn detail(state: &AppState, id: &str) -> CmdResult<SaleDetail> {
                 seq: e.seq,
                 at: rfc3339(e.at),
                 kind: e.event.kind().to_owned(),
-                summary: event_summary(&e.event, sale),
+                entry: kasse_core::timeline::entry(&e.event, sale),
             })
             .collect(),
         operations: sale
@@ -300,7 +238,7 @@ pub async fn parked(state: St<'_>) -> CmdResult<Vec<SaleSummary>> {
 pub fn list_sales(state: St<'_>, query: ListQuery) -> CmdResult<SalePage> {
     let mut q = CoreListQuery::new().limit(if query.limit == 0 { 50 } else { query.limit });
     for s in &query.statuses {
-        q = q.status(s.to_core());
+        q = q.status(*s);
     }
     let from = query
         .from
@@ -416,7 +354,7 @@ pub fn day_report(state: St<'_>, from: String, to: String, closing: bool) -> Cmd
             .by_status
             .iter()
             .map(|l| StatusTotal {
-                status: l.status.into(),
+                status: l.status,
                 count: l.count,
                 amount: l.amount,
             })

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use kasse_core::sale::{Sale, SaleStatus as CoreStatus};
+use kasse_core::sale::Sale;
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
@@ -119,63 +119,8 @@ pub struct Charge {
     pub expires_at: String,
 }
 
-/// A sale's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum SaleStatus {
-    Creating,
-    ChargeFailed,
-    Waiting,
-    Paying,
-    OnHold,
-    Authorized,
-    PartiallyCaptured,
-    PartiallyCapturedRefunded,
-    Captured,
-    PartiallyRefunded,
-    Refunded,
-    Voided,
-    Declined,
-    Failed,
-    Cancelled,
-    Expired,
-    Unknown,
-}
-
-impl From<CoreStatus> for SaleStatus {
-    fn from(s: CoreStatus) -> Self {
-        match s {
-            CoreStatus::Creating => SaleStatus::Creating,
-            CoreStatus::ChargeFailed => SaleStatus::ChargeFailed,
-            CoreStatus::Waiting => SaleStatus::Waiting,
-            CoreStatus::Paying => SaleStatus::Paying,
-            CoreStatus::OnHold => SaleStatus::OnHold,
-            CoreStatus::Authorized => SaleStatus::Authorized,
-            CoreStatus::PartiallyCaptured => SaleStatus::PartiallyCaptured,
-            CoreStatus::PartiallyCapturedRefunded => SaleStatus::PartiallyCapturedRefunded,
-            CoreStatus::Captured => SaleStatus::Captured,
-            CoreStatus::PartiallyRefunded => SaleStatus::PartiallyRefunded,
-            CoreStatus::Refunded => SaleStatus::Refunded,
-            CoreStatus::Voided => SaleStatus::Voided,
-            CoreStatus::Declined => SaleStatus::Declined,
-            CoreStatus::Failed => SaleStatus::Failed,
-            CoreStatus::Cancelled => SaleStatus::Cancelled,
-            CoreStatus::Expired => SaleStatus::Expired,
-            CoreStatus::Unknown => SaleStatus::Unknown,
-        }
-    }
-}
-
-impl SaleStatus {
-    /// The core status with the same name.
-    pub fn to_core(self) -> CoreStatus {
-        let text = serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        text.parse().unwrap_or(CoreStatus::Unknown)
-    }
-}
+/// A sale's status: the core's own ([`kasse_core::sale::SaleStatus`]), exported as it is.
+pub use kasse_core::sale::SaleStatus;
 
 /// One row of the transaction list.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -200,7 +145,7 @@ impl From<&Sale> for SaleSummary {
             merchant_reference: s.merchant_reference.clone(),
             session_id: s.session_id.clone(),
             transaction_id: s.transaction_id.clone(),
-            status: s.status.into(),
+            status: s.status,
             amount: s.amount,
             captured: s.captured,
             refunded: s.refunded,
@@ -237,8 +182,10 @@ pub struct ListQuery {
 pub struct SaleEvent {
     pub seq: i64,
     pub at: String,
+    /// The journal row's kind (`sale_opened`, `operation_requested`, …).
     pub kind: String,
-    pub summary: String,
+    /// What happened, as facts the UI words in the user's language.
+    pub entry: kasse_core::timeline::TimelineEntry,
 }
 
 /// A sale with lines, what can still be done, and its timeline.
@@ -474,6 +421,8 @@ pub fn typescript() -> Vec<(String, String)> {
         SyncReport,
         UiError,
         kasse_core::ErrorCode,
+        kasse_core::timeline::TimelineEntry,
+        kasse_core::sale::OpKind,
     ];
     files.push(("errorCodes.ts".to_owned(), error_codes_ts()));
     files.push(("commands.ts".to_owned(), commands_ts()));

@@ -53,7 +53,7 @@ pub fn forward_changes<R: Runtime>(app: tauri::AppHandle<R>, state: Arc<AppState
                     Ok(Ok(change)) => {
                         let payload = SaleChanged {
                             sale: SaleSummary::from(&change.sale),
-                            previous: change.previous.map(Into::into),
+                            previous: change.previous,
                         };
                         let _ = app.emit("sale-changed", payload);
                     }

@@ -113,7 +113,7 @@ describe('the confirmation dialog', () => {
     expect(calls[0]!.key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const d = await detail(id);
     expect(d.sale.refunded).toBe(TOTAL);
-    expect(d.events.filter((e) => e.kind === 'refunded')).toHaveLength(1);
+    expect(d.events.filter((e) => e.entry.what === 'operation_done' && e.entry.op === 'refund')).toHaveLength(1);
   });
 
   it('a dialog opened anew makes a new key', async () => {

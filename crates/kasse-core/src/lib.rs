@@ -16,6 +16,7 @@ pub mod report;
 pub mod sale;
 pub mod settings;
 pub mod store;
+pub mod timeline;
 
 pub use engine::{
     Charge, Kasse, KasseConfig, RefundSpec, SaleChange, SaleDetail, StoreRef, SyncReport,

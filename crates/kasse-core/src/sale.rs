@@ -68,6 +68,7 @@ macro_rules! string_enum {
     ($(#[$meta:meta])* $vis:vis enum $name:ident ($label:literal) { $($(#[$vmeta:meta])* $variant:ident = $s:literal,)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         #[serde(rename_all = "snake_case")]
         $vis enum $name {
             $($(#[$vmeta])* $variant,)*

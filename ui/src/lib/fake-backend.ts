@@ -11,6 +11,7 @@
 import type { AppInfo } from './bindings/AppInfo';
 import type { CaptureInput } from './bindings/CaptureInput';
 import type { Charge } from './bindings/Charge';
+import type { TimelineEntry } from './bindings/TimelineEntry';
 import { COMMANDS, type Command } from './bindings/commands';
 import type { ConnectionReport } from './bindings/ConnectionReport';
 import type { DayReport } from './bindings/DayReport';
@@ -374,8 +375,8 @@ export class FakeBackend {
     return s;
   }
 
-  private event(s: FakeSale, kind: string, summary: string, atMs = this.opts.now()): void {
-    s.events.push({ seq: s.events.length + 1, at: this.iso(atMs), kind, summary });
+  private event(s: FakeSale, kind: string, entry: TimelineEntry, atMs = this.opts.now()): void {
+    s.events.push({ seq: s.events.length + 1, at: this.iso(atMs), kind, entry });
   }
 
   private setStatus(s: FakeSale, status: SaleStatus, emit = true): void {
@@ -390,7 +391,7 @@ export class FakeBackend {
     if (priced.lines.length === 0) throw err('invalid_input', 'lines: the order has no lines');
     if (priced.amount <= 0) throw err('invalid_input', 'amount: the total must be above 0');
     const s = this.newSale(priced, 'waiting', this.opts.now());
-    this.event(s, 'session_created', `Payment session ${s.summary.session_id} created`);
+    this.event(s, 'session_created', { what: 'checkout_created' });
     if (this.opts.autoPay) {
       this.later(s, this.opts.visitAfterMs, () => this.visit(s.summary.sale_id));
       this.later(s, this.opts.payAfterMs, () => this.pay(s.summary.sale_id));
@@ -422,7 +423,7 @@ export class FakeBackend {
   visit(saleId: string): void {
     const s = this.sales.get(saleId);
     if (!s || s.summary.status !== 'waiting') return;
-    this.event(s, 'visited', 'The customer opened the checkout');
+    this.event(s, 'status_observed', { what: 'status_seen', status: 'paying', source: 'poll' });
     this.setStatus(s, 'paying');
   }
 
@@ -438,13 +439,13 @@ export class FakeBackend {
     s.summary.transaction_id = this.transactionId(s);
     s.summary.payment_product = product ?? ['visa', 'mastercard', 'vipps'][s.seq % 3]!;
     if (o === 'authorized' || o === 'captured') {
-      this.event(s, 'authorized', `Authorised ${s.summary.amount} with ${s.summary.payment_product}`);
+      this.event(s, 'status_observed', { what: 'status_seen', status: 'authorized', source: 'poll' });
       if (o === 'captured') {
         s.summary.captured = s.summary.amount;
-        this.event(s, 'captured', `Captured ${s.summary.amount}`);
+        this.event(s, 'status_observed', { what: 'status_seen', status: 'captured', source: 'poll' });
       }
     } else {
-      this.event(s, o, o === 'declined' ? 'The card was declined' : o === 'failed' ? 'The payment failed' : 'The payment is on hold');
+      this.event(s, 'status_observed', { what: 'status_seen', status: o, source: 'poll' });
     }
     this.setStatus(s, o);
   }
@@ -457,7 +458,7 @@ export class FakeBackend {
     const s = this.sales.get(saleId);
     if (!s || !['waiting', 'paying'].includes(s.summary.status)) return;
     this.stopTimers(s);
-    this.event(s, 'expired', 'The payment session expired');
+    this.event(s, 'status_observed', { what: 'status_seen', status: 'expired', source: 'poll' });
     this.setStatus(s, 'expired');
   }
 
@@ -468,7 +469,7 @@ export class FakeBackend {
       throw err('invalid_state', `Sale ${s.summary.merchant_reference} is ${s.summary.status} and can no longer be cancelled`);
     }
     this.stopTimers(s);
-    this.event(s, 'cancelled', 'The payment session was cancelled at the counter');
+    this.event(s, 'status_observed', { what: 'status_seen', status: 'cancelled', source: 'operation' });
     this.setStatus(s, 'cancelled');
     return s.summary;
   }
@@ -587,17 +588,17 @@ export class FakeBackend {
         return this.detail(s);
       case 'refused':
         o.state = 'failed';
-        this.event(s, 'operation_failed', `The ${o.kind} of ${o.amount} was refused by Dintero`);
+        this.event(s, 'operation_failed', { what: 'operation_refused', op: o.kind, message: 'refused by Dintero' });
         throw err('dintero', `Dintero refused the ${o.kind}`);
       case 'in_flight':
         o.state = 'in_flight';
-        this.event(s, 'operation_accepted', `The ${o.kind} of ${o.amount} was accepted by Dintero, being processed`);
+        this.event(s, 'operation_accepted', { what: 'operation_accepted', op: o.kind });
         this.emit('sale-changed', { sale: s.summary, previous: s.summary.status });
         this.later(s, this.opts.acceptedMs, () => this.complete(s, o));
         return this.detail(s);
       case 'unknown':
         o.state = 'unknown';
-        this.event(s, 'operation_unknown', `The answer to the ${o.kind} of ${o.amount} was lost`);
+        this.event(s, 'operation_unknown', { what: 'operation_answer_lost', op: o.kind });
         this.later(s, this.opts.reconcileMs, () => this.complete(s, o));
         throw err('outcome_unknown', `Dintero's answer was lost (timed out); Kasse will check the result before anything is retried`);
     }
@@ -610,15 +611,15 @@ export class FakeBackend {
     op.state = op.state === 'unknown' ? 'reconciled' : 'succeeded';
     if (op.kind === 'capture') {
       s.summary.captured += op.amount;
-      this.event(s, 'captured', `Captured ${op.amount}`);
+      this.event(s, 'operation_succeeded', { what: 'operation_done', op: 'capture' });
     } else if (op.kind === 'void') {
-      this.event(s, 'voided', 'The authorisation was voided');
+      this.event(s, 'operation_succeeded', { what: 'operation_done', op: 'void' });
     } else {
       for (const [k, q] of Object.entries(op.qty)) {
         s.refundedQty[k] = fromScaled(toScaled(s.refundedQty[k] ?? '0', 3) + toScaled(q, 3), 3);
       }
       s.summary.refunded += op.amount;
-      this.event(s, 'refunded', `Refunded ${op.amount}${op.reason ? ` (${op.reason})` : ''}`);
+      this.event(s, 'operation_succeeded', { what: 'operation_done', op: 'refund' });
     }
     const previous = s.summary.status;
     const next = op.kind === 'void' ? 'voided' : paidStatus(s.summary.amount, s.summary.captured, s.summary.refunded);
@@ -842,37 +843,37 @@ export class FakeBackend {
       });
       const priced = this.priceOrder({ currency: 'NOK', lines });
       const s = this.newSale(priced, 'waiting', at);
-      this.event(s, 'session_created', `Payment session ${s.summary.session_id} created`, at);
+      this.event(s, 'session_created', { what: 'checkout_created' }, at);
       const o = outcomes[rand(outcomes.length)]!;
       if (o === 'cancelled') {
-        this.event(s, 'cancelled', 'The payment session was cancelled at the counter', at + 30_000);
+        this.event(s, 'status_observed', { what: 'status_seen', status: 'cancelled', source: 'operation' }, at + 30_000);
         s.summary.status = 'cancelled';
         continue;
       }
       if (o === 'expired') {
-        this.event(s, 'expired', 'The payment session expired', at + 15 * 60_000);
+        this.event(s, 'status_observed', { what: 'status_seen', status: 'expired', source: 'poll' }, at + 15 * 60_000);
         s.summary.status = 'expired';
         continue;
       }
-      this.event(s, 'visited', 'The customer opened the checkout', at + 8_000);
+      this.event(s, 'status_observed', { what: 'status_seen', status: 'paying', source: 'poll' }, at + 8_000);
       s.summary.transaction_id = this.transactionId(s);
       s.summary.payment_product = ['visa', 'mastercard', 'vipps'][rand(3)]!;
       if (o === 'declined') {
-        this.event(s, 'declined', 'The card was declined', at + 25_000);
+        this.event(s, 'status_observed', { what: 'status_seen', status: 'declined', source: 'poll' }, at + 25_000);
         s.summary.status = 'declined';
         continue;
       }
-      this.event(s, 'authorized', `Authorised ${s.summary.amount} with ${s.summary.payment_product}`, at + 25_000);
+      this.event(s, 'status_observed', { what: 'status_seen', status: 'authorized', source: 'poll' }, at + 25_000);
       s.summary.status = 'authorized';
       if (o === 'authorized') continue;
       if (o === 'voided') {
-        this.event(s, 'voided', 'The authorisation was voided', at + 60_000);
+        this.event(s, 'operation_succeeded', { what: 'operation_done', op: 'void' }, at + 60_000);
         s.summary.status = 'voided';
         continue;
       }
       s.summary.captured = s.summary.amount;
       s.summary.status = 'captured';
-      this.event(s, 'captured', `Captured ${s.summary.amount}`, at + 26_000);
+      this.event(s, 'operation_succeeded', { what: 'operation_done', op: 'capture' }, at + 26_000);
       if (o === 'refunded' || o === 'partially_refunded') {
         const l = s.lines[0]!;
         const amt = o === 'refunded' ? s.summary.amount : l.amount;
@@ -880,7 +881,7 @@ export class FakeBackend {
         else s.refundedQty[l.line_id] = l.quantity;
         s.summary.refunded = amt;
         s.summary.status = amt >= s.summary.captured ? 'refunded' : 'partially_refunded';
-        this.event(s, 'refunded', `Refunded ${amt}`, at + 3_600_000);
+        this.event(s, 'operation_succeeded', { what: 'operation_done', op: 'refund' }, at + 3_600_000);
       }
     }
   }

@@ -1,0 +1,49 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TimelineEntry } from '../src/lib/bindings/TimelineEntry';
+import { setLang } from '../src/lib/i18n.svelte';
+import { timelineText } from '../src/lib/timeline';
+
+/** One of every entry the core sends. */
+const ENTRIES: TimelineEntry[] = [
+  { what: 'sale_opened', reference: 'KX-20261124-0001', amount: 12300, currency: 'NOK' },
+  { what: 'checkout_created' },
+  { what: 'charge_failed', message: 'no network' },
+  { what: 'status_seen', status: 'authorized', source: 'poll' },
+  { what: 'status_seen', status: 'captured', source: 'something_new' },
+  { what: 'operation_asked', op: 'refund', amount: 3500, reference: 'KX-20261124-0001-R1' },
+  { what: 'operation_asked', op: 'void', amount: null, reference: 'KX-20261124-0001-V1' },
+  { what: 'operation_accepted', op: 'refund' },
+  { what: 'operation_done', op: 'capture' },
+  { what: 'operation_refused', op: 'capture', message: 'declined' },
+  { what: 'operation_answer_lost', op: 'refund' },
+  { what: 'operation_checked', op: 'refund', happened: true },
+  { what: 'operation_checked', op: 'refund', happened: false },
+  { what: 'imported' },
+  { what: 'note', text: 'a remark' },
+];
+
+describe('the sale history', () => {
+  afterEach(() => setLang('en'));
+
+  it('words every entry in each language, with its facts and no raw keys', () => {
+    for (const lang of ['en', 'nb'] as const) {
+      setLang(lang);
+      for (const e of ENTRIES) {
+        const text = timelineText(e, 'NOK');
+        expect(text, `${lang} ${e.what}`).not.toMatch(/timeline\.|status\.|\{/);
+        expect(text.length, `${lang} ${e.what}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('says the amounts and references, and Norwegian differs from English', () => {
+    setLang('en');
+    const asked = timelineText(ENTRIES[5], 'NOK');
+    expect(asked).toContain('KX-20261124-0001-R1');
+    expect(asked).toMatch(/35[.,]00/);
+    expect(asked.startsWith('Refund')).toBe(true);
+    expect(timelineText(ENTRIES[4], 'NOK')).toContain('something_new');
+    setLang('nb');
+    expect(timelineText(ENTRIES[5], 'NOK').startsWith('Refusjon')).toBe(true);
+  });
+});
