@@ -1,0 +1,422 @@
+//! Appending to the journal: one event (or a queue of them, group-committed under one
+//! fsync), checked by the reducer and written with the sale's row and the chain's head in one
+//! `BEGIN IMMEDIATE` transaction; opening a local sale with its next merchant reference.
+
+use super::*;
+
+impl Store {
+    /// Appends one event to a sale's journal and updates its view, in one transaction.
+    ///
+    /// The first event of a sale must be `sale_opened` or `imported`; later events are checked
+    /// with [`Sale::validate`]. `at` is stored in UTC milliseconds.
+    ///
+    /// **Group commit**: when several threads append at once, the one that gets the connection
+    /// commits every append queued meanwhile in one transaction (each in its own savepoint, so a
+    /// refused event does not affect the others), sharing one fsync. Each call still returns
+    /// only once its own event is committed (durably, under [`Durability::Full`]).
+    pub fn append(&self, sale_id: &str, event: &LogEvent, at: OffsetDateTime) -> Result<Appended> {
+        let mut q = lock_ignoring_poison(&self.queue);
+        let id = q.next_id;
+        q.next_id += 1;
+        q.waiting.push(QueuedAppend {
+            id,
+            sale_id: sale_id.to_owned(),
+            event: event.clone(),
+            at,
+        });
+        loop {
+            if let Some(done) = q.done.remove(&id) {
+                return done;
+            }
+            if q.leader {
+                // Another thread is committing; it publishes and signals when done.
+                q = self
+                    .committed
+                    .wait(q)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            // Become the leader: commit everything queued, ours included.
+            q.leader = true;
+            drop(q);
+            let mut leader = Leader {
+                store: self,
+                taken: Vec::new(),
+                results: Vec::new(),
+            };
+            let mut conn = self.lock();
+            // Take what queued up while we waited for the connection too.
+            let batch = std::mem::take(&mut lock_ignoring_poison(&self.queue).waiting);
+            leader.taken = batch.iter().map(|b| b.id).collect();
+            leader.results = commit_batch(&mut conn, &batch);
+            drop(conn);
+            drop(leader); // publishes the results and signals
+            q = lock_ignoring_poison(&self.queue);
+        }
+    }
+
+    /// Appends one event like [`Store::append`], but commits it **without waiting for the disk**
+    /// (`synchronous=NORMAL` for this one commit, then back to the store's policy).
+    ///
+    /// The event survives a process crash (the WAL is in the OS page cache, and SQLite never
+    /// corrupts the file); only a power cut or OS crash before the next fsync'd commit can lose
+    /// it, and any later commit under [`Durability::Full`] fsyncs the WAL with it. Use it only
+    /// for an event whose loss the engine already recovers from: the charge's
+    /// `session_created` (the intent before it is fsync'd, and a sale with an intent but no
+    /// session is looked up by its merchant reference), so the cashier waits for one fsync per
+    /// charge instead of two. Never for an intent.
+    pub fn append_without_fsync(
+        &self,
+        sale_id: &str,
+        event: &LogEvent,
+        at: OffsetDateTime,
+    ) -> Result<Appended> {
+        if self.path.is_none() || self.options.durability != Durability::Full {
+            return self.append(sale_id, event, at);
+        }
+        let mut conn = self.lock();
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let appended = (|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let appended = append_in(&tx, sale_id, event, at)?;
+            tx.commit()?;
+            Ok(appended)
+        })();
+        // Restore FULL whatever happened: a connection left at NORMAL would silently weaken
+        // every later commit. If even that fails, the connection is not trusted any more.
+        // (Setting a pragma fails only on misuse or out of memory; the error says so.)
+        if let Err(e) = conn.pragma_update(None, "synchronous", "FULL") {
+            tracing::error!(error = %e, "could not restore synchronous=FULL after a commit");
+            return Err(e.into());
+        }
+        appended
+    }
+
+    /// Appends several events (of one or more sales, in order) in one transaction: all or
+    /// nothing, one fsync.
+    pub fn append_many<'a, I>(&self, events: I) -> Result<Vec<Appended>>
+    where
+        I: IntoIterator<Item = (&'a str, &'a LogEvent, OffsetDateTime)>,
+    {
+        self.write(|tx| {
+            events
+                .into_iter()
+                .map(|(sale_id, ev, at)| append_in(tx, sale_id, ev, at))
+                .collect()
+        })
+    }
+
+    /// Opens a local sale: allocates the next merchant reference of `new.counter` for the day of
+    /// `at` (in `at`'s own offset: pass local time for local days) and appends
+    /// [`LogEvent::SaleOpened`], in one transaction. Call it **before** creating the session.
+    pub fn open_sale(&self, sale_id: &str, new: &NewSale, at: OffsetDateTime) -> Result<Appended> {
+        check_counter(&new.counter)?;
+        self.write(|tx| {
+            let day = at.date();
+            let mut reference;
+            loop {
+                let seq = bump_sequence(tx, &new.counter, day)?;
+                reference = format_merchant_reference(&new.counter, day, seq);
+                // Skip a number somebody already used by hand (e.g. an earlier append).
+                let taken: Option<i64> = tx
+                    .prepare_cached(
+                        "SELECT 1 FROM sales WHERE merchant_reference = ?1 AND origin = 'local'",
+                    )?
+                    .query_row([&reference], |r| r.get(0))
+                    .optional()?;
+                if taken.is_none() {
+                    break;
+                }
+            }
+            let ev = LogEvent::SaleOpened {
+                merchant_reference: reference,
+                counter: new.counter.clone(),
+                currency: new.currency.clone(),
+                amount: new.amount,
+                vat_amount: new.vat_amount,
+                order: new.order.clone(),
+            };
+            append_in(tx, sale_id, &ev, at)
+        })
+    }
+
+    /// Allocates the next sequence number of `counter` on `day` (1, 2, …), in its own
+    /// transaction. [`Store::open_sale`] does this itself.
+    pub fn next_sequence(&self, counter: &str, day: Date) -> Result<u32> {
+        check_counter(counter)?;
+        self.write(|tx| bump_sequence(tx, counter, day))
+    }
+}
+
+pub(super) fn check_counter(counter: &str) -> Result<()> {
+    if counter.trim().is_empty() || counter.len() > 32 || counter.chars().any(char::is_control) {
+        return Err(StoreError::InvalidInput {
+            field: "counter",
+            reason: format!("{counter:?}: 1 to 32 characters, no control characters"),
+        });
+    }
+    Ok(())
+}
+
+pub(super) fn bump_sequence(tx: &Transaction<'_>, counter: &str, day: Date) -> Result<u32> {
+    let day = format!(
+        "{:04}{:02}{:02}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    );
+    let last: i64 = tx
+        .prepare_cached(
+            "INSERT INTO reference_counters (counter, day, last) VALUES (?1, ?2, 1)
+             ON CONFLICT (counter, day) DO UPDATE SET last = last + 1
+             RETURNING last",
+        )?
+        .query_row(params![counter, day], |r| r.get(0))?;
+    u32::try_from(last).map_err(|e| corrupt("reference_counters.last", e))
+}
+
+/// An [`Store::append`] waiting for its commit.
+pub(super) struct QueuedAppend {
+    id: u64,
+    sale_id: String,
+    event: LogEvent,
+    at: OffsetDateTime,
+}
+
+/// The group-commit state, behind [`Store::queue`].
+#[derive(Default)]
+pub(super) struct AppendQueue {
+    next_id: u64,
+    /// Appends not yet taken by a leader.
+    waiting: Vec<QueuedAppend>,
+    /// Results not yet picked up, by append id.
+    done: std::collections::HashMap<u64, Result<Appended>>,
+    /// A thread is committing.
+    leader: bool,
+}
+
+/// The committing thread's duty, done on drop (also when unwinding from a panic): publish a
+/// result for every append it took (an error for those it never committed), step down, wake the
+/// waiters.
+pub(super) struct Leader<'a> {
+    store: &'a Store,
+    taken: Vec<u64>,
+    results: Vec<Result<Appended>>,
+}
+
+impl Drop for Leader<'_> {
+    fn drop(&mut self) {
+        let mut q = lock_ignoring_poison(&self.store.queue);
+        let mut results = std::mem::take(&mut self.results).into_iter();
+        for id in self.taken.drain(..) {
+            let r = results.next().unwrap_or_else(|| {
+                Err(StoreError::CommitFailed(
+                    "the writing thread panicked".into(),
+                ))
+            });
+            q.done.insert(id, r);
+        }
+        q.leader = false;
+        self.store.committed.notify_all();
+    }
+}
+
+/// Commits a batch of queued appends in one transaction, each in a savepoint; one result each.
+pub(super) fn commit_batch(conn: &mut Connection, batch: &[QueuedAppend]) -> Vec<Result<Appended>> {
+    let fail_all = |e: &StoreError| {
+        batch
+            .iter()
+            .map(|_| match e {
+                // Still typed: the caller can say "try again" rather than "failed".
+                StoreError::Busy => Err(StoreError::Busy),
+                e => Err(StoreError::CommitFailed(e.to_string())),
+            })
+            .collect()
+    };
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return fail_all(&e.into()),
+    };
+    let mut results = Vec::with_capacity(batch.len());
+    if let [only] = batch {
+        results.push(append_in(&tx, &only.sale_id, &only.event, only.at));
+    } else {
+        for q in batch {
+            let r = match tx.savepoint() {
+                Err(e) => Err(e.into()),
+                Ok(mut sp) => match append_in(&sp, &q.sale_id, &q.event, q.at) {
+                    Ok(a) => sp.commit().map(|()| a).map_err(StoreError::from),
+                    Err(e) => {
+                        // Undo this event only; the savepoint is released on drop.
+                        sp.rollback().ok();
+                        Err(e)
+                    }
+                },
+            };
+            results.push(r);
+        }
+    }
+    if results.iter().all(Result::is_err) {
+        // Nothing to keep (e.g. a lone refused event): no commit, no fsync.
+        drop(tx);
+        return results;
+    }
+    match tx.commit() {
+        Ok(()) => results,
+        Err(e) => fail_all(&e.into()),
+    }
+}
+
+/// The core of every append (inside a write transaction).
+pub(super) fn append_in(
+    tx: &Connection,
+    sale_id: &str,
+    event: &LogEvent,
+    at: OffsetDateTime,
+) -> Result<Appended> {
+    if sale_id.trim().is_empty() || sale_id.len() > 200 {
+        return Err(StoreError::InvalidInput {
+            field: "sale id",
+            reason: "1 to 200 characters".into(),
+        });
+    }
+    let at = normalize(at);
+    let rejected = |source| StoreError::Rejected {
+        sale_id: sale_id.to_owned(),
+        source,
+    };
+    let before = query_one_sale(tx, "id = ?1", sale_id)?;
+    let sale = match &before {
+        None if event.is_opening() => Sale::open(sale_id, event, at).map_err(rejected)?,
+        None => return Err(StoreError::SaleNotFound(sale_id.to_owned())),
+        Some(_) if event.is_opening() => return Err(StoreError::SaleExists(sale_id.to_owned())),
+        Some(b) => {
+            b.validate(event).map_err(rejected)?;
+            let mut s = b.clone();
+            s.apply(event, at);
+            s
+        }
+    };
+
+    let data = serde_json::to_string(event)?;
+    let (last_seq, prev_hash) = journal::last_row(tx)?;
+    let seq = last_seq + 1;
+    let at_ms = unix_ms(at);
+    let kind = event.kind();
+    let op_id = event.op_id();
+    let hash = journal::row_hash(&prev_hash, seq, sale_id, at_ms, kind, op_id, &data);
+    tx.prepare_cached(
+        "INSERT INTO events (seq, sale_id, at, kind, op_id, data, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        seq, sale_id, at_ms, kind, op_id, data, prev_hash, hash
+    ])
+    .map_err(|e| map_constraint(e, Some(&sale), Some(event)))?;
+    write_sale(tx, &sale, before.as_ref(), seq)
+        .map_err(|e| map_constraint(e, Some(&sale), Some(event)))?;
+    tx.prepare_cached(
+        "INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+    )?
+    .execute(params![seq, hash])?;
+    Ok(Appended { seq, hash, sale })
+}
+
+/// Inserts a sale row (`before` = `None`) or updates it. An update sets only the columns that
+/// changed (plus `updated_at` and `last_seq`), so SQLite rewrites only the indexes on those
+/// columns: most events touch no sales index at all.
+pub(super) fn write_sale(
+    tx: &Connection,
+    s: &Sale,
+    before: Option<&Sale>,
+    last_seq: i64,
+) -> rusqlite::Result<()> {
+    let json = |v: &dyn erased::ToJson| {
+        v.to_json()
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+    };
+    let ops_changed = before.is_none_or(|b| b.operations != s.operations);
+    let ops = if ops_changed {
+        json(&s.operations)?
+    } else {
+        String::new()
+    };
+    let order = if before.is_none() {
+        json(&s.order)?
+    } else {
+        String::new()
+    };
+    let sql: std::borrow::Cow<'static, str> = match before {
+        None => "INSERT INTO sales (id, merchant_reference, counter, session_id, transaction_id,
+            checkout_url, expires_at, currency, amount, vat_amount, status, captured, refunded,
+            created_at, updated_at, origin, payment_product, last_error, pending_ops, operations,
+            order_json, last_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+            ?19, ?20, ?21, ?22)"
+            .into(),
+        Some(b) => {
+            let mut sql = String::from("UPDATE sales SET updated_at = ?15, last_seq = ?22");
+            let mut set = |changed: bool, col: &str, param: u8| {
+                if changed {
+                    sql.push_str(&format!(", {col} = ?{param}"));
+                }
+            };
+            set(b.session_id != s.session_id, "session_id", 4);
+            set(b.transaction_id != s.transaction_id, "transaction_id", 5);
+            set(b.checkout_url != s.checkout_url, "checkout_url", 6);
+            set(b.expires_at != s.expires_at, "expires_at", 7);
+            set(b.status != s.status, "status", 11);
+            set(b.captured != s.captured, "captured", 12);
+            set(b.refunded != s.refunded, "refunded", 13);
+            set(
+                b.payment_product != s.payment_product,
+                "payment_product",
+                17,
+            );
+            set(b.last_error != s.last_error, "last_error", 18);
+            set(b.pending_ops != s.pending_ops, "pending_ops", 19);
+            set(ops_changed, "operations", 20);
+            // The rest never changes after the opening event.
+            sql.push_str(" WHERE id = ?1");
+            sql.into()
+        }
+    };
+    tx.prepare_cached(&sql)?.execute(params![
+        s.id,
+        s.merchant_reference,
+        s.counter,
+        s.session_id,
+        s.transaction_id,
+        s.checkout_url,
+        s.expires_at.map(unix_ms),
+        s.currency,
+        s.amount,
+        s.vat_amount,
+        s.status.as_str(),
+        s.captured,
+        s.refunded,
+        unix_ms(s.created_at),
+        unix_ms(s.updated_at),
+        s.origin.as_str(),
+        s.payment_product,
+        s.last_error,
+        s.pending_ops,
+        ops,
+        order,
+        last_seq,
+    ])?;
+    Ok(())
+}
+
+mod erased {
+    /// Serializes to JSON text without making `write_sale` generic.
+    pub(super) trait ToJson {
+        fn to_json(&self) -> Result<String, serde_json::Error>;
+    }
+    impl<T: serde::Serialize> ToJson for T {
+        fn to_json(&self) -> Result<String, serde_json::Error> {
+            serde_json::to_string(self)
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Reading sales and their journals: by id, session, transaction, reference or operation,
+//! the open ones, the pending operations, lists and totals.
+
+use super::*;
+
+impl Store {
+    fn one_sale(&self, where_clause: &str, param: &str) -> Result<Option<Sale>> {
+        let conn = self.lock();
+        query_one_sale(&conn, where_clause, param)
+    }
+
+    /// A sale by Kasse id.
+    pub fn sale(&self, id: &str) -> Result<Option<Sale>> {
+        self.one_sale("id = ?1", id)
+    }
+
+    /// A sale by Dintero session id.
+    pub fn sale_by_session(&self, session_id: &str) -> Result<Option<Sale>> {
+        self.one_sale("session_id = ?1", session_id)
+    }
+
+    /// A sale by Dintero transaction id.
+    pub fn sale_by_transaction(&self, transaction_id: &str) -> Result<Option<Sale>> {
+        self.one_sale("transaction_id = ?1", transaction_id)
+    }
+
+    /// A sale by merchant reference: the local one if any, else the newest imported one.
+    pub fn sale_by_reference(&self, reference: &str) -> Result<Option<Sale>> {
+        self.one_sale(
+            "merchant_reference = ?1 ORDER BY origin = 'local' DESC, created_at DESC",
+            reference,
+        )
+    }
+
+    /// The sale owning an operation.
+    pub fn sale_by_operation(&self, op_id: &str) -> Result<Option<Sale>> {
+        self.one_sale(
+            "id = (SELECT sale_id FROM events WHERE op_id = ?1 AND kind = 'operation_requested')",
+            op_id,
+        )
+    }
+
+    /// A sale by transaction id, session id, merchant reference or Kasse id (in that order).
+    pub fn find(&self, id_or_reference: &str) -> Result<Option<Sale>> {
+        let key = id_or_reference.trim();
+        if key.is_empty() {
+            return Ok(None);
+        }
+        if let Some(s) = self.sale_by_transaction(key)? {
+            return Ok(Some(s));
+        }
+        if let Some(s) = self.sale_by_session(key)? {
+            return Ok(Some(s));
+        }
+        if let Some(s) = self.sale_by_reference(key)? {
+            return Ok(Some(s));
+        }
+        self.sale(key)
+    }
+
+    /// A sale's events, in order.
+    pub fn events(&self, sale_id: &str) -> Result<Vec<StoredEvent>> {
+        let conn = self.lock();
+        sale_events(&conn, sale_id)
+    }
+
+    /// Every sale the watcher must follow (status open), oldest first.
+    pub fn open_sales(&self) -> Result<Vec<Sale>> {
+        let conn = self.lock();
+        let sql = format!(
+            "SELECT {SALE_COLUMNS} FROM sales INDEXED BY sales_open
+             WHERE status IN ('creating', 'waiting', 'paying', 'on_hold', 'unknown')
+             ORDER BY created_at"
+        );
+        query_sales(&conn, &sql, [])
+    }
+
+    /// Every operation without a final outcome (an intent whose outcome was never written, or an
+    /// unknown outcome), with its sale, oldest sale first: to reconcile on start.
+    pub fn pending_operations(&self) -> Result<Vec<PendingOperation>> {
+        let conn = self.lock();
+        let sql = format!(
+            "SELECT {SALE_COLUMNS} FROM sales INDEXED BY sales_pending
+             WHERE pending_ops > 0 ORDER BY created_at"
+        );
+        let sales = query_sales(&conn, &sql, [])?;
+        Ok(sales
+            .into_iter()
+            .flat_map(|sale| {
+                let ops: Vec<Operation> = sale.pending_operations().cloned().collect();
+                ops.into_iter().map(move |operation| PendingOperation {
+                    sale: sale.clone(),
+                    operation,
+                })
+            })
+            .collect())
+    }
+
+    /// One page of the transaction list.
+    pub fn list(&self, query: &ListQuery) -> Result<Page> {
+        list::list(&self.lock(), query)
+    }
+
+    /// The plan [`Store::list`] would use for `query` (diagnostics, tests, benchmarks).
+    pub fn explain_list(&self, query: &ListQuery) -> Result<QueryPlan> {
+        list::explain(&self.lock(), query)
+    }
+
+    /// Totals of the sales created in `[from, to)`, per status and currency, and per payment
+    /// product for paid sales.
+    pub fn totals(&self, from: OffsetDateTime, to: OffsetDateTime) -> Result<Totals> {
+        list::totals(&self.lock(), from, to)
+    }
+
+    /// Number of sales.
+    pub fn count_sales(&self) -> Result<i64> {
+        Ok(self
+            .lock()
+            .query_row("SELECT count(*) FROM sales", [], |r| r.get(0))?)
+    }
+}
+
+pub(super) fn query_sales<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    p: P,
+) -> Result<Vec<Sale>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(p)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(sale_from_row(row)?);
+    }
+    Ok(out)
+}
+
+pub(super) fn query_one_sale(
+    conn: &Connection,
+    where_clause: &str,
+    param: &str,
+) -> Result<Option<Sale>> {
+    let sql = format!("SELECT {SALE_COLUMNS} FROM sales WHERE {where_clause} LIMIT 1");
+    Ok(query_sales(conn, &sql, [param])?.into_iter().next())
+}
+
+pub(super) fn decode_event(seq: i64, data: &str) -> Result<LogEvent> {
+    serde_json::from_str(data).map_err(|e| corrupt(&format!("events row {seq}"), e))
+}
+
+pub(super) fn sale_events(conn: &Connection, sale_id: &str) -> Result<Vec<StoredEvent>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT seq, at, data, hash FROM events WHERE sale_id = ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([sale_id])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let seq: i64 = r.get(0)?;
+        let data: String = r.get(2)?;
+        out.push(StoredEvent {
+            seq,
+            sale_id: sale_id.to_owned(),
+            at: time_col(r, 1, &format!("events row {seq}"))?,
+            event: decode_event(seq, &data)?,
+            hash: r.get(3)?,
+        });
+    }
+    Ok(out)
+}
