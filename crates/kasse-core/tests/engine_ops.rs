@@ -559,3 +559,50 @@ async fn partial_captures_and_refunds_name_their_lines_for_methods_that_need_the
         );
     }
 }
+
+/// Dintero accepted a void (202) but the counter heard a 503: the transaction shows an
+/// `INITIATE_VOID` with no reference (a void has none) that no other operation claims. The
+/// void is taken as in flight with that request id, and its completion settles it, instead of
+/// waiting, unknown, for a trace by reference that a void never leaves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lost_202_void_is_followed_by_the_initiation_it_left() {
+    let h = harness().await;
+    let sale = authorised(&h, 4_000).await;
+    let tid = sale.transaction_id.clone().unwrap();
+    h.control
+        .set_behaviour(
+            None,
+            dintero_sandbox::Behaviour {
+                async_operations: Some(dintero_sandbox::AsyncOperations::after(
+                    std::time::Duration::from_secs(60),
+                )),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    h.control.set_faults(vec![dintero_sandbox::FaultRule {
+        method: Some("POST".into()),
+        path: Some("/v1/transactions/*/void".into()),
+        status: Some(503),
+        after: true,
+        times: Some(1),
+        ..Default::default()
+    }]);
+    let sale = match h.kasse.void(&sale.id).await {
+        Ok(sale) => sale,
+        Err(e) => {
+            assert_eq!(e.code(), "outcome_unknown", "{e:?}");
+            h.kasse.find(&sale.id).unwrap()
+        }
+    };
+    assert_eq!(all_events(&h, &tid, "INITIATE_VOID"), 1);
+    let op = sale.operations.last().unwrap();
+    assert_eq!(op.state, OpState::InFlight, "{op:?}");
+    assert!(op.request_id.is_some());
+    h.control.advance_clock(std::time::Duration::from_secs(61));
+    let sale = h
+        .wait_for(&sale.id, "void completed", |s| s.pending_ops == 0)
+        .await;
+    assert_eq!(sale.operations.last().unwrap().applied, Some(true));
+    assert_eq!(sale.status, SaleStatus::Voided);
+}

@@ -918,27 +918,47 @@ fn trace_of(op: &Operation, sale: &Sale, tx: &Transaction) -> Trace {
             return Trace::Completed(false);
         }
     }
+    // An accepted operation of this kind and amount that no other operation of the sale claims
+    // and whose event does not carry a reference (a void never does): this one, whose `202`
+    // was lost. Followed by its request id from now on.
+    if let Some(e) = unclaimed_initiations(op.kind, sale, tx)
+        .find(|e| op.kind == OpKind::Void || (e.amount.is_some() && e.amount == op.amount))
+    {
+        if e.event_reference.is_none() {
+            return Trace::Initiated(e.request_id.clone());
+        }
+    }
     Trace::None
 }
 
 /// Whether `tx` shows an accepted, uncompleted operation of `kind` that none of the sale's
 /// operations claims (by request id or reference).
 fn unclaimed_initiation(kind: OpKind, sale: &Sale, tx: &Transaction) -> bool {
-    let Some((done, initiate)) = completion_name(kind) else {
-        return false;
+    unclaimed_initiations(kind, sale, tx).next().is_some()
+}
+
+/// The `INITIATE_*` events of `kind` on `tx` that nothing completed yet and none of the sale's
+/// operations claims (by request id or reference).
+fn unclaimed_initiations<'a>(
+    kind: OpKind,
+    sale: &'a Sale,
+    tx: &'a Transaction,
+) -> impl Iterator<Item = &'a dintero_client::TransactionEvent> + 'a {
+    let (done, initiate) = match completion_name(kind) {
+        Some((done, initiate)) => (Some(done), Some(initiate)),
+        None => (None, None),
     };
     tx.events
         .iter()
-        .filter(|e| e.event.as_ref() == Some(&initiate) && e.success != Some(false))
-        .filter(|e| {
+        .filter(move |e| initiate.is_some() && e.event == initiate && e.success != Some(false))
+        .filter(move |e| {
             e.request_id.as_deref().is_none_or(|rid| {
-                !tx.events.iter().any(|c| {
-                    c.event.as_ref() == Some(&done)
-                        && c.correlation_request_id.as_deref() == Some(rid)
-                })
+                !tx.events
+                    .iter()
+                    .any(|c| c.event == done && c.correlation_request_id.as_deref() == Some(rid))
             })
         })
-        .any(|e| {
+        .filter(move |e| {
             !sale.operations.iter().any(|o| {
                 (o.request_id.is_some() && o.request_id == e.request_id)
                     || e.event_reference.as_deref() == Some(o.reference.as_str())

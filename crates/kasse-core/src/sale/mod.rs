@@ -49,10 +49,13 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 use crate::clock::normalize;
+
+mod facts;
+use facts::payment_product_of;
+pub use facts::TransactionFacts;
 
 /// Error parsing one of this module's enums from its string form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -1129,92 +1132,6 @@ impl Sale {
             .saturating_sub(self.pending_amount(OpKind::Refund))
             .max(0)
     }
-}
-
-/// The facts Kasse reads from a Dintero transaction JSON (dintero-api.md §8). Lenient: missing
-/// or oddly typed fields become `None`; only `id` and `status` are required.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TransactionFacts {
-    /// Transaction id.
-    pub id: String,
-    /// Status, mapped with [`SaleStatus::from_dintero`].
-    pub status: SaleStatus,
-    /// Originating session.
-    pub session_id: Option<String>,
-    /// Merchant reference.
-    pub merchant_reference: Option<String>,
-    /// Authorised amount.
-    pub amount: Option<i64>,
-    /// Currency.
-    pub currency: Option<String>,
-    /// `created_at`, normalized to UTC milliseconds.
-    pub created_at: Option<OffsetDateTime>,
-    /// Σ amounts of successful `CAPTURE` events (`None` when the JSON has no `events` array).
-    pub captured: Option<i64>,
-    /// Σ amounts of successful `REFUND` events (`None` when the JSON has no `events` array).
-    pub refunded: Option<i64>,
-    /// Σ `items[].vat_amount` when every item has one.
-    pub vat_amount: Option<i64>,
-    /// `payment_product_type`, else `payment_product`.
-    pub payment_product: Option<String>,
-}
-
-impl TransactionFacts {
-    /// Reads the facts from a transaction JSON; `None` if it has no string `id` and `status`.
-    pub fn from_json(v: &Value) -> Option<TransactionFacts> {
-        let id = v.get("id")?.as_str()?.to_owned();
-        let status = SaleStatus::from_dintero(v.get("status")?.as_str()?);
-        if id.is_empty() {
-            return None;
-        }
-        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-        let (captured, refunded) = match v.get("events").and_then(Value::as_array) {
-            Some(events) => {
-                let sum = |name: &str| {
-                    events
-                        .iter()
-                        .filter(|e| e.get("event").and_then(Value::as_str) == Some(name))
-                        .filter(|e| e.get("success").and_then(Value::as_bool) == Some(true))
-                        .filter_map(|e| e.get("amount").and_then(Value::as_i64))
-                        // As dintero-client counts them: a negative amount is nonsense, 0.
-                        .map(|a| a.max(0))
-                        .fold(0i64, i64::saturating_add)
-                };
-                (Some(sum("CAPTURE")), Some(sum("REFUND")))
-            }
-            None => (None, None),
-        };
-        let vat_amount = v.get("items").and_then(Value::as_array).and_then(|items| {
-            items.iter().try_fold(0i64, |acc, it| {
-                Some(acc.saturating_add(it.get("vat_amount")?.as_i64()?))
-            })
-        });
-        Some(TransactionFacts {
-            id,
-            status,
-            session_id: s("session_id"),
-            merchant_reference: s("merchant_reference"),
-            amount: v.get("amount").and_then(Value::as_i64),
-            currency: s("currency"),
-            created_at: v
-                .get("created_at")
-                .and_then(Value::as_str)
-                .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
-                .map(normalize),
-            captured,
-            refunded,
-            vat_amount,
-            payment_product: payment_product_of(v),
-        })
-    }
-}
-
-fn payment_product_of(v: &Value) -> Option<String> {
-    ["payment_product_type", "payment_product"]
-        .iter()
-        .find_map(|k| v.get(*k).and_then(Value::as_str))
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
 }
 
 /// The parts of a Kasse merchant reference `COUNTER-YYYYMMDD-NNNN`.
