@@ -7,7 +7,7 @@
 //! `KASSE_JOURNAL_BENCH_N` (default 20,000 events) sizes the measurement at the end, which
 //! prints what a full verify and a start-up check cost per row (no timing is asserted).
 
-mod store_common;
+use super::store_common;
 
 use std::path::Path;
 use std::time::Instant;

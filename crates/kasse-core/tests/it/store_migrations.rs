@@ -1,7 +1,7 @@
 //! Schema migrations: from an empty file, from every earlier version, reopen, newer refused,
 //! landed files pinned, append-only triggers.
 
-mod store_common;
+use super::store_common;
 
 use kasse_core::store::migrate::{self, LATEST_VERSION, MIGRATIONS};
 use kasse_core::store::{Store, StoreError, StoreOptions};

@@ -1,6 +1,6 @@
 //! The projection is always the replay of the journal; crash recovery lists; conflicts.
 
-mod store_common;
+use super::store_common;
 
 use kasse_core::sale::{LogEvent, OpKind, OpState, Origin, Sale, SaleStatus};
 use kasse_core::store::{Store, StoreError};

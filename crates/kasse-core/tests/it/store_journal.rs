@@ -1,7 +1,7 @@
 //! The hash chain: verify OK, then every kind of tampering is detected and named; concurrent
 //! writers keep the chain valid.
 
-mod store_common;
+use super::store_common;
 
 use std::path::Path;
 use std::sync::Arc;

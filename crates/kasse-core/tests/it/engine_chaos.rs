@@ -2,7 +2,7 @@
 //! answers lost after the operation happened), every sale ends paid or with a clear failure,
 //! the log agrees with the sandbox's record, and no operation happens twice.
 
-mod engine_common;
+use super::engine_common;
 
 use std::collections::HashMap;
 use std::time::Duration;

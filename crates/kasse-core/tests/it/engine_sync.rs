@@ -1,7 +1,7 @@
 //! Sync and lost charges: sales made elsewhere are imported and operable here; a charge whose
 //! create-session answer was lost is found again by its merchant reference.
 
-mod engine_common;
+use super::engine_common;
 
 use std::time::Duration;
 

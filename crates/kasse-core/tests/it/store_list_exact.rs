@@ -6,7 +6,7 @@
 //! zero), so every strategy and every fallback runs on logs of a few hundred sales; they decide
 //! the speed, never the result.
 
-mod store_common;
+use super::store_common;
 
 use std::collections::BTreeSet;
 

@@ -1,7 +1,7 @@
 //! Capture, void and refund against the sandbox: partial amounts, the local checks that refuse
 //! too much before any API call, and the states where an operation makes no sense.
 
-mod engine_common;
+use super::engine_common;
 
 use engine_common::*;
 use kasse_core::sale::{OpState, SaleStatus};

@@ -1,6 +1,6 @@
 //! Settings round-trip; credentials are refused and never reach the file.
 
-mod store_common;
+
 
 use kasse_core::store::settings::keys;
 use kasse_core::store::{Store, StoreError};

@@ -2,7 +2,7 @@
 //! decline, expiry, cancel (also racing a payment), parked payments and auto-capture. Every flow
 //! checks the log against the sandbox's own record.
 
-mod engine_common;
+use super::engine_common;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The transaction list: keyset paging returns every sale once and in order, with every filter;
 //! search by prefix and amount; query plans use indexes; totals.
 
-mod store_common;
+use super::store_common;
 
 use std::collections::BTreeSet;
 

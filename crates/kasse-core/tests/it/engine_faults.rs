@@ -2,7 +2,7 @@
 //! before it, 429s with `Retry-After`, dropped connections; intents left by a crash; and the
 //! watcher's read budget with the default cadence.
 
-mod engine_common;
+use super::engine_common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! `capture` runs in a new process) is found by the operation itself, not refused as "no
 //! payment yet".
 
-mod engine_common;
+use super::engine_common;
 
 use engine_common::*;
 use kasse_core::sale::SaleStatus;

@@ -2,7 +2,7 @@
 //! suite's job). Scale with `KASSE_STORE_BENCH_N=20000 cargo test --release -p kasse-core --test
 //! store_perf -- --nocapture`. Correctness of what was written is asserted.
 
-mod store_common;
+use super::store_common;
 
 use std::time::Instant;
 
