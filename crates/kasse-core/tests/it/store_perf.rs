@@ -1,6 +1,6 @@
 //! A quick measurement of append throughput (printed, not asserted: timing is the benchmark
 //! suite's job). Scale with `KASSE_STORE_BENCH_N=20000 cargo test --release -p kasse-core --test
-//! store_perf -- --nocapture`. Correctness of what was written is asserted.
+//! it store_perf -- --nocapture`. Correctness of what was written is asserted.
 
 use super::store_common;
 
