@@ -1,7 +1,5 @@
 //! Settings round-trip; credentials are refused and never reach the file.
 
-
-
 use kasse_core::store::settings::keys;
 use kasse_core::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
