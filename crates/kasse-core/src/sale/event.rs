@@ -1,0 +1,389 @@
+//! What the journal says: the events Kasse appends ([`LogEvent`], its own format) and the
+//! closed sets they speak of (a sale's status, an operation's kind and state, a sale's origin).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+/// Error parsing one of this module's enums from its string form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} {value:?}")]
+pub struct ParseEnumError {
+    /// Which enum ("sale status", "operation kind", "origin").
+    pub kind: &'static str,
+    /// The text that did not parse.
+    pub value: String,
+}
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident ($label:literal) { $($(#[$vmeta:meta])* $variant:ident = $s:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        #[serde(rename_all = "snake_case")]
+        $vis enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The snake_case name used in JSON and in the database.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $s,)*
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseEnumError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($s => Ok($name::$variant),)*
+                    _ => Err(ParseEnumError { kind: $label, value: s.to_owned() }),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// Where a sale is, as Kasse knows it.
+    pub enum SaleStatus ("sale status") {
+        /// The intent is written; the session is not created yet (or the app crashed before).
+        Creating = "creating",
+        /// Creating the session failed definitively (Dintero said no).
+        ChargeFailed = "charge_failed",
+        /// Session created; waiting for the customer.
+        Waiting = "waiting",
+        /// The customer is paying (session visited, or transaction `INITIATED`).
+        Paying = "paying",
+        /// Dintero `ON_HOLD`: extra checks, becomes authorized or failed later.
+        OnHold = "on_hold",
+        /// Dintero `AUTHORIZED`.
+        Authorized = "authorized",
+        /// Dintero `PARTIALLY_CAPTURED`.
+        PartiallyCaptured = "partially_captured",
+        /// Dintero `PARTIALLY_CAPTURED_REFUNDED`: part captured, part of that refunded.
+        PartiallyCapturedRefunded = "partially_captured_refunded",
+        /// Dintero `CAPTURED`.
+        Captured = "captured",
+        /// Dintero `PARTIALLY_REFUNDED`.
+        PartiallyRefunded = "partially_refunded",
+        /// Dintero `REFUNDED`.
+        Refunded = "refunded",
+        /// Dintero `AUTHORIZATION_VOIDED`.
+        Voided = "voided",
+        /// Dintero `DECLINED`.
+        Declined = "declined",
+        /// Dintero `FAILED`.
+        Failed = "failed",
+        /// The session was cancelled before a payment.
+        Cancelled = "cancelled",
+        /// The session expired without a payment.
+        Expired = "expired",
+        /// The outcome is not known (Dintero `UNKNOWN`, an unknown Dintero status, or a charge
+        /// whose create-session call timed out).
+        Unknown = "unknown",
+    }
+}
+
+impl SaleStatus {
+    /// Whether the payment watcher must keep following the sale.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            SaleStatus::Creating
+                | SaleStatus::Waiting
+                | SaleStatus::Paying
+                | SaleStatus::OnHold
+                | SaleStatus::Unknown
+        )
+    }
+
+    /// Whether the customer's payment went through (authorised at some point), including sales
+    /// that were later captured or refunded.
+    pub fn is_paid(self) -> bool {
+        matches!(
+            self,
+            SaleStatus::Authorized
+                | SaleStatus::PartiallyCaptured
+                | SaleStatus::PartiallyCapturedRefunded
+                | SaleStatus::Captured
+                | SaleStatus::PartiallyRefunded
+                | SaleStatus::Refunded
+        )
+    }
+
+    /// Maps a Dintero transaction status (dintero-api.md §9.1) to Kasse's status. Unknown values
+    /// become [`SaleStatus::Unknown`]: new Dintero statuses never break parsing.
+    pub fn from_dintero(status: &str) -> SaleStatus {
+        match status {
+            "INITIATED" => SaleStatus::Paying,
+            "ON_HOLD" => SaleStatus::OnHold,
+            "AUTHORIZED" => SaleStatus::Authorized,
+            "PARTIALLY_CAPTURED" => SaleStatus::PartiallyCaptured,
+            "PARTIALLY_CAPTURED_REFUNDED" => SaleStatus::PartiallyCapturedRefunded,
+            "CAPTURED" => SaleStatus::Captured,
+            "PARTIALLY_REFUNDED" => SaleStatus::PartiallyRefunded,
+            "REFUNDED" => SaleStatus::Refunded,
+            "AUTHORIZATION_VOIDED" => SaleStatus::Voided,
+            "DECLINED" => SaleStatus::Declined,
+            "FAILED" => SaleStatus::Failed,
+            _ => SaleStatus::Unknown,
+        }
+    }
+}
+
+string_enum! {
+    /// The kind of an after-sale operation.
+    pub enum OpKind ("operation kind") {
+        /// `POST /v1/transactions/{id}/capture`.
+        Capture = "capture",
+        /// `POST /v1/transactions/{id}/refund`.
+        Refund = "refund",
+        /// `POST /v1/transactions/{id}/void`.
+        Void = "void",
+        /// `POST /v1/sessions/{id}/cancel`.
+        Cancel = "cancel",
+    }
+}
+
+string_enum! {
+    /// Where a sale comes from.
+    pub enum Origin ("origin") {
+        /// Opened at this counter ([`LogEvent::SaleOpened`]).
+        Local = "local",
+        /// Found by sync in Dintero ([`LogEvent::Imported`]).
+        Imported = "imported",
+    }
+}
+
+string_enum! {
+    /// Where an operation is in its life.
+    pub enum OpState ("operation state") {
+        /// Intent written, no outcome yet (pending).
+        Requested = "requested",
+        /// Dintero confirmed it.
+        Succeeded = "succeeded",
+        /// Dintero refused it (definitive).
+        Failed = "failed",
+        /// The call's outcome is unknown; must be reconciled (pending).
+        Unknown = "unknown",
+        /// Settled by re-reading the transaction and matching the reference.
+        Reconciled = "reconciled",
+        /// Dintero accepted it (`202`, or its `INITIATE_*` event shows): it will happen. Pending
+        /// until its completion or failure event is seen, however long that takes; no timer
+        /// settles it.
+        InFlight = "in_flight",
+    }
+}
+
+impl OpState {
+    /// `requested`, `unknown` or `in_flight`: no final outcome yet.
+    pub fn is_pending(self) -> bool {
+        matches!(
+            self,
+            OpState::Requested | OpState::Unknown | OpState::InFlight
+        )
+    }
+
+    /// `requested` or `unknown`: whether it reached Dintero, and what it did there, is not known.
+    /// Nothing new is sent on a sale while one of its operations is in this state.
+    pub fn is_outcome_unknown(self) -> bool {
+        matches!(self, OpState::Requested | OpState::Unknown)
+    }
+}
+
+/// One entry of the journal, as written by the application. Serialized as a tagged JSON object
+/// `{"type": "sale_opened", ...}`; the `type` is also the journal row's `kind`.
+///
+/// This is Kasse's own format (not Dintero's), so it has no catch-all variant; adding a variant
+/// must come with a (possibly empty) schema migration so that an older Kasse refuses the database
+/// instead of meeting an event it cannot read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LogEvent {
+    /// A sale is about to be charged; written **before** the create-session call.
+    SaleOpened {
+        /// Unique per sale and counter, sent to Dintero.
+        merchant_reference: String,
+        /// The counter (till) name.
+        counter: String,
+        /// ISO 4217 currency.
+        currency: String,
+        /// Total in minor units, VAT included.
+        amount: i64,
+        /// VAT part of `amount`, minor units.
+        vat_amount: i64,
+        /// The priced order, as the order module serializes it (opaque to the store).
+        order: Value,
+    },
+    /// The session exists.
+    SessionCreated {
+        /// Dintero session id.
+        session_id: String,
+        /// Hosted checkout URL (shown as QR).
+        url: String,
+        /// When the session expires.
+        #[serde(default, with = "time::serde::rfc3339::option")]
+        expires_at: Option<OffsetDateTime>,
+    },
+    /// Creating the session failed.
+    ChargeFailed {
+        /// Dintero's error code, or a local one (`timeout`, `network`).
+        error_code: String,
+        /// Human-readable message.
+        message: String,
+        /// True when the call may have reached Dintero (timeout, connection lost): the sale
+        /// becomes `unknown` (still open) instead of `charge_failed`.
+        outcome_unknown: bool,
+    },
+    /// A status Kasse observed, with the Dintero JSON that proved it.
+    StatusObserved {
+        /// The status now.
+        status: SaleStatus,
+        /// The transaction id, once there is one.
+        transaction_id: Option<String>,
+        /// Captured total, minor units.
+        captured: i64,
+        /// Refunded total, minor units.
+        refunded: i64,
+        /// `poll`, `webview`, `sync`, `operation` or `callback`.
+        source: String,
+        /// The Dintero JSON (session or transaction) that showed it.
+        snapshot: Value,
+    },
+    /// An operation is about to be sent; written **before** the API call.
+    OperationRequested {
+        /// Kasse's id of the operation.
+        op_id: String,
+        /// What is being done.
+        kind: OpKind,
+        /// Amount in minor units (`None`: the whole remaining amount / not applicable).
+        amount: Option<i64>,
+        /// Chosen lines with quantities (refund by lines), opaque JSON (`null` when none).
+        lines: Value,
+        /// The `capture_reference` / `refund_reference` sent to Dintero, unique within the sale;
+        /// reconciliation matches it in the transaction's events.
+        reference: String,
+        /// Why (refund reason), if given.
+        reason: Option<String>,
+        /// The idempotency key of the button press or command that asked for it: a second
+        /// request with the same key gets this operation's result instead of a second POST.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        /// How many operations the sale had when the requester checked it. The log refuses the
+        /// intent when another writer (a second window, process or counter) added one since:
+        /// the amounts were checked against a sale that no longer is.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        basis: Option<u32>,
+    },
+    /// Dintero accepted the operation for processing (`202 Accepted`, or an `INITIATE_*` event
+    /// with its reference found on the transaction): it is in flight until its completion
+    /// event (matched by `correlation_request_id` = `request_id`) or its failure is seen.
+    OperationAccepted {
+        /// The operation.
+        op_id: String,
+        /// The `event-request-id` of the `202` (the `request_id` of the `INITIATE_*` event).
+        request_id: Option<String>,
+        /// The transaction as Dintero returned it.
+        snapshot: Value,
+    },
+    /// Dintero confirmed the operation.
+    OperationSucceeded {
+        /// The operation.
+        op_id: String,
+        /// Dintero's response (usually the transaction).
+        snapshot: Value,
+    },
+    /// Dintero refused the operation (definitive).
+    OperationFailed {
+        /// The operation.
+        op_id: String,
+        /// Error code.
+        code: String,
+        /// Error message.
+        message: String,
+    },
+    /// The call's outcome is unknown (timeout, connection lost): reconcile before anything else.
+    OperationUnknown {
+        /// The operation.
+        op_id: String,
+        /// What happened.
+        message: String,
+    },
+    /// The transaction was re-read and the operation's reference matched (or not).
+    OperationReconciled {
+        /// The operation.
+        op_id: String,
+        /// Whether the operation took effect at Dintero.
+        applied: bool,
+        /// The transaction as re-read.
+        snapshot: Value,
+    },
+    /// A sale found by sync that this counter did not open; the view is built from the Dintero
+    /// transaction (`id`, `session_id`, `merchant_reference`, `amount`, `currency`, `created_at`,
+    /// `status`, `events`).
+    Imported {
+        /// The Dintero transaction.
+        snapshot: Value,
+    },
+    /// A free-text remark in the sale's timeline.
+    Note {
+        /// The text.
+        text: String,
+    },
+}
+
+impl LogEvent {
+    /// The journal `kind` of this event (the serde tag).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LogEvent::SaleOpened { .. } => "sale_opened",
+            LogEvent::SessionCreated { .. } => "session_created",
+            LogEvent::ChargeFailed { .. } => "charge_failed",
+            LogEvent::StatusObserved { .. } => "status_observed",
+            LogEvent::OperationRequested { .. } => "operation_requested",
+            LogEvent::OperationAccepted { .. } => "operation_accepted",
+            LogEvent::OperationSucceeded { .. } => "operation_succeeded",
+            LogEvent::OperationFailed { .. } => "operation_failed",
+            LogEvent::OperationUnknown { .. } => "operation_unknown",
+            LogEvent::OperationReconciled { .. } => "operation_reconciled",
+            LogEvent::Imported { .. } => "imported",
+            LogEvent::Note { .. } => "note",
+        }
+    }
+
+    /// The operation this event is about, if any.
+    pub fn op_id(&self) -> Option<&str> {
+        match self {
+            LogEvent::OperationRequested { op_id, .. }
+            | LogEvent::OperationAccepted { op_id, .. }
+            | LogEvent::OperationSucceeded { op_id, .. }
+            | LogEvent::OperationFailed { op_id, .. }
+            | LogEvent::OperationUnknown { op_id, .. }
+            | LogEvent::OperationReconciled { op_id, .. } => Some(op_id),
+            _ => None,
+        }
+    }
+
+    /// Whether this event starts a sale (`sale_opened` or `imported`).
+    pub fn is_opening(&self) -> bool {
+        matches!(
+            self,
+            LogEvent::SaleOpened { .. } | LogEvent::Imported { .. }
+        )
+    }
+}
