@@ -74,10 +74,7 @@ async fn async_completion_follows_the_sim_clock() {
     // Other products keep the default: a card capture answers 200 at once.
     let card = env.authorized("B-1c").await;
     let (s, v) = env
-        .post(
-            &format!("/v1/transactions/{card}/capture"),
-            json!({"amount": 24800}),
-        )
+        .operate(&card, "capture", json!({"amount": 24800}))
         .await;
     assert_eq!((s.as_u16(), v["status"].as_str()), (200, Some("CAPTURED")));
 }
@@ -86,12 +83,7 @@ async fn async_completion_follows_the_sim_clock() {
 async fn failed_completion_carries_a_correction() {
     let env = env().await;
     let tid = env.authorized("B-2").await;
-    let (s, _) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
-            json!({"amount": 20000}),
-        )
-        .await;
+    let (s, _) = env.operate(&tid, "capture", json!({"amount": 20000})).await;
     assert_eq!(s, 200, "synchronous by default");
     env.set_behaviour(json!({"async_operations": {"delay_seconds": 5, "fail_probability": 1.0}}))
         .await;
@@ -152,22 +144,12 @@ async fn in_flight_amounts_count_against_what_is_left() {
     let env = env().await;
     let (_, tx) = env.paid("B-4", "4000000000000002").await;
     let tid = id(&tx);
-    let (s, _) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
-            json!({"amount": 24800}),
-        )
-        .await;
+    let (s, _) = env.operate(&tid, "capture", json!({"amount": 24800})).await;
     assert_eq!(s, 200);
     env.set_behaviour(json!({"async_operations": {"delay_seconds": 60}}))
         .await;
     let (r1, _) = env.accepted(&tid, "refund", json!({"amount": 20000})).await;
-    let (s, v) = env
-        .post(
-            &format!("/v1/transactions/{tid}/refund"),
-            json!({"amount": 5000}),
-        )
-        .await;
+    let (s, v) = env.operate(&tid, "refund", json!({"amount": 5000})).await;
     assert_eq!(
         (s.as_u16(), error_code(&v)),
         (400, "amount_exceeds_refundable")
@@ -231,9 +213,7 @@ async fn items_required_for_instabank_and_collector_only() {
             json!({"amount": 24800}),
             json!({"amount": 24800, "items": []}),
         ] {
-            let (s, v) = env
-                .post(&format!("/v1/transactions/{tid}/capture"), body.clone())
-                .await;
+            let (s, v) = env.operate(&tid, "capture", body.clone()).await;
             assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_request"));
             assert_eq!(
                 v["error"]["message"],
@@ -244,19 +224,15 @@ async fn items_required_for_instabank_and_collector_only() {
         let (_, unchanged) = env.get(&format!("/v1/transactions/{tid}")).await;
         assert_eq!(unchanged, tx, "refused captures change nothing");
         let (s, v) = env
-            .post(
-                &format!("/v1/transactions/{tid}/capture"),
+            .operate(
+                &tid,
+                "capture",
                 json!({"amount": 24800, "items": all_items}),
             )
             .await;
         assert_eq!((s.as_u16(), v["status"].as_str()), (200, Some("CAPTURED")));
         assert_eq!(last_event(&v)["items"], all_items, "type kept as sent");
-        let (s, v) = env
-            .post(
-                &format!("/v1/transactions/{tid}/refund"),
-                json!({"amount": 2500}),
-            )
-            .await;
+        let (s, v) = env.operate(&tid, "refund", json!({"amount": 2500})).await;
         assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_request"));
         for (items, problem) in [
             (
@@ -267,10 +243,7 @@ async fn items_required_for_instabank_and_collector_only() {
             (json!([{"line_id": "3"}]), "items[0].amount"),
         ] {
             let (s, v) = env
-                .post(
-                    &format!("/v1/transactions/{tid}/refund"),
-                    json!({"amount": 2500, "items": items}),
-                )
+                .operate(&tid, "refund", json!({"amount": 2500, "items": items}))
                 .await;
             assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_request"));
             assert!(
@@ -279,8 +252,9 @@ async fn items_required_for_instabank_and_collector_only() {
             );
         }
         let (s, v) = env
-            .post(
-                &format!("/v1/transactions/{tid}/refund"),
+            .operate(
+                &tid,
+                "refund",
                 json!({"amount": 2500, "items": [{"line_id": "3", "amount": 2500}]}),
             )
             .await;
@@ -293,19 +267,13 @@ async fn items_required_for_instabank_and_collector_only() {
     // Elsewhere an empty array is "no items".
     let tid = env.authorized("B-7").await;
     let (s, v) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
-            json!({"amount": 1000, "items": []}),
-        )
+        .operate(&tid, "capture", json!({"amount": 1000, "items": []}))
         .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(last_event(&v)["event"], "CAPTURE");
     assert!(last_event(&v).get("items").is_none());
     let (s, _) = env
-        .post(
-            &format!("/v1/transactions/{tid}/refund"),
-            json!({"amount": 1000, "items": []}),
-        )
+        .operate(&tid, "refund", json!({"amount": 1000, "items": []}))
         .await;
     assert_eq!(s, 200);
 
@@ -358,32 +326,17 @@ async fn swish_is_captured_at_authorization_and_refunds_work() {
         .post(&format!("/v1/sessions/{sid}/cancel"), json!({}))
         .await;
     assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
-    let (s, v) = env
-        .post(
-            &format!("/v1/transactions/{tid}/refund"),
-            json!({"amount": 1000}),
-        )
-        .await;
+    let (s, v) = env.operate(&tid, "refund", json!({"amount": 1000})).await;
     assert_eq!(
         (s.as_u16(), v["status"].as_str()),
         (200, Some("PARTIALLY_REFUNDED"))
     );
-    let (s, v) = env
-        .post(
-            &format!("/v1/transactions/{tid}/refund"),
-            json!({"amount": 23801}),
-        )
-        .await;
+    let (s, v) = env.operate(&tid, "refund", json!({"amount": 23801})).await;
     assert_eq!(
         (s.as_u16(), error_code(&v)),
         (400, "amount_exceeds_refundable")
     );
-    let (s, v) = env
-        .post(
-            &format!("/v1/transactions/{tid}/refund"),
-            json!({"amount": 23800}),
-        )
-        .await;
+    let (s, v) = env.operate(&tid, "refund", json!({"amount": 23800})).await;
     assert_eq!((s.as_u16(), v["status"].as_str()), (200, Some("REFUNDED")));
 
     // Any product through the control endpoint (Vipps with auto-capture), also after ON_HOLD.

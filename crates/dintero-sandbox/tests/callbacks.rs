@@ -159,12 +159,7 @@ async fn authorization_and_event_callbacks_by_get() {
     }
     assert!(seen);
 
-    let (_, tx) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
-            json!({"amount": 24800}),
-        )
-        .await;
+    let (_, tx) = env.operate(tid, "capture", json!({"amount": 24800})).await;
     let hit = recv.wait_for(2).await.remove(1);
     assert_eq!(hit.param("event").as_deref(), Some("CAPTURE"));
     let capture_id = tx["events"].as_array().unwrap().last().unwrap()["id"]
@@ -172,11 +167,7 @@ async fn authorization_and_event_callbacks_by_get() {
         .unwrap()
         .to_owned();
     assert_eq!(hit.param("event_id"), Some(capture_id));
-    env.post(
-        &format!("/v1/transactions/{tid}/refund"),
-        json!({"amount": 100}),
-    )
-    .await;
+    env.operate(tid, "refund", json!({"amount": 100})).await;
     let hit = recv.wait_for(3).await.remove(2);
     assert_eq!(hit.param("event").as_deref(), Some("REFUND"));
     // VOID through session cancel of another sale

@@ -62,12 +62,7 @@ async fn status_fault_with_times_and_method() {
     let (s, _) = env.get(&format!("/v1/transactions/{tid}")).await;
     assert_eq!(s, 200);
     for _ in 0..2 {
-        let (s, v) = env
-            .post(
-                &format!("/v1/transactions/{tid}/capture"),
-                json!({"amount": 100}),
-            )
-            .await;
+        let (s, v) = env.operate(&tid, "capture", json!({"amount": 100})).await;
         assert_eq!((s.as_u16(), error_code(&v)), (503, "processor_unavailable"));
     }
     let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
@@ -75,12 +70,7 @@ async fn status_fault_with_times_and_method() {
         tx["status"], "AUTHORIZED",
         "a fault before the operation changes nothing"
     );
-    let (s, tx) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
-            json!({"amount": 100}),
-        )
-        .await;
+    let (s, tx) = env.operate(&tid, "capture", json!({"amount": 100})).await;
     assert_eq!(
         (s.as_u16(), tx["status"].as_str()),
         (200, Some("PARTIALLY_CAPTURED"))
@@ -191,12 +181,7 @@ async fn after_applies_the_fault_once_the_operation_took_effect() {
         tx["events"].as_array().unwrap().last().unwrap()["event_reference"],
         "CAP-X"
     );
-    let (s, _) = env
-        .post(
-            &format!("/v1/transactions/{tid}/refund"),
-            json!({"amount": 100}),
-        )
-        .await;
+    let (s, _) = env.operate(&tid, "refund", json!({"amount": 100})).await;
     assert_eq!(s, 503);
     let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
     assert_eq!(tx["status"], "PARTIALLY_REFUNDED");
@@ -275,12 +260,7 @@ async fn concurrent_requests_are_safe() {
             let mut ids = Vec::new();
             for j in 0..10 {
                 let tid = env.authorized(&format!("C-{i}-{j}")).await;
-                let (s, _) = env
-                    .post(
-                        &format!("/v1/transactions/{tid}/capture"),
-                        json!({"amount": 24800}),
-                    )
-                    .await;
+                let (s, _) = env.operate(&tid, "capture", json!({"amount": 24800})).await;
                 assert_eq!(s, 200);
                 ids.push(tid);
             }
@@ -339,12 +319,7 @@ async fn cut_body_sends_status_and_headers_then_part_of_the_body() {
     let err = resp.bytes().await.expect_err("the body is cut short");
     assert!(err.is_body() || err.is_decode(), "{err}");
     // The rule is spent: the next answer is whole.
-    let (s, v) = env
-        .post(
-            &format!("/v1/transactions/{tid}/refund"),
-            json!({"amount": 100}),
-        )
-        .await;
+    let (s, v) = env.operate(&tid, "refund", json!({"amount": 100})).await;
     assert_eq!(
         (s.as_u16(), v["status"].as_str()),
         (200, Some("PARTIALLY_REFUNDED"))
@@ -355,12 +330,7 @@ async fn cut_body_sends_status_and_headers_then_part_of_the_body() {
 async fn garbage_body_answers_the_real_status_with_html() {
     let env = env().await;
     let tid = env.authorized("F-garbage").await;
-    let (s, _) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
-            json!({"amount": 24800}),
-        )
-        .await;
+    let (s, _) = env.operate(&tid, "capture", json!({"amount": 24800})).await;
     assert_eq!(s, 200);
     set_faults(
         &env,

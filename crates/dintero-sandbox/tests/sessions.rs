@@ -257,12 +257,7 @@ async fn cancel_voids_initiated_and_authorized_but_not_captured() {
     // CAPTURED → refused, session stays uncancelled
     let (sid, tx) = env.paid("R-7", "4000000000000002").await;
     let tid = tx["id"].as_str().unwrap();
-    let (s, _) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
-            json!({"amount": 24800}),
-        )
-        .await;
+    let (s, _) = env.operate(tid, "capture", json!({"amount": 24800})).await;
     assert_eq!(s, 200);
     let (s, v) = env
         .post(&format!("/v1/sessions/{sid}/cancel"), json!({}))

@@ -114,38 +114,24 @@ async fn capture_refund_events_carry_everything() {
     assert!(tx["updated_at"].as_str().unwrap() >= tx["created_at"].as_str().unwrap());
 
     let (s, tx) = env
-        .post(
-            &format!("/v1/transactions/{tid}/refund"),
+        .operate(
+            &tid,
+            "refund",
             json!({"amount": 1000, "refund_reference": "RET-1", "reason": "broken"}),
         )
         .await;
     assert_eq!(s, 200);
     assert_eq!(tx["status"], "PARTIALLY_CAPTURED_REFUNDED");
     assert_eq!(last_event(&tx)["event_reference"], "RET-1");
-    let (s, tx) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
-            json!({"amount": 7000}),
-        )
-        .await;
+    let (s, tx) = env.operate(&tid, "capture", json!({"amount": 7000})).await;
     assert_eq!(s, 200);
     assert_eq!(tx["status"], "PARTIALLY_REFUNDED");
-    let (s, tx) = env
-        .post(
-            &format!("/v1/transactions/{tid}/refund"),
-            json!({"amount": 23800}),
-        )
-        .await;
+    let (s, tx) = env.operate(&tid, "refund", json!({"amount": 23800})).await;
     assert_eq!(s, 200);
     assert_eq!(tx["status"], "REFUNDED");
     assert_eq!(sum_events(&tx, "CAPTURE"), 24800);
     assert_eq!(sum_events(&tx, "REFUND"), 24800);
-    let (s, v) = env
-        .post(
-            &format!("/v1/transactions/{tid}/refund"),
-            json!({"amount": 1}),
-        )
-        .await;
+    let (s, v) = env.operate(&tid, "refund", json!({"amount": 1})).await;
     assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
 }
 
@@ -240,12 +226,7 @@ async fn void_and_final_capture() {
     assert_eq!(s, 200);
     assert_eq!(tx["status"], "AUTHORIZATION_VOIDED");
     assert_eq!(last_event(&tx)["amount"], 24800);
-    let (s, v) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
-            json!({"amount": 1}),
-        )
-        .await;
+    let (s, v) = env.operate(&tid, "capture", json!({"amount": 1})).await;
     assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
     assert_eq!(
         v["error"]["message"],
@@ -254,8 +235,9 @@ async fn void_and_final_capture() {
 
     let tid = env.authorized("R-5").await;
     let (s, tx) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
+        .operate(
+            &tid,
+            "capture",
             json!({"amount": 10000, "final_capture": true}),
         )
         .await;
@@ -266,19 +248,9 @@ async fn void_and_final_capture() {
         (e["event"].as_str(), e["amount"].as_i64()),
         (Some("VOID"), Some(14800))
     );
-    let (s, v) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
-            json!({"amount": 1}),
-        )
-        .await;
+    let (s, v) = env.operate(&tid, "capture", json!({"amount": 1})).await;
     assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
-    let (s, tx) = env
-        .post(
-            &format!("/v1/transactions/{tid}/refund"),
-            json!({"amount": 10000}),
-        )
-        .await;
+    let (s, tx) = env.operate(&tid, "refund", json!({"amount": 10000})).await;
     assert_eq!((s.as_u16(), tx["status"].as_str()), (200, Some("REFUNDED")));
 }
 
@@ -345,12 +317,7 @@ async fn timeout_cards_fail_the_named_operation_with_503() {
     // capture times out
     let (_, tx) = env.paid("R-t1", "4100000000000019").await;
     let tid = tx["id"].as_str().unwrap();
-    let (s, v) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
-            json!({"amount": 100}),
-        )
-        .await;
+    let (s, v) = env.operate(tid, "capture", json!({"amount": 100})).await;
     assert_eq!((s.as_u16(), error_code(&v)), (503, "processor_unavailable"));
     let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
     assert_eq!(tx["status"], "AUTHORIZED", "status unchanged");
@@ -371,19 +338,9 @@ async fn timeout_cards_fail_the_named_operation_with_503() {
     // refund times out (capture fine)
     let (_, tx) = env.paid("R-t2", "5100000000000024").await;
     let tid = tx["id"].as_str().unwrap();
-    let (s, _) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
-            json!({"amount": 24800}),
-        )
-        .await;
+    let (s, _) = env.operate(tid, "capture", json!({"amount": 24800})).await;
     assert_eq!(s, 200);
-    let (s, _) = env
-        .post(
-            &format!("/v1/transactions/{tid}/refund"),
-            json!({"amount": 100}),
-        )
-        .await;
+    let (s, _) = env.operate(tid, "refund", json!({"amount": 100})).await;
     assert_eq!(s, 503);
     let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
     assert_eq!(tx["status"], "CAPTURED");
@@ -447,12 +404,7 @@ async fn on_hold_resolves_later() {
         .await;
     assert_eq!((s.as_u16(), tx["status"].as_str()), (200, Some("ON_HOLD")));
     let tid = tx["id"].as_str().unwrap();
-    let (s, _) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
-            json!({"amount": 1}),
-        )
-        .await;
+    let (s, _) = env.operate(tid, "capture", json!({"amount": 1})).await;
     assert_eq!(s, 400);
     let (s, tx) = env
         .post(
@@ -649,12 +601,7 @@ async fn async_operations_answer_202_then_complete() {
     assert_eq!(last_event(&tx)["event"], "INITIATE_CAPTURE");
     assert_eq!(last_event(&tx)["request_id"], rid.as_str());
     // a second capture over what is left after the pending one is refused at once
-    let (s, v) = env
-        .post(
-            &format!("/v1/transactions/{tid}/capture"),
-            json!({"amount": 5000}),
-        )
-        .await;
+    let (s, v) = env.operate(&tid, "capture", json!({"amount": 5000})).await;
     assert_eq!(
         (s.as_u16(), error_code(&v)),
         (400, "amount_exceeds_capturable")

@@ -138,13 +138,23 @@ impl Env {
     }
 
     pub async fn paid_with(&self, body: Value, card: &str) -> (String, Value) {
+        self.pay_new(body, json!({ "card": card })).await
+    }
+
+    /// A session made from `body` and paid with `POST /_sim/sessions/{id}/pay` body `pay`;
+    /// returns (session id, transaction JSON).
+    async fn pay_new(&self, body: Value, pay: Value) -> (String, Value) {
         let created = self.create_session(body).await;
         let sid = created["id"].as_str().unwrap().to_owned();
-        let (s, tx) = self
-            .post(&format!("/_sim/sessions/{sid}/pay"), json!({"card": card}))
-            .await;
+        let (s, tx) = self.post(&format!("/_sim/sessions/{sid}/pay"), pay).await;
         assert_eq!(s, 200, "{tx}");
         (sid, tx)
+    }
+
+    /// `POST /v1/transactions/{tid}/{op}` (capture, refund, void).
+    pub async fn operate(&self, tid: &str, op: &str, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/v1/transactions/{tid}/{op}"), body)
+            .await
     }
 
     /// An AUTHORIZED transaction id.
@@ -189,16 +199,11 @@ pub fn event_names(tx: &Value) -> Vec<(String, String, bool)> {
 impl Env {
     /// A session paid with `payment_product_type` (no card); returns (session id, transaction).
     pub async fn paid_by(&self, reference: &str, payment_product_type: &str) -> (String, Value) {
-        let created = self.create_session(session_body(reference)).await;
-        let sid = created["id"].as_str().unwrap().to_owned();
-        let (s, tx) = self
-            .post(
-                &format!("/_sim/sessions/{sid}/pay"),
-                json!({ "payment_product_type": payment_product_type }),
-            )
-            .await;
-        assert_eq!(s, 200, "{tx}");
-        (sid, tx)
+        self.pay_new(
+            session_body(reference),
+            json!({ "payment_product_type": payment_product_type }),
+        )
+        .await
     }
 
     /// `POST /_sim/behaviour`; asserts 200 and returns the answer.
