@@ -526,8 +526,15 @@ fn captured_at_authorization_counts_from_the_status() {
     assert_eq!(partial.captured(), 3000);
     let authorized = tx("AUTHORIZED", serde_json::json!([]));
     assert_eq!((authorized.captured(), authorized.capturable()), (0, 5000));
+    let negative = tx(
+        "REFUNDED",
+        serde_json::json!([
+            {"event": "CAPTURE", "success": true, "amount": -5},
+            {"event": "REFUND", "success": true, "amount": -5}
+        ]),
+    );
     assert_eq!(
-        dintero_client::settled_totals(&TransactionStatus::Refunded, -1, -5, -5),
+        dintero_client::settled_totals(&TransactionStatus::Refunded, -1, &negative.events),
         (0, 0)
     );
 }

@@ -113,16 +113,6 @@ pub struct Transaction {
 }
 
 impl Transaction {
-    fn successful_sum(&self, kind: TransactionEventName) -> i64 {
-        self.events
-            .iter()
-            .filter(|e| e.event.as_ref() == Some(&kind) && e.success == Some(true))
-            // A negative amount is nonsense from the network, and a sum past i64 must not
-            // panic (or wrap): clamp and saturate.
-            .map(|e| e.amount.unwrap_or(0).max(0))
-            .fold(0i64, i64::saturating_add)
-    }
-
     /// What has been captured: Σ `amount` of successful `CAPTURE` events, or, where the status
     /// says more was captured than any event shows (a payment captured at authorization, as
     /// Swish or Vipps with auto-capture may be), what the status proves ([`settled_totals`]).
@@ -137,19 +127,7 @@ impl Transaction {
     }
 
     fn totals(&self) -> (i64, i64) {
-        settled_totals(
-            &self.status,
-            self.amount,
-            self.successful_sum(TransactionEventName::Capture),
-            self.successful_sum(TransactionEventName::Refund),
-        )
-    }
-
-    /// The event with this `request_id` (e.g. the `INITIATE_*` event of a `202` operation).
-    pub fn event_by_request_id(&self, request_id: &str) -> Option<&TransactionEvent> {
-        self.events
-            .iter()
-            .find(|e| e.request_id.as_deref() == Some(request_id))
+        settled_totals(&self.status, self.amount, &self.events)
     }
 
     /// Whether a successful `VOID` event exists (the authorization, or its remainder, is gone).
@@ -221,17 +199,28 @@ impl Transaction {
     }
 }
 
-/// Captured and refunded totals from the sums of successful `CAPTURE` and `REFUND` events,
-/// raised to what the status proves where the events say less: a `CAPTURED`,
-/// `PARTIALLY_REFUNDED` or `REFUNDED` transaction without any capture event was captured in
-/// full at authorization (Swish, Vipps with auto-capture, terminals: dintero-api.md §9.1), and
+/// Σ `amount` of the successful events of `kind`. A negative amount is nonsense from the network,
+/// and a sum past i64 must not panic (or wrap): clamp and saturate.
+fn successful_sum(events: &[TransactionEvent], kind: TransactionEventName) -> i64 {
+    events
+        .iter()
+        .filter(|e| e.event.as_ref() == Some(&kind) && e.success == Some(true))
+        .map(|e| e.amount.unwrap_or(0).max(0))
+        .fold(0i64, i64::saturating_add)
+}
+
+/// Captured and refunded totals of a transaction in `status` for `amount` with `events`: the
+/// sums of successful `CAPTURE` and `REFUND` events, raised to what the status proves where the
+/// events say less: a `CAPTURED`, `PARTIALLY_REFUNDED` or `REFUNDED` transaction without any
+/// capture event was captured in full at authorization (Swish, Vipps with auto-capture, terminals: dintero-api.md §9.1), and
 /// a `REFUNDED` one has had everything captured refunded. Never lowers a sum, never negative.
 pub fn settled_totals(
     status: &TransactionStatus,
     amount: i64,
-    captured_by_events: i64,
-    refunded_by_events: i64,
+    events: &[TransactionEvent],
 ) -> (i64, i64) {
+    let captured_by_events = successful_sum(events, TransactionEventName::Capture);
+    let refunded_by_events = successful_sum(events, TransactionEventName::Refund);
     let amount = amount.max(0);
     let fully_captured_status = matches!(
         status,

@@ -5,7 +5,7 @@
 
 use dintero_client::{
     settled_totals, OrderItem, PaymentProduct, PaymentProductType, TransactionEvent,
-    TransactionEventName, TransactionStatus,
+    TransactionStatus,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -80,19 +80,7 @@ impl TransactionFacts {
         }
         let (captured, refunded) = match &s.events {
             Some(events) => {
-                let sum = |name: TransactionEventName| {
-                    events
-                        .iter()
-                        .filter(|e| e.event.as_ref() == Some(&name) && e.success == Some(true))
-                        .map(|e| e.amount.unwrap_or(0).max(0))
-                        .fold(0i64, i64::saturating_add)
-                };
-                let (c, r) = settled_totals(
-                    &s.status,
-                    s.amount.unwrap_or(0),
-                    sum(TransactionEventName::Capture),
-                    sum(TransactionEventName::Refund),
-                );
+                let (c, r) = settled_totals(&s.status, s.amount.unwrap_or(0), events);
                 (Some(c), Some(r))
             }
             None => (None, None),

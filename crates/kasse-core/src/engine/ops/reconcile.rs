@@ -25,7 +25,8 @@ impl Kasse {
         let (sale_id, op_id) = (sale_id.to_owned(), op_id.to_owned());
         tokio::spawn(async move {
             let started = tokio::time::Instant::now();
-            let limit = kasse.inner.config.reconcile_grace * 2 + kasse.inner.api.longest_post();
+            let limit =
+                kasse.inner.config.reconcile_grace * 2 + kasse.inner.api.longest_operation();
             let mut delay = Duration::from_millis(250);
             loop {
                 tokio::time::sleep(delay).await;
