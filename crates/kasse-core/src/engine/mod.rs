@@ -419,6 +419,24 @@ impl Kasse {
         }
     }
 
+    /// Logs that Dintero (or the network, before anything was sent) refused operation `op_id`.
+    pub(crate) fn refused(
+        &self,
+        sale_id: &str,
+        op_id: String,
+        e: &dintero_client::Error,
+    ) -> Result<(), CoreError> {
+        self.append_outcome(
+            sale_id,
+            &LogEvent::OperationFailed {
+                op_id,
+                code: e.code().unwrap_or("dintero").to_owned(),
+                message: e.to_string(),
+            },
+        )?;
+        Ok(())
+    }
+
     fn publish(&self, sale: Sale, previous: Option<SaleStatus>) {
         // No subscriber is fine.
         let _ = self.inner.changes.send(SaleChange { sale, previous });

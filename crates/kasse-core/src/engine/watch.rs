@@ -585,14 +585,7 @@ impl Kasse {
                 Ok(Some(session))
             }
             Err(e) => {
-                self.append_outcome(
-                    &sale.id,
-                    &LogEvent::OperationFailed {
-                        op_id,
-                        code: e.code().unwrap_or("dintero").to_owned(),
-                        message: e.to_string(),
-                    },
-                )?;
+                self.refused(&sale.id, op_id, &e)?;
                 Err(e.into())
             }
         }
