@@ -1,8 +1,9 @@
 //! `cargo xtask chaos`: the long versions of the reliability suites (issue 6, DESIGN.md §6).
 //!
-//! 1. The crash suite (`crates/kasse-cli/tests/crash.rs`): `KASSE_CHAOS_SALES` sales through
-//!    the real `kasse-cli`, SIGKILLed at random points, restarted and synced, then compared with
-//!    the sandbox's record (its counts also go to `target/chaos/crash.json`).
+//! 1. The crash suite (`crates/kasse-cli/tests/it/crash/`: `--test it crash::`):
+//!    `KASSE_CHAOS_SALES` sales through the real `kasse-cli`, SIGKILLed at random points,
+//!    restarted and synced, then compared with the sandbox's record (its counts also go to
+//!    `target/chaos/crash.json`).
 //! 2. The fault suite (`crates/kasse-core/tests/faults/`): `KASSE_FAULT_SALES` sales with a
 //!    fifth of all sandbox answers failing, two engines on one log, and a share of payments
 //!    whose operations Dintero completes later: here up to `KASSE_FAULT_ASYNC_MAX_S` = 120 s of
@@ -27,13 +28,13 @@ fn root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// One suite: `cargo test -p PACKAGE --test TEST -- --nocapture` with `env`, its output passed
-/// through; returns the summary lines (those starting with `prefix`, and the indented lines
-/// right after them).
+/// One suite: `cargo test -p PACKAGE --test TEST -- --nocapture [FILTER]` with `env`, its
+/// output passed through; returns the summary lines (those starting with `prefix`, and the
+/// indented lines right after them).
 fn suite(
     label: &str,
     package: &str,
-    test: &str,
+    (test, filter): (&str, Option<&str>),
     env: &[(&str, String)],
     prefix: &str,
 ) -> Result<Vec<String>> {
@@ -42,6 +43,7 @@ fn suite(
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(root())
         .args(["test", "-p", package, "--test", test, "--", "--nocapture"])
+        .args(filter)
         .stdout(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
@@ -103,7 +105,7 @@ pub fn chaos(args: &[String]) -> Result<()> {
         summary.extend(suite(
             "crash suite (kasse-cli, SIGKILL at random points)",
             "kasse-cli",
-            "crash",
+            ("it", Some("crash::")),
             &[
                 ("KASSE_CHAOS_SALES", crash_sales.to_string()),
                 ("KASSE_CHAOS_REPORT", report.display().to_string()),
@@ -115,7 +117,7 @@ pub fn chaos(args: &[String]) -> Result<()> {
         summary.extend(suite(
             "fault suite (kasse-core, a fifth of all answers failing, async operations, two engines)",
             "kasse-core",
-            "faults",
+            ("faults", None),
             &[
                 ("KASSE_FAULT_SALES", fault_sales.to_string()),
                 // Completions up to two minutes of Dintero's (simulated) time.
