@@ -1,5 +1,6 @@
 //! Configuration from flags and environment (DESIGN.md §4.3), and building the engine.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -29,57 +30,72 @@ pub enum ConfigError {
     },
 }
 
-/// The environment variables Kasse reads (kept apart from `std::env` so tests can build one).
-#[derive(Debug, Default, Clone)]
-pub struct Env {
-    pub account_id: Option<String>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-    pub profile_id: Option<String>,
-    pub api_url: Option<String>,
-    pub checkout_url: Option<String>,
-    pub currency: Option<String>,
-    pub counter: Option<String>,
-    pub return_url: Option<String>,
-    pub timeout_secs: Option<String>,
-    pub reconcile_grace_secs: Option<String>,
-    pub store_id: Option<String>,
-    pub store_name: Option<String>,
-}
+/// Every `KASSE_*` variable [`Env`] holds (`KASSE_DATA_DIR` is a flag's default, read by clap).
+const VARS: [&str; 13] = [
+    "KASSE_ACCOUNT_ID",
+    "KASSE_CLIENT_ID",
+    "KASSE_CLIENT_SECRET",
+    "KASSE_PROFILE_ID",
+    "KASSE_API_URL",
+    "KASSE_CHECKOUT_URL",
+    "KASSE_CURRENCY",
+    "KASSE_COUNTER",
+    "KASSE_RETURN_URL",
+    "KASSE_TIMEOUT_SECS",
+    "KASSE_RECONCILE_GRACE_SECS",
+    "KASSE_STORE_ID",
+    "KASSE_STORE_NAME",
+];
+
+/// The credential variables, in the order an error names them.
+const CREDENTIALS: [&str; 3] = ["KASSE_ACCOUNT_ID", "KASSE_CLIENT_ID", "KASSE_CLIENT_SECRET"];
+
+/// The environment Kasse reads, looked up by variable name so that each value and the name an
+/// error says are one. No `Debug`: it holds the client secret.
+#[derive(Default, Clone)]
+pub struct Env(BTreeMap<&'static str, String>);
 
 impl Env {
     /// Reads the process environment; empty values count as unset.
     pub fn from_process() -> Env {
-        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        Env {
-            account_id: get("KASSE_ACCOUNT_ID"),
-            client_id: get("KASSE_CLIENT_ID"),
-            client_secret: get("KASSE_CLIENT_SECRET"),
-            profile_id: get("KASSE_PROFILE_ID"),
-            api_url: get("KASSE_API_URL"),
-            checkout_url: get("KASSE_CHECKOUT_URL"),
-            currency: get("KASSE_CURRENCY"),
-            counter: get("KASSE_COUNTER"),
-            return_url: get("KASSE_RETURN_URL"),
-            timeout_secs: get("KASSE_TIMEOUT_SECS"),
-            reconcile_grace_secs: get("KASSE_RECONCILE_GRACE_SECS"),
-            store_id: get("KASSE_STORE_ID"),
-            store_name: get("KASSE_STORE_NAME"),
-        }
+        Env(VARS
+            .iter()
+            .filter_map(|&k| Some((k, std::env::var(k).ok()?)))
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect())
+    }
+
+    /// A variable's value, when set.
+    fn get(&self, name: &str) -> Option<&str> {
+        debug_assert!(VARS.contains(&name), "{name} is not a variable Kasse reads");
+        self.0.get(name).map(String::as_str)
+    }
+
+    fn owned(&self, name: &str) -> Option<String> {
+        self.get(name).map(str::to_owned)
+    }
+
+    /// A whole number of seconds, when set.
+    fn secs(&self, name: &'static str) -> Result<Option<Duration>, ConfigError> {
+        let Some(s) = self.get(name) else {
+            return Ok(None);
+        };
+        s.trim()
+            .parse::<u64>()
+            .map(|n| Some(Duration::from_secs(n)))
+            .map_err(|_| ConfigError::Invalid {
+                name,
+                message: format!("must be a whole number of seconds (got {s:?})"),
+            })
     }
 
     /// `KASSE_CLIENT_SECRET is` / `KASSE_ACCOUNT_ID and KASSE_CLIENT_SECRET are`: the credential
     /// variables that are unset, for the error message.
     fn missing_credentials(&self) -> String {
-        let missing: Vec<&str> = [
-            ("KASSE_ACCOUNT_ID", &self.account_id),
-            ("KASSE_CLIENT_ID", &self.client_id),
-            ("KASSE_CLIENT_SECRET", &self.client_secret),
-        ]
-        .iter()
-        .filter(|(_, v)| v.is_none())
-        .map(|(k, _)| *k)
-        .collect();
+        let missing: Vec<&str> = CREDENTIALS
+            .into_iter()
+            .filter(|k| self.get(k).is_none())
+            .collect();
         match missing.as_slice() {
             [one] => format!("{one} is"),
             [a, b] => format!("{a} and {b} are"),
@@ -104,41 +120,26 @@ impl Drop for DemoDir {
     }
 }
 
-fn secs(name: &'static str, v: &Option<String>, default: u64) -> Result<Duration, ConfigError> {
-    match v {
-        None => Ok(Duration::from_secs(default)),
-        Some(s) => s
-            .trim()
-            .parse::<u64>()
-            .map(Duration::from_secs)
-            .map_err(|_| ConfigError::Invalid {
-                name,
-                message: format!("must be a whole number of seconds (got {s:?})"),
-            }),
-    }
-}
-
 /// Builds the engine ([`App::open`]): the log in the data dir, the account from the
 /// environment (or the in-process simulator with `--demo`). What is wrong is said with the
 /// variable the person set.
 pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Result<Opened> {
-    let currency = match &env.currency {
+    let currency = match env.get("KASSE_CURRENCY") {
         Some(c) => c.parse::<Currency>().map_err(|e| ConfigError::Invalid {
             name: "KASSE_CURRENCY",
             message: e.to_string(),
         })?,
         None => Currency::Nok,
     };
-    let timeout = secs("KASSE_TIMEOUT_SECS", &env.timeout_secs, 30)?;
-    let grace = env
-        .reconcile_grace_secs
-        .as_ref()
-        .map(|_| secs("KASSE_RECONCILE_GRACE_SECS", &env.reconcile_grace_secs, 0))
-        .transpose()?;
+    let timeout = env
+        .secs("KASSE_TIMEOUT_SECS")?
+        .unwrap_or(Duration::from_secs(30));
+    let grace = env.secs("KASSE_RECONCILE_GRACE_SECS")?;
     let connection = if demo {
         Connection::Demo
     } else {
-        let (Some(a), Some(id), Some(s)) = (&env.account_id, &env.client_id, &env.client_secret)
+        let [Some(account_id), Some(client_id), Some(client_secret)] =
+            CREDENTIALS.map(|k| env.owned(k))
         else {
             return Err(ConfigError::NoCredentials {
                 missing: env.missing_credentials(),
@@ -146,23 +147,25 @@ pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Res
             .into());
         };
         Connection::Account {
-            account_id: a.clone(),
-            client_id: id.clone(),
-            client_secret: s.clone().into(),
-            api_url: env.api_url.clone(),
-            checkout_url: env.checkout_url.clone(),
+            account_id,
+            client_id,
+            client_secret: client_secret.into(),
+            api_url: env.owned("KASSE_API_URL"),
+            checkout_url: env.owned("KASSE_CHECKOUT_URL"),
         }
     };
     let mut config = AppConfig::new(connection, "kasse-cli");
-    config.counter = env.counter.clone();
-    config.profile_id = env.profile_id.clone().unwrap_or_else(|| "default".into());
+    config.counter = env.owned("KASSE_COUNTER");
+    config.profile_id = env
+        .owned("KASSE_PROFILE_ID")
+        .unwrap_or_else(|| "default".into());
     config.currency = currency;
-    config.return_url = env.return_url.clone();
+    config.return_url = env.owned("KASSE_RETURN_URL");
     config.request_timeout = timeout;
     config.reconcile_grace = grace;
-    config.store = env.store_id.as_ref().map(|id| kasse_core::StoreRef {
+    config.store = env.get("KASSE_STORE_ID").map(|id| kasse_core::StoreRef {
         id: id.trim().to_owned(),
-        name: env.store_name.clone(),
+        name: env.owned("KASSE_STORE_NAME"),
     });
     let LocalLog {
         store,
@@ -188,7 +191,7 @@ fn say_with_variable(e: CoreError, env: &Env) -> anyhow::Error {
         "client_id" => "KASSE_CLIENT_ID",
         "client_secret" => "KASSE_CLIENT_SECRET",
         "api_url" => "KASSE_API_URL",
-        "checkout_url" if env.checkout_url.is_some() => "KASSE_CHECKOUT_URL",
+        "checkout_url" if env.get("KASSE_CHECKOUT_URL").is_some() => "KASSE_CHECKOUT_URL",
         "checkout_url" => "KASSE_API_URL",
         "request_timeout" => "KASSE_TIMEOUT_SECS",
         "reconcile_grace" => "KASSE_RECONCILE_GRACE_SECS",
