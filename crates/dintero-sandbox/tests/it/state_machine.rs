@@ -1,8 +1,6 @@
 //! Property test: random sequences of capture/refund/void against the sandbox (through
 //! `app()`), checking Dintero's invariants and the §9.2 status derivation from the events.
 
-mod common;
-
 use axum::body::{to_bytes, Body};
 use axum::http::Request;
 use dintero_sandbox::{app, AppState};
@@ -139,11 +137,11 @@ async fn call(
 }
 
 async fn run(amount: i64, ops: Vec<Op>) -> Result<(), TestCaseError> {
-    let state = AppState::new(common::test_config(), "http://sandbox.test").unwrap();
+    let state = AppState::new(crate::common::test_config(), "http://sandbox.test").unwrap();
     let control = state.control();
     let router = app(state);
     let token = control.access_token();
-    let mut body = common::session_body("P-1");
+    let mut body = crate::common::session_body("P-1");
     body["order"]["amount"] = json!(amount);
     body["order"]["items"] =
         json!([{"line_id": "1", "amount": amount, "vat_amount": 0, "vat": 0, "quantity": 1}]);

@@ -1,8 +1,6 @@
 //! Callbacks delivered to a local receiver: parameters, methods, report_error/report_event,
 //! signature, retries, 4xx finality, delay on the sim clock, and the delivery log.
 
-mod common;
-
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::Router;
-use common::*;
+use crate::common::*;
 use dintero_sandbox::{CallbackDelivery, SandboxConfig};
 use serde_json::{json, Value};
 

@@ -1,11 +1,9 @@
 //! Transactions over HTTP: read, list, capture/refund/void with their events and errors,
 //! test cards, auto-capture, async mode, PUT.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use dintero_sandbox::{PayOptions, SandboxConfig};
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -2,11 +2,9 @@
 //! failures and corrections), in-flight amounts, required items, capture at authorization,
 //! and `/_sim/behaviour` itself.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use dintero_sandbox::{AsyncOperations, Behaviour, PayOptions, SandboxConfig};
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -1,10 +1,8 @@
 //! Sessions: create, validation, read, cancel, expiry.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use dintero_sandbox::SandboxConfig;
 use reqwest::Method;
 use serde_json::{json, Value};

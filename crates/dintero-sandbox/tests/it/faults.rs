@@ -1,11 +1,9 @@
 //! Fault injection and the accept loop: status, latency, drop, after, times, probability,
 //! 429 Retry-After, keep-alive connection counting.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 

@@ -1,10 +1,8 @@
 //! Token endpoint and bearer checks over real HTTP.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use dintero_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 

@@ -1,9 +1,7 @@
 //! The hosted test checkout page: content, VISITED, pay and cancel form posts with their
 //! 303 redirects to return_url, and the states it refuses payment in.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use serde_json::json;
 

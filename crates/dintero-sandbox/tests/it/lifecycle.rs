@@ -1,7 +1,5 @@
 //! Start, base URL, shutdown and drop.
 
-mod common;
-
 use dintero_sandbox::{Sandbox, SandboxConfig};
 
 #[tokio::test]
@@ -10,17 +8,17 @@ async fn start_binds_a_free_port_and_shutdown_stops_serving() {
     let port = sandbox.local_addr().port();
     assert_ne!(port, 0);
     assert_eq!(sandbox.base_url(), format!("http://127.0.0.1:{port}"));
-    let http = common::client();
+    let http = crate::common::client();
     let url = format!("{}/_sim/stats", sandbox.base_url());
     assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
     sandbox.shutdown().await;
-    assert!(common::client().get(&url).send().await.is_err());
+    assert!(crate::common::client().get(&url).send().await.is_err());
 
     let dropped = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let url = format!("{}/_sim/stats", dropped.base_url());
     drop(dropped);
     tokio::task::yield_now().await;
-    assert!(common::client().get(&url).send().await.is_err());
+    assert!(crate::common::client().get(&url).send().await.is_err());
 }
 
 #[tokio::test]

@@ -1,8 +1,6 @@
 //! Malformed input never panics and always gets a Dintero-shaped JSON error. Driven through
 //! `app()` without a socket (tower `oneshot`), plus a few over real HTTP.
 
-mod common;
-
 use axum::body::{to_bytes, Body};
 use axum::http::{Request, StatusCode};
 use axum::Router;
@@ -17,7 +15,7 @@ struct Oneshot {
 }
 
 fn oneshot() -> Oneshot {
-    let state = AppState::new(common::test_config(), "http://sandbox.test").unwrap();
+    let state = AppState::new(crate::common::test_config(), "http://sandbox.test").unwrap();
     let token = state.control().access_token();
     Oneshot {
         router: app(state.clone()),
@@ -173,7 +171,7 @@ async fn unknown_paths_methods_and_odd_ids() {
 async fn operations_reject_wrong_types() {
     let o = oneshot();
     let control = o.state.control();
-    let sid = control.create_session(common::session_body("M-1")).unwrap()["id"]
+    let sid = control.create_session(crate::common::session_body("M-1")).unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -296,7 +294,7 @@ async fn drop_without_a_socket_answers_500() {
 
 #[tokio::test]
 async fn huge_body_over_http_is_413() {
-    let env = common::env().await;
+    let env = crate::common::env().await;
     let big = format!("{{\"x\":\"{}\"}}", "a".repeat(1536 * 1024));
     let resp = env
         .http
@@ -373,10 +371,10 @@ mod fuzz {
             rt.block_on(async {
                 let o = oneshot();
                 let control = o.state.control();
-                let sid = control.create_session(common::session_body("FZ")).unwrap()["id"].as_str().unwrap().to_owned();
+                let sid = control.create_session(crate::common::session_body("FZ")).unwrap()["id"].as_str().unwrap().to_owned();
                 let tid = control.pay(&sid, "4000000000000002").unwrap()["id"].as_str().unwrap().to_owned();
                 let (uri, base) = match target {
-                    0 => ("/v1/sessions-profile".to_owned(), common::session_body("FZ2")),
+                    0 => ("/v1/sessions-profile".to_owned(), crate::common::session_body("FZ2")),
                     1 => (format!("/v1/transactions/{tid}/capture"), json!({"amount": 100, "capture_reference": "c", "items": [{"line_id": "1", "amount": 100}], "metadata": {"ext_a": "b"}})),
                     _ => (format!("/v1/transactions/{tid}/refund"), json!({"amount": 100, "refund_reference": "r"})),
                 };

@@ -1,9 +1,7 @@
 //! `GET /v1/transactions`: the `store_id` filter and the store copied from the session, and a
 //! transaction made unreadable in list answers.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 
