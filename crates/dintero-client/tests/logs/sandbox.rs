@@ -1,46 +1,18 @@
 //! A full flow against the in-process sandbox with every log line of the process captured at
 //! TRACE (the client's spans, reqwest/hyper via the `log` bridge, and the sandbox's own
-//! logs): neither the client secret nor any access token ever appears. (Own test binary: it
-//! installs a global subscriber.)
+//! logs): neither the client secret nor any access token ever appears.
 
-mod common;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::capture;
+use crate::common::sandbox::{Env, CLIENT_ID, SECRET, TOKEN_TTL};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use common::sandbox::{Env, CLIENT_ID, SECRET, TOKEN_TTL};
 use dintero_client::{CaptureRequest, Error, RefundRequest, TransactionQuery};
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_or_token_in_any_log_line_of_a_full_flow() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(
-            tracing_subscriber::fmt::format::FmtSpan::NEW
-                | tracing_subscriber::fmt::format::FmtSpan::CLOSE,
-        )
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .try_init()
-        .expect("the only subscriber in this binary");
+    let buffer = capture();
 
     let env = Env::start().await;
     let client = &env.client;
@@ -84,7 +56,7 @@ async fn no_secret_or_token_in_any_log_line_of_a_full_flow() {
     let last_token = fresh.access_token.expose().to_owned();
     let control_token = env.control.access_token();
 
-    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logs = buffer.text();
     if std::env::var_os("SHOW_LOGS").is_some() {
         eprintln!("{logs}");
     }

@@ -1,7 +1,5 @@
 //! Property tests: exact decimals, enum round-trips, and no panics on mangled responses.
 
-mod common;
-
 use dintero_client::{OrderItem, Session, Transaction, TransactionStatus};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -45,7 +43,7 @@ proptest! {
     #[test]
     fn mangled_responses_never_panic(choice in any::<prop::sample::Index>(), replacement in 0usize..7, fixture in 0usize..3) {
         let name = ["transaction_captured", "session_paid", "transaction_partially_refunded"][fixture];
-        let mut json = common::fixture(name);
+        let mut json = crate::common::fixture(name);
         let mut paths = Vec::new();
         collect_paths(&json, &mut Vec::new(), &mut paths);
         let path = choice.get(&paths).clone();

@@ -1,42 +1,14 @@
 //! No secret, token or Authorization header ever reaches a log line, even at TRACE level with
-//! the HTTP stack's own logs captured. (Own test binary: it installs a global subscriber.)
+//! the HTTP stack's own logs captured.
 
-mod common;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
+use crate::capture;
+use crate::common::{transaction, Mock, Reply, CLIENT_ID, SECRET};
 use base64::Engine as _;
-use common::{transaction, Mock, Reply, CLIENT_ID, SECRET};
 use dintero_client::{CaptureRequest, Error};
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_and_tokens_never_reach_the_logs() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(
-            tracing_subscriber::fmt::format::FmtSpan::NEW
-                | tracing_subscriber::fmt::format::FmtSpan::CLOSE,
-        )
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .try_init()
-        .expect("the only subscriber in this binary");
+    let buffer = capture();
 
     let mock = Mock::start(|r, _| match r.path.as_str() {
         p if p.ends_with(".fail") => Reply::error(401, "unauthorized", "invalid JWT token"),
@@ -68,7 +40,7 @@ async fn secrets_and_tokens_never_reach_the_logs() {
         "fetch_token, then one refresh after the 401"
     );
 
-    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logs = buffer.text();
     if std::env::var_os("SHOW_LOGS").is_some() {
         eprintln!("{logs}");
     }

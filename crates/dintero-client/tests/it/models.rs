@@ -1,11 +1,9 @@
 //! The JSON examples of dintero-api.md (copied into tests/fixtures) read into the typed models
 //! and written back without losing or changing anything.
 
-mod common;
-
 use std::str::FromStr;
 
-use common::fixture;
+use crate::common::fixture;
 use dintero_client::{
     CaptureRequest, CardType, Channel, ErrorBody, ItemType, OrderItem, PaymentProduct,
     PaymentProductType, RefundRequest, Session, SessionCreateRequest, SessionCreated,
