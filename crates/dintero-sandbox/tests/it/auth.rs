@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 async fn token_call(env: &Env, aid: &str, auth: Option<String>, body: Value) -> (u16, Value) {
     let mut req = env
         .http
-        .post(format!("{}/v1/accounts/{aid}/auth/token", env.base))
+        .post(env.url(&format!("/v1/accounts/{aid}/auth/token")))
         .json(&body);
     if let Some(a) = auth {
         req = req.header("authorization", a);
@@ -135,7 +135,7 @@ async fn checkout_endpoints_require_a_valid_bearer() {
         Some("Basic abc"),
         Some("Bearer a.b.c"),
     ] {
-        let mut req = env.http.get(format!("{}/v1/transactions", env.base));
+        let mut req = env.http.get(env.url("/v1/transactions"));
         if let Some(a) = auth {
             req = req.header("authorization", a);
         }
@@ -165,7 +165,7 @@ async fn tokens_expire_on_the_sim_clock() {
     let token = env.fetch_token().await;
     let resp = env
         .http
-        .get(format!("{}/v1/transactions", env.base))
+        .get(env.url("/v1/transactions"))
         .bearer_auth(token)
         .send()
         .await
@@ -185,7 +185,7 @@ async fn a_token_for_another_account_is_forbidden() {
     let foreign = other.control().access_token();
     let resp = env
         .http
-        .get(format!("{}/v1/transactions", env.base))
+        .get(env.url("/v1/transactions"))
         .bearer_auth(foreign)
         .send()
         .await
@@ -202,7 +202,7 @@ async fn a_token_for_another_account_is_forbidden() {
     .unwrap();
     let resp = env
         .http
-        .get(format!("{}/v1/transactions", env.base))
+        .get(env.url("/v1/transactions"))
         .bearer_auth(stranger.control().access_token())
         .send()
         .await

@@ -74,7 +74,7 @@ async fn async_completion_follows_the_sim_clock() {
     let (s, v) = env
         .operate(&card, "capture", json!({"amount": 24800}))
         .await;
-    assert_eq!((s.as_u16(), v["status"].as_str()), (200, Some("CAPTURED")));
+    assert_status(s, &v, 200, "CAPTURED");
 }
 
 #[tokio::test]
@@ -184,9 +184,7 @@ async fn in_flight_amounts_count_against_what_is_left() {
             .await;
         assert_eq!((s.as_u16(), error_code(&v)), (400, code), "{op}: {v}");
     }
-    let (s, v) = env
-        .post(&format!("/v1/sessions/{sid}/cancel"), json!({}))
-        .await;
+    let (s, v) = env.cancel_session(&sid).await;
     assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
     env.advance(61).await;
     let (tx, _) = env.completed(&tid, &r3).await;
@@ -228,7 +226,7 @@ async fn items_required_for_instabank_and_collector_only() {
                 json!({"amount": 24800, "items": all_items}),
             )
             .await;
-        assert_eq!((s.as_u16(), v["status"].as_str()), (200, Some("CAPTURED")));
+        assert_status(s, &v, 200, "CAPTURED");
         assert_eq!(last_event(&v)["items"], all_items, "type kept as sent");
         let (s, v) = env.operate(&tid, "refund", json!({"amount": 2500})).await;
         assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_request"));
@@ -256,10 +254,7 @@ async fn items_required_for_instabank_and_collector_only() {
                 json!({"amount": 2500, "items": [{"line_id": "3", "amount": 2500}]}),
             )
             .await;
-        assert_eq!(
-            (s.as_u16(), v["status"].as_str()),
-            (200, Some("PARTIALLY_REFUNDED"))
-        );
+        assert_status(s, &v, 200, "PARTIALLY_REFUNDED");
     }
 
     // Elsewhere an empty array is "no items".
@@ -320,22 +315,17 @@ async fn swish_is_captured_at_authorization_and_refunds_work() {
             .await;
         assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"), "{op}");
     }
-    let (s, v) = env
-        .post(&format!("/v1/sessions/{sid}/cancel"), json!({}))
-        .await;
+    let (s, v) = env.cancel_session(&sid).await;
     assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
     let (s, v) = env.operate(&tid, "refund", json!({"amount": 1000})).await;
-    assert_eq!(
-        (s.as_u16(), v["status"].as_str()),
-        (200, Some("PARTIALLY_REFUNDED"))
-    );
+    assert_status(s, &v, 200, "PARTIALLY_REFUNDED");
     let (s, v) = env.operate(&tid, "refund", json!({"amount": 23801})).await;
     assert_eq!(
         (s.as_u16(), error_code(&v)),
         (400, "amount_exceeds_refundable")
     );
     let (s, v) = env.operate(&tid, "refund", json!({"amount": 23800})).await;
-    assert_eq!((s.as_u16(), v["status"].as_str()), (200, Some("REFUNDED")));
+    assert_status(s, &v, 200, "REFUNDED");
 
     // Any product through the control endpoint (Vipps with auto-capture), also after ON_HOLD.
     env.set_behaviour(json!({"payment_product_type": "vipps", "captured_at_authorization": true}))
@@ -367,10 +357,7 @@ async fn swish_is_captured_at_authorization_and_refunds_work() {
 #[tokio::test]
 async fn pay_names_a_known_product_and_cards_only_for_card_products() {
     let env = env().await;
-    let sid = env.create_session(session_body("B-12")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = env.session_id(session_body("B-12")).await;
     for (body, message) in [
         (
             json!({"payment_product_type": "swish"}),
@@ -392,8 +379,8 @@ async fn pay_names_a_known_product_and_cards_only_for_card_products() {
     }
     // A test card still picks the outcome of a non-card payment, without card fields.
     let (s, tx) = env
-        .post(
-            &format!("/_sim/sessions/{sid}/pay"),
+        .pay(
+            &sid,
             json!({"payment_product_type": "dintero_psp.vipps", "card": "4100000000000076"}),
         )
         .await;

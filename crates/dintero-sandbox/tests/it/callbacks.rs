@@ -5,11 +5,11 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::*;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::Router;
-use crate::common::*;
 use dintero_sandbox::{CallbackDelivery, SandboxConfig};
 use serde_json::{json, Value};
 
@@ -173,8 +173,7 @@ async fn authorization_and_event_callbacks_by_get() {
         .paid_with(body_with_callback("CB-1b", &cb), "4000000000000002")
         .await;
     recv.wait_for(4).await;
-    env.post(&format!("/v1/sessions/{sid2}/cancel"), json!({}))
-        .await;
+    env.cancel_session(&sid2).await;
     let hit = recv.wait_for(5).await.remove(4);
     assert_eq!(hit.param("event").as_deref(), Some("VOID"));
     let log = wait_log(&env, |l| l.len() == 5).await;
@@ -184,7 +183,7 @@ async fn authorization_and_event_callbacks_by_get() {
     // and over HTTP
     let resp: Value = env
         .http
-        .get(format!("{}/_sim/callbacks", env.base))
+        .get(env.url("/_sim/callbacks"))
         .send()
         .await
         .unwrap()
@@ -253,13 +252,10 @@ async fn failures_call_back_only_with_report_error() {
         .iter()
         .all(|h| h.uri.path() == "/cb" && h.param("transaction_id").is_none()));
     // the customer cancelling on the hosted page
-    let sid = env.create_session(body_with_callback("CB-3e", &with)).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = env.session_id(body_with_callback("CB-3e", &with)).await;
     let resp = env
         .http
-        .post(format!("{}/v1/view/{sid}/cancel", env.base))
+        .post(env.url(&format!("/v1/view/{sid}/cancel")))
         .send()
         .await
         .unwrap();

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 async fn set_faults(env: &Env, rules: Value) {
     let resp = env
         .http
-        .post(format!("{}/_sim/faults", env.base))
+        .post(env.url("/_sim/faults"))
         .json(&json!({ "rules": rules }))
         .send()
         .await
@@ -20,7 +20,7 @@ async fn set_faults(env: &Env, rules: Value) {
 
 async fn stats(env: &Env) -> Value {
     env.http
-        .get(format!("{}/_sim/stats", env.base))
+        .get(env.url("/_sim/stats"))
         .send()
         .await
         .unwrap()
@@ -69,10 +69,7 @@ async fn status_fault_with_times_and_method() {
         "a fault before the operation changes nothing"
     );
     let (s, tx) = env.operate(&tid, "capture", json!({"amount": 100})).await;
-    assert_eq!(
-        (s.as_u16(), tx["status"].as_str()),
-        (200, Some("PARTIALLY_CAPTURED"))
-    );
+    assert_status(s, &tx, 200, "PARTIALLY_CAPTURED");
 }
 
 #[tokio::test]
@@ -80,9 +77,7 @@ async fn rate_limit_carries_retry_after() {
     let env = env().await;
     set_faults(&env, json!([{"path": "/v1/transactions", "status": 429, "times": 1}, {"path": "/v1/sessions/*", "status": 429, "retry_after": 7}])).await;
     let resp = env
-        .http
-        .get(format!("{}/v1/transactions", env.base))
-        .bearer_auth(&env.token)
+        .request(Method::GET, "/v1/transactions")
         .send()
         .await
         .unwrap();
@@ -92,7 +87,7 @@ async fn rate_limit_carries_retry_after() {
     assert_eq!(error_code(&v), "rate_limited");
     let resp = env
         .http
-        .get(format!("{}/v1/sessions/x", env.base))
+        .get(env.url("/v1/sessions/x"))
         .send()
         .await
         .unwrap();
@@ -100,7 +95,7 @@ async fn rate_limit_carries_retry_after() {
     // control endpoints are never faulted, and DELETE clears
     let resp = env
         .http
-        .delete(format!("{}/_sim/faults", env.base))
+        .delete(env.url("/_sim/faults"))
         .send()
         .await
         .unwrap();
@@ -143,9 +138,7 @@ async fn drop_closes_the_connection_without_an_answer() {
     .await;
     let conns_before = env.sandbox.control().stats().accepted_connections;
     let err = env
-        .http
-        .post(format!("{}/v1/transactions/{tid}/capture", env.base))
-        .bearer_auth(&env.token)
+        .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
         .json(&json!({"amount": 100}))
         .send()
         .await
@@ -166,9 +159,7 @@ async fn after_applies_the_fault_once_the_operation_took_effect() {
     let tid = env.authorized("F-3").await;
     set_faults(&env, json!([{"path": "/v1/transactions/*/refund", "status": 503, "after": true, "times": 1}, {"path": "/v1/transactions/*/capture", "drop": true, "after": true, "times": 1}])).await;
     let res = env
-        .http
-        .post(format!("{}/v1/transactions/{tid}/capture", env.base))
-        .bearer_auth(&env.token)
+        .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
         .json(&json!({"amount": 24800, "capture_reference": "CAP-X"}))
         .send()
         .await;
@@ -219,7 +210,7 @@ async fn fault_rules_are_validated() {
     ] {
         let resp = env
             .http
-            .post(format!("{}/_sim/faults", env.base))
+            .post(env.url("/_sim/faults"))
             .json(&bad)
             .send()
             .await
@@ -286,9 +277,7 @@ async fn cut_body_sends_status_and_headers_then_part_of_the_body() {
     )
     .await;
     let resp = env
-        .http
-        .post(format!("{}/v1/transactions/{tid}/capture", env.base))
-        .bearer_auth(&env.token)
+        .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
         .json(&json!({"amount": 24800, "capture_reference": "CAP-CUT"}))
         .send()
         .await
@@ -318,10 +307,7 @@ async fn cut_body_sends_status_and_headers_then_part_of_the_body() {
     assert!(err.is_body() || err.is_decode(), "{err}");
     // The rule is spent: the next answer is whole.
     let (s, v) = env.operate(&tid, "refund", json!({"amount": 100})).await;
-    assert_eq!(
-        (s.as_u16(), v["status"].as_str()),
-        (200, Some("PARTIALLY_REFUNDED"))
-    );
+    assert_status(s, &v, 200, "PARTIALLY_REFUNDED");
 }
 
 #[tokio::test]
@@ -336,9 +322,7 @@ async fn garbage_body_answers_the_real_status_with_html() {
     )
     .await;
     let resp = env
-        .http
-        .post(format!("{}/v1/transactions/{tid}/refund", env.base))
-        .bearer_auth(&env.token)
+        .request(Method::POST, &format!("/v1/transactions/{tid}/refund"))
         .json(&json!({"amount": 1500, "refund_reference": "RF-G"}))
         .send()
         .await
@@ -361,9 +345,7 @@ async fn garbage_body_answers_the_real_status_with_html() {
     )
     .await;
     let resp = env
-        .http
-        .post(format!("{}/v1/transactions/{tid}/refund", env.base))
-        .bearer_auth(&env.token)
+        .request(Method::POST, &format!("/v1/transactions/{tid}/refund"))
         .json(&json!({"amount": 500}))
         .send()
         .await
@@ -388,7 +370,7 @@ async fn spoiling_rules_exclude_each_other_and_drop() {
     ] {
         let resp = env
             .http
-            .post(format!("{}/_sim/faults", env.base))
+            .post(env.url("/_sim/faults"))
             .json(&bad)
             .send()
             .await
@@ -406,9 +388,7 @@ async fn spoiling_rules_exclude_each_other_and_drop() {
             ..Default::default()
         }]);
     let text = env
-        .http
-        .get(format!("{}/v1/transactions/{tid}", env.base))
-        .bearer_auth(&env.token)
+        .request(Method::GET, &format!("/v1/transactions/{tid}"))
         .send()
         .await
         .unwrap()

@@ -122,9 +122,7 @@ async fn amounts_lenient_only_without_toggle_and_without_default() {
     let (s, _) = env.post("/v1/sessions-profile", b.clone()).await;
     assert_eq!(s, 200);
     let resp = env
-        .http
-        .post(format!("{}/v1/sessions-profile", env.base))
-        .bearer_auth(&env.token)
+        .request(Method::POST, "/v1/sessions-profile")
         .header("dintero-feature-toggles", "other, strict-session-amounts")
         .json(&b)
         .send()
@@ -169,13 +167,8 @@ async fn get_session_and_unknown_ids() {
 #[tokio::test]
 async fn cancel_open_session_is_idempotent_and_blocks_payment() {
     let env = env().await;
-    let sid = env.create_session(session_body("R-4")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (s, v) = env
-        .post(&format!("/v1/sessions/{sid}/cancel"), json!({}))
-        .await;
+    let sid = env.session_id(session_body("R-4")).await;
+    let (s, v) = env.cancel_session(&sid).await;
     assert_eq!(s, 200);
     assert_eq!(v["cancelled_by"], "kasse-demo");
     let at = v["cancelled_at"].clone();
@@ -190,12 +183,7 @@ async fn cancel_open_session_is_idempotent_and_blocks_payment() {
         .await;
     assert_eq!(s, 200);
     assert_eq!(v2["cancelled_at"], at, "cancelled_at unchanged");
-    let (s, v) = env
-        .post(
-            &format!("/_sim/sessions/{sid}/pay"),
-            json!({"card": "4000000000000002"}),
-        )
-        .await;
+    let (s, v) = env.pay(&sid, json!({"card": "4000000000000002"})).await;
     assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
     let (s, _) = env
         .post("/v1/sessions/T12345678.nope/cancel", json!({}))
@@ -208,9 +196,7 @@ async fn cancel_voids_initiated_and_authorized_but_not_captured() {
     let env = env().await;
     // AUTHORIZED → voided
     let (sid, tx) = env.paid("R-5", "4000000000000002").await;
-    let (s, _) = env
-        .post(&format!("/v1/sessions/{sid}/cancel"), json!({}))
-        .await;
+    let (s, _) = env.cancel_session(&sid).await;
     assert_eq!(s, 200);
     let (_, t) = env
         .get(&format!("/v1/transactions/{}", tx["id"].as_str().unwrap()))
@@ -223,33 +209,18 @@ async fn cancel_voids_initiated_and_authorized_but_not_captured() {
     );
 
     // INITIATED ("customer is paying") → voided, and the payment cannot complete.
-    let sid = env.create_session(session_body("R-6")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (s, t) = env
-        .post(
-            &format!("/_sim/sessions/{sid}/pay"),
-            json!({"initiate_only": true}),
-        )
-        .await;
-    assert_eq!((s.as_u16(), t["status"].as_str()), (200, Some("INITIATED")));
+    let sid = env.session_id(session_body("R-6")).await;
+    let (s, t) = env.pay(&sid, json!({"initiate_only": true})).await;
+    assert_status(s, &t, 200, "INITIATED");
     let (_, sess) = env.get(&format!("/v1/sessions/{sid}")).await;
     assert_eq!(sess["transaction_id"], t["id"]);
-    let (s, _) = env
-        .post(&format!("/v1/sessions/{sid}/cancel"), json!({}))
-        .await;
+    let (s, _) = env.cancel_session(&sid).await;
     assert_eq!(s, 200);
     let (_, t) = env
         .get(&format!("/v1/transactions/{}", t["id"].as_str().unwrap()))
         .await;
     assert_eq!(t["status"], "AUTHORIZATION_VOIDED");
-    let (s, _) = env
-        .post(
-            &format!("/_sim/sessions/{sid}/pay"),
-            json!({"card": "4000000000000002"}),
-        )
-        .await;
+    let (s, _) = env.pay(&sid, json!({"card": "4000000000000002"})).await;
     assert_eq!(s, 400);
 
     // CAPTURED → refused, session stays uncancelled
@@ -257,18 +228,14 @@ async fn cancel_voids_initiated_and_authorized_but_not_captured() {
     let tid = tx["id"].as_str().unwrap();
     let (s, _) = env.operate(tid, "capture", json!({"amount": 24800})).await;
     assert_eq!(s, 200);
-    let (s, v) = env
-        .post(&format!("/v1/sessions/{sid}/cancel"), json!({}))
-        .await;
+    let (s, v) = env.cancel_session(&sid).await;
     assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
     let (_, sess) = env.get(&format!("/v1/sessions/{sid}")).await;
     assert!(sess.get("cancelled_at").is_none());
 
     // FAILED → refused too
     let (sid, _) = env.paid("R-8", "4000300000000006").await;
-    let (s, _) = env
-        .post(&format!("/v1/sessions/{sid}/cancel"), json!({}))
-        .await;
+    let (s, _) = env.cancel_session(&sid).await;
     assert_eq!(s, 400);
 }
 
@@ -281,19 +248,11 @@ async fn sessions_expire_on_the_sim_clock() {
     b["expires_at"] = json!(expires
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap());
-    let sid = env.create_session(b).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = env.session_id(b).await;
     control.advance_clock(Duration::from_secs(14 * 60));
     // still payable 14 minutes in: initiate only, then expire, then complete is still allowed
     control.advance_clock(Duration::from_secs(2 * 60));
-    let (s, v) = env
-        .post(
-            &format!("/_sim/sessions/{sid}/pay"),
-            json!({"card": "4000000000000002"}),
-        )
-        .await;
+    let (s, v) = env.pay(&sid, json!({"card": "4000000000000002"})).await;
     assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
     assert!(v["error"]["message"].as_str().unwrap().contains("expired"));
     let (s, v) = env.get(&format!("/v1/sessions/{sid}")).await;
@@ -302,7 +261,7 @@ async fn sessions_expire_on_the_sim_clock() {
     // The view page says so and offers no Pay button.
     let html = env
         .http
-        .get(format!("{}/v1/view/{sid}", env.base))
+        .get(env.url(&format!("/v1/view/{sid}")))
         .send()
         .await
         .unwrap()
@@ -316,14 +275,8 @@ async fn sessions_expire_on_the_sim_clock() {
 #[tokio::test]
 async fn default_expiry_is_a_day() {
     let env = env().await;
-    let sid = env.create_session(session_body("R-10")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let sid2 = env.create_session(session_body("R-11")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = env.session_id(session_body("R-10")).await;
+    let sid2 = env.session_id(session_body("R-11")).await;
     let control = env.sandbox.control();
     control.advance_clock(Duration::from_secs(23 * 3600));
     let initiate = dintero_sandbox::PayOptions {
@@ -358,24 +311,14 @@ async fn cancel_refused_for_expired_sessions_and_settled_transactions() {
             .unwrap());
         b
     };
-    let open = env.create_session(expiring("X-1")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let cancelled = env.create_session(expiring("X-2")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (s, before) = env
-        .post(&format!("/v1/sessions/{cancelled}/cancel"), json!({}))
-        .await;
+    let open = env.session_id(expiring("X-1")).await;
+    let cancelled = env.session_id(expiring("X-2")).await;
+    let (s, before) = env.cancel_session(&cancelled).await;
     assert_eq!(s, 200);
     let (authorized, _) = env.paid_with(expiring("X-3"), "4000000000000002").await;
     control.advance_clock(Duration::from_secs(11 * 60));
 
-    let (s, v) = env
-        .post(&format!("/v1/sessions/{open}/cancel"), json!({}))
-        .await;
+    let (s, v) = env.cancel_session(&open).await;
     assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
     assert_eq!(
         v["error"]["message"],
@@ -389,15 +332,11 @@ async fn cancel_refused_for_expired_sessions_and_settled_transactions() {
         .iter()
         .all(|e| e["name"] != "CANCELLED"));
     // Already cancelled: 200, unchanged, even though it has expired since.
-    let (s, again) = env
-        .post(&format!("/v1/sessions/{cancelled}/cancel"), json!({}))
-        .await;
+    let (s, again) = env.cancel_session(&cancelled).await;
     assert_eq!(s, 200);
     assert_eq!(again, before);
     // An expired session whose payment was authorized can still be cancelled (voids it).
-    let (s, _) = env
-        .post(&format!("/v1/sessions/{authorized}/cancel"), json!({}))
-        .await;
+    let (s, _) = env.cancel_session(&authorized).await;
     assert_eq!(s, 200);
     let tid = env.get(&format!("/v1/sessions/{authorized}")).await.1["transaction_id"]
         .as_str()
@@ -409,13 +348,10 @@ async fn cancel_refused_for_expired_sessions_and_settled_transactions() {
     );
 
     // Every settled or failed transaction refuses it, and stays as it was.
-    let on_hold = env.create_session(session_body("X-4")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let on_hold = env.session_id(session_body("X-4")).await;
     let (s, _) = env
-        .post(
-            &format!("/_sim/sessions/{on_hold}/pay"),
+        .pay(
+            &on_hold,
             json!({"card": "4000000000000002", "on_hold": true}),
         )
         .await;
@@ -438,9 +374,7 @@ async fn cancel_refused_for_expired_sessions_and_settled_transactions() {
         (&failed, "FAILED"),
         (&swish, "CAPTURED"),
     ] {
-        let (s, v) = env
-            .post(&format!("/v1/sessions/{sid}/cancel"), json!({}))
-            .await;
+        let (s, v) = env.cancel_session(&sid).await;
         assert_eq!(
             (s.as_u16(), error_code(&v)),
             (400, "invalid_state"),

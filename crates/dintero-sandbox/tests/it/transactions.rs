@@ -78,9 +78,7 @@ async fn capture_refund_events_carry_everything() {
     let env = env().await;
     let tid = env.authorized("R-2").await;
     let resp = env
-        .http
-        .post(format!("{}/v1/transactions/{tid}/capture", env.base))
-        .bearer_auth(&env.token)
+        .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
         .header("Dintero-System-Name", "kasse-pos")
         .json(&json!({
             "amount": 17800,
@@ -249,7 +247,7 @@ async fn void_and_final_capture() {
     let (s, v) = env.operate(&tid, "capture", json!({"amount": 1})).await;
     assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
     let (s, tx) = env.operate(&tid, "refund", json!({"amount": 10000})).await;
-    assert_eq!((s.as_u16(), tx["status"].as_str()), (200, Some("REFUNDED")));
+    assert_status(s, &tx, 200, "REFUNDED");
 }
 
 #[tokio::test]
@@ -285,27 +283,14 @@ async fn test_cards_authorization_outcomes() {
         }
     }
     // Unknown cards are refused without creating a transaction.
-    let sid = env.create_session(session_body("R-x")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (s, v) = env
-        .post(
-            &format!("/_sim/sessions/{sid}/pay"),
-            json!({"card": "4111111111111111"}),
-        )
-        .await;
+    let sid = env.session_id(session_body("R-x")).await;
+    let (s, v) = env.pay(&sid, json!({"card": "4111111111111111"})).await;
     assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_request"));
     let (_, sess) = env.get(&format!("/v1/sessions/{sid}")).await;
     assert!(sess.get("transaction_id").is_none());
     // A session has at most one transaction.
     let (sid, _) = env.paid("R-y", "4000300000000006").await;
-    let (s, v) = env
-        .post(
-            &format!("/_sim/sessions/{sid}/pay"),
-            json!({"card": "4000000000000002"}),
-        )
-        .await;
+    let (s, v) = env.pay(&sid, json!({"card": "4000000000000002"})).await;
     assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
 }
 
@@ -390,17 +375,11 @@ async fn auto_capture() {
 #[tokio::test]
 async fn on_hold_resolves_later() {
     let env = env().await;
-    let sid = env.create_session(session_body("R-oh")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = env.session_id(session_body("R-oh")).await;
     let (s, tx) = env
-        .post(
-            &format!("/_sim/sessions/{sid}/pay"),
-            json!({"card": "4000000000000002", "on_hold": true}),
-        )
+        .pay(&sid, json!({"card": "4000000000000002", "on_hold": true}))
         .await;
-    assert_eq!((s.as_u16(), tx["status"].as_str()), (200, Some("ON_HOLD")));
+    assert_status(s, &tx, 200, "ON_HOLD");
     let tid = tx["id"].as_str().unwrap();
     let (s, _) = env.operate(tid, "capture", json!({"amount": 1})).await;
     assert_eq!(s, 400);
@@ -410,10 +389,7 @@ async fn on_hold_resolves_later() {
             json!({"outcome": "AUTHORIZED"}),
         )
         .await;
-    assert_eq!(
-        (s.as_u16(), tx["status"].as_str()),
-        (200, Some("AUTHORIZED"))
-    );
+    assert_status(s, &tx, 200, "AUTHORIZED");
     let (s, _) = env
         .post(
             &format!("/_sim/transactions/{tid}/resolve"),
@@ -582,9 +558,7 @@ async fn async_operations_answer_202_then_complete() {
     .await;
     let tid = env.authorized("R-async").await;
     let resp = env
-        .http
-        .post(format!("{}/v1/transactions/{tid}/capture", env.base))
-        .bearer_auth(&env.token)
+        .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
         .json(&json!({"amount": 20000, "capture_reference": "C-A"}))
         .send()
         .await
@@ -656,10 +630,7 @@ async fn control_record_matches_the_api() {
 
 /// Bring a fresh transaction into `status` through the API (and `/_sim` for the customer side).
 async fn transaction_in(env: &Env, status: &str) -> String {
-    let sid = env.create_session(session_body("T-table")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = env.session_id(session_body("T-table")).await;
     let pay = |body: Value| {
         let sid = sid.clone();
         async move { env.post(&format!("/_sim/sessions/{sid}/pay"), body).await.1 }

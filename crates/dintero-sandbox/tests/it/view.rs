@@ -8,7 +8,7 @@ use serde_json::json;
 async fn page(env: &Env, sid: &str, query: &str) -> (u16, String) {
     let resp = env
         .http
-        .get(format!("{}/v1/view/{sid}{query}", env.base))
+        .get(env.url(&format!("/v1/view/{sid}{query}")))
         .header("user-agent", "TestBrowser/1.0")
         .send()
         .await
@@ -23,7 +23,7 @@ async fn page(env: &Env, sid: &str, query: &str) -> (u16, String) {
 
 async fn form_post(env: &Env, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
     env.http
-        .post(format!("{}{path}", env.base))
+        .post(env.url(&format!("{path}")))
         .form(form)
         .send()
         .await
@@ -41,10 +41,7 @@ fn param(u: &url::Url, name: &str) -> Option<String> {
 }
 
 async fn new_session(env: &Env, reference: &str) -> String {
-    env.create_session(session_body(reference)).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    env.session_id(session_body(reference)).await
 }
 
 #[tokio::test]
@@ -150,10 +147,7 @@ async fn failed_payments_redirect_with_error() {
     // auto-capture that times out: error=capture with the transaction id
     let mut b = session_body("V-3b");
     b["configuration"]["auto_capture"] = json!(true);
-    let sid = env.create_session(b).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = env.session_id(b).await;
     let resp = form_post(
         &env,
         &format!("/v1/view/{sid}/pay"),
@@ -203,8 +197,7 @@ async fn cancel_redirects_with_error_cancelled() {
 async fn cancelled_expired_and_unknown_sessions() {
     let env = env().await;
     let sid = new_session(&env, "V-7").await;
-    env.post(&format!("/v1/sessions/{sid}/cancel"), json!({}))
-        .await;
+    env.cancel_session(&sid).await;
     let (s, html) = page(&env, &sid, "").await;
     assert_eq!(s, 200);
     assert!(html.contains("cancelled by the shop"));
@@ -236,10 +229,7 @@ async fn merchant_text_is_escaped() {
     let env = env().await;
     let mut b = session_body("<script>alert(1)</script>");
     b["order"]["items"][0]["description"] = json!("<b>bold</b> & \"quoted\"");
-    let sid = env.create_session(b).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = env.session_id(b).await;
     let (_, html) = page(&env, &sid, "").await;
     assert!(!html.contains("<script>alert"));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -251,10 +241,7 @@ async fn return_landing_page_and_on_hold_page() {
     let env = env().await;
     let mut b = session_body("V-8");
     b["url"]["return_url"] = json!(format!("{}/_sim/return", env.base));
-    let sid = env.create_session(b).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = env.session_id(b).await;
     let resp = form_post(
         &env,
         &format!("/v1/view/{sid}/pay"),
@@ -282,11 +269,8 @@ async fn return_landing_page_and_on_hold_page() {
     assert!(html.contains("Payment not completed (error=cancelled)"));
 
     let sid = new_session(&env, "V-10").await;
-    env.post(
-        &format!("/_sim/sessions/{sid}/pay"),
-        json!({"card": "4000000000000002", "on_hold": true}),
-    )
-    .await;
+    env.pay(&sid, json!({"card": "4000000000000002", "on_hold": true}))
+        .await;
     let (_, html) = page(&env, &sid, "").await;
     assert!(html.contains("on hold"));
     assert!(!html.contains("/pay\""));

@@ -258,3 +258,45 @@ impl Env {
         assert_eq!(s, 200);
     }
 }
+
+impl Env {
+    /// The sandbox's URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request to `path` with the access token, to send and read as it comes.
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+    }
+
+    /// The id of a new session made from `body`.
+    pub async fn session_id(&self, body: Value) -> String {
+        self.create_session(body).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// `POST /_sim/sessions/{sid}/pay` with `body`.
+    pub async fn pay(&self, sid: &str, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/_sim/sessions/{sid}/pay"), body).await
+    }
+
+    /// `POST /v1/sessions/{sid}/cancel`.
+    pub async fn cancel_session(&self, sid: &str) -> (StatusCode, Value) {
+        self.post(&format!("/v1/sessions/{sid}/cancel"), json!({}))
+            .await
+    }
+}
+
+/// The answer's HTTP status and the transaction's `status` are these.
+pub fn assert_status(s: StatusCode, tx: &Value, code: u16, status: &str) {
+    assert_eq!(
+        (s.as_u16(), tx["status"].as_str()),
+        (code, Some(status)),
+        "{tx}"
+    );
+}
