@@ -374,7 +374,7 @@ async fn cancel_refused_for_expired_sessions_and_settled_transactions() {
         (&failed, "FAILED"),
         (&swish, "CAPTURED"),
     ] {
-        let (s, v) = env.cancel_session(&sid).await;
+        let (s, v) = env.cancel_session(sid).await;
         assert_eq!(
             (s.as_u16(), error_code(&v)),
             (400, "invalid_state"),

@@ -23,7 +23,7 @@ async fn page(env: &Env, sid: &str, query: &str) -> (u16, String) {
 
 async fn form_post(env: &Env, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
     env.http
-        .post(env.url(&format!("{path}")))
+        .post(env.url(path))
         .form(form)
         .send()
         .await

@@ -97,16 +97,7 @@ async fn server_errors_retry_gets_but_never_posts() {
         times: Some(1),
         ..fault("POST", "/v1/transactions/*/capture")
     }]);
-    let before = env.stats();
-    let err = env
-        .client
-        .capture(&tid, &CaptureRequest::new(5000, "cap-503"))
-        .await
-        .unwrap_err();
-    assert_api(&err, 503, "processor_unavailable");
-    assert!(err.is_outcome_uncertain());
-    assert_eq!(env.requests_since(before), 1, "a POST is never retried");
-    let tx = env.client.get_transaction(&tid).await.unwrap();
+    let tx = capture_unavailable(&env, &tid, 5000, "cap-503").await;
     assert!(tx.event_by_reference("cap-503").is_none());
     assert_eq!(tx.captured(), 0);
     // The rule is spent: the same capture now goes through, once.
@@ -226,20 +217,8 @@ async fn dropped_connections() {
         .capture(&tid, &CaptureRequest::new(3000, "cap-drop"))
         .await
         .unwrap_err();
-    match &err {
-        Error::OutcomeUnknown {
-            method,
-            path,
-            reason,
-        } => {
-            assert_eq!(method, "POST");
-            assert_eq!(path, &format!("/v1/transactions/{tid}/capture"));
-            assert!(reason.starts_with("connection lost"), "{reason}");
-        }
-        other => panic!("{other:?}"),
-    }
-    assert!(err.is_outcome_uncertain());
-    assert!(!err.is_retryable());
+    let reason = unknown_outcome(&err, &format!("/v1/transactions/{tid}/capture"));
+    assert!(reason.starts_with("connection lost"), "{reason}");
     assert_eq!(env.requests_since(before), 1);
     let tx = env.client.get_transaction(&tid).await.unwrap();
     assert!(tx.event_by_reference("cap-drop").is_none());

@@ -23,6 +23,7 @@ use crate::common::sandbox::{
     derive_status, lines, next_reference, sandbox_config, session_request, status_of, sums, Env,
     Sums, ACCOUNT, CLIENT_ID, OK_CARD, RETURN_URL, SECRET, TOKEN_TTL,
 };
+use crate::common::unknown_outcome;
 use dintero_client::{
     AccountId, CaptureRequest, Client, Config, Configuration, CreateSessionOptions, Environment,
     Error, OperationResponse, PaymentProduct, RefundRequest, RetryPolicy, SessionInclude,
@@ -94,4 +95,19 @@ fn assert_consistent(tx: &Transaction) {
     };
     assert_eq!(tx.capturable(), own_capturable, "capturable() vs events");
     assert_eq!(tx.status, derive_status(tx), "§9.2 status vs events");
+}
+
+/// A capture answered `503 processor_unavailable`: an uncertain outcome, sent once (a POST is
+/// never retried). Returns the transaction as read afterwards.
+async fn capture_unavailable(env: &Env, tid: &str, amount: i64, reference: &str) -> Transaction {
+    let before = env.stats();
+    let err = env
+        .client
+        .capture(tid, &CaptureRequest::new(amount, reference))
+        .await
+        .unwrap_err();
+    assert_api(&err, 503, "processor_unavailable");
+    assert!(err.is_outcome_uncertain());
+    assert_eq!(env.requests_since(before), 1, "a POST is never retried");
+    env.client.get_transaction(tid).await.unwrap()
 }

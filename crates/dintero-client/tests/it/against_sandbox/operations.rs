@@ -185,16 +185,7 @@ async fn operation_timeout_card_gives_503_and_a_failed_event() {
     let env = Env::start().await;
     // 4100 0000 0000 0019: capture times out at the processor.
     let (_, tid) = env.paid(5000, "4100000000000019").await;
-    let before = env.stats();
-    let err = env
-        .client
-        .capture(&tid, &CaptureRequest::new(5000, "cap-timeout"))
-        .await
-        .unwrap_err();
-    assert_api(&err, 503, "processor_unavailable");
-    assert!(err.is_outcome_uncertain());
-    assert_eq!(env.requests_since(before), 1, "a POST is never retried");
-    let tx = env.client.get_transaction(&tid).await.unwrap();
+    let tx = capture_unavailable(&env, &tid, 5000, "cap-timeout").await;
     assert_eq!(tx.status, S::Authorized, "status unchanged");
     let failed = tx.event_by_reference("cap-timeout").unwrap();
     assert_eq!(failed.success, Some(false));

@@ -10,7 +10,9 @@ mod transport;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use crate::common::{fixture, transaction, Mock, Reply, ACCOUNT, CLIENT_ID, SECRET};
+use crate::common::{
+    fixture, transaction, unknown_outcome, Mock, Reply, ACCOUNT, CLIENT_ID, SECRET,
+};
 use base64::Engine as _;
 use dintero_client::{
     AccountId, CaptureRequest, Client, Config, CreateSessionOptions, Environment, Error, Order,

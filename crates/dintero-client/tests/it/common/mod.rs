@@ -263,3 +263,20 @@ pub fn fixture(name: &str) -> serde_json::Value {
     let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
+
+/// The reason of an [`Error::OutcomeUnknown`] for `POST path`, which is uncertain and not to
+/// be retried; panics on any other error.
+pub fn unknown_outcome<'e>(err: &'e dintero_client::Error, path: &str) -> &'e str {
+    match err {
+        dintero_client::Error::OutcomeUnknown {
+            method,
+            path: p,
+            reason,
+        } => {
+            assert_eq!((method.as_str(), p.as_str()), ("POST", path));
+            assert!(err.is_outcome_uncertain() && !err.is_retryable());
+            reason
+        }
+        other => panic!("{path}: {other:?}"),
+    }
+}
