@@ -181,15 +181,7 @@ async fn authorization_and_event_callbacks_by_get() {
         .iter()
         .all(|d| d.outcome == "delivered" && d.status == Some(200)));
     // and over HTTP
-    let resp: Value = env
-        .http
-        .get(env.url("/_sim/callbacks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let resp: Value = env.get_json("/_sim/callbacks").await;
     assert_eq!(resp.as_array().unwrap().len(), log.len());
 }
 

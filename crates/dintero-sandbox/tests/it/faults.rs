@@ -19,14 +19,7 @@ async fn set_faults(env: &Env, rules: Value) {
 }
 
 async fn stats(env: &Env) -> Value {
-    env.http
-        .get(env.url("/_sim/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    env.get_json("/_sim/stats").await
 }
 
 #[tokio::test]

@@ -210,38 +210,31 @@ async fn operations_reject_wrong_types() {
         .await;
     crate::common::assert_status(s, &v, 200, "AUTHORIZATION_VOIDED");
     // control endpoints validate too
-    let (s, v) = o
-        .send(
-            "POST",
+    let pay = format!("/_sim/sessions/{sid}/pay");
+    for (path, body, status, code) in [
+        (
             "/_sim/clock/advance",
-            json!({"seconds": "ten"}).to_string(),
-        )
-        .await;
-    assert_error(s, &v, 400, "invalid_request");
-    let (s, v) = o
-        .send(
-            "POST",
+            json!({"seconds": "ten"}),
+            400,
+            "invalid_request",
+        ),
+        (
             "/_sim/clock/advance",
-            json!({"seconds": -1}).to_string(),
-        )
-        .await;
-    assert_error(s, &v, 400, "invalid_request");
-    let (s, v) = o
-        .send(
-            "POST",
-            &format!("/_sim/sessions/{sid}/pay"),
-            json!({"card": 4000}).to_string(),
-        )
-        .await;
-    assert_error(s, &v, 400, "invalid_request");
-    let (s, v) = o
-        .send(
-            "POST",
+            json!({"seconds": -1}),
+            400,
+            "invalid_request",
+        ),
+        (pay.as_str(), json!({"card": 4000}), 400, "invalid_request"),
+        (
             "/_sim/sessions/T12345678.none/pay",
-            json!({"card": "4000000000000002"}).to_string(),
-        )
-        .await;
-    assert_error(s, &v, 404, "not_found");
+            json!({"card": "4000000000000002"}),
+            404,
+            "not_found",
+        ),
+    ] {
+        let (s, v) = o.send("POST", path, body.to_string()).await;
+        assert_error(s, &v, status, code);
+    }
 }
 
 #[tokio::test]

@@ -259,15 +259,7 @@ async fn sessions_expire_on_the_sim_clock() {
     assert_eq!(s, 200, "expired sessions still read as 200");
     assert!(v.get("transaction_id").is_none());
     // The view page says so and offers no Pay button.
-    let html = env
-        .http
-        .get(env.url(&format!("/v1/view/{sid}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = env.get_text(&format!("/v1/view/{sid}")).await;
     assert!(html.contains("expired"));
     assert!(!html.contains("/pay\""));
 }

@@ -30,6 +30,11 @@ async fn form_post(env: &Env, path: &str, form: &[(&str, &str)]) -> reqwest::Res
         .unwrap()
 }
 
+/// The customer presses Pay on the page of session `sid` with `form`.
+async fn pay_on_page(env: &Env, sid: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    form_post(env, &format!("/v1/view/{sid}/pay"), form).await
+}
+
 fn location(resp: &reqwest::Response) -> url::Url {
     url::Url::parse(resp.headers()[LOCATION].to_str().unwrap()).unwrap()
 }
@@ -88,12 +93,7 @@ async fn page_shows_the_order_the_cards_and_the_buttons() {
 async fn paying_redirects_to_return_url_with_dintero_parameters() {
     let env = env().await;
     let sid = new_session(&env, "V-2").await;
-    let resp = form_post(
-        &env,
-        &format!("/v1/view/{sid}/pay"),
-        &[("card", "4000 0000 0000 0002")],
-    )
-    .await;
+    let resp = pay_on_page(&env, &sid, &[("card", "4000 0000 0000 0002")]).await;
     assert_eq!(resp.status(), 303);
     let loc = location(&resp);
     assert_eq!(loc.host_str(), Some("kasse.example"));
@@ -114,12 +114,7 @@ async fn paying_redirects_to_return_url_with_dintero_parameters() {
     assert!(html.contains("is paid"));
     assert!(!html.contains("/pay\""));
     // paying again is refused on the page, with a message
-    let resp = form_post(
-        &env,
-        &format!("/v1/view/{sid}/pay"),
-        &[("card", "4000000000000002")],
-    )
-    .await;
+    let resp = pay_on_page(&env, &sid, &[("card", "4000000000000002")]).await;
     assert_eq!(resp.status(), 400);
     assert!(resp
         .text()
@@ -137,7 +132,7 @@ async fn failed_payments_redirect_with_error() {
         ("4100000000000001", "failed"),
     ] {
         let sid = new_session(&env, "V-3").await;
-        let resp = form_post(&env, &format!("/v1/view/{sid}/pay"), &[("card", card)]).await;
+        let resp = pay_on_page(&env, &sid, &[("card", card)]).await;
         assert_eq!(resp.status(), 303, "{card}");
         let loc = location(&resp);
         assert_eq!(param(&loc, "error").as_deref(), Some(error), "{card}");
@@ -148,12 +143,7 @@ async fn failed_payments_redirect_with_error() {
     let mut b = session_body("V-3b");
     b["configuration"]["auto_capture"] = json!(true);
     let sid = env.session_id(b).await;
-    let resp = form_post(
-        &env,
-        &format!("/v1/view/{sid}/pay"),
-        &[("card", "4100000000000035")],
-    )
-    .await;
+    let resp = pay_on_page(&env, &sid, &[("card", "4100000000000035")]).await;
     let loc = location(&resp);
     assert_eq!(param(&loc, "error").as_deref(), Some("capture"));
     assert!(param(&loc, "transaction_id").is_some());
@@ -164,20 +154,15 @@ async fn quick_card_buttons_and_unknown_cards() {
     let env = env().await;
     let sid = new_session(&env, "V-4").await;
     // the list's buttons post card=… too; an empty text field next to it is ignored
-    let resp = form_post(
-        &env,
-        &format!("/v1/view/{sid}/pay"),
-        &[("card", "5200000000000007"), ("card", "")],
-    )
-    .await;
+    let resp = pay_on_page(&env, &sid, &[("card", "5200000000000007"), ("card", "")]).await;
     assert_eq!(resp.status(), 303);
     let sid = new_session(&env, "V-5").await;
-    let resp = form_post(&env, &format!("/v1/view/{sid}/pay"), &[("card", "1234")]).await;
+    let resp = pay_on_page(&env, &sid, &[("card", "1234")]).await;
     assert_eq!(resp.status(), 400);
     let html = resp.text().await.unwrap();
     assert!(html.contains("not a sandbox test card"));
     assert!(html.contains("/pay\""), "still payable");
-    let resp = form_post(&env, &format!("/v1/view/{sid}/pay"), &[]).await;
+    let resp = pay_on_page(&env, &sid, &[]).await;
     assert_eq!(resp.status(), 400);
 }
 
@@ -202,12 +187,7 @@ async fn cancelled_expired_and_unknown_sessions() {
     assert_eq!(s, 200);
     assert!(html.contains("cancelled by the shop"));
     assert!(!html.contains("/pay\""));
-    let resp = form_post(
-        &env,
-        &format!("/v1/view/{sid}/pay"),
-        &[("card", "4000000000000002")],
-    )
-    .await;
+    let resp = pay_on_page(&env, &sid, &[("card", "4000000000000002")]).await;
     assert_eq!(resp.status(), 400);
     let resp = form_post(&env, &format!("/v1/view/{sid}/cancel"), &[]).await;
     assert_eq!(resp.status(), 400);
@@ -242,12 +222,7 @@ async fn return_landing_page_and_on_hold_page() {
     let mut b = session_body("V-8");
     b["url"]["return_url"] = json!(format!("{}/_sim/return", env.base));
     let sid = env.session_id(b).await;
-    let resp = form_post(
-        &env,
-        &format!("/v1/view/{sid}/pay"),
-        &[("card", "4000000000000002")],
-    )
-    .await;
+    let resp = pay_on_page(&env, &sid, &[("card", "4000000000000002")]).await;
     let loc = resp.headers()[LOCATION].to_str().unwrap().to_owned();
     let landing = env.http.get(&loc).send().await.unwrap();
     assert_eq!(landing.status(), 200);

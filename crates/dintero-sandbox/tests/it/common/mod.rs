@@ -300,3 +300,17 @@ pub fn assert_status(s: StatusCode, tx: &Value, code: u16, status: &str) {
         "{tx}"
     );
 }
+
+impl Env {
+    /// The body of `GET path` without a token (the checkout page, `/_sim/*`), whatever its
+    /// status.
+    pub async fn get_text(&self, path: &str) -> String {
+        let resp = self.http.get(self.url(path)).send().await.unwrap();
+        resp.text().await.unwrap()
+    }
+
+    /// [`Env::get_text`] read as JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        serde_json::from_str(&self.get_text(path).await).unwrap()
+    }
+}
