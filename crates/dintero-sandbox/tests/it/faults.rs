@@ -18,6 +18,13 @@ async fn set_faults(env: &Env, rules: Value) {
     assert_eq!(resp.status(), 200);
 }
 
+/// A sandbox with these fault rules in force.
+async fn faulted(rules: Value) -> Env {
+    let env = env().await;
+    set_faults(&env, rules).await;
+    env
+}
+
 async fn stats(env: &Env) -> Value {
     env.get_json("/_sim/stats").await
 }
@@ -67,8 +74,7 @@ async fn status_fault_with_times_and_method() {
 
 #[tokio::test]
 async fn rate_limit_carries_retry_after() {
-    let env = env().await;
-    set_faults(&env, json!([{"path": "/v1/transactions", "status": 429, "times": 1}, {"path": "/v1/sessions/*", "status": 429, "retry_after": 7}])).await;
+    let env = faulted(json!([{"path": "/v1/transactions", "status": 429, "times": 1}, {"path": "/v1/sessions/*", "status": 429, "retry_after": 7}])).await;
     let resp = env
         .request(Method::GET, "/v1/transactions")
         .send()
@@ -101,12 +107,7 @@ async fn rate_limit_carries_retry_after() {
 
 #[tokio::test]
 async fn latency_is_added() {
-    let env = env().await;
-    set_faults(
-        &env,
-        json!([{"path": "/v1/transactions", "latency_ms": 150, "times": 1}]),
-    )
-    .await;
+    let env = faulted(json!([{"path": "/v1/transactions", "latency_ms": 150, "times": 1}])).await;
     let t = Instant::now();
     let (s, _) = env.get("/v1/transactions").await;
     assert_eq!(s, 200);
@@ -172,12 +173,8 @@ async fn after_applies_the_fault_once_the_operation_took_effect() {
 
 #[tokio::test]
 async fn probability_zero_and_one() {
-    let env = env().await;
-    set_faults(
-        &env,
-        json!([{"path": "/v1/transactions", "status": 500, "probability": 0.0}]),
-    )
-    .await;
+    let env =
+        faulted(json!([{"path": "/v1/transactions", "status": 500, "probability": 0.0}])).await;
     for _ in 0..20 {
         assert_eq!(env.get("/v1/transactions").await.0, 200);
     }

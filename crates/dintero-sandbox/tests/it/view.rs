@@ -230,17 +230,8 @@ async fn return_landing_page_and_on_hold_page() {
     assert!(html.contains("Payment completed"));
     assert!(html.contains("transaction_id"));
     let html = env
-        .http
-        .get(format!(
-            "{}/_sim/return?merchant_reference=V-9&error=cancelled",
-            env.base
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_text("/_sim/return?merchant_reference=V-9&error=cancelled")
+        .await;
     assert!(html.contains("Payment not completed (error=cancelled)"));
 
     let sid = new_session(&env, "V-10").await;
