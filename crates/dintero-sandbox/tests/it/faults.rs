@@ -198,15 +198,8 @@ async fn fault_rules_are_validated() {
         json!({"rules": [{"probability": 2}]}),
         json!({"rules": "all"}),
     ] {
-        let resp = env
-            .http
-            .post(env.url("/_sim/faults"))
-            .json(&bad)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 400, "{bad}");
-        let v: Value = resp.json().await.unwrap();
+        let (s, v) = env.post("/_sim/faults", bad.clone()).await;
+        assert_eq!(s, 400, "{bad}");
         assert_eq!(error_code(&v), "invalid_request");
     }
     // an empty rule set is fine, and every field is optional
@@ -358,14 +351,8 @@ async fn spoiling_rules_exclude_each_other_and_drop() {
         json!({"rules": [{"cut_body": true, "drop": true}]}),
         json!({"rules": [{"garbage_body": "yes"}]}),
     ] {
-        let resp = env
-            .http
-            .post(env.url("/_sim/faults"))
-            .json(&bad)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 400, "{bad}");
+        let (s, _) = env.post("/_sim/faults", bad.clone()).await;
+        assert_eq!(s, 400, "{bad}");
     }
     // Through the Control API too; a GET is spoiled like any other answer.
     let tid = env.authorized("F-spoil").await;
