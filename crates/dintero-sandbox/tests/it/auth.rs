@@ -139,9 +139,8 @@ async fn checkout_endpoints_require_a_valid_bearer() {
         if let Some(a) = auth {
             req = req.header("authorization", a);
         }
-        let resp = req.send().await.unwrap();
-        assert_eq!(resp.status(), 401, "{auth:?}");
-        let v: Value = resp.json().await.unwrap();
+        let (s, v) = answer(req).await;
+        assert_eq!(s, 401, "{auth:?}");
         assert_eq!(error_code(&v), "unauthorized");
     }
     let (s, _) = env.get("/v1/transactions").await;
@@ -183,15 +182,13 @@ async fn a_token_for_another_account_is_forbidden() {
     .await
     .unwrap();
     let foreign = other.control().access_token();
-    let resp = env
-        .http
-        .get(env.url("/v1/transactions"))
-        .bearer_auth(foreign)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 403);
-    let v: Value = resp.json().await.unwrap();
+    let (s, v) = answer(
+        env.http
+            .get(env.url("/v1/transactions"))
+            .bearer_auth(foreign),
+    )
+    .await;
+    assert_eq!(s, 403);
     assert_eq!(error_code(&v), "forbidden");
     // A sandbox with another secret does not even recognise the signature: 401.
     let stranger = Sandbox::start(SandboxConfig {

@@ -27,23 +27,21 @@ async fn include_session_headers_and_metadata() {
     let mut body = session_body("R-2");
     body["metadata"] = json!({"ext_register": "kasse-1"});
     body["expires_at"] = json!("2099-01-01T00:00:00Z");
-    let resp = env
-        .http
-        .post(format!(
-            "{}/v1/sessions-profile?include_session=true",
-            env.base
-        ))
-        .bearer_auth(&env.token)
-        .header("Dintero-System-Name", "kasse-pos")
-        .header("Dintero-System-Version", "1.4.0")
-        .header("Dintero-Feature-Toggles", "strict-session-amounts")
-        .header("X-Other", "not stored")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let v: Value = resp.json().await.unwrap();
+    let (s, v) = answer(
+        env.http
+            .post(format!(
+                "{}/v1/sessions-profile?include_session=true",
+                env.base
+            ))
+            .bearer_auth(&env.token)
+            .header("Dintero-System-Name", "kasse-pos")
+            .header("Dintero-System-Version", "1.4.0")
+            .header("Dintero-Feature-Toggles", "strict-session-amounts")
+            .header("X-Other", "not stored")
+            .json(&body),
+    )
+    .await;
+    assert_eq!(s, 200);
     let s = &v["session"];
     assert_eq!(s["id"], v["id"]);
     assert_eq!(
@@ -121,15 +119,13 @@ async fn amounts_lenient_only_without_toggle_and_without_default() {
     b["order"]["amount"] = json!(25000);
     let (s, _) = env.post("/v1/sessions-profile", b.clone()).await;
     assert_eq!(s, 200);
-    let resp = env
-        .request(Method::POST, "/v1/sessions-profile")
-        .header("dintero-feature-toggles", "other, strict-session-amounts")
-        .json(&b)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 400);
-    let v: Value = resp.json().await.unwrap();
+    let (s, v) = answer(
+        env.request(Method::POST, "/v1/sessions-profile")
+            .header("dintero-feature-toggles", "other, strict-session-amounts")
+            .json(&b),
+    )
+    .await;
+    assert_eq!(s, 400);
     assert_eq!(error_code(&v), "amount_mismatch");
 }
 

@@ -107,15 +107,7 @@ impl Env {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        let v = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-        };
-        (status, v)
+        answer(req).await
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -163,6 +155,19 @@ impl Env {
         assert_eq!(tx["status"], "AUTHORIZED");
         tx["id"].as_str().unwrap().to_owned()
     }
+}
+
+/// Sends `req`; its status and JSON body (null when empty).
+pub async fn answer(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    let v = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    };
+    (status, v)
 }
 
 /// Σ amount of successful events named `name`.
