@@ -23,7 +23,7 @@ use crate::common::sandbox::{
     derive_status, lines, next_reference, sandbox_config, session_request, status_of, sums, Env,
     Sums, ACCOUNT, CLIENT_ID, OK_CARD, RETURN_URL, SECRET, TOKEN_TTL,
 };
-use crate::common::unknown_outcome;
+use crate::common::{at_once, unknown_outcome};
 use dintero_client::{
     AccountId, CaptureRequest, Client, Config, Configuration, CreateSessionOptions, Environment,
     Error, OperationResponse, PaymentProduct, RefundRequest, RetryPolicy, SessionInclude,

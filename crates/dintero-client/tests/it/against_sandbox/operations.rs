@@ -218,42 +218,28 @@ async fn concurrent_captures_and_refunds_never_exceed_the_limits() {
         }
         ok
     };
-    let captures: Vec<_> = (0..50)
-        .map(|i| {
-            let client = env.client.clone();
-            let tid = tid.clone();
-            tokio::spawn(async move {
-                client
-                    .capture(&tid, &CaptureRequest::new(300, format!("cc{i}")))
-                    .await
-            })
-        })
-        .collect();
-    let mut results = Vec::new();
-    for call in captures {
-        results.push(call.await.unwrap());
-    }
+    let results = at_once(&env.client, 50, |c, i| {
+        let tid = tid.clone();
+        async move {
+            c.capture(&tid, &CaptureRequest::new(300, format!("cc{i}")))
+                .await
+        }
+    })
+    .await;
     assert_eq!(outcomes(results, "amount_exceeds_capturable"), 33);
     let tx = env.client.get_transaction(&tid).await.unwrap();
     assert_eq!((tx.captured(), tx.capturable()), (9_900, 100));
     assert_eq!(tx.status, S::PartiallyCaptured);
     assert_consistent(&tx);
 
-    let refunds: Vec<_> = (0..50)
-        .map(|i| {
-            let client = env.client.clone();
-            let tid = tid.clone();
-            tokio::spawn(async move {
-                client
-                    .refund(&tid, &RefundRequest::new(700, format!("rr{i}")))
-                    .await
-            })
-        })
-        .collect();
-    let mut results = Vec::new();
-    for call in refunds {
-        results.push(call.await.unwrap());
-    }
+    let results = at_once(&env.client, 50, |c, i| {
+        let tid = tid.clone();
+        async move {
+            c.refund(&tid, &RefundRequest::new(700, format!("rr{i}")))
+                .await
+        }
+    })
+    .await;
     assert_eq!(outcomes(results, "amount_exceeds_refundable"), 14);
     let tx = env.client.get_transaction(&tid).await.unwrap();
     assert_eq!((tx.refunded(), tx.refundable()), (9_800, 100));

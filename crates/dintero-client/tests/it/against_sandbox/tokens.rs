@@ -142,15 +142,13 @@ async fn a_token_for_another_account_is_forbidden() {
 }
 
 async fn concurrent_gets(client: &Client, tid: &str, n: usize) {
-    let calls: Vec<_> = (0..n)
-        .map(|_| {
-            let client = client.clone();
-            let tid = tid.to_owned();
-            tokio::spawn(async move { client.get_transaction(&tid).await })
-        })
-        .collect();
-    for call in calls {
-        assert_eq!(call.await.unwrap().unwrap().id, tid);
+    let answers = at_once(client, n, |c, _| {
+        let tid = tid.to_owned();
+        async move { c.get_transaction(&tid).await }
+    })
+    .await;
+    for answer in answers {
+        assert_eq!(answer.unwrap().id, tid);
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    fixture, transaction, unknown_outcome, Mock, Reply, ACCOUNT, CLIENT_ID, SECRET,
+    at_once, fixture, transaction, unknown_outcome, Mock, Reply, ACCOUNT, CLIENT_ID, SECRET,
 };
 use base64::Engine as _;
 use dintero_client::{

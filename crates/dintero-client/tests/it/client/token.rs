@@ -126,14 +126,12 @@ async fn one_token_request_for_many_concurrent_cold_callers() {
     let mock = Mock::start(ok_transaction).await;
     mock.state.token_delay_ms.store(100, Ordering::SeqCst);
     let client = mock.client();
-    let calls: Vec<_> = (0..50)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move { client.get_transaction("T12345678.abc").await })
-        })
-        .collect();
-    for call in calls {
-        call.await.unwrap().unwrap();
+    for answer in at_once(&client, 50, |c, _| async move {
+        c.get_transaction("T12345678.abc").await
+    })
+    .await
+    {
+        answer.unwrap();
     }
     assert_eq!(mock.token_requests(), 1);
     assert_eq!(mock.api_requests(), 50);
@@ -149,14 +147,12 @@ async fn one_token_request_for_many_concurrent_callers_with_expired_token() {
     tokio::time::sleep(Duration::from_millis(1100)).await; // token expired
     mock.state.token_delay_ms.store(100, Ordering::SeqCst);
     mock.set_expires_in(3600);
-    let calls: Vec<_> = (0..50)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move { client.get_transaction("T12345678.abc").await })
-        })
-        .collect();
-    for call in calls {
-        call.await.unwrap().unwrap();
+    for answer in at_once(&client, 50, |c, _| async move {
+        c.get_transaction("T12345678.abc").await
+    })
+    .await
+    {
+        answer.unwrap();
     }
     assert_eq!(
         mock.token_requests(),
@@ -175,14 +171,12 @@ async fn queued_callers_share_a_failed_token_fetch() {
     mock.state.token_delay_ms.store(100, Ordering::SeqCst);
     mock.state.token_status.store(401, Ordering::SeqCst);
     let client = mock.client();
-    let calls: Vec<_> = (0..20)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move { client.get_transaction("T12345678.abc").await })
-        })
-        .collect();
-    for call in calls {
-        let err = call.await.unwrap().unwrap_err();
+    for answer in at_once(&client, 20, |c, _| async move {
+        c.get_transaction("T12345678.abc").await
+    })
+    .await
+    {
+        let err = answer.unwrap_err();
         assert!(
             matches!(err, Error::Unauthorized { status: 401, .. }),
             "{err:?}"

@@ -280,3 +280,21 @@ pub fn unknown_outcome<'e>(err: &'e dintero_client::Error, path: &str) -> &'e st
         other => panic!("{path}: {other:?}"),
     }
 }
+
+/// `n` calls of `call` at once, each on a task of its own with a clone of `client`; their
+/// results in order.
+pub async fn at_once<T, F, Fut>(client: &Client, n: usize, call: F) -> Vec<T>
+where
+    F: Fn(Client, usize) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let tasks: Vec<_> = (0..n)
+        .map(|i| tokio::spawn(call(client.clone(), i)))
+        .collect();
+    let mut results = Vec::with_capacity(n);
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    results
+}
