@@ -9,13 +9,14 @@ async fn rate_limited_get_waits_retry_after_then_succeeds() {
     let (_, tid) = env.authorized(1000).await;
     env.client.get_transaction(&tid).await.unwrap(); // token cached
 
-    env.control.set_faults(vec![FaultRule {
-        status: Some(429),
-        times: Some(1),
-        retry_after: Some(1),
-        ..fault("GET", "/v1/transactions/*")
-    }]);
-    let before = env.stats();
+    let before = once(
+        &env,
+        FaultRule {
+            status: Some(429),
+            retry_after: Some(1),
+            ..fault("GET", "/v1/transactions/*")
+        },
+    );
     let started = Instant::now();
     let tx = env.client.get_transaction(&tid).await.unwrap();
     assert_eq!(tx.id, tid);
@@ -27,13 +28,14 @@ async fn rate_limited_get_waits_retry_after_then_succeeds() {
     assert_eq!(env.requests_since(before), 2, "429, then the retry");
 
     // Retry-After longer than the policy's max_delay (2 s): given up at once.
-    env.control.set_faults(vec![FaultRule {
-        status: Some(429),
-        times: Some(1),
-        retry_after: Some(30),
-        ..fault("GET", "/v1/transactions/*")
-    }]);
-    let before = env.stats();
+    let before = once(
+        &env,
+        FaultRule {
+            status: Some(429),
+            retry_after: Some(30),
+            ..fault("GET", "/v1/transactions/*")
+        },
+    );
     let err = env.client.get_transaction(&tid).await.unwrap_err();
     match err {
         Error::RateLimited { retry_after } => {
@@ -44,12 +46,13 @@ async fn rate_limited_get_waits_retry_after_then_succeeds() {
     assert_eq!(env.requests_since(before), 1);
 
     // A POST answered 429 is not retried; the capture did not happen.
-    env.control.set_faults(vec![FaultRule {
-        status: Some(429),
-        times: Some(1),
-        ..fault("POST", "/v1/transactions/*/capture")
-    }]);
-    let before = env.stats();
+    let before = once(
+        &env,
+        FaultRule {
+            status: Some(429),
+            ..fault("POST", "/v1/transactions/*/capture")
+        },
+    );
     let err = env
         .client
         .capture(&tid, &CaptureRequest::new(1000, "cap-429"))
@@ -196,22 +199,24 @@ async fn dropped_connections() {
     env.client.get_transaction(&tid).await.unwrap();
 
     // GET dropped once: retried on a new connection, succeeds.
-    env.control.set_faults(vec![FaultRule {
-        drop: true,
-        times: Some(1),
-        ..fault("GET", "/v1/transactions/*")
-    }]);
-    let before = env.stats();
+    let before = once(
+        &env,
+        FaultRule {
+            drop: true,
+            ..fault("GET", "/v1/transactions/*")
+        },
+    );
     env.client.get_transaction(&tid).await.unwrap();
     assert_eq!(env.requests_since(before), 2);
 
     // POST dropped before the capture: outcome unknown, sent once, and nothing happened.
-    env.control.set_faults(vec![FaultRule {
-        drop: true,
-        times: Some(1),
-        ..fault("POST", "/v1/transactions/*/capture")
-    }]);
-    let before = env.stats();
+    let before = once(
+        &env,
+        FaultRule {
+            drop: true,
+            ..fault("POST", "/v1/transactions/*/capture")
+        },
+    );
     let err = env
         .client
         .capture(&tid, &CaptureRequest::new(3000, "cap-drop"))
@@ -224,13 +229,14 @@ async fn dropped_connections() {
     assert!(tx.event_by_reference("cap-drop").is_none());
 
     // POST dropped *after* the capture: outcome unknown to the client, but it happened.
-    env.control.set_faults(vec![FaultRule {
-        drop: true,
-        after: true,
-        times: Some(1),
-        ..fault("POST", "/v1/transactions/*/capture")
-    }]);
-    let before = env.stats();
+    let before = once(
+        &env,
+        FaultRule {
+            drop: true,
+            after: true,
+            ..fault("POST", "/v1/transactions/*/capture")
+        },
+    );
     let err = env
         .client
         .capture(&tid, &CaptureRequest::new(3000, "cap-after"))
@@ -279,12 +285,13 @@ async fn latency_past_the_request_timeout() {
     client.get_transaction(&tid).await.unwrap();
 
     // POST slower than the timeout: outcome unknown, sent once.
-    env.control.set_faults(vec![FaultRule {
-        latency_ms: Some(1500),
-        times: Some(1),
-        ..fault("POST", "/v1/transactions/*/capture")
-    }]);
-    let before = env.stats();
+    let before = once(
+        &env,
+        FaultRule {
+            latency_ms: Some(1500),
+            ..fault("POST", "/v1/transactions/*/capture")
+        },
+    );
     let started = Instant::now();
     let err = client
         .capture(&tid, &CaptureRequest::new(1000, "cap-slow"))

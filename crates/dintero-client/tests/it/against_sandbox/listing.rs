@@ -188,12 +188,13 @@ async fn list_filters_and_pagination() {
     assert!(got.iter().all(|t| t.session.is_some()));
 
     // PUT is idempotent: a 503 is retried.
-    env.control.set_faults(vec![FaultRule {
-        status: Some(503),
-        times: Some(1),
-        ..fault("PUT", "/v1/transactions/*")
-    }]);
-    let before = env.stats();
+    let before = once(
+        &env,
+        FaultRule {
+            status: Some(503),
+            ..fault("PUT", "/v1/transactions/*")
+        },
+    );
     let updated = env
         .client
         .update_transaction(&tid5, "Z-2026-05-13")

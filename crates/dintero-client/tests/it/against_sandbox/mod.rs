@@ -23,14 +23,13 @@ use crate::common::sandbox::{
     derive_status, lines, next_reference, sandbox_config, session_request, status_of, sums, Env,
     Sums, ACCOUNT, CLIENT_ID, OK_CARD, RETURN_URL, SECRET, TOKEN_TTL,
 };
-use crate::common::{at_once, unknown_outcome};
+use crate::common::{at_once, unknown_outcome, WITH_SESSION};
 use dintero_client::{
-    AccountId, CaptureRequest, Client, Config, Configuration, CreateSessionOptions, Environment,
-    Error, OperationResponse, PaymentProduct, RefundRequest, RetryPolicy, SessionInclude,
-    SessionState, Transaction, TransactionEventName, TransactionInclude, TransactionQuery,
-    TransactionStatus,
+    AccountId, CaptureRequest, Client, Config, Configuration, Environment, Error,
+    OperationResponse, PaymentProduct, RefundRequest, RetryPolicy, SessionInclude, SessionState,
+    Transaction, TransactionEventName, TransactionInclude, TransactionQuery, TransactionStatus,
 };
-use dintero_sandbox::{FaultRule, PayOptions, SandboxConfig};
+use dintero_sandbox::{FaultRule, PayOptions, SandboxConfig, Stats};
 use TransactionStatus as S;
 
 fn fault(method: &str, path: &str) -> FaultRule {
@@ -110,4 +109,13 @@ async fn capture_unavailable(env: &Env, tid: &str, amount: i64, reference: &str)
     assert!(err.is_outcome_uncertain());
     assert_eq!(env.requests_since(before), 1, "a POST is never retried");
     env.client.get_transaction(tid).await.unwrap()
+}
+
+/// Puts `rule` in force for one request; the sandbox's counters before it.
+fn once(env: &Env, rule: FaultRule) -> Stats {
+    env.control.set_faults(vec![FaultRule {
+        times: Some(1),
+        ..rule
+    }]);
+    env.stats()
 }

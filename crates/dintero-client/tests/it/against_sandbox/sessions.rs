@@ -70,12 +70,7 @@ async fn session_create_read_visit_cancel() {
     let request = session_request(1000);
     let created = env
         .client
-        .create_session_with(
-            &request,
-            CreateSessionOptions {
-                include_session: true,
-            },
-        )
+        .create_session_with(&request, WITH_SESSION)
         .await
         .unwrap();
     let session = created.session.expect("include_session=true");

@@ -59,12 +59,7 @@ async fn create_session_sends_toggle_headers_and_body() {
     assert_eq!(body, expected);
 
     let created = client
-        .create_session_with(
-            &request,
-            CreateSessionOptions {
-                include_session: true,
-            },
-        )
+        .create_session_with(&request, WITH_SESSION)
         .await
         .unwrap();
     assert_eq!(

@@ -12,12 +12,13 @@ use std::time::{Duration, Instant};
 
 use crate::common::{
     at_once, fixture, transaction, unknown_outcome, Mock, Reply, ACCOUNT, CLIENT_ID, SECRET,
+    WITH_SESSION,
 };
 use base64::Engine as _;
 use dintero_client::{
-    AccountId, CaptureRequest, Client, Config, CreateSessionOptions, Environment, Error, Order,
-    OrderItem, RefundRequest, RetryPolicy, SessionCreateRequest, SessionInclude,
-    TransactionInclude, TransactionQuery, TransactionStatus,
+    AccountId, CaptureRequest, Client, Config, Environment, Error, Order, OrderItem, RefundRequest,
+    RetryPolicy, SessionCreateRequest, SessionInclude, TransactionInclude, TransactionQuery,
+    TransactionStatus,
 };
 use rust_decimal::Decimal;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

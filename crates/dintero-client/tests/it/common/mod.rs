@@ -19,6 +19,12 @@ use axum::serve::ListenerExt;
 use axum::Router;
 use dintero_client::{AccountId, Client, Config, RetryPolicy};
 
+/// `create_session_with` asking for the whole session in the answer.
+pub const WITH_SESSION: dintero_client::CreateSessionOptions =
+    dintero_client::CreateSessionOptions {
+        include_session: true,
+    };
+
 pub const ACCOUNT: &str = "T12345678";
 pub const CLIENT_ID: &str = "kasse-test-client";
 pub const SECRET: &str = "s3cr3t-never-logged-7d1f";
