@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use reqwest::StatusCode;
 use tokio::time::Instant;
-use tracing::{debug, field, Instrument as _};
+use tracing::{debug, Instrument as _};
 
 use super::call::{Call, RawResponse, APPLICATION_JSON};
 use super::inner::Inner;
@@ -18,14 +18,7 @@ impl Inner {
     /// Sends an authenticated Checkout API call and returns its successful answer.
     /// A `401` invalidates the token, which is refreshed once and the call retried once.
     pub(crate) async fn call(&self, call: Call) -> Result<RawResponse, Error> {
-        let span = tracing::info_span!(
-            "dintero.call",
-            method = %call.method,
-            path = %call.url.path(),
-            status = field::Empty,
-            latency_ms = field::Empty,
-            attempt = field::Empty,
-        );
+        let span = call_span!("dintero.call", call.method, call.url.path());
         let started = span_clock(&span);
         let mut attempts = 0;
         let result = async {

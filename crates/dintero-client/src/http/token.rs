@@ -5,7 +5,7 @@
 use reqwest::header::HeaderValue;
 use reqwest::Method;
 use tokio::time::Instant;
-use tracing::{debug, field, warn, Instrument as _};
+use tracing::{debug, warn, Instrument as _};
 
 use super::call::Call;
 use super::inner::Inner;
@@ -95,14 +95,7 @@ impl Inner {
 
     /// `POST {auth}/v1/accounts/{aid}/auth/token` with Basic auth (retried like a GET).
     async fn request_token(&self) -> Result<AccessToken, Error> {
-        let span = tracing::info_span!(
-            "dintero.token",
-            method = %Method::POST,
-            path = %self.token_url.path(),
-            status = field::Empty,
-            latency_ms = field::Empty,
-            attempt = field::Empty,
-        );
+        let span = call_span!("dintero.token", Method::POST, self.token_url.path());
         let started = span_clock(&span);
         let mut attempts = 0;
         let sent = async {
