@@ -293,6 +293,30 @@ fn describe_rate_limited(retry_after: Option<Duration>) -> String {
     }
 }
 
+/// The innermost error message (e.g. `Connection refused (os error 111)`).
+pub(crate) fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut current = e;
+    while let Some(inner) = current.source() {
+        current = inner;
+    }
+    current.to_string()
+}
+
+/// An error with its sources, one line (`a: b: c`).
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        let part = inner.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = inner.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// The merchant every sandbox account belongs to.
+pub(crate) const MERCHANT_NAME: &str = "Kasse Sandbox Merchant";
+
 /// How a sandbox behaves. `SandboxConfig::default()` is what tests and the demo mode want:
 /// a free loopback port, the demo credentials, strict amounts, fast-enough callback retries.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ use crate::behaviour::Behaviour;
 use crate::callbacks::CallbackDelivery;
 use crate::error::{ApiError, SimError};
 use crate::faults::FaultRule;
-use crate::sandbox::{AppState, Shared, Stats};
+use crate::state::{AppState, Shared, Stats};
 use crate::store::PayRequest;
 
 /// Options of a simulated payment (`POST /_sim/sessions/{id}/pay`).
@@ -28,6 +28,15 @@ pub struct PayOptions {
     /// need `card` and get the transaction's `card` fields; for the others a card, when
     /// given, only picks the outcome.
     pub payment_product_type: Option<String>,
+}
+
+impl AppState {
+    /// The control handle.
+    pub fn control(&self) -> Control {
+        Control {
+            state: self.clone(),
+        }
+    }
 }
 
 /// Handle for tests and demos: clock, faults, customer actions, and the sandbox's own record.

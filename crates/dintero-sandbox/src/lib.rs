@@ -33,12 +33,14 @@
 //! The per-product behaviours and the dintero-api.md passages they follow are documented in
 //! `src/behaviour.rs` (and the README's "Behaviours per payment product").
 
+mod actions;
 mod behaviour;
 mod callbacks;
 mod cards;
 mod clock;
 mod config;
 mod control;
+mod delivery;
 mod error;
 mod faults;
 mod http;
@@ -50,6 +52,7 @@ mod products;
 mod sandbox;
 mod server;
 pub mod signature;
+mod state;
 mod store;
 mod token;
 mod validate;
@@ -65,5 +68,6 @@ pub use error::{ApiError, SandboxError, SimError};
 pub use faults::FaultRule;
 pub use http::app;
 pub use products::{DEFAULT_PAYMENT_PRODUCT_TYPE, PAYMENT_PRODUCT_TYPES};
-pub use sandbox::{AppState, Sandbox, Stats, ASYNC_COMPLETION_DELAY};
+pub use sandbox::Sandbox;
 pub use server::{ConnectionKill, PeerAddr};
+pub use state::{AppState, Stats, ASYNC_COMPLETION_DELAY};

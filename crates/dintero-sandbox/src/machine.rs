@@ -225,6 +225,28 @@ pub struct Outcome {
     pub released: i64,
 }
 
+/// What capture and refund both check, in this order: a status that allows `op`, a positive
+/// amount, and an amount within `limit` (else `exceeds(amount, limit)`).
+fn admit(
+    allowed: bool,
+    status: Status,
+    op: Operation,
+    amount: i64,
+    limit: i64,
+    exceeds: impl FnOnce(i64, i64) -> Refusal,
+) -> Result<(), Refusal> {
+    if !allowed {
+        return Err(Refusal::InvalidState(status, op));
+    }
+    if amount <= 0 {
+        return Err(Refusal::NonPositive);
+    }
+    if amount > limit {
+        return Err(exceeds(amount, limit));
+    }
+    Ok(())
+}
+
 /// §9.3: check `op` against the current `status`/`ledger` and compute the result.
 /// `void_after_partial_capture` is true only for the payment products that allow it.
 pub fn apply(
@@ -239,19 +261,18 @@ pub fn apply(
             amount,
             final_capture,
         } => {
-            if !matches!(
+            let allowed = matches!(
                 status,
                 Status::Authorized | Status::PartiallyCaptured | Status::PartiallyCapturedRefunded
-            ) {
-                return Err(Refusal::InvalidState(status, op));
-            }
-            if amount <= 0 {
-                return Err(Refusal::NonPositive);
-            }
-            let capturable = ledger.capturable();
-            if amount > capturable {
-                return Err(Refusal::ExceedsCapturable { amount, capturable });
-            }
+            );
+            admit(
+                allowed,
+                status,
+                op,
+                amount,
+                ledger.capturable(),
+                |amount, capturable| Refusal::ExceedsCapturable { amount, capturable },
+            )?;
             next.captured += amount;
             let mut released = 0;
             if final_capture && next.captured < next.amount {
@@ -261,22 +282,21 @@ pub fn apply(
             (amount, released)
         }
         Operation::Refund { amount } => {
-            if !matches!(
+            let allowed = matches!(
                 status,
                 Status::Captured
                     | Status::PartiallyCaptured
                     | Status::PartiallyRefunded
                     | Status::PartiallyCapturedRefunded
-            ) {
-                return Err(Refusal::InvalidState(status, op));
-            }
-            if amount <= 0 {
-                return Err(Refusal::NonPositive);
-            }
-            let refundable = ledger.refundable();
-            if amount > refundable {
-                return Err(Refusal::ExceedsRefundable { amount, refundable });
-            }
+            );
+            admit(
+                allowed,
+                status,
+                op,
+                amount,
+                ledger.refundable(),
+                |amount, refundable| Refusal::ExceedsRefundable { amount, refundable },
+            )?;
             next.refunded += amount;
             (amount, 0)
         }

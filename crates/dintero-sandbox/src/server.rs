@@ -13,7 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tower::ServiceExt as _;
 
-use crate::sandbox::Shared;
+use crate::state::Shared;
 
 /// Put in every request's extensions: lets a handler close its connection without answering.
 #[derive(Debug, Clone)]

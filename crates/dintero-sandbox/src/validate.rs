@@ -301,7 +301,7 @@ pub(crate) fn new_session(body: Value, strict: bool) -> Result<NewSession, ApiEr
             .or_insert_with(|| Value::from(channel.as_str()));
         c.entry("auto_capture").or_insert(Value::Bool(auto_capture));
         c.entry("merchant").or_insert_with(
-            || serde_json::json!({"name": crate::store::MERCHANT_NAME, "country": "NO"}),
+            || serde_json::json!({"name": crate::config::MERCHANT_NAME, "country": "NO"}),
         );
     }
     let metadata = match body.remove("metadata") {

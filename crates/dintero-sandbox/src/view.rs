@@ -7,8 +7,9 @@ use serde_json::Value;
 
 use crate::cards::TEST_CARDS;
 use crate::clock::{format_millis, Millis};
+use crate::config::MERCHANT_NAME;
 use crate::machine::Status;
-use crate::store::{return_location, Store, MERCHANT_NAME};
+use crate::store::{return_location, Store};
 
 /// Where the session stands, as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::enums::{
     Channel, ItemType, PaymentProductType, PublishChannel, PublishStatus, PublishType,
 };
+use super::serde_helpers::{decimal, lenient_string};
 use super::Metadata;
 
 /// The order of a session (`order`, spec `SessionOrder`). Amounts are in minor units.
@@ -70,11 +71,8 @@ pub struct OrderItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Quantity, possibly decimal.
-    #[serde(
-        default,
-        with = "super::serde_helpers::decimal::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "decimal::option")]
     pub quantity: Option<Decimal>,
     /// Line total incl. VAT, minor units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,11 +81,8 @@ pub struct OrderItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vat_amount: Option<i64>,
     /// VAT percentage, e.g. `25` or `12.5`.
-    #[serde(
-        default,
-        with = "super::serde_helpers::decimal::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "decimal::option")]
     pub vat: Option<Decimal>,
     /// Line type.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -159,39 +154,24 @@ pub struct Store {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Global location number.
-    #[serde(
-        default,
-        deserialize_with = "super::serde_helpers::lenient_string::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient_string::deserialize")]
     pub gln: Option<String>,
     /// Organization number.
-    #[serde(
-        default,
-        deserialize_with = "super::serde_helpers::lenient_string::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient_string::deserialize")]
     pub organization_number: Option<String>,
     /// Phone number.
-    #[serde(
-        default,
-        deserialize_with = "super::serde_helpers::lenient_string::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient_string::deserialize")]
     pub phone_number: Option<String>,
     /// Merchant category code.
-    #[serde(
-        default,
-        deserialize_with = "super::serde_helpers::lenient_string::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient_string::deserialize")]
     pub mcc: Option<String>,
     /// BAX number.
-    #[serde(
-        default,
-        deserialize_with = "super::serde_helpers::lenient_string::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient_string::deserialize")]
     pub bax: Option<String>,
     /// POS terminal / workstation id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -231,11 +211,8 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Phone number with `+` and country code.
-    #[serde(
-        default,
-        deserialize_with = "super::serde_helpers::lenient_string::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient_string::deserialize")]
     pub phone_number: Option<String>,
     /// My Dintero data (untyped).
     #[serde(default, skip_serializing_if = "Option::is_none")]

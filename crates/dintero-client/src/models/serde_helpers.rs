@@ -1,5 +1,18 @@
 //! Serde helpers: exact decimals, lenient RFC 3339 timestamps, one-or-many lists.
 
+/// The `serialize` of every `option` helper: `Some` written by the value's own helper, `None`
+/// as null.
+fn some_or_null<T, S, W>(value: &Option<T>, serializer: S, write: W) -> Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+    W: FnOnce(&T, S) -> Result<S::Ok, S::Error>,
+{
+    match value {
+        Some(v) => write(v, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// `rust_decimal::Decimal` read exactly from a JSON number or string, written as a JSON number
 /// in its shortest form (`0.1`, `25.5`, `2`).
 ///
@@ -105,10 +118,7 @@ pub mod decimal {
             value: &Option<Decimal>,
             serializer: S,
         ) -> Result<S::Ok, S::Error> {
-            match value {
-                Some(v) => super::serialize(v, serializer),
-                None => serializer.serialize_none(),
-            }
+            super::super::some_or_null(value, serializer, super::serialize)
         }
 
         /// Reads null/absent as `None`, else a decimal.
@@ -203,10 +213,7 @@ pub mod timestamp {
             value: &Option<OffsetDateTime>,
             serializer: S,
         ) -> Result<S::Ok, S::Error> {
-            match value {
-                Some(v) => super::serialize(v, serializer),
-                None => serializer.serialize_none(),
-            }
+            super::super::some_or_null(value, serializer, super::serialize)
         }
 
         /// Reads null/absent as `None`.

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 
 use super::enums::{PaymentOperation, SessionEventName, TransactionStatus};
 use super::order::{Configuration, Customer, Order, Publish, RequestHeaders, SessionUrl};
+use super::serde_helpers::timestamp;
 use super::transaction::Transaction;
 use super::Metadata;
 
@@ -21,11 +22,8 @@ pub struct SessionCreateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
     /// When the checkout page stops being available.
-    #[serde(
-        default,
-        with = "super::serde_helpers::timestamp::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "timestamp::option")]
     pub expires_at: Option<OffsetDateTime>,
     /// Overrides of the profile's configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,25 +73,16 @@ pub struct Session {
     /// Session id.
     pub id: String,
     /// Created.
-    #[serde(
-        default,
-        with = "super::serde_helpers::timestamp::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "timestamp::option")]
     pub created_at: Option<OffsetDateTime>,
     /// Last change.
-    #[serde(
-        default,
-        with = "super::serde_helpers::timestamp::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "timestamp::option")]
     pub updated_at: Option<OffsetDateTime>,
     /// When the checkout page stops being available.
-    #[serde(
-        default,
-        with = "super::serde_helpers::timestamp::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "timestamp::option")]
     pub expires_at: Option<OffsetDateTime>,
     /// URLs as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,11 +105,8 @@ pub struct Session {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<SessionEvent>,
     /// Set when the session was cancelled.
-    #[serde(
-        default,
-        with = "super::serde_helpers::timestamp::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "timestamp::option")]
     pub cancelled_at: Option<OffsetDateTime>,
     /// Who cancelled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -155,11 +141,8 @@ pub struct SessionEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<SessionEventName>,
     /// When.
-    #[serde(
-        default,
-        with = "super::serde_helpers::timestamp::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "timestamp::option")]
     pub created_at: Option<OffsetDateTime>,
     /// Request id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -9,6 +9,7 @@ use super::enums::{
     RetryCode, SettlementStatus, TokenizationConsent, TransactionEventName, TransactionStatus,
 };
 use super::order::{Customer, OrderItem, RequestHeaders, Store, TransactionUrl};
+use super::serde_helpers::{lenient_string, one_or_many, timestamp};
 use super::session::Session;
 use super::Metadata;
 
@@ -19,18 +20,12 @@ pub struct Transaction {
     /// Transaction id.
     pub id: String,
     /// Created.
-    #[serde(
-        default,
-        with = "super::serde_helpers::timestamp::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "timestamp::option")]
     pub created_at: Option<OffsetDateTime>,
     /// Last change.
-    #[serde(
-        default,
-        with = "super::serde_helpers::timestamp::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "timestamp::option")]
     pub updated_at: Option<OffsetDateTime>,
     /// The originating session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -263,11 +258,8 @@ pub struct TransactionEvent {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<OrderItem>,
     /// When.
-    #[serde(
-        default,
-        with = "super::serde_helpers::timestamp::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "timestamp::option")]
     pub created_at: Option<OffsetDateTime>,
     /// Client or user that performed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -311,19 +303,12 @@ pub struct EventError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Failure classes.
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "super::serde_helpers::one_or_many::deserialize",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(rename = "type", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "one_or_many::deserialize")]
     pub types: Vec<EventErrorType>,
     /// Visa/Mastercard result code.
-    #[serde(
-        default,
-        deserialize_with = "super::serde_helpers::lenient_string::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient_string::deserialize")]
     pub result_code: Option<String>,
     /// Retry advice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -334,11 +319,8 @@ pub struct EventError {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct EventRetryPolicy {
     /// Codes.
-    #[serde(
-        default,
-        deserialize_with = "super::serde_helpers::one_or_many::deserialize",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "one_or_many::deserialize")]
     pub retry_codes: Vec<RetryCode>,
     /// Suggested delay (untyped in the spec).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -396,52 +378,34 @@ pub struct Card {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acquirer_transaction_type: Option<AcquirerTransactionType>,
     /// Acquirer STAN.
-    #[serde(
-        default,
-        deserialize_with = "super::serde_helpers::lenient_string::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient_string::deserialize")]
     pub acquirer_stan: Option<String>,
     /// Acquirer terminal id.
-    #[serde(
-        default,
-        deserialize_with = "super::serde_helpers::lenient_string::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient_string::deserialize")]
     pub acquirer_terminal_id: Option<String>,
     /// Acquirer transaction time.
-    #[serde(
-        default,
-        deserialize_with = "super::serde_helpers::lenient_string::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient_string::deserialize")]
     pub acquirer_transaction_time: Option<String>,
     /// 3-D Secure status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication_status: Option<AuthenticationStatus>,
     /// 3-D Secure version.
-    #[serde(
-        default,
-        deserialize_with = "super::serde_helpers::lenient_string::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient_string::deserialize")]
     pub three_ds_version: Option<String>,
     /// 3-D Secure server transaction id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub three_ds_server_trans_id: Option<String>,
     /// Electronic commerce indicator.
-    #[serde(
-        default,
-        deserialize_with = "super::serde_helpers::lenient_string::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient_string::deserialize")]
     pub eci: Option<String>,
     /// Payment system type.
-    #[serde(
-        default,
-        deserialize_with = "super::serde_helpers::lenient_string::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient_string::deserialize")]
     pub payment_system_type: Option<String>,
     /// Payment token (only with `includes=card.payment_token`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::extract::{Id, JsonBody};
 use crate::config::is_valid_account_id;
 use crate::error::ApiError;
-use crate::sandbox::AppState;
+use crate::state::AppState;
 use crate::validate::Obj;
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {

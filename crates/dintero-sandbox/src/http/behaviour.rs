@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 use super::extract::JsonBody;
 use crate::behaviour::{AsyncOperations, Behaviour};
 use crate::error::ApiError;
-use crate::sandbox::AppState;
+use crate::state::AppState;
 use crate::validate::Obj;
 
 const FIELDS: [&str; 4] = [

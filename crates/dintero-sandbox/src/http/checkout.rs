@@ -7,8 +7,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 
 use super::extract::{FormPairs, Id};
-use crate::sandbox::AppState;
 use crate::server::PeerAddr;
+use crate::state::AppState;
 use crate::store::PayRequest;
 use crate::view;
 

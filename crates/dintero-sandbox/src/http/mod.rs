@@ -4,6 +4,7 @@ mod auth;
 mod behaviour;
 mod checkout;
 pub(crate) mod extract;
+mod faults;
 mod sessions;
 mod sim;
 mod transactions;
@@ -19,7 +20,7 @@ use axum::Router;
 use tracing::Instrument as _;
 
 use crate::error::ApiError;
-use crate::sandbox::AppState;
+use crate::state::AppState;
 
 /// The sandbox's router, ready to serve or to drive with `tower::ServiceExt::oneshot`.
 pub fn app(state: AppState) -> Router {
@@ -67,10 +68,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::faults::layer,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), faults::layer))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }

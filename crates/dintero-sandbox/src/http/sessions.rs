@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::extract::{public_base, system_headers, Authed, Id, JsonBody};
 use crate::error::ApiError;
-use crate::sandbox::AppState;
+use crate::state::AppState;
 use crate::store::Caller;
 use crate::validate;
 

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::extract::{Id, JsonBody, OptionalJsonBody};
 use crate::error::ApiError;
 use crate::faults::FaultRule;
-use crate::sandbox::AppState;
+use crate::state::AppState;
 use crate::store::PayRequest;
 use crate::validate::Obj;
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::extract::{system_headers, Authed, Id, JsonBody};
 use crate::error::ApiError;
 use crate::listing::TransactionFilter;
-use crate::sandbox::AppState;
+use crate::state::AppState;
 use crate::store::{Caller, Operated, OperationRequest, TxView};
 use crate::validate::{self, Obj};
 

@@ -14,6 +14,7 @@ use crate::behaviour::{Behaviour, Behaviours};
 use crate::callbacks::{self, CallbackJob, Trigger};
 use crate::cards::{self, Authorization, TestCard, TimesOut};
 use crate::clock::{to_datetime, Millis};
+use crate::config::MERCHANT_NAME;
 use crate::error::ApiError;
 use crate::ids::IdSource;
 use crate::listing::TransactionFilter;
@@ -24,8 +25,6 @@ use crate::validate::{NewSession, OperationBody};
 
 /// Session lifetime when `expires_at` is not sent (UNCONFIRMED in Dintero; SIM choice).
 pub const DEFAULT_SESSION_TTL_MS: Millis = 24 * 3600 * 1000;
-/// The merchant every sandbox account belongs to.
-pub(crate) const MERCHANT_NAME: &str = "Kasse Sandbox Merchant";
 
 /// Who asks, and with which `Dintero-System-*` headers.
 #[derive(Debug, Default, Clone, Copy)]
