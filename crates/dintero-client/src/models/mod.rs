@@ -14,6 +14,7 @@ pub mod redirect;
 pub mod requests;
 pub mod serde_helpers;
 pub mod session;
+pub mod state;
 pub mod transaction;
 
 pub use enums::*;
@@ -24,7 +25,8 @@ pub use order::{
 pub use query::TransactionQuery;
 pub use redirect::{CheckoutError, RedirectParams};
 pub use requests::{CaptureRequest, RefundRequest, UpdateTransactionRequest};
-pub use session::{Session, SessionCreateRequest, SessionCreated, SessionEvent, SessionState};
+pub use session::{Session, SessionCreateRequest, SessionCreated, SessionEvent};
+pub use state::SessionState;
 pub use transaction::{
     settled_totals, Card, Correction, EventError, EventRetryPolicy, Transaction, TransactionEvent,
 };
