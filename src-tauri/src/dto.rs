@@ -430,7 +430,7 @@ pub fn typescript() -> Vec<(String, String)> {
 }
 
 /// `Command` and `COMMANDS`: the commands the UI may call ([`crate::commands::COMMANDS`], the
-/// list build.rs grants and `tests/capabilities.rs` checks), so `api.ts` and the fake backend
+/// list build.rs grants and `tests/it/capabilities.rs` checks), so `api.ts` and the fake backend
 /// name only commands that exist.
 fn commands_ts() -> String {
     let names = crate::commands::COMMANDS;
