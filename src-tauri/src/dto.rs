@@ -261,6 +261,15 @@ pub struct SaleChanged {
     pub previous: Option<SaleStatus>,
 }
 
+impl From<&kasse_core::SaleChange> for SaleChanged {
+    fn from(change: &kasse_core::SaleChange) -> SaleChanged {
+        SaleChanged {
+            sale: SaleSummary::from(&change.sale),
+            previous: change.previous,
+        }
+    }
+}
+
 /// A message for the cashier (event `notice`).
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct Notice {
@@ -430,8 +439,8 @@ pub fn typescript() -> Vec<(String, String)> {
 }
 
 /// `Command` and `COMMANDS`: the commands the UI may call ([`crate::commands::COMMANDS`], the
-/// list build.rs grants and `tests/it/capabilities.rs` checks), so `api.ts` and the fake backend
-/// name only commands that exist.
+/// list build.rs grants and `tests/it/capabilities.rs` checks), so `api.ts` names only commands
+/// that exist.
 fn commands_ts() -> String {
     let names = crate::commands::COMMANDS;
     let union: Vec<String> = names.iter().map(|c| format!("'{c}'")).collect();

@@ -4,6 +4,7 @@
 mod bindings;
 mod capabilities;
 mod commands;
+mod fixtures;
 mod harness;
 mod ipc_props;
 mod journal_start;
