@@ -546,3 +546,79 @@ fn refund_in_flight_part() {
         "A Vipps sale of which 78.00 is refunded and still being processed by Dintero.",
     );
 }
+
+#[test]
+fn sales() {
+    let mut r = Recorder::new();
+    r.recording = false;
+    let coffee = line("Coffee", "2", 3900, "25", Some("coffee"));
+    let apples = line("Apples (kg)", "0.375", 3990, "15", Some("apples"));
+    let mut paid = vec![];
+    for (lines, card) in [
+        (json!([coffee, apples]), APPROVED),
+        (json!([coffee]), APPROVED),
+        (json!([apples]), DECLINED),
+    ] {
+        let (sale, session) = charge(&mut r, lines);
+        let status = if card == APPROVED {
+            "authorized"
+        } else {
+            "declined"
+        };
+        pay(&mut r, "pay", &sale, &session, card, status);
+        paid.push(sale);
+    }
+    let (open, _) = charge(&mut r, json!([coffee]));
+    r.write("cancel_charge", json!({ "saleId": open })).unwrap();
+    let (captured, authorized) = (paid[0].clone(), paid[1].clone());
+    r.write(
+        "capture",
+        json!({ "saleId": captured, "input": { "amount": null, "key": "capture" } }),
+    )
+    .unwrap();
+    r.recording = true;
+    r.drain();
+    r.var("captured", &json!(captured));
+    r.var("authorized", &json!(authorized));
+    start(&mut r);
+    let query = json!({ "search": null, "statuses": [], "from": null, "to": null, "amount_min": null, "amount_max": null, "cursor": null, "limit": 50 });
+    let page = r.read("list_sales", json!({ "query": query })).unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 4);
+    let mut only = query.clone();
+    only["statuses"] = json!(["captured"]);
+    r.read("list_sales", json!({ "query": only })).unwrap();
+    let mut search = query.clone();
+    search["search"] = page["items"][0]["merchant_reference"].clone();
+    let found = r.read("list_sales", json!({ "query": search })).unwrap();
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    for id in [&captured, &authorized, &open] {
+        r.read("sale_detail", json!({ "saleId": id })).unwrap();
+    }
+    let (from, to) = ("2040-11-24T00:00:00Z", "2040-11-25T00:00:00Z");
+    let report = r
+        .read(
+            "day_report",
+            json!({ "from": from, "to": to, "closing": false }),
+        )
+        .unwrap();
+    assert_eq!(report["net"], report["captured"]);
+    r.read("export_csv", json!({ "from": from, "to": to }))
+        .unwrap();
+    let d = r
+        .write(
+            "refund",
+            json!({ "saleId": captured, "input": { "amount": null, "lines": [{ "line_id": "1", "quantity": "1" }], "reason": "returned", "pin": null, "key": "by-line" } }),
+        )
+        .unwrap();
+    assert_eq!(d["sale"]["refunded"], 3900);
+    assert_eq!(d["refunded_quantities"]["1"], "1");
+    let d = r
+        .write("void_sale", json!({ "saleId": authorized, "key": "void" }))
+        .unwrap();
+    assert_eq!(d["sale"]["status"], "voided");
+    r.read("list_sales", json!({ "query": query })).unwrap();
+    r.finish(
+        "sales",
+        "Four sales (captured, authorized, declined, cancelled) listed, filtered, searched, reported and exported; then a line refunded and the authorisation voided.",
+    );
+}
