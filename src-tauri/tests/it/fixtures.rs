@@ -22,7 +22,7 @@ use serde_json::{json, Map, Value};
 use time::macros::datetime;
 use tokio::sync::broadcast;
 
-use crate::harness::MockApp;
+use crate::harness::{settings_input, MockApp};
 
 /// The engine's time at the start of every scenario. In the future: the simulator expires
 /// sessions by its own clock, which starts at the real time and is moved to this one.
@@ -243,8 +243,21 @@ fn line(description: &str, quantity: &str, unit_price: i64, vat: &str, id: Optio
     json!({ "description": description, "quantity": quantity, "unit_price": unit_price, "vat": vat, "product_id": id })
 }
 
-fn refund_input(amount: Option<i64>, pin: Option<&str>, key: &str) -> Value {
-    json!({ "amount": amount, "lines": [], "reason": null, "pin": pin, "key": key })
+/// Refunds `amount` (`None`: everything left) of the sale, a write.
+fn refund(
+    r: &mut Recorder,
+    sale: &str,
+    amount: Option<i64>,
+    pin: Option<&str>,
+    key: &str,
+) -> Result<Value, Value> {
+    let input = json!({ "amount": amount, "lines": [], "reason": null, "pin": pin, "key": key });
+    r.write("refund", json!({ "saleId": sale, "input": input }))
+}
+
+/// The sale's detail, a read.
+fn detail(r: &mut Recorder, sale: &str) -> Value {
+    r.read("sale_detail", json!({ "saleId": sale })).unwrap()
 }
 
 /// What the UI reads when it starts.
@@ -258,7 +271,7 @@ fn start(r: &mut Recorder) {
 fn charge(r: &mut Recorder, lines: Value) -> (String, String) {
     let c = r.write("charge", order(lines)).unwrap();
     let id = c["sale_id"].as_str().unwrap().to_owned();
-    r.read("sale_detail", json!({ "saleId": id })).unwrap();
+    detail(r, &id);
     (id, c["session_id"].as_str().unwrap().to_owned())
 }
 
@@ -268,7 +281,7 @@ fn pay(r: &mut Recorder, name: &str, sale: &str, session: &str, card: &str, stat
     r.act(name, sale, ("status", json!(status)), move |c| {
         c.pay(&session, &card).unwrap();
     });
-    r.read("sale_detail", json!({ "saleId": sale })).unwrap();
+    detail(r, sale);
 }
 
 #[test]
@@ -298,7 +311,7 @@ fn app() {
     r.act("visit", &sale, ("status", json!("paying")), move |c| {
         c.visit(&s).unwrap()
     });
-    r.read("sale_detail", json!({ "saleId": sale })).unwrap();
+    detail(&mut r, &sale);
     pay(&mut r, "pay", &sale, &session, APPROVED, "authorized");
     r.read("parked", json!({})).unwrap();
     r.read("price_order", order(json!([tea]))).unwrap();
@@ -311,7 +324,7 @@ fn app() {
         .write("cancel_charge", json!({ "saleId": again }))
         .unwrap();
     assert_eq!(cancelled["status"], "cancelled");
-    r.read("sale_detail", json!({ "saleId": again })).unwrap();
+    detail(&mut r, &again);
     r.read("settings_get", json!({})).unwrap();
     r.finish(
         "app",
@@ -373,7 +386,7 @@ fn captured(r: &mut Recorder, product: &str) -> String {
     r.recording = true;
     r.drain();
     r.var("sale", &json!(sale));
-    r.read("sale_detail", json!({ "saleId": sale })).unwrap();
+    detail(r, &sale);
     sale
 }
 
@@ -381,14 +394,9 @@ fn captured(r: &mut Recorder, product: &str) -> String {
 fn refund_whole() {
     let mut r = Recorder::new();
     let sale = captured(&mut r, "visa");
-    let d = r
-        .write(
-            "refund",
-            json!({ "saleId": sale, "input": refund_input(None, None, "k1") }),
-        )
-        .unwrap();
+    let d = refund(&mut r, &sale, None, None, "k1").unwrap();
     assert_eq!(d["sale"]["refunded"], 7800 + 14900);
-    r.read("sale_detail", json!({ "saleId": sale })).unwrap();
+    detail(&mut r, &sale);
     r.finish("refund-whole", "A captured card sale refunded whole.");
 }
 
@@ -397,14 +405,10 @@ fn refund_twice() {
     let mut r = Recorder::new();
     let sale = captured(&mut r, "visa");
     for key in ["k1", "k2"] {
-        r.write(
-            "refund",
-            json!({ "saleId": sale, "input": refund_input(Some(1000), None, key) }),
-        )
-        .unwrap();
-        r.read("sale_detail", json!({ "saleId": sale })).unwrap();
+        refund(&mut r, &sale, Some(1000), None, key).unwrap();
+        detail(&mut r, &sale);
     }
-    let d = r.read("sale_detail", json!({ "saleId": sale })).unwrap();
+    let d = detail(&mut r, &sale);
     assert_eq!(d["sale"]["refunded"], 2000);
     r.finish(
         "refund-twice",
@@ -416,36 +420,22 @@ fn refund_twice() {
 fn refund_pin() {
     let mut r = Recorder::new();
     let sale = captured(&mut r, "visa");
-    let mut input = r.read("settings_get", json!({})).unwrap();
-    let o = input.as_object_mut().unwrap();
-    o.remove("has_secret");
-    o.remove("refund_pin_set");
-    o.insert("client_secret".into(), Value::Null);
-    o.insert("refund_pin".into(), json!("2468"));
+    let settings = r.read("settings_get", json!({})).unwrap();
+    let input = settings_input(&settings, json!({ "refund_pin": "2468" }));
     let s = r.write("settings_save", json!({ "input": input })).unwrap();
     assert_eq!(s["refund_pin_set"], true);
     assert!(!s.to_string().contains("2468"));
-    r.read("sale_detail", json!({ "saleId": sale })).unwrap();
+    detail(&mut r, &sale);
     // Refused at the counter: the key is not used up. (The UI asks for the PIN before it
     // sends anything, so only the wrong one is recorded.)
     for (pin, code) in [(None, "pin_required"), (Some("1111"), "pin_wrong")] {
         r.recording = pin.is_some();
-        let e = r
-            .write(
-                "refund",
-                json!({ "saleId": sale, "input": refund_input(Some(1000), pin, "k1") }),
-            )
-            .unwrap_err();
+        let e = refund(&mut r, &sale, Some(1000), pin, "k1").unwrap_err();
         assert_eq!(e["code"], code);
     }
-    let d = r
-        .write(
-            "refund",
-            json!({ "saleId": sale, "input": refund_input(Some(1000), Some("2468"), "k1") }),
-        )
-        .unwrap();
+    let d = refund(&mut r, &sale, Some(1000), Some("2468"), "k1").unwrap();
     assert_eq!(d["sale"]["refunded"], 1000);
-    r.read("sale_detail", json!({ "saleId": sale })).unwrap();
+    detail(&mut r, &sale);
     r.finish(
         "refund-pin",
         "A staff PIN set in Settings; a refund asked with a wrong PIN, then with the right one.",
@@ -479,15 +469,10 @@ fn refund_lost() {
         };
         control.set_faults(vec![cut, unreadable]);
     });
-    let e = r
-        .write(
-            "refund",
-            json!({ "saleId": sale, "input": refund_input(Some(1000), None, "lost") }),
-        )
-        .unwrap_err();
+    let e = refund(&mut r, &sale, Some(1000), None, "lost").unwrap_err();
     switch.join().unwrap();
     assert_eq!(e["code"], "outcome_unknown", "{e}");
-    let d = r.read("sale_detail", json!({ "saleId": sale })).unwrap();
+    let d = detail(&mut r, &sale);
     assert_eq!(
         d["operations"].as_array().unwrap().last().unwrap()["state"],
         "unknown"
@@ -495,7 +480,7 @@ fn refund_lost() {
     r.act("answer-found", &sale, ("refunded", json!(1000)), |c| {
         c.clear_faults()
     });
-    r.read("sale_detail", json!({ "saleId": sale })).unwrap();
+    detail(&mut r, &sale);
     r.finish(
         "refund-lost",
         "A refund whose answer is lost (outcome unknown); Kasse later finds it done.",
@@ -506,23 +491,18 @@ fn refund_lost() {
 fn refund_in_flight() {
     let mut r = Recorder::new();
     let sale = captured(&mut r, "vipps");
-    let d = r
-        .write(
-            "refund",
-            json!({ "saleId": sale, "input": refund_input(None, None, "k1") }),
-        )
-        .unwrap();
+    let d = refund(&mut r, &sale, None, None, "k1").unwrap();
     let op = d["operations"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(op["state"], "in_flight", "{d}");
     assert_eq!(d["refundable"], 0);
-    r.read("sale_detail", json!({ "saleId": sale })).unwrap();
+    detail(&mut r, &sale);
     r.act(
         "dintero-completes",
         &sale,
         ("status", json!("refunded")),
         |c| c.advance_clock(Duration::from_secs(600)),
     );
-    r.read("sale_detail", json!({ "saleId": sale })).unwrap();
+    detail(&mut r, &sale);
     r.finish(
         "refund-in-flight",
         "A Vipps sale refunded whole: Dintero accepts it (202) and carries it out 10 minutes later.",
@@ -533,14 +513,9 @@ fn refund_in_flight() {
 fn refund_in_flight_part() {
     let mut r = Recorder::new();
     let sale = captured(&mut r, "vipps");
-    let d = r
-        .write(
-            "refund",
-            json!({ "saleId": sale, "input": refund_input(Some(7800), None, "k1") }),
-        )
-        .unwrap();
+    let d = refund(&mut r, &sale, Some(7800), None, "k1").unwrap();
     assert_eq!(d["refundable"], 14900);
-    r.read("sale_detail", json!({ "saleId": sale })).unwrap();
+    detail(&mut r, &sale);
     r.finish(
         "refund-in-flight-part",
         "A Vipps sale of which 78.00 is refunded and still being processed by Dintero.",
@@ -592,7 +567,7 @@ fn sales() {
     let found = r.read("list_sales", json!({ "query": search })).unwrap();
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
     for id in [&captured, &authorized, &open] {
-        r.read("sale_detail", json!({ "saleId": id })).unwrap();
+        detail(&mut r, id);
     }
     let (from, to) = ("2040-11-24T00:00:00Z", "2040-11-25T00:00:00Z");
     let report = r

@@ -112,3 +112,18 @@ pub fn assert_typed_error(what: &str, e: &Value) {
     );
     assert_eq!(e.as_object().map(|o| o.len()), Some(2), "{what}: {e}");
 }
+
+/// The `SettingsInput` that saves `settings` (a `settings_get` answer) as they are: the secret
+/// and the PIN kept, then `changes` applied.
+pub fn settings_input(settings: &Value, changes: Value) -> Value {
+    let mut input = settings.clone();
+    let o = input.as_object_mut().unwrap();
+    o.remove("has_secret");
+    o.remove("refund_pin_set");
+    o.insert("client_secret".into(), Value::Null);
+    o.insert("refund_pin".into(), Value::Null);
+    for (k, v) in changes.as_object().unwrap() {
+        o.insert(k.clone(), v.clone());
+    }
+    input
+}

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use dintero_sandbox::{FaultRule, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
-use crate::harness::{open_state, MockApp};
+use crate::harness::{open_state, settings_input, MockApp};
 
 const ACCOUNT: &str = "T12345678";
 const CLIENT_ID: &str = "kasse-secrets-test";
@@ -173,13 +173,7 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
 
     // Settings: the account and its secret.
     let s = a.invoke(&app, "settings_get", json!({})).unwrap();
-    let mut input = s.clone();
-    let o = input.as_object_mut().unwrap();
-    o.remove("has_secret");
-    o.remove("refund_pin_set");
-    o.insert("refund_pin".into(), Value::Null);
-    o.insert("account_id".into(), json!(ACCOUNT));
-    o.insert("client_id".into(), json!(CLIENT_ID));
+    let mut input = settings_input(&s, json!({ "account_id": ACCOUNT, "client_id": CLIENT_ID }));
     // Testing a wrong secret first: refused, without repeating it.
     let mut wrong = input.clone();
     wrong["client_secret"] = json!(WRONG);
