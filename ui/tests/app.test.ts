@@ -2,44 +2,22 @@
 // charge → paid, a parked sale declined, and settings validation, through the same ids the
 // WebDriver tests use.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mount, tick, unmount } from 'svelte';
-import App from '../src/App.svelte';
-import { setTransport } from '../src/lib/api';
-import { Replay, type Fixture } from '../src/lib/replay';
+import type { Replay } from '../src/lib/replay';
 import appFixture from '../src/lib/fixtures/app.json';
+import { $, $$, mountApp, until } from './whole-app';
 
 let replay: Replay;
-let app: Record<string, unknown>;
-
-const $ = <T extends Element = HTMLElement>(sel: string) => document.querySelector<T>(sel);
-const $$ = (sel: string) => [...document.querySelectorAll<HTMLElement>(sel)];
-
-async function until(cond: () => boolean, what: string, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-    await tick();
-  }
-}
+let close: () => void;
 
 function key(k: string, init: KeyboardEventInit = {}) {
   window.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true, ...init }));
 }
 
 beforeAll(async () => {
-  replay = new Replay(appFixture as Fixture);
-  setTransport(replay);
-  location.hash = '#/sell';
-  document.body.innerHTML = '<div id="app"></div>';
-  app = mount(App, { target: document.getElementById('app')! });
-  await until(() => document.body.dataset.ready === '1', 'ready');
+  ({ replay, close } = await mountApp(appFixture, '#/sell'));
 });
 
-afterAll(() => {
-  unmount(app);
-  setTransport(null);
-});
+afterAll(() => close());
 
 describe('the app on the recorded answers', () => {
   it('shows the DEMO badge and the quick items', async () => {

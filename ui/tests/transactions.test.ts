@@ -1,40 +1,22 @@
 // The Transactions screen on answers the engine gave (the replayed `sales` fixture): the first
 // page, a status filter and a search by reference, with the ids the WebDriver tests use.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mount, tick, unmount } from 'svelte';
-import App from '../src/App.svelte';
-import { setTransport } from '../src/lib/api';
 import type { SalePage } from '../src/lib/bindings/SalePage';
-import { Replay, type Fixture } from '../src/lib/replay';
+import type { Fixture } from '../src/lib/replay';
 import { tx } from '../src/lib/tx-state.svelte';
 import salesFixture from '../src/lib/fixtures/sales.json';
+import { $, $$, mountApp, until } from './whole-app';
 
 const sales = salesFixture as Fixture;
-let app: Record<string, unknown>;
-
-const $ = <T extends Element = HTMLElement>(sel: string) => document.querySelector<T>(sel);
-const rows = () => [...document.querySelectorAll<HTMLElement>('[data-testid=sale-row]')];
-
-async function until(cond: () => boolean, what: string, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-    await tick();
-  }
-}
+const rows = () => $$('[data-testid=sale-row]');
+let close: () => void;
 
 beforeAll(async () => {
-  setTransport(new Replay(sales));
-  location.hash = '#/transactions';
-  document.body.innerHTML = '<div id="app"></div>';
-  app = mount(App, { target: document.getElementById('app')! });
-  await until(() => document.body.dataset.ready === '1', 'ready');
+  ({ close } = await mountApp(sales, '#/transactions'));
 });
 
 afterAll(() => {
-  unmount(app);
-  setTransport(null);
+  close();
   tx.search = '';
   tx.statuses = [];
 });
