@@ -1,5 +1,5 @@
 // The commands the UI may call. Included by `build.rs` (one permission each) and by the crate
-// (`commands::COMMANDS`); `tests/capabilities.rs` checks the capability grants exactly these.
+// (`commands::COMMANDS`); `tests/it/capabilities.rs` checks the capability grants exactly these.
 
 #[allow(dead_code)]
 pub const COMMANDS: &[&str] = &[

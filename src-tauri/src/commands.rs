@@ -393,44 +393,47 @@ pub fn export_csv(state: St<'_>, from: String, to: String) -> CmdResult<String> 
 
 fn settings_dto(state: &AppState, s: &CoreSettings) -> Settings {
     Settings {
-        account_id: s.account_id.clone(),
-        client_id: s.client_id.clone(),
+        fields: SettingsFields {
+            account_id: s.account_id.clone(),
+            client_id: s.client_id.clone(),
+            profile_id: s.profile_id.clone(),
+            currency: s.currency.code().to_owned(),
+            counter: s.counter.clone(),
+            vat_presets: s.vat_presets.iter().map(|v| v.to_string()).collect(),
+            quick_items: s
+                .quick_items
+                .iter()
+                .map(|q| QuickItem {
+                    id: q.id.clone(),
+                    label: q.label.clone(),
+                    unit_price: q.unit_price,
+                    vat: q.vat.to_string(),
+                    weighed: q.weighed,
+                })
+                .collect(),
+            poll_waiting_ms: u32::try_from(s.cadence.waiting_ms).unwrap_or(u32::MAX),
+            poll_paying_ms: u32::try_from(s.cadence.paying_ms).unwrap_or(u32::MAX),
+            language: s.language.clone(),
+        },
         has_secret: !s.account_id.is_empty() && state.secrets.get(&s.account_id).is_some(),
-        profile_id: s.profile_id.clone(),
-        currency: s.currency.code().to_owned(),
-        counter: s.counter.clone(),
-        vat_presets: s.vat_presets.iter().map(|v| v.to_string()).collect(),
-        quick_items: s
-            .quick_items
-            .iter()
-            .map(|q| QuickItem {
-                id: q.id.clone(),
-                label: q.label.clone(),
-                unit_price: q.unit_price,
-                vat: q.vat.to_string(),
-                weighed: q.weighed,
-            })
-            .collect(),
-        poll_waiting_ms: u32::try_from(s.cadence.waiting_ms).unwrap_or(u32::MAX),
-        poll_paying_ms: u32::try_from(s.cadence.paying_ms).unwrap_or(u32::MAX),
         refund_pin_set: s.refund_pin_hash.is_some(),
-        language: s.language.clone(),
     }
 }
 
 fn apply_input(current: &CoreSettings, input: &SettingsInput) -> Result<CoreSettings, UiError> {
+    let (fields, pin) = (&input.fields, input.refund_pin.as_deref());
     let bad =
         |field: &str, msg: String| UiError::new(ErrorCode::InvalidInput, format!("{field}: {msg}"));
     let mut s = current.clone();
-    s.account_id = input.account_id.trim().to_owned();
-    s.client_id = input.client_id.trim().to_owned();
-    s.profile_id = input.profile_id.trim().to_owned();
-    s.currency = input
+    s.account_id = fields.account_id.trim().to_owned();
+    s.client_id = fields.client_id.trim().to_owned();
+    s.profile_id = fields.profile_id.trim().to_owned();
+    s.currency = fields
         .currency
         .parse::<Currency>()
         .map_err(|e| bad("currency", e.to_string()))?;
-    s.counter = input.counter.trim().to_owned();
-    s.vat_presets = input
+    s.counter = fields.counter.trim().to_owned();
+    s.vat_presets = fields
         .vat_presets
         .iter()
         .enumerate()
@@ -439,7 +442,7 @@ fn apply_input(current: &CoreSettings, input: &SettingsInput) -> Result<CoreSett
                 .map_err(|e| bad(&format!("vat_presets[{}]", i + 1), e.to_string()))
         })
         .collect::<Result<_, _>>()?;
-    s.quick_items = input
+    s.quick_items = fields
         .quick_items
         .iter()
         .enumerate()
@@ -458,11 +461,11 @@ fn apply_input(current: &CoreSettings, input: &SettingsInput) -> Result<CoreSett
             })
         })
         .collect::<Result<_, UiError>>()?;
-    s.cadence.waiting_ms = u64::from(input.poll_waiting_ms);
-    s.cadence.paying_ms = u64::from(input.poll_paying_ms);
-    s.language = input.language.clone();
+    s.cadence.waiting_ms = u64::from(fields.poll_waiting_ms);
+    s.cadence.paying_ms = u64::from(fields.poll_paying_ms);
+    s.language = fields.language.clone();
     let salt = uuid::Uuid::new_v4().simple().to_string();
-    s.set_pin(input.refund_pin.as_deref(), &salt)?;
+    s.set_pin(pin, &salt)?;
     s.validate()?;
     Ok(s)
 }
@@ -508,7 +511,7 @@ pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Set
 /// Fetches a token with the given (or stored) credentials and says plainly what happened.
 #[tauri::command]
 pub async fn test_connection(state: St<'_>, input: SettingsInput) -> CmdResult<ConnectionReport> {
-    let account = input.account_id.trim();
+    let account = input.fields.account_id.trim();
     let secret = match input.client_secret.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => s.to_owned(),
         None => match state.secrets.get(account) {
@@ -522,7 +525,7 @@ pub async fn test_connection(state: St<'_>, input: SettingsInput) -> CmdResult<C
             }
         },
     };
-    let connection = crate::state::account(account, &input.client_id, &secret);
+    let connection = crate::state::account(account, &input.fields.client_id, &secret);
     let config = crate::state::app_config(&state.settings()?, connection);
     let client = match kasse_core::app::account_client(&config) {
         Ok(c) => c,

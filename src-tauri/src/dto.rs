@@ -261,6 +261,15 @@ pub struct SaleChanged {
     pub previous: Option<SaleStatus>,
 }
 
+impl From<&kasse_core::SaleChange> for SaleChanged {
+    fn from(change: &kasse_core::SaleChange) -> SaleChanged {
+        SaleChanged {
+            sale: SaleSummary::from(&change.sale),
+            previous: change.previous,
+        }
+    }
+}
+
 /// A message for the cashier (event `notice`).
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct Notice {
@@ -278,12 +287,12 @@ pub struct QuickItem {
     pub weighed: bool,
 }
 
-/// The settings as shown (no secret, only whether one is stored).
+/// The settings a person edits: what [`Settings`] shows and [`SettingsInput`] saves, besides
+/// the secret and the PIN.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct Settings {
+pub struct SettingsFields {
     pub account_id: String,
     pub client_id: String,
-    pub has_secret: bool,
     pub profile_id: String,
     pub currency: String,
     pub counter: String,
@@ -291,26 +300,28 @@ pub struct Settings {
     pub quick_items: Vec<QuickItem>,
     pub poll_waiting_ms: u32,
     pub poll_paying_ms: u32,
-    pub refund_pin_set: bool,
     pub language: String,
+}
+
+/// The settings as shown (no secret, only whether one is stored).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct Settings {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub fields: SettingsFields,
+    pub has_secret: bool,
+    pub refund_pin_set: bool,
 }
 
 /// The settings as saved: `client_secret` null keeps the stored one; `refund_pin` null keeps,
 /// "" removes.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct SettingsInput {
-    pub account_id: String,
-    pub client_id: String,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub fields: SettingsFields,
     pub client_secret: Option<String>,
-    pub profile_id: String,
-    pub currency: String,
-    pub counter: String,
-    pub vat_presets: Vec<String>,
-    pub quick_items: Vec<QuickItem>,
-    pub poll_waiting_ms: u32,
-    pub poll_paying_ms: u32,
     pub refund_pin: Option<String>,
-    pub language: String,
 }
 
 /// The answer of "Test connection".
@@ -430,8 +441,8 @@ pub fn typescript() -> Vec<(String, String)> {
 }
 
 /// `Command` and `COMMANDS`: the commands the UI may call ([`crate::commands::COMMANDS`], the
-/// list build.rs grants and `tests/capabilities.rs` checks), so `api.ts` and the fake backend
-/// name only commands that exist.
+/// list build.rs grants and `tests/it/capabilities.rs` checks), so `api.ts` names only commands
+/// that exist.
 fn commands_ts() -> String {
     let names = crate::commands::COMMANDS;
     let union: Vec<String> = names.iter().map(|c| format!("'{c}'")).collect();

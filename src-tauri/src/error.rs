@@ -1,5 +1,5 @@
 //! Errors at the UI boundary: always `{code, message}` with a code from a closed set, and a
-//! message that says what to do next. Pinned by tests in `tests/commands.rs`.
+//! message that says what to do next. Pinned by tests in `tests/it/commands.rs`.
 
 use kasse_core::{CoreError, ErrorCode};
 

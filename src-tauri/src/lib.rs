@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use tauri::{Emitter, Manager, Runtime};
 
-use crate::dto::{SaleChanged, SaleSummary};
+use crate::dto::SaleChanged;
 use crate::state::AppState;
 
 /// Registers every command on a builder (the real one, or Tauri's mock in tests).
@@ -51,11 +51,7 @@ pub fn forward_changes<R: Runtime>(app: tauri::AppHandle<R>, state: Arc<AppState
                 let next = tokio::time::timeout(std::time::Duration::from_secs(1), rx.recv()).await;
                 match next {
                     Ok(Ok(change)) => {
-                        let payload = SaleChanged {
-                            sale: SaleSummary::from(&change.sale),
-                            previous: change.previous,
-                        };
-                        let _ = app.emit("sale-changed", payload);
+                        let _ = app.emit("sale-changed", SaleChanged::from(&change));
                     }
                     Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
                     Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => {

@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use dintero_sandbox::Sandbox;
 use kasse_core::app::{App, AppConfig, Connection, Mode as AppMode};
+use kasse_core::clock::{Clock, IdSource};
 use kasse_core::settings::Settings;
 use kasse_core::store::Store;
 use kasse_core::{CoreError, Kasse};
@@ -145,6 +146,47 @@ impl AppState {
             force_demo,
             journal,
         })
+    }
+
+    /// The app in demo mode against `sandbox`, its engine reading `clock` and taking its ids
+    /// from `ids`, with `counter` as its receipt prefix: the same answers at every run, for the
+    /// UI's recorded fixtures (`tests/it/fixtures.rs`). The engine is the one [`App::open`]
+    /// composes for that sandbox's account; only time and ids are swapped. A settings change
+    /// that restarts the engine starts an ordinary demo engine.
+    pub async fn open_fixed(
+        data_dir: &Path,
+        secrets: Arc<dyn SecretStore>,
+        sandbox: Sandbox,
+        counter: &str,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+    ) -> Result<AppState, CoreError> {
+        let state = AppState::open(data_dir, secrets, true).await?;
+        let c = sandbox.config();
+        let connection = Connection::Account {
+            account_id: c.account_id.clone(),
+            client_id: c.client_id.clone(),
+            client_secret: c.client_secret.clone().into(),
+            api_url: Some(sandbox.base_url()),
+            checkout_url: None,
+        };
+        let mut config = app_config(&state.settings()?, connection);
+        config.counter = Some(counter.to_owned());
+        config.return_url = Some(format!("{}/_sim/return", sandbox.base_url()));
+        let app = App::open(Store::open_in_memory()?, config).await?;
+        let kasse = Kasse::new(
+            Store::open_in_memory()?,
+            app.kasse.api().clone(),
+            clock,
+            ids,
+            app.kasse.config().clone(),
+        );
+        *state.engine.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(Engine {
+            kasse,
+            mode: Mode::Demo,
+            sandbox: Some(sandbox),
+        });
+        Ok(state)
     }
 
     /// What the start-up checks of the journal found so far.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { api, call, setTransport, usingFake, type Transport } from '../src/lib/api';
+import { api, call, setTransport, usingReplay, type Transport } from '../src/lib/api';
 import { ApiError, ERROR_CODES, nextStepKey, toApiError } from '../src/lib/errors';
 import { newIdempotencyKey } from '../src/lib/idempotency';
 import { en } from '../src/lib/i18n/en';
@@ -51,7 +51,7 @@ describe('transport choice', () => {
     const listen = vi.fn().mockResolvedValue(() => {});
     (globalThis as { __TAURI__?: unknown }).__TAURI__ = { core: { invoke }, event: { listen } };
     setTransport(null);
-    expect(usingFake()).toBe(false);
+    expect(usingReplay()).toBe(false);
     await api.saleDetail('s-7');
     expect(invoke).toHaveBeenCalledWith('sale_detail', { saleId: 's-7' });
     await api.dayReport('a', 'b', true);
@@ -86,13 +86,13 @@ describe('transport choice', () => {
     for (const k of made) expect(k).toMatch(uuid);
     expect(new Set(made).size).toBe(made.length);
   });
-  it('falls back to the fake backend without Tauri', async () => {
+  it('replays the recorded answers without Tauri', async () => {
     setTransport(null);
-    expect(usingFake()).toBe(true);
+    expect(usingReplay()).toBe(true);
     const info = await call<{ mode: string }>('app_info');
     expect(info.mode).toBe('demo');
   });
-  it('the fake rejects with UiErrors too', async () => {
+  it('the recorded errors are UiErrors too', async () => {
     setTransport(null);
     const e = await api.saleDetail('no-such-sale').catch((x) => x);
     expect(e).toBeInstanceOf(ApiError);

@@ -1,45 +1,25 @@
-// The whole app mounted in jsdom on the fake backend: sell → charge → paid, and settings
-// validation, through the same ids the WebDriver tests use.
+// The whole app mounted in jsdom on answers the engine gave (the replayed `app` fixture): sell →
+// charge → paid, a parked sale declined, and settings validation, through the same ids the
+// WebDriver tests use.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mount, tick, unmount } from 'svelte';
-import App from '../src/App.svelte';
-import { setTransport } from '../src/lib/api';
-import { FakeBackend } from '../src/lib/fake-backend';
+import type { Replay } from '../src/lib/replay';
+import appFixture from '../src/lib/fixtures/app.json';
+import { $, $$, mountApp, until } from './whole-app';
 
-let fake: FakeBackend;
-let app: Record<string, unknown>;
-
-const $ = <T extends Element = HTMLElement>(sel: string) => document.querySelector<T>(sel);
-const $$ = (sel: string) => [...document.querySelectorAll<HTMLElement>(sel)];
-
-async function until(cond: () => boolean, what: string, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-    await tick();
-  }
-}
+let replay: Replay;
+let close: () => void;
 
 function key(k: string, init: KeyboardEventInit = {}) {
   window.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true, ...init }));
 }
 
 beforeAll(async () => {
-  fake = new FakeBackend({ autoPay: false, latencyMs: 0 });
-  setTransport(fake);
-  location.hash = '#/sell';
-  document.body.innerHTML = '<div id="app"></div>';
-  app = mount(App, { target: document.getElementById('app')! });
-  await until(() => document.body.dataset.ready === '1', 'ready');
+  ({ replay, close } = await mountApp(appFixture, '#/sell'));
 });
 
-afterAll(() => {
-  unmount(app);
-  setTransport(null);
-});
+afterAll(() => close());
 
-describe('the app on the fake backend', () => {
+describe('the app on the recorded answers', () => {
   it('shows the DEMO badge and the quick items', async () => {
     await until(() => $$('[data-testid=quick-item]').length > 0, 'quick items');
     expect($('#mode-badge')!.dataset.mode).toBe('demo');
@@ -61,7 +41,7 @@ describe('the app on the fake backend', () => {
     key('Enter');
     await until(() => $('#cart-total')!.dataset.amount === String(7800 + 13500 + 2500), 'total');
     expect($$('[data-testid=cart-line]')).toHaveLength(3);
-    expect(fake.calls.some(([c]) => c === 'price_order')).toBe(true);
+    expect(replay.calls.some(([c]) => c === 'price_order')).toBe(true);
     key('Delete');
     await until(() => $('#cart-total')!.dataset.amount === String(7800 + 13500), 'total after delete');
   });
@@ -73,9 +53,9 @@ describe('the app on the fake backend', () => {
     expect($('#charge-amount')!.dataset.amount).toBe(String(7800 + 13500));
     expect($('#time-left')).not.toBeNull();
     const saleId = decodeURIComponent(location.hash.split('/').pop()!);
-    fake.visit(saleId);
+    replay.act('visit');
     await until(() => $('#charge-status')!.dataset.phase === 'paying', 'paying');
-    fake.pay(saleId, 'authorized');
+    replay.act('pay');
     await until(() => $('#charge-status')!.dataset.phase === 'paid', 'paid');
     $('#new-sale-btn')!.click();
     await until(() => $$('[data-testid=quick-item]').length > 0, 'back to sell');
@@ -91,7 +71,7 @@ describe('the app on the fake backend', () => {
     key('F3');
     await until(() => $$('[data-testid=quick-item]').length > 0, 'sell after park');
     expect($('#parked-count')!.dataset.count).toBe('1');
-    fake.pay(saleId, 'declined');
+    replay.act('decline');
     await until(() => $$('[data-testid=toast]').length > 0, 'toast');
     expect($('[data-testid=toast]')!.dataset.level).toBe('error');
     expect($('#parked-count')!.dataset.count).toBe('0');

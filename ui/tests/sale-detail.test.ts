@@ -1,25 +1,26 @@
-// The sale detail screen on the fake backend: the confirmation dialog sends one request with one
-// idempotency key however often Confirm is pressed, a new dialog makes a new key, and operations
-// Dintero is still processing (or whose outcome is being checked) are shown and not offered again.
+// The sale detail screen on answers the engine gave (replayed fixtures): the confirmation dialog
+// sends one request with one idempotency key however often Confirm is pressed, a new dialog
+// makes a new key, and operations Dintero is still processing (or whose outcome is being
+// checked) are shown and not offered again.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { flushSync, mount, unmount } from 'svelte';
 import SaleDetail from '../src/screens/SaleDetail.svelte';
 import { setTransport } from '../src/lib/api';
-import type { Charge } from '../src/lib/bindings/Charge';
+import type { SaleDetail as Detail } from '../src/lib/bindings/SaleDetail';
 import type { Settings } from '../src/lib/bindings/Settings';
-import { FakeBackend, type FakeOptions, type FakeSaleDetail } from '../src/lib/fake-backend';
+import { Replay, type Fixture } from '../src/lib/replay';
 import { app } from '../src/lib/state.svelte';
+import refundWhole from '../src/lib/fixtures/refund-whole.json';
+import refundTwice from '../src/lib/fixtures/refund-twice.json';
+import refundPin from '../src/lib/fixtures/refund-pin.json';
+import refundLost from '../src/lib/fixtures/refund-lost.json';
+import refundInFlight from '../src/lib/fixtures/refund-in-flight.json';
+import refundInFlightPart from '../src/lib/fixtures/refund-in-flight-part.json';
 
-const order = {
-  currency: 'NOK',
-  lines: [
-    { description: 'Coffee', quantity: '2', unit_price: 3900, vat: '15', product_id: 'coffee' },
-    { description: 'Mug', quantity: '1', unit_price: 14900, vat: '25', product_id: 'mug' },
-  ],
-};
+/** The sale of every fixture here: coffee 2 × 39.00 and a mug at 149.00, captured. */
 const TOTAL = 7800 + 14900;
 
-let fake: FakeBackend;
+let replay: Replay;
 let screen: Record<string, unknown> | null = null;
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string) => document.querySelector<T>(sel);
@@ -41,33 +42,37 @@ function type(sel: string, value: string): void {
   flushSync();
 }
 
-/** Asks the fake directly, letting its (fake-timer) latency pass. */
+/** Asks the replay directly, letting its (fake-timer) latency pass. */
 async function ask<T>(cmd: string, args: Record<string, unknown>): Promise<T> {
   let answer: { v: T } | null = null;
-  void fake.invoke(cmd, args).then((v) => (answer = { v: v as T }));
+  void replay.invoke(cmd, args).then((v) => (answer = { v: v as T }));
   await until(() => answer !== null, cmd);
   return answer!.v;
 }
 
-/** A captured sale, paid with `product`. */
-async function capturedSale(product = 'visa'): Promise<string> {
-  const c = await ask<Charge>('charge', { order });
-  fake.pay(c.sale_id, 'captured', product);
-  return c.sale_id;
+/** Replays `fixture` and shows its sale. */
+async function open(fixture: unknown, latencyMs = 0): Promise<string> {
+  replay = new Replay(fixture as Fixture, latencyMs);
+  setTransport(replay);
+  return show();
 }
 
-async function open(opts: FakeOptions, product?: string): Promise<string> {
-  fake = new FakeBackend({ seed: false, autoPay: false, latencyMs: 0, ...opts });
-  setTransport(fake);
-  const id = await capturedSale(product);
+async function show(): Promise<string> {
+  const id = replay.fixture.vars.sale!;
   screen = mount(SaleDetail, { target: document.getElementById('app')!, props: { saleId: id } });
   await until(() => !!$('#sale-title'), 'the sale');
   return id;
 }
 
-const refundCalls = () => fake.calls.filter(([c]) => c === 'refund').map(([, a]) => a!.input as { amount: number | null; key: string; pin: string | null });
+const refundCalls = () => replay.calls.filter(([c]) => c === 'refund').map(([, a]) => a!.input as { amount: number | null; key: string; pin: string | null });
 
-const detail = (id: string) => ask<FakeSaleDetail>('sale_detail', { saleId: id });
+const detail = (id: string) => ask<Detail>('sale_detail', { saleId: id });
+
+/** When the fixture's (first) refund was asked for. */
+function refundAsked(fixture: unknown): string {
+  const step = (fixture as Fixture).steps.find((s) => s.call === 'refund')!;
+  return (step.answer as Detail).operations.at(-1)!.requested_at!;
+}
 
 /** Asks for a refund of `amount` (major units) and waits for the dialog. */
 async function askRefund(amount: string): Promise<void> {
@@ -80,7 +85,6 @@ async function askRefund(amount: string): Promise<void> {
 
 beforeEach(() => {
   vi.useFakeTimers();
-  vi.setSystemTime(new Date('2026-11-24T12:00:00Z'));
   document.body.innerHTML = '<div id="app"></div>';
   app.settings = null;
 });
@@ -96,7 +100,7 @@ afterEach(() => {
 
 describe('the confirmation dialog', () => {
   it('sends exactly one request, with a key, however fast Confirm is pressed', async () => {
-    const id = await open({ latencyMs: 200 });
+    const id = await open(refundWhole, 200);
     button('#refund-btn')!.click(); // the whole sale
     await until(() => !!$('#confirm-btn'), 'the dialog');
     const confirm = button('#confirm-btn')!;
@@ -117,7 +121,7 @@ describe('the confirmation dialog', () => {
   });
 
   it('a dialog opened anew makes a new key', async () => {
-    const id = await open({});
+    const id = await open(refundTwice);
     await askRefund('10');
     button('#confirm-btn')!.click();
     await until(() => !$('#confirm-dialog'), 'the first refund');
@@ -138,14 +142,12 @@ describe('the confirmation dialog', () => {
   });
 
   it('a wrong PIN is tried again in the same dialog with the same key', async () => {
-    fake = new FakeBackend({ seed: false, autoPay: false });
+    replay = new Replay(refundPin as Fixture);
     const s = await ask<Settings>('settings_get', {});
     const { has_secret: _h, refund_pin_set: _r, ...rest } = s;
     app.settings = await ask<Settings>('settings_save', { input: { ...rest, client_secret: null, refund_pin: '2468' } });
-    setTransport(fake);
-    const id = await capturedSale();
-    screen = mount(SaleDetail, { target: document.getElementById('app')!, props: { saleId: id } });
-    await until(() => !!$('#sale-title'), 'the sale');
+    setTransport(replay);
+    const id = await show();
     await askRefund('10');
     type('#pin-input', '1111');
     button('#confirm-btn')!.click();
@@ -160,9 +162,8 @@ describe('the confirmation dialog', () => {
   });
 
   it('a lost answer closes the dialog for good; the sale shows that the outcome is being checked', async () => {
-    const id = await open({ reconcileMs: 60_000 });
+    const id = await open(refundLost);
     await askRefund('10');
-    fake.nextOperation('unknown');
     button('#confirm-btn')!.click();
     await until(() => !$('#confirm-dialog'), 'the dialog to close');
     await until(() => !!$('[data-testid=op-checking]'), 'the checking banner');
@@ -175,7 +176,7 @@ describe('the confirmation dialog', () => {
     expect($('#confirm-dialog')).toBeNull();
     expect(refundCalls()).toHaveLength(1);
     // Found done: the sale changes, the screen reloads and offers what is left.
-    await vi.advanceTimersByTimeAsync(60_000);
+    replay.act('answer-found');
     await until(() => !$('[data-testid=op-checking]'), 'the outcome');
     expect($('#sale-refunded')!.textContent).toMatch(/10[.,]00/);
     expect(button('#refund-btn')!.disabled).toBe(false);
@@ -185,7 +186,8 @@ describe('the confirmation dialog', () => {
 
 describe('an operation Dintero is still processing', () => {
   it('shows "Dintero is processing the refund" with its age, and the refund button is disabled with nothing left', async () => {
-    const id = await open({ acceptedMs: 10 * 60_000 }, 'vipps');
+    vi.setSystemTime(new Date(refundAsked(refundInFlight)));
+    const id = await open(refundInFlight);
     button('#refund-btn')!.click(); // the whole sale: a Vipps refund is accepted (202)
     await until(() => !!$('#confirm-btn'), 'the dialog');
     button('#confirm-btn')!.click();
@@ -207,14 +209,14 @@ describe('an operation Dintero is still processing', () => {
     expect($('#refundable')!.textContent).toMatch(/0[.,]00/);
     expect(refundCalls()).toHaveLength(1);
     // Dintero finishes: the banner goes, the sale is refunded.
-    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    replay.act('dintero-completes');
     await until(() => !$('[data-testid=op-in-flight]'), 'the refund to finish');
     expect($('#sale-refunded')!.textContent).toMatch(/227[.,]00/);
     expect($('#refund-btn')).toBeNull();
   });
 
   it('leaves the rest refundable while part of it is in flight', async () => {
-    await open({ acceptedMs: 10 * 60_000 }, 'vipps');
+    await open(refundInFlightPart);
     await askRefund('78');
     button('#confirm-btn')!.click();
     await until(() => !!$('[data-testid=op-in-flight]'), 'the processing banner');

@@ -9,16 +9,17 @@ import type { AppInfo } from '../src/lib/bindings/AppInfo';
 import type { Boot } from '../src/lib/bindings/Boot';
 import type { SaleSummary } from '../src/lib/bindings/SaleSummary';
 import type { Settings } from '../src/lib/bindings/Settings';
-import { FakeBackend } from '../src/lib/fake-backend';
+import { Replay, type Fixture } from '../src/lib/replay';
+import appFixture from '../src/lib/fixtures/app.json';
 import { i18n } from '../src/lib/i18n.svelte';
 import { app, applyBoot, loadApp, statuses } from '../src/lib/state.svelte';
 
 type Global = { __KASSE_BOOT__?: Boot };
 
 async function bootData(): Promise<Boot> {
-  const fake = new FakeBackend({ autoPay: false, latencyMs: 0, seed: false });
-  const info = (await fake.invoke('app_info')) as AppInfo;
-  const settings = (await fake.invoke('settings_get')) as Settings;
+  const replay = new Replay(appFixture as Fixture);
+  const info = (await replay.invoke('app_info')) as AppInfo;
+  const settings = (await replay.invoke('settings_get')) as Settings;
   return { info: { ...info, mode: 'test', counter: 'Till 7', language: 'nb' }, settings, parked: [] };
 }
 

@@ -1,6 +1,7 @@
 // The one way to the backend. In the Tauri shell (withGlobalTauri: true) commands go through
 // window.__TAURI__.core.invoke and events come from window.__TAURI__.event.listen. Without it
-// (a plain browser via `npm run dev`, and Vitest) an in-memory fake backend answers instead.
+// (a plain browser via `npm run dev`, and Vitest) answers the real engine gave are replayed
+// (./replay.ts): the fixture named by `?fixture=`, else `app`.
 import type { AppInfo } from './bindings/AppInfo';
 import type { Boot } from './bindings/Boot';
 import type { CaptureInput } from './bindings/CaptureInput';
@@ -21,7 +22,7 @@ import type { Settings } from './bindings/Settings';
 import type { SettingsInput } from './bindings/SettingsInput';
 import type { SyncReport } from './bindings/SyncReport';
 import { toApiError } from './errors';
-import { FakeBackend } from './fake-backend';
+import { loadFixture, Replay } from './replay';
 
 export type Unlisten = () => void;
 
@@ -42,9 +43,10 @@ function tauriGlobal(): TauriGlobal | null {
 }
 
 let transport: Transport | null = null;
-let fake: FakeBackend | null = null;
+let replay: Replay | null = null;
+let loading: Promise<Transport> | null = null;
 
-function pick(): Transport {
+function pick(): Transport | Promise<Transport> {
   if (transport) return transport;
   const tauri = tauriGlobal();
   if (tauri) {
@@ -52,31 +54,35 @@ function pick(): Transport {
       invoke: (cmd, args) => tauri.core.invoke(cmd, args),
       listen: (event, handler) => tauri.event.listen(event, (e) => handler(e.payload)),
     };
-  } else {
-    fake = new FakeBackend(FakeBackend.optionsFromLocation());
-    transport = fake;
-    // For poking the fake customer from a browser console or a browser test (never in Tauri).
-    if (typeof window !== 'undefined') (window as unknown as { __KASSE_FAKE__?: FakeBackend }).__KASSE_FAKE__ = fake;
+    return transport;
   }
-  return transport;
+  loading ??= (async () => {
+    const p = typeof location === 'undefined' ? new URLSearchParams() : new URLSearchParams(location.search);
+    const r = new Replay(await loadFixture(p.get('fixture')), Number(p.get('latency') ?? 0));
+    // For the customer's acts from a browser console (never in Tauri).
+    if (typeof window !== 'undefined') (window as unknown as { __KASSE_REPLAY__?: Replay }).__KASSE_REPLAY__ = r;
+    setTransport(r);
+    return r;
+  })();
+  return loading;
 }
 
-/** True when running on the in-memory fake (no Tauri shell). */
-export function usingFake(): boolean {
-  pick();
-  return fake !== null;
+/** True without the Tauri shell: answers are replayed fixtures. */
+export function usingReplay(): boolean {
+  return transport ? replay !== null : tauriGlobal() === null;
 }
 
-/** The fake backend, when in use (for dev scenarios and tests). */
-export function fakeBackend(): FakeBackend | null {
-  pick();
-  return fake;
+/** The replayed fixture, once in use (for dev scenarios and tests). */
+export async function replayBackend(): Promise<Replay | null> {
+  await pick();
+  return replay;
 }
 
 /** Replaces the transport (tests). `null` resets to automatic choice. */
 export function setTransport(t: Transport | null): void {
   transport = t;
-  fake = t instanceof FakeBackend ? t : null;
+  replay = t instanceof Replay ? t : null;
+  if (!t) loading = null;
 }
 
 /** The mark, in sessionStorage, that this app process's start-up data was taken. */
@@ -88,7 +94,7 @@ const BOOTED = 'kasse.booted';
  * Taken once per app process: the shell hands the same start-time data to every load of the
  * page, so a reload (sessionStorage lives as long as the process's page) gets null and waits
  * for the IPC answers rather than showing what may have changed since. Null too when there is
- * none (the fake backend, or the shell could not read it).
+ * none (replayed fixtures, or the shell could not read it).
  */
 export function takeBoot(): Boot | null {
   const w = globalThis as unknown as { __KASSE_BOOT__?: Boot };
@@ -108,14 +114,17 @@ export function takeBoot(): Boot | null {
 /** Invokes a command; rejects with an ApiError (code + message) on any failure. */
 export async function call<T>(cmd: Command, args?: Record<string, unknown>): Promise<T> {
   try {
-    return (await pick().invoke(cmd, args)) as T;
+    const t = pick();
+    return (await (t instanceof Promise ? await t : t).invoke(cmd, args)) as T;
   } catch (e) {
     throw toApiError(e);
   }
 }
 
 export function listen<T>(event: string, handler: (payload: T) => void): Promise<Unlisten> {
-  return pick().listen(event, (p) => handler(p as T));
+  const t = pick();
+  const on = (tr: Transport) => tr.listen(event, (p) => handler(p as T));
+  return t instanceof Promise ? t.then(on) : on(t);
 }
 
 export const api = {

@@ -4,4 +4,4 @@ import type { QuickItem } from "./QuickItem";
 /**
  * The settings as shown (no secret, only whether one is stored).
  */
-export type Settings = { account_id: string, client_id: string, has_secret: boolean, profile_id: string, currency: string, counter: string, vat_presets: Array<string>, quick_items: Array<QuickItem>, poll_waiting_ms: number, poll_paying_ms: number, refund_pin_set: boolean, language: string, };
+export type Settings = { has_secret: boolean, refund_pin_set: boolean, account_id: string, client_id: string, profile_id: string, currency: string, counter: string, vat_presets: Array<string>, quick_items: Array<QuickItem>, poll_waiting_ms: number, poll_paying_ms: number, language: string, };

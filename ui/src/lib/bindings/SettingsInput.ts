@@ -5,4 +5,4 @@ import type { QuickItem } from "./QuickItem";
  * The settings as saved: `client_secret` null keeps the stored one; `refund_pin` null keeps,
  * "" removes.
  */
-export type SettingsInput = { account_id: string, client_id: string, client_secret: string | null, profile_id: string, currency: string, counter: string, vat_presets: Array<string>, quick_items: Array<QuickItem>, poll_waiting_ms: number, poll_paying_ms: number, refund_pin: string | null, language: string, };
+export type SettingsInput = { client_secret: string | null, refund_pin: string | null, account_id: string, client_id: string, profile_id: string, currency: string, counter: string, vat_presets: Array<string>, quick_items: Array<QuickItem>, poll_waiting_ms: number, poll_paying_ms: number, language: string, };

@@ -14,16 +14,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use dintero_sandbox::{FaultRule, Sandbox, SandboxConfig};
-use kasse_app::secret::MemorySecrets;
-use kasse_app::state::AppState;
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindowBuilder;
+
+use crate::harness::{open_state, settings_input, MockApp};
 
 const ACCOUNT: &str = "T12345678";
 const CLIENT_ID: &str = "kasse-secrets-test";
@@ -47,25 +42,12 @@ impl Write for Logs {
     }
 }
 
-type Webview = tauri::WebviewWindow<tauri::test::MockRuntime>;
-
+/// Every answer, as the page would have received it.
 struct Answers(Vec<String>);
 
 impl Answers {
-    fn invoke(&mut self, webview: &Webview, cmd: &str, args: Value) -> Result<Value, Value> {
-        let result = get_ipc_response(
-            webview,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().unwrap());
+    fn invoke(&mut self, app: &MockApp, cmd: &str, args: Value) -> Result<Value, Value> {
+        let result = app.invoke(cmd, args);
         self.0.push(format!("{cmd}: {result:?}"));
         result
     }
@@ -158,18 +140,10 @@ fn assert_dir_clean(dir: &Path, needles: &[(String, Vec<u8>)], when: &str) -> Ve
     names
 }
 
-fn wait_status(answers: &mut Answers, webview: &Webview, sale_id: &str, status: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let d = answers
-            .invoke(webview, "sale_detail", json!({ "saleId": sale_id }))
-            .unwrap();
-        if d["sale"]["status"] == status {
-            return d;
-        }
-        assert!(Instant::now() < deadline, "never {status}: {d}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+fn wait_status(answers: &mut Answers, app: &MockApp, sale_id: &str, status: &str) -> Value {
+    let d = app.wait_status(sale_id, status);
+    answers.0.push(format!("sale_detail: {d}"));
+    d
 }
 
 #[test]
@@ -190,58 +164,38 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
     }))
     .unwrap();
     let control = sandbox.control();
-    // The one test of this binary: nothing else reads the environment meanwhile.
+    // The one test that points the app at a simulator this way (std serialises env access).
     std::env::set_var("KASSE_API_URL", sandbox.base_url());
 
     let dir = tempfile::tempdir().unwrap();
-    let state = Arc::new(
-        tauri::async_runtime::block_on(AppState::open(
-            dir.path(),
-            Arc::new(MemorySecrets::default()),
-            false,
-        ))
-        .unwrap(),
-    );
-    let app = kasse_app::configure(mock_builder())
-        .manage(state.clone())
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let app = MockApp::new(open_state(dir.path(), false));
     let mut a = Answers(Vec::new());
 
     // Settings: the account and its secret.
-    let s = a.invoke(&webview, "settings_get", json!({})).unwrap();
-    let mut input = s.clone();
-    let o = input.as_object_mut().unwrap();
-    o.remove("has_secret");
-    o.remove("refund_pin_set");
-    o.insert("refund_pin".into(), Value::Null);
-    o.insert("account_id".into(), json!(ACCOUNT));
-    o.insert("client_id".into(), json!(CLIENT_ID));
+    let s = a.invoke(&app, "settings_get", json!({})).unwrap();
+    let mut input = settings_input(&s, json!({ "account_id": ACCOUNT, "client_id": CLIENT_ID }));
     // Testing a wrong secret first: refused, without repeating it.
     let mut wrong = input.clone();
     wrong["client_secret"] = json!(WRONG);
     let report = a
-        .invoke(&webview, "test_connection", json!({ "input": wrong }))
+        .invoke(&app, "test_connection", json!({ "input": wrong }))
         .unwrap();
     assert_eq!(report["ok"], false, "{report}");
     input["client_secret"] = json!(SECRET);
     let report = a
-        .invoke(&webview, "test_connection", json!({ "input": input }))
+        .invoke(&app, "test_connection", json!({ "input": input }))
         .unwrap();
     assert_eq!(report["ok"], true, "{report}");
     let saved = a
-        .invoke(&webview, "settings_save", json!({ "input": input }))
+        .invoke(&app, "settings_save", json!({ "input": input }))
         .unwrap();
     assert_eq!(saved["has_secret"], true);
-    let info = a.invoke(&webview, "app_info", json!({})).unwrap();
+    let info = a.invoke(&app, "app_info", json!({})).unwrap();
     assert_eq!(info["mode"], "test", "{info}");
     // Testing with the stored secret (none typed).
     input["client_secret"] = Value::Null;
     let report = a
-        .invoke(&webview, "test_connection", json!({ "input": input }))
+        .invoke(&app, "test_connection", json!({ "input": input }))
         .unwrap();
     assert_eq!(report["ok"], true, "{report}");
 
@@ -249,14 +203,14 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
     let order = json!({"order": {"currency": null, "lines": [
         {"description": "Coffee", "quantity": "2", "unit_price": 3900, "vat": "25", "product_id": null},
         {"description": "Bun", "quantity": "1", "unit_price": 2500, "vat": "15", "product_id": null}]}});
-    a.invoke(&webview, "price_order", order.clone()).unwrap();
-    let c = a.invoke(&webview, "charge", order.clone()).unwrap();
+    a.invoke(&app, "price_order", order.clone()).unwrap();
+    let c = a.invoke(&app, "charge", order.clone()).unwrap();
     let sale = c["sale_id"].as_str().unwrap().to_owned();
     control
         .pay(c["session_id"].as_str().unwrap(), "4000000000000002")
         .unwrap();
-    wait_status(&mut a, &webview, &sale, "authorized");
-    a.invoke(&webview, "parked", json!({})).unwrap();
+    wait_status(&mut a, &app, &sale, "authorized");
+    a.invoke(&app, "parked", json!({})).unwrap();
     // A capture whose answer is lost after it happened: settled by reference at once.
     control.set_faults(vec![FaultRule {
         method: Some("POST".into()),
@@ -268,7 +222,7 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
     }]);
     let captured = a
         .invoke(
-            &webview,
+            &app,
             "capture",
             json!({"saleId": sale, "input": {"amount": null, "key": "capture-1"}}),
         )
@@ -284,54 +238,54 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
     }]);
     let refused = a
         .invoke(
-            &webview,
+            &app,
             "refund",
             json!({"saleId": sale, "input": {"amount": null, "lines": [{"line_id": "1", "quantity": "1"}], "reason": "returned", "pin": null, "key": "refund-1"}}),
         )
         .unwrap_err();
     assert_eq!(refused["code"], "network", "{refused}");
     a.invoke(
-        &webview,
+        &app,
         "refund",
         json!({"saleId": sale, "input": {"amount": null, "lines": [{"line_id": "1", "quantity": "1"}], "reason": "returned", "pin": null, "key": "refund-2"}}),
     )
     .unwrap();
     // Void one, cancel one.
-    let c = a.invoke(&webview, "charge", order.clone()).unwrap();
+    let c = a.invoke(&app, "charge", order.clone()).unwrap();
     let voided = c["sale_id"].as_str().unwrap().to_owned();
     control
         .pay(c["session_id"].as_str().unwrap(), "4000000000000002")
         .unwrap();
-    wait_status(&mut a, &webview, &voided, "authorized");
+    wait_status(&mut a, &app, &voided, "authorized");
     a.invoke(
-        &webview,
+        &app,
         "void_sale",
         json!({ "saleId": voided, "key": "void-1" }),
     )
     .unwrap();
-    let c = a.invoke(&webview, "charge", order.clone()).unwrap();
-    a.invoke(&webview, "cancel_charge", json!({"saleId": c["sale_id"]}))
+    let c = a.invoke(&app, "charge", order.clone()).unwrap();
+    a.invoke(&app, "cancel_charge", json!({"saleId": c["sale_id"]}))
         .unwrap();
     // Look around.
-    a.invoke(&webview, "sync", json!({})).unwrap();
-    a.invoke(&webview, "list_sales", json!({"query": {"search": null, "statuses": [], "from": null, "to": null, "amount_min": null, "amount_max": null, "cursor": null, "limit": 50}})).unwrap();
+    a.invoke(&app, "sync", json!({})).unwrap();
+    a.invoke(&app, "list_sales", json!({"query": {"search": null, "statuses": [], "from": null, "to": null, "amount_min": null, "amount_max": null, "cursor": null, "limit": 50}})).unwrap();
     a.invoke(
-        &webview,
+        &app,
         "day_report",
         json!({"from": "2000-01-01", "to": "2100-01-01", "closing": false}),
     )
     .unwrap();
     a.invoke(
-        &webview,
+        &app,
         "export_csv",
         json!({"from": "2000-01-01", "to": "2100-01-01"}),
     )
     .unwrap();
-    a.invoke(&webview, "sale_detail", json!({ "saleId": sale }))
+    a.invoke(&app, "sale_detail", json!({ "saleId": sale }))
         .unwrap();
-    a.invoke(&webview, "settings_get", json!({})).unwrap();
+    a.invoke(&app, "settings_get", json!({})).unwrap();
     // What the page is handed before it loads (the first screen's data) is an answer too.
-    let boot = kasse_app::boot_script(&state).expect("the boot script");
+    let boot = kasse_app::boot_script(&app.state).expect("the boot script");
     assert!(
         boot.contains(CLIENT_ID),
         "the boot script has the settings: {boot}"
@@ -344,7 +298,7 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
         ..FaultRule::default()
     }]);
     let report = a
-        .invoke(&webview, "test_connection", json!({ "input": input }))
+        .invoke(&app, "test_connection", json!({ "input": input }))
         .unwrap();
     assert_eq!(report["ok"], false, "{report}");
     control.clear_faults();
@@ -400,8 +354,6 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
     );
 
     // And after the app closed.
-    drop(webview);
     drop(app);
-    drop(state);
     assert_dir_clean(dir.path(), &needles, "after closing");
 }

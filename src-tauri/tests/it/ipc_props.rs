@@ -8,56 +8,16 @@
 //! Some ids are real (a paid sale's id, session id and merchant reference), so random amounts
 //! and lines also reach the core's capture and refund rules.
 
-use std::sync::Arc;
-
-use kasse_app::secret::MemorySecrets;
-use kasse_app::state::AppState;
-use kasse_core::ErrorCode;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindowBuilder};
 
-type Webview = tauri::WebviewWindow<tauri::test::MockRuntime>;
-
-fn invoke(webview: &Webview, cmd: &str, args: Value) -> Result<Value, Value> {
-    get_ipc_response(
-        webview,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|b| b.deserialize::<Value>().unwrap())
-}
+use crate::harness::{assert_typed_error, open_state, MockApp};
 
 /// A well-typed call: a value, or a `{code, message}` with a known code.
 fn assert_typed(cmd: &str, args: &Value, result: &Result<Value, Value>) {
     if let Err(e) = result {
-        let code = e["code"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{cmd}({args}) failed without a {{code, message}}: {e}"));
-        assert!(
-            ErrorCode::ALL.iter().any(|c| c.as_str() == code),
-            "{cmd}({args}): unknown code {e}"
-        );
-        assert!(
-            e["message"].as_str().is_some_and(|m| !m.trim().is_empty()),
-            "{cmd}({args}): no message: {e}"
-        );
-        assert_eq!(
-            e.as_object().map(|o| o.len()),
-            Some(2),
-            "{cmd}({args}): {e}"
-        );
+        assert_typed_error(&format!("{cmd}({args})"), e);
     }
 }
 
@@ -176,45 +136,21 @@ fn any_json() -> impl Strategy<Value = Value> {
 #[test]
 fn random_ipc_inputs_get_typed_errors_never_panics() {
     let dir = tempfile::tempdir().unwrap();
-    let state = tauri::async_runtime::block_on(AppState::open(
-        dir.path(),
-        Arc::new(MemorySecrets::default()),
-        true,
-    ))
-    .unwrap();
-    let app = kasse_app::configure(mock_builder())
-        .manage(Arc::new(state))
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let app = MockApp::new(open_state(dir.path(), true));
 
     // Real ids: a paid, captured sale (so captures and refunds reach the core's rules) and a
     // waiting one.
     let order = json!({"order": {"currency": null, "lines": [
         {"description": "Coffee", "quantity": "3", "unit_price": 3900, "vat": "25", "product_id": null},
         {"description": "Bun", "quantity": "1", "unit_price": 2500, "vat": "15", "product_id": null}]}});
-    let paid = invoke(&webview, "charge", order.clone()).unwrap();
-    let waiting = invoke(&webview, "charge", order).unwrap();
-    let control = {
-        let state = app.state::<Arc<AppState>>();
-        let engine = state.engine();
-        engine.sandbox.as_ref().unwrap().control()
-    };
+    let paid = app.invoke("charge", order.clone()).unwrap();
+    let waiting = app.invoke("charge", order).unwrap();
+    let control = app.control();
     control
         .pay(paid["session_id"].as_str().unwrap(), "4000000000000002")
         .unwrap();
     let sale_id = paid["sale_id"].as_str().unwrap().to_owned();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
-        let d = invoke(&webview, "sale_detail", json!({"saleId": sale_id})).unwrap();
-        if d["sale"]["status"] == "authorized" {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "never paid: {d}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    app.wait_status(&sale_id, "authorized");
     let ids = vec![
         sale_id.clone(),
         paid["session_id"].as_str().unwrap().to_owned(),
@@ -231,7 +167,7 @@ fn random_ipc_inputs_get_typed_errors_never_panics() {
     let mut runner = TestRunner::new(config.clone());
     runner
         .run(&call(ids), |(cmd, args)| {
-            let result = invoke(&webview, cmd, args.clone());
+            let result = app.invoke(cmd, args.clone());
             assert_typed(cmd, &args, &result);
             // The log works here: "storage" would be an input error misnamed (it was, for a
             // bad list cursor).
@@ -284,7 +220,7 @@ fn random_ipc_inputs_get_typed_errors_never_panics() {
                     Value::Object(_) => args,
                     other => json!({"saleId": other}),
                 };
-                match invoke(&webview, cmd, args.clone()) {
+                match app.invoke(cmd, args.clone()) {
                     Ok(_) => {}
                     Err(Value::String(message)) => {
                         prop_assert!(message.contains("invalid args"), "{cmd}({args}): {message}")
@@ -297,7 +233,9 @@ fn random_ipc_inputs_get_typed_errors_never_panics() {
         .unwrap();
 
     // And the sale the random calls could reach is still consistent with the simulator.
-    let d = invoke(&webview, "sale_detail", json!({"saleId": sale_id})).unwrap();
+    let d = app
+        .invoke("sale_detail", json!({"saleId": sale_id}))
+        .unwrap();
     let captured = d["sale"]["captured"].as_i64().unwrap();
     let refunded = d["sale"]["refunded"].as_i64().unwrap();
     assert!(refunded <= captured && captured <= d["sale"]["amount"].as_i64().unwrap());

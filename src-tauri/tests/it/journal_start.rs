@@ -5,15 +5,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kasse_app::secret::MemorySecrets;
-use kasse_app::state::{AppState, JournalCheck};
+use kasse_app::state::JournalCheck;
 use kasse_core::sale::LogEvent;
 use kasse_core::store::{NewSale, Store};
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Listener, WebviewWindowBuilder};
+use tauri::Listener;
+
+use crate::harness::{open_state, MockApp};
 
 /// A log file with three sales (sale_opened + a note each: 6 rows).
 fn journal(dir: &std::path::Path) {
@@ -63,43 +61,12 @@ fn tamper(dir: &std::path::Path, seq: i64) {
     assert_eq!(n, 1);
 }
 
-fn open(dir: &std::path::Path) -> Arc<AppState> {
-    Arc::new(
-        tauri::async_runtime::block_on(AppState::open(
-            dir,
-            Arc::new(MemorySecrets::default()),
-            true,
-        ))
-        .unwrap(),
-    )
-}
-
-fn invoke(
-    webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
-    cmd: &str,
-    args: Value,
-) -> Result<Value, Value> {
-    get_ipc_response(
-        webview,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|b| b.deserialize::<Value>().unwrap())
-}
-
 #[test]
 fn an_altered_journal_is_announced_and_the_app_still_sells() {
     let dir = tempfile::tempdir().unwrap();
     journal(dir.path());
     tamper(dir.path(), 4);
-    let state = open(dir.path());
+    let state = open_state(dir.path(), true);
     let check = tauri::async_runtime::block_on(state.journal_checked());
     let JournalCheck::Altered(problems) = &check else {
         panic!("expected the journal to be found altered: {check:?}");
@@ -109,21 +76,19 @@ fn an_altered_journal_is_announced_and_the_app_still_sells() {
         "{problems:?}"
     );
 
-    let app = kasse_app::configure(mock_builder())
-        .manage(state.clone())
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let app = MockApp::new(state.clone());
     let notices: Arc<Mutex<Vec<Value>>> = Arc::default();
     let seen = notices.clone();
-    app.listen_any("notice", move |e| {
+    app.app.listen_any("notice", move |e| {
         seen.lock()
             .unwrap()
             .push(serde_json::from_str(e.payload()).unwrap());
     });
-    kasse_app::announce_journal(app.handle().clone(), state.clone(), std::future::ready(()));
+    kasse_app::announce_journal(
+        app.app.handle().clone(),
+        state.clone(),
+        std::future::ready(()),
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     while notices.lock().unwrap().is_empty() {
         assert!(std::time::Instant::now() < deadline, "no notice");
@@ -138,7 +103,7 @@ fn an_altered_journal_is_announced_and_the_app_still_sells() {
     // The app sells all the same.
     let order = json!({"order": {"currency": null, "lines": [
         {"description": "Coffee", "quantity": "1", "unit_price": 3900, "vat": "25", "product_id": null}]}});
-    let charged = invoke(&webview, "charge", order).expect("charge");
+    let charged = app.invoke("charge", order).expect("charge");
     assert!(charged["url"].as_str().is_some(), "{charged}");
 }
 
@@ -146,7 +111,7 @@ fn an_altered_journal_is_announced_and_the_app_still_sells() {
 fn a_sound_journal_is_quiet() {
     let dir = tempfile::tempdir().unwrap();
     journal(dir.path());
-    let state = open(dir.path());
+    let state = open_state(dir.path(), true);
     let check = tauri::async_runtime::block_on(state.journal_checked());
     assert_eq!(check, JournalCheck::Sound { rows: 6 });
     assert_eq!(check.notice(), None);

@@ -1,5 +1,5 @@
 //! The TypeScript IPC types in `ui/src/lib/bindings/` are generated from `src/dto.rs`; this test
-//! fails when they drift. `UPDATE_BINDINGS=1 cargo test -p kasse --test bindings` rewrites them.
+//! fails when they drift. `UPDATE_BINDINGS=1 cargo test -p kasse --test it bindings` rewrites them.
 
 use std::path::PathBuf;
 
@@ -22,6 +22,6 @@ fn bindings_are_current() {
     }
     assert!(
         stale.is_empty(),
-        "these TypeScript bindings differ from src-tauri/src/dto.rs: {stale:?}; run `UPDATE_BINDINGS=1 cargo test -p kasse --test bindings` and commit ui/src/lib/bindings"
+        "these TypeScript bindings differ from src-tauri/src/dto.rs: {stale:?}; run `UPDATE_BINDINGS=1 cargo test -p kasse --test it bindings` and commit ui/src/lib/bindings"
     );
 }

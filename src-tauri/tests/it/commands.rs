@@ -2,59 +2,18 @@
 //! checked as the UI receives it, and errors cross as `{code, message}` with a code from the
 //! closed set (pinned here).
 
-use std::sync::Arc;
-
-use kasse_app::secret::MemorySecrets;
-use kasse_app::state::AppState;
-use kasse_core::ErrorCode;
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindowBuilder};
 
-struct App {
-    _dir: tempfile::TempDir,
-    _app: tauri::App<tauri::test::MockRuntime>,
-    webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
-}
+use crate::harness::{assert_typed_error, open_state, settings_input, MockApp};
 
-fn app() -> App {
+/// A demo-mode app on a data directory of its own (kept as long as the app).
+fn app() -> (MockApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let state = tauri::async_runtime::block_on(AppState::open(
-        dir.path(),
-        Arc::new(MemorySecrets::default()),
-        true,
-    ))
-    .unwrap();
-    let app = kasse_app::configure(mock_builder())
-        .manage(Arc::new(state))
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    App {
-        _dir: dir,
-        _app: app,
-        webview,
-    }
+    (MockApp::new(open_state(dir.path(), true)), dir)
 }
 
-fn invoke(app: &App, cmd: &str, args: Value) -> Result<Value, Value> {
-    get_ipc_response(
-        &app.webview,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|b| b.deserialize::<Value>().unwrap())
+fn invoke(app: &(MockApp, tempfile::TempDir), cmd: &str, args: Value) -> Result<Value, Value> {
+    app.0.invoke(cmd, args)
 }
 
 fn order() -> Value {
@@ -66,9 +25,7 @@ fn order() -> Value {
 
 fn assert_ui_error(e: &Value, code: &str) {
     assert_eq!(e["code"], code, "{e}");
-    assert!(ErrorCode::ALL
-        .iter()
-        .any(|c| c.as_str() == e["code"].as_str().unwrap()));
+    assert_typed_error(code, e);
     assert!(e["message"].as_str().is_some_and(|m| m.len() > 10), "{e}");
 }
 
@@ -90,9 +47,9 @@ fn the_boot_script_hands_the_page_what_the_start_up_commands_answer() {
     let app = app();
     // An open sale, so that the parked list has something in it.
     let c = invoke(&app, "charge", order()).unwrap();
-    let state = app._app.state::<Arc<AppState>>();
-    let json = kasse_app::boot_json(&state).expect("the start-up data");
-    let script = kasse_app::boot_script(&state).expect("a boot script");
+    let state = &*app.0.state;
+    let json = kasse_app::boot_json(state).expect("the start-up data");
+    let script = kasse_app::boot_script(state).expect("a boot script");
     assert_eq!(script, format!("window.__KASSE_BOOT__ = {json};"));
     let boot: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(boot["info"], invoke(&app, "app_info", json!({})).unwrap());
@@ -136,22 +93,10 @@ fn charge_pay_capture_refund_a_line_through_the_commands() {
     let session = c["session_id"].as_str().unwrap().to_owned();
 
     // The customer pays in the demo simulator.
-    let state = app._app.state::<Arc<AppState>>();
-    let sandbox = state.engine();
-    let sandbox = sandbox.sandbox.as_ref().unwrap().control();
-    sandbox.pay(&session, "4000000000000002").unwrap();
+    app.0.control().pay(&session, "4000000000000002").unwrap();
 
     // The watcher sees it.
-    let mut status = Value::Null;
-    for _ in 0..100 {
-        let d = invoke(&app, "sale_detail", json!({"saleId": sale_id})).unwrap();
-        status = d["sale"]["status"].clone();
-        if status == "authorized" {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert_eq!(status, "authorized");
+    app.0.wait_status(&sale_id, "authorized");
 
     let d = invoke(
         &app,
@@ -229,13 +174,7 @@ fn errors_cross_as_code_and_message() {
 fn settings_validate_and_never_return_the_secret() {
     let app = app();
     let s = invoke(&app, "settings_get", json!({})).unwrap();
-    let mut input = s.clone();
-    let obj = input.as_object_mut().unwrap();
-    obj.remove("has_secret");
-    obj.remove("refund_pin_set");
-    obj.insert("client_secret".into(), json!(null));
-    obj.insert("refund_pin".into(), json!(null));
-    obj.insert("account_id".into(), json!("X1"));
+    let mut input = settings_input(&s, json!({ "account_id": "X1" }));
     let e = invoke(&app, "settings_save", json!({"input": input})).unwrap_err();
     assert_ui_error(&e, "invalid_input");
     assert!(e["message"].as_str().unwrap().contains("account_id"));

@@ -31,8 +31,8 @@ fn without_a_secret_service_the_secret_goes_to_a_0600_file() {
     if std::env::var_os(IN_SESSION).is_some() {
         return; // the child run checks the keyring only
     }
-    // No session bus to reach, no display to auto-launch one on. (The only test of this binary
-    // that reads the environment in this process.)
+    // No session bus to reach, no display to auto-launch one on. (No other test of this binary
+    // talks to D-Bus or a display.)
     std::env::remove_var("DBUS_SESSION_BUS_ADDRESS");
     std::env::remove_var("DISPLAY");
     let dir = tempfile::tempdir().unwrap();
@@ -102,7 +102,7 @@ fn with_a_secret_service_the_secret_goes_to_the_keyring() {
     std::fs::set_permissions(runtime.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
     let exe = std::env::current_exe().unwrap();
     let script = format!(
-        "echo -n kasse | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec '{}' --exact with_a_secret_service_the_secret_goes_to_the_keyring --nocapture --test-threads=1",
+        "echo -n kasse | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec '{}' --exact keyring::with_a_secret_service_the_secret_goes_to_the_keyring --nocapture --test-threads=1",
         exe.display()
     );
     let out = Command::new("dbus-run-session")
