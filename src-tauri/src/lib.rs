@@ -2,6 +2,7 @@
 //! holds every IPC command, `dto` the IPC types, `state` the engine wiring, `secret` the
 //! keyring, `paywindow` the "Pay here" window, `single` one app per data directory.
 
+pub mod bindings;
 pub mod commands;
 pub mod dto;
 pub mod error;
