@@ -6,6 +6,8 @@
 
 use std::process::ExitCode;
 
+#[cfg(test)]
+mod architecture;
 mod bench;
 mod chaos;
 mod setup;

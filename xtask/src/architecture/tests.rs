@@ -1,0 +1,229 @@
+use super::*;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    crate::steps::root()
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kasse-arch-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn use_trees_are_expanded_and_comments_skipped() {
+    let paths = named_paths(
+        "use crate::{store::{Store, list::Page}, sale as s};\n\
+         // use crate::commented::Out;\n\
+         fn f() { super::helper::go(); let _ = crate::money::Cents(1); }\n",
+    );
+    let as_text: Vec<String> = paths.iter().map(|p| p.join("::")).collect();
+    assert_eq!(
+        as_text,
+        [
+            "crate::store::Store",
+            "crate::store::list::Page",
+            "crate::sale",
+            "super::helper::go",
+            "crate::money::Cents",
+        ]
+    );
+}
+
+#[test]
+fn a_cycle_between_siblings_is_found_and_containment_is_not_one() {
+    let dir = scratch("cycle");
+    write(&dir, "lib.rs", "mod a; mod b; mod c;");
+    write(
+        &dir,
+        "a/mod.rs",
+        "mod inner; use self::inner::X; use crate::b::Y;",
+    );
+    write(&dir, "a/inner.rs", "use super::Z; pub struct X;");
+    write(&dir, "b.rs", "pub struct Y; fn f() { crate::c::go() }");
+    write(&dir, "c.rs", "pub fn go() { let _ = crate::a::inner::X; }");
+    let edges = sibling_edges(&dir);
+    let cycle = first_cycle(&edges).expect("a -> b -> c -> a is a cycle");
+    assert_eq!(cycle, "crate: a -> b -> c -> a");
+
+    // Break it: c no longer names a; the parent/child uses inside a are not a cycle.
+    write(&dir, "c.rs", "pub fn go() {}");
+    assert_eq!(first_cycle(&sibling_edges(&dir)), None);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn no_crate_of_the_workspace_has_an_import_cycle() {
+    let root = root();
+    let mut srcs = vec![root.join("src-tauri/src"), root.join("xtask/src")];
+    for entry in std::fs::read_dir(root.join("crates")).unwrap().flatten() {
+        srcs.push(entry.path().join("src"));
+    }
+    let mut checked = 0;
+    for src in srcs.iter().filter(|s| s.is_dir()) {
+        let edges = sibling_edges(src);
+        assert_eq!(
+            first_cycle(&edges),
+            None,
+            "import cycle in {}",
+            src.display()
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 6,
+        "only {checked} crates found under {}",
+        root.display()
+    );
+}
+
+/// Every package reachable from `name` through normal (and build) dependencies.
+fn closure(metadata: &serde_json::Value, name: &str) -> BTreeSet<String> {
+    let names: BTreeMap<&str, &str> = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    let nodes: BTreeMap<&str, &serde_json::Value> = metadata["resolve"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["id"].as_str().unwrap(), n))
+        .collect();
+    let start = names
+        .iter()
+        .find(|(_, n)| **n == name)
+        .map(|(id, _)| *id)
+        .unwrap_or_else(|| panic!("no package {name}"));
+    let (mut seen, mut todo) = (BTreeSet::new(), vec![start]);
+    while let Some(id) = todo.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        for dep in nodes[id]["deps"].as_array().unwrap() {
+            let not_dev = dep["dep_kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kind"].as_str() != Some("dev"));
+            if not_dev {
+                todo.push(dep["pkg"].as_str().unwrap());
+            }
+        }
+    }
+    seen.remove(start);
+    seen.into_iter().map(|id| names[id].to_string()).collect()
+}
+
+#[test]
+fn each_crate_depends_only_on_what_its_layer_may() {
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let is_desktop =
+        |n: &String| n.starts_with("tauri") || n == "wry" || n.starts_with("webkit2gtk");
+
+    // The walk sees the desktop stack where it is, so its absence below means something.
+    assert!(closure(&metadata, "kasse").iter().any(is_desktop));
+    for name in [
+        "kasse-core",
+        "dintero-client",
+        "dintero-sandbox",
+        "kasse-cli",
+    ] {
+        let deps = closure(&metadata, name);
+        let desktop: Vec<_> = deps.iter().filter(|n| is_desktop(n)).collect();
+        assert!(desktop.is_empty(), "{name} pulls in {desktop:?}");
+        assert!(
+            !deps.contains("kasse"),
+            "{name} depends on the desktop shell"
+        );
+    }
+    let client = closure(&metadata, "dintero-client");
+    assert!(!client.contains("kasse-core") && !client.contains("dintero-sandbox"));
+    // The simulator is an independent double: it must not share the client's reading of the API.
+    assert!(!closure(&metadata, "dintero-sandbox").contains("dintero-client"));
+    assert!(!closure(&metadata, "kasse-core").contains("kasse-cli"));
+}
+
+/// Every file the maintainers' and users' documents name in backticks exists: as a path from
+/// the repository's root, as a path inside some crate (`tests/it/`, `src/lib/api.ts`, in the
+/// section about that crate) or as a bare file name. Moving a file means saying where it went.
+#[test]
+fn the_documents_name_only_files_that_exist() {
+    let root = root();
+    // Every file and folder, as paths from the root with a leading `/`.
+    let mut paths = BTreeSet::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || matches!(name.as_str(), "target" | "node_modules") {
+                continue;
+            }
+            let rel = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if path.is_dir() {
+                paths.insert(format!("/{rel}/"));
+                stack.push(path);
+            } else {
+                paths.insert(format!("/{rel}"));
+            }
+        }
+    }
+    // The shared design documents live outside this repository.
+    let outside = ["DESIGN.md", "dintero-api.md", "tauri-notes.md"];
+    let kinds = [
+        ".rs", ".ts", ".svelte", ".json", ".md", ".toml", ".sql", ".html", "/",
+    ];
+    let mut missing = Vec::new();
+    for doc in [
+        "README.md",
+        "ARCHITECTURE.md",
+        "RELIABILITY.md",
+        "BENCHMARKS.md",
+    ] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        for quoted in text.split('`').skip(1).step_by(2) {
+            let named = quoted.trim_start_matches("./");
+            if named.contains(|c: char| c.is_whitespace() || "*:<>{}$…".contains(c))
+                || !kinds.iter().any(|k| named.ends_with(k))
+                || named.starts_with('/')
+                || named.starts_with("target/")
+                || outside.iter().any(|o| named.ends_with(o))
+                || named == "/"
+            {
+                continue;
+            }
+            let suffix = format!("/{named}");
+            if !paths.iter().any(|p| p.ends_with(&suffix)) {
+                missing.push(format!("{doc}: `{quoted}`"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "documents name files that are not there:\n{}",
+        missing.join("\n")
+    );
+}
