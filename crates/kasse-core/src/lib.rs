@@ -15,6 +15,7 @@ pub mod qr;
 pub mod report;
 pub mod sale;
 pub mod settings;
+pub mod staff;
 pub mod store;
 pub mod timeline;
 
