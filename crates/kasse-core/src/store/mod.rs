@@ -24,6 +24,7 @@ pub mod migrate;
 mod projection;
 mod read;
 pub mod settings;
+mod staff;
 
 pub use projection::{ProjectionMismatch, ProjectionReport};
 
