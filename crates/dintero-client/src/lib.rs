@@ -44,6 +44,7 @@ pub use client::{
 };
 pub use config::{AccountId, Config, Environment, RetryPolicy, Secret, SystemHeaders, Timeouts};
 pub use error::Error;
+pub use http::MAX_BODY;
 pub use models::*;
 
 /// Result alias used by this crate.

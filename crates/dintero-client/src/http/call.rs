@@ -85,11 +85,19 @@ pub(crate) struct RawResponse {
     /// The `event-request-id` header (capture/refund/void answered `202`).
     pub(crate) event_request_id: Option<String>,
     pub(crate) body: Bytes,
+    /// The body was longer than [`MAX_BODY`]: it was not read to the end, and `body` holds
+    /// what came before the limit.
+    pub(crate) oversize: bool,
 }
+
+/// The longest answer body the client reads: a page of a hundred transactions with their
+/// events is a few hundred kilobytes, so this is far beyond any real answer and stops a broken
+/// or hostile server from filling memory.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
 impl RawResponse {
     /// Reads the answer's status and the headers the client uses, then its whole body.
-    pub(super) async fn read(response: reqwest::Response) -> Result<Self, reqwest::Error> {
+    pub(super) async fn read(mut response: reqwest::Response) -> Result<Self, reqwest::Error> {
         let status = response.status();
         let headers = response.headers();
         let retry_after = if status == StatusCode::TOO_MANY_REQUESTS {
@@ -104,12 +112,13 @@ impl RawResponse {
             .get("event-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = response.bytes().await?;
+        let (body, oversize) = read_limited(&mut response, MAX_BODY).await?;
         Ok(Self {
             status,
             retry_after,
             event_request_id,
             body,
+            oversize,
         })
     }
 
@@ -127,6 +136,12 @@ impl RawResponse {
     }
 
     pub(crate) fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T, Error> {
+        if self.oversize {
+            return Err(Error::Decode {
+                what: what.to_owned(),
+                message: format!("the answer is longer than {MAX_BODY} bytes; not read"),
+            });
+        }
         decode_json(&self.body).map_err(|e| Error::Decode {
             what: what.to_owned(),
             message: e.to_string(),
@@ -192,4 +207,33 @@ pub(super) fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_j
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(body),
     }
+}
+
+/// Reads a body up to `limit` bytes: whether it was longer. A body that says its length (or
+/// comes in one piece) is kept as received, without a copy.
+pub(super) async fn read_limited(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> Result<(Bytes, bool), reqwest::Error> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Ok((Bytes::new(), true));
+    }
+    let mut parts: Vec<Bytes> = Vec::new();
+    let mut len = 0;
+    while let Some(chunk) = response.chunk().await? {
+        if len + chunk.len() > limit {
+            parts.push(chunk.slice(..limit - len));
+            return Ok((joined(parts), true));
+        }
+        len += chunk.len();
+        parts.push(chunk);
+    }
+    Ok((joined(parts), false))
+}
+
+fn joined(mut parts: Vec<Bytes>) -> Bytes {
+    if parts.len() <= 1 {
+        return parts.pop().unwrap_or_default();
+    }
+    Bytes::from(parts.concat())
 }

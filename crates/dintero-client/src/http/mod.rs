@@ -22,5 +22,6 @@ mod send;
 mod tests;
 mod token;
 
+pub use call::MAX_BODY;
 pub(crate) use call::{Call, Collection, RawResponse};
 pub(crate) use inner::Inner;

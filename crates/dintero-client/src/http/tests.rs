@@ -144,3 +144,66 @@ fn join_keeps_prefix_and_encodes() {
         "https://example.com/prefix/v1/sessions-profile"
     );
 }
+
+/// Serves `response` (raw HTTP/1.1) once and reads it back through `read_limited`.
+async fn read_back(response: String, limit: usize) -> (Vec<u8>, bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && socket.read(&mut byte).await.unwrap() == 1 {
+            head.push(byte[0]);
+        }
+        socket.write_all(response.as_bytes()).await.unwrap();
+    });
+    let mut answer = reqwest::get(url).await.unwrap();
+    let (body, oversize) = super::call::read_limited(&mut answer, limit).await.unwrap();
+    (body.to_vec(), oversize)
+}
+
+fn chunked(pieces: &[&str]) -> String {
+    let mut out = String::from("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+    for p in pieces {
+        out.push_str(&format!("{:x}\r\n{p}\r\n", p.len()));
+    }
+    out + "0\r\n\r\n"
+}
+
+#[tokio::test]
+async fn a_body_is_read_up_to_the_limit_whether_or_not_it_says_its_length() {
+    let sized = |body: &str| {
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    assert_eq!(
+        read_back(sized("0123456789"), 10).await,
+        (b"0123456789".to_vec(), false)
+    );
+    assert_eq!(
+        read_back(sized("0123456789a"), 10).await,
+        (Vec::new(), true)
+    );
+    let pieces = ["0123", "4567", "89"];
+    assert_eq!(
+        read_back(chunked(&pieces), 10).await,
+        (b"0123456789".to_vec(), false)
+    );
+    assert_eq!(
+        read_back(chunked(&pieces), 9).await,
+        (b"012345678".to_vec(), true)
+    );
+    assert_eq!(
+        read_back(chunked(&pieces), 5).await,
+        (b"01234".to_vec(), true)
+    );
+    assert_eq!(
+        read_back(chunked(&["0123456789"]), 4).await,
+        (b"0123".to_vec(), true)
+    );
+    assert_eq!(read_back(chunked(&[]), 4).await, (Vec::new(), false));
+}

@@ -4,6 +4,7 @@
 mod answers;
 mod calls;
 mod headers;
+mod limits;
 mod token;
 mod transport;
 
