@@ -1,7 +1,8 @@
-//! "Pay here": the checkout in a Kasse window on the counter. The navigation to the return URL
-//! is caught at once (`on_navigation`), blocked, confirmed by one API read, and the window
-//! closes.
+//! "Pay here": the checkout in a Kasse window on the counter. Every navigation is decided by
+//! `kasse_core::pay_window`: within the checkout's origin it goes on; the return URL is caught
+//! at once, blocked, confirmed by one API read, and the window closes; anything else is refused.
 
+use kasse_core::pay_window::{decide, Navigation};
 use kasse_core::{ErrorCode, Kasse};
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 
@@ -25,14 +26,20 @@ pub fn open<R: Runtime>(
             format!("the checkout URL is not valid: {e}"),
         )
     })?;
-    let return_prefix = kasse.config().return_url.clone();
+    let return_url = kasse.config().return_url.clone();
+    let checkout = target.clone();
     let handle = app.clone();
     WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(target))
         .title("Pay – Kasse")
         .inner_size(520.0, 800.0)
         .on_navigation(move |nav| {
-            if !nav.as_str().starts_with(&return_prefix) {
-                return true;
+            match decide(&checkout, &return_url, nav) {
+                Navigation::Allow => return true,
+                Navigation::Refuse => {
+                    tracing::warn!(to = %nav.origin().ascii_serialization(), "the pay window refused to leave the checkout");
+                    return false;
+                }
+                Navigation::Returned => {}
             }
             let kasse = kasse.clone();
             let sale_id = sale_id.clone();

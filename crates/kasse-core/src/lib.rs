@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod money;
 pub mod order;
+pub mod pay_window;
 pub mod qr;
 pub mod report;
 pub mod sale;
