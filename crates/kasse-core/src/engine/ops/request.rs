@@ -53,11 +53,7 @@ impl Kasse {
             self.reconcile(&sale, op, false).await?;
         }
         let sale = self.find(id)?;
-        if let Some(op) = sale
-            .operations
-            .iter()
-            .find(|o| o.state.is_outcome_unknown())
-        {
+        if let Some(op) = sale.outcome_unknown() {
             return Err(CoreError::PendingOperation {
                 kind: op.kind.to_string(),
             });
