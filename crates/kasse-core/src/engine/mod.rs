@@ -5,10 +5,12 @@
 //! [`LogEvent::StatusObserved`] and broadcast to subscribers as a [`SaleChange`].
 //!
 //! - `payload`: priced order → Dintero request bodies.
-//! - `watch`: the payment watcher (one task per open sale, cadence from [`crate::cadence`]).
+//! - `watch`: the payment watcher (one task per open sale, cadence from [`crate::cadence`]);
+//!   `observe`: what it (and every read) sees, logged when it changes the sale.
 //! - `ops`: capture, void, refund, cancel, and reconciliation of unknown outcomes.
 //! - `sync`: import and refresh from `GET /v1/transactions`.
 
+mod observe;
 mod ops;
 pub mod payload;
 mod sync;
