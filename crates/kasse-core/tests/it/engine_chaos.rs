@@ -7,7 +7,6 @@ use super::engine_common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use dintero_sandbox::FaultRule;
 use engine_common::*;
 use kasse_core::sale::{OpKind, SaleStatus};
 use kasse_core::RefundSpec;

@@ -7,27 +7,37 @@ use super::engine_common;
 use std::time::{Duration, Instant};
 
 use dintero_client::{CaptureRequest, RefundRequest};
-use dintero_sandbox::FaultRule;
 use engine_common::*;
 use kasse_core::cadence::Cadence;
 use kasse_core::clock::Clock;
 use kasse_core::sale::{LogEvent, OpKind, OpState, Sale, SaleStatus};
-use kasse_core::store::Store;
 use kasse_core::RefundSpec;
 use serde_json::Value;
 
-async fn authorised(h: &Harness, amount: i64) -> Sale {
-    let charge = h.kasse.charge(&order_of(amount)).await.unwrap();
-    h.control.pay(&charge.session_id, CARD_OK).unwrap();
-    h.wait_status(&charge.sale.id, SaleStatus::Authorized).await
+/// A refund of `amount` whose request Dintero answers with one 503: its outcome is unknown.
+async fn refund_through_a_503(h: &Harness, sale_id: &str, amount: i64) {
+    h.fault(FaultRule {
+        status: Some(503),
+        times: Some(1),
+        ..rule("POST", "/v1/transactions/*/refund")
+    });
+    let err = h
+        .kasse
+        .refund(sale_id, RefundSpec::Amount(amount), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "outcome_unknown", "{err:?}");
 }
 
-fn rule(method: &str, path: &str) -> FaultRule {
-    FaultRule {
-        method: Some(method.into()),
-        path: Some(path.into()),
-        ..FaultRule::default()
-    }
+/// Dintero holds one refund of the transaction, and it is the sale's second (`-R2`): the first
+/// was settled as not applied.
+fn assert_one_refund_r2(h: &Harness, tid: &str, sale: &Sale) {
+    let refunds = h.sandbox_events(tid, "REFUND");
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(
+        refunds[0]["event_reference"].as_str().unwrap(),
+        format!("{}-R2", sale.merchant_reference)
+    );
 }
 
 fn reconciled(h: &Harness, sale_id: &str) -> Vec<bool> {
@@ -46,14 +56,14 @@ fn reconciled(h: &Harness, sale_id: &str) -> Vec<bool> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn capture_answer_lost_after_it_happened_is_reconciled_as_applied() {
     let h = harness().await;
-    let sale = authorised(&h, 10_000).await;
+    let sale = h.authorised(10_000).await;
     let tid = sale.transaction_id.clone().unwrap();
-    h.control.set_faults(vec![FaultRule {
+    h.fault(FaultRule {
         after: true,
         drop: true,
         times: Some(1),
         ..rule("POST", "/v1/transactions/*/capture")
-    }]);
+    });
     let sale = h
         .kasse
         .capture(&sale.id, None)
@@ -90,20 +100,10 @@ async fn capture_answer_lost_after_it_happened_is_reconciled_as_applied() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refund_refused_with_503_is_reconciled_as_not_applied_after_the_grace() {
     let h = harness().await;
-    let sale = authorised(&h, 8_000).await;
+    let sale = h.authorised(8_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
-    h.control.set_faults(vec![FaultRule {
-        status: Some(503),
-        times: Some(1),
-        ..rule("POST", "/v1/transactions/*/refund")
-    }]);
-    let err = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(3_000), None)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "outcome_unknown", "{err:?}");
+    refund_through_a_503(&h, &sale.id, 3_000).await;
     assert!(h.sandbox_events(&tid, "REFUND").is_empty());
     let sale = h.kasse.find(&sale.id).unwrap();
     assert_eq!(sale.pending_ops, 1);
@@ -138,25 +138,20 @@ async fn refund_refused_with_503_is_reconciled_as_not_applied_after_the_grace() 
         .await
         .unwrap();
     assert_eq!(sale.refunded, 3_000);
-    let refunds = h.sandbox_events(&tid, "REFUND");
-    assert_eq!(refunds.len(), 1);
-    assert_eq!(
-        refunds[0]["event_reference"].as_str().unwrap(),
-        format!("{}-R2", sale.merchant_reference)
-    );
+    assert_one_refund_r2(&h, &tid, &sale);
     h.assert_agrees(&sale);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn void_answer_lost_is_reconciled() {
     let h = harness().await;
-    let sale = authorised(&h, 5_000).await;
-    h.control.set_faults(vec![FaultRule {
+    let sale = h.authorised(5_000).await;
+    h.fault(FaultRule {
         after: true,
         drop: true,
         times: Some(1),
         ..rule("POST", "/v1/transactions/*/void")
-    }]);
+    });
     let sale = h.kasse.void(&sale.id).await.expect("void happened");
     assert_eq!(sale.status, SaleStatus::Voided);
     assert_eq!(reconciled(&h, &sale.id), [true]);
@@ -169,11 +164,11 @@ async fn rate_limited_session_reads_slow_the_watcher_down_and_it_still_settles()
     let charge = h.kasse.charge(&order_of(2_000)).await.unwrap();
     // Every session read answers 429 with Retry-After: 1 (more than the client's own retry
     // allowance in this harness, so the watcher must schedule the wait itself).
-    h.control.set_faults(vec![FaultRule {
+    h.fault(FaultRule {
         status: Some(429),
         retry_after: Some(1),
         ..rule("GET", "/v1/sessions/*")
-    }]);
+    });
     let before = h.control.stats().requests;
     let started = Instant::now();
     tokio::time::sleep(Duration::from_millis(1_500)).await;
@@ -222,9 +217,8 @@ async fn short_rate_limits_and_dropped_reads_are_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn intents_left_by_a_crash_are_reconciled_on_resume() {
     let h = harness().await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
-    let first = engine(&h.client, &h.clock, Store::open(&path).unwrap(), config());
+    let (_dir, path) = log_file();
+    let first = h.engine_on(&path);
     let charge = first.charge(&order_of(10_000)).await.unwrap();
     h.control.pay(&charge.session_id, CARD_OK).unwrap();
     let sale = first.wait_settled(&charge.sale.id, |_| {}).await.unwrap();
@@ -258,7 +252,7 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
     drop(first);
 
     // Restart: the capture is found at Dintero by its reference.
-    let second = engine(&h.client, &h.clock, Store::open(&path).unwrap(), config());
+    let second = h.engine_on(&path);
     assert_eq!(second.store().pending_operations().unwrap().len(), 1);
     second.resume().await.unwrap();
     let sale = second.find(&sale.id).unwrap();
@@ -288,7 +282,7 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
         )
         .unwrap();
     drop(second);
-    let second = engine(&h.client, &h.clock, Store::open(&path).unwrap(), config());
+    let second = h.engine_on(&path);
     second.resume().await.unwrap();
     // The refund is not found, but it is young: a request could still be on its way.
     let sale = second.find(&sale.id).unwrap();
@@ -312,12 +306,7 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
         .await
         .unwrap();
     assert_eq!(sale.refunded, 1_000);
-    let refunds = h.sandbox_events(&tid, "REFUND");
-    assert_eq!(refunds.len(), 1);
-    assert_eq!(
-        refunds[0]["event_reference"].as_str().unwrap(),
-        format!("{}-R2", sale.merchant_reference)
-    );
+    assert_one_refund_r2(&h, &tid, &sale);
     let journal = second.store().verify_journal().unwrap();
     assert!(journal.ok, "{journal:?}");
 }
@@ -327,7 +316,7 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn references_never_collide_with_operations_made_elsewhere() {
     let h = harness().await;
-    let sale = authorised(&h, 6_000).await;
+    let sale = h.authorised(6_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     // Another till (or the Dintero backoffice) operated on this payment with the references
     // this counter would pick next.
@@ -340,17 +329,7 @@ async fn references_never_collide_with_operations_made_elsewhere() {
         .refund(&tid, &RefundRequest::new(1_000, format!("{r}-R1")))
         .await
         .unwrap();
-    h.control.set_faults(vec![FaultRule {
-        status: Some(503),
-        times: Some(1),
-        ..rule("POST", "/v1/transactions/*/refund")
-    }]);
-    let err = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(2_000), None)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "outcome_unknown", "{err:?}");
+    refund_through_a_503(&h, &sale.id, 2_000).await;
     let sale = h.kasse.find(&sale.id).unwrap();
     let op = sale
         .operations
@@ -437,7 +416,7 @@ async fn accepted_operations_settle_in_the_background() {
         |_| {},
     )
     .await;
-    let sale = authorised(&h, 9_000).await;
+    let sale = h.authorised(9_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     let sale = h.kasse.capture(&sale.id, None).await.expect("accepted");
     let op = sale.operations[0].clone();

@@ -160,10 +160,7 @@ async fn declined_and_3ds_failed_payments_close_the_sale() {
         assert!(!sale.is_open());
         h.assert_agrees(&sale);
         // Closed: no more following, and nothing to capture or void.
-        h.wait_for(&sale.id, "unfollowed", |s| {
-            !h.kasse.followed().contains(&s.id)
-        })
-        .await;
+        h.wait_unfollowed(&sale.id).await;
         // Its checkout was closed (asked to be cancelled, as a logged operation), so the QR
         // cannot be paid later unseen; Dintero refuses a cancel after a failed payment.
         let sale = h
@@ -248,14 +245,7 @@ async fn cashier_cancel_before_payment() {
     assert!(h.control.session(&charge.session_id).unwrap()["cancelled_at"].is_string());
     assert!(h.control.pay(&charge.session_id, CARD_OK).is_err());
     // The watcher stops and the log stays cancelled.
-    h.wait_for(&sale.id, "unfollowed", |s| {
-        !h.kasse.followed().contains(&s.id)
-    })
-    .await;
-    assert_eq!(
-        h.kasse.find(&sale.id).unwrap().status,
-        SaleStatus::Cancelled
-    );
+    h.assert_stays(&sale.id, SaleStatus::Cancelled).await;
     // Cancelling twice is refused locally.
     let err = h.kasse.cancel(&sale.id).await.unwrap_err();
     assert_eq!(err.code(), "invalid_state");
@@ -266,11 +256,7 @@ async fn cashier_cancel_before_payment() {
 async fn cancel_racing_a_payment_shows_the_voided_payment() {
     // The watcher looks once at the start, then not for a minute: the payment lands unseen.
     let h = harness_with(|c| c.cadence = sleepy_cadence()).await;
-    let charge = h.kasse.charge(&order_of(7_700)).await.unwrap();
-    h.wait_for(&charge.sale.id, "looked at", |_| {
-        h.control.stats().requests >= 3
-    })
-    .await;
+    let charge = h.charge_looked_at(7_700).await;
     h.control.pay(&charge.session_id, CARD_OK).unwrap();
     let sale = h.kasse.cancel(&charge.sale.id).await.expect("cancel");
     // Dintero voided the authorisation with the session; the log shows exactly that.
@@ -291,11 +277,7 @@ async fn cancel_after_an_unseen_auto_captured_payment_shows_it() {
         c.auto_capture = true;
     })
     .await;
-    let charge = h.kasse.charge(&order_of(9_900)).await.unwrap();
-    h.wait_for(&charge.sale.id, "looked at", |_| {
-        h.control.stats().requests >= 3
-    })
-    .await;
+    let charge = h.charge_looked_at(9_900).await;
     h.control.pay(&charge.session_id, CARD_OK).unwrap();
     let sale = h.kasse.cancel(&charge.sale.id).await.expect("cancel");
     assert_eq!(sale.status, SaleStatus::Captured, "{sale:#?}");
@@ -410,14 +392,12 @@ async fn initiated_transaction_means_paying_then_settles() {
 /// Holds the next transaction read's answer back for a while after the sandbox has read the
 /// state: whoever made that read gets a stale answer late.
 fn delay_next_transaction_read(h: &Harness) {
-    h.control.set_faults(vec![dintero_sandbox::FaultRule {
-        method: Some("GET".into()),
-        path: Some("/v1/transactions/*".into()),
+    h.fault(FaultRule {
         after: true,
         latency_ms: Some(700),
         times: Some(1),
-        ..Default::default()
-    }]);
+        ..rule("GET", "/v1/transactions/*")
+    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -442,17 +422,7 @@ async fn a_watcher_read_overtaken_by_a_capture_does_not_roll_the_log_back() {
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
     assert_eq!(sale.status, SaleStatus::Captured);
     // The watcher's late answer (AUTHORIZED, nothing captured) arrives and must be dropped.
-    h.wait_for(&sale.id, "unfollowed", |s| {
-        !h.kasse.followed().contains(&s.id)
-    })
-    .await;
-    let sale = h.kasse.find(&sale.id).unwrap();
-    assert_eq!(
-        sale.status,
-        SaleStatus::Captured,
-        "{:?}",
-        h.observed(&sale.id)
-    );
+    let sale = h.assert_stays(&sale.id, SaleStatus::Captured).await;
     assert_eq!(sale.captured, 10_000);
     h.assert_agrees(&sale);
 }
@@ -466,17 +436,7 @@ async fn a_watcher_read_overtaken_by_a_cancel_does_not_hide_the_void() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let sale = h.kasse.cancel(&charge.sale.id).await.unwrap();
     assert_eq!(sale.status, SaleStatus::Voided);
-    h.wait_for(&sale.id, "unfollowed", |s| {
-        !h.kasse.followed().contains(&s.id)
-    })
-    .await;
-    let sale = h.kasse.find(&sale.id).unwrap();
-    assert_eq!(
-        sale.status,
-        SaleStatus::Voided,
-        "{:?}",
-        h.observed(&sale.id)
-    );
+    let sale = h.assert_stays(&sale.id, SaleStatus::Voided).await;
     h.assert_agrees(&sale);
 }
 

@@ -7,17 +7,10 @@ use engine_common::*;
 use kasse_core::sale::{OpState, SaleStatus};
 use kasse_core::{CoreError, RefundSpec};
 
-/// A paid (authorised) sale of `amount`.
-async fn authorised(h: &Harness, amount: i64) -> kasse_core::sale::Sale {
-    let charge = h.kasse.charge(&order_of(amount)).await.unwrap();
-    h.control.pay(&charge.session_id, CARD_OK).unwrap();
-    h.wait_status(&charge.sale.id, SaleStatus::Authorized).await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn partial_captures_then_too_much_is_refused_before_any_call() {
     let h = harness().await;
-    let sale = authorised(&h, 10_000).await;
+    let sale = h.authorised(10_000).await;
     let tid = sale.transaction_id.clone().unwrap();
 
     let sale = h.kasse.capture(&sale.id, Some(3_000)).await.unwrap();
@@ -107,7 +100,7 @@ async fn partial_captures_then_too_much_is_refused_before_any_call() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn void_an_authorisation() {
     let h = harness().await;
-    let sale = authorised(&h, 2_000).await;
+    let sale = h.authorised(2_000).await;
     let sale = h.kasse.void(&sale.id).await.unwrap();
     assert_eq!(sale.status, SaleStatus::Voided);
     h.assert_agrees(&sale);
@@ -152,9 +145,7 @@ async fn operations_on_an_unpaid_sale_are_invalid_state() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refund_by_lines_with_quantities_telescopes_to_the_line() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order3()).await.unwrap();
-    h.control.pay(&charge.session_id, CARD_OK).unwrap();
-    let sale = h.wait_status(&charge.sale.id, SaleStatus::Authorized).await;
+    let sale = h.paid(&order3()).await;
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
     let q = |s: &str| s.parse().unwrap();
     // The apples in three parts: 1624 + 1624 + 1623 = 4871, the line's amount.
@@ -213,16 +204,14 @@ async fn refund_by_lines_with_quantities_telescopes_to_the_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_operations_on_one_sale_take_turns() {
     let h = harness().await;
-    let sale = authorised(&h, 10_000).await;
+    let sale = h.authorised(10_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     h.kasse.capture(&sale.id, None).await.unwrap();
     // Slow reads widen the window in which two operations would see the same state.
-    h.control.set_faults(vec![dintero_sandbox::FaultRule {
-        method: Some("GET".into()),
-        path: Some("/v1/transactions/*".into()),
+    h.fault(FaultRule {
         latency_ms: Some(100),
-        ..Default::default()
-    }]);
+        ..rule("GET", "/v1/transactions/*")
+    });
 
     // Two refunds that fit together both go through, with their own references.
     let (a, b) = tokio::join!(
@@ -276,7 +265,7 @@ async fn captured_then_async(
     delay: std::time::Duration,
     fail: f64,
 ) -> kasse_core::sale::Sale {
-    let sale = authorised(h, amount).await;
+    let sale = h.authorised(amount).await;
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
     assert_eq!(sale.status, SaleStatus::Captured);
     h.control
@@ -399,16 +388,14 @@ async fn an_accepted_refund_that_fails_at_dintero_frees_its_amount() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_refund_whose_answer_cannot_be_read_is_found_not_refused() {
     let h = harness().await;
-    let sale = authorised(&h, 5_000).await;
+    let sale = h.authorised(5_000).await;
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
     let tid = sale.transaction_id.clone().unwrap();
-    h.control.set_faults(vec![dintero_sandbox::FaultRule {
-        method: Some("POST".into()),
-        path: Some("/v1/transactions/*/refund".into()),
+    h.fault(FaultRule {
         garbage_body: true,
         times: Some(1),
-        ..Default::default()
-    }]);
+        ..rule("POST", "/v1/transactions/*/refund")
+    });
     let sale = h
         .kasse
         .refund(&sale.id, RefundSpec::Amount(2_000), None)
@@ -426,20 +413,9 @@ async fn a_refund_whose_answer_cannot_be_read_is_found_not_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_press_reaching_two_processes_refunds_once() {
     let h = harness().await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
-    let first = engine(
-        &h.client,
-        &h.clock,
-        kasse_core::store::Store::open(&path).unwrap(),
-        config(),
-    );
-    let second = engine(
-        &h.client,
-        &h.clock,
-        kasse_core::store::Store::open(&path).unwrap(),
-        config(),
-    );
+    let (_dir, path) = log_file();
+    let first = h.engine_on(&path);
+    let second = h.engine_on(&path);
     let charge = first.charge(&order_of(7_000)).await.unwrap();
     h.control.pay(&charge.session_id, CARD_OK).unwrap();
     let sale = first.wait_settled(&charge.sale.id, |_| {}).await.unwrap();
@@ -474,15 +450,7 @@ async fn one_press_reaching_two_processes_refunds_once() {
 async fn a_payment_captured_at_authorization_can_be_refunded() {
     let h = harness().await;
     let charge = h.kasse.charge(&order_of(3_300)).await.unwrap();
-    h.control
-        .pay_with(
-            &charge.session_id,
-            dintero_sandbox::PayOptions {
-                payment_product_type: Some("swish.swish".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    h.pay_by(&charge, "swish.swish");
     let sale = h.wait_status(&charge.sale.id, SaleStatus::Captured).await;
     let tid = sale.transaction_id.clone().unwrap();
     assert!(h.sandbox_events(&tid, "CAPTURE").is_empty());
@@ -504,15 +472,7 @@ async fn a_payment_captured_at_authorization_can_be_refunded() {
 async fn partial_captures_and_refunds_name_their_lines_for_methods_that_need_them() {
     let h = harness().await;
     let charge = h.kasse.charge(&order3()).await.unwrap();
-    h.control
-        .pay_with(
-            &charge.session_id,
-            dintero_sandbox::PayOptions {
-                payment_product_type: Some("instabank.finance".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    h.pay_by(&charge, "instabank.finance");
     let sale = h.wait_status(&charge.sale.id, SaleStatus::Authorized).await;
     let tid = sale.transaction_id.clone().unwrap();
     let total = sale.amount;
@@ -567,7 +527,7 @@ async fn partial_captures_and_refunds_name_their_lines_for_methods_that_need_the
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_lost_202_void_is_followed_by_the_initiation_it_left() {
     let h = harness().await;
-    let sale = authorised(&h, 4_000).await;
+    let sale = h.authorised(4_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     h.control
         .set_behaviour(
@@ -580,14 +540,12 @@ async fn a_lost_202_void_is_followed_by_the_initiation_it_left() {
             },
         )
         .unwrap();
-    h.control.set_faults(vec![dintero_sandbox::FaultRule {
-        method: Some("POST".into()),
-        path: Some("/v1/transactions/*/void".into()),
+    h.fault(FaultRule {
         status: Some(503),
         after: true,
         times: Some(1),
-        ..Default::default()
-    }]);
+        ..rule("POST", "/v1/transactions/*/void")
+    });
     let sale = match h.kasse.void(&sale.id).await {
         Ok(sale) => sale,
         Err(e) => {

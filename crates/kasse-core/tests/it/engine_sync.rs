@@ -5,7 +5,6 @@ use super::engine_common;
 
 use std::time::Duration;
 
-use dintero_sandbox::FaultRule;
 use engine_common::*;
 use kasse_core::clock::Clock;
 use kasse_core::engine::payload::{session_request, SessionParams};
@@ -136,14 +135,12 @@ async fn sync_imports_a_sale_made_at_another_counter_and_it_can_be_refunded_here
 
 /// Charges whose create-session answer is lost (the session was made, the answer dropped).
 fn lose_the_charge_answer(h: &Harness) {
-    h.control.set_faults(vec![FaultRule {
-        method: Some("POST".into()),
-        path: Some("/v1/sessions-profile".into()),
+    h.fault(FaultRule {
         after: true,
         drop: true,
         times: Some(1),
-        ..FaultRule::default()
-    }]);
+        ..rule("POST", "/v1/sessions-profile")
+    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -201,14 +198,13 @@ async fn the_watcher_finds_a_lost_charge_by_its_reference() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_session_lost_to_a_power_cut_after_the_qr_was_shown_is_found_on_resume() {
     let h = harness().await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
+    let (_dir, path) = log_file();
     // As the power cut left it: the intent only.
     let (reference, order) = write_intent(&h, &Store::open(&path).unwrap(), "cut-1", 3_600);
     // The customer had scanned the QR and pays while the counter is down.
     let (_, tid) = sale_elsewhere(&h, &reference, order.amount).await;
 
-    let kasse = engine(&h.client, &h.clock, Store::open(&path).unwrap(), config());
+    let kasse = h.engine_on(&path);
     let open = kasse.find("cut-1").unwrap();
     assert!(open.is_open(), "{open:?}");
     assert_eq!(open.session_id, None);
