@@ -12,6 +12,15 @@ use super::{LineInput, LineType, OrderError, OrderInput, PricedOrder, UnitPriceE
 use crate::money::{json_kind, quote_cut, Currency, DecimalError};
 
 const ORDER_FIELDS: &str = "currency, lines";
+/// The fields of a line in the JSON contract (any other is refused).
+pub const LINE_KEYS: [&str; 6] = [
+    "description",
+    "quantity",
+    "unit_price",
+    "vat",
+    "product_id",
+    "type",
+];
 const LINE_FIELDS: &str = "description, quantity, unit_price, vat, product_id, type";
 
 impl<'de> Deserialize<'de> for OrderInput {
@@ -126,19 +135,7 @@ fn reject_unknown(
 fn parse_line(raw: &Value, n: usize) -> Result<LineInput, OrderError> {
     let path = format!("lines[{n}]");
     let obj = as_object(raw, &path, "an object")?;
-    reject_unknown(
-        obj,
-        &format!("{path}."),
-        &[
-            "description",
-            "quantity",
-            "unit_price",
-            "vat",
-            "product_id",
-            "type",
-        ],
-        LINE_FIELDS,
-    )?;
+    reject_unknown(obj, &format!("{path}."), &LINE_KEYS, LINE_FIELDS)?;
     let field = |name: &str| format!("{path}.{name}");
     let required = |name: &str| {
         obj.get(name)

@@ -49,7 +49,7 @@ mod price;
 
 pub use error::{OrderError, TextError, UnitPriceError};
 pub use input::{LineInput, LineType, OrderInput};
-pub use json::price_order_json;
+pub use json::{price_order_json, LINE_KEYS};
 pub use part::{line_part_amount, LinePart, LinePartError};
 pub use price::{PricedLine, PricedOrder};
 

@@ -21,11 +21,7 @@ async fn refund_through_a_503(h: &Harness, sale_id: &str, amount: i64) {
         times: Some(1),
         ..rule("POST", "/v1/transactions/*/refund")
     });
-    let err = h
-        .kasse
-        .refund(sale_id, RefundSpec::Amount(amount), None)
-        .await
-        .unwrap_err();
+    let err = h.refund_amount(sale_id, amount).await.unwrap_err();
     assert_eq!(err.code(), "outcome_unknown", "{err:?}");
 }
 
@@ -110,11 +106,7 @@ async fn refund_refused_with_503_is_reconciled_as_not_applied_after_the_grace() 
     assert_eq!(sale.operations[1].state, OpState::Unknown);
 
     // While it is pending, nothing new is sent.
-    let err = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(3_000), None)
-        .await
-        .unwrap_err();
+    let err = h.refund_amount(&sale.id, 3_000).await.unwrap_err();
     assert_eq!(err.code(), "invalid_state", "{err:?}");
     assert!(h.sandbox_events(&tid, "REFUND").is_empty());
     // Within the grace a request could still land: it stays pending.
@@ -132,11 +124,7 @@ async fn refund_refused_with_503_is_reconciled_as_not_applied_after_the_grace() 
     h.assert_agrees(&sale);
 
     // A new refund works, once.
-    let sale = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(3_000), None)
-        .await
-        .unwrap();
+    let sale = h.refund_amount(&sale.id, 3_000).await.unwrap();
     assert_eq!(sale.refunded, 3_000);
     assert_one_refund_r2(&h, &tid, &sale);
     h.assert_agrees(&sale);
@@ -443,10 +431,7 @@ async fn accepted_operations_settle_in_the_background() {
     assert_eq!(sale.operations[0].applied, Some(true));
     h.assert_agrees(&sale);
     // Refund the same way.
-    h.kasse
-        .refund(&sale.id, RefundSpec::Amount(2_000), None)
-        .await
-        .expect("accepted");
+    h.refund_amount(&sale.id, 2_000).await.expect("accepted");
     let sale = h
         .wait_for(&sale.id, "refund settled", |s| s.pending_ops == 0)
         .await;

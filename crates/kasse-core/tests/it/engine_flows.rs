@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use dintero_sandbox::PayOptions;
 use engine_common::*;
-use kasse_core::money::Quantity;
 use kasse_core::sale::{OpKind, OpState, SaleStatus};
 use kasse_core::store::ListQuery;
 use kasse_core::RefundSpec;
@@ -89,15 +88,7 @@ async fn sell_charge_visit_pay_capture_refund_a_line() {
     let refunded = kasse_core::engine::refunded_quantities(&sale);
     assert_eq!(refunded.get("3"), Some(&line.quantity));
     // The same line cannot be refunded twice.
-    let again = h
-        .kasse
-        .refund(
-            &sale.id,
-            RefundSpec::Lines(vec![("3".into(), Quantity::whole(1).unwrap())]),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let again = h.refund_line(&sale.id, "3", "1").await.unwrap_err();
     assert_eq!(again.code(), "invalid_input", "{again}");
     assert_eq!(h.sandbox_events(&tid, "REFUND").len(), 1);
 

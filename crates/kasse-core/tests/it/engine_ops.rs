@@ -57,25 +57,13 @@ async fn partial_captures_then_too_much_is_refused_before_any_call() {
     }
 
     // Refund more than captured − refunded: refused locally.
-    let err = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(5_501), None)
-        .await
-        .unwrap_err();
+    let err = h.refund_amount(&sale.id, 5_501).await.unwrap_err();
     assert!(matches!(err, CoreError::AmountExceeds(_)), "{err:?}");
     assert!(h.sandbox_events(&tid, "REFUND").is_empty());
-    let sale = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(5_000), None)
-        .await
-        .unwrap();
+    let sale = h.refund_amount(&sale.id, 5_000).await.unwrap();
     assert_eq!(sale.refunded, 5_000);
     h.assert_agrees(&sale);
-    let err = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(501), None)
-        .await
-        .unwrap_err();
+    let err = h.refund_amount(&sale.id, 501).await.unwrap_err();
     assert!(matches!(err, CoreError::AmountExceeds(_)), "{err:?}");
     assert_eq!(h.sandbox_events(&tid, "REFUND").len(), 1);
 
@@ -128,10 +116,7 @@ async fn operations_on_an_unpaid_sale_are_invalid_state() {
             .refund(&id, RefundSpec::Full, None)
             .await
             .unwrap_err(),
-        h.kasse
-            .refund(&id, RefundSpec::Amount(100), None)
-            .await
-            .unwrap_err(),
+        h.refund_amount(&id, 100).await.unwrap_err(),
     ] {
         assert!(matches!(err, CoreError::InvalidState(_)), "{err:?}");
     }
@@ -147,54 +132,21 @@ async fn refund_by_lines_with_quantities_telescopes_to_the_line() {
     let h = harness().await;
     let sale = h.paid(&order3()).await;
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
-    let q = |s: &str| s.parse().unwrap();
     // The apples in three parts: 1624 + 1624 + 1623 = 4871, the line's amount.
     let mut amounts = vec![];
     for _ in 0..3 {
         let before = h.kasse.find(&sale.id).unwrap().refunded;
-        let after = h
-            .kasse
-            .refund(
-                &sale.id,
-                RefundSpec::Lines(vec![("3".into(), q("0.125"))]),
-                None,
-            )
-            .await
-            .unwrap();
+        let after = h.refund_line(&sale.id, "3", "0.125").await.unwrap();
         amounts.push(after.refunded - before);
         h.assert_agrees(&after);
     }
     assert_eq!(amounts, [1_624, 1_624, 1_623]);
     // One coffee of two, then a line that does not exist, then too many coffees.
-    let sale = h
-        .kasse
-        .refund(
-            &sale.id,
-            RefundSpec::Lines(vec![("1".into(), q("1"))]),
-            None,
-        )
-        .await
-        .unwrap();
+    let sale = h.refund_line(&sale.id, "1", "1").await.unwrap();
     assert_eq!(sale.refunded, 4_871 + 3_900);
-    let err = h
-        .kasse
-        .refund(
-            &sale.id,
-            RefundSpec::Lines(vec![("9".into(), q("1"))]),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = h.refund_line(&sale.id, "9", "1").await.unwrap_err();
     assert_eq!(err.code(), "invalid_input");
-    let err = h
-        .kasse
-        .refund(
-            &sale.id,
-            RefundSpec::Lines(vec![("1".into(), q("2"))]),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = h.refund_line(&sale.id, "1", "2").await.unwrap_err();
     assert_eq!(err.code(), "invalid_input", "{err}");
     let tid = sale.transaction_id.clone().unwrap();
     assert_eq!(h.sandbox_events(&tid, "REFUND").len(), 4);
@@ -215,8 +167,8 @@ async fn concurrent_operations_on_one_sale_take_turns() {
 
     // Two refunds that fit together both go through, with their own references.
     let (a, b) = tokio::join!(
-        h.kasse.refund(&sale.id, RefundSpec::Amount(3_000), None),
-        h.kasse.refund(&tid, RefundSpec::Amount(3_000), None),
+        h.refund_amount(&sale.id, 3_000),
+        h.refund_amount(&tid, 3_000),
     );
     a.unwrap();
     b.unwrap();
@@ -227,8 +179,8 @@ async fn concurrent_operations_on_one_sale_take_turns() {
     // Two that do not fit: one goes through, the other is refused by the local check (not by a
     // storage error, and never sent).
     let (a, b) = tokio::join!(
-        h.kasse.refund(&sale.id, RefundSpec::Amount(3_000), None),
-        h.kasse.refund(&sale.id, RefundSpec::Amount(3_000), None),
+        h.refund_amount(&sale.id, 3_000),
+        h.refund_amount(&sale.id, 3_000),
     );
     let errors: Vec<_> = [a, b].into_iter().filter_map(Result::err).collect();
     assert_eq!(errors.len(), 1, "{errors:?}");
@@ -397,8 +349,7 @@ async fn a_refund_whose_answer_cannot_be_read_is_found_not_refused() {
         ..rule("POST", "/v1/transactions/*/refund")
     });
     let sale = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(2_000), None)
+        .refund_amount(&sale.id, 2_000)
         .await
         .expect("settled by reading the transaction");
     let op = sale.operations.last().unwrap();
@@ -455,11 +406,7 @@ async fn a_payment_captured_at_authorization_can_be_refunded() {
     let tid = sale.transaction_id.clone().unwrap();
     assert!(h.sandbox_events(&tid, "CAPTURE").is_empty());
     assert_eq!((sale.captured, sale.refundable()), (3_300, 3_300));
-    let sale = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(1_300), None)
-        .await
-        .unwrap();
+    let sale = h.refund_amount(&sale.id, 1_300).await.unwrap();
     assert_eq!(
         (sale.refunded, sale.status),
         (1_300, SaleStatus::PartiallyRefunded)
@@ -480,11 +427,7 @@ async fn partial_captures_and_refunds_name_their_lines_for_methods_that_need_the
     let sale = h.kasse.capture(&sale.id, Some(9_000)).await.unwrap();
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
     assert_eq!((sale.status, sale.captured), (SaleStatus::Captured, total));
-    let sale = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(8_000), None)
-        .await
-        .unwrap();
+    let sale = h.refund_amount(&sale.id, 8_000).await.unwrap();
     let sale = h
         .kasse
         .refund(&sale.id, RefundSpec::Full, None)

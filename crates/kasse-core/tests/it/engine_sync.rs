@@ -12,7 +12,6 @@ use kasse_core::money::Currency;
 use kasse_core::order::PricedOrder;
 use kasse_core::sale::{LogEvent, Origin, SaleStatus};
 use kasse_core::store::{NewSale, Store};
-use kasse_core::RefundSpec;
 
 /// Another counter sells through the same account: a session made with the client directly.
 async fn sale_elsewhere(h: &Harness, reference: &str, amount: i64) -> (String, String) {
@@ -100,21 +99,9 @@ async fn sync_imports_a_sale_made_at_another_counter_and_it_can_be_refunded_here
     // Operable here: capture and refund an amount (no lines: the order is not known here).
     let sale = h.kasse.capture(&tid, None).await.unwrap();
     assert_eq!(sale.status, SaleStatus::Captured);
-    let err = h
-        .kasse
-        .refund(
-            &tid,
-            RefundSpec::Lines(vec![("1".into(), "1".parse().unwrap())]),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = h.refund_line(&tid, "1", "1").await.unwrap_err();
     assert_eq!(err.code(), "invalid_input");
-    let sale = h
-        .kasse
-        .refund(&tid, RefundSpec::Amount(400), None)
-        .await
-        .unwrap();
+    let sale = h.refund_amount(&tid, 400).await.unwrap();
     assert_eq!(sale.refunded, 400);
     h.assert_agrees(&sale);
 

@@ -16,6 +16,17 @@ use kasse_core::store::journal::row_hash;
 use kasse_core::store::{JournalProblem, JournalReport, Store, JOURNAL_CHECKED_KEY};
 use store_common::*;
 
+/// Runs `sql` on the tampering connection, then makes the start-up check.
+fn check_after(store: &Store, conn: &rusqlite::Connection, sql: &str) -> JournalReport {
+    conn.execute(sql, []).unwrap();
+    store.check_journal().unwrap()
+}
+
+/// One of the report's problems says `text`.
+fn assert_names(report: &JournalReport, text: &str) {
+    assert!(named(report).iter().any(|p| p.contains(text)), "{report:?}");
+}
+
 fn named(report: &JournalReport) -> Vec<String> {
     report.problems.iter().map(|p| p.to_string()).collect()
 }
@@ -83,27 +94,15 @@ fn a_row_edited_after_the_last_check_is_named_at_every_start() {
 #[test]
 fn rows_removed_after_the_last_check_or_at_the_end_are_found() {
     let (_dir, store, conn) = tampered(2);
-    conn.execute("DELETE FROM events WHERE seq = 14", [])
-        .unwrap();
-    let report = store.check_journal().unwrap();
+    let report = check_after(&store, &conn, "DELETE FROM events WHERE seq = 14");
     assert!(!report.ok);
-    assert!(
-        named(&report)
-            .iter()
-            .any(|p| p.contains("rows 14 to 14 are missing")),
-        "{report:?}"
-    );
+    assert_names(&report, "rows 14 to 14 are missing");
 
     // Removing everything after the checked point (and the head record with it) is found too.
     let (_dir, store, conn) = tampered(2);
-    conn.execute("DELETE FROM events WHERE seq > 12", [])
-        .unwrap();
-    let report = store.check_journal().unwrap();
+    let report = check_after(&store, &conn, "DELETE FROM events WHERE seq > 12");
     assert!(!report.ok, "{report:?}");
-    assert!(
-        named(&report).iter().any(|p| p.contains("rows at the end")),
-        "{report:?}"
-    );
+    assert_names(&report, "rows at the end");
 }
 
 #[test]
@@ -145,18 +144,8 @@ fn an_old_row_rewritten_and_rehashed_breaks_the_link_after_the_checked_point() {
     // …the start-up check can: the row it last ended at is not what it was.
     let report = store.check_journal().unwrap();
     assert!(!report.ok);
-    assert!(
-        named(&report)
-            .iter()
-            .any(|p| p.contains("row 12 was altered")),
-        "{report:?}"
-    );
-    assert!(
-        named(&report)
-            .iter()
-            .any(|p| p.contains("row 13 does not follow")),
-        "{report:?}"
-    );
+    assert_names(&report, "row 12 was altered");
+    assert_names(&report, "row 13 does not follow");
 }
 
 #[test]

@@ -36,6 +36,12 @@ fn tampered() -> (tempfile::TempDir, Store, rusqlite::Connection) {
     (dir, store, conn)
 }
 
+/// Runs `sql` on the tampering connection, then verifies the whole journal.
+fn verify_after(store: &Store, conn: &rusqlite::Connection, sql: &str) -> JournalReport {
+    conn.execute(sql, []).unwrap();
+    store.verify_journal().unwrap()
+}
+
 fn row(
     conn: &rusqlite::Connection,
     seq: i64,
@@ -154,9 +160,7 @@ fn an_edited_and_rehashed_row_breaks_the_next_link() {
 #[test]
 fn a_deleted_row_is_detected_and_named() {
     let (_dir, store, conn) = tampered();
-    conn.execute("DELETE FROM events WHERE seq = 5", [])
-        .unwrap();
-    let report = store.verify_journal().unwrap();
+    let report = verify_after(&store, &conn, "DELETE FROM events WHERE seq = 5");
     assert_eq!(seqs(&report), vec![("gap", 6), ("link", 6)]);
     assert_eq!(
         report.problems[0],
@@ -173,9 +177,7 @@ fn a_deleted_row_is_detected_and_named() {
 #[test]
 fn deleting_the_first_or_the_last_rows_is_detected() {
     let (_dir, store, conn) = tampered();
-    conn.execute("DELETE FROM events WHERE seq >= 12", [])
-        .unwrap();
-    let report = store.verify_journal().unwrap();
+    let report = verify_after(&store, &conn, "DELETE FROM events WHERE seq >= 12");
     assert_eq!(seqs(&report), vec![("head", 11)]);
     match &report.problems[0] {
         JournalProblem::HeadMismatch { head, last } => {
@@ -184,9 +186,7 @@ fn deleting_the_first_or_the_last_rows_is_detected() {
         }
         p => panic!("{p:?}"),
     }
-    conn.execute("DELETE FROM events WHERE seq = 1", [])
-        .unwrap();
-    let report = store.verify_journal().unwrap();
+    let report = verify_after(&store, &conn, "DELETE FROM events WHERE seq = 1");
     assert_eq!(
         report.problems[0],
         JournalProblem::Gap { after: 0, next: 2 }
@@ -254,9 +254,11 @@ fn an_inserted_row_is_detected_and_named() {
 #[test]
 fn columns_that_disagree_with_the_json_are_malformed() {
     let (_dir, store, conn) = tampered();
-    conn.execute("UPDATE events SET kind = 'note' WHERE seq = 2", [])
-        .unwrap();
-    let report = store.verify_journal().unwrap();
+    let report = verify_after(
+        &store,
+        &conn,
+        "UPDATE events SET kind = 'note' WHERE seq = 2",
+    );
     assert_eq!(seqs(&report), vec![("hash", 2), ("malformed", 2)]);
 }
 

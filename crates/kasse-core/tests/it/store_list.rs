@@ -43,15 +43,7 @@ fn fixture() -> (Store, Vec<Sale>) {
             at,
         ));
         if i % 5 >= 1 {
-            events.push((
-                id.clone(),
-                LogEvent::SessionCreated {
-                    session_id: format!("S.{id}"),
-                    url: "https://checkout.test".into(),
-                    expires_at: None,
-                },
-                at,
-            ));
+            events.push((id.clone(), session_created(&id), at));
         }
         let status = match i % 5 {
             2 => Some((SaleStatus::Authorized, 0)),

@@ -122,15 +122,7 @@ fn build(specs: &[SaleSpec]) -> (Store, Vec<Sale>) {
             at,
         ));
         if s.status < 3 {
-            events.push((
-                id.clone(),
-                LogEvent::SessionCreated {
-                    session_id: format!("S.{id}"),
-                    url: "https://checkout.test".into(),
-                    expires_at: None,
-                },
-                at,
-            ));
+            events.push((id.clone(), session_created(&id), at));
             let (status, _) = STATUSES[usize::from(s.status)];
             let captured = if status == SaleStatus::Captured {
                 s.amount

@@ -15,7 +15,7 @@ use kasse_core::clock::{ManualClock, RandomIds};
 use kasse_core::order::OrderInput;
 use kasse_core::sale::{LogEvent, Sale, SaleStatus};
 use kasse_core::store::Store;
-use kasse_core::{Charge, Kasse, KasseConfig};
+use kasse_core::{Charge, CoreError, Kasse, KasseConfig, RefundSpec};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -173,6 +173,25 @@ impl Harness {
                 },
             )
             .expect("pay")
+    }
+
+    /// Refunds `amount` of the sale (no reason), as a new request.
+    pub async fn refund_amount(&self, id: &str, amount: i64) -> Result<Sale, CoreError> {
+        self.kasse
+            .refund(id, RefundSpec::Amount(amount), None)
+            .await
+    }
+
+    /// Refunds one line of the sale: `quantity` (decimal text) of line `line_id`.
+    pub async fn refund_line(
+        &self,
+        id: &str,
+        line_id: &str,
+        quantity: &str,
+    ) -> Result<Sale, CoreError> {
+        let quantity = quantity.parse().expect("quantity");
+        let lines = vec![(line_id.to_owned(), quantity)];
+        self.kasse.refund(id, RefundSpec::Lines(lines), None).await
     }
 
     /// Sets one sandbox fault, in place of any set before.

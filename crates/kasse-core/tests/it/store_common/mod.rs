@@ -49,6 +49,15 @@ pub fn session(store: &Store, id: &str, at_ms: i64) -> Sale {
         .sale
 }
 
+/// The `session_created` of a bulk fixture: session `S.{id}`, no expiry.
+pub fn session_created(id: &str) -> LogEvent {
+    LogEvent::SessionCreated {
+        session_id: format!("S.{id}"),
+        url: "https://checkout.test".into(),
+        expires_at: None,
+    }
+}
+
 /// A Dintero transaction JSON.
 pub fn transaction(id: &str, status: &str, amount: i64, captured: i64, refunded: i64) -> Value {
     let mut events =
