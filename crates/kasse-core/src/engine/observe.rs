@@ -5,7 +5,7 @@
 use dintero_client::Transaction;
 use serde_json::Value;
 
-use super::Kasse;
+use super::{lock, Kasse};
 use crate::error::CoreError;
 use crate::sale::{LogEvent, Sale, SaleStatus};
 
@@ -36,11 +36,7 @@ impl Kasse {
         snapshot: Value,
         source: &str,
     ) -> Result<Sale, CoreError> {
-        let _guard = self
-            .inner
-            .observing
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let _guard = lock(&self.inner.observing);
         let sale = self
             .inner
             .store

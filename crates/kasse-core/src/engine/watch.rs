@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::sync::{broadcast, Notify};
 
 use super::observe::{belongs_to, snapshot};
-use super::{Kasse, SaleChange};
+use super::{lock, Kasse, SaleChange};
 use crate::cadence::{Phase, Schedule};
 use crate::error::CoreError;
 use crate::sale::{LogEvent, OpKind, Sale, SaleStatus};
@@ -45,12 +45,7 @@ struct Registered {
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        self.kasse
-            .inner
-            .followed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&self.id);
+        lock(&self.kasse.inner.followed).remove(&self.id);
     }
 }
 
@@ -58,11 +53,7 @@ impl Kasse {
     /// Starts following a sale (no-op when it is followed already).
     pub fn follow(&self, sale_id: &str) {
         let notify = {
-            let mut followed = self
-                .inner
-                .followed
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+            let mut followed = lock(&self.inner.followed);
             if followed.contains_key(sale_id) {
                 return;
             }
@@ -90,11 +81,7 @@ impl Kasse {
 
     /// Wakes the watcher of a sale now (e.g. the webview saw the return URL).
     pub fn check_now(&self, sale_id: &str) {
-        let followed = self
-            .inner
-            .followed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let followed = lock(&self.inner.followed);
         if let Some(n) = followed.get(sale_id) {
             n.notify_one();
         }
@@ -102,11 +89,7 @@ impl Kasse {
 
     /// Sales followed right now (parked payments included).
     pub fn followed(&self) -> Vec<String> {
-        let followed = self
-            .inner
-            .followed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let followed = lock(&self.inner.followed);
         followed.keys().cloned().collect()
     }
 
@@ -233,11 +216,7 @@ impl Kasse {
             sale.created_at + self.inner.config.session_ttl + self.inner.config.reconcile_grace;
         if self.inner.clock.now() >= deadline {
             // Under the observation lock: a sync that linked the payment meanwhile wins.
-            let _guard = self
-                .inner
-                .observing
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+            let _guard = lock(&self.inner.observing);
             let Some(sale) = self.inner.store.sale(&sale.id)? else {
                 return Ok(Seen::Settled);
             };

@@ -116,14 +116,6 @@ impl Kasse {
         intent: Intent<'_>,
         call: impl std::future::Future<Output = Result<OperationResponse, dintero_client::Error>>,
     ) -> Result<Sale, CoreError> {
-        let Intent {
-            kind,
-            amount,
-            lines,
-            reference,
-            reason,
-            key,
-        } = intent;
         // A token first, so that the request leaves right after its intent is logged (the
         // grace for a lost answer is counted from the intent when a crash loses the answer).
         self.inner.api.ready_token().await?;
@@ -133,15 +125,21 @@ impl Kasse {
             &sale.id,
             &LogEvent::OperationRequested {
                 op_id: op_id.clone(),
-                kind,
-                amount,
-                lines,
-                reference: reference.clone(),
-                reason,
-                key: Some(key.to_owned()),
+                kind: intent.kind,
+                amount: intent.amount,
+                lines: intent.lines,
+                reference: intent.reference.clone(),
+                reason: intent.reason,
+                key: Some(intent.key.to_owned()),
                 basis: Some(basis),
             },
         );
+        let Intent {
+            kind,
+            amount,
+            reference,
+            ..
+        } = intent;
         let sale = match requested {
             Ok(sale) => sale,
             Err(CoreError::Store(crate::store::StoreError::Rejected { source, .. })) => {
