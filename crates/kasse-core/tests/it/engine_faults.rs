@@ -54,12 +54,7 @@ async fn capture_answer_lost_after_it_happened_is_reconciled_as_applied() {
     let h = harness().await;
     let sale = h.authorised(10_000).await;
     let tid = sale.transaction_id.clone().unwrap();
-    h.fault(FaultRule {
-        after: true,
-        drop: true,
-        times: Some(1),
-        ..rule("POST", "/v1/transactions/*/capture")
-    });
+    h.fault(answer_lost_once("POST", "/v1/transactions/*/capture"));
     let sale = h
         .kasse
         .capture(&sale.id, None)
@@ -134,12 +129,7 @@ async fn refund_refused_with_503_is_reconciled_as_not_applied_after_the_grace() 
 async fn void_answer_lost_is_reconciled() {
     let h = harness().await;
     let sale = h.authorised(5_000).await;
-    h.fault(FaultRule {
-        after: true,
-        drop: true,
-        times: Some(1),
-        ..rule("POST", "/v1/transactions/*/void")
-    });
+    h.fault(answer_lost_once("POST", "/v1/transactions/*/void"));
     let sale = h.kasse.void(&sale.id).await.expect("void happened");
     assert_eq!(sale.status, SaleStatus::Voided);
     assert_eq!(reconciled(&h, &sale.id), [true]);
@@ -149,7 +139,7 @@ async fn void_answer_lost_is_reconciled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn rate_limited_session_reads_slow_the_watcher_down_and_it_still_settles() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(2_000)).await.unwrap();
+    let charge = h.charge(2_000).await;
     // Every session read answers 429 with Retry-After: 1 (more than the client's own retry
     // allowance in this harness, so the watcher must schedule the wait itself).
     h.fault(FaultRule {
@@ -178,7 +168,7 @@ async fn rate_limited_session_reads_slow_the_watcher_down_and_it_still_settles()
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn short_rate_limits_and_dropped_reads_are_retried() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(2_100)).await.unwrap();
+    let charge = h.charge(2_100).await;
     h.control.set_faults(vec![
         FaultRule {
             status: Some(429),
@@ -207,9 +197,7 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
     let h = harness().await;
     let (_dir, path) = log_file();
     let first = h.engine_on(&path);
-    let charge = first.charge(&order_of(10_000)).await.unwrap();
-    h.control.pay(&charge.session_id, CARD_OK).unwrap();
-    let sale = first.wait_settled(&charge.sale.id, |_| {}).await.unwrap();
+    let sale = h.paid_through(&first, 10_000).await;
     assert_eq!(sale.status, SaleStatus::Authorized);
     let tid = sale.transaction_id.clone().unwrap();
     let store = first.store();
@@ -344,7 +332,7 @@ async fn default_cadence_reads_within_the_schedule() {
     h.client.fetch_token().await.unwrap();
     let before = h.control.stats().requests;
     let started = Instant::now();
-    let charge = h.kasse.charge(&order_of(1_000)).await.unwrap();
+    let charge = h.charge(1_000).await;
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     let waiting_ms = started.elapsed().as_millis() as u64;
     let waiting_reads = h.control.stats().requests - before - 1; // minus the charge
@@ -377,7 +365,7 @@ async fn default_cadence_reads_within_the_schedule() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_capture_that_times_out_at_the_processor_is_reported_failed() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(4_000)).await.unwrap();
+    let charge = h.charge(4_000).await;
     h.control
         .pay(&charge.session_id, "4100000000000019")
         .unwrap();
@@ -442,7 +430,7 @@ async fn accepted_operations_settle_in_the_background() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn on_hold_is_followed_until_it_resolves() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(5_500)).await.unwrap();
+    let charge = h.charge(5_500).await;
     let tx = h
         .control
         .pay_with(

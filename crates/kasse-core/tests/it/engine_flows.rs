@@ -145,7 +145,7 @@ async fn declined_and_3ds_failed_payments_close_the_sale() {
         (CARD_DECLINED, SaleStatus::Declined),
         (CARD_3DS_FAIL, SaleStatus::Failed),
     ] {
-        let charge = h.kasse.charge(&order_of(10_000)).await.unwrap();
+        let charge = h.charge(10_000).await;
         h.control.pay(&charge.session_id, card).unwrap();
         let sale = h.wait_status(&charge.sale.id, status).await;
         assert!(!sale.is_open());
@@ -183,7 +183,7 @@ async fn declined_and_3ds_failed_payments_close_the_sale() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_walked_away_customer_expires_the_session() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(4_200)).await.unwrap();
+    let charge = h.charge(4_200).await;
     h.control.visit(&charge.session_id).unwrap();
     h.wait_status(&charge.sale.id, SaleStatus::Paying).await;
 
@@ -230,7 +230,7 @@ async fn a_walked_away_customer_expires_the_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cashier_cancel_before_payment() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(5_000)).await.unwrap();
+    let charge = h.charge(5_000).await;
     let sale = h.kasse.cancel(&charge.sale.id).await.expect("cancel");
     assert_eq!(sale.status, SaleStatus::Cancelled);
     assert!(h.control.session(&charge.session_id).unwrap()["cancelled_at"].is_string());
@@ -363,7 +363,7 @@ async fn auto_capture_lands_captured() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn initiated_transaction_means_paying_then_settles() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(3_000)).await.unwrap();
+    let charge = h.charge(3_000).await;
     h.control
         .pay_with(
             &charge.session_id,
@@ -394,7 +394,7 @@ fn delay_next_transaction_read(h: &Harness) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_watcher_read_overtaken_by_a_capture_does_not_roll_the_log_back() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(10_000)).await.unwrap();
+    let charge = h.charge(10_000).await;
     delay_next_transaction_read(&h);
     let tx = h.control.pay(&charge.session_id, CARD_OK).unwrap();
     let tid = tx["id"].as_str().unwrap().to_owned();
@@ -421,7 +421,7 @@ async fn a_watcher_read_overtaken_by_a_capture_does_not_roll_the_log_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_watcher_read_overtaken_by_a_cancel_does_not_hide_the_void() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(6_600)).await.unwrap();
+    let charge = h.charge(6_600).await;
     delay_next_transaction_read(&h);
     h.control.pay(&charge.session_id, CARD_OK).unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -435,8 +435,8 @@ async fn a_watcher_read_overtaken_by_a_cancel_does_not_hide_the_void() {
 async fn the_webview_return_is_confirmed_by_one_read_of_its_own_transaction() {
     // The watcher sleeps: only the return URL can tell.
     let h = harness_with(|c| c.cadence = sleepy_cadence()).await;
-    let other = h.kasse.charge(&order_of(1_000)).await.unwrap();
-    let mine = h.kasse.charge(&order_of(2_000)).await.unwrap();
+    let other = h.charge(1_000).await;
+    let mine = h.charge(2_000).await;
     let other_tx = h.control.pay(&other.session_id, CARD_OK).unwrap();
     let my_tx = h.control.pay(&mine.session_id, CARD_OK).unwrap();
     let url = |tx: &serde_json::Value| {

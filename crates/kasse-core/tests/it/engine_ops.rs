@@ -107,7 +107,7 @@ async fn void_an_authorisation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn operations_on_an_unpaid_sale_are_invalid_state() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(1_500)).await.unwrap();
+    let charge = h.charge(1_500).await;
     let id = charge.sale.id.clone();
     for err in [
         h.kasse.capture(&id, None).await.unwrap_err(),
@@ -367,9 +367,7 @@ async fn one_press_reaching_two_processes_refunds_once() {
     let (_dir, path) = log_file();
     let first = h.engine_on(&path);
     let second = h.engine_on(&path);
-    let charge = first.charge(&order_of(7_000)).await.unwrap();
-    h.control.pay(&charge.session_id, CARD_OK).unwrap();
-    let sale = first.wait_settled(&charge.sale.id, |_| {}).await.unwrap();
+    let sale = h.paid_through(&first, 7_000).await;
     let sale = first.capture(&sale.id, None).await.unwrap();
     let tid = sale.transaction_id.clone().unwrap();
     let (a, b) = tokio::join!(
@@ -400,7 +398,7 @@ async fn one_press_reaching_two_processes_refunds_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_payment_captured_at_authorization_can_be_refunded() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(3_300)).await.unwrap();
+    let charge = h.charge(3_300).await;
     h.pay_by(&charge, "swish.swish");
     let sale = h.wait_status(&charge.sale.id, SaleStatus::Captured).await;
     let tid = sale.transaction_id.clone().unwrap();

@@ -77,7 +77,7 @@ fn session_with_reference(h: &Harness, reference: &str) -> String {
 async fn sync_imports_a_sale_made_at_another_counter_and_it_can_be_refunded_here() {
     let h = harness().await;
     // One local sale, known already.
-    let local = h.kasse.charge(&order_of(1_111)).await.unwrap();
+    let local = h.charge(1_111).await;
     h.control.pay(&local.session_id, CARD_OK).unwrap();
     h.wait_status(&local.sale.id, SaleStatus::Authorized).await;
 
@@ -122,12 +122,7 @@ async fn sync_imports_a_sale_made_at_another_counter_and_it_can_be_refunded_here
 
 /// Charges whose create-session answer is lost (the session was made, the answer dropped).
 fn lose_the_charge_answer(h: &Harness) {
-    h.fault(FaultRule {
-        after: true,
-        drop: true,
-        times: Some(1),
-        ..rule("POST", "/v1/sessions-profile")
-    });
+    h.fault(answer_lost_once("POST", "/v1/sessions-profile"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -224,7 +219,7 @@ async fn a_lost_charge_nobody_pays_fails_after_the_checkout_would_have_expired()
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn wait_settled_reports_changes_and_returns_the_settled_sale() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(1_234)).await.unwrap();
+    let charge = h.charge(1_234).await;
     let kasse = h.kasse.clone();
     let id = charge.sale.id.clone();
     let waiter = tokio::spawn(async move {
@@ -266,7 +261,7 @@ async fn sync_brings_only_this_stores_sales() {
         name: Some("Papirbutikken Oslo".into()),
     };
     let h = harness_with(|c| c.store = Some(shop.clone())).await;
-    let charge = h.kasse.charge(&order_of(1_500)).await.unwrap();
+    let charge = h.charge(1_500).await;
     let session = h.control.session(&charge.session_id).unwrap();
     assert_eq!(
         session["order"]["store"],

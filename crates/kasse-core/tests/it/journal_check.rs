@@ -31,6 +31,10 @@ fn named(report: &JournalReport) -> Vec<String> {
     report.problems.iter().map(|p| p.to_string()).collect()
 }
 
+/// Makes s1's `sale_opened` (row 4) cheaper, in place.
+const CHEAPER_ROW_4: &str =
+    "UPDATE events SET data = replace(data, '\"amount\":1001', '\"amount\":1') WHERE seq = 4";
+
 /// A file log with 4 paid sales (12 rows) checked once.
 fn checked() -> (tempfile::TempDir, Store, std::path::PathBuf) {
     let (dir, store, path) = file_store();
@@ -110,11 +114,7 @@ fn an_old_row_rewritten_and_rehashed_breaks_the_link_after_the_checked_point() {
     let (_dir, store, conn) = tampered(1);
     // Rewrite row 4 (s1's sale_opened) and re-hash it and every row after it, head included:
     // only the hashes recorded elsewhere (the checked point) can tell.
-    conn.execute(
-        "UPDATE events SET data = replace(data, '\"amount\":1001', '\"amount\":1') WHERE seq = 4",
-        [],
-    )
-    .unwrap();
+    conn.execute(CHEAPER_ROW_4, []).unwrap();
     let mut prev: String = conn
         .query_row("SELECT hash FROM events WHERE seq = 3", [], |r| r.get(0))
         .unwrap();
@@ -151,11 +151,7 @@ fn an_old_row_rewritten_and_rehashed_breaks_the_link_after_the_checked_point() {
 #[test]
 fn an_old_row_edited_in_place_is_left_to_the_full_verify() {
     let (_dir, store, conn) = tampered(0);
-    conn.execute(
-        "UPDATE events SET data = replace(data, '\"amount\":1001', '\"amount\":1') WHERE seq = 4",
-        [],
-    )
-    .unwrap();
+    conn.execute(CHEAPER_ROW_4, []).unwrap();
     // The documented limit of the cheap check…
     assert!(store.check_journal().unwrap().ok);
     // …which is why the app runs the full verify in the background at start.

@@ -240,22 +240,20 @@ fn after_a_crash_open_sales_and_pending_operations_are_found() {
     session(&store, "b", T0 + 2);
     // c: capture intent written, crash before the outcome.
     paid(&store, "c", 300, T0 + 3);
-    store
-        .append(
-            "c",
-            &op_requested("op-c", OpKind::Capture, Some(300), "c-cap-1"),
-            t(T0 + 4),
-        )
-        .unwrap();
+    log(
+        &store,
+        "c",
+        &op_requested("op-c", OpKind::Capture, Some(300), "c-cap-1"),
+        T0 + 4,
+    );
     // d: refund whose outcome is unknown (timeout).
     captured(&store, "d", 400, T0 + 5);
-    store
-        .append(
-            "d",
-            &op_requested("op-d", OpKind::Refund, Some(100), "d-ref-1"),
-            t(T0 + 9),
-        )
-        .unwrap();
+    log(
+        &store,
+        "d",
+        &op_requested("op-d", OpKind::Refund, Some(100), "d-ref-1"),
+        T0 + 9,
+    );
     store
         .append(
             "d",
@@ -268,13 +266,12 @@ fn after_a_crash_open_sales_and_pending_operations_are_found() {
         .unwrap();
     // e: a capture that succeeded: nothing pending, not open.
     paid(&store, "e", 500, T0 + 9);
-    store
-        .append(
-            "e",
-            &op_requested("op-e", OpKind::Capture, None, "e-cap-1"),
-            t(T0 + 10),
-        )
-        .unwrap();
+    log(
+        &store,
+        "e",
+        &op_requested("op-e", OpKind::Capture, None, "e-cap-1"),
+        T0 + 10,
+    );
     let e = store
         .append(
             "e",
@@ -402,13 +399,12 @@ fn unique_ids_conflict_with_typed_errors_and_leave_no_trace() {
         "{err}"
     );
     // Same op id as another sale's operation.
-    store
-        .append(
-            "a",
-            &op_requested("op1", OpKind::Void, None, "a-void"),
-            t(T0 + 13),
-        )
-        .unwrap();
+    log(
+        &store,
+        "a",
+        &op_requested("op1", OpKind::Void, None, "a-void"),
+        T0 + 13,
+    );
     let rows = rows + 1;
     let err = store
         .append(

@@ -149,6 +149,17 @@ pub fn rule(method: &str, path: &str) -> FaultRule {
     }
 }
 
+/// The next answer to `method path` is lost after the sandbox acted on it (the connection is
+/// dropped): the request happened, the caller does not know.
+pub fn answer_lost_once(method: &str, path: &str) -> FaultRule {
+    FaultRule {
+        after: true,
+        drop: true,
+        times: Some(1),
+        ..rule(method, path)
+    }
+}
+
 impl Harness {
     /// An engine of its own over the log file at `path`, with this harness's client and clock
     /// (two of them on one file are two processes; a new one after the first is a restart).
@@ -199,10 +210,26 @@ impl Harness {
         self.control.set_faults(vec![rule]);
     }
 
+    /// A charge of one line of `amount`.
+    pub async fn charge(&self, amount: i64) -> Charge {
+        self.kasse.charge(&order_of(amount)).await.expect("charge")
+    }
+
+    /// A sale of one line of `amount` made and followed by another engine (`kasse`, see
+    /// [`Harness::engine_on`]), paid with [`CARD_OK`]; returns it settled.
+    pub async fn paid_through(&self, kasse: &Kasse, amount: i64) -> Sale {
+        let charge = kasse.charge(&order_of(amount)).await.expect("charge");
+        self.control.pay(&charge.session_id, CARD_OK).expect("pay");
+        kasse
+            .wait_settled(&charge.sale.id, |_| {})
+            .await
+            .expect("settled")
+    }
+
     /// A charge of one line of `amount` that the watcher has looked at once (with
     /// [`sleepy_cadence`] it then does not look again for a minute).
     pub async fn charge_looked_at(&self, amount: i64) -> Charge {
-        let charge = self.kasse.charge(&order_of(amount)).await.expect("charge");
+        let charge = self.charge(amount).await;
         self.wait_for(&charge.sale.id, "looked at", |_| {
             self.control.stats().requests >= 3
         })

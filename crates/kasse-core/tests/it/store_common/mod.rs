@@ -27,6 +27,11 @@ pub fn new_sale(amount: i64) -> NewSale {
     }
 }
 
+/// Appends `event` to sale `id` at `at_ms`; returns the sale as logged then.
+pub fn log(store: &Store, id: &str, event: &LogEvent, at_ms: i64) -> Sale {
+    store.append(id, event, t(at_ms)).expect("append").sale
+}
+
 pub fn open(store: &Store, id: &str, amount: i64, at_ms: i64) -> Sale {
     store
         .open_sale(id, &new_sale(amount), t(at_ms))
@@ -35,18 +40,12 @@ pub fn open(store: &Store, id: &str, amount: i64, at_ms: i64) -> Sale {
 }
 
 pub fn session(store: &Store, id: &str, at_ms: i64) -> Sale {
-    store
-        .append(
-            id,
-            &LogEvent::SessionCreated {
-                session_id: format!("S.{id}"),
-                url: format!("https://checkout.test/v1/view/S.{id}"),
-                expires_at: Some(t(at_ms + 15 * 60_000)),
-            },
-            t(at_ms),
-        )
-        .expect("session created")
-        .sale
+    let created = LogEvent::SessionCreated {
+        session_id: format!("S.{id}"),
+        url: format!("https://checkout.test/v1/view/S.{id}"),
+        expires_at: Some(t(at_ms + 15 * 60_000)),
+    };
+    log(store, id, &created, at_ms)
 }
 
 /// The `session_created` of a bulk fixture: session `S.{id}`, no expiry.
@@ -100,14 +99,13 @@ pub fn op_requested(op_id: &str, kind: OpKind, amount: Option<i64>, reference: &
 pub fn paid(store: &Store, id: &str, amount: i64, at_ms: i64) -> Sale {
     open(store, id, amount, at_ms);
     session(store, id, at_ms + 1);
-    store
-        .append(
-            id,
-            &observed(SaleStatus::Authorized, &format!("T.{id}"), 0, 0),
-            t(at_ms + 2),
-        )
-        .expect("authorized")
-        .sale
+    let tx = format!("T.{id}");
+    log(
+        store,
+        id,
+        &observed(SaleStatus::Authorized, &tx, 0, 0),
+        at_ms + 2,
+    )
 }
 
 /// A size from the environment variable `var` (a measurement's scale), else `default`.
@@ -148,14 +146,13 @@ pub fn untriggered(path: &Path) -> rusqlite::Connection {
 /// A paid sale (see [`paid`]) that was then captured in full.
 pub fn captured(store: &Store, id: &str, amount: i64, at_ms: i64) -> Sale {
     paid(store, id, amount, at_ms);
-    store
-        .append(
-            id,
-            &observed(SaleStatus::Captured, &format!("T.{id}"), amount, 0),
-            t(at_ms + 3),
-        )
-        .expect("captured")
-        .sale
+    let tx = format!("T.{id}");
+    log(
+        store,
+        id,
+        &observed(SaleStatus::Captured, &tx, amount, 0),
+        at_ms + 3,
+    )
 }
 
 /// A raw connection to the store's file, for tampering.
