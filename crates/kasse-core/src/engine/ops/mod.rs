@@ -121,19 +121,14 @@ impl Kasse {
         let mut request = CaptureRequest::new(amount, reference.clone());
         let (items, lines) = allocated_items(&sale, OpKind::Capture, amount);
         request.items = items;
-        let kasse = self.clone();
-        let tid = tx.id.clone();
         self.run(
             &sale,
             Intent {
-                kind: OpKind::Capture,
                 amount: Some(amount),
                 lines,
-                reference,
-                reason: None,
-                key,
+                ..Intent::new(OpKind::Capture, reference, key)
             },
-            async move { kasse.inner.api.capture(&tid, &request).await },
+            async { self.inner.api.capture(&tx.id, &request).await },
         )
         .await
     }
@@ -158,20 +153,9 @@ impl Kasse {
             )));
         }
         let reference = next_reference(&sale, OpKind::Void, &tx);
-        let kasse = self.clone();
-        let tid = tx.id.clone();
-        self.run(
-            &sale,
-            Intent {
-                kind: OpKind::Void,
-                amount: None,
-                lines: Value::Null,
-                reference,
-                reason: None,
-                key,
-            },
-            async move { kasse.inner.api.void(&tid).await },
-        )
+        self.run(&sale, Intent::new(OpKind::Void, reference, key), async {
+            self.inner.api.void(&tx.id).await
+        })
         .await
     }
 
@@ -276,19 +260,15 @@ impl Kasse {
         let mut request = RefundRequest::new(amount, reference.clone());
         request.reason = reason.clone();
         request.items = items;
-        let kasse = self.clone();
-        let tid = tx.id.clone();
         self.run(
             &sale,
             Intent {
-                kind: OpKind::Refund,
                 amount: Some(amount),
                 lines: lines_json,
-                reference,
                 reason,
-                key,
+                ..Intent::new(OpKind::Refund, reference, key)
             },
-            async move { kasse.inner.api.refund(&tid, &request).await },
+            async { self.inner.api.refund(&tx.id, &request).await },
         )
         .await
     }

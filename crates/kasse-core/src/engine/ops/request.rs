@@ -14,6 +14,21 @@ pub(super) struct Intent<'a> {
     pub(super) key: &'a str,
 }
 
+impl<'a> Intent<'a> {
+    /// An intent of `kind` with `reference`, asked with `key`: no amount (all, or a void), no
+    /// lines, no reason.
+    pub(super) fn new(kind: OpKind, reference: String, key: &'a str) -> Intent<'a> {
+        Intent {
+            kind,
+            amount: None,
+            lines: Value::Null,
+            reference,
+            reason: None,
+            key,
+        }
+    }
+}
+
 /// What [`Kasse::prepare`] found.
 pub(super) enum Prepared {
     /// The sale's turn, the sale and its transaction as read now.
