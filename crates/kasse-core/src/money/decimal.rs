@@ -147,6 +147,23 @@ pub(super) fn parse_decimal(input: &str, scale: u32) -> Result<i128, DecimalErro
     }
 }
 
+/// `scaled` when it is at most `max`, else [`DecimalError::TooLarge`] with the rule `limit` and
+/// the input `got` quoted.
+pub(super) fn at_most(
+    scaled: i128,
+    max: i128,
+    limit: &'static str,
+    got: impl FnOnce() -> String,
+) -> Result<i128, DecimalError> {
+    if scaled > max {
+        return Err(DecimalError::TooLarge {
+            limit,
+            got: quote_cut(&got()),
+        });
+    }
+    Ok(scaled)
+}
+
 /// `value / 10^scale` as decimal text, without trailing fractional zeros (`1500, 3` → `1.5`).
 pub(super) struct Scaled(pub(super) i64, pub(super) u32);
 

@@ -2,8 +2,7 @@
 
 use std::fmt;
 
-use super::decimal::{decimal_text_traits, json_number, Scaled};
-use super::text::quote_cut;
+use super::decimal::{at_most, decimal_text_traits, json_number, Scaled};
 use super::DecimalError;
 
 /// A quantity of goods: a decimal with at most 3 fractional digits, stored exactly as integer
@@ -45,12 +44,7 @@ impl Quantity {
         if thousandths <= 0 {
             return Err(DecimalError::NotPositive);
         }
-        if thousandths > i128::from(Self::MAX.0) {
-            return Err(DecimalError::TooLarge {
-                limit: "at most 1000000",
-                got: quote_cut(&got()),
-            });
-        }
+        let thousandths = at_most(thousandths, i128::from(Self::MAX.0), "at most 1000000", got)?;
         // In range 1..=10^9, so the conversion cannot fail.
         Ok(Quantity(thousandths as i64))
     }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::decimal::{decimal_text_traits, json_number, Scaled};
+use super::decimal::{at_most, decimal_text_traits, json_number, Scaled};
 use super::text::quote_cut;
 use super::DecimalError;
 
@@ -39,12 +39,7 @@ impl VatRate {
                 got: quote_cut(&got()),
             });
         }
-        if hundredths > i128::from(Self::MAX.0) {
-            return Err(DecimalError::TooLarge {
-                limit: "less than 100",
-                got: quote_cut(&got()),
-            });
-        }
+        let hundredths = at_most(hundredths, i128::from(Self::MAX.0), "less than 100", got)?;
         Ok(VatRate(hundredths as u32))
     }
 

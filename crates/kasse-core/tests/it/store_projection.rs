@@ -240,20 +240,12 @@ fn after_a_crash_open_sales_and_pending_operations_are_found() {
     session(&store, "b", T0 + 2);
     // c: capture intent written, crash before the outcome.
     paid(&store, "c", 300, T0 + 3);
-    log(
-        &store,
-        "c",
-        &op_requested("op-c", OpKind::Capture, Some(300), "c-cap-1"),
-        T0 + 4,
-    );
+    let capture = op_requested("op-c", OpKind::Capture, Some(300), "c-cap-1");
+    log(&store, "c", &capture, T0 + 4);
     // d: refund whose outcome is unknown (timeout).
     captured(&store, "d", 400, T0 + 5);
-    log(
-        &store,
-        "d",
-        &op_requested("op-d", OpKind::Refund, Some(100), "d-ref-1"),
-        T0 + 9,
-    );
+    let refund = op_requested("op-d", OpKind::Refund, Some(100), "d-ref-1");
+    log(&store, "d", &refund, T0 + 9);
     store
         .append(
             "d",
