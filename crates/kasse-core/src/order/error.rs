@@ -9,7 +9,7 @@ pub enum TextError {
     /// Empty or only whitespace.
     #[error("must not be empty")]
     Empty,
-    /// Longer than [`MAX_TEXT_CHARS`] (after trimming).
+    /// Longer than [`MAX_TEXT_CHARS`](super::MAX_TEXT_CHARS) (after trimming).
     #[error("at most {max} characters (got {got})")]
     TooLong {
         /// The limit.
@@ -28,7 +28,7 @@ pub enum UnitPriceError {
     /// Zero or negative.
     #[error("must be greater than zero")]
     NotPositive,
-    /// Above [`MAX_AMOUNT`].
+    /// Above [`MAX_AMOUNT`](super::MAX_AMOUNT).
     #[error("must be at most 2 147 483 647 minor units (got {})", group_thousands(*got))]
     TooLarge {
         /// The price given.
@@ -77,7 +77,7 @@ pub enum OrderError {
         /// `lines`.
         field: String,
     },
-    /// More than [`MAX_LINES`] lines (field `lines`). Code `too_many_lines`.
+    /// More than [`MAX_LINES`](super::MAX_LINES) lines (field `lines`). Code `too_many_lines`.
     #[error("{field}: at most {max} lines in one order (got {got})")]
     TooManyLines {
         /// `lines`.

@@ -2,7 +2,7 @@
 
 use super::{OpKind, OpState};
 
-/// Why an event was refused for a sale ([`Sale::validate`], [`Sale::open`]).
+/// Why an event was refused for a sale ([`Sale::validate`](super::Sale::validate), [`Sale::open`](super::Sale::open)).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SaleError {
     /// A sale must start with `sale_opened` or `imported`.

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::{OpKind, OpState};
 
-/// An operation's derived state within a [`Sale`].
+/// An operation's derived state within a [`Sale`](super::Sale).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Operation {
     /// Kasse's id of the operation.

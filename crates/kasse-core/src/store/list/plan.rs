@@ -2,8 +2,8 @@
 //!
 //! # Staying fast at a million sales
 //! Every query names its index (`INDEXED BY`), so the plan does not depend on the planner's
-//! guesses, and `tests/store_list.rs` checks the plans with `EXPLAIN QUERY PLAN`. The strategy
-//! depends on the filters:
+//! guesses, and the `store_list` integration tests check the plans with `EXPLAIN QUERY PLAN`.
+//! The strategy depends on the filters:
 //!
 //! * **recent** (no selective filter): walk `sales_created (created_at, id)` backwards, other
 //!   filters checked on the way; stops after one page.
