@@ -86,20 +86,10 @@ fn the_chain_starts_at_genesis_and_links_every_row() {
     let conn = raw(&path);
     let mut prev = GENESIS_HASH.to_owned();
     for seq in 1..=13 {
-        let (sale_id, at, kind, op_id, data, prev_hash, hash) = row(&conn, seq);
+        let (sid, at, kind, op, data, prev_hash, hash) = row(&conn, seq);
         assert_eq!(prev_hash, prev, "row {seq} links to the row before");
-        assert_eq!(
-            hash,
-            row_hash(
-                &prev_hash,
-                seq,
-                &sale_id,
-                at,
-                &kind,
-                op_id.as_deref(),
-                &data
-            )
-        );
+        let expected = row_hash(&prev_hash, seq, &sid, at, &kind, op.as_deref(), &data);
+        assert_eq!(hash, expected);
         prev = hash;
     }
     let report = store.verify_journal().unwrap();

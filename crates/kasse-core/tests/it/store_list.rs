@@ -30,18 +30,10 @@ fn fixture() -> (Store, Vec<Sale>) {
         let at = t(T0 + (i / 3) * 60_000);
         let counter = if i % 7 == 0 { "KASSE2" } else { "KASSE1" };
         let amount = 100 + (i * 37 % 50) * 100;
-        events.push((
-            id.clone(),
-            LogEvent::SaleOpened {
-                merchant_reference: format!("{counter}-20261124-{i:04}"),
-                counter: counter.into(),
-                currency: if i % 11 == 0 { "EUR" } else { "NOK" }.into(),
-                amount,
-                vat_amount: amount / 5,
-                order: json!({"i": i}),
-            },
-            at,
-        ));
+        let reference = format!("{counter}-20261124-{i:04}");
+        let currency = if i % 11 == 0 { "EUR" } else { "NOK" };
+        let opened = sale_opened(&reference, counter, currency, amount, json!({"i": i}));
+        events.push((id.clone(), opened, at));
         if i % 5 >= 1 {
             events.push((id.clone(), session_created(&id), at));
         }
@@ -52,11 +44,7 @@ fn fixture() -> (Store, Vec<Sale>) {
             _ => None,
         };
         if let Some((st, captured)) = status {
-            events.push((
-                id.clone(),
-                observed(st, &format!("T.{id}"), captured, 0),
-                at,
-            ));
+            events.push((id.clone(), seen(&id, st, captured), at));
         }
     }
     let sales = append_all(&store, &events);

@@ -109,18 +109,8 @@ fn build(specs: &[SaleSpec]) -> (Store, Vec<Sale>) {
             .filter(|c| s.reference.starts_with(&format!("{c}-")))
             .max_by_key(|c| c.len())
             .unwrap();
-        events.push((
-            id.clone(),
-            LogEvent::SaleOpened {
-                merchant_reference: s.reference.clone(),
-                counter: (*counter).into(),
-                currency: "NOK".into(),
-                amount: s.amount,
-                vat_amount: s.amount / 5,
-                order: json!({}),
-            },
-            at,
-        ));
+        let opened = sale_opened(&s.reference, counter, "NOK", s.amount, json!({}));
+        events.push((id.clone(), opened, at));
         if s.status < 3 {
             events.push((id.clone(), session_created(&id), at));
             let (status, _) = STATUSES[usize::from(s.status)];
@@ -129,11 +119,7 @@ fn build(specs: &[SaleSpec]) -> (Store, Vec<Sale>) {
             } else {
                 0
             };
-            events.push((
-                id.clone(),
-                observed(status, &format!("T.{id}"), captured, 0),
-                at,
-            ));
+            events.push((id.clone(), seen(&id, status, captured), at));
         }
     }
     let sales = append_all(&store, &events);

@@ -48,6 +48,24 @@ pub fn session(store: &Store, id: &str, at_ms: i64) -> Sale {
     log(store, id, &created, at_ms)
 }
 
+/// The `sale_opened` of a bulk fixture: `amount` with a fifth of it VAT, and `order` as given.
+pub fn sale_opened(
+    reference: &str,
+    counter: &str,
+    currency: &str,
+    amount: i64,
+    order: Value,
+) -> LogEvent {
+    LogEvent::SaleOpened {
+        merchant_reference: reference.into(),
+        counter: counter.into(),
+        currency: currency.into(),
+        amount,
+        vat_amount: amount / 5,
+        order,
+    }
+}
+
 /// The `session_created` of a bulk fixture: session `S.{id}`, no expiry.
 pub fn session_created(id: &str) -> LogEvent {
     LogEvent::SessionCreated {
@@ -80,6 +98,11 @@ pub fn observed(status: SaleStatus, tx: &str, captured: i64, refunded: i64) -> L
         source: "poll".into(),
         snapshot: json!({"id": tx}),
     }
+}
+
+/// [`observed`] for a bulk fixture: the sale's transaction `T.{id}`, nothing refunded.
+pub fn seen(id: &str, status: SaleStatus, captured: i64) -> LogEvent {
+    observed(status, &format!("T.{id}"), captured, 0)
 }
 
 pub fn op_requested(op_id: &str, kind: OpKind, amount: Option<i64>, reference: &str) -> LogEvent {
