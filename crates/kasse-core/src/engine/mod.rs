@@ -5,10 +5,12 @@
 //! [`LogEvent::StatusObserved`] and broadcast to subscribers as a [`SaleChange`].
 //!
 //! - `payload`: priced order → Dintero request bodies.
-//! - `watch`: the payment watcher (one task per open sale, cadence from [`crate::cadence`]).
+//! - `watch`: the payment watcher (one task per open sale, cadence from [`crate::cadence`]);
+//!   `observe`: what it (and every read) sees, logged when it changes the sale.
 //! - `ops`: capture, void, refund, cancel, and reconciliation of unknown outcomes.
 //! - `sync`: import and refresh from `GET /v1/transactions`.
 
+mod observe;
 mod ops;
 pub mod payload;
 mod sync;
@@ -18,7 +20,7 @@ pub use ops::{pending_refund_quantities, refunded_quantities, RefundSpec};
 pub use sync::SyncReport;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use dintero_client::Client;
@@ -384,11 +386,7 @@ impl Kasse {
     /// Waits for the sale's turn to be operated on; the turn lasts as long as the guard.
     pub(crate) async fn operating(&self, sale_id: &str) -> OperatingGuard {
         let lock = {
-            let mut map = self
-                .inner
-                .operating
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+            let mut map = lock(&self.inner.operating);
             map.entry(sale_id.to_owned()).or_default().clone()
         };
         OperatingGuard {
@@ -454,12 +452,7 @@ impl Drop for OperatingGuard {
     fn drop(&mut self) {
         // Forget the sale's lock when nobody else holds or waits for it (the map's handle is
         // the only other one), so the map does not grow with every sale ever operated on.
-        let mut map = self
-            .kasse
-            .inner
-            .operating
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut map = lock(&self.kasse.inner.operating);
         if map
             .get(&self.sale_id)
             .is_some_and(|l| Arc::strong_count(l) <= 2)
@@ -467,4 +460,11 @@ impl Drop for OperatingGuard {
             map.remove(&self.sale_id);
         }
     }
+}
+
+/// Locks one of the engine's shared values (the followed and operated sales, the observation
+/// turn). A panic while one was held (a watcher task's) leaves it consistent: each holder
+/// changes it in one insert or remove, so the poison is ignored.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -20,19 +20,14 @@ pub fn vat_decimal(v: VatRate) -> Decimal {
     Decimal::new(i64::from(v.hundredths()), 2).normalize()
 }
 
-/// One order line as a Dintero item.
+/// One order line as a Dintero item: the whole line as one part.
 pub fn item(line: &PricedLine) -> OrderItem {
-    let mut item = OrderItem::new(
-        line.line_id.clone(),
-        line.description.clone(),
-        quantity_decimal(line.quantity),
-        line.amount,
-        line.vat_amount,
-        vat_decimal(line.vat),
-    );
-    item.id = line.product_id.clone();
-    item.item_type = item_type(line);
-    item
+    let whole = LinePart {
+        quantity: line.quantity,
+        amount: line.amount,
+        vat_amount: line.vat_amount,
+    };
+    part_item(line, &whole)
 }
 
 /// The line's Dintero `type`, when it has one.

@@ -6,7 +6,7 @@ use dintero_client::TransactionQuery;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::watch::snapshot;
+use super::observe::snapshot;
 use super::Kasse;
 use crate::error::CoreError;
 use crate::sale::LogEvent;

@@ -4,13 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use dintero_client::{
-    Error as ApiError, Session, Transaction, TransactionQuery, TransactionStatus,
-};
+use dintero_client::{Error as ApiError, Transaction, TransactionQuery, TransactionStatus};
 use serde_json::Value;
 use tokio::sync::{broadcast, Notify};
 
-use super::{Kasse, SaleChange};
+use super::observe::{belongs_to, snapshot};
+use super::{lock, Kasse, SaleChange};
 use crate::cadence::{Phase, Schedule};
 use crate::error::CoreError;
 use crate::sale::{LogEvent, OpKind, Sale, SaleStatus};
@@ -46,12 +45,7 @@ struct Registered {
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        self.kasse
-            .inner
-            .followed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&self.id);
+        lock(&self.kasse.inner.followed).remove(&self.id);
     }
 }
 
@@ -59,11 +53,7 @@ impl Kasse {
     /// Starts following a sale (no-op when it is followed already).
     pub fn follow(&self, sale_id: &str) {
         let notify = {
-            let mut followed = self
-                .inner
-                .followed
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+            let mut followed = lock(&self.inner.followed);
             if followed.contains_key(sale_id) {
                 return;
             }
@@ -91,11 +81,7 @@ impl Kasse {
 
     /// Wakes the watcher of a sale now (e.g. the webview saw the return URL).
     pub fn check_now(&self, sale_id: &str) {
-        let followed = self
-            .inner
-            .followed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let followed = lock(&self.inner.followed);
         if let Some(n) = followed.get(sale_id) {
             n.notify_one();
         }
@@ -103,11 +89,7 @@ impl Kasse {
 
     /// Sales followed right now (parked payments included).
     pub fn followed(&self) -> Vec<String> {
-        let followed = self
-            .inner
-            .followed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let followed = lock(&self.inner.followed);
         followed.keys().cloned().collect()
     }
 
@@ -234,11 +216,7 @@ impl Kasse {
             sale.created_at + self.inner.config.session_ttl + self.inner.config.reconcile_grace;
         if self.inner.clock.now() >= deadline {
             // Under the observation lock: a sync that linked the payment meanwhile wins.
-            let _guard = self
-                .inner
-                .observing
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+            let _guard = lock(&self.inner.observing);
             let Some(sale) = self.inner.store.sale(&sale.id)? else {
                 return Ok(Seen::Settled);
             };
@@ -355,103 +333,6 @@ impl Kasse {
         })
     }
 
-    /// Logs what a transaction shows about a sale, if it changed anything.
-    pub(crate) fn observe_transaction(
-        &self,
-        sale: &Sale,
-        tx: &Transaction,
-        source: &str,
-    ) -> Result<Sale, CoreError> {
-        let status = SaleStatus::from_dintero(tx.status.as_str());
-        self.observe(sale, status, Some(tx), snapshot(tx), source)
-    }
-
-    /// Appends a `StatusObserved` when status, transaction or totals differ from the log, and
-    /// returns the sale as logged now.
-    ///
-    /// The comparison is made against the log as it is *now* (not the caller's copy, which may
-    /// be stale after an API call), under a lock, and an observation older than what the log
-    /// already shows is dropped: a watcher whose read was overtaken by a capture (or a cancel
-    /// that voided the payment) must not log the sale back to `authorized`.
-    pub(crate) fn observe(
-        &self,
-        sale: &Sale,
-        status: SaleStatus,
-        tx: Option<&Transaction>,
-        snapshot: Value,
-        source: &str,
-    ) -> Result<Sale, CoreError> {
-        let _guard = self
-            .inner
-            .observing
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        let sale = self
-            .inner
-            .store
-            .sale(&sale.id)?
-            .unwrap_or_else(|| sale.clone());
-        let (captured, refunded) = tx
-            .map(|t| (t.captured(), t.refunded()))
-            .unwrap_or((sale.captured, sale.refunded));
-        let transaction_id = tx.map(|t| t.id.clone());
-        let unchanged = sale.status == status
-            && sale.captured == captured
-            && sale.refunded == refunded
-            && (transaction_id.is_none() || transaction_id == sale.transaction_id);
-        if unchanged {
-            return Ok(sale);
-        }
-        if is_stale(&sale, status, transaction_id.as_deref(), captured, refunded) {
-            tracing::debug!(sale = %sale.id, logged = %sale.status, seen = %status, source, "stale observation dropped");
-            return Ok(sale);
-        }
-        tracing::info!(sale = %sale.id, from = %sale.status, to = %status, source, "status changed");
-        self.append(
-            &sale.id,
-            &LogEvent::StatusObserved {
-                status,
-                transaction_id,
-                captured,
-                refunded,
-                source: source.to_owned(),
-                snapshot,
-            },
-        )
-    }
-
-    /// The checkout webview reached the return URL: confirm with one API read and log it.
-    /// `url` is the return URL with Dintero's query parameters.
-    pub async fn confirm_return(&self, sale_id: &str, url: &str) -> Result<Sale, CoreError> {
-        let sale = self.find(sale_id)?;
-        let parsed = url::Url::parse(url)
-            .map_err(|e| CoreError::input("return_url", format!("not a URL: {e}")))?;
-        let tid = parsed
-            .query_pairs()
-            .find(|(k, _)| k == "transaction_id")
-            .map(|(_, v)| v.into_owned())
-            .or(sale.transaction_id.clone());
-        let result = match tid {
-            Some(tid) => {
-                let tx = self.inner.api.get_transaction(&tid).await?;
-                if belongs_to(&tx, &sale) {
-                    self.observe_transaction(&sale, &tx, "webview")?
-                } else {
-                    // A URL naming someone else's payment proves nothing about this sale.
-                    tracing::warn!(sale = %sale.id, transaction = %tx.id, "return URL names another sale's transaction; ignored");
-                    self.check_now(&sale.id);
-                    sale
-                }
-            }
-            None => {
-                // No transaction (cancelled or failed on the page): the watcher reads the session.
-                self.check_now(&sale.id);
-                sale
-            }
-        };
-        Ok(result)
-    }
-
     /// Looks at an open sale once, now (what the watcher does on each tick), and returns it as
     /// logged afterwards; a settled sale is returned as it is. For a shell that keeps no watcher
     /// running (kasse-cli: one process per command), so that a payment made while nobody was
@@ -505,152 +386,5 @@ impl Kasse {
             }
             last = current;
         }
-    }
-
-    /// Cancels the sale's session as a logged operation (intent first). Returns the session
-    /// as re-read, when Dintero answered.
-    pub(crate) async fn cancel_session_logged(
-        &self,
-        sale: &Sale,
-        why: &str,
-    ) -> Result<Option<Session>, CoreError> {
-        let Some(session_id) = sale.session_id.clone() else {
-            return Ok(None);
-        };
-        let op_id = self.inner.ids.new_id();
-        let n = sale
-            .operations
-            .iter()
-            .filter(|o| o.kind == OpKind::Cancel)
-            .count()
-            + 1;
-        let reference = format!("{}-X{n}", sale.merchant_reference);
-        self.append(
-            &sale.id,
-            &LogEvent::OperationRequested {
-                op_id: op_id.clone(),
-                kind: OpKind::Cancel,
-                amount: None,
-                lines: Value::Null,
-                reference,
-                reason: Some(why.to_owned()),
-                key: None,
-                basis: None,
-            },
-        )?;
-        match self.inner.api.cancel_session(&session_id).await {
-            Ok(session) => {
-                self.append_outcome(
-                    &sale.id,
-                    &LogEvent::OperationSucceeded {
-                        op_id,
-                        snapshot: snapshot(&session),
-                    },
-                )?;
-                Ok(Some(session))
-            }
-            Err(e) if e.is_outcome_uncertain() => {
-                self.append_outcome(
-                    &sale.id,
-                    &LogEvent::OperationUnknown {
-                        op_id: op_id.clone(),
-                        message: e.to_string(),
-                    },
-                )?;
-                // Cancel is safe to check at once: re-read the session. When that read fails
-                // too, the cancel stays pending and is settled in the background (like any
-                // operation whose answer was lost), not left pending until the next sync.
-                let session = match self.inner.api.get_session(&session_id).await {
-                    Ok(session) => session,
-                    Err(read) => {
-                        self.settle_later(&sale.id, &op_id);
-                        return Err(read.into());
-                    }
-                };
-                let applied = session.cancelled_at.is_some();
-                self.append_outcome(
-                    &sale.id,
-                    &LogEvent::OperationReconciled {
-                        op_id,
-                        applied,
-                        snapshot: snapshot(&session),
-                    },
-                )?;
-                if !applied {
-                    // The checkout is still open: the cancel did not happen. Say so (the
-                    // cashier may try again; the watcher's expiry tries again) instead of
-                    // reporting a cancel that Dintero does not show.
-                    return Err(e.into());
-                }
-                Ok(Some(session))
-            }
-            Err(e) => {
-                self.refused(&sale.id, op_id, &e)?;
-                Err(e.into())
-            }
-        }
-    }
-}
-
-/// A Dintero object as the JSON snapshot that proves an event.
-pub(crate) fn snapshot<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-/// Whether a transaction is this sale's: its own transaction id, else the same session, else
-/// (a lost charge: no session known) the same merchant reference.
-fn belongs_to(tx: &Transaction, sale: &Sale) -> bool {
-    if let Some(known) = &sale.transaction_id {
-        return *known == tx.id;
-    }
-    match (&sale.session_id, &tx.session_id) {
-        (Some(mine), Some(theirs)) => mine == theirs,
-        (Some(_), None) => false,
-        // By reference only when the money agrees too: another counter may have used the
-        // same reference for another payment.
-        (None, _) => {
-            !sale.merchant_reference.is_empty()
-                && tx.merchant_reference.as_deref() == Some(sale.merchant_reference.as_str())
-                && tx.amount == sale.amount
-                && tx.currency.eq_ignore_ascii_case(&sale.currency)
-        }
-    }
-}
-
-/// How far a status is along the way a payment goes, for telling a stale observation from a
-/// newer one when the totals are equal: waiting → paying → on hold → authorised → the rest.
-fn progress(status: SaleStatus) -> u8 {
-    match status {
-        SaleStatus::Creating | SaleStatus::Waiting | SaleStatus::Unknown => 0,
-        SaleStatus::Paying => 1,
-        SaleStatus::OnHold => 2,
-        SaleStatus::Authorized => 3,
-        _ => 4,
-    }
-}
-
-/// Whether an observation is older than what the log shows. Dintero's captured and refunded
-/// totals only grow, and with equal totals a transaction only moves forward; a session-level
-/// observation (no transaction) is stale once the log knows the payment. A payment appearing on
-/// a sale without one (e.g. after a cancel or expiry) is never stale: it is surfaced.
-fn is_stale(
-    logged: &Sale,
-    status: SaleStatus,
-    transaction_id: Option<&str>,
-    captured: i64,
-    refunded: i64,
-) -> bool {
-    match (transaction_id, logged.transaction_id.as_deref()) {
-        (Some(seen), Some(known)) if seen == known => {
-            captured < logged.captured
-                || refunded < logged.refunded
-                || (captured == logged.captured
-                    && refunded == logged.refunded
-                    && status != SaleStatus::Unknown
-                    && progress(status) < progress(logged.status))
-        }
-        (Some(_), _) => false,
-        (None, Some(_)) => true,
-        (None, None) => progress(status) < progress(logged.status),
     }
 }

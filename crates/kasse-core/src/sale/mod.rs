@@ -54,61 +54,19 @@ mod facts;
 use facts::payment_product_of;
 pub use facts::TransactionFacts;
 
+mod error;
 mod event;
+mod operation;
+mod queries;
 mod reference;
+#[cfg(test)]
+mod tests;
 
+pub use error::SaleError;
+use error::{invalid, non_empty, non_negative};
 pub use event::*;
+pub use operation::Operation;
 pub use reference::*;
-
-/// An operation's derived state within a [`Sale`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Operation {
-    /// Kasse's id of the operation.
-    pub op_id: String,
-    /// What was asked.
-    pub kind: OpKind,
-    /// Amount asked, minor units.
-    pub amount: Option<i64>,
-    /// Lines asked (opaque JSON).
-    pub lines: Value,
-    /// The reference sent to Dintero.
-    pub reference: String,
-    /// Reason given.
-    pub reason: Option<String>,
-    /// Where it is.
-    pub state: OpState,
-    /// Whether it took effect: `Some(true)` succeeded / reconciled as applied, `Some(false)`
-    /// failed / reconciled as not applied, `None` while pending.
-    pub applied: Option<bool>,
-    /// The last error or uncertainty message.
-    pub error: Option<String>,
-    /// When the intent was written.
-    #[serde(with = "time::serde::rfc3339")]
-    pub requested_at: OffsetDateTime,
-    /// When the state last changed.
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-    /// The idempotency key it was asked with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// Dintero's `request_id` for it once accepted (`202`): its completion event carries it as
-    /// `correlation_request_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-}
-
-impl Operation {
-    /// No final outcome yet.
-    pub fn is_pending(&self) -> bool {
-        self.state.is_pending()
-    }
-
-    /// Accepted by Dintero and not completed yet.
-    pub fn is_in_flight(&self) -> bool {
-        self.state == OpState::InFlight
-    }
-}
-
 /// The current view of a sale, derived from its events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sale {
@@ -157,107 +115,6 @@ pub struct Sale {
     pub operations: Vec<Operation>,
     /// How many operations are pending (`requested` or `unknown`).
     pub pending_ops: u32,
-}
-
-/// Why an event was refused for a sale ([`Sale::validate`], [`Sale::open`]).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SaleError {
-    /// A sale must start with `sale_opened` or `imported`.
-    #[error("a sale must start with sale_opened or imported, not {kind}")]
-    NotAnOpeningEvent {
-        /// The event kind given.
-        kind: &'static str,
-    },
-    /// `sale_opened` / `imported` on a sale that exists.
-    #[error("the sale is already opened")]
-    AlreadyOpened,
-    /// A field is missing or out of range.
-    #[error("invalid {field}: {reason}")]
-    InvalidField {
-        /// The field.
-        field: &'static str,
-        /// What is wrong.
-        reason: String,
-    },
-    /// One sale per session.
-    #[error("the sale already has session {session_id}")]
-    SessionAlreadySet {
-        /// The session it has.
-        session_id: String,
-    },
-    /// The outcome names an operation the sale does not have.
-    #[error("unknown operation {op_id}")]
-    UnknownOperation {
-        /// The operation id.
-        op_id: String,
-    },
-    /// `operation_requested` with an id already used.
-    #[error("operation {op_id} already exists")]
-    DuplicateOperation {
-        /// The operation id.
-        op_id: String,
-    },
-    /// Two operations of one sale must not share a reference (reconciliation matches on it).
-    #[error("reference {reference:?} is already used by another operation of this sale")]
-    DuplicateReference {
-        /// The reference.
-        reference: String,
-    },
-    /// An operation was already asked for with this idempotency key.
-    #[error("operation {op_id} was already asked for with key {key:?}")]
-    DuplicateKey {
-        /// The key.
-        key: String,
-        /// The operation that has it.
-        op_id: String,
-    },
-    /// Another writer added an operation after the requester checked the sale.
-    #[error("the sale has {actual} operations, not the {expected} it was checked with")]
-    StaleBasis {
-        /// Operations the requester saw.
-        expected: u32,
-        /// Operations the sale has.
-        actual: u32,
-    },
-    /// An operation whose outcome is unknown must be settled before another is sent.
-    #[error("operation {op_id} ({kind}) has no known outcome yet")]
-    OutcomePending {
-        /// The operation.
-        op_id: String,
-        /// Its kind.
-        kind: OpKind,
-    },
-    /// The operation already has a final outcome.
-    #[error("operation {op_id} is already {state}")]
-    OperationClosed {
-        /// The operation id.
-        op_id: String,
-        /// Its final state.
-        state: OpState,
-    },
-}
-
-fn invalid(field: &'static str, reason: impl Into<String>) -> SaleError {
-    SaleError::InvalidField {
-        field,
-        reason: reason.into(),
-    }
-}
-
-fn non_empty(field: &'static str, s: &str) -> Result<(), SaleError> {
-    if s.trim().is_empty() {
-        Err(invalid(field, "must not be empty"))
-    } else {
-        Ok(())
-    }
-}
-
-fn non_negative(field: &'static str, v: i64) -> Result<(), SaleError> {
-    if v < 0 {
-        Err(invalid(field, format!("must not be negative (got {v})")))
-    } else {
-        Ok(())
-    }
 }
 
 impl Sale {
@@ -377,19 +234,9 @@ impl Sale {
             } => {
                 non_empty("session_id", session_id)?;
                 non_empty("url", url)?;
-                match &self.session_id {
-                    Some(s) => Err(SaleError::SessionAlreadySet {
-                        session_id: s.clone(),
-                    }),
-                    None => Ok(()),
-                }
+                self.no_session()
             }
-            LogEvent::ChargeFailed { .. } => match &self.session_id {
-                Some(s) => Err(SaleError::SessionAlreadySet {
-                    session_id: s.clone(),
-                }),
-                None => Ok(()),
-            },
+            LogEvent::ChargeFailed { .. } => self.no_session(),
             LogEvent::StatusObserved {
                 transaction_id,
                 captured,
@@ -443,11 +290,7 @@ impl Sale {
                         reference: reference.clone(),
                     });
                 }
-                if let Some(op) = self
-                    .operations
-                    .iter()
-                    .find(|o| o.state.is_outcome_unknown())
-                {
+                if let Some(op) = self.outcome_unknown() {
                     return Err(SaleError::OutcomePending {
                         op_id: op.op_id.clone(),
                         kind: op.kind,
@@ -483,6 +326,16 @@ impl Sale {
                 Some(_) => Ok(()),
             },
             LogEvent::Note { .. } => Ok(()),
+        }
+    }
+
+    /// A session, or a charge's failure, comes once: before the sale has a session.
+    fn no_session(&self) -> Result<(), SaleError> {
+        match &self.session_id {
+            Some(s) => Err(SaleError::SessionAlreadySet {
+                session_id: s.clone(),
+            }),
+            None => Ok(()),
         }
     }
 
@@ -685,374 +538,5 @@ impl Sale {
         if facts.payment_product.is_some() {
             self.payment_product = facts.payment_product;
         }
-    }
-
-    /// The operation with this id.
-    pub fn operation(&self, op_id: &str) -> Option<&Operation> {
-        self.operations.iter().find(|o| o.op_id == op_id)
-    }
-
-    /// The operation asked for with this idempotency key.
-    pub fn operation_by_key(&self, key: &str) -> Option<&Operation> {
-        self.operations
-            .iter()
-            .find(|o| o.key.as_deref() == Some(key))
-    }
-
-    /// Operations without a final outcome.
-    pub fn pending_operations(&self) -> impl Iterator<Item = &Operation> {
-        self.operations.iter().filter(|o| o.is_pending())
-    }
-
-    /// Σ amounts of this kind's operations that are pending (in flight at Dintero, or with an
-    /// unknown outcome): they count against what is left, as they may still happen.
-    pub fn pending_amount(&self, kind: OpKind) -> i64 {
-        self.operations
-            .iter()
-            .filter(|o| o.kind == kind && o.is_pending())
-            .map(|o| o.amount.unwrap_or(0).max(0))
-            .fold(0i64, i64::saturating_add)
-    }
-
-    /// Whether the watcher must keep following the sale.
-    pub fn is_open(&self) -> bool {
-        self.status.is_open()
-    }
-
-    /// What can still be captured, as far as this view knows (authorised minus captured, in the
-    /// statuses where Dintero allows a capture; 0 otherwise).
-    pub fn capturable(&self) -> i64 {
-        if self
-            .operations
-            .iter()
-            .any(|o| o.kind == OpKind::Void && o.is_pending())
-        {
-            return 0;
-        }
-        match self.status {
-            SaleStatus::Authorized
-            | SaleStatus::PartiallyCaptured
-            | SaleStatus::PartiallyCapturedRefunded => self
-                .amount
-                .saturating_sub(self.captured)
-                .saturating_sub(self.pending_amount(OpKind::Capture))
-                .max(0),
-            _ => 0,
-        }
-    }
-
-    /// Whether the authorisation can be voided now: authorised, nothing captured, and no other
-    /// operation pending on it.
-    pub fn can_void(&self) -> bool {
-        self.status == SaleStatus::Authorized && self.pending_ops == 0
-    }
-
-    /// What can still be refunded, as far as this view knows: captured minus refunded minus
-    /// refunds still pending (in flight or unknown).
-    pub fn refundable(&self) -> i64 {
-        self.captured
-            .saturating_sub(self.refunded)
-            .saturating_sub(self.pending_amount(OpKind::Refund))
-            .max(0)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-    use time::macros::{date, datetime};
-
-    fn opened() -> LogEvent {
-        LogEvent::SaleOpened {
-            merchant_reference: "KASSE1-20261124-0001".into(),
-            counter: "KASSE1".into(),
-            currency: "NOK".into(),
-            amount: 10000,
-            vat_amount: 2000,
-            order: json!({"lines": []}),
-        }
-    }
-
-    #[test]
-    fn statuses_round_trip_and_map_from_dintero() {
-        for s in SaleStatus::ALL {
-            assert_eq!(s.as_str().parse::<SaleStatus>().unwrap(), *s);
-            assert_eq!(
-                serde_json::to_value(s).unwrap(),
-                Value::String(s.as_str().into())
-            );
-        }
-        assert!("nope".parse::<SaleStatus>().is_err());
-        assert_eq!(
-            SaleStatus::from_dintero("PARTIALLY_CAPTURED_REFUNDED"),
-            SaleStatus::PartiallyCapturedRefunded
-        );
-        assert_eq!(
-            SaleStatus::from_dintero("SOMETHING_NEW"),
-            SaleStatus::Unknown
-        );
-        assert!(SaleStatus::Waiting.is_open() && !SaleStatus::Captured.is_open());
-        assert!(SaleStatus::Refunded.is_paid() && !SaleStatus::Declined.is_paid());
-    }
-
-    #[test]
-    fn event_json_is_tagged() {
-        let v = serde_json::to_value(opened()).unwrap();
-        assert_eq!(v["type"], "sale_opened");
-        assert_eq!(opened().kind(), "sale_opened");
-        let back: LogEvent = serde_json::from_value(v).unwrap();
-        assert_eq!(back, opened());
-    }
-
-    #[test]
-    fn a_sale_through_charge_capture_and_refund() {
-        let t = datetime!(2026-11-24 10:00 UTC);
-        let mut s = Sale::open("s1", &opened(), t).unwrap();
-        assert_eq!(s.status, SaleStatus::Creating);
-        let ev = LogEvent::SessionCreated {
-            session_id: "S1".into(),
-            url: "https://x".into(),
-            expires_at: Some(datetime!(2026-11-24 10:15 UTC)),
-        };
-        s.validate(&ev).unwrap();
-        s.apply(&ev, t);
-        assert_eq!(s.status, SaleStatus::Waiting);
-        assert!(s.validate(&ev).is_err(), "one sale per session");
-        s.apply(
-            &LogEvent::StatusObserved {
-                status: SaleStatus::Authorized,
-                transaction_id: Some("T1".into()),
-                captured: 0,
-                refunded: 0,
-                source: "poll".into(),
-                snapshot: json!({"id": "T1", "status": "AUTHORIZED", "payment_product_type": "dintero_psp.creditcard"}),
-            },
-            t,
-        );
-        assert_eq!(s.capturable(), 10000);
-        assert_eq!(s.payment_product.as_deref(), Some("dintero_psp.creditcard"));
-        let req = LogEvent::OperationRequested {
-            op_id: "op1".into(),
-            kind: OpKind::Capture,
-            amount: None,
-            lines: Value::Null,
-            reference: "cap-1".into(),
-            reason: None,
-            key: None,
-            basis: None,
-        };
-        s.validate(&req).unwrap();
-        s.apply(&req, t);
-        assert_eq!(s.pending_ops, 1);
-        let ok = LogEvent::OperationSucceeded {
-            op_id: "op1".into(),
-            snapshot: json!({"id": "T1", "status": "CAPTURED", "events": [
-                {"event": "CAPTURE", "success": true, "amount": 10000},
-                {"event": "CAPTURE", "success": false, "amount": 10000}]}),
-        };
-        s.validate(&ok).unwrap();
-        s.apply(&ok, t);
-        assert_eq!(
-            (s.status, s.captured, s.pending_ops),
-            (SaleStatus::Captured, 10000, 0)
-        );
-        assert!(matches!(
-            s.validate(&ok),
-            Err(SaleError::OperationClosed { .. })
-        ));
-        let dup = LogEvent::OperationRequested {
-            op_id: "op2".into(),
-            kind: OpKind::Refund,
-            amount: Some(100),
-            lines: Value::Null,
-            reference: "cap-1".into(),
-            reason: None,
-            key: None,
-            basis: None,
-        };
-        assert!(matches!(
-            s.validate(&dup),
-            Err(SaleError::DuplicateReference { .. })
-        ));
-        // A snapshot of another transaction is ignored.
-        let mut s2 = s.clone();
-        s2.absorb_transaction(&json!({"id": "T2", "status": "REFUNDED"}));
-        assert_eq!(s2.status, SaleStatus::Captured);
-    }
-
-    fn requested(op_id: &str, key: Option<&str>, basis: Option<u32>, amount: i64) -> LogEvent {
-        LogEvent::OperationRequested {
-            op_id: op_id.into(),
-            kind: OpKind::Refund,
-            amount: Some(amount),
-            lines: Value::Null,
-            reference: format!("ref-{op_id}"),
-            reason: None,
-            key: key.map(str::to_owned),
-            basis,
-        }
-    }
-
-    /// A captured sale of 10 000.
-    fn captured_sale() -> Sale {
-        let t = datetime!(2026-11-24 10:00 UTC);
-        let mut s = Sale::open("s1", &opened(), t).unwrap();
-        s.apply(
-            &LogEvent::StatusObserved {
-                status: SaleStatus::Captured,
-                transaction_id: Some("T1".into()),
-                captured: 10000,
-                refunded: 0,
-                source: "poll".into(),
-                snapshot: Value::Null,
-            },
-            t,
-        );
-        s
-    }
-
-    /// The rules that make one writer per sale hold across windows and processes: they run in
-    /// the log's write transaction, on the sale as it is there.
-    #[test]
-    fn an_intent_is_refused_for_a_used_key_a_stale_basis_or_an_unknown_outcome() {
-        let t = datetime!(2026-11-24 10:00 UTC);
-        let mut s = captured_sale();
-        let first = requested("op1", Some("press-1"), Some(0), 4000);
-        s.validate(&first).unwrap();
-        s.apply(&first, t);
-        // A second writer that checked the same sale picked the same next reference: it hears
-        // that the sale changed, not that the reference is taken.
-        assert_eq!(
-            s.validate(&LogEvent::OperationRequested {
-                op_id: "op9".into(),
-                kind: OpKind::Refund,
-                amount: Some(1000),
-                lines: Value::Null,
-                reference: "ref-op1".into(),
-                reason: None,
-                key: Some("press-9".into()),
-                basis: Some(0),
-            }),
-            Err(SaleError::StaleBasis {
-                expected: 0,
-                actual: 1
-            })
-        );
-        // Outcome unknown: nothing new may be sent, whatever its key.
-        assert!(matches!(
-            s.validate(&requested("op2", Some("press-2"), Some(1), 1000)),
-            Err(SaleError::OutcomePending { .. })
-        ));
-        // The same press again: refused, naming the first operation.
-        assert_eq!(
-            s.validate(&requested("op2", Some("press-1"), Some(1), 4000)),
-            Err(SaleError::DuplicateKey {
-                key: "press-1".into(),
-                op_id: "op1".into()
-            })
-        );
-        // 202 Accepted: in flight. It counts against what is left, and a new intent is allowed
-        // (checked against the sale with the in-flight one: basis 1).
-        let accepted = LogEvent::OperationAccepted {
-            op_id: "op1".into(),
-            request_id: Some("rq-1".into()),
-            snapshot: Value::Null,
-        };
-        s.validate(&accepted).unwrap();
-        s.apply(&accepted, t);
-        let op = s.operation("op1").unwrap();
-        assert_eq!(
-            (op.state, op.request_id.as_deref(), op.key.as_deref()),
-            (OpState::InFlight, Some("rq-1"), Some("press-1"))
-        );
-        assert_eq!((s.pending_ops, s.refundable()), (1, 6000));
-        // An in-flight operation never goes back to unknown, nor is accepted twice.
-        for back in [
-            LogEvent::OperationUnknown {
-                op_id: "op1".into(),
-                message: "late timeout".into(),
-            },
-            accepted.clone(),
-        ] {
-            assert!(matches!(
-                s.validate(&back),
-                Err(SaleError::OperationClosed {
-                    state: OpState::InFlight,
-                    ..
-                })
-            ));
-        }
-        assert_eq!(
-            s.validate(&requested("op2", Some("press-2"), Some(0), 1000)),
-            Err(SaleError::StaleBasis {
-                expected: 0,
-                actual: 1
-            })
-        );
-        s.validate(&requested("op2", Some("press-2"), Some(1), 1000))
-            .unwrap();
-        // Its completion settles it; it then counts through the totals, not as pending.
-        let done = LogEvent::OperationReconciled {
-            op_id: "op1".into(),
-            applied: true,
-            snapshot: json!({"id": "T1", "status": "PARTIALLY_REFUNDED", "events": [
-                {"event": "CAPTURE", "success": true, "amount": 10000},
-                {"event": "REFUND", "success": true, "amount": 4000}]}),
-        };
-        s.validate(&done).unwrap();
-        s.apply(&done, t);
-        assert_eq!((s.pending_ops, s.refunded, s.refundable()), (0, 4000, 6000));
-    }
-
-    #[test]
-    fn imported_sale_from_a_transaction() {
-        let snap = json!({
-            "id": "T1", "status": "PARTIALLY_REFUNDED", "amount": 24800, "currency": "NOK",
-            "session_id": "S9", "merchant_reference": "POS1-20260512-0042",
-            "created_at": "2026-05-12T10:16:40.512Z",
-            "items": [{"vat_amount": 10}, {"vat_amount": 5}],
-            "events": [{"event": "CAPTURE", "success": true, "amount": 24800},
-                       {"event": "REFUND", "success": true, "amount": 800}]
-        });
-        let s = Sale::open(
-            "i1",
-            &LogEvent::Imported { snapshot: snap },
-            datetime!(2026-06-01 0:00 UTC),
-        )
-        .unwrap();
-        assert_eq!(s.origin, Origin::Imported);
-        assert_eq!(s.counter.as_deref(), Some("POS1"));
-        assert_eq!(
-            (s.captured, s.refunded, s.vat_amount),
-            (24800, 800, Some(15))
-        );
-        assert_eq!(s.created_at, datetime!(2026-05-12 10:16:40.512 UTC));
-        assert!(Sale::open(
-            "i2",
-            &LogEvent::Imported {
-                snapshot: json!({})
-            },
-            s.created_at
-        )
-        .is_err());
-    }
-
-    #[test]
-    fn merchant_references() {
-        let r = format_merchant_reference("KASSE1", date!(2026 - 11 - 24), 42);
-        assert_eq!(r, "KASSE1-20261124-0042");
-        let p = parse_merchant_reference(&r).unwrap();
-        assert_eq!(
-            (p.counter.as_str(), p.day.as_str(), p.seq),
-            ("KASSE1", "20261124", 42)
-        );
-        assert_eq!(
-            parse_merchant_reference("MY-TILL-20261124-12345")
-                .unwrap()
-                .counter,
-            "MY-TILL"
-        );
-        assert!(parse_merchant_reference("order-42").is_none());
     }
 }

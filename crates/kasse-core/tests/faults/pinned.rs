@@ -60,6 +60,14 @@ fn sleepy() -> Cadence {
     }
 }
 
+/// A rig whose watcher looks once a minute, with one sale of [`ONE_LINE`] charged; and its id.
+async fn sleepy_charge() -> (Rig, kasse_core::Charge, String) {
+    let rig = rig(sleepy()).await;
+    let charge = charged(&rig, ONE_LINE).await;
+    let id = charge.sale.id.clone();
+    (rig, charge, id)
+}
+
 /// A charge whose watcher has made its first read (so that faults set next hit the test's
 /// own calls, not the watcher's).
 async fn charged(rig: &Rig, order: &str) -> kasse_core::Charge {
@@ -97,9 +105,7 @@ const ONE_LINE: &str =
 /// not happened was reported as a success, while the checkout stayed open for the customer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancel_that_did_not_happen_is_not_reported_as_done() {
-    let rig = rig(sleepy()).await;
-    let charge = charged(&rig, ONE_LINE).await;
-    let id = charge.sale.id.clone();
+    let (rig, charge, id) = sleepy_charge().await;
     rig.control
         .set_faults(vec![once("POST", "/v1/sessions/*/cancel", |r| {
             r.status = Some(503)
@@ -119,9 +125,7 @@ async fn a_cancel_that_did_not_happen_is_not_reported_as_done() {
 /// until the next sync or restart; now it is settled in the background like other operations.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancel_whose_answer_and_re_read_were_lost_settles_by_itself() {
-    let rig = rig(sleepy()).await;
-    let charge = charged(&rig, ONE_LINE).await;
-    let id = charge.sale.id.clone();
+    let (rig, _, id) = sleepy_charge().await;
     rig.control.set_faults(vec![
         once("POST", "/v1/sessions/*/cancel", |r| r.status = Some(503)),
         // Three times: a background read (the watcher, the settler) may take one first, and
@@ -146,9 +150,7 @@ async fn a_cancel_whose_answer_and_re_read_were_lost_settles_by_itself() {
 /// first (it had happened) and then sent the second. Now the second press is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pressing_again_while_a_lost_answer_is_checked_does_not_refund_twice() {
-    let rig = rig(sleepy()).await;
-    let charge = charged(&rig, ONE_LINE).await;
-    let id = charge.sale.id.clone();
+    let (rig, charge, id) = sleepy_charge().await;
     rig.control.pay(&charge.session_id, CARD_OK).unwrap();
     rig.kasse.check_now(&id);
     until(&rig.kasse, &id, "authorised", |s| {

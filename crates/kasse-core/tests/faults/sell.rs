@@ -39,6 +39,19 @@ fn finish(counter: &Counter, id: &str, plan: &Plan, ended: Ended, captured: i64,
         .insert(id.to_owned(), (plan.clone(), ended, captured, refunded));
 }
 
+/// The sale ended because the cashier gave up on `what` after `e`; `captured` was taken.
+fn gave_up(
+    counter: &Counter,
+    id: &str,
+    plan: &Plan,
+    what: &'static str,
+    e: &dyn std::fmt::Display,
+    captured: i64,
+) {
+    let ended = Ended::GaveUp(what, e.to_string());
+    finish(counter, id, plan, ended, captured, 0);
+}
+
 /// Charge, the customer, and the watcher settling the sale. Returns the paid sale, or `None`
 /// when the sale ended without a payment (recorded).
 async fn checkout(counter: &Counter, plan: &Plan) -> Option<Sale> {
@@ -99,14 +112,7 @@ async fn checkout(counter: &Counter, plan: &Plan) -> Option<Sale> {
             )
             .await;
             if let Err(e) = r {
-                finish(
-                    counter,
-                    &id,
-                    plan,
-                    Ended::GaveUp("cancel", e.to_string()),
-                    0,
-                    0,
-                );
+                gave_up(counter, &id, plan, "cancel", &e, 0);
                 return None;
             }
         }
@@ -165,14 +171,7 @@ async fn after_sale(at: &mut AtSale<'_>, plan: &Plan, sale: Sale) {
         .step(OpKind::Capture, "capture", plan.presses[0], &*capture)
         .await;
     if let Err(e) = r {
-        finish(
-            counter,
-            &id,
-            plan,
-            Ended::GaveUp("capture", e.to_string()),
-            captured,
-            0,
-        );
+        gave_up(counter, &id, plan, "capture", &e, captured);
         return;
     }
 
@@ -224,13 +223,6 @@ async fn after_sale(at: &mut AtSale<'_>, plan: &Plan, sale: Sale) {
     let r = at.step(OpKind::Refund, "refund", first, &*refund).await;
     match r {
         Ok(()) => finish(counter, &id, plan, Ended::Done, captured, refunded),
-        Err(e) => finish(
-            counter,
-            &id,
-            plan,
-            Ended::GaveUp("refund", e.to_string()),
-            captured,
-            0,
-        ),
+        Err(e) => gave_up(counter, &id, plan, "refund", &e, captured),
     }
 }

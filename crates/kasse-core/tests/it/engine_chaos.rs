@@ -7,10 +7,8 @@ use super::engine_common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use dintero_sandbox::FaultRule;
 use engine_common::*;
 use kasse_core::sale::{OpKind, SaleStatus};
-use kasse_core::RefundSpec;
 
 fn chaos() -> Vec<FaultRule> {
     let p = |probability: f64, rule: FaultRule| FaultRule {
@@ -99,10 +97,7 @@ async fn a_fifth_of_answers_failing_loses_nothing_and_doubles_nothing() {
         // Capture and refund, through the chaos; errors are fine, lies are not.
         let _ = h.kasse.capture(&sale.id, Some(6_000)).await;
         let _ = h.kasse.capture(&sale.id, None).await;
-        let _ = h
-            .kasse
-            .refund(&sale.id, RefundSpec::Amount(1_000), None)
-            .await;
+        let _ = h.refund_amount(&sale.id, 1_000).await;
     }
 
     // The network heals; time passes (every grace over, every unpaid checkout expired).

@@ -7,27 +7,33 @@ use super::engine_common;
 use std::time::{Duration, Instant};
 
 use dintero_client::{CaptureRequest, RefundRequest};
-use dintero_sandbox::FaultRule;
 use engine_common::*;
 use kasse_core::cadence::Cadence;
 use kasse_core::clock::Clock;
 use kasse_core::sale::{LogEvent, OpKind, OpState, Sale, SaleStatus};
-use kasse_core::store::Store;
 use kasse_core::RefundSpec;
 use serde_json::Value;
 
-async fn authorised(h: &Harness, amount: i64) -> Sale {
-    let charge = h.kasse.charge(&order_of(amount)).await.unwrap();
-    h.control.pay(&charge.session_id, CARD_OK).unwrap();
-    h.wait_status(&charge.sale.id, SaleStatus::Authorized).await
+/// A refund of `amount` whose request Dintero answers with one 503: its outcome is unknown.
+async fn refund_through_a_503(h: &Harness, sale_id: &str, amount: i64) {
+    h.fault(FaultRule {
+        status: Some(503),
+        times: Some(1),
+        ..rule("POST", "/v1/transactions/*/refund")
+    });
+    let err = h.refund_amount(sale_id, amount).await.unwrap_err();
+    assert_eq!(err.code(), "outcome_unknown", "{err:?}");
 }
 
-fn rule(method: &str, path: &str) -> FaultRule {
-    FaultRule {
-        method: Some(method.into()),
-        path: Some(path.into()),
-        ..FaultRule::default()
-    }
+/// Dintero holds one refund of the transaction, and it is the sale's second (`-R2`): the first
+/// was settled as not applied.
+fn assert_one_refund_r2(h: &Harness, tid: &str, sale: &Sale) {
+    let refunds = h.sandbox_events(tid, "REFUND");
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(
+        refunds[0]["event_reference"].as_str().unwrap(),
+        format!("{}-R2", sale.merchant_reference)
+    );
 }
 
 fn reconciled(h: &Harness, sale_id: &str) -> Vec<bool> {
@@ -46,14 +52,9 @@ fn reconciled(h: &Harness, sale_id: &str) -> Vec<bool> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn capture_answer_lost_after_it_happened_is_reconciled_as_applied() {
     let h = harness().await;
-    let sale = authorised(&h, 10_000).await;
+    let sale = h.authorised(10_000).await;
     let tid = sale.transaction_id.clone().unwrap();
-    h.control.set_faults(vec![FaultRule {
-        after: true,
-        drop: true,
-        times: Some(1),
-        ..rule("POST", "/v1/transactions/*/capture")
-    }]);
+    h.fault(answer_lost_once("POST", "/v1/transactions/*/capture"));
     let sale = h
         .kasse
         .capture(&sale.id, None)
@@ -90,31 +91,17 @@ async fn capture_answer_lost_after_it_happened_is_reconciled_as_applied() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refund_refused_with_503_is_reconciled_as_not_applied_after_the_grace() {
     let h = harness().await;
-    let sale = authorised(&h, 8_000).await;
+    let sale = h.authorised(8_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
-    h.control.set_faults(vec![FaultRule {
-        status: Some(503),
-        times: Some(1),
-        ..rule("POST", "/v1/transactions/*/refund")
-    }]);
-    let err = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(3_000), None)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "outcome_unknown", "{err:?}");
+    refund_through_a_503(&h, &sale.id, 3_000).await;
     assert!(h.sandbox_events(&tid, "REFUND").is_empty());
     let sale = h.kasse.find(&sale.id).unwrap();
     assert_eq!(sale.pending_ops, 1);
     assert_eq!(sale.operations[1].state, OpState::Unknown);
 
     // While it is pending, nothing new is sent.
-    let err = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(3_000), None)
-        .await
-        .unwrap_err();
+    let err = h.refund_amount(&sale.id, 3_000).await.unwrap_err();
     assert_eq!(err.code(), "invalid_state", "{err:?}");
     assert!(h.sandbox_events(&tid, "REFUND").is_empty());
     // Within the grace a request could still land: it stays pending.
@@ -132,31 +119,17 @@ async fn refund_refused_with_503_is_reconciled_as_not_applied_after_the_grace() 
     h.assert_agrees(&sale);
 
     // A new refund works, once.
-    let sale = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(3_000), None)
-        .await
-        .unwrap();
+    let sale = h.refund_amount(&sale.id, 3_000).await.unwrap();
     assert_eq!(sale.refunded, 3_000);
-    let refunds = h.sandbox_events(&tid, "REFUND");
-    assert_eq!(refunds.len(), 1);
-    assert_eq!(
-        refunds[0]["event_reference"].as_str().unwrap(),
-        format!("{}-R2", sale.merchant_reference)
-    );
+    assert_one_refund_r2(&h, &tid, &sale);
     h.assert_agrees(&sale);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn void_answer_lost_is_reconciled() {
     let h = harness().await;
-    let sale = authorised(&h, 5_000).await;
-    h.control.set_faults(vec![FaultRule {
-        after: true,
-        drop: true,
-        times: Some(1),
-        ..rule("POST", "/v1/transactions/*/void")
-    }]);
+    let sale = h.authorised(5_000).await;
+    h.fault(answer_lost_once("POST", "/v1/transactions/*/void"));
     let sale = h.kasse.void(&sale.id).await.expect("void happened");
     assert_eq!(sale.status, SaleStatus::Voided);
     assert_eq!(reconciled(&h, &sale.id), [true]);
@@ -166,14 +139,14 @@ async fn void_answer_lost_is_reconciled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn rate_limited_session_reads_slow_the_watcher_down_and_it_still_settles() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(2_000)).await.unwrap();
+    let charge = h.charge(2_000).await;
     // Every session read answers 429 with Retry-After: 1 (more than the client's own retry
     // allowance in this harness, so the watcher must schedule the wait itself).
-    h.control.set_faults(vec![FaultRule {
+    h.fault(FaultRule {
         status: Some(429),
         retry_after: Some(1),
         ..rule("GET", "/v1/sessions/*")
-    }]);
+    });
     let before = h.control.stats().requests;
     let started = Instant::now();
     tokio::time::sleep(Duration::from_millis(1_500)).await;
@@ -195,7 +168,7 @@ async fn rate_limited_session_reads_slow_the_watcher_down_and_it_still_settles()
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn short_rate_limits_and_dropped_reads_are_retried() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(2_100)).await.unwrap();
+    let charge = h.charge(2_100).await;
     h.control.set_faults(vec![
         FaultRule {
             status: Some(429),
@@ -222,12 +195,9 @@ async fn short_rate_limits_and_dropped_reads_are_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn intents_left_by_a_crash_are_reconciled_on_resume() {
     let h = harness().await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
-    let first = engine(&h.client, &h.clock, Store::open(&path).unwrap(), config());
-    let charge = first.charge(&order_of(10_000)).await.unwrap();
-    h.control.pay(&charge.session_id, CARD_OK).unwrap();
-    let sale = first.wait_settled(&charge.sale.id, |_| {}).await.unwrap();
+    let (_dir, path) = log_file();
+    let first = h.engine_on(&path);
+    let sale = h.paid_through(&first, 10_000).await;
     assert_eq!(sale.status, SaleStatus::Authorized);
     let tid = sale.transaction_id.clone().unwrap();
     let store = first.store();
@@ -258,7 +228,7 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
     drop(first);
 
     // Restart: the capture is found at Dintero by its reference.
-    let second = engine(&h.client, &h.clock, Store::open(&path).unwrap(), config());
+    let second = h.engine_on(&path);
     assert_eq!(second.store().pending_operations().unwrap().len(), 1);
     second.resume().await.unwrap();
     let sale = second.find(&sale.id).unwrap();
@@ -288,7 +258,7 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
         )
         .unwrap();
     drop(second);
-    let second = engine(&h.client, &h.clock, Store::open(&path).unwrap(), config());
+    let second = h.engine_on(&path);
     second.resume().await.unwrap();
     // The refund is not found, but it is young: a request could still be on its way.
     let sale = second.find(&sale.id).unwrap();
@@ -312,12 +282,7 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
         .await
         .unwrap();
     assert_eq!(sale.refunded, 1_000);
-    let refunds = h.sandbox_events(&tid, "REFUND");
-    assert_eq!(refunds.len(), 1);
-    assert_eq!(
-        refunds[0]["event_reference"].as_str().unwrap(),
-        format!("{}-R2", sale.merchant_reference)
-    );
+    assert_one_refund_r2(&h, &tid, &sale);
     let journal = second.store().verify_journal().unwrap();
     assert!(journal.ok, "{journal:?}");
 }
@@ -327,7 +292,7 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn references_never_collide_with_operations_made_elsewhere() {
     let h = harness().await;
-    let sale = authorised(&h, 6_000).await;
+    let sale = h.authorised(6_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     // Another till (or the Dintero backoffice) operated on this payment with the references
     // this counter would pick next.
@@ -340,17 +305,7 @@ async fn references_never_collide_with_operations_made_elsewhere() {
         .refund(&tid, &RefundRequest::new(1_000, format!("{r}-R1")))
         .await
         .unwrap();
-    h.control.set_faults(vec![FaultRule {
-        status: Some(503),
-        times: Some(1),
-        ..rule("POST", "/v1/transactions/*/refund")
-    }]);
-    let err = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(2_000), None)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "outcome_unknown", "{err:?}");
+    refund_through_a_503(&h, &sale.id, 2_000).await;
     let sale = h.kasse.find(&sale.id).unwrap();
     let op = sale
         .operations
@@ -377,7 +332,7 @@ async fn default_cadence_reads_within_the_schedule() {
     h.client.fetch_token().await.unwrap();
     let before = h.control.stats().requests;
     let started = Instant::now();
-    let charge = h.kasse.charge(&order_of(1_000)).await.unwrap();
+    let charge = h.charge(1_000).await;
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     let waiting_ms = started.elapsed().as_millis() as u64;
     let waiting_reads = h.control.stats().requests - before - 1; // minus the charge
@@ -410,7 +365,7 @@ async fn default_cadence_reads_within_the_schedule() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_capture_that_times_out_at_the_processor_is_reported_failed() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(4_000)).await.unwrap();
+    let charge = h.charge(4_000).await;
     h.control
         .pay(&charge.session_id, "4100000000000019")
         .unwrap();
@@ -437,7 +392,7 @@ async fn accepted_operations_settle_in_the_background() {
         |_| {},
     )
     .await;
-    let sale = authorised(&h, 9_000).await;
+    let sale = h.authorised(9_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     let sale = h.kasse.capture(&sale.id, None).await.expect("accepted");
     let op = sale.operations[0].clone();
@@ -464,10 +419,7 @@ async fn accepted_operations_settle_in_the_background() {
     assert_eq!(sale.operations[0].applied, Some(true));
     h.assert_agrees(&sale);
     // Refund the same way.
-    h.kasse
-        .refund(&sale.id, RefundSpec::Amount(2_000), None)
-        .await
-        .expect("accepted");
+    h.refund_amount(&sale.id, 2_000).await.expect("accepted");
     let sale = h
         .wait_for(&sale.id, "refund settled", |s| s.pending_ops == 0)
         .await;
@@ -478,7 +430,7 @@ async fn accepted_operations_settle_in_the_background() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn on_hold_is_followed_until_it_resolves() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(5_500)).await.unwrap();
+    let charge = h.charge(5_500).await;
     let tx = h
         .control
         .pay_with(

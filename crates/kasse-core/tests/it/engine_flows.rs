@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use dintero_sandbox::PayOptions;
 use engine_common::*;
-use kasse_core::money::Quantity;
 use kasse_core::sale::{OpKind, OpState, SaleStatus};
 use kasse_core::store::ListQuery;
 use kasse_core::RefundSpec;
@@ -89,15 +88,7 @@ async fn sell_charge_visit_pay_capture_refund_a_line() {
     let refunded = kasse_core::engine::refunded_quantities(&sale);
     assert_eq!(refunded.get("3"), Some(&line.quantity));
     // The same line cannot be refunded twice.
-    let again = h
-        .kasse
-        .refund(
-            &sale.id,
-            RefundSpec::Lines(vec![("3".into(), Quantity::whole(1).unwrap())]),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let again = h.refund_line(&sale.id, "3", "1").await.unwrap_err();
     assert_eq!(again.code(), "invalid_input", "{again}");
     assert_eq!(h.sandbox_events(&tid, "REFUND").len(), 1);
 
@@ -154,16 +145,13 @@ async fn declined_and_3ds_failed_payments_close_the_sale() {
         (CARD_DECLINED, SaleStatus::Declined),
         (CARD_3DS_FAIL, SaleStatus::Failed),
     ] {
-        let charge = h.kasse.charge(&order_of(10_000)).await.unwrap();
+        let charge = h.charge(10_000).await;
         h.control.pay(&charge.session_id, card).unwrap();
         let sale = h.wait_status(&charge.sale.id, status).await;
         assert!(!sale.is_open());
         h.assert_agrees(&sale);
         // Closed: no more following, and nothing to capture or void.
-        h.wait_for(&sale.id, "unfollowed", |s| {
-            !h.kasse.followed().contains(&s.id)
-        })
-        .await;
+        h.wait_unfollowed(&sale.id).await;
         // Its checkout was closed (asked to be cancelled, as a logged operation), so the QR
         // cannot be paid later unseen; Dintero refuses a cancel after a failed payment.
         let sale = h
@@ -195,7 +183,7 @@ async fn declined_and_3ds_failed_payments_close_the_sale() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_walked_away_customer_expires_the_session() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(4_200)).await.unwrap();
+    let charge = h.charge(4_200).await;
     h.control.visit(&charge.session_id).unwrap();
     h.wait_status(&charge.sale.id, SaleStatus::Paying).await;
 
@@ -242,20 +230,13 @@ async fn a_walked_away_customer_expires_the_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cashier_cancel_before_payment() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(5_000)).await.unwrap();
+    let charge = h.charge(5_000).await;
     let sale = h.kasse.cancel(&charge.sale.id).await.expect("cancel");
     assert_eq!(sale.status, SaleStatus::Cancelled);
     assert!(h.control.session(&charge.session_id).unwrap()["cancelled_at"].is_string());
     assert!(h.control.pay(&charge.session_id, CARD_OK).is_err());
     // The watcher stops and the log stays cancelled.
-    h.wait_for(&sale.id, "unfollowed", |s| {
-        !h.kasse.followed().contains(&s.id)
-    })
-    .await;
-    assert_eq!(
-        h.kasse.find(&sale.id).unwrap().status,
-        SaleStatus::Cancelled
-    );
+    h.assert_stays(&sale.id, SaleStatus::Cancelled).await;
     // Cancelling twice is refused locally.
     let err = h.kasse.cancel(&sale.id).await.unwrap_err();
     assert_eq!(err.code(), "invalid_state");
@@ -266,11 +247,7 @@ async fn cashier_cancel_before_payment() {
 async fn cancel_racing_a_payment_shows_the_voided_payment() {
     // The watcher looks once at the start, then not for a minute: the payment lands unseen.
     let h = harness_with(|c| c.cadence = sleepy_cadence()).await;
-    let charge = h.kasse.charge(&order_of(7_700)).await.unwrap();
-    h.wait_for(&charge.sale.id, "looked at", |_| {
-        h.control.stats().requests >= 3
-    })
-    .await;
+    let charge = h.charge_looked_at(7_700).await;
     h.control.pay(&charge.session_id, CARD_OK).unwrap();
     let sale = h.kasse.cancel(&charge.sale.id).await.expect("cancel");
     // Dintero voided the authorisation with the session; the log shows exactly that.
@@ -291,11 +268,7 @@ async fn cancel_after_an_unseen_auto_captured_payment_shows_it() {
         c.auto_capture = true;
     })
     .await;
-    let charge = h.kasse.charge(&order_of(9_900)).await.unwrap();
-    h.wait_for(&charge.sale.id, "looked at", |_| {
-        h.control.stats().requests >= 3
-    })
-    .await;
+    let charge = h.charge_looked_at(9_900).await;
     h.control.pay(&charge.session_id, CARD_OK).unwrap();
     let sale = h.kasse.cancel(&charge.sale.id).await.expect("cancel");
     assert_eq!(sale.status, SaleStatus::Captured, "{sale:#?}");
@@ -390,7 +363,7 @@ async fn auto_capture_lands_captured() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn initiated_transaction_means_paying_then_settles() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(3_000)).await.unwrap();
+    let charge = h.charge(3_000).await;
     h.control
         .pay_with(
             &charge.session_id,
@@ -410,20 +383,18 @@ async fn initiated_transaction_means_paying_then_settles() {
 /// Holds the next transaction read's answer back for a while after the sandbox has read the
 /// state: whoever made that read gets a stale answer late.
 fn delay_next_transaction_read(h: &Harness) {
-    h.control.set_faults(vec![dintero_sandbox::FaultRule {
-        method: Some("GET".into()),
-        path: Some("/v1/transactions/*".into()),
+    h.fault(FaultRule {
         after: true,
         latency_ms: Some(700),
         times: Some(1),
-        ..Default::default()
-    }]);
+        ..rule("GET", "/v1/transactions/*")
+    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_watcher_read_overtaken_by_a_capture_does_not_roll_the_log_back() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(10_000)).await.unwrap();
+    let charge = h.charge(10_000).await;
     delay_next_transaction_read(&h);
     let tx = h.control.pay(&charge.session_id, CARD_OK).unwrap();
     let tid = tx["id"].as_str().unwrap().to_owned();
@@ -442,17 +413,7 @@ async fn a_watcher_read_overtaken_by_a_capture_does_not_roll_the_log_back() {
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
     assert_eq!(sale.status, SaleStatus::Captured);
     // The watcher's late answer (AUTHORIZED, nothing captured) arrives and must be dropped.
-    h.wait_for(&sale.id, "unfollowed", |s| {
-        !h.kasse.followed().contains(&s.id)
-    })
-    .await;
-    let sale = h.kasse.find(&sale.id).unwrap();
-    assert_eq!(
-        sale.status,
-        SaleStatus::Captured,
-        "{:?}",
-        h.observed(&sale.id)
-    );
+    let sale = h.assert_stays(&sale.id, SaleStatus::Captured).await;
     assert_eq!(sale.captured, 10_000);
     h.assert_agrees(&sale);
 }
@@ -460,23 +421,13 @@ async fn a_watcher_read_overtaken_by_a_capture_does_not_roll_the_log_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_watcher_read_overtaken_by_a_cancel_does_not_hide_the_void() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(6_600)).await.unwrap();
+    let charge = h.charge(6_600).await;
     delay_next_transaction_read(&h);
     h.control.pay(&charge.session_id, CARD_OK).unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let sale = h.kasse.cancel(&charge.sale.id).await.unwrap();
     assert_eq!(sale.status, SaleStatus::Voided);
-    h.wait_for(&sale.id, "unfollowed", |s| {
-        !h.kasse.followed().contains(&s.id)
-    })
-    .await;
-    let sale = h.kasse.find(&sale.id).unwrap();
-    assert_eq!(
-        sale.status,
-        SaleStatus::Voided,
-        "{:?}",
-        h.observed(&sale.id)
-    );
+    let sale = h.assert_stays(&sale.id, SaleStatus::Voided).await;
     h.assert_agrees(&sale);
 }
 
@@ -484,8 +435,8 @@ async fn a_watcher_read_overtaken_by_a_cancel_does_not_hide_the_void() {
 async fn the_webview_return_is_confirmed_by_one_read_of_its_own_transaction() {
     // The watcher sleeps: only the return URL can tell.
     let h = harness_with(|c| c.cadence = sleepy_cadence()).await;
-    let other = h.kasse.charge(&order_of(1_000)).await.unwrap();
-    let mine = h.kasse.charge(&order_of(2_000)).await.unwrap();
+    let other = h.charge(1_000).await;
+    let mine = h.charge(2_000).await;
     let other_tx = h.control.pay(&other.session_id, CARD_OK).unwrap();
     let my_tx = h.control.pay(&mine.session_id, CARD_OK).unwrap();
     let url = |tx: &serde_json::Value| {

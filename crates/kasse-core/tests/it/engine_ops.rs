@@ -7,17 +7,10 @@ use engine_common::*;
 use kasse_core::sale::{OpState, SaleStatus};
 use kasse_core::{CoreError, RefundSpec};
 
-/// A paid (authorised) sale of `amount`.
-async fn authorised(h: &Harness, amount: i64) -> kasse_core::sale::Sale {
-    let charge = h.kasse.charge(&order_of(amount)).await.unwrap();
-    h.control.pay(&charge.session_id, CARD_OK).unwrap();
-    h.wait_status(&charge.sale.id, SaleStatus::Authorized).await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn partial_captures_then_too_much_is_refused_before_any_call() {
     let h = harness().await;
-    let sale = authorised(&h, 10_000).await;
+    let sale = h.authorised(10_000).await;
     let tid = sale.transaction_id.clone().unwrap();
 
     let sale = h.kasse.capture(&sale.id, Some(3_000)).await.unwrap();
@@ -64,25 +57,13 @@ async fn partial_captures_then_too_much_is_refused_before_any_call() {
     }
 
     // Refund more than captured − refunded: refused locally.
-    let err = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(5_501), None)
-        .await
-        .unwrap_err();
+    let err = h.refund_amount(&sale.id, 5_501).await.unwrap_err();
     assert!(matches!(err, CoreError::AmountExceeds(_)), "{err:?}");
     assert!(h.sandbox_events(&tid, "REFUND").is_empty());
-    let sale = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(5_000), None)
-        .await
-        .unwrap();
+    let sale = h.refund_amount(&sale.id, 5_000).await.unwrap();
     assert_eq!(sale.refunded, 5_000);
     h.assert_agrees(&sale);
-    let err = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(501), None)
-        .await
-        .unwrap_err();
+    let err = h.refund_amount(&sale.id, 501).await.unwrap_err();
     assert!(matches!(err, CoreError::AmountExceeds(_)), "{err:?}");
     assert_eq!(h.sandbox_events(&tid, "REFUND").len(), 1);
 
@@ -107,7 +88,7 @@ async fn partial_captures_then_too_much_is_refused_before_any_call() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn void_an_authorisation() {
     let h = harness().await;
-    let sale = authorised(&h, 2_000).await;
+    let sale = h.authorised(2_000).await;
     let sale = h.kasse.void(&sale.id).await.unwrap();
     assert_eq!(sale.status, SaleStatus::Voided);
     h.assert_agrees(&sale);
@@ -126,7 +107,7 @@ async fn void_an_authorisation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn operations_on_an_unpaid_sale_are_invalid_state() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(1_500)).await.unwrap();
+    let charge = h.charge(1_500).await;
     let id = charge.sale.id.clone();
     for err in [
         h.kasse.capture(&id, None).await.unwrap_err(),
@@ -135,10 +116,7 @@ async fn operations_on_an_unpaid_sale_are_invalid_state() {
             .refund(&id, RefundSpec::Full, None)
             .await
             .unwrap_err(),
-        h.kasse
-            .refund(&id, RefundSpec::Amount(100), None)
-            .await
-            .unwrap_err(),
+        h.refund_amount(&id, 100).await.unwrap_err(),
     ] {
         assert!(matches!(err, CoreError::InvalidState(_)), "{err:?}");
     }
@@ -152,58 +130,23 @@ async fn operations_on_an_unpaid_sale_are_invalid_state() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refund_by_lines_with_quantities_telescopes_to_the_line() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order3()).await.unwrap();
-    h.control.pay(&charge.session_id, CARD_OK).unwrap();
-    let sale = h.wait_status(&charge.sale.id, SaleStatus::Authorized).await;
+    let sale = h.paid(&order3()).await;
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
-    let q = |s: &str| s.parse().unwrap();
     // The apples in three parts: 1624 + 1624 + 1623 = 4871, the line's amount.
     let mut amounts = vec![];
     for _ in 0..3 {
         let before = h.kasse.find(&sale.id).unwrap().refunded;
-        let after = h
-            .kasse
-            .refund(
-                &sale.id,
-                RefundSpec::Lines(vec![("3".into(), q("0.125"))]),
-                None,
-            )
-            .await
-            .unwrap();
+        let after = h.refund_line(&sale.id, "3", "0.125").await.unwrap();
         amounts.push(after.refunded - before);
         h.assert_agrees(&after);
     }
     assert_eq!(amounts, [1_624, 1_624, 1_623]);
     // One coffee of two, then a line that does not exist, then too many coffees.
-    let sale = h
-        .kasse
-        .refund(
-            &sale.id,
-            RefundSpec::Lines(vec![("1".into(), q("1"))]),
-            None,
-        )
-        .await
-        .unwrap();
+    let sale = h.refund_line(&sale.id, "1", "1").await.unwrap();
     assert_eq!(sale.refunded, 4_871 + 3_900);
-    let err = h
-        .kasse
-        .refund(
-            &sale.id,
-            RefundSpec::Lines(vec![("9".into(), q("1"))]),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = h.refund_line(&sale.id, "9", "1").await.unwrap_err();
     assert_eq!(err.code(), "invalid_input");
-    let err = h
-        .kasse
-        .refund(
-            &sale.id,
-            RefundSpec::Lines(vec![("1".into(), q("2"))]),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = h.refund_line(&sale.id, "1", "2").await.unwrap_err();
     assert_eq!(err.code(), "invalid_input", "{err}");
     let tid = sale.transaction_id.clone().unwrap();
     assert_eq!(h.sandbox_events(&tid, "REFUND").len(), 4);
@@ -213,21 +156,19 @@ async fn refund_by_lines_with_quantities_telescopes_to_the_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_operations_on_one_sale_take_turns() {
     let h = harness().await;
-    let sale = authorised(&h, 10_000).await;
+    let sale = h.authorised(10_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     h.kasse.capture(&sale.id, None).await.unwrap();
     // Slow reads widen the window in which two operations would see the same state.
-    h.control.set_faults(vec![dintero_sandbox::FaultRule {
-        method: Some("GET".into()),
-        path: Some("/v1/transactions/*".into()),
+    h.fault(FaultRule {
         latency_ms: Some(100),
-        ..Default::default()
-    }]);
+        ..rule("GET", "/v1/transactions/*")
+    });
 
     // Two refunds that fit together both go through, with their own references.
     let (a, b) = tokio::join!(
-        h.kasse.refund(&sale.id, RefundSpec::Amount(3_000), None),
-        h.kasse.refund(&tid, RefundSpec::Amount(3_000), None),
+        h.refund_amount(&sale.id, 3_000),
+        h.refund_amount(&tid, 3_000),
     );
     a.unwrap();
     b.unwrap();
@@ -238,8 +179,8 @@ async fn concurrent_operations_on_one_sale_take_turns() {
     // Two that do not fit: one goes through, the other is refused by the local check (not by a
     // storage error, and never sent).
     let (a, b) = tokio::join!(
-        h.kasse.refund(&sale.id, RefundSpec::Amount(3_000), None),
-        h.kasse.refund(&sale.id, RefundSpec::Amount(3_000), None),
+        h.refund_amount(&sale.id, 3_000),
+        h.refund_amount(&sale.id, 3_000),
     );
     let errors: Vec<_> = [a, b].into_iter().filter_map(Result::err).collect();
     assert_eq!(errors.len(), 1, "{errors:?}");
@@ -276,7 +217,7 @@ async fn captured_then_async(
     delay: std::time::Duration,
     fail: f64,
 ) -> kasse_core::sale::Sale {
-    let sale = authorised(h, amount).await;
+    let sale = h.authorised(amount).await;
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
     assert_eq!(sale.status, SaleStatus::Captured);
     h.control
@@ -399,19 +340,16 @@ async fn an_accepted_refund_that_fails_at_dintero_frees_its_amount() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_refund_whose_answer_cannot_be_read_is_found_not_refused() {
     let h = harness().await;
-    let sale = authorised(&h, 5_000).await;
+    let sale = h.authorised(5_000).await;
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
     let tid = sale.transaction_id.clone().unwrap();
-    h.control.set_faults(vec![dintero_sandbox::FaultRule {
-        method: Some("POST".into()),
-        path: Some("/v1/transactions/*/refund".into()),
+    h.fault(FaultRule {
         garbage_body: true,
         times: Some(1),
-        ..Default::default()
-    }]);
+        ..rule("POST", "/v1/transactions/*/refund")
+    });
     let sale = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(2_000), None)
+        .refund_amount(&sale.id, 2_000)
         .await
         .expect("settled by reading the transaction");
     let op = sale.operations.last().unwrap();
@@ -426,23 +364,10 @@ async fn a_refund_whose_answer_cannot_be_read_is_found_not_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_press_reaching_two_processes_refunds_once() {
     let h = harness().await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
-    let first = engine(
-        &h.client,
-        &h.clock,
-        kasse_core::store::Store::open(&path).unwrap(),
-        config(),
-    );
-    let second = engine(
-        &h.client,
-        &h.clock,
-        kasse_core::store::Store::open(&path).unwrap(),
-        config(),
-    );
-    let charge = first.charge(&order_of(7_000)).await.unwrap();
-    h.control.pay(&charge.session_id, CARD_OK).unwrap();
-    let sale = first.wait_settled(&charge.sale.id, |_| {}).await.unwrap();
+    let (_dir, path) = log_file();
+    let first = h.engine_on(&path);
+    let second = h.engine_on(&path);
+    let sale = h.paid_through(&first, 7_000).await;
     let sale = first.capture(&sale.id, None).await.unwrap();
     let tid = sale.transaction_id.clone().unwrap();
     let (a, b) = tokio::join!(
@@ -473,25 +398,13 @@ async fn one_press_reaching_two_processes_refunds_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_payment_captured_at_authorization_can_be_refunded() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(3_300)).await.unwrap();
-    h.control
-        .pay_with(
-            &charge.session_id,
-            dintero_sandbox::PayOptions {
-                payment_product_type: Some("swish.swish".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let charge = h.charge(3_300).await;
+    h.pay_by(&charge, "swish.swish");
     let sale = h.wait_status(&charge.sale.id, SaleStatus::Captured).await;
     let tid = sale.transaction_id.clone().unwrap();
     assert!(h.sandbox_events(&tid, "CAPTURE").is_empty());
     assert_eq!((sale.captured, sale.refundable()), (3_300, 3_300));
-    let sale = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(1_300), None)
-        .await
-        .unwrap();
+    let sale = h.refund_amount(&sale.id, 1_300).await.unwrap();
     assert_eq!(
         (sale.refunded, sale.status),
         (1_300, SaleStatus::PartiallyRefunded)
@@ -504,15 +417,7 @@ async fn a_payment_captured_at_authorization_can_be_refunded() {
 async fn partial_captures_and_refunds_name_their_lines_for_methods_that_need_them() {
     let h = harness().await;
     let charge = h.kasse.charge(&order3()).await.unwrap();
-    h.control
-        .pay_with(
-            &charge.session_id,
-            dintero_sandbox::PayOptions {
-                payment_product_type: Some("instabank.finance".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    h.pay_by(&charge, "instabank.finance");
     let sale = h.wait_status(&charge.sale.id, SaleStatus::Authorized).await;
     let tid = sale.transaction_id.clone().unwrap();
     let total = sale.amount;
@@ -520,11 +425,7 @@ async fn partial_captures_and_refunds_name_their_lines_for_methods_that_need_the
     let sale = h.kasse.capture(&sale.id, Some(9_000)).await.unwrap();
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
     assert_eq!((sale.status, sale.captured), (SaleStatus::Captured, total));
-    let sale = h
-        .kasse
-        .refund(&sale.id, RefundSpec::Amount(8_000), None)
-        .await
-        .unwrap();
+    let sale = h.refund_amount(&sale.id, 8_000).await.unwrap();
     let sale = h
         .kasse
         .refund(&sale.id, RefundSpec::Full, None)
@@ -567,7 +468,7 @@ async fn partial_captures_and_refunds_name_their_lines_for_methods_that_need_the
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_lost_202_void_is_followed_by_the_initiation_it_left() {
     let h = harness().await;
-    let sale = authorised(&h, 4_000).await;
+    let sale = h.authorised(4_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     h.control
         .set_behaviour(
@@ -580,14 +481,12 @@ async fn a_lost_202_void_is_followed_by_the_initiation_it_left() {
             },
         )
         .unwrap();
-    h.control.set_faults(vec![dintero_sandbox::FaultRule {
-        method: Some("POST".into()),
-        path: Some("/v1/transactions/*/void".into()),
+    h.fault(FaultRule {
         status: Some(503),
         after: true,
         times: Some(1),
-        ..Default::default()
-    }]);
+        ..rule("POST", "/v1/transactions/*/void")
+    });
     let sale = match h.kasse.void(&sale.id).await {
         Ok(sale) => sale,
         Err(e) => {

@@ -5,7 +5,6 @@ use super::engine_common;
 
 use std::time::Duration;
 
-use dintero_sandbox::FaultRule;
 use engine_common::*;
 use kasse_core::clock::Clock;
 use kasse_core::engine::payload::{session_request, SessionParams};
@@ -13,7 +12,6 @@ use kasse_core::money::Currency;
 use kasse_core::order::PricedOrder;
 use kasse_core::sale::{LogEvent, Origin, SaleStatus};
 use kasse_core::store::{NewSale, Store};
-use kasse_core::RefundSpec;
 
 /// Another counter sells through the same account: a session made with the client directly.
 async fn sale_elsewhere(h: &Harness, reference: &str, amount: i64) -> (String, String) {
@@ -79,7 +77,7 @@ fn session_with_reference(h: &Harness, reference: &str) -> String {
 async fn sync_imports_a_sale_made_at_another_counter_and_it_can_be_refunded_here() {
     let h = harness().await;
     // One local sale, known already.
-    let local = h.kasse.charge(&order_of(1_111)).await.unwrap();
+    let local = h.charge(1_111).await;
     h.control.pay(&local.session_id, CARD_OK).unwrap();
     h.wait_status(&local.sale.id, SaleStatus::Authorized).await;
 
@@ -101,21 +99,9 @@ async fn sync_imports_a_sale_made_at_another_counter_and_it_can_be_refunded_here
     // Operable here: capture and refund an amount (no lines: the order is not known here).
     let sale = h.kasse.capture(&tid, None).await.unwrap();
     assert_eq!(sale.status, SaleStatus::Captured);
-    let err = h
-        .kasse
-        .refund(
-            &tid,
-            RefundSpec::Lines(vec![("1".into(), "1".parse().unwrap())]),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = h.refund_line(&tid, "1", "1").await.unwrap_err();
     assert_eq!(err.code(), "invalid_input");
-    let sale = h
-        .kasse
-        .refund(&tid, RefundSpec::Amount(400), None)
-        .await
-        .unwrap();
+    let sale = h.refund_amount(&tid, 400).await.unwrap();
     assert_eq!(sale.refunded, 400);
     h.assert_agrees(&sale);
 
@@ -136,14 +122,7 @@ async fn sync_imports_a_sale_made_at_another_counter_and_it_can_be_refunded_here
 
 /// Charges whose create-session answer is lost (the session was made, the answer dropped).
 fn lose_the_charge_answer(h: &Harness) {
-    h.control.set_faults(vec![FaultRule {
-        method: Some("POST".into()),
-        path: Some("/v1/sessions-profile".into()),
-        after: true,
-        drop: true,
-        times: Some(1),
-        ..FaultRule::default()
-    }]);
+    h.fault(answer_lost_once("POST", "/v1/sessions-profile"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -201,14 +180,13 @@ async fn the_watcher_finds_a_lost_charge_by_its_reference() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_session_lost_to_a_power_cut_after_the_qr_was_shown_is_found_on_resume() {
     let h = harness().await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
+    let (_dir, path) = log_file();
     // As the power cut left it: the intent only.
     let (reference, order) = write_intent(&h, &Store::open(&path).unwrap(), "cut-1", 3_600);
     // The customer had scanned the QR and pays while the counter is down.
     let (_, tid) = sale_elsewhere(&h, &reference, order.amount).await;
 
-    let kasse = engine(&h.client, &h.clock, Store::open(&path).unwrap(), config());
+    let kasse = h.engine_on(&path);
     let open = kasse.find("cut-1").unwrap();
     assert!(open.is_open(), "{open:?}");
     assert_eq!(open.session_id, None);
@@ -241,7 +219,7 @@ async fn a_lost_charge_nobody_pays_fails_after_the_checkout_would_have_expired()
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn wait_settled_reports_changes_and_returns_the_settled_sale() {
     let h = harness().await;
-    let charge = h.kasse.charge(&order_of(1_234)).await.unwrap();
+    let charge = h.charge(1_234).await;
     let kasse = h.kasse.clone();
     let id = charge.sale.id.clone();
     let waiter = tokio::spawn(async move {
@@ -283,7 +261,7 @@ async fn sync_brings_only_this_stores_sales() {
         name: Some("Papirbutikken Oslo".into()),
     };
     let h = harness_with(|c| c.store = Some(shop.clone())).await;
-    let charge = h.kasse.charge(&order_of(1_500)).await.unwrap();
+    let charge = h.charge(1_500).await;
     let session = h.control.session(&charge.session_id).unwrap();
     assert_eq!(
         session["order"]["store"],

@@ -12,11 +12,7 @@ use kasse_core::RefundSpec;
 async fn capture_finds_a_payment_the_watcher_has_not_seen() {
     // The watcher looks once at the start, then not for a minute: the payment lands unseen.
     let h = harness_with(|c| c.cadence = sleepy_cadence()).await;
-    let charge = h.kasse.charge(&order_of(7_700)).await.unwrap();
-    h.wait_for(&charge.sale.id, "looked at", |_| {
-        h.control.stats().requests >= 3
-    })
-    .await;
+    let charge = h.charge_looked_at(7_700).await;
     let tx = h.control.pay(&charge.session_id, CARD_OK).unwrap();
     assert_eq!(
         h.kasse.find(&charge.sale.id).unwrap().status,
@@ -37,11 +33,7 @@ async fn capture_finds_a_payment_the_watcher_has_not_seen() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refresh_looks_once_and_an_unpaid_sale_still_has_nothing_to_capture() {
     let h = harness_with(|c| c.cadence = sleepy_cadence()).await;
-    let charge = h.kasse.charge(&order_of(5_000)).await.unwrap();
-    h.wait_for(&charge.sale.id, "looked at", |_| {
-        h.control.stats().requests >= 3
-    })
-    .await;
+    let charge = h.charge_looked_at(5_000).await;
     // Not paid: one look, still waiting, and operations say so.
     let sale = h.kasse.refresh(&charge.session_id).await.unwrap();
     assert_eq!(sale.status, SaleStatus::Waiting);

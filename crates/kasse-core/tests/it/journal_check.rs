@@ -9,7 +9,6 @@
 
 use super::store_common;
 
-use std::path::Path;
 use std::time::Instant;
 
 use kasse_core::sale::LogEvent;
@@ -17,45 +16,50 @@ use kasse_core::store::journal::row_hash;
 use kasse_core::store::{JournalProblem, JournalReport, Store, JOURNAL_CHECKED_KEY};
 use store_common::*;
 
-fn sales(store: &Store, from: i64, n: i64) {
-    for i in from..from + n {
-        paid(store, &format!("s{i}"), 1000 + i, T0 + i * 1000);
-    }
+/// Runs `sql` on the tampering connection, then makes the start-up check.
+fn check_after(store: &Store, conn: &rusqlite::Connection, sql: &str) -> JournalReport {
+    conn.execute(sql, []).unwrap();
+    store.check_journal().unwrap()
 }
 
-fn untriggered(path: &Path) -> rusqlite::Connection {
-    let conn = raw(path);
-    conn.execute_batch(
-        "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
-         DROP TRIGGER events_append_at_end;",
-    )
-    .unwrap();
-    conn
+/// One of the report's problems says `text`.
+fn assert_names(report: &JournalReport, text: &str) {
+    assert!(named(report).iter().any(|p| p.contains(text)), "{report:?}");
 }
 
 fn named(report: &JournalReport) -> Vec<String> {
     report.problems.iter().map(|p| p.to_string()).collect()
 }
 
+/// Makes s1's `sale_opened` (row 4) cheaper, in place.
+const CHEAPER_ROW_4: &str =
+    "UPDATE events SET data = replace(data, '\"amount\":1001', '\"amount\":1') WHERE seq = 4";
+
 /// A file log with 4 paid sales (12 rows) checked once.
-fn checked(dir: &Path) -> (Store, std::path::PathBuf) {
-    let path = dir.join("kasse.sqlite");
-    let store = Store::open(&path).unwrap();
-    sales(&store, 0, 4);
+fn checked() -> (tempfile::TempDir, Store, std::path::PathBuf) {
+    let (dir, store, path) = file_store();
+    paid_sales(&store, 0, 4);
     let first = store.check_journal().unwrap();
     assert!(first.ok, "{first:?}");
     assert_eq!(first.rows, 12, "the first check reads everything");
-    (store, path)
+    (dir, store, path)
+}
+
+/// [`checked`], then `more` paid sales, and a connection to tamper with the rows.
+fn tampered(more: i64) -> (tempfile::TempDir, Store, rusqlite::Connection) {
+    let (dir, store, path) = checked();
+    paid_sales(&store, 4, more);
+    let conn = untriggered(&path);
+    (dir, store, conn)
 }
 
 #[test]
 fn the_start_up_check_reads_only_new_rows() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, _) = checked(dir.path());
+    let (_dir, store, _) = checked();
     let again = store.check_journal().unwrap();
     assert!(again.ok);
     assert_eq!(again.rows, 0, "nothing new");
-    sales(&store, 4, 2);
+    paid_sales(&store, 4, 2);
     let next = store.check_journal().unwrap();
     assert!(next.ok);
     assert_eq!(next.rows, 6);
@@ -67,10 +71,7 @@ fn the_start_up_check_reads_only_new_rows() {
 
 #[test]
 fn a_row_edited_after_the_last_check_is_named_at_every_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = checked(dir.path());
-    sales(&store, 4, 2);
-    let conn = untriggered(&path);
+    let (_dir, store, conn) = tampered(2);
     // Row 16 is s5's sale_opened: make it cheaper.
     conn.execute(
         "UPDATE events SET data = replace(data, '\"amount\":1005', '\"amount\":1') WHERE seq = 16",
@@ -96,49 +97,24 @@ fn a_row_edited_after_the_last_check_is_named_at_every_start() {
 
 #[test]
 fn rows_removed_after_the_last_check_or_at_the_end_are_found() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = checked(dir.path());
-    sales(&store, 4, 2);
-    let conn = untriggered(&path);
-    conn.execute("DELETE FROM events WHERE seq = 14", [])
-        .unwrap();
-    let report = store.check_journal().unwrap();
+    let (_dir, store, conn) = tampered(2);
+    let report = check_after(&store, &conn, "DELETE FROM events WHERE seq = 14");
     assert!(!report.ok);
-    assert!(
-        named(&report)
-            .iter()
-            .any(|p| p.contains("rows 14 to 14 are missing")),
-        "{report:?}"
-    );
+    assert_names(&report, "rows 14 to 14 are missing");
 
     // Removing everything after the checked point (and the head record with it) is found too.
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = checked(dir.path());
-    sales(&store, 4, 2);
-    let conn = untriggered(&path);
-    conn.execute("DELETE FROM events WHERE seq > 12", [])
-        .unwrap();
-    let report = store.check_journal().unwrap();
+    let (_dir, store, conn) = tampered(2);
+    let report = check_after(&store, &conn, "DELETE FROM events WHERE seq > 12");
     assert!(!report.ok, "{report:?}");
-    assert!(
-        named(&report).iter().any(|p| p.contains("rows at the end")),
-        "{report:?}"
-    );
+    assert_names(&report, "rows at the end");
 }
 
 #[test]
 fn an_old_row_rewritten_and_rehashed_breaks_the_link_after_the_checked_point() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = checked(dir.path());
-    sales(&store, 4, 1);
-    let conn = untriggered(&path);
+    let (_dir, store, conn) = tampered(1);
     // Rewrite row 4 (s1's sale_opened) and re-hash it and every row after it, head included:
     // only the hashes recorded elsewhere (the checked point) can tell.
-    conn.execute(
-        "UPDATE events SET data = replace(data, '\"amount\":1001', '\"amount\":1') WHERE seq = 4",
-        [],
-    )
-    .unwrap();
+    conn.execute(CHEAPER_ROW_4, []).unwrap();
     let mut prev: String = conn
         .query_row("SELECT hash FROM events WHERE seq = 3", [], |r| r.get(0))
         .unwrap();
@@ -168,30 +144,14 @@ fn an_old_row_rewritten_and_rehashed_breaks_the_link_after_the_checked_point() {
     // …the start-up check can: the row it last ended at is not what it was.
     let report = store.check_journal().unwrap();
     assert!(!report.ok);
-    assert!(
-        named(&report)
-            .iter()
-            .any(|p| p.contains("row 12 was altered")),
-        "{report:?}"
-    );
-    assert!(
-        named(&report)
-            .iter()
-            .any(|p| p.contains("row 13 does not follow")),
-        "{report:?}"
-    );
+    assert_names(&report, "row 12 was altered");
+    assert_names(&report, "row 13 does not follow");
 }
 
 #[test]
 fn an_old_row_edited_in_place_is_left_to_the_full_verify() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = checked(dir.path());
-    let conn = untriggered(&path);
-    conn.execute(
-        "UPDATE events SET data = replace(data, '\"amount\":1001', '\"amount\":1') WHERE seq = 4",
-        [],
-    )
-    .unwrap();
+    let (_dir, store, conn) = tampered(0);
+    conn.execute(CHEAPER_ROW_4, []).unwrap();
     // The documented limit of the cheap check…
     assert!(store.check_journal().unwrap().ok);
     // …which is why the app runs the full verify in the background at start.
@@ -202,10 +162,7 @@ fn an_old_row_edited_in_place_is_left_to_the_full_verify() {
 /// What a full verify and a start-up check cost, per row (printed; `--nocapture`).
 #[test]
 fn measure_verify_and_start_up_check() {
-    let n: i64 = std::env::var("KASSE_JOURNAL_BENCH_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
+    let n = env_size("KASSE_JOURNAL_BENCH_N", 20_000);
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("kasse.sqlite")).unwrap();
     // n events: sales opened in batches of 1,000 events per commit.

@@ -1,10 +1,12 @@
 //! kasse-core's integration tests, one binary (one link instead of one per file): each module
 //! is what was a test file, with the shared harnesses `engine_common` (an engine over an
-//! in-process sandbox) and `store_common` (logs and events). Run one group with a filter, e.g.
+//! in-process sandbox), `store_common` (logs and events) and `money_common` (strategies and
+//! the reference rounding). Run one group with a filter, e.g.
 //! `cargo test -p kasse-core --test it engine_ops::`. The fault suite (`tests/faults/`) stays a
 //! binary of its own: it measures timeouts and API cost, and must not share the CPU with these.
 
 mod engine_common;
+mod money_common;
 mod store_common;
 
 mod engine_chaos;

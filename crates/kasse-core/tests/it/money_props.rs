@@ -1,33 +1,18 @@
 //! Property tests of the money rules against independent references (rust_decimal, and the
 //! definition of rounding itself), and of decimal parsing.
 
+use super::money_common::{self, round_ref, vat_rate};
+
 use std::num::NonZeroU64;
 
 use kasse_core::money::{
     div_round_half_away_from_zero, line_amount, vat_included, DecimalError, Quantity, VatRate,
 };
 use proptest::prelude::*;
-use rust_decimal::{Decimal, RoundingStrategy};
-
-fn round_ref(d: Decimal) -> i128 {
-    let r = d.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-    r.mantissa() / 10_i128.pow(r.scale())
-}
+use rust_decimal::Decimal;
 
 fn quantity() -> impl Strategy<Value = Quantity> {
-    prop_oneof![
-        (1_i64..=1_000_000_000).prop_map(|t| Quantity::from_thousandths(t).unwrap()),
-        (1_i64..=50).prop_map(|u| Quantity::whole(u).unwrap()),
-        (1_i64..=5_000).prop_map(|t| Quantity::from_thousandths(t).unwrap()),
-    ]
-}
-
-fn vat_rate() -> impl Strategy<Value = VatRate> {
-    prop_oneof![
-        prop::sample::select(vec![0_u32, 600, 1000, 1200, 1400, 1500, 2400, 2500, 2550])
-            .prop_map(|h| VatRate::from_hundredths(h).unwrap()),
-        (0_u32..=9999).prop_map(|h| VatRate::from_hundredths(h).unwrap()),
-    ]
+    money_common::quantity(50, 1_000_000_000)
 }
 
 proptest! {

@@ -1,33 +1,22 @@
 //! Property tests of priced orders: totals are sums of lines, VAT bounds, the reference rounding,
 //! line parts telescoping to the line, and no panic on any input.
 
-use kasse_core::money::{Currency, Quantity, VatRate};
+use super::money_common::{self, vat_rate};
+
+use kasse_core::money::{Currency, Quantity};
 use kasse_core::order::{
-    line_part_amount, price_order_json, LineInput, OrderInput, PricedLine, MAX_AMOUNT,
+    line_part_amount, price_order_json, LineInput, OrderInput, PricedLine, LINE_KEYS, MAX_AMOUNT,
 };
 use proptest::prelude::*;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 fn round_ref(d: Decimal) -> i64 {
-    let r = d.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-    i64::try_from(r.mantissa() / 10_i128.pow(r.scale())).unwrap()
+    i64::try_from(money_common::round_ref(d)).unwrap()
 }
 
 fn quantity() -> impl Strategy<Value = Quantity> {
-    prop_oneof![
-        (1_i64..=20).prop_map(|u| Quantity::whole(u).unwrap()),
-        (1_i64..=5_000).prop_map(|t| Quantity::from_thousandths(t).unwrap()),
-        (1_i64..=100_000).prop_map(|t| Quantity::from_thousandths(t).unwrap()),
-    ]
-}
-
-fn vat_rate() -> impl Strategy<Value = VatRate> {
-    prop_oneof![
-        prop::sample::select(vec![0_u32, 1200, 1400, 1500, 2400, 2500, 2550])
-            .prop_map(|h| VatRate::from_hundredths(h).unwrap()),
-        (0_u32..=9999).prop_map(|h| VatRate::from_hundredths(h).unwrap()),
-    ]
+    money_common::quantity(20, 100_000)
 }
 
 fn line_input() -> impl Strategy<Value = LineInput> {
@@ -240,18 +229,8 @@ fn arb_json() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::btree_map(
-                prop::sample::select(vec![
-                    "currency",
-                    "lines",
-                    "description",
-                    "quantity",
-                    "unit_price",
-                    "vat",
-                    "product_id",
-                    "type",
-                    "x",
-                ])
-                .prop_map(str::to_owned),
+                prop::sample::select([&["currency", "lines", "x"][..], &LINE_KEYS].concat())
+                    .prop_map(str::to_owned),
                 inner,
                 0..6
             )

@@ -3,7 +3,6 @@
 
 use super::store_common;
 
-use std::path::Path;
 use std::sync::Arc;
 
 use kasse_core::sale::LogEvent;
@@ -12,12 +11,9 @@ use kasse_core::store::{JournalProblem, JournalReport, Store, GENESIS_HASH};
 use store_common::*;
 
 /// A store with 4 paid sales (3 events each) and a note: 13 rows.
-fn journal(dir: &Path) -> (Store, std::path::PathBuf) {
-    let path = dir.join("kasse.sqlite");
-    let store = Store::open(&path).unwrap();
-    for i in 0..4 {
-        paid(&store, &format!("s{i}"), 1000 + i, T0 + i * 1000);
-    }
+fn journal() -> (tempfile::TempDir, Store, std::path::PathBuf) {
+    let (dir, store, path) = file_store();
+    paid_sales(&store, 0, 4);
     store
         .append(
             "s1",
@@ -30,17 +26,20 @@ fn journal(dir: &Path) -> (Store, std::path::PathBuf) {
     let report = store.verify_journal().unwrap();
     assert!(report.ok, "{report:?}");
     assert_eq!(report.rows, 13);
-    (store, path)
+    (dir, store, path)
 }
 
-fn untriggered(path: &Path) -> rusqlite::Connection {
-    let conn = raw(path);
-    conn.execute_batch(
-        "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
-         DROP TRIGGER events_append_at_end;",
-    )
-    .unwrap();
-    conn
+/// [`journal`] and a connection to tamper with its rows.
+fn tampered() -> (tempfile::TempDir, Store, rusqlite::Connection) {
+    let (dir, store, path) = journal();
+    let conn = untriggered(&path);
+    (dir, store, conn)
+}
+
+/// Runs `sql` on the tampering connection, then verifies the whole journal.
+fn verify_after(store: &Store, conn: &rusqlite::Connection, sql: &str) -> JournalReport {
+    conn.execute(sql, []).unwrap();
+    store.verify_journal().unwrap()
 }
 
 fn row(
@@ -83,25 +82,14 @@ fn seqs(report: &JournalReport) -> Vec<(&'static str, i64)> {
 
 #[test]
 fn the_chain_starts_at_genesis_and_links_every_row() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = journal(dir.path());
+    let (_dir, store, path) = journal();
     let conn = raw(&path);
     let mut prev = GENESIS_HASH.to_owned();
     for seq in 1..=13 {
-        let (sale_id, at, kind, op_id, data, prev_hash, hash) = row(&conn, seq);
+        let (sid, at, kind, op, data, prev_hash, hash) = row(&conn, seq);
         assert_eq!(prev_hash, prev, "row {seq} links to the row before");
-        assert_eq!(
-            hash,
-            row_hash(
-                &prev_hash,
-                seq,
-                &sale_id,
-                at,
-                &kind,
-                op_id.as_deref(),
-                &data
-            )
-        );
+        let expected = row_hash(&prev_hash, seq, &sid, at, &kind, op.as_deref(), &data);
+        assert_eq!(hash, expected);
         prev = hash;
     }
     let report = store.verify_journal().unwrap();
@@ -110,9 +98,7 @@ fn the_chain_starts_at_genesis_and_links_every_row() {
 
 #[test]
 fn an_edited_row_is_detected_and_named() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = journal(dir.path());
-    let conn = untriggered(&path);
+    let (_dir, store, conn) = tampered();
     // Seq 4 is s1's sale_opened: make the sale a little cheaper.
     let n = conn
         .execute(
@@ -136,9 +122,7 @@ fn an_edited_row_is_detected_and_named() {
 
 #[test]
 fn an_edited_and_rehashed_row_breaks_the_next_link() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = journal(dir.path());
-    let conn = untriggered(&path);
+    let (_dir, store, conn) = tampered();
     let (sale_id, at, kind, op_id, data, prev_hash, _) = row(&conn, 6);
     let forged = data.replace("authorized", "refunded");
     assert_ne!(forged, data);
@@ -165,12 +149,8 @@ fn an_edited_and_rehashed_row_breaks_the_next_link() {
 
 #[test]
 fn a_deleted_row_is_detected_and_named() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = journal(dir.path());
-    let conn = untriggered(&path);
-    conn.execute("DELETE FROM events WHERE seq = 5", [])
-        .unwrap();
-    let report = store.verify_journal().unwrap();
+    let (_dir, store, conn) = tampered();
+    let report = verify_after(&store, &conn, "DELETE FROM events WHERE seq = 5");
     assert_eq!(seqs(&report), vec![("gap", 6), ("link", 6)]);
     assert_eq!(
         report.problems[0],
@@ -186,12 +166,8 @@ fn a_deleted_row_is_detected_and_named() {
 
 #[test]
 fn deleting_the_first_or_the_last_rows_is_detected() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = journal(dir.path());
-    let conn = untriggered(&path);
-    conn.execute("DELETE FROM events WHERE seq >= 12", [])
-        .unwrap();
-    let report = store.verify_journal().unwrap();
+    let (_dir, store, conn) = tampered();
+    let report = verify_after(&store, &conn, "DELETE FROM events WHERE seq >= 12");
     assert_eq!(seqs(&report), vec![("head", 11)]);
     match &report.problems[0] {
         JournalProblem::HeadMismatch { head, last } => {
@@ -200,9 +176,7 @@ fn deleting_the_first_or_the_last_rows_is_detected() {
         }
         p => panic!("{p:?}"),
     }
-    conn.execute("DELETE FROM events WHERE seq = 1", [])
-        .unwrap();
-    let report = store.verify_journal().unwrap();
+    let report = verify_after(&store, &conn, "DELETE FROM events WHERE seq = 1");
     assert_eq!(
         report.problems[0],
         JournalProblem::Gap { after: 0, next: 2 }
@@ -215,9 +189,7 @@ fn deleting_the_first_or_the_last_rows_is_detected() {
 
 #[test]
 fn an_inserted_row_is_detected_and_named() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = journal(dir.path());
-    let conn = untriggered(&path);
+    let (_dir, store, conn) = tampered();
     let (.., last_hash) = row(&conn, 13);
     let data = r#"{"type":"note","text":"forged"}"#;
 
@@ -271,19 +243,18 @@ fn an_inserted_row_is_detected_and_named() {
 
 #[test]
 fn columns_that_disagree_with_the_json_are_malformed() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = journal(dir.path());
-    let conn = untriggered(&path);
-    conn.execute("UPDATE events SET kind = 'note' WHERE seq = 2", [])
-        .unwrap();
-    let report = store.verify_journal().unwrap();
+    let (_dir, store, conn) = tampered();
+    let report = verify_after(
+        &store,
+        &conn,
+        "UPDATE events SET kind = 'note' WHERE seq = 2",
+    );
     assert_eq!(seqs(&report), vec![("hash", 2), ("malformed", 2)]);
 }
 
 #[test]
 fn the_triggers_refuse_rows_that_do_not_extend_the_chain() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_store, path) = journal(dir.path());
+    let (_dir, _store, path) = journal();
     let conn = raw(&path);
     let (.., last_hash) = row(&conn, 13);
     for (seq, prev) in [

@@ -3,8 +3,6 @@
 
 use super::store_common;
 
-use std::collections::BTreeSet;
-
 use kasse_core::sale::{LogEvent, Sale, SaleStatus};
 use kasse_core::store::{AmountFilter, ListQuery, QueryPlan, Store, StoreError};
 use serde_json::json;
@@ -32,28 +30,12 @@ fn fixture() -> (Store, Vec<Sale>) {
         let at = t(T0 + (i / 3) * 60_000);
         let counter = if i % 7 == 0 { "KASSE2" } else { "KASSE1" };
         let amount = 100 + (i * 37 % 50) * 100;
-        events.push((
-            id.clone(),
-            LogEvent::SaleOpened {
-                merchant_reference: format!("{counter}-20261124-{i:04}"),
-                counter: counter.into(),
-                currency: if i % 11 == 0 { "EUR" } else { "NOK" }.into(),
-                amount,
-                vat_amount: amount / 5,
-                order: json!({"i": i}),
-            },
-            at,
-        ));
+        let reference = format!("{counter}-20261124-{i:04}");
+        let currency = if i % 11 == 0 { "EUR" } else { "NOK" };
+        let opened = sale_opened(&reference, counter, currency, amount, json!({"i": i}));
+        events.push((id.clone(), opened, at));
         if i % 5 >= 1 {
-            events.push((
-                id.clone(),
-                LogEvent::SessionCreated {
-                    session_id: format!("S.{id}"),
-                    url: "https://checkout.test".into(),
-                    expires_at: None,
-                },
-                at,
-            ));
+            events.push((id.clone(), session_created(&id), at));
         }
         let status = match i % 5 {
             2 => Some((SaleStatus::Authorized, 0)),
@@ -62,40 +44,11 @@ fn fixture() -> (Store, Vec<Sale>) {
             _ => None,
         };
         if let Some((st, captured)) = status {
-            events.push((
-                id.clone(),
-                observed(st, &format!("T.{id}"), captured, 0),
-                at,
-            ));
+            events.push((id.clone(), seen(&id, st, captured), at));
         }
     }
-    store
-        .append_many(events.iter().map(|(id, ev, at)| (id.as_str(), ev, *at)))
-        .unwrap();
-    let ids: BTreeSet<&String> = events.iter().map(|(id, ..)| id).collect();
-    let sales = ids
-        .into_iter()
-        .map(|id| store.sale(id).unwrap().unwrap())
-        .collect();
+    let sales = append_all(&store, &events);
     (store, sales)
-}
-
-fn page_through(store: &Store, q: &ListQuery) -> Vec<String> {
-    let mut ids = Vec::new();
-    let mut cursor = None;
-    for _ in 0..10_000 {
-        let page = store.list(&q.clone().after(cursor)).unwrap();
-        assert!(page.items.len() <= q.limit.unwrap_or(50) as usize);
-        ids.extend(page.items.iter().map(|s| s.id.clone()));
-        match page.next_cursor {
-            None => return ids,
-            Some(c) => {
-                assert!(!page.items.is_empty(), "a page with a cursor has items");
-                cursor = Some(c);
-            }
-        }
-    }
-    panic!("paging did not end");
 }
 
 fn queries() -> Vec<(&'static str, ListQuery)> {
@@ -182,7 +135,7 @@ fn keyset_paging_returns_every_sale_once_in_order_with_every_filter() {
     for (name, q) in queries() {
         let want = full_scan(&q, &sales);
         for limit in [7, 50, 500] {
-            let got = page_through(&store, &q.clone().limit(limit));
+            let (got, _) = page_through(&store, &q.clone().limit(limit));
             assert_eq!(got, want, "{name}, limit {limit}");
         }
     }
@@ -296,9 +249,7 @@ fn bulk_rows(store_path: &std::path::Path, n: i64) {
 
 #[test]
 fn list_queries_use_indexes_whatever_the_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
-    let store = Store::open(&path).unwrap();
+    let (_dir, store, path) = file_store();
     let cursor = {
         paid(&store, "x", 100, T0);
         paid(&store, "y", 100, T0 + 1);
@@ -370,9 +321,7 @@ fn list_queries_use_indexes_whatever_the_data() {
 
 #[test]
 fn broad_and_narrow_searches_agree_with_a_brute_force_scan() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
-    let store = Store::open(&path).unwrap();
+    let (_dir, store, path) = file_store();
     bulk_rows(&path, 20_000);
     let conn = raw(&path);
     let brute = |text: &str, status: Option<&str>| -> Vec<String> {
@@ -430,14 +379,7 @@ fn broad_and_narrow_searches_agree_with_a_brute_force_scan() {
 fn day_totals_by_status_currency_and_product() {
     let store = Store::open_in_memory().unwrap();
     paid(&store, "a", 1000, T0);
-    paid(&store, "b", 2000, T0 + 1000);
-    store
-        .append(
-            "b",
-            &observed(SaleStatus::Captured, "T.b", 2000, 0),
-            t(T0 + 1001),
-        )
-        .unwrap();
+    captured(&store, "b", 2000, T0 + 1000);
     open(&store, "c", 500, T0 + 2000);
     paid(&store, "late", 7000, T0 + 86_400_000);
     let totals = store.totals(t(T0), t(T0 + 86_400_000)).unwrap();

@@ -20,28 +20,6 @@ use store_common::*;
 
 // ----- paging (the brute force it is checked against, `full_scan`, is in store_common) ---
 
-/// Pages through `q` with keyset cursors; also returns the strategies the pages ran with.
-fn page_through(store: &Store, q: &ListQuery) -> (Vec<String>, BTreeSet<String>) {
-    let mut ids = Vec::new();
-    let mut strategies = BTreeSet::new();
-    let mut cursor = None;
-    for _ in 0..10_000 {
-        let q = q.clone().after(cursor);
-        strategies.insert(store.explain_list(&q).unwrap().strategy);
-        let page = store.list(&q).unwrap();
-        assert!(page.items.len() <= q.limit.unwrap_or(50) as usize);
-        ids.extend(page.items.iter().map(|s| s.id.clone()));
-        match page.next_cursor {
-            None => return (ids, strategies),
-            Some(c) => {
-                assert!(!page.items.is_empty(), "a page with a cursor has items");
-                cursor = Some(c);
-            }
-        }
-    }
-    panic!("paging did not end");
-}
-
 // ----- random logs -------------------------------------------------------------------------
 
 const COUNTERS: &[&str] = &["KASSE1", "KASSE2", "K", "KASSE1-2026"];
@@ -131,49 +109,20 @@ fn build(specs: &[SaleSpec]) -> (Store, Vec<Sale>) {
             .filter(|c| s.reference.starts_with(&format!("{c}-")))
             .max_by_key(|c| c.len())
             .unwrap();
-        events.push((
-            id.clone(),
-            LogEvent::SaleOpened {
-                merchant_reference: s.reference.clone(),
-                counter: (*counter).into(),
-                currency: "NOK".into(),
-                amount: s.amount,
-                vat_amount: s.amount / 5,
-                order: json!({}),
-            },
-            at,
-        ));
+        let opened = sale_opened(&s.reference, counter, "NOK", s.amount, json!({}));
+        events.push((id.clone(), opened, at));
         if s.status < 3 {
-            events.push((
-                id.clone(),
-                LogEvent::SessionCreated {
-                    session_id: format!("S.{id}"),
-                    url: "https://checkout.test".into(),
-                    expires_at: None,
-                },
-                at,
-            ));
+            events.push((id.clone(), session_created(&id), at));
             let (status, _) = STATUSES[usize::from(s.status)];
             let captured = if status == SaleStatus::Captured {
                 s.amount
             } else {
                 0
             };
-            events.push((
-                id.clone(),
-                observed(status, &format!("T.{id}"), captured, 0),
-                at,
-            ));
+            events.push((id.clone(), seen(&id, status, captured), at));
         }
     }
-    store
-        .append_many(events.iter().map(|(id, ev, at)| (id.as_str(), ev, *at)))
-        .unwrap();
-    let ids: BTreeSet<&String> = events.iter().map(|(id, ..)| id).collect();
-    let sales = ids
-        .into_iter()
-        .map(|id| store.sale(id).unwrap().unwrap())
-        .collect();
+    let sales = append_all(&store, &events);
     (store, sales)
 }
 
@@ -409,9 +358,7 @@ fn a_months_prefix_is_walked_by_stem_and_agrees_with_the_full_scan() {
 /// whose times are anywhere. Rows are written directly: only the list is under test.
 #[test]
 fn with_the_shipped_caps_a_months_prefix_walks_its_stem_in_page_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
-    let store = Store::open(&path).unwrap();
+    let (_dir, store, path) = file_store();
     let conn = raw(&path);
     conn.execute(
         "WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 7199)

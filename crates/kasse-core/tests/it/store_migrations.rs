@@ -167,9 +167,7 @@ fn a_newer_schema_is_refused_with_a_typed_error() {
 
 #[test]
 fn the_journal_is_append_only_in_the_database_itself() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
-    let store = Store::open(&path).unwrap();
+    let (_dir, store, path) = file_store();
     paid(&store, "s1", 1000, T0);
     let conn = raw(&path);
     for sql in [

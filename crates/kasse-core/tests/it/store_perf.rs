@@ -11,10 +11,7 @@ use kasse_core::store::{Durability, Store, StoreOptions};
 use store_common::*;
 
 fn n() -> i64 {
-    std::env::var("KASSE_STORE_BENCH_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(600)
+    env_size("KASSE_STORE_BENCH_N", 600)
 }
 
 /// Appends `n` events over `n / 4` sales: open, session, authorized, note. One commit each, or
@@ -166,10 +163,7 @@ fn timed<T>(
 #[test]
 fn list_latency() {
     use kasse_core::store::{AmountFilter, ListQuery};
-    let n: i64 = std::env::var("KASSE_STORE_BENCH_SALES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
+    let n = env_size("KASSE_STORE_BENCH_SALES", 20_000);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kasse.sqlite");
     drop(Store::open(&path).unwrap());

@@ -154,6 +154,18 @@ fn event_of(a: &Action) -> (String, LogEvent) {
     }
 }
 
+/// A `sale_opened` of 1 NOK at counter KASSE1 with this merchant reference.
+fn opened_as(reference: &str) -> LogEvent {
+    LogEvent::SaleOpened {
+        merchant_reference: reference.into(),
+        counter: "KASSE1".into(),
+        currency: "NOK".into(),
+        amount: 1,
+        vat_amount: 0,
+        order: Value::Null,
+    }
+}
+
 fn journal_rows(store: &Store) -> u64 {
     store.verify_journal().unwrap().rows
 }
@@ -220,9 +232,7 @@ proptest! {
 
 #[test]
 fn after_a_crash_open_sales_and_pending_operations_are_found() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
-    let store = Store::open(&path).unwrap();
+    let (_dir, store, path) = file_store();
     // a: intent written, crash before the create-session call returned.
     open(&store, "a", 100, T0);
     // b: waiting for the customer.
@@ -230,29 +240,12 @@ fn after_a_crash_open_sales_and_pending_operations_are_found() {
     session(&store, "b", T0 + 2);
     // c: capture intent written, crash before the outcome.
     paid(&store, "c", 300, T0 + 3);
-    store
-        .append(
-            "c",
-            &op_requested("op-c", OpKind::Capture, Some(300), "c-cap-1"),
-            t(T0 + 4),
-        )
-        .unwrap();
+    let capture = op_requested("op-c", OpKind::Capture, Some(300), "c-cap-1");
+    log(&store, "c", &capture, T0 + 4);
     // d: refund whose outcome is unknown (timeout).
-    paid(&store, "d", 400, T0 + 5);
-    store
-        .append(
-            "d",
-            &observed(SaleStatus::Captured, "T.d", 400, 0),
-            t(T0 + 6),
-        )
-        .unwrap();
-    store
-        .append(
-            "d",
-            &op_requested("op-d", OpKind::Refund, Some(100), "d-ref-1"),
-            t(T0 + 7),
-        )
-        .unwrap();
+    captured(&store, "d", 400, T0 + 5);
+    let refund = op_requested("op-d", OpKind::Refund, Some(100), "d-ref-1");
+    log(&store, "d", &refund, T0 + 9);
     store
         .append(
             "d",
@@ -260,18 +253,17 @@ fn after_a_crash_open_sales_and_pending_operations_are_found() {
                 op_id: "op-d".into(),
                 message: "timeout".into(),
             },
-            t(T0 + 8),
+            t(T0 + 10),
         )
         .unwrap();
     // e: a capture that succeeded: nothing pending, not open.
     paid(&store, "e", 500, T0 + 9);
-    store
-        .append(
-            "e",
-            &op_requested("op-e", OpKind::Capture, None, "e-cap-1"),
-            t(T0 + 10),
-        )
-        .unwrap();
+    log(
+        &store,
+        "e",
+        &op_requested("op-e", OpKind::Capture, None, "e-cap-1"),
+        T0 + 10,
+    );
     let e = store
         .append(
             "e",
@@ -399,13 +391,12 @@ fn unique_ids_conflict_with_typed_errors_and_leave_no_trace() {
         "{err}"
     );
     // Same op id as another sale's operation.
-    store
-        .append(
-            "a",
-            &op_requested("op1", OpKind::Void, None, "a-void"),
-            t(T0 + 13),
-        )
-        .unwrap();
+    log(
+        &store,
+        "a",
+        &op_requested("op1", OpKind::Void, None, "a-void"),
+        T0 + 13,
+    );
     let rows = rows + 1;
     let err = store
         .append(
@@ -429,18 +420,7 @@ fn unique_ids_conflict_with_typed_errors_and_leave_no_trace() {
     ));
     // Same local merchant reference.
     let err = store
-        .append(
-            "c",
-            &LogEvent::SaleOpened {
-                merchant_reference: "KASSE1-20261124-0001".into(),
-                counter: "KASSE1".into(),
-                currency: "NOK".into(),
-                amount: 1,
-                vat_amount: 0,
-                order: Value::Null,
-            },
-            t(T0),
-        )
+        .append("c", &opened_as("KASSE1-20261124-0001"), t(T0))
         .unwrap_err();
     assert!(
         matches!(&err, StoreError::Conflict { field, .. } if field == "merchant_reference"),
@@ -451,18 +431,7 @@ fn unique_ids_conflict_with_typed_errors_and_leave_no_trace() {
     assert_eq!(store.sale("b").unwrap().unwrap().session_id, None);
     // open_sale skips a reference somebody took by hand.
     store
-        .append(
-            "manual",
-            &LogEvent::SaleOpened {
-                merchant_reference: "KASSE1-20261124-0003".into(),
-                counter: "KASSE1".into(),
-                currency: "NOK".into(),
-                amount: 1,
-                vat_amount: 0,
-                order: Value::Null,
-            },
-            t(T0),
-        )
+        .append("manual", &opened_as("KASSE1-20261124-0003"), t(T0))
         .unwrap();
     assert_eq!(
         open(&store, "c", 1, T0 + 20).merchant_reference,
@@ -534,9 +503,7 @@ fn imported_sales_are_found_by_any_id() {
 
 #[test]
 fn a_tampered_projection_is_reported_and_rebuilt() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
-    let store = Store::open(&path).unwrap();
+    let (_dir, store, path) = file_store();
     for i in 0..5 {
         paid(&store, &format!("s{i}"), 100 * (i + 1), T0 + i);
     }

@@ -3,23 +3,48 @@
 
 use super::*;
 
-/// Minor units of each line that the sale's operations of `kind` took, or may still take
-/// (pending ones count).
-pub(super) fn line_amounts(sale: &Sale, kind: OpKind) -> BTreeMap<String, i64> {
-    let mut out: BTreeMap<String, i64> = BTreeMap::new();
+/// Whether an operation took its lines, or may still take them (pending: in flight at Dintero,
+/// or with an unknown outcome): not to be given again.
+fn took_or_may_take(op: &Operation) -> bool {
+    op.applied == Some(true) || op.is_pending()
+}
+
+/// Σ per line of what the logged lines of the sale's operations of `kind` that `counts` say:
+/// `read` takes a line's value (`None`: not counted), `add` sums two.
+fn per_line<T: Copy>(
+    sale: &Sale,
+    kind: OpKind,
+    counts: impl Fn(&Operation) -> bool,
+    read: impl Fn(&Value) -> Option<T>,
+    zero: T,
+    add: impl Fn(T, T) -> T,
+) -> BTreeMap<String, T> {
+    let mut out: BTreeMap<String, T> = BTreeMap::new();
     for op in sale
         .operations
         .iter()
-        .filter(|o| o.kind == kind && (o.applied == Some(true) || o.is_pending()))
+        .filter(|o| o.kind == kind && counts(o))
     {
         for l in op.lines.as_array().into_iter().flatten() {
-            if let (Some(id), Some(a)) = (l["line_id"].as_str(), l["amount"].as_i64()) {
-                let entry = out.entry(id.to_owned()).or_default();
-                *entry = entry.saturating_add(a.max(0));
+            if let (Some(id), Some(v)) = (l["line_id"].as_str(), read(l)) {
+                let entry = out.entry(id.to_owned()).or_insert(zero);
+                *entry = add(*entry, v);
             }
         }
     }
     out
+}
+
+/// Minor units of each line that the sale's operations of `kind` took, or may still take.
+pub(super) fn line_amounts(sale: &Sale, kind: OpKind) -> BTreeMap<String, i64> {
+    per_line(
+        sale,
+        kind,
+        took_or_may_take,
+        |l| l["amount"].as_i64().map(|a| a.max(0)),
+        0,
+        i64::saturating_add,
+    )
 }
 
 /// `amount` spread over the order's lines ([`crate::allocate`]) as Dintero items, and the
@@ -65,30 +90,22 @@ pub fn pending_refund_quantities(sale: &Sale) -> BTreeMap<String, Quantity> {
     refund_quantities(sale, Operation::is_pending)
 }
 
-pub(super) fn refund_quantities(
+/// Quantities per line that the sale's refunds took or may still take: what a refund by line
+/// can no longer give.
+pub(super) fn taken_refund_quantities(sale: &Sale) -> BTreeMap<String, Quantity> {
+    refund_quantities(sale, took_or_may_take)
+}
+
+fn refund_quantities(
     sale: &Sale,
     counts: impl Fn(&Operation) -> bool,
 ) -> BTreeMap<String, Quantity> {
-    let mut out: BTreeMap<String, Quantity> = BTreeMap::new();
-    for op in &sale.operations {
-        if op.kind != OpKind::Refund || !counts(op) {
-            continue;
-        }
-        let Some(lines) = op.lines.as_array() else {
-            continue;
-        };
-        for l in lines {
-            let (Some(id), Some(q)) = (l["line_id"].as_str(), l["quantity"].as_str()) else {
-                continue;
-            };
-            let Ok(q) = q.parse::<Quantity>() else {
-                continue;
-            };
-            let entry = out.entry(id.to_owned()).or_insert(Quantity::ZERO);
-            if let Some(sum) = entry.checked_add(q) {
-                *entry = sum;
-            }
-        }
-    }
-    out
+    per_line(
+        sale,
+        OpKind::Refund,
+        counts,
+        |l| l["quantity"].as_str()?.parse::<Quantity>().ok(),
+        Quantity::ZERO,
+        |sum, q| sum.checked_add(q).unwrap_or(sum),
+    )
 }

@@ -22,6 +22,7 @@ use dintero_client::{
 };
 use serde_json::{json, Value};
 
+mod cancel;
 mod lines;
 mod reconcile;
 mod request;
@@ -31,8 +32,8 @@ pub use lines::{pending_refund_quantities, refunded_quantities};
 use reconcile::*;
 use request::*;
 
+use super::observe::snapshot;
 use super::payload;
-use super::watch::snapshot;
 use super::{Kasse, OperatingGuard};
 use crate::error::CoreError;
 use crate::money::{format_minor_code, Quantity};
@@ -120,19 +121,14 @@ impl Kasse {
         let mut request = CaptureRequest::new(amount, reference.clone());
         let (items, lines) = allocated_items(&sale, OpKind::Capture, amount);
         request.items = items;
-        let kasse = self.clone();
-        let tid = tx.id.clone();
         self.run(
             &sale,
             Intent {
-                kind: OpKind::Capture,
                 amount: Some(amount),
                 lines,
-                reference,
-                reason: None,
-                key,
+                ..Intent::new(OpKind::Capture, reference, key)
             },
-            async move { kasse.inner.api.capture(&tid, &request).await },
+            async { self.inner.api.capture(&tx.id, &request).await },
         )
         .await
     }
@@ -157,20 +153,9 @@ impl Kasse {
             )));
         }
         let reference = next_reference(&sale, OpKind::Void, &tx);
-        let kasse = self.clone();
-        let tid = tx.id.clone();
-        self.run(
-            &sale,
-            Intent {
-                kind: OpKind::Void,
-                amount: None,
-                lines: Value::Null,
-                reference,
-                reason: None,
-                key,
-            },
-            async move { kasse.inner.api.void(&tid).await },
-        )
+        self.run(&sale, Intent::new(OpKind::Void, reference, key), async {
+            self.inner.api.void(&tx.id).await
+        })
         .await
     }
 
@@ -223,13 +208,7 @@ impl Kasse {
                     )
                 })?;
                 // What is refunded, and what may still be (pending), is no longer there to give.
-                let mut already = refunded_quantities(&sale);
-                for (line, q) in pending_refund_quantities(&sale) {
-                    let entry = already.entry(line).or_insert(Quantity::ZERO);
-                    if let Some(sum) = entry.checked_add(q) {
-                        *entry = sum;
-                    }
-                }
+                let mut already = taken_refund_quantities(&sale);
                 let mut total = 0i64;
                 let mut chosen = Vec::new();
                 for (line_id, qty) in lines {
@@ -281,103 +260,17 @@ impl Kasse {
         let mut request = RefundRequest::new(amount, reference.clone());
         request.reason = reason.clone();
         request.items = items;
-        let kasse = self.clone();
-        let tid = tx.id.clone();
         self.run(
             &sale,
             Intent {
-                kind: OpKind::Refund,
                 amount: Some(amount),
                 lines: lines_json,
-                reference,
                 reason,
-                key,
+                ..Intent::new(OpKind::Refund, reference, key)
             },
-            async move { kasse.inner.api.refund(&tid, &request).await },
+            async { self.inner.api.refund(&tx.id, &request).await },
         )
         .await
-    }
-
-    /// Cancels a sale that is still waiting for the customer. If a payment slipped through,
-    /// the sale shows it (authorised → void it; captured → refund it).
-    pub async fn cancel(&self, id: &str) -> Result<Sale, CoreError> {
-        let _turn = self.operating(&self.find(id)?.id).await;
-        let sale = self.find(id)?;
-        if !sale.is_open() {
-            return Err(CoreError::InvalidState(format!(
-                "the sale is already {}; {}",
-                sale.status,
-                match sale.status {
-                    SaleStatus::Authorized => "void it to release the money",
-                    s if s.is_paid() => "refund it to give the money back",
-                    _ => "there is nothing to cancel",
-                }
-            )));
-        }
-        if sale.session_id.is_none() {
-            return Err(CoreError::InvalidState(
-                "the checkout was never created, so there is nothing to cancel at Dintero".into(),
-            ));
-        }
-        let session = match self
-            .cancel_session_logged(&sale, "cancelled at the counter")
-            .await
-        {
-            Ok(session) => session,
-            Err(e) => {
-                // Dintero refuses to cancel a session whose payment went further than it can
-                // undo (e.g. captured at once): show that payment rather than only the refusal.
-                self.check_now(&sale.id);
-                return match self.surface_payment(&sale.id, None).await {
-                    Ok(Some(sale)) => Ok(sale),
-                    _ => Err(e),
-                };
-            }
-        };
-        if let Some(sale) = self.surface_payment(&sale.id, session).await? {
-            return Ok(sale);
-        }
-        self.check_now(&sale.id);
-        self.find(&sale.id)
-    }
-
-    /// After a cancel: if the session has a transaction, logs it with its true status (and a
-    /// note when it is paid, so the cashier refunds or voids it) and returns the sale. `session`
-    /// is the session as the cancel returned it; `None` reads it.
-    async fn surface_payment(
-        &self,
-        sale_id: &str,
-        session: Option<dintero_client::Session>,
-    ) -> Result<Option<Sale>, CoreError> {
-        let sale = self.find(sale_id)?;
-        let session = match session {
-            Some(s) => s,
-            None => match &sale.session_id {
-                Some(sid) => self.inner.api.get_session(sid).await?,
-                None => return Ok(None),
-            },
-        };
-        let Some(tid) = session.transaction_id.or(sale.transaction_id.clone()) else {
-            return Ok(None);
-        };
-        let tx = self.inner.api.get_transaction(&tid).await?;
-        let after = self.observe_transaction(&sale, &tx, "operation")?;
-        if after.status.is_paid() {
-            let what = if after.status == SaleStatus::Authorized {
-                "void"
-            } else {
-                "refund"
-            };
-            self.append(
-                &sale.id,
-                &LogEvent::Note {
-                    text: format!(
-                        "the customer paid before the cancel reached Dintero; {what} this payment"
-                    ),
-                },
-            )?;
-        }
-        self.find(&sale.id).map(Some)
     }
 
     /// Settles pending operations. With `all_ages`, also those still within the grace period

@@ -14,6 +14,21 @@ pub(super) struct Intent<'a> {
     pub(super) key: &'a str,
 }
 
+impl<'a> Intent<'a> {
+    /// An intent of `kind` with `reference`, asked with `key`: no amount (all, or a void), no
+    /// lines, no reason.
+    pub(super) fn new(kind: OpKind, reference: String, key: &'a str) -> Intent<'a> {
+        Intent {
+            kind,
+            amount: None,
+            lines: Value::Null,
+            reference,
+            reason: None,
+            key,
+        }
+    }
+}
+
 /// What [`Kasse::prepare`] found.
 pub(super) enum Prepared {
     /// The sale's turn, the sale and its transaction as read now.
@@ -53,11 +68,7 @@ impl Kasse {
             self.reconcile(&sale, op, false).await?;
         }
         let sale = self.find(id)?;
-        if let Some(op) = sale
-            .operations
-            .iter()
-            .find(|o| o.state.is_outcome_unknown())
-        {
+        if let Some(op) = sale.outcome_unknown() {
             return Err(CoreError::PendingOperation {
                 kind: op.kind.to_string(),
             });
@@ -120,14 +131,6 @@ impl Kasse {
         intent: Intent<'_>,
         call: impl std::future::Future<Output = Result<OperationResponse, dintero_client::Error>>,
     ) -> Result<Sale, CoreError> {
-        let Intent {
-            kind,
-            amount,
-            lines,
-            reference,
-            reason,
-            key,
-        } = intent;
         // A token first, so that the request leaves right after its intent is logged (the
         // grace for a lost answer is counted from the intent when a crash loses the answer).
         self.inner.api.ready_token().await?;
@@ -137,15 +140,21 @@ impl Kasse {
             &sale.id,
             &LogEvent::OperationRequested {
                 op_id: op_id.clone(),
-                kind,
-                amount,
-                lines,
-                reference: reference.clone(),
-                reason,
-                key: Some(key.to_owned()),
+                kind: intent.kind,
+                amount: intent.amount,
+                lines: intent.lines,
+                reference: intent.reference.clone(),
+                reason: intent.reason,
+                key: Some(intent.key.to_owned()),
                 basis: Some(basis),
             },
         );
+        let Intent {
+            kind,
+            amount,
+            reference,
+            ..
+        } = intent;
         let sale = match requested {
             Ok(sale) => sale,
             Err(CoreError::Store(crate::store::StoreError::Rejected { source, .. })) => {

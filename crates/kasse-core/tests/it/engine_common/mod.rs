@@ -3,17 +3,19 @@
 //! together with the sandbox's clock, and a fast cadence so payments settle in milliseconds.
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use dintero_client::{AccountId, Client, Config, RetryPolicy};
-use dintero_sandbox::{Control, Sandbox, SandboxConfig};
+pub use dintero_sandbox::FaultRule;
+use dintero_sandbox::{Control, PayOptions, Sandbox, SandboxConfig};
 use kasse_core::cadence::Cadence;
 use kasse_core::clock::{ManualClock, RandomIds};
 use kasse_core::order::OrderInput;
 use kasse_core::sale::{LogEvent, Sale, SaleStatus};
 use kasse_core::store::Store;
-use kasse_core::{Kasse, KasseConfig};
+use kasse_core::{Charge, CoreError, Kasse, KasseConfig, RefundSpec};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -118,6 +120,13 @@ pub async fn harness_on(sandbox: SandboxConfig, tweak: impl FnOnce(&mut KasseCon
     }
 }
 
+/// A log file in a new temporary directory, which lives as long as the `TempDir`.
+pub fn log_file() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("kasse.sqlite");
+    (dir, path)
+}
+
 /// An engine over `store` (another one over the same file is "after a restart"), sharing the
 /// client and clock. Random ids, so two engines on one log never collide.
 pub fn engine(client: &Client, clock: &ManualClock, store: Store, cfg: KasseConfig) -> Kasse {
@@ -130,7 +139,117 @@ pub fn engine(client: &Client, clock: &ManualClock, store: Store, cfg: KasseConf
     )
 }
 
+/// A sandbox fault on `method path` (a glob such as `/v1/transactions/*/refund`); the rest is
+/// filled in by the test: `FaultRule { status: Some(503), ..rule("POST", path) }`.
+pub fn rule(method: &str, path: &str) -> FaultRule {
+    FaultRule {
+        method: Some(method.into()),
+        path: Some(path.into()),
+        ..FaultRule::default()
+    }
+}
+
+/// The next answer to `method path` is lost after the sandbox acted on it (the connection is
+/// dropped): the request happened, the caller does not know.
+pub fn answer_lost_once(method: &str, path: &str) -> FaultRule {
+    FaultRule {
+        after: true,
+        drop: true,
+        times: Some(1),
+        ..rule(method, path)
+    }
+}
+
 impl Harness {
+    /// An engine of its own over the log file at `path`, with this harness's client and clock
+    /// (two of them on one file are two processes; a new one after the first is a restart).
+    pub fn engine_on(&self, path: &Path) -> Kasse {
+        engine(
+            &self.client,
+            &self.clock,
+            Store::open(path).expect("store"),
+            config(),
+        )
+    }
+
+    /// Pays the charge's checkout with a payment product (`swish.swish`, `instabank.finance`)
+    /// and the sandbox's other defaults; returns the sandbox's transaction.
+    pub fn pay_by(&self, charge: &Charge, product: &str) -> Value {
+        self.control
+            .pay_with(
+                &charge.session_id,
+                PayOptions {
+                    payment_product_type: Some(product.into()),
+                    ..PayOptions::default()
+                },
+            )
+            .expect("pay")
+    }
+
+    /// Refunds `amount` of the sale (no reason), as a new request.
+    pub async fn refund_amount(&self, id: &str, amount: i64) -> Result<Sale, CoreError> {
+        self.kasse
+            .refund(id, RefundSpec::Amount(amount), None)
+            .await
+    }
+
+    /// Refunds one line of the sale: `quantity` (decimal text) of line `line_id`.
+    pub async fn refund_line(
+        &self,
+        id: &str,
+        line_id: &str,
+        quantity: &str,
+    ) -> Result<Sale, CoreError> {
+        let quantity = quantity.parse().expect("quantity");
+        let lines = vec![(line_id.to_owned(), quantity)];
+        self.kasse.refund(id, RefundSpec::Lines(lines), None).await
+    }
+
+    /// Sets one sandbox fault, in place of any set before.
+    pub fn fault(&self, rule: FaultRule) {
+        self.control.set_faults(vec![rule]);
+    }
+
+    /// A charge of one line of `amount`.
+    pub async fn charge(&self, amount: i64) -> Charge {
+        self.kasse.charge(&order_of(amount)).await.expect("charge")
+    }
+
+    /// A sale of one line of `amount` made and followed by another engine (`kasse`, see
+    /// [`Harness::engine_on`]), paid with [`CARD_OK`]; returns it settled.
+    pub async fn paid_through(&self, kasse: &Kasse, amount: i64) -> Sale {
+        let charge = kasse.charge(&order_of(amount)).await.expect("charge");
+        self.control.pay(&charge.session_id, CARD_OK).expect("pay");
+        kasse
+            .wait_settled(&charge.sale.id, |_| {})
+            .await
+            .expect("settled")
+    }
+
+    /// A charge of one line of `amount` that the watcher has looked at once (with
+    /// [`sleepy_cadence`] it then does not look again for a minute).
+    pub async fn charge_looked_at(&self, amount: i64) -> Charge {
+        let charge = self.charge(amount).await;
+        self.wait_for(&charge.sale.id, "looked at", |_| {
+            self.control.stats().requests >= 3
+        })
+        .await;
+        charge
+    }
+
+    /// A sale of `order`, paid with [`CARD_OK`] and seen authorised by the watcher.
+    pub async fn paid(&self, order: &OrderInput) -> Sale {
+        let charge = self.kasse.charge(order).await.expect("charge");
+        self.control.pay(&charge.session_id, CARD_OK).expect("pay");
+        self.wait_status(&charge.sale.id, SaleStatus::Authorized)
+            .await
+    }
+
+    /// A paid (authorised) sale of one line of `amount`.
+    pub async fn authorised(&self, amount: i64) -> Sale {
+        self.paid(&order_of(amount)).await
+    }
+
     /// Moves the sandbox's and the engine's clocks forward together.
     pub fn advance(&self, by: Duration) {
         self.control.advance_clock(by);
@@ -233,6 +352,21 @@ impl Harness {
             }
             let _ = tokio::time::timeout(left.min(Duration::from_millis(50)), rx.recv()).await;
         }
+    }
+
+    /// Waits until the watcher lets go of the sale; returns the sale as logged then.
+    pub async fn wait_unfollowed(&self, id: &str) -> Sale {
+        self.wait_for(id, "unfollowed", |s| !self.kasse.followed().contains(&s.id))
+            .await;
+        self.kasse.find(id).expect("sale exists")
+    }
+
+    /// Waits until the watcher lets go of the sale and asserts that it is `status` then (the
+    /// statuses the log observed on the way in the message); returns the sale.
+    pub async fn assert_stays(&self, id: &str, status: SaleStatus) -> Sale {
+        let sale = self.wait_unfollowed(id).await;
+        assert_eq!(sale.status, status, "{:?}", self.observed(id));
+        sale
     }
 
     /// Waits until the sale has `status`.

@@ -1,0 +1,83 @@
+//! What a sale's view answers: its operations by id or key, what is pending, and what can
+//! still be captured, voided or refunded.
+
+use super::{OpKind, Operation, Sale, SaleStatus};
+
+impl Sale {
+    /// The operation with this id.
+    pub fn operation(&self, op_id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.op_id == op_id)
+    }
+
+    /// The operation asked for with this idempotency key.
+    pub fn operation_by_key(&self, key: &str) -> Option<&Operation> {
+        self.operations
+            .iter()
+            .find(|o| o.key.as_deref() == Some(key))
+    }
+
+    /// The operation whose outcome is not known (`requested` or `unknown`), if any: nothing new
+    /// is sent on the sale until it is settled.
+    pub fn outcome_unknown(&self) -> Option<&Operation> {
+        self.operations
+            .iter()
+            .find(|o| o.state.is_outcome_unknown())
+    }
+
+    /// Operations without a final outcome.
+    pub fn pending_operations(&self) -> impl Iterator<Item = &Operation> {
+        self.operations.iter().filter(|o| o.is_pending())
+    }
+
+    /// Σ amounts of this kind's operations that are pending (in flight at Dintero, or with an
+    /// unknown outcome): they count against what is left, as they may still happen.
+    pub fn pending_amount(&self, kind: OpKind) -> i64 {
+        self.operations
+            .iter()
+            .filter(|o| o.kind == kind && o.is_pending())
+            .map(|o| o.amount.unwrap_or(0).max(0))
+            .fold(0i64, i64::saturating_add)
+    }
+
+    /// Whether the watcher must keep following the sale.
+    pub fn is_open(&self) -> bool {
+        self.status.is_open()
+    }
+
+    /// What can still be captured, as far as this view knows (authorised minus captured, in the
+    /// statuses where Dintero allows a capture; 0 otherwise).
+    pub fn capturable(&self) -> i64 {
+        if self
+            .operations
+            .iter()
+            .any(|o| o.kind == OpKind::Void && o.is_pending())
+        {
+            return 0;
+        }
+        match self.status {
+            SaleStatus::Authorized
+            | SaleStatus::PartiallyCaptured
+            | SaleStatus::PartiallyCapturedRefunded => self
+                .amount
+                .saturating_sub(self.captured)
+                .saturating_sub(self.pending_amount(OpKind::Capture))
+                .max(0),
+            _ => 0,
+        }
+    }
+
+    /// Whether the authorisation can be voided now: authorised, nothing captured, and no other
+    /// operation pending on it.
+    pub fn can_void(&self) -> bool {
+        self.status == SaleStatus::Authorized && self.pending_ops == 0
+    }
+
+    /// What can still be refunded, as far as this view knows: captured minus refunded minus
+    /// refunds still pending (in flight or unknown).
+    pub fn refundable(&self) -> i64 {
+        self.captured
+            .saturating_sub(self.refunded)
+            .saturating_sub(self.pending_amount(OpKind::Refund))
+            .max(0)
+    }
+}

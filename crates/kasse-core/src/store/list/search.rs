@@ -1,0 +1,317 @@
+//! Search: the text resolved into prefix ranges on the reference and id indexes (and an amount
+//! when it is a whole number), and the candidates' arms: counted first against the caps, then
+//! sorted, or walked by reference stem (see `plan`).
+
+use std::fmt::Write as _;
+
+use rusqlite::{params_from_iter, Connection, OptionalExtension};
+
+use super::caps::{caps, Caps, STEM, STEM_CUT};
+use super::query::{Residual, Resolved, Sql};
+use super::{AmountFilter, StoreError};
+
+/// The smallest string greater than every string starting with `prefix` (for a range
+/// `col >= prefix AND col < bound`), or `None` when there is none.
+pub(crate) fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(c) = chars.pop() {
+        let mut next = u32::from(c) + 1;
+        if (0xD800..=0xDFFF).contains(&next) {
+            next = 0xE000;
+        }
+        if let Some(n) = char::from_u32(next) {
+            chars.push(n);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// The search text resolved into index ranges.
+pub(super) struct Search {
+    /// The prefix (the text, trimmed).
+    pub(super) prefix: String,
+    /// [`prefix_upper_bound`] of the prefix.
+    pub(super) upper: Option<String>,
+    /// `(column, index, from, to)`.
+    pub(super) ranges: Vec<(&'static str, &'static str, String, Option<String>)>,
+    pub(super) amount: Option<i64>,
+}
+
+impl Search {
+    pub(super) fn new(text: &str) -> Option<Search> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        let upper = prefix_upper_bound(text);
+        let ranges = [
+            ("merchant_reference", "sales_reference"),
+            ("transaction_id", "sales_transaction"),
+            ("session_id", "sales_session"),
+        ]
+        .into_iter()
+        .map(|(col, idx)| (col, idx, text.to_owned(), upper.clone()))
+        .collect();
+        let amount = if text.bytes().all(|b| b.is_ascii_digit()) {
+            text.parse().ok()
+        } else {
+            None
+        };
+        Some(Search {
+            prefix: text.to_owned(),
+            upper,
+            ranges,
+            amount,
+        })
+    }
+}
+
+impl Resolved {
+    /// The index ranges that hold the candidates (for the search, or the amount range).
+    fn candidate_sources(&self, use_search: bool) -> Vec<Source> {
+        let mut out = Vec::new();
+        if use_search {
+            if let Some(search) = &self.search {
+                for (col, idx, from, to) in &search.ranges {
+                    let mut s = Sql::default();
+                    write!(s.text, "FROM sales INDEXED BY {idx} WHERE {col} >= ").ok();
+                    s.param(from.clone());
+                    if let Some(to) = to {
+                        write!(s.text, " AND {col} < ").ok();
+                        s.param(to.clone());
+                    }
+                    out.push(Source {
+                        from: s,
+                        kind: if *idx == "sales_reference" {
+                            SourceKind::Reference
+                        } else {
+                            SourceKind::Lookup
+                        },
+                    });
+                }
+                if let Some(a) = search.amount {
+                    let mut s = Sql::default();
+                    s.push("FROM sales INDEXED BY sales_amount WHERE amount = ")
+                        .param(a);
+                    out.push(Source {
+                        from: s,
+                        kind: SourceKind::Ordered,
+                    });
+                }
+            }
+        } else if let Some(AmountFilter::Range { min, max }) = self.amount {
+            let mut s = Sql::default();
+            s.push("FROM sales INDEXED BY sales_amount WHERE amount >= ")
+                .param(min.unwrap_or(i64::MIN));
+            if let Some(max) = max {
+                s.push(" AND amount <= ").param(max);
+            }
+            out.push(Source {
+                from: s,
+                kind: SourceKind::Covered,
+            });
+        }
+        out
+    }
+}
+
+/// Where candidates come from: `FROM sales INDEXED BY … WHERE <range>`.
+struct Source {
+    from: Sql,
+    kind: SourceKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SourceKind {
+    /// The reference range: sorted when small, else walked by stem (or given up above
+    /// [`CANDIDATE_LIMIT`]).
+    Reference,
+    /// An index carrying `(created_at, id)` (an amount range): sorted up to
+    /// [`CANDIDATE_LIMIT`].
+    Covered,
+    /// One amount: `sales_amount (amount, created_at, id)` is in page order already, so the
+    /// arm reads one page however many sales have that amount; nothing to count.
+    Ordered,
+    /// An id index, one table lookup per candidate: sorted up to [`CANDIDATE_LIMIT_LOOKUP`].
+    Lookup,
+}
+
+/// How many rows `from` holds, counting no further than `cap` (index-only for every source).
+fn count(conn: &Connection, from: &Sql, cap: i64) -> Result<i64, StoreError> {
+    let mut sql = Sql::default();
+    sql.push("SELECT count(*) FROM (SELECT 1 ");
+    sql.text.push_str(&from.text);
+    sql.params.extend(from.params.iter().cloned());
+    sql.push(" LIMIT ").param(cap).push(")");
+    let mut stmt = conn.prepare_cached(&sql.text)?;
+    Ok(stmt.query_row(params_from_iter(sql.params.iter()), |r| r.get(0))?)
+}
+
+/// One arm of the candidates' union: the `(rowid, created_at, id)` of the newest `fetch` rows
+/// of `from` that pass `conditions`, newest first. (The sorter keeps only `fetch` rows; over an
+/// index already in page order there is no sort at all.)
+fn arm(from: Sql, conditions: Sql, fetch: i64) -> Sql {
+    let mut sql = Sql::default();
+    sql.push("SELECT rowid AS r, created_at AS c, id AS i ");
+    sql.append(from);
+    sql.append(conditions);
+    sql.push(" ORDER BY c DESC, i DESC LIMIT ").param(fetch);
+    sql
+}
+
+/// The arms for a search whose reference range is large (see the module docs, *by reference
+/// stem*), or `None` when the stems are too many or the short stems too full.
+fn stem_arms(
+    conn: &Connection,
+    q: &Resolved,
+    search: &Search,
+    residual: Residual,
+    fetch: i64,
+    caps: Caps,
+) -> Result<Option<Vec<Sql>>, StoreError> {
+    let prefix = search.prefix.as_str();
+    // SQLite's `length` counts the characters before the first NUL, so a reference holding one
+    // has a shorter stem. When the prefix holds none, a matching reference's NUL comes after
+    // the prefix, and its stem is still one of those read below.
+    if prefix.contains('\0') {
+        return Ok(None);
+    }
+    // The stems starting with the prefix: one index seek each.
+    let mut stems: Vec<String> = Vec::new();
+    let mut first = conn.prepare_cached(&format!(
+        "SELECT {STEM} FROM sales INDEXED BY sales_reference_stem WHERE {STEM} >= ?1 \
+         ORDER BY {STEM} LIMIT 1"
+    ))?;
+    let mut next = conn.prepare_cached(&format!(
+        "SELECT {STEM} FROM sales INDEXED BY sales_reference_stem WHERE {STEM} > ?1 \
+         ORDER BY {STEM} LIMIT 1"
+    ))?;
+    let mut stem: Option<String> = first.query_row([prefix], |r| r.get(0)).optional()?;
+    while let Some(s) = stem.filter(|s| s.starts_with(prefix)) {
+        if stems.len() >= caps.stems {
+            return Ok(None);
+        }
+        stem = next.query_row([&s], |r| r.get(0)).optional()?;
+        stems.push(s);
+    }
+    // The short stems: the prefixes of the prefix whose references may still start with it.
+    let len = prefix.chars().count();
+    let short =
+        (len.saturating_sub(STEM_CUT)..len).map(|m| prefix.chars().take(m).collect::<String>());
+    let mut short_from = Sql::default();
+    write!(
+        short_from.text,
+        "FROM sales INDEXED BY sales_reference_stem WHERE {STEM} IN ("
+    )
+    .ok();
+    short_from.params(short).push(")");
+    let in_short = count(conn, &short_from, caps.short_stems)?;
+    if in_short >= caps.short_stems {
+        return Ok(None);
+    }
+
+    let mut arms = Vec::with_capacity(stems.len() + 1);
+    for s in stems {
+        let mut from = Sql::default();
+        write!(
+            from.text,
+            "FROM sales INDEXED BY sales_reference_stem WHERE {STEM} = "
+        )
+        .ok();
+        from.param(s);
+        arms.push(arm(from, q.conditions(residual), fetch));
+    }
+    if in_short > 0 {
+        short_from
+            .push(" AND merchant_reference >= ")
+            .param(prefix.to_owned());
+        if let Some(upper) = &search.upper {
+            short_from
+                .push(" AND merchant_reference < ")
+                .param(upper.clone());
+        }
+        arms.push(arm(short_from, q.conditions(residual), fetch));
+    }
+    Ok(Some(arms))
+}
+
+/// The arms of the candidates' union for a search or an amount range, and the strategy's name;
+/// `None` when a source has too many candidates (the search becomes a filter on a walk).
+pub(super) fn candidate_arms(
+    conn: &Connection,
+    q: &Resolved,
+    use_search: bool,
+    fetch: i64,
+) -> Result<Option<(&'static str, Vec<Sql>)>, StoreError> {
+    let caps = caps();
+    let all = Residual {
+        status: true,
+        search: true,
+        amount: true,
+    };
+    // Each arm yields its matches that pass the other filters.
+    let residual = Residual {
+        search: !use_search,
+        amount: use_search,
+        ..all
+    };
+    let mut strategy = "candidates";
+    let mut arms = Vec::new();
+    let mut reference = None;
+    for src in q.candidate_sources(use_search) {
+        let cap = match src.kind {
+            SourceKind::Reference => {
+                reference = Some(src);
+                continue;
+            }
+            SourceKind::Ordered => None,
+            SourceKind::Covered => Some(caps.candidates),
+            SourceKind::Lookup => Some(caps.candidates_lookup),
+        };
+        if let Some(cap) = cap {
+            if count(conn, &src.from, cap)? >= cap {
+                return Ok(None);
+            }
+        }
+        arms.push(arm(src.from, q.conditions(residual), fetch));
+    }
+    if let Some(src) = reference {
+        let stems = match &q.search {
+            Some(search) if count(conn, &src.from, caps.sort)? >= caps.sort => {
+                stem_arms(conn, q, search, residual, fetch, caps)?
+            }
+            _ => None,
+        };
+        if let Some(stems) = stems {
+            strategy = "by_reference_stem";
+            arms.extend(stems);
+        } else if count(conn, &src.from, caps.candidates)? < caps.candidates {
+            arms.push(arm(src.from, q.conditions(residual), fetch));
+        } else {
+            return Ok(None);
+        }
+    }
+    if arms.is_empty() {
+        // (Not reached: a search always has its id ranges, an amount range its range.)
+        return Ok(None);
+    }
+    Ok(Some((strategy, arms)))
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_bounds() {
+        assert_eq!(prefix_upper_bound("abc").as_deref(), Some("abd"));
+        assert_eq!(prefix_upper_bound("KASSE1-").as_deref(), Some("KASSE1."));
+        assert_eq!(
+            prefix_upper_bound("a\u{10FFFF}").as_deref(),
+            Some("b"),
+            "carry over the largest char"
+        );
+        assert_eq!(prefix_upper_bound("\u{D7FF}").as_deref(), Some("\u{E000}"));
+        assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
+    }
+}
