@@ -28,6 +28,7 @@ mod cursor;
 mod plan;
 mod query;
 mod search;
+mod term;
 mod totals;
 
 pub use caps::{

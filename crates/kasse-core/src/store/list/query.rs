@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use rusqlite::types::Value as SqlValue;
 
 use super::cursor::decode_cursor;
-use super::search::Search;
+use super::term::Search;
 use super::{AmountFilter, ListQuery, StoreError};
 use crate::clock::unix_ms;
 use crate::sale::SaleStatus;
