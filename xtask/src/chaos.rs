@@ -1,4 +1,4 @@
-//! `cargo xtask chaos`: the long versions of the reliability suites (issue 6, DESIGN.md §6).
+//! `cargo xtask chaos`: the long versions of the reliability suites (DESIGN.md §6).
 //!
 //! 1. The crash suite (`crates/kasse-cli/tests/it/crash/`: `--test it crash::`):
 //!    `KASSE_CHAOS_SALES` sales through the real `kasse-cli`, SIGKILLed at random points,

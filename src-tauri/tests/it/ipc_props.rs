@@ -1,4 +1,4 @@
-//! Bad input through the IPC boundary (issue 6 §3), with Tauri's mock runtime: random strings
+//! Bad input through the IPC boundary, with Tauri's mock runtime: random strings
 //! for sale ids, line ids, quantities, VAT rates, dates and PINs, and random numbers for
 //! amounts, into every command that takes them. A well-typed call answers a value or a
 //! `{code, message}` error whose code is one of `kasse_core::ErrorCode::ALL`; a call whose arguments have the

@@ -1,4 +1,4 @@
-//! The app's start-up journal check (issue 6 §4), through Tauri's mock runtime: a sales journal
+//! The app's start-up journal check, through Tauri's mock runtime: a sales journal
 //! changed outside Kasse is found at start (naming the row), logged, and announced to the UI as
 //! a `notice` event of level `error`; the app still starts and sells.
 

@@ -1,4 +1,4 @@
-//! Where the client secret lives (issue 6 §5): the OS keyring (Secret Service) when one runs,
+//! Where the client secret lives: the OS keyring (Secret Service) when one runs,
 //! otherwise a file in the data dir that only this user can read (0600), and the app says which.
 //!
 //! * Without a Secret Service (this test removes `DBUS_SESSION_BUS_ADDRESS` and `DISPLAY`, so

@@ -1,4 +1,4 @@
-//! Secrets never leak (issue 6 §5, DESIGN.md §6), in the desktop app: with a known client
+//! Secrets never leak (DESIGN.md §6), in the desktop app: with a known client
 //! secret, set through Settings and used against an in-process sandbox (`KASSE_API_URL`), every
 //! flow is run through the commands — settings, test connection (right and wrong secret),
 //! charge, pay, capture, refund by line, void, cancel, sync, list, reports, CSV, and errors

@@ -1,48 +1,17 @@
-//! The domain model of a sale: its status, the events of the journal, and the pure reducer that
-//! derives a sale's current view from its events.
+//! A sale: its status, the events of its journal, and the pure reducer that derives the sale's
+//! view from them. The journal is the truth and the view is derived: [`Sale::open`] builds it from
+//! the first event and [`Sale::apply`] folds in each later one; the store uses the same functions
+//! on append and on a rebuild, so the stored projection can always be re-derived and checked.
+//! [`Sale::validate`] is the gate in front of the journal (it refuses an event that makes no sense
+//! for the sale's state: a second opening, an outcome for an unknown operation, a reused key or
+//! reference, an intent beside an unknown outcome); `apply` is total, so even a tampered journal
+//! replays to *a* view that can be compared.
 //!
-//! # The journal is the truth, the view is derived
-//! Every fact Kasse learns about a sale is a [`LogEvent`] appended to the journal (see
-//! [`crate::store`]). The [`Sale`] view is a pure function of the sale's events:
-//! [`Sale::open`] builds it from the first event ([`LogEvent::SaleOpened`] or
-//! [`LogEvent::Imported`]) and [`Sale::apply`] folds every later one in. The store uses the very
-//! same functions for the incremental update on append and for a full rebuild, so the stored
-//! projection can always be re-derived and checked ([`crate::store::Store::check_projection`]).
-//!
-//! [`Sale::validate`] is the gate in front of the journal: the store refuses an event that makes
-//! no sense for the sale's current state (a second `SaleOpened`, an outcome for an unknown
-//! operation, a second outcome for a finished one, a reused refund reference, …). `apply` itself
-//! is total: it never fails and ignores what `validate` would have refused, so replaying a journal
-//! (even a tampered one) always yields *a* view, and the comparison shows the difference.
-//!
-//! # Operations
-//! An operation (capture, refund, void, session cancel) is recorded in two steps, as DESIGN.md §3
-//! demands: [`LogEvent::OperationRequested`] **before** the API call, carrying the
-//! `capture_reference` / `refund_reference` sent to Dintero, and an outcome after it:
-//! `OperationSucceeded` / `OperationFailed` (definitive), `OperationUnknown` (timeout, lost
-//! connection: the operation may or may not have happened) and finally `OperationReconciled` once
-//! the transaction was re-read and the reference matched. An operation is *pending* while it is
-//! `requested` or `unknown`; only pending operations accept an outcome. A crash between intent and
-//! outcome therefore leaves a pending operation that [`crate::store::Store::pending_operations`]
-//! returns on the next start.
-//!
-//! # Statuses
-//! [`SaleStatus`] is Kasse's own status, a superset of Dintero's transaction statuses plus the
-//! session-side states. Beyond the first design it has `partially_captured_refunded`, because
-//! Dintero has `PARTIALLY_CAPTURED_REFUNDED` and folding it into another status would lose the
-//! fact that something is still capturable. [`SaleStatus::from_dintero`] maps Dintero's values,
-//! any unknown value becoming `unknown` (never a parse error).
-//!
-//! # Snapshots
-//! Outcome events carry the Dintero JSON that proved them. When that JSON is a transaction
-//! (an object with string `id` and `status`), [`Sale::apply`] also takes the transaction's status
-//! and its captured / refunded totals (Σ successful `CAPTURE` / `REFUND` event amounts, see
-//! dintero-api.md §8) from it, so an operation's outcome alone keeps the view current; a separate
-//! [`LogEvent::StatusObserved`] is harmless but not needed. A snapshot about a *different*
-//! transaction than the sale's is ignored.
-//!
-//! All times in a [`Sale`] are UTC and truncated to milliseconds (the journal's precision, see
-//! [`crate::clock::normalize`]), so a view computed in memory equals the one read from disk.
+//! An operation is an intent written before the API call and an outcome after it; until then it is
+//! pending, and a crash in between leaves it for the next start to reconcile (ARCHITECTURE.md,
+//! "Invariants"). Outcomes carry the Dintero JSON that proved them, from which the view also takes
+//! the transaction's status and totals. Times are UTC truncated to milliseconds, the journal's
+//! precision, so a view computed in memory equals the one read from disk.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

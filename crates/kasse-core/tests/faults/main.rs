@@ -1,4 +1,4 @@
-//! The fault suite (issue 6 §2, issue 11, DESIGN.md §6): a few hundred sales against an
+//! The fault suite (DESIGN.md §6): a few hundred sales against an
 //! in-process sandbox where a fifth of all answers fail — 5xx, 429 with `Retry-After`, answers
 //! later than the client's timeout, dropped connections, and the same faults *after* a POST took
 //! effect (the operation happened, the answer is lost) — where a share of the payments are made

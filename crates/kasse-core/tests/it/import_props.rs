@@ -1,4 +1,4 @@
-//! Bad input from the network, on Kasse's side (issue 6 §3): a transaction JSON from
+//! Bad input from the network, on Kasse's side: a transaction JSON from
 //! `GET /v1/transactions` — any shape, amounts at the edges of `i64` — goes into the log by
 //! sync's import and later observations. The log takes it or refuses it with a typed error; the
 //! sale's figures, the list, the day report and the CSV never panic; the journal still verifies.

@@ -1,4 +1,4 @@
-//! The start-up journal check (issue 6 §4): `Store::check_journal` reads only the rows appended
+//! The start-up journal check: `Store::check_journal` reads only the rows appended
 //! since the last sound check, and still finds rows edited, inserted or removed since then, rows
 //! removed at the end, and a rewrite of older rows that re-hashed them; it names the row, and
 //! a journal with problems reports them on every start. The full `verify_journal` finds the rest

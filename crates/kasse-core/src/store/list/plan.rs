@@ -1,6 +1,6 @@
 //! Which strategy a list query runs with, and its SQL.
 //!
-//! # Staying fast at a million sales
+//! # Staying fast however many sales
 //! Every query names its index (`INDEXED BY`), so the plan does not depend on the planner's
 //! guesses, and the `store_list` integration tests check the plans with `EXPLAIN QUERY PLAN`.
 //! The strategy depends on the filters:
@@ -22,7 +22,7 @@
 //!   counts the ranges first, each stopping at its cap ([`CANDIDATE_LIMIT`](super::CANDIDATE_LIMIT),
 //!   [`CANDIDATE_LIMIT_LOOKUP`](super::CANDIDATE_LIMIT_LOOKUP) for the id indexes, whose candidates take a table lookup each).
 //! * **by reference stem** (a reference prefix matching many sales, e.g. one counter's month,
-//!   `KASSE2-202603`, ~28,000 sales at a million): no sort. A reference's *stem* is the reference
+//!   `KASSE2-202603`): no sort. A reference's *stem* is the reference
 //!   without its last [`STEM_CUT`](super::STEM_CUT) characters (Kasse's own `COUNTER-YYYYMMDD-NNNN` has the stem
 //!   `COUNTER-YYYYMM`), and `sales_reference_stem (stem, created_at, id, merchant_reference)`
 //!   (migration 0002) holds the sales of one stem in page order. Every reference that starts
@@ -36,7 +36,7 @@
 //!   only which stems exist and so how fast it is, never what it returns. Used when the
 //!   reference range has at least [`SORT_LIMIT`](super::SORT_LIMIT) matches, at most [`STEM_LIMIT`](super::STEM_LIMIT) stems start
 //!   with `P` and the short stems hold fewer than [`SHORT_STEM_LIMIT`](super::SHORT_STEM_LIMIT) sales (e.g. not for a
-//!   day's prefix `KASSE2-20260312`, whose short stem is the whole month: its ~900 matches are
+//!   day's prefix `KASSE2-20260312`, whose short stem is the whole month: its matches are
 //!   sorted instead). A counter's prefix `KASSE2` or a year's `KASSE2-2026` is one walk per month.
 //! * With more candidates than a cap (say the search is `KASSE1-` over a decade, or an id
 //!   prefix matching thousands of sales), the search becomes a filter on the *recent* /
