@@ -2,6 +2,7 @@
 //! readable only by this user (and the UI says so). Never in SQLite, logs or IPC answers.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::dto::SecretStorage;
 
@@ -17,10 +18,12 @@ pub trait SecretStore: Send + Sync {
     fn kind(&self) -> SecretStorage;
 }
 
-/// The OS keyring, falling back to a 0600 file in the data dir.
+/// The OS keyring, falling back to a 0600 file in the data dir. Whether a keyring answers is
+/// found out once, on first use: without a Secret Service every probe waits on D-Bus.
 #[derive(Debug)]
 pub struct KeyringOrFile {
     dir: PathBuf,
+    keyring_works: OnceLock<bool>,
 }
 
 impl KeyringOrFile {
@@ -28,6 +31,7 @@ impl KeyringOrFile {
     pub fn new(dir: &Path) -> KeyringOrFile {
         KeyringOrFile {
             dir: dir.to_path_buf(),
+            keyring_works: OnceLock::new(),
         }
     }
 
@@ -39,14 +43,25 @@ impl KeyringOrFile {
         self.dir.join(format!("secret-{safe}"))
     }
 
-    fn keyring(account: &str) -> Option<keyring::Entry> {
-        keyring::Entry::new(SERVICE, account).ok()
+    /// The keyring entry for `account`, when a keyring works here.
+    fn keyring(&self, account: &str) -> Option<keyring::Entry> {
+        let works = *self.keyring_works.get_or_init(|| {
+            let Ok(probe) = keyring::Entry::new(SERVICE, "kasse-probe") else {
+                return false;
+            };
+            let works = probe.set_password("probe").is_ok();
+            let _ = probe.delete_credential();
+            works
+        });
+        works
+            .then(|| keyring::Entry::new(SERVICE, account).ok())
+            .flatten()
     }
 }
 
 impl SecretStore for KeyringOrFile {
     fn get(&self, account: &str) -> Option<String> {
-        if let Some(s) = Self::keyring(account).and_then(|e| e.get_password().ok()) {
+        if let Some(s) = self.keyring(account).and_then(|e| e.get_password().ok()) {
             return Some(s);
         }
         std::fs::read_to_string(self.file(account))
@@ -55,7 +70,7 @@ impl SecretStore for KeyringOrFile {
     }
 
     fn set(&self, account: &str, secret: &str) -> Result<SecretStorage, String> {
-        if let Some(e) = Self::keyring(account) {
+        if let Some(e) = self.keyring(account) {
             if e.set_password(secret).is_ok() && e.get_password().ok().as_deref() == Some(secret) {
                 let _ = std::fs::remove_file(self.file(account));
                 return Ok(SecretStorage::Keyring);
@@ -66,13 +81,10 @@ impl SecretStore for KeyringOrFile {
     }
 
     fn kind(&self) -> SecretStorage {
-        let probe = "kasse-probe";
-        match Self::keyring(probe) {
-            Some(e) if e.set_password("probe").is_ok() => {
-                let _ = e.delete_credential();
-                SecretStorage::Keyring
-            }
-            _ => SecretStorage::File,
+        if self.keyring("kasse-probe").is_some() {
+            SecretStorage::Keyring
+        } else {
+            SecretStorage::File
         }
     }
 }
