@@ -141,11 +141,7 @@ async fn charges(kasse: &Kasse, spans: &ApiSpans, n: usize) -> Result<Vec<Sample
 }
 
 pub fn run(opts: &Opts, spans: &ApiSpans) -> Result<Section> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    rt.block_on(measure(opts, spans))
+    common::runtime()?.block_on(measure(opts, spans))
 }
 
 async fn measure(opts: &Opts, spans: &ApiSpans) -> Result<Section> {

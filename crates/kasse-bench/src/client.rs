@@ -11,9 +11,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use kasse_core::engine::payload::{session_request, SessionParams};
-use kasse_core::money::Currency;
-use kasse_core::order::OrderInput;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 
@@ -47,19 +44,7 @@ impl Raw {
             .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        let token: serde_json::Value = http
-            .post(format!("{base}/v1/accounts/{}/auth/token", common::ACCOUNT))
-            .basic_auth(common::CLIENT_ID, Some(common::CLIENT_SECRET))
-            .json(&serde_json::json!({
-                "grant_type": "client_credentials",
-                "audience": format!("https://api.dintero.com/v1/accounts/{}", common::ACCOUNT),
-            }))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let token = token["access_token"].as_str().context("no access_token")?;
+        let token = common::access_token(&http, base).await?;
         let mut headers = HeaderMap::new();
         let mut put = |k: &'static str, v: &str| -> Result<()> {
             headers.insert(HeaderName::from_static(k), HeaderValue::from_str(v)?);
@@ -149,20 +134,7 @@ async fn measure(opts: &Opts) -> Result<Section> {
     let base = sandbox.base_url.clone();
     let stats = StatsReader::new(&base).await?;
 
-    let order = OrderInput::from_json_value(&common::order_json())?.price(Currency::Nok)?;
-    let request = session_request(
-        &order,
-        &SessionParams {
-            profile_id: "default",
-            return_url: "https://kasse.example/return",
-            callback_url: None,
-            counter: "KASSE1",
-            merchant_reference: "KASSE1-20261124-0001",
-            expires_at: time::OffsetDateTime::now_utc() + time::Duration::minutes(15),
-            auto_capture: false,
-            store: None,
-        },
-    );
+    let request = common::session_request()?;
     let body = serde_json::to_vec(&request)?;
 
     // A paid transaction to read.

@@ -99,11 +99,7 @@ struct Model {
 }
 
 pub fn run(opts: &Opts) -> Result<Section> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    rt.block_on(measure(opts))
+    common::runtime()?.block_on(measure(opts))
 }
 
 async fn measure(opts: &Opts) -> Result<Section> {
