@@ -100,11 +100,7 @@ fn assert_consistent(tx: &Transaction) {
 /// never retried). Returns the transaction as read afterwards.
 async fn capture_unavailable(env: &Env, tid: &str, amount: i64, reference: &str) -> Transaction {
     let before = env.stats();
-    let err = env
-        .client
-        .capture(tid, &CaptureRequest::new(amount, reference))
-        .await
-        .unwrap_err();
+    let err = env.capture(tid, amount, reference).await.unwrap_err();
     assert_api(&err, 503, "processor_unavailable");
     assert!(err.is_outcome_uncertain());
     assert_eq!(env.requests_since(before), 1, "a POST is never retried");
