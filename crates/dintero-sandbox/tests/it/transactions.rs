@@ -70,7 +70,7 @@ async fn authorized_transaction_has_dintero_shape() {
     assert_eq!(s, 200);
     assert_eq!(with_session["session"]["id"], sid.as_str());
     let (s, v) = env.get("/v1/transactions/T12345678.unknown").await;
-    assert_eq!((s.as_u16(), error_code(&v)), (404, "not_found"));
+    refused(s, &v, 404, "not_found");
 }
 
 #[tokio::test]
@@ -128,7 +128,7 @@ async fn capture_refund_events_carry_everything() {
     assert_eq!(sum_events(&tx, "CAPTURE"), 24800);
     assert_eq!(sum_events(&tx, "REFUND"), 24800);
     let (s, v) = env.operate(&tid, "refund", json!({"amount": 1})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    refused(s, &v, 400, "invalid_state");
 }
 
 #[tokio::test]
@@ -137,25 +137,19 @@ async fn amount_and_state_errors() {
     let tid = env.authorized("R-3").await;
     let path = |op: &str| format!("/v1/transactions/{tid}/{op}");
     let (s, v) = env.post(&path("refund"), json!({"amount": 100})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    let message = refused(s, &v, 400, "invalid_state");
     assert_eq!(
-        v["error"]["message"],
+        message,
         "Transaction with status AUTHORIZED cannot be refunded"
     );
     let (s, v) = env.post(&path("capture"), json!({"amount": 24801})).await;
-    assert_eq!(
-        (s.as_u16(), error_code(&v)),
-        (400, "amount_exceeds_capturable")
-    );
+    refused(s, &v, 400, "amount_exceeds_capturable");
     let (s, _) = env.post(&path("capture"), json!({"amount": 24000})).await;
     assert_eq!(s, 200);
     let (s, v) = env.post(&path("refund"), json!({"amount": 30000})).await;
+    let message = refused(s, &v, 400, "amount_exceeds_refundable");
     assert_eq!(
-        (s.as_u16(), error_code(&v)),
-        (400, "amount_exceeds_refundable")
-    );
-    assert_eq!(
-        v["error"]["message"],
+        message,
         "Refund amount 30000 exceeds refundable amount 24000"
     );
     let (s, v) = env.call(Method::POST, &path("void"), None).await;
@@ -223,9 +217,9 @@ async fn void_and_final_capture() {
     assert_eq!(tx["status"], "AUTHORIZATION_VOIDED");
     assert_eq!(last_event(&tx)["amount"], 24800);
     let (s, v) = env.operate(&tid, "capture", json!({"amount": 1})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    let message = refused(s, &v, 400, "invalid_state");
     assert_eq!(
-        v["error"]["message"],
+        message,
         "Transaction with status AUTHORIZATION_VOIDED cannot be captured"
     );
 
@@ -245,7 +239,7 @@ async fn void_and_final_capture() {
         (Some("VOID"), Some(14800))
     );
     let (s, v) = env.operate(&tid, "capture", json!({"amount": 1})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    refused(s, &v, 400, "invalid_state");
     let (s, tx) = env.operate(&tid, "refund", json!({"amount": 10000})).await;
     assert_status(s, &tx, 200, "REFUNDED");
 }
@@ -285,13 +279,13 @@ async fn test_cards_authorization_outcomes() {
     // Unknown cards are refused without creating a transaction.
     let sid = env.session_id(session_body("R-x")).await;
     let (s, v) = env.pay(&sid, json!({"card": "4111111111111111"})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_request"));
+    refused(s, &v, 400, "invalid_request");
     let (_, sess) = env.get(&format!("/v1/sessions/{sid}")).await;
     assert!(sess.get("transaction_id").is_none());
     // A session has at most one transaction.
     let (sid, _) = env.paid("R-y", "4000300000000006").await;
     let (s, v) = env.pay(&sid, json!({"card": "4000000000000002"})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    refused(s, &v, 400, "invalid_state");
 }
 
 #[tokio::test]
@@ -301,7 +295,7 @@ async fn timeout_cards_fail_the_named_operation_with_503() {
     let (_, tx) = env.paid("R-t1", "4100000000000019").await;
     let tid = tx["id"].as_str().unwrap();
     let (s, v) = env.operate(tid, "capture", json!({"amount": 100})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (503, "processor_unavailable"));
+    refused(s, &v, 503, "processor_unavailable");
     let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
     assert_eq!(tx["status"], "AUTHORIZED", "status unchanged");
     let e = last_event(&tx);
@@ -421,7 +415,7 @@ async fn put_updates_merchant_reference_2() {
             Some(json!({"merchant_reference_2": 5})),
         )
         .await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_request"));
+    refused(s, &v, 400, "invalid_request");
     let (_, list) = env.get("/v1/transactions?merchant_reference_2=Z-1").await;
     assert_eq!(list.as_array().unwrap().len(), 1);
 }
@@ -540,7 +534,7 @@ async fn list_filters_and_pagination() {
         vec![ids[4].clone(), ids[3].clone(), ids[2].clone()]
     );
     let (s, v) = env.get("/v1/transactions?created_at.gte=yesterday").await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_request"));
+    refused(s, &v, 400, "invalid_request");
     let (s, _) = env.get("/v1/transactions?status=PAID").await;
     assert_eq!(s, 400);
     let (s, _) = env
@@ -574,10 +568,7 @@ async fn async_operations_answer_202_then_complete() {
     assert_eq!(last_event(&tx)["request_id"], rid.as_str());
     // a second capture over what is left after the pending one is refused at once
     let (s, v) = env.operate(&tid, "capture", json!({"amount": 5000})).await;
-    assert_eq!(
-        (s.as_u16(), error_code(&v)),
-        (400, "amount_exceeds_capturable")
-    );
+    refused(s, &v, 400, "amount_exceeds_capturable");
     env.sandbox.control().advance_clock(Duration::from_secs(1));
     let mut done = Value::Null;
     for _ in 0..200 {

@@ -185,6 +185,12 @@ pub fn error_code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("<none>")
 }
 
+/// Checks that an answer is Dintero's error `code` with HTTP `status`; its message.
+pub fn refused<'v>(s: StatusCode, v: &'v Value, status: u16, code: &str) -> &'v str {
+    assert_eq!((s.as_u16(), error_code(v)), (status, code), "{v}");
+    v["error"]["message"].as_str().unwrap_or("<none>")
+}
+
 /// The events of a transaction as (event, transaction_status, success).
 pub fn event_names(tx: &Value) -> Vec<(String, String, bool)> {
     tx["events"]
