@@ -375,8 +375,7 @@ async fn pay_names_a_known_product_and_cards_only_for_card_products() {
             json!({"payment_product_type": "dintero_psp.vipps", "card": "4100000000000076"}),
         )
         .await;
-    assert_eq!(s, 200);
-    assert_eq!(tx["status"], "DECLINED");
+    assert_status(s, &tx, 200, "DECLINED");
     assert_eq!(tx["payment_product"], "dintero_psp");
     assert!(tx.get("card").is_none());
     // The product named when the customer starts paying stays when the payment completes.

@@ -116,15 +116,12 @@ async fn capture_refund_events_carry_everything() {
             json!({"amount": 1000, "refund_reference": "RET-1", "reason": "broken"}),
         )
         .await;
-    assert_eq!(s, 200);
-    assert_eq!(tx["status"], "PARTIALLY_CAPTURED_REFUNDED");
+    assert_status(s, &tx, 200, "PARTIALLY_CAPTURED_REFUNDED");
     assert_eq!(last_event(&tx)["event_reference"], "RET-1");
     let (s, tx) = env.operate(&tid, "capture", json!({"amount": 7000})).await;
-    assert_eq!(s, 200);
-    assert_eq!(tx["status"], "PARTIALLY_REFUNDED");
+    assert_status(s, &tx, 200, "PARTIALLY_REFUNDED");
     let (s, tx) = env.operate(&tid, "refund", json!({"amount": 23800})).await;
-    assert_eq!(s, 200);
-    assert_eq!(tx["status"], "REFUNDED");
+    assert_status(s, &tx, 200, "REFUNDED");
     assert_eq!(sum_events(&tx, "CAPTURE"), 24800);
     assert_eq!(sum_events(&tx, "REFUND"), 24800);
     let (s, v) = env.operate(&tid, "refund", json!({"amount": 1})).await;
@@ -213,8 +210,7 @@ async fn void_and_final_capture() {
     let (s, tx) = env
         .call(Method::POST, &format!("/v1/transactions/{tid}/void"), None)
         .await;
-    assert_eq!(s, 200);
-    assert_eq!(tx["status"], "AUTHORIZATION_VOIDED");
+    assert_status(s, &tx, 200, "AUTHORIZATION_VOIDED");
     assert_eq!(last_event(&tx)["amount"], 24800);
     let (s, v) = env.operate(&tid, "capture", json!({"amount": 1})).await;
     let message = refused(s, &v, 400, "invalid_state");
@@ -231,8 +227,7 @@ async fn void_and_final_capture() {
             json!({"amount": 10000, "final_capture": true}),
         )
         .await;
-    assert_eq!(s, 200);
-    assert_eq!(tx["status"], "CAPTURED");
+    assert_status(s, &tx, 200, "CAPTURED");
     let e = last_event(&tx);
     assert_eq!(
         (e["event"].as_str(), e["amount"].as_i64()),
