@@ -114,6 +114,29 @@ impl Section {
     }
 }
 
+/// A fresh directory under `out/tmp` named `prefix…`, removed when dropped.
+pub fn scratch_dir(out: &Path, prefix: &str) -> Result<tempfile::TempDir> {
+    let parent = out.join("tmp");
+    std::fs::create_dir_all(&parent)?;
+    Ok(tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(&parent)?)
+}
+
+/// An engine on `store` and `client` with the system clock and random ids, as Kasse runs.
+pub fn kasse(
+    store: kasse_core::store::Store,
+    client: dintero_client::Client,
+    config: kasse_core::KasseConfig,
+) -> kasse_core::Kasse {
+    use kasse_core::clock::{RandomIds, SystemClock};
+    let (clock, ids) = (
+        std::sync::Arc::new(SystemClock),
+        std::sync::Arc::new(RandomIds),
+    );
+    kasse_core::Kasse::new(store, client, clock, ids, config)
+}
+
 /// The two-thread runtime every asynchronous figure group runs on.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
