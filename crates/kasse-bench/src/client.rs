@@ -75,10 +75,7 @@ impl Raw {
             .body(self.body.clone())
             .send()
             .await?;
-        if r.status() != 200 {
-            bail!("raw create session: {}", r.status());
-        }
-        Ok(r.bytes().await?)
+        body_of(r, "create session").await
     }
 
     async fn get_transaction(&self, id: &str) -> Result<bytes::Bytes> {
@@ -88,11 +85,38 @@ impl Raw {
             .headers(self.headers.clone())
             .send()
             .await?;
-        if r.status() != 200 {
-            bail!("raw get transaction: {}", r.status());
-        }
-        Ok(r.bytes().await?)
+        body_of(r, "get transaction").await
     }
+}
+
+/// The p50 of `f` in µs, over 2,000 runs after 200 to warm up.
+fn micro(f: &mut dyn FnMut()) -> f64 {
+    for _ in 0..200 {
+        f();
+    }
+    let mut v = Vec::with_capacity(2000);
+    for _ in 0..2000 {
+        let t = Instant::now();
+        f();
+        v.push(us(t.elapsed()));
+    }
+    Dist::of(&v).p50
+}
+
+/// [`micro`] of reading `bytes` as a `T` the way the client does (UTF-8, then JSON).
+fn parse_us<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> f64 {
+    micro(&mut || {
+        let text = std::str::from_utf8(bytes).ok();
+        std::hint::black_box(text.and_then(|t| serde_json::from_str::<T>(t).ok()));
+    })
+}
+
+/// The body of a raw call's 200 answer; any other status fails the run.
+async fn body_of(answer: reqwest::Response, what: &str) -> Result<bytes::Bytes> {
+    if answer.status() != 200 {
+        bail!("raw {what}: {}", answer.status());
+    }
+    Ok(answer.bytes().await?)
 }
 
 /// What `python/sdk_bench.py` prints.
@@ -245,37 +269,11 @@ async fn measure(opts: &Opts) -> Result<Section> {
     // request, parsing the typed answers.
     let session_bytes = raw.create_session().await?;
     let tx_bytes = raw.get_transaction(&tid).await?;
-    let micro = |f: &mut dyn FnMut()| -> f64 {
-        for _ in 0..200 {
-            f();
-        }
-        let mut v = Vec::with_capacity(2000);
-        for _ in 0..2000 {
-            let t = Instant::now();
-            f();
-            v.push(us(t.elapsed()));
-        }
-        Dist::of(&v).p50
-    };
     let ser_us = micro(&mut || {
         std::hint::black_box(serde_json::to_vec(&request).map(|v| v.len()).ok());
     });
-    let parse_session_us = micro(&mut || {
-        std::hint::black_box(
-            std::str::from_utf8(&session_bytes)
-                .ok()
-                .and_then(|t| serde_json::from_str::<dintero_client::SessionCreated>(t).ok())
-                .map(|s| s.id.len()),
-        );
-    });
-    let parse_tx_us = micro(&mut || {
-        std::hint::black_box(
-            std::str::from_utf8(&tx_bytes)
-                .ok()
-                .and_then(|t| serde_json::from_str::<dintero_client::Transaction>(t).ok())
-                .map(|t| t.id.len()),
-        );
-    });
+    let parse_session_us = parse_us::<dintero_client::SessionCreated>(&session_bytes);
+    let parse_tx_us = parse_us::<dintero_client::Transaction>(&tx_bytes);
 
     let mut s = Section::new("1. Client overhead");
     let dc = Dist::of(&c_create);
