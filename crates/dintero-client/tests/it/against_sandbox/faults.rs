@@ -9,14 +9,7 @@ async fn rate_limited_get_waits_retry_after_then_succeeds() {
     let (_, tid) = env.authorized(1000).await;
     env.client.get_transaction(&tid).await.unwrap(); // token cached
 
-    let before = once(
-        &env,
-        FaultRule {
-            status: Some(429),
-            retry_after: Some(1),
-            ..fault("GET", "/v1/transactions/*")
-        },
-    );
+    let before = once(&env, rate_limit("GET", "/v1/transactions/*", Some(1)));
     let started = Instant::now();
     let tx = env.client.get_transaction(&tid).await.unwrap();
     assert_eq!(tx.id, tid);
@@ -28,14 +21,7 @@ async fn rate_limited_get_waits_retry_after_then_succeeds() {
     assert_eq!(env.requests_since(before), 2, "429, then the retry");
 
     // Retry-After longer than the policy's max_delay (2 s): given up at once.
-    let before = once(
-        &env,
-        FaultRule {
-            status: Some(429),
-            retry_after: Some(30),
-            ..fault("GET", "/v1/transactions/*")
-        },
-    );
+    let before = once(&env, rate_limit("GET", "/v1/transactions/*", Some(30)));
     let err = env.client.get_transaction(&tid).await.unwrap_err();
     match err {
         Error::RateLimited { retry_after } => {
@@ -46,13 +32,7 @@ async fn rate_limited_get_waits_retry_after_then_succeeds() {
     assert_eq!(env.requests_since(before), 1);
 
     // A POST answered 429 is not retried; the capture did not happen.
-    let before = once(
-        &env,
-        FaultRule {
-            status: Some(429),
-            ..fault("POST", "/v1/transactions/*/capture")
-        },
-    );
+    let before = once(&env, rate_limit("POST", "/v1/transactions/*/capture", None));
     let err = env.capture(&tid, 1000, "cap-429").await.unwrap_err();
     assert!(
         matches!(err, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(1)),

@@ -40,6 +40,16 @@ fn fault(method: &str, path: &str) -> FaultRule {
     }
 }
 
+/// A 429 rule on `method path` with `Retry-After: retry_after` seconds (the sandbox's 1 when
+/// `None`).
+fn rate_limit(method: &str, path: &str, retry_after: Option<u32>) -> FaultRule {
+    FaultRule {
+        status: Some(429),
+        retry_after,
+        ..fault(method, path)
+    }
+}
+
 /// The `Api` error's status, code and first nested error path.
 fn api_parts(err: &Error) -> (u16, String, String, Option<String>) {
     match err {
