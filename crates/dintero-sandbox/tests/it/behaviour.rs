@@ -55,7 +55,7 @@ async fn async_completion_follows_the_sim_clock() {
 
     // Real time passing does not complete it: 120 s of simulated time must.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], "AUTHORIZED");
     assert_eq!(last_event(&tx)["event"], "INITIATE_CAPTURE");
 
@@ -211,7 +211,7 @@ async fn items_required_for_instabank_and_collector_only() {
                 "{body}"
             );
         }
-        let (_, unchanged) = env.get(&format!("/v1/transactions/{tid}")).await;
+        let unchanged = env.transaction(&tid).await;
         assert_eq!(unchanged, tx, "refused captures change nothing");
         let (s, v) = env
             .operate(

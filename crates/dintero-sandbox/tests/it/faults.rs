@@ -63,7 +63,7 @@ async fn status_fault_with_times_and_method() {
         let (s, v) = env.operate(&tid, "capture", json!({"amount": 100})).await;
         refused(s, &v, 503, "processor_unavailable");
     }
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(
         tx["status"], "AUTHORIZED",
         "a fault before the operation changes nothing"
@@ -138,7 +138,7 @@ async fn drop_closes_the_connection_without_an_answer() {
         .await
         .expect_err("no answer");
     assert!(!err.is_status(), "{err}");
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], "AUTHORIZED", "dropped before the operation");
     assert_eq!(
         env.sandbox.control().stats().accepted_connections,
@@ -158,7 +158,7 @@ async fn after_applies_the_fault_once_the_operation_took_effect() {
         .send()
         .await;
     assert!(res.is_err(), "client never hears");
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], "CAPTURED", "but it happened");
     assert_eq!(
         tx["events"].as_array().unwrap().last().unwrap()["event_reference"],
@@ -166,7 +166,7 @@ async fn after_applies_the_fault_once_the_operation_took_effect() {
     );
     let (s, _) = env.operate(&tid, "refund", json!({"amount": 100})).await;
     assert_eq!(s, 503);
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], "PARTIALLY_REFUNDED");
     assert_eq!(sum_events(&tx, "REFUND"), 100);
 }
@@ -275,7 +275,7 @@ async fn cut_body_sends_status_and_headers_then_part_of_the_body() {
         .unwrap()
         .parse()
         .unwrap();
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], "CAPTURED", "the capture took effect");
     assert_eq!(
         tx["events"].as_array().unwrap().last().unwrap()["event_reference"],
@@ -318,7 +318,7 @@ async fn garbage_body_answers_the_real_status_with_html() {
     let text = resp.text().await.expect("a complete body");
     assert!(text.starts_with("<!DOCTYPE html>"), "{text}");
     assert!(serde_json::from_str::<Value>(&text).is_err());
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], "PARTIALLY_REFUNDED", "the refund took effect");
     assert_eq!(sum_events(&tx, "REFUND"), 1500);
     // Together with `status`, the injected error's answer is the one spoiled.
@@ -335,7 +335,7 @@ async fn garbage_body_answers_the_real_status_with_html() {
         .unwrap();
     assert_eq!(resp.status(), 502);
     assert!(resp.text().await.unwrap().contains("<html>"));
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(
         sum_events(&tx, "REFUND"),
         2000,

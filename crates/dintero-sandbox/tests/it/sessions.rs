@@ -194,9 +194,7 @@ async fn cancel_voids_initiated_and_authorized_but_not_captured() {
     let (sid, tx) = env.paid("R-5", "4000000000000002").await;
     let (s, _) = env.cancel_session(&sid).await;
     assert_eq!(s, 200);
-    let (_, t) = env
-        .get(&format!("/v1/transactions/{}", tx["id"].as_str().unwrap()))
-        .await;
+    let t = env.transaction(tx["id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "AUTHORIZATION_VOIDED");
     let last = t["events"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(
@@ -212,9 +210,7 @@ async fn cancel_voids_initiated_and_authorized_but_not_captured() {
     assert_eq!(sess["transaction_id"], t["id"]);
     let (s, _) = env.cancel_session(&sid).await;
     assert_eq!(s, 200);
-    let (_, t) = env
-        .get(&format!("/v1/transactions/{}", t["id"].as_str().unwrap()))
-        .await;
+    let t = env.transaction(t["id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "AUTHORIZATION_VOIDED");
     let (s, _) = env.pay(&sid, json!({"card": "4000000000000002"})).await;
     assert_eq!(s, 400);
@@ -331,7 +327,7 @@ async fn cancel_refused_for_expired_sessions_and_settled_transactions() {
         .unwrap()
         .to_owned();
     assert_eq!(
-        env.get(&format!("/v1/transactions/{tid}")).await.1["status"],
+        env.transaction(&tid).await["status"],
         "AUTHORIZATION_VOIDED"
     );
 
@@ -375,9 +371,6 @@ async fn cancel_refused_for_expired_sessions_and_settled_transactions() {
         let (_, sess) = env.get(&format!("/v1/sessions/{sid}")).await;
         assert!(sess.get("cancelled_at").is_none(), "{status}");
         let tid = sess["transaction_id"].as_str().unwrap();
-        assert_eq!(
-            env.get(&format!("/v1/transactions/{tid}")).await.1["status"],
-            status
-        );
+        assert_eq!(env.transaction(tid).await["status"], status);
     }
 }

@@ -291,7 +291,7 @@ async fn timeout_cards_fail_the_named_operation_with_503() {
     let tid = tx["id"].as_str().unwrap();
     let (s, v) = env.operate(tid, "capture", json!({"amount": 100})).await;
     refused(s, &v, 503, "processor_unavailable");
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(tid).await;
     assert_eq!(tx["status"], "AUTHORIZED", "status unchanged");
     let e = last_event(&tx);
     assert_eq!(
@@ -314,7 +314,7 @@ async fn timeout_cards_fail_the_named_operation_with_503() {
     assert_eq!(s, 200);
     let (s, _) = env.operate(tid, "refund", json!({"amount": 100})).await;
     assert_eq!(s, 503);
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(tid).await;
     assert_eq!(tx["status"], "CAPTURED");
     assert_eq!(last_event(&tx)["event"], "REFUND");
     assert_eq!(last_event(&tx)["success"], false);
@@ -338,7 +338,7 @@ async fn timeout_cards_fail_the_named_operation_with_503() {
         .call(Method::POST, &format!("/v1/transactions/{tid}/void"), None)
         .await;
     assert_eq!(s, 503);
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(tid).await;
     assert_eq!(tx["status"], "AUTHORIZED");
 }
 
@@ -567,7 +567,7 @@ async fn async_operations_answer_202_then_complete() {
     env.sandbox.control().advance_clock(Duration::from_secs(1));
     let mut done = Value::Null;
     for _ in 0..200 {
-        let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+        let tx = env.transaction(&tid).await;
         if tx["status"] == "PARTIALLY_CAPTURED" {
             done = tx;
             break;
@@ -647,7 +647,7 @@ async fn transaction_in(env: &Env, status: &str) -> String {
             .await;
         assert_eq!(s, 200, "{op}: {v}");
     }
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], status);
     tid
 }
@@ -698,7 +698,7 @@ async fn transition_table_over_http() {
     for (from, outcomes) in table {
         for (op, expected) in ["capture", "refund", "void"].into_iter().zip(outcomes) {
             let tid = transaction_in(&env, from).await;
-            let (_, before) = env.get(&format!("/v1/transactions/{tid}")).await;
+            let before = env.transaction(&tid).await;
             let (s, v) = env
                 .post(
                     &format!("/v1/transactions/{tid}/{op}"),
@@ -716,7 +716,7 @@ async fn transition_table_over_http() {
                         (400, "invalid_state"),
                         "{op} in {from}"
                     );
-                    let (_, after) = env.get(&format!("/v1/transactions/{tid}")).await;
+                    let after = env.transaction(&tid).await;
                     assert_eq!(after, before, "{op} in {from} changed the transaction");
                 }
             }

@@ -321,6 +321,13 @@ impl Env {
     }
 
     /// [`Env::get_text`] read as JSON.
+    /// `GET /v1/transactions/{tid}`, which must answer 200.
+    pub async fn transaction(&self, tid: &str) -> Value {
+        let (s, tx) = self.get(&format!("/v1/transactions/{tid}")).await;
+        assert_eq!(s, 200, "{tx}");
+        tx
+    }
+
     pub async fn get_json(&self, path: &str) -> Value {
         serde_json::from_str(&self.get_text(path).await).unwrap()
     }
