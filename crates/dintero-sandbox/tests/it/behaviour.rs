@@ -79,8 +79,7 @@ async fn async_completion_follows_the_sim_clock() {
 
 #[tokio::test]
 async fn failed_completion_carries_a_correction() {
-    let env = env().await;
-    let tid = env.authorized("B-2").await;
+    let (env, tid) = env_with_authorized("B-2").await;
     let (s, _) = env.operate(&tid, "capture", json!({"amount": 20000})).await;
     assert_eq!(s, 200, "synchronous by default");
     env.set_behaviour(json!({"async_operations": {"delay_seconds": 5, "fail_probability": 1.0}}))

@@ -49,8 +49,7 @@ async fn keep_alive_one_connection_for_100_calls() {
 
 #[tokio::test]
 async fn status_fault_with_times_and_method() {
-    let env = env().await;
-    let tid = env.authorized("F-1").await;
+    let (env, tid) = env_with_authorized("F-1").await;
     set_faults(
         &env,
         json!([{"method": "POST", "path": "/v1/transactions/*/capture", "status": 503, "times": 2}]),
@@ -123,8 +122,7 @@ async fn latency_is_added() {
 
 #[tokio::test]
 async fn drop_closes_the_connection_without_an_answer() {
-    let env = env().await;
-    let tid = env.authorized("F-2").await;
+    let (env, tid) = env_with_authorized("F-2").await;
     set_faults(
         &env,
         json!([{"path": "/v1/transactions/*/capture", "drop": true, "times": 1}]),
@@ -149,8 +147,7 @@ async fn drop_closes_the_connection_without_an_answer() {
 
 #[tokio::test]
 async fn after_applies_the_fault_once_the_operation_took_effect() {
-    let env = env().await;
-    let tid = env.authorized("F-3").await;
+    let (env, tid) = env_with_authorized("F-3").await;
     set_faults(&env, json!([{"path": "/v1/transactions/*/refund", "status": 503, "after": true, "times": 1}, {"path": "/v1/transactions/*/capture", "drop": true, "after": true, "times": 1}])).await;
     let res = env
         .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
@@ -252,8 +249,7 @@ async fn concurrent_requests_are_safe() {
 
 #[tokio::test]
 async fn cut_body_sends_status_and_headers_then_part_of_the_body() {
-    let env = env().await;
-    let tid = env.authorized("F-cut").await;
+    let (env, tid) = env_with_authorized("F-cut").await;
     set_faults(
         &env,
         json!([{"method": "POST", "path": "/v1/transactions/*/capture", "cut_body": true, "times": 1}]),
@@ -295,8 +291,7 @@ async fn cut_body_sends_status_and_headers_then_part_of_the_body() {
 
 #[tokio::test]
 async fn garbage_body_answers_the_real_status_with_html() {
-    let env = env().await;
-    let tid = env.authorized("F-garbage").await;
+    let (env, tid) = env_with_authorized("F-garbage").await;
     let (s, _) = env.operate(&tid, "capture", json!({"amount": 24800})).await;
     assert_eq!(s, 200);
     set_faults(
@@ -380,8 +375,7 @@ async fn spoiling_rules_exclude_each_other_and_drop() {
 #[tokio::test]
 async fn cut_body_on_the_wire() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let env = env().await;
-    let tid = env.authorized("F-wire").await;
+    let (env, tid) = env_with_authorized("F-wire").await;
     set_faults(
         &env,
         json!([{"method": "GET", "path": "/v1/transactions/*", "cut_body": true}]),

@@ -75,8 +75,7 @@ async fn authorized_transaction_has_dintero_shape() {
 
 #[tokio::test]
 async fn capture_refund_events_carry_everything() {
-    let env = env().await;
-    let tid = env.authorized("R-2").await;
+    let (env, tid) = env_with_authorized("R-2").await;
     let resp = env
         .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
         .header("Dintero-System-Name", "kasse-pos")
@@ -130,8 +129,7 @@ async fn capture_refund_events_carry_everything() {
 
 #[tokio::test]
 async fn amount_and_state_errors() {
-    let env = env().await;
-    let tid = env.authorized("R-3").await;
+    let (env, tid) = env_with_authorized("R-3").await;
     let path = |op: &str| format!("/v1/transactions/{tid}/{op}");
     let (s, v) = env.post(&path("refund"), json!({"amount": 100})).await;
     let message = refused(s, &v, 400, "invalid_state");
@@ -205,8 +203,7 @@ async fn amount_and_state_errors() {
 
 #[tokio::test]
 async fn void_and_final_capture() {
-    let env = env().await;
-    let tid = env.authorized("R-4").await;
+    let (env, tid) = env_with_authorized("R-4").await;
     let (s, tx) = env
         .call(Method::POST, &format!("/v1/transactions/{tid}/void"), None)
         .await;
@@ -390,8 +387,7 @@ async fn on_hold_resolves_later() {
 
 #[tokio::test]
 async fn put_updates_merchant_reference_2() {
-    let env = env().await;
-    let tid = env.authorized("R-put").await;
+    let (env, tid) = env_with_authorized("R-put").await;
     let (s, tx) = env
         .call(
             Method::PUT,

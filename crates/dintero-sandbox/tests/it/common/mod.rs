@@ -35,6 +35,14 @@ pub async fn env() -> Env {
     env_with(test_config()).await
 }
 
+/// A fresh sandbox with one `AUTHORIZED` transaction under `reference` ([`Env::authorized`]):
+/// the environment and the transaction id.
+pub async fn env_with_authorized(reference: &str) -> (Env, String) {
+    let env = env().await;
+    let tid = env.authorized(reference).await;
+    (env, tid)
+}
+
 pub async fn env_with(config: SandboxConfig) -> Env {
     let sandbox = Sandbox::start(config).await.expect("sandbox starts");
     let base = sandbox.base_url();
