@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use fantoccini::{Client, Locator};
-use kasse_e2e::{launch_kasse as launch, screenshot, wait_for, within};
+use kasse_e2e::{launch_kasse as launch, screenshot, wait_for, within, KasseApp};
 use serde_json::{json, Value};
 
 async fn click(c: &Client, css: &str) -> Result<()> {
@@ -43,6 +43,20 @@ async fn confirm_if_asked(c: &Client) -> Result<()> {
 async fn attr(c: &Client, css: &str, name: &str) -> Result<Option<String>> {
     let e = wait_for(c, css).await?;
     within(&format!("reading {css}[{name}]"), e.attr(name)).await
+}
+
+/// Fails unless the element at `css` carries attribute `name` with the value `expected`.
+async fn assert_attr(c: &Client, css: &str, name: &str, expected: &str) -> Result<()> {
+    let value = attr(c, css, name).await?;
+    assert_eq!(value.as_deref(), Some(expected), "{css}[{name}]");
+    Ok(())
+}
+
+/// The last screenshot, under `name`, then the app closes.
+async fn finish(app: KasseApp, name: &str) -> Result<()> {
+    screenshot(&app.client, name).await?;
+    let _ = app.client.close().await;
+    Ok(())
 }
 
 async fn invoke(c: &Client, cmd: &str, args: Value) -> Result<Value> {
@@ -125,25 +139,16 @@ async fn charge_items(c: &Client, items: &[&str]) -> Result<(String, String, Str
 async fn sell_pay_capture_and_refund_one_line_of_three() -> Result<()> {
     let app = launch("flow").await?;
     let c = &app.client;
-    assert_eq!(
-        attr(c, "#mode-badge", "data-mode").await?.as_deref(),
-        Some("demo")
-    );
+    assert_attr(c, "#mode-badge", "data-mode", "demo").await?;
     click(c, "[data-testid=quick-item][data-id='coffee']").await?;
     click(c, "[data-testid=quick-item][data-id='tea']").await?;
     click(c, "[data-testid=quick-item][data-id='bun']").await?;
-    assert_eq!(
-        attr(c, "#cart-total", "data-amount").await?.as_deref(),
-        Some("11900")
-    );
+    assert_attr(c, "#cart-total", "data-amount", "11900").await?;
     screenshot(c, "sell").await?;
 
     click(c, "#charge-btn").await?;
     wait_for(c, "#qr svg").await?;
-    assert_eq!(
-        attr(c, "#charge-amount", "data-amount").await?.as_deref(),
-        Some("11900")
-    );
+    assert_attr(c, "#charge-amount", "data-amount", "11900").await?;
     wait_phase(c, "waiting").await?;
     screenshot(c, "charge-waiting").await?;
     let (base, sid) = checkout(c).await?;
@@ -219,9 +224,7 @@ async fn declined_card_cancel_and_park() -> Result<()> {
     wait_status(c, &sale, "authorized").await?;
     wait_for(c, "#parked-count[data-count='0']").await?;
     wait_for(c, "[data-testid=toast]").await?;
-    screenshot(c, "parked-paid-toast").await?;
-    let _ = app.client.close().await;
-    Ok(())
+    finish(app, "parked-paid-toast").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -276,9 +279,7 @@ async fn pay_here_window_and_settings_validation() -> Result<()> {
         text.contains('T') && text.contains('P'),
         "unhelpful error: {text}"
     );
-    screenshot(c, "settings-error").await?;
-    let _ = app.client.close().await;
-    Ok(())
+    finish(app, "settings-error").await
 }
 
 /// The demo simulator's control API (`/_sim/...`, which takes no token).
@@ -492,9 +493,7 @@ async fn confirm_pressed_twice_after_a_lost_answer_refunds_once() -> Result<()> 
         assert_eq!(d["sale"]["refunded"], tea + coffee);
         assert_eq!(d["refunded_quantities"]["1"], "1");
     }
-    screenshot(c, "sale-refunded-twice-asked").await?;
-    let _ = app.client.close().await;
-    Ok(())
+    finish(app, "sale-refunded-twice-asked").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use dintero_sandbox::{Sandbox, SandboxConfig};
+use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
 use kasse_e2e::{screenshot, within, Driver};
 use serde_json::{json, Value};
@@ -93,6 +94,13 @@ struct Shop {
 }
 
 impl Shop {
+    /// A sandbox of its own, and the shop signed in to it.
+    async fn on_a_new_sandbox() -> Result<(Sandbox, Shop)> {
+        let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+        let shop = Shop::connect(&sandbox.base_url()).await?;
+        Ok((sandbox, shop))
+    }
+
     async fn connect(base: &str) -> Result<Shop> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
@@ -196,30 +204,26 @@ impl Browser {
         })
     }
 
-    async fn text(&self, css: &str) -> Result<String> {
-        let element = within(
+    async fn find(&self, css: &str) -> Result<Element> {
+        within(
             &format!("finding {css}"),
             self.client.find(Locator::Css(css)),
         )
-        .await?;
+        .await
+    }
+
+    async fn text(&self, css: &str) -> Result<String> {
+        let element = self.find(css).await?;
         within(&format!("reading the text of {css}"), element.text()).await
     }
 
     async fn click(&self, css: &str) -> Result<()> {
-        let element = within(
-            &format!("finding {css}"),
-            self.client.find(Locator::Css(css)),
-        )
-        .await?;
+        let element = self.find(css).await?;
         within(&format!("clicking {css}"), element.click()).await
     }
 
     async fn type_card(&self, number: &str) -> Result<()> {
-        let field = within(
-            "finding the card field",
-            self.client.find(Locator::Css("#card")),
-        )
-        .await?;
+        let field = self.find("#card").await?;
         within("clearing the card field", field.clear()).await?;
         within("typing the card number", field.send_keys(number)).await?;
         let typed = within("reading the card field", field.prop("value")).await?;
@@ -251,8 +255,40 @@ impl Browser {
         }
     }
 
-    async fn close(self) {
+    /// Saves a screenshot under `name` and says where.
+    async fn screenshot(&self, name: &str) -> Result<()> {
+        let shot = screenshot(&self.client, name).await?;
+        eprintln!("screenshot: {}", shot.display());
+        Ok(())
+    }
+
+    /// Waits until the browser is back at the shop's `return_url` with the sale's reference;
+    /// the URL it landed on and its query parameters.
+    async fn returned_to(
+        &self,
+        return_url: &str,
+        reference: &str,
+    ) -> Result<(Url, Vec<(String, String)>)> {
+        let landed = self.wait_for_url(return_url).await?;
+        let params = query(&landed);
+        ensure!(
+            param(&params, "merchant_reference") == Some(reference),
+            "{landed}"
+        );
+        Ok((landed, params))
+    }
+
+    /// Opens the checkout page again and reads the state it shows.
+    async fn reopened_state(&self, checkout_url: &str) -> Result<String> {
+        within("reopening the checkout", self.client.goto(checkout_url)).await?;
+        self.text(".state").await
+    }
+
+    /// The last screenshot, under `name`, then the browser closes.
+    async fn finish(self, name: &str) -> Result<()> {
+        self.screenshot(name).await?;
         let _ = within("closing the WebDriver session", self.client.close()).await;
+        Ok(())
     }
 }
 
@@ -304,23 +340,33 @@ async fn check_order_page(
     Ok(())
 }
 
+/// Creates a session for `reference` returning to `return_url`, opens its checkout page in a
+/// browser and checks what it shows before anyone pays: the session id, the page's URL and
+/// the browser.
+async fn open_checkout(
+    shop: &Shop,
+    reference: &str,
+    return_url: &str,
+) -> Result<(String, String, Browser)> {
+    let (session_id, checkout_url) = shop.create_session(reference, return_url).await?;
+    let browser = Browser::start().await?;
+    within("opening the checkout", browser.client.goto(&checkout_url)).await?;
+    check_order_page(&browser, &session_id, reference).await?;
+    Ok((session_id, checkout_url, browser))
+}
+
 // ---------------------------------------------------------------- the tests
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pay_with_a_test_card_and_land_on_the_return_url() -> Result<()> {
-    let sandbox = Sandbox::start(SandboxConfig::default()).await?;
-    let shop = Shop::connect(&sandbox.base_url()).await?;
+    let (sandbox, shop) = Shop::on_a_new_sandbox().await?;
     let receiver = Receiver::start().await?;
     let reference = "POS1-20260512-0042";
-    let (session_id, checkout_url) = shop.create_session(reference, &receiver.return_url).await?;
+    let (session_id, checkout_url, browser) =
+        open_checkout(&shop, reference, &receiver.return_url).await?;
     ensure!(checkout_url == format!("{}/v1/view/{session_id}", sandbox.base_url()));
-
-    let browser = Browser::start().await?;
-    within("opening the checkout", browser.client.goto(&checkout_url)).await?;
-    check_order_page(&browser, &session_id, reference).await?;
     browser.type_card("4000 0000 0000 0002").await?;
-    let shot = screenshot(&browser.client, "sandbox-checkout").await?;
-    eprintln!("screenshot: {}", shot.display());
+    browser.screenshot("sandbox-checkout").await?;
     // Customers often pay on a phone (a QR code of the url): the page fits a narrow screen.
     within(
         "narrowing the window",
@@ -339,8 +385,7 @@ async fn pay_with_a_test_card_and_land_on_the_return_url() -> Result<()> {
         overflow == json!(false),
         "the page scrolls sideways on a phone"
     );
-    let shot = screenshot(&browser.client, "sandbox-checkout-phone").await?;
-    eprintln!("screenshot: {}", shot.display());
+    browser.screenshot("sandbox-checkout-phone").await?;
     within(
         "restoring the window",
         browser.client.set_window_size(1024, 900),
@@ -348,12 +393,7 @@ async fn pay_with_a_test_card_and_land_on_the_return_url() -> Result<()> {
     .await?;
     browser.click("button.pay").await?;
 
-    let landed = browser.wait_for_url(&receiver.return_url).await?;
-    let params = query(&landed);
-    ensure!(
-        param(&params, "merchant_reference") == Some(reference),
-        "{landed}"
-    );
+    let (landed, params) = browser.returned_to(&receiver.return_url, reference).await?;
     ensure!(param(&params, "error").is_none(), "{landed}");
     let transaction_id = param(&params, "transaction_id")
         .context("transaction_id")?
@@ -392,8 +432,7 @@ async fn pay_with_a_test_card_and_land_on_the_return_url() -> Result<()> {
     );
 
     // Back on the checkout page: it now says the order is paid, with a way back to the shop.
-    within("reopening the checkout", browser.client.goto(&checkout_url)).await?;
-    let state = browser.text(".state").await?;
+    let state = browser.reopened_state(&checkout_url).await?;
     ensure!(
         state == "This order is paid (status AUTHORIZED).",
         "{state:?}"
@@ -406,33 +445,21 @@ async fn pay_with_a_test_card_and_land_on_the_return_url() -> Result<()> {
             .is_err(),
         "no Pay button any more"
     );
-    let shot = screenshot(&browser.client, "sandbox-checkout-paid").await?;
-    eprintln!("screenshot: {}", shot.display());
-    browser.close().await;
-    Ok(())
+    browser.finish("sandbox-checkout-paid").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declined_card_returns_with_an_error() -> Result<()> {
-    let sandbox = Sandbox::start(SandboxConfig::default()).await?;
-    let shop = Shop::connect(&sandbox.base_url()).await?;
+    let (_sandbox, shop) = Shop::on_a_new_sandbox().await?;
     let receiver = Receiver::start().await?;
     let reference = "POS1-20260512-0043";
-    let (session_id, checkout_url) = shop.create_session(reference, &receiver.return_url).await?;
-
-    let browser = Browser::start().await?;
-    within("opening the checkout", browser.client.goto(&checkout_url)).await?;
-    check_order_page(&browser, &session_id, reference).await?;
+    let (session_id, checkout_url, browser) =
+        open_checkout(&shop, reference, &receiver.return_url).await?;
     // 4100 0000 0000 0076: 3DS authentication required, declined (dintero-api.md §19).
     browser.type_card("4100000000000076").await?;
     browser.click("button.pay").await?;
 
-    let landed = browser.wait_for_url(&receiver.return_url).await?;
-    let params = query(&landed);
-    ensure!(
-        param(&params, "merchant_reference") == Some(reference),
-        "{landed}"
-    );
+    let (landed, params) = browser.returned_to(&receiver.return_url, reference).await?;
     ensure!(param(&params, "error") == Some("authorization"), "{landed}");
     ensure!(param(&params, "transaction_id").is_none(), "{landed}");
     ensure!(receiver.returns().len() == 1);
@@ -454,38 +481,24 @@ async fn a_declined_card_returns_with_an_error() -> Result<()> {
         .context("AUTHORIZE event")?;
     ensure!(authorize["success"] == false, "{authorize}");
 
-    within("reopening the checkout", browser.client.goto(&checkout_url)).await?;
-    let state = browser.text(".state").await?;
+    let state = browser.reopened_state(&checkout_url).await?;
     ensure!(
         state == "The payment did not go through (status DECLINED).",
         "{state:?}"
     );
-    let shot = screenshot(&browser.client, "sandbox-checkout-declined").await?;
-    eprintln!("screenshot: {}", shot.display());
-    browser.close().await;
-    Ok(())
+    browser.finish("sandbox-checkout-declined").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_returns_with_error_cancelled() -> Result<()> {
-    let sandbox = Sandbox::start(SandboxConfig::default()).await?;
-    let shop = Shop::connect(&sandbox.base_url()).await?;
+    let (sandbox, shop) = Shop::on_a_new_sandbox().await?;
     // This time the sandbox's own landing page stands in for the shop.
     let return_url = format!("{}/_sim/return", sandbox.base_url());
     let reference = "POS1-20260512-0044";
-    let (session_id, checkout_url) = shop.create_session(reference, &return_url).await?;
-
-    let browser = Browser::start().await?;
-    within("opening the checkout", browser.client.goto(&checkout_url)).await?;
-    check_order_page(&browser, &session_id, reference).await?;
+    let (session_id, _, browser) = open_checkout(&shop, reference, &return_url).await?;
     browser.click("button.cancel").await?;
 
-    let landed = browser.wait_for_url(&return_url).await?;
-    let params = query(&landed);
-    ensure!(
-        param(&params, "merchant_reference") == Some(reference),
-        "{landed}"
-    );
+    let (landed, params) = browser.returned_to(&return_url, reference).await?;
     ensure!(param(&params, "error") == Some("cancelled"), "{landed}");
     ensure!(param(&params, "transaction_id").is_none(), "{landed}");
     let headline = browser.text(".state").await?;
@@ -493,13 +506,10 @@ async fn cancel_returns_with_error_cancelled() -> Result<()> {
         headline == "Payment not completed (error=cancelled)",
         "{headline:?}"
     );
-    let shot = screenshot(&browser.client, "sandbox-return-cancelled").await?;
-    eprintln!("screenshot: {}", shot.display());
 
     // No transaction; the session stays open (the customer may come back).
     let session = shop.get(&format!("/v1/sessions/{session_id}")).await?;
     ensure!(session["transaction_id"].is_null(), "{session}");
     ensure!(session["cancelled_at"].is_null(), "{session}");
-    browser.close().await;
-    Ok(())
+    browser.finish("sandbox-return-cancelled").await
 }

@@ -41,30 +41,39 @@ pub fn header_value(
 mod tests {
     use super::*;
 
-    #[test]
-    fn official_vector() {
-        let url = Url::parse("https://example.com/callback?B=123&A=992").unwrap();
-        assert_eq!(
-            payload(1582236537, "P00000000", "GET", &url),
-            "1582236537\nP00000000\nGET\nexample.com\n/callback\nA=992&B=123"
-        );
-        assert_eq!(
-            header_value("123", 1582236537, "P00000000", "GET", &url),
-            "t=1582236537,v0-hmac-sha256=6bed2ab1b919d460ef7465a20dc6c97260dca73fab6647106ca525f0908df64a"
-        );
-    }
+    /// Dintero's published example, then the callback example of dintero-api.md: (secret,
+    /// timestamp, account, URL of a GET, payload, header).
+    const VECTORS: [(&str, i64, &str, &str, &str, &str); 2] = [
+        (
+            "123",
+            1582236537,
+            "P00000000",
+            "https://example.com/callback?B=123&A=992",
+            "1582236537\nP00000000\nGET\nexample.com\n/callback\nA=992&B=123",
+            "t=1582236537,v0-hmac-sha256=6bed2ab1b919d460ef7465a20dc6c97260dca73fab6647106ca525f0908df64a",
+        ),
+        (
+            "demo-signature-secret",
+            1778581005,
+            "T11223344",
+            "https://pos-backend.example.no/dintero/callback?method=GET&report_error=true&report_event=CAPTURE&report_event=REFUND&report_event=VOID&transaction_id=T11223344.5Hn8TfQw3ZpYbKc6vRm2Ga&session_id=T11223344.4Xk9mPq2RtVbN7cYhJ3sWd&merchant_reference=POS1-20260512-0042&time=2026-05-12T10%3A16%3A40.512Z",
+            "1778581005\nT11223344\nGET\npos-backend.example.no\n/dintero/callback\nmerchant_reference=POS1-20260512-0042&method=GET&report_error=true&report_event=CAPTURE&report_event=REFUND&report_event=VOID&session_id=T11223344.4Xk9mPq2RtVbN7cYhJ3sWd&time=2026-05-12T10%3A16%3A40.512Z&transaction_id=T11223344.5Hn8TfQw3ZpYbKc6vRm2Ga",
+            "t=1778581005,v0-hmac-sha256=73c098040ea4acdcb6435982e2546338574683f64a3474d656a427306e11adcc",
+        ),
+    ];
 
     #[test]
-    fn callback_example_vector() {
-        let url = Url::parse("https://pos-backend.example.no/dintero/callback?method=GET&report_error=true&report_event=CAPTURE&report_event=REFUND&report_event=VOID&transaction_id=T11223344.5Hn8TfQw3ZpYbKc6vRm2Ga&session_id=T11223344.4Xk9mPq2RtVbN7cYhJ3sWd&merchant_reference=POS1-20260512-0042&time=2026-05-12T10%3A16%3A40.512Z").unwrap();
-        assert_eq!(
-            payload(1778581005, "T11223344", "GET", &url),
-            "1778581005\nT11223344\nGET\npos-backend.example.no\n/dintero/callback\nmerchant_reference=POS1-20260512-0042&method=GET&report_error=true&report_event=CAPTURE&report_event=REFUND&report_event=VOID&session_id=T11223344.4Xk9mPq2RtVbN7cYhJ3sWd&time=2026-05-12T10%3A16%3A40.512Z&transaction_id=T11223344.5Hn8TfQw3ZpYbKc6vRm2Ga"
-        );
-        assert_eq!(
-            header_value("demo-signature-secret", 1778581005, "T11223344", "GET", &url),
-            "t=1778581005,v0-hmac-sha256=73c098040ea4acdcb6435982e2546338574683f64a3474d656a427306e11adcc"
-        );
+    fn published_vectors() {
+        for (secret, t, account, url, expected_payload, expected_header) in VECTORS {
+            let url = Url::parse(url).unwrap();
+            assert_eq!(
+                payload(t, account, "GET", &url),
+                expected_payload,
+                "{account}"
+            );
+            let header = header_value(secret, t, account, "GET", &url);
+            assert_eq!(header, expected_header, "{account}");
+        }
     }
 
     #[test]

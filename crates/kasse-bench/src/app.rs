@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 
-use crate::common::Section;
+use crate::common::{self, Section};
 use crate::x11::{Screen, Xvfb};
 use process::{measure_memory, AppProc, Compositing};
 use screen::{wait_until, wait_usable, Launch};
@@ -59,9 +59,7 @@ impl Launcher<'_> {
         memory: Option<Duration>,
     ) -> Result<Launch> {
         let (xvfb, screen, out) = (self.xvfb, self.screen, self.out);
-        let data = tempfile::Builder::new()
-            .prefix(&format!("app-{name}-"))
-            .tempdir_in(out.join("tmp"))?;
+        let data = common::scratch_dir(out, &format!("app-{name}-"))?;
         let log = out.join(format!("app-{name}.log"));
         let t0 = Instant::now();
         let mut app = AppProc::launch(bin, &xvfb.display, data.path(), &log, self.compositing)?;
@@ -192,9 +190,7 @@ pub fn probe(bin: &Path, runs: usize, out: &Path) -> Result<()> {
     std::thread::sleep(Duration::from_millis(300));
     let screen = Screen::connect(&xvfb.display)?;
     for run in 0..runs {
-        let data = tempfile::Builder::new()
-            .prefix("probe-")
-            .tempdir_in(out.join("tmp"))?;
+        let data = common::scratch_dir(out, "probe-")?;
         let t0 = Instant::now();
         let mut app = AppProc::launch(
             bin,

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use dintero_sandbox::{Sandbox, SandboxConfig};
 use kasse_core::cadence::Cadence;
-use kasse_core::clock::{RandomIds, SystemClock};
 use kasse_core::order::OrderInput;
 use kasse_core::store::{Store, StoreOptions};
 use kasse_core::{Kasse, KasseConfig};
@@ -141,40 +140,20 @@ async fn charges(kasse: &Kasse, spans: &ApiSpans, n: usize) -> Result<Vec<Sample
 }
 
 pub fn run(opts: &Opts, spans: &ApiSpans) -> Result<Section> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    rt.block_on(measure(opts, spans))
+    common::runtime()?.block_on(measure(opts, spans))
 }
 
 async fn measure(opts: &Opts, spans: &ApiSpans) -> Result<Section> {
     let sandbox = Sandbox::start(SandboxConfig::default()).await?;
     let client = common::client_for(&sandbox.base_url())?;
-    let parent = opts.out.join("tmp");
-    std::fs::create_dir_all(&parent)?;
-    let tmp = tempfile::Builder::new()
-        .prefix("charge-")
-        .tempdir_in(&parent)?;
+    let tmp = common::scratch_dir(&opts.out, "charge-")?;
     let dir = tmp.path();
     let mut config = KasseConfig::new("KASSE1", format!("{}/_sim/return", sandbox.base_url()));
     config.cadence = quiet_cadence();
     // The shipped log: a file with the default options (WAL, synchronous=FULL).
     let file_store = Store::open_with(dir.join("kasse.sqlite"), StoreOptions::default())?;
-    let kasse = Kasse::new(
-        file_store,
-        client.clone(),
-        Arc::new(SystemClock),
-        Arc::new(RandomIds),
-        config.clone(),
-    );
-    let demo = Kasse::new(
-        Store::open_in_memory()?,
-        client,
-        Arc::new(SystemClock),
-        Arc::new(RandomIds),
-        config,
-    );
+    let kasse = common::kasse(file_store, client.clone(), config.clone());
+    let demo = common::kasse(Store::open_in_memory()?, client, config);
     // Warm: token, connection, statements.
     charges(&kasse, spans, 10).await?;
     charges(&demo, spans, 10).await?;

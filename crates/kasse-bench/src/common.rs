@@ -86,17 +86,10 @@ impl Section {
         goal: Goal,
         notes: impl Into<String>,
     ) {
-        let meets = goal.met_by(value);
-        self.figures.push(Figure {
-            section: self.name.to_owned(),
-            id: id.to_owned(),
-            name: name.to_owned(),
-            value,
-            unit: unit.to_owned(),
-            target: Some(goal.text.to_owned()),
-            meets,
-            notes: notes.into(),
-        });
+        self.context(id, name, value, unit, notes);
+        let figure = self.figures.last_mut().expect("context pushed a figure");
+        figure.target = Some(goal.text.to_owned());
+        figure.meets = goal.met_by(value);
     }
 
     /// A context figure (no target).
@@ -119,6 +112,55 @@ impl Section {
             notes: notes.into(),
         });
     }
+}
+
+/// A fresh directory under `out/tmp` named `prefix…`, removed when dropped.
+pub fn scratch_dir(out: &Path, prefix: &str) -> Result<tempfile::TempDir> {
+    let parent = out.join("tmp");
+    std::fs::create_dir_all(&parent)?;
+    Ok(tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(&parent)?)
+}
+
+/// An engine on `store` and `client` with the system clock and random ids, as Kasse runs.
+pub fn kasse(
+    store: kasse_core::store::Store,
+    client: dintero_client::Client,
+    config: kasse_core::KasseConfig,
+) -> kasse_core::Kasse {
+    use kasse_core::clock::{RandomIds, SystemClock};
+    let (clock, ids) = (
+        std::sync::Arc::new(SystemClock),
+        std::sync::Arc::new(RandomIds),
+    );
+    kasse_core::Kasse::new(store, client, clock, ids, config)
+}
+
+/// The two-thread runtime every asynchronous figure group runs on.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+/// A sandbox access token for the bench's account, fetched with `http` from `base`.
+pub async fn access_token(http: &reqwest::Client, base: &str) -> Result<String> {
+    let answer: serde_json::Value = http
+        .post(format!("{base}/v1/accounts/{ACCOUNT}/auth/token"))
+        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+        .json(&serde_json::json!({
+            "grant_type": "client_credentials",
+            "audience": format!("https://api.dintero.com/v1/accounts/{ACCOUNT}"),
+        }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let token = answer["access_token"].as_str().context("no access_token")?;
+    Ok(token.to_owned())
 }
 
 /// A value with sensible digits for a table.
@@ -363,6 +405,25 @@ pub fn order_json() -> serde_json::Value {
             {"description": "Termokopp", "quantity": "1", "unit_price": 24900, "vat": "25"}
         ]
     })
+}
+
+/// The session Kasse would create for [`order_json`], as the engine builds it.
+pub fn session_request() -> Result<dintero_client::SessionCreateRequest> {
+    let order = kasse_core::order::OrderInput::from_json_value(&order_json())?
+        .price(kasse_core::money::Currency::Nok)?;
+    Ok(kasse_core::engine::payload::session_request(
+        &order,
+        &kasse_core::engine::payload::SessionParams {
+            profile_id: "default",
+            return_url: "https://kasse.example/return",
+            callback_url: None,
+            counter: "KASSE1",
+            merchant_reference: "KASSE1-20261124-0001",
+            expires_at: time::OffsetDateTime::now_utc() + time::Duration::minutes(15),
+            auto_capture: false,
+            store: None,
+        },
+    ))
 }
 
 /// The sandbox's demo credentials (its defaults).

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use dintero_sandbox::{Control, Sandbox, SandboxConfig};
 use kasse_core::cadence::Cadence;
-use kasse_core::clock::{RandomIds, SystemClock};
 use kasse_core::order::OrderInput;
 use kasse_core::sale::SaleStatus;
 use kasse_core::store::Store;
@@ -43,13 +42,7 @@ async fn counter(dir: &std::path::Path, name: &str, cadence: Cadence) -> Result<
     let mut config = KasseConfig::new("KASSE1", format!("{}/_sim/return", sandbox.base_url()));
     config.cadence = cadence;
     let store = Store::open(dir.join(format!("{name}.sqlite")))?;
-    let kasse = Kasse::new(
-        store,
-        client,
-        Arc::new(SystemClock),
-        Arc::new(RandomIds),
-        config,
-    );
+    let kasse = common::kasse(store, client, config);
     Ok(Counter {
         sandbox,
         control,
@@ -99,19 +92,11 @@ struct Model {
 }
 
 pub fn run(opts: &Opts) -> Result<Section> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    rt.block_on(measure(opts))
+    common::runtime()?.block_on(measure(opts))
 }
 
 async fn measure(opts: &Opts) -> Result<Section> {
-    let parent = opts.out.join("tmp");
-    std::fs::create_dir_all(&parent)?;
-    let tmp = tempfile::Builder::new()
-        .prefix("paid-")
-        .tempdir_in(&parent)?;
+    let tmp = common::scratch_dir(&opts.out, "paid-")?;
     let dir = tmp.path();
     let order = OrderInput::from_json_value(&common::order_json())?;
     let model = if opts.quick {

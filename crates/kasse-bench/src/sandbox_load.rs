@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
 use crate::common::{self, fmt_value, median, noise, Goal, SandboxProcess, Section};
 
@@ -19,48 +19,15 @@ pub struct Opts {
 }
 
 pub fn run(opts: &Opts) -> Result<Section> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    rt.block_on(measure(opts))
+    common::runtime()?.block_on(measure(opts))
 }
 
 async fn one_run(secs: f64, connections: usize) -> Result<(f64, u64)> {
     // A fresh sandbox per run: it keeps every session in memory.
     let sandbox = SandboxProcess::start()?;
     let base = sandbox.base_url.clone();
-    let token: serde_json::Value = reqwest::Client::new()
-        .post(format!("{base}/v1/accounts/{}/auth/token", common::ACCOUNT))
-        .basic_auth(common::CLIENT_ID, Some(common::CLIENT_SECRET))
-        .json(&serde_json::json!({
-            "grant_type": "client_credentials",
-            "audience": format!("https://api.dintero.com/v1/accounts/{}", common::ACCOUNT),
-        }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let token = token["access_token"]
-        .as_str()
-        .context("no access token")?
-        .to_owned();
-    let order = kasse_core::order::OrderInput::from_json_value(&common::order_json())?
-        .price(kasse_core::money::Currency::Nok)?;
-    let body = serde_json::to_vec(&kasse_core::engine::payload::session_request(
-        &order,
-        &kasse_core::engine::payload::SessionParams {
-            profile_id: "default",
-            return_url: "https://kasse.example/return",
-            callback_url: None,
-            counter: "KASSE1",
-            merchant_reference: "KASSE1-20261124-0001",
-            expires_at: time::OffsetDateTime::now_utc() + time::Duration::minutes(15),
-            auto_capture: false,
-            store: None,
-        },
-    ))?;
+    let token = common::access_token(&reqwest::Client::new(), &base).await?;
+    let body = serde_json::to_vec(&common::session_request()?)?;
     let done = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     // Warm-up: open the connections.

@@ -159,14 +159,17 @@ pub(crate) async fn corrupt(
     State(state): State<AppState>,
     Id(id): Id,
 ) -> Result<Json<Value>, ApiError> {
-    state.control().corrupt_in_lists(&id, true)?;
-    Ok(Json(json!({ "id": id, "corrupt_in_lists": true })))
+    set_corrupt(&state, id, true)
 }
 
 pub(crate) async fn uncorrupt(
     State(state): State<AppState>,
     Id(id): Id,
 ) -> Result<Json<Value>, ApiError> {
-    state.control().corrupt_in_lists(&id, false)?;
-    Ok(Json(json!({ "id": id, "corrupt_in_lists": false })))
+    set_corrupt(&state, id, false)
+}
+
+fn set_corrupt(state: &AppState, id: String, corrupt: bool) -> Result<Json<Value>, ApiError> {
+    state.control().corrupt_in_lists(&id, corrupt)?;
+    Ok(Json(json!({ "id": id, "corrupt_in_lists": corrupt })))
 }

@@ -130,6 +130,27 @@ fn system_headers(h: Option<&Map<String, Value>>) -> Option<Map<String, Value>> 
 }
 
 impl Store {
+    /// The session `id`, or Dintero's 404 for it.
+    fn session_or_404(&self, id: &str) -> Result<&Session, ApiError> {
+        self.sessions
+            .get(id)
+            .ok_or_else(|| ApiError::not_found("Session", id))
+    }
+
+    /// The transaction `id`, or Dintero's 404 for it.
+    fn transaction_or_404(&self, id: &str) -> Result<&Transaction, ApiError> {
+        self.transactions
+            .get(id)
+            .ok_or_else(|| ApiError::not_found("Transaction", id))
+    }
+
+    /// The transaction `id` to change, or Dintero's 404 for it.
+    fn transaction_mut_or_404(&mut self, id: &str) -> Result<&mut Transaction, ApiError> {
+        self.transactions
+            .get_mut(id)
+            .ok_or_else(|| ApiError::not_found("Transaction", id))
+    }
+
     /// `behaviour` is the default for all payment product types.
     pub fn new(account_id: &str, seed: Option<u64>, behaviour: Behaviour) -> Self {
         Store {
@@ -192,10 +213,7 @@ impl Store {
     }
 
     pub fn transaction_json(&self, id: &str, view: TxView) -> Result<Value, ApiError> {
-        let tx = self
-            .transactions
-            .get(id)
-            .ok_or_else(|| ApiError::not_found("Transaction", id))?;
+        let tx = self.transaction_or_404(id)?;
         Ok(self.tx_json(tx, view))
     }
 
@@ -236,10 +254,7 @@ impl Store {
     /// SIM fault: show `id` in list answers as an element that is not a transaction (or
     /// normally again with `corrupt: false`). `GET /v1/transactions/{id}` is not affected.
     pub fn corrupt_in_lists(&mut self, id: &str, corrupt: bool) -> Result<(), ApiError> {
-        let tx = self
-            .transactions
-            .get_mut(id)
-            .ok_or_else(|| ApiError::not_found("Transaction", id))?;
+        let tx = self.transaction_mut_or_404(id)?;
         tx.corrupt_in_lists = corrupt;
         Ok(())
     }
@@ -251,10 +266,7 @@ impl Store {
         now: Millis,
         merchant_reference_2: Option<String>,
     ) -> Result<Value, ApiError> {
-        let tx = self
-            .transactions
-            .get_mut(id)
-            .ok_or_else(|| ApiError::not_found("Transaction", id))?;
+        let tx = self.transaction_mut_or_404(id)?;
         if let Some(r) = merchant_reference_2 {
             tx.merchant_reference_2 = Some(r);
             tx.updated_at = now;

@@ -60,10 +60,7 @@ impl Store {
         caller: Caller<'_>,
         roll: &mut dyn FnMut(f64) -> bool,
     ) -> Result<Operated, ApiError> {
-        let tx = self
-            .transactions
-            .get(id)
-            .ok_or_else(|| ApiError::not_found("Transaction", id))?;
+        let tx = self.transaction_or_404(id)?;
         let behaviour = self.behaviours.resolve(tx.payment_product_type);
         let (operation, body, times_out) = match req {
             OperationRequest::Capture(b) => (

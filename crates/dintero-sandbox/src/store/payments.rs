@@ -18,10 +18,7 @@ fn approve(tx: &mut Transaction, status: Status, captured_at_authorization: bool
 impl Store {
     /// The customer pays (or starts paying, with `initiate_only`).
     pub fn pay(&mut self, id: &str, now: Millis, req: &PayRequest<'_>) -> Result<Paid, ApiError> {
-        let session = self
-            .sessions
-            .get(id)
-            .ok_or_else(|| ApiError::not_found("Session", id))?;
+        let session = self.session_or_404(id)?;
         if session.cancelled_at.is_some() {
             return Err(ApiError::invalid_state(format!(
                 "Session {id} is cancelled and cannot be paid"

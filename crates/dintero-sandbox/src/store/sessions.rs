@@ -59,10 +59,8 @@ impl Store {
     }
 
     pub fn session_json(&self, id: &str) -> Result<Value, ApiError> {
-        self.sessions
-            .get(id)
+        self.session_or_404(id)
             .map(|s| serde_json::to_value(s).unwrap_or(Value::Null))
-            .ok_or_else(|| ApiError::not_found("Session", id))
     }
 
     pub fn all_sessions(&self) -> Vec<Value> {
@@ -121,10 +119,7 @@ impl Store {
         now: Millis,
         caller: Caller<'_>,
     ) -> Result<(Value, Vec<CallbackJob>), ApiError> {
-        let session = self
-            .sessions
-            .get(id)
-            .ok_or_else(|| ApiError::not_found("Session", id))?;
+        let session = self.session_or_404(id)?;
         if session.cancelled_at.is_some() {
             return Ok((self.session_json(id)?, Vec::new()));
         }
@@ -207,10 +202,7 @@ impl Store {
         id: &str,
         now: Millis,
     ) -> Result<(String, Vec<CallbackJob>), ApiError> {
-        let s = self
-            .sessions
-            .get(id)
-            .ok_or_else(|| ApiError::not_found("Session", id))?;
+        let s = self.session_or_404(id)?;
         if s.cancelled_at.is_some() {
             return Err(ApiError::invalid_state(format!(
                 "Session {id} is cancelled"

@@ -49,8 +49,7 @@ async fn keep_alive_one_connection_for_100_calls() {
 
 #[tokio::test]
 async fn status_fault_with_times_and_method() {
-    let env = env().await;
-    let tid = env.authorized("F-1").await;
+    let (env, tid) = env_with_authorized("F-1").await;
     set_faults(
         &env,
         json!([{"method": "POST", "path": "/v1/transactions/*/capture", "status": 503, "times": 2}]),
@@ -61,9 +60,9 @@ async fn status_fault_with_times_and_method() {
     assert_eq!(s, 200);
     for _ in 0..2 {
         let (s, v) = env.operate(&tid, "capture", json!({"amount": 100})).await;
-        assert_eq!((s.as_u16(), error_code(&v)), (503, "processor_unavailable"));
+        refused(s, &v, 503, "processor_unavailable");
     }
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(
         tx["status"], "AUTHORIZED",
         "a fault before the operation changes nothing"
@@ -123,8 +122,7 @@ async fn latency_is_added() {
 
 #[tokio::test]
 async fn drop_closes_the_connection_without_an_answer() {
-    let env = env().await;
-    let tid = env.authorized("F-2").await;
+    let (env, tid) = env_with_authorized("F-2").await;
     set_faults(
         &env,
         json!([{"path": "/v1/transactions/*/capture", "drop": true, "times": 1}]),
@@ -138,7 +136,7 @@ async fn drop_closes_the_connection_without_an_answer() {
         .await
         .expect_err("no answer");
     assert!(!err.is_status(), "{err}");
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], "AUTHORIZED", "dropped before the operation");
     assert_eq!(
         env.sandbox.control().stats().accepted_connections,
@@ -149,8 +147,7 @@ async fn drop_closes_the_connection_without_an_answer() {
 
 #[tokio::test]
 async fn after_applies_the_fault_once_the_operation_took_effect() {
-    let env = env().await;
-    let tid = env.authorized("F-3").await;
+    let (env, tid) = env_with_authorized("F-3").await;
     set_faults(&env, json!([{"path": "/v1/transactions/*/refund", "status": 503, "after": true, "times": 1}, {"path": "/v1/transactions/*/capture", "drop": true, "after": true, "times": 1}])).await;
     let res = env
         .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
@@ -158,7 +155,7 @@ async fn after_applies_the_fault_once_the_operation_took_effect() {
         .send()
         .await;
     assert!(res.is_err(), "client never hears");
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], "CAPTURED", "but it happened");
     assert_eq!(
         tx["events"].as_array().unwrap().last().unwrap()["event_reference"],
@@ -166,7 +163,7 @@ async fn after_applies_the_fault_once_the_operation_took_effect() {
     );
     let (s, _) = env.operate(&tid, "refund", json!({"amount": 100})).await;
     assert_eq!(s, 503);
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], "PARTIALLY_REFUNDED");
     assert_eq!(sum_events(&tx, "REFUND"), 100);
 }
@@ -185,7 +182,7 @@ async fn probability_zero_and_one() {
     .await;
     for _ in 0..5 {
         let (s, v) = env.get("/v1/transactions").await;
-        assert_eq!((s.as_u16(), error_code(&v)), (500, "internal_error"));
+        refused(s, &v, 500, "internal_error");
     }
 }
 
@@ -217,7 +214,7 @@ async fn control_api_sets_faults_too() {
         ..Default::default()
     }]);
     let (s, v) = env.call(Method::GET, "/v1/transactions", None).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (502, "sim_fault"));
+    refused(s, &v, 502, "sim_fault");
     control.clear_faults();
     assert_eq!(env.get("/v1/transactions").await.0, 200);
 }
@@ -252,8 +249,7 @@ async fn concurrent_requests_are_safe() {
 
 #[tokio::test]
 async fn cut_body_sends_status_and_headers_then_part_of_the_body() {
-    let env = env().await;
-    let tid = env.authorized("F-cut").await;
+    let (env, tid) = env_with_authorized("F-cut").await;
     set_faults(
         &env,
         json!([{"method": "POST", "path": "/v1/transactions/*/capture", "cut_body": true, "times": 1}]),
@@ -275,7 +271,7 @@ async fn cut_body_sends_status_and_headers_then_part_of_the_body() {
         .unwrap()
         .parse()
         .unwrap();
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], "CAPTURED", "the capture took effect");
     assert_eq!(
         tx["events"].as_array().unwrap().last().unwrap()["event_reference"],
@@ -295,8 +291,7 @@ async fn cut_body_sends_status_and_headers_then_part_of_the_body() {
 
 #[tokio::test]
 async fn garbage_body_answers_the_real_status_with_html() {
-    let env = env().await;
-    let tid = env.authorized("F-garbage").await;
+    let (env, tid) = env_with_authorized("F-garbage").await;
     let (s, _) = env.operate(&tid, "capture", json!({"amount": 24800})).await;
     assert_eq!(s, 200);
     set_faults(
@@ -318,7 +313,7 @@ async fn garbage_body_answers_the_real_status_with_html() {
     let text = resp.text().await.expect("a complete body");
     assert!(text.starts_with("<!DOCTYPE html>"), "{text}");
     assert!(serde_json::from_str::<Value>(&text).is_err());
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], "PARTIALLY_REFUNDED", "the refund took effect");
     assert_eq!(sum_events(&tx, "REFUND"), 1500);
     // Together with `status`, the injected error's answer is the one spoiled.
@@ -335,7 +330,7 @@ async fn garbage_body_answers_the_real_status_with_html() {
         .unwrap();
     assert_eq!(resp.status(), 502);
     assert!(resp.text().await.unwrap().contains("<html>"));
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(
         sum_events(&tx, "REFUND"),
         2000,
@@ -380,8 +375,7 @@ async fn spoiling_rules_exclude_each_other_and_drop() {
 #[tokio::test]
 async fn cut_body_on_the_wire() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let env = env().await;
-    let tid = env.authorized("F-wire").await;
+    let (env, tid) = env_with_authorized("F-wire").await;
     set_faults(
         &env,
         json!([{"method": "GET", "path": "/v1/transactions/*", "cut_body": true}]),

@@ -36,9 +36,9 @@ async fn store_id_filter_is_repeatable_and_the_store_is_copied() {
     let c = paid_in_store(&env, "S-3", Some(json!({"id": "tromso-3"}))).await;
     let none = paid_in_store(&env, "S-4", None).await;
 
-    let (_, tx) = env.get(&format!("/v1/transactions/{b}")).await;
+    let tx = env.transaction(&b).await;
     assert_eq!(tx["store"], bergen, "order.store copied as sent");
-    let (_, tx) = env.get(&format!("/v1/transactions/{none}")).await;
+    let tx = env.transaction(&none).await;
     assert!(tx.get("store").is_none());
 
     for (query, expected) in [
@@ -128,5 +128,5 @@ async fn a_corrupt_transaction_is_unreadable_only_in_lists() {
     let (s, v) = env
         .post("/_sim/transactions/T12345678.unknown/corrupt", json!({}))
         .await;
-    assert_eq!((s.as_u16(), error_code(&v)), (404, "not_found"));
+    refused(s, &v, 404, "not_found");
 }

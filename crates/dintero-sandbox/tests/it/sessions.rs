@@ -135,7 +135,7 @@ async fn get_session_and_unknown_ids() {
     let (s, v) = env
         .get("/v1/sessions/T12345678.doesnotexist000000000")
         .await;
-    assert_eq!((s.as_u16(), error_code(&v)), (404, "not_found"));
+    refused(s, &v, 404, "not_found");
     let (sid, tx) = env.paid("R-3", "4000000000000002").await;
     let (s, v) = env.get(&format!("/v1/sessions/{sid}")).await;
     assert_eq!(s, 200);
@@ -180,7 +180,7 @@ async fn cancel_open_session_is_idempotent_and_blocks_payment() {
     assert_eq!(s, 200);
     assert_eq!(v2["cancelled_at"], at, "cancelled_at unchanged");
     let (s, v) = env.pay(&sid, json!({"card": "4000000000000002"})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    refused(s, &v, 400, "invalid_state");
     let (s, _) = env
         .post("/v1/sessions/T12345678.nope/cancel", json!({}))
         .await;
@@ -194,9 +194,7 @@ async fn cancel_voids_initiated_and_authorized_but_not_captured() {
     let (sid, tx) = env.paid("R-5", "4000000000000002").await;
     let (s, _) = env.cancel_session(&sid).await;
     assert_eq!(s, 200);
-    let (_, t) = env
-        .get(&format!("/v1/transactions/{}", tx["id"].as_str().unwrap()))
-        .await;
+    let t = env.transaction(tx["id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "AUTHORIZATION_VOIDED");
     let last = t["events"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(
@@ -212,9 +210,7 @@ async fn cancel_voids_initiated_and_authorized_but_not_captured() {
     assert_eq!(sess["transaction_id"], t["id"]);
     let (s, _) = env.cancel_session(&sid).await;
     assert_eq!(s, 200);
-    let (_, t) = env
-        .get(&format!("/v1/transactions/{}", t["id"].as_str().unwrap()))
-        .await;
+    let t = env.transaction(t["id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "AUTHORIZATION_VOIDED");
     let (s, _) = env.pay(&sid, json!({"card": "4000000000000002"})).await;
     assert_eq!(s, 400);
@@ -225,7 +221,7 @@ async fn cancel_voids_initiated_and_authorized_but_not_captured() {
     let (s, _) = env.operate(tid, "capture", json!({"amount": 24800})).await;
     assert_eq!(s, 200);
     let (s, v) = env.cancel_session(&sid).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    refused(s, &v, 400, "invalid_state");
     let (_, sess) = env.get(&format!("/v1/sessions/{sid}")).await;
     assert!(sess.get("cancelled_at").is_none());
 
@@ -249,7 +245,7 @@ async fn sessions_expire_on_the_sim_clock() {
     // still payable 14 minutes in: initiate only, then expire, then complete is still allowed
     control.advance_clock(Duration::from_secs(2 * 60));
     let (s, v) = env.pay(&sid, json!({"card": "4000000000000002"})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    refused(s, &v, 400, "invalid_state");
     assert!(v["error"]["message"].as_str().unwrap().contains("expired"));
     let (s, v) = env.get(&format!("/v1/sessions/{sid}")).await;
     assert_eq!(s, 200, "expired sessions still read as 200");
@@ -307,9 +303,9 @@ async fn cancel_refused_for_expired_sessions_and_settled_transactions() {
     control.advance_clock(Duration::from_secs(11 * 60));
 
     let (s, v) = env.cancel_session(&open).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    let message = refused(s, &v, 400, "invalid_state");
     assert_eq!(
-        v["error"]["message"],
+        message,
         format!("Session {open} has expired and cannot be cancelled")
     );
     let (_, sess) = env.get(&format!("/v1/sessions/{open}")).await;
@@ -331,7 +327,7 @@ async fn cancel_refused_for_expired_sessions_and_settled_transactions() {
         .unwrap()
         .to_owned();
     assert_eq!(
-        env.get(&format!("/v1/transactions/{tid}")).await.1["status"],
+        env.transaction(&tid).await["status"],
         "AUTHORIZATION_VOIDED"
     );
 
@@ -363,21 +359,11 @@ async fn cancel_refused_for_expired_sessions_and_settled_transactions() {
         (&swish, "CAPTURED"),
     ] {
         let (s, v) = env.cancel_session(sid).await;
-        assert_eq!(
-            (s.as_u16(), error_code(&v)),
-            (400, "invalid_state"),
-            "{status}"
-        );
-        assert!(
-            v["error"]["message"].as_str().unwrap().ends_with(status),
-            "{v}"
-        );
+        let message = refused(s, &v, 400, "invalid_state");
+        assert!(message.ends_with(status), "{status}: {v}");
         let (_, sess) = env.get(&format!("/v1/sessions/{sid}")).await;
         assert!(sess.get("cancelled_at").is_none(), "{status}");
         let tid = sess["transaction_id"].as_str().unwrap();
-        assert_eq!(
-            env.get(&format!("/v1/transactions/{tid}")).await.1["status"],
-            status
-        );
+        assert_eq!(env.transaction(tid).await["status"], status);
     }
 }

@@ -70,13 +70,12 @@ async fn authorized_transaction_has_dintero_shape() {
     assert_eq!(s, 200);
     assert_eq!(with_session["session"]["id"], sid.as_str());
     let (s, v) = env.get("/v1/transactions/T12345678.unknown").await;
-    assert_eq!((s.as_u16(), error_code(&v)), (404, "not_found"));
+    refused(s, &v, 404, "not_found");
 }
 
 #[tokio::test]
 async fn capture_refund_events_carry_everything() {
-    let env = env().await;
-    let tid = env.authorized("R-2").await;
+    let (env, tid) = env_with_authorized("R-2").await;
     let resp = env
         .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
         .header("Dintero-System-Name", "kasse-pos")
@@ -116,46 +115,36 @@ async fn capture_refund_events_carry_everything() {
             json!({"amount": 1000, "refund_reference": "RET-1", "reason": "broken"}),
         )
         .await;
-    assert_eq!(s, 200);
-    assert_eq!(tx["status"], "PARTIALLY_CAPTURED_REFUNDED");
+    assert_status(s, &tx, 200, "PARTIALLY_CAPTURED_REFUNDED");
     assert_eq!(last_event(&tx)["event_reference"], "RET-1");
     let (s, tx) = env.operate(&tid, "capture", json!({"amount": 7000})).await;
-    assert_eq!(s, 200);
-    assert_eq!(tx["status"], "PARTIALLY_REFUNDED");
+    assert_status(s, &tx, 200, "PARTIALLY_REFUNDED");
     let (s, tx) = env.operate(&tid, "refund", json!({"amount": 23800})).await;
-    assert_eq!(s, 200);
-    assert_eq!(tx["status"], "REFUNDED");
+    assert_status(s, &tx, 200, "REFUNDED");
     assert_eq!(sum_events(&tx, "CAPTURE"), 24800);
     assert_eq!(sum_events(&tx, "REFUND"), 24800);
     let (s, v) = env.operate(&tid, "refund", json!({"amount": 1})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    refused(s, &v, 400, "invalid_state");
 }
 
 #[tokio::test]
 async fn amount_and_state_errors() {
-    let env = env().await;
-    let tid = env.authorized("R-3").await;
+    let (env, tid) = env_with_authorized("R-3").await;
     let path = |op: &str| format!("/v1/transactions/{tid}/{op}");
     let (s, v) = env.post(&path("refund"), json!({"amount": 100})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    let message = refused(s, &v, 400, "invalid_state");
     assert_eq!(
-        v["error"]["message"],
+        message,
         "Transaction with status AUTHORIZED cannot be refunded"
     );
     let (s, v) = env.post(&path("capture"), json!({"amount": 24801})).await;
-    assert_eq!(
-        (s.as_u16(), error_code(&v)),
-        (400, "amount_exceeds_capturable")
-    );
+    refused(s, &v, 400, "amount_exceeds_capturable");
     let (s, _) = env.post(&path("capture"), json!({"amount": 24000})).await;
     assert_eq!(s, 200);
     let (s, v) = env.post(&path("refund"), json!({"amount": 30000})).await;
+    let message = refused(s, &v, 400, "amount_exceeds_refundable");
     assert_eq!(
-        (s.as_u16(), error_code(&v)),
-        (400, "amount_exceeds_refundable")
-    );
-    assert_eq!(
-        v["error"]["message"],
+        message,
         "Refund amount 30000 exceeds refundable amount 24000"
     );
     let (s, v) = env.call(Method::POST, &path("void"), None).await;
@@ -191,15 +180,8 @@ async fn amount_and_state_errors() {
         ),
     ] {
         let (s, v) = env.post(&path("capture"), body.clone()).await;
-        assert_eq!(
-            (s.as_u16(), error_code(&v)),
-            (400, "invalid_request"),
-            "{body}"
-        );
-        assert!(
-            v["error"]["message"].as_str().unwrap().contains(needle),
-            "{body}: {v}"
-        );
+        let message = refused(s, &v, 400, "invalid_request");
+        assert!(message.contains(needle), "{body}: {v}");
     }
     for op in ["capture", "refund", "void"] {
         let (s, v) = env
@@ -214,18 +196,16 @@ async fn amount_and_state_errors() {
 
 #[tokio::test]
 async fn void_and_final_capture() {
-    let env = env().await;
-    let tid = env.authorized("R-4").await;
+    let (env, tid) = env_with_authorized("R-4").await;
     let (s, tx) = env
         .call(Method::POST, &format!("/v1/transactions/{tid}/void"), None)
         .await;
-    assert_eq!(s, 200);
-    assert_eq!(tx["status"], "AUTHORIZATION_VOIDED");
+    assert_status(s, &tx, 200, "AUTHORIZATION_VOIDED");
     assert_eq!(last_event(&tx)["amount"], 24800);
     let (s, v) = env.operate(&tid, "capture", json!({"amount": 1})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    let message = refused(s, &v, 400, "invalid_state");
     assert_eq!(
-        v["error"]["message"],
+        message,
         "Transaction with status AUTHORIZATION_VOIDED cannot be captured"
     );
 
@@ -237,15 +217,14 @@ async fn void_and_final_capture() {
             json!({"amount": 10000, "final_capture": true}),
         )
         .await;
-    assert_eq!(s, 200);
-    assert_eq!(tx["status"], "CAPTURED");
+    assert_status(s, &tx, 200, "CAPTURED");
     let e = last_event(&tx);
     assert_eq!(
         (e["event"].as_str(), e["amount"].as_i64()),
         (Some("VOID"), Some(14800))
     );
     let (s, v) = env.operate(&tid, "capture", json!({"amount": 1})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    refused(s, &v, 400, "invalid_state");
     let (s, tx) = env.operate(&tid, "refund", json!({"amount": 10000})).await;
     assert_status(s, &tx, 200, "REFUNDED");
 }
@@ -285,13 +264,13 @@ async fn test_cards_authorization_outcomes() {
     // Unknown cards are refused without creating a transaction.
     let sid = env.session_id(session_body("R-x")).await;
     let (s, v) = env.pay(&sid, json!({"card": "4111111111111111"})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_request"));
+    refused(s, &v, 400, "invalid_request");
     let (_, sess) = env.get(&format!("/v1/sessions/{sid}")).await;
     assert!(sess.get("transaction_id").is_none());
     // A session has at most one transaction.
     let (sid, _) = env.paid("R-y", "4000300000000006").await;
     let (s, v) = env.pay(&sid, json!({"card": "4000000000000002"})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_state"));
+    refused(s, &v, 400, "invalid_state");
 }
 
 #[tokio::test]
@@ -301,8 +280,8 @@ async fn timeout_cards_fail_the_named_operation_with_503() {
     let (_, tx) = env.paid("R-t1", "4100000000000019").await;
     let tid = tx["id"].as_str().unwrap();
     let (s, v) = env.operate(tid, "capture", json!({"amount": 100})).await;
-    assert_eq!((s.as_u16(), error_code(&v)), (503, "processor_unavailable"));
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    refused(s, &v, 503, "processor_unavailable");
+    let tx = env.transaction(tid).await;
     assert_eq!(tx["status"], "AUTHORIZED", "status unchanged");
     let e = last_event(&tx);
     assert_eq!(
@@ -325,7 +304,7 @@ async fn timeout_cards_fail_the_named_operation_with_503() {
     assert_eq!(s, 200);
     let (s, _) = env.operate(tid, "refund", json!({"amount": 100})).await;
     assert_eq!(s, 503);
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(tid).await;
     assert_eq!(tx["status"], "CAPTURED");
     assert_eq!(last_event(&tx)["event"], "REFUND");
     assert_eq!(last_event(&tx)["success"], false);
@@ -349,7 +328,7 @@ async fn timeout_cards_fail_the_named_operation_with_503() {
         .call(Method::POST, &format!("/v1/transactions/{tid}/void"), None)
         .await;
     assert_eq!(s, 503);
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(tid).await;
     assert_eq!(tx["status"], "AUTHORIZED");
 }
 
@@ -401,8 +380,7 @@ async fn on_hold_resolves_later() {
 
 #[tokio::test]
 async fn put_updates_merchant_reference_2() {
-    let env = env().await;
-    let tid = env.authorized("R-put").await;
+    let (env, tid) = env_with_authorized("R-put").await;
     let (s, tx) = env
         .call(
             Method::PUT,
@@ -421,7 +399,7 @@ async fn put_updates_merchant_reference_2() {
             Some(json!({"merchant_reference_2": 5})),
         )
         .await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_request"));
+    refused(s, &v, 400, "invalid_request");
     let (_, list) = env.get("/v1/transactions?merchant_reference_2=Z-1").await;
     assert_eq!(list.as_array().unwrap().len(), 1);
 }
@@ -540,7 +518,7 @@ async fn list_filters_and_pagination() {
         vec![ids[4].clone(), ids[3].clone(), ids[2].clone()]
     );
     let (s, v) = env.get("/v1/transactions?created_at.gte=yesterday").await;
-    assert_eq!((s.as_u16(), error_code(&v)), (400, "invalid_request"));
+    refused(s, &v, 400, "invalid_request");
     let (s, _) = env.get("/v1/transactions?status=PAID").await;
     assert_eq!(s, 400);
     let (s, _) = env
@@ -574,14 +552,11 @@ async fn async_operations_answer_202_then_complete() {
     assert_eq!(last_event(&tx)["request_id"], rid.as_str());
     // a second capture over what is left after the pending one is refused at once
     let (s, v) = env.operate(&tid, "capture", json!({"amount": 5000})).await;
-    assert_eq!(
-        (s.as_u16(), error_code(&v)),
-        (400, "amount_exceeds_capturable")
-    );
+    refused(s, &v, 400, "amount_exceeds_capturable");
     env.sandbox.control().advance_clock(Duration::from_secs(1));
     let mut done = Value::Null;
     for _ in 0..200 {
-        let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+        let tx = env.transaction(&tid).await;
         if tx["status"] == "PARTIALLY_CAPTURED" {
             done = tx;
             break;
@@ -661,7 +636,7 @@ async fn transaction_in(env: &Env, status: &str) -> String {
             .await;
         assert_eq!(s, 200, "{op}: {v}");
     }
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], status);
     tid
 }
@@ -712,7 +687,7 @@ async fn transition_table_over_http() {
     for (from, outcomes) in table {
         for (op, expected) in ["capture", "refund", "void"].into_iter().zip(outcomes) {
             let tid = transaction_in(&env, from).await;
-            let (_, before) = env.get(&format!("/v1/transactions/{tid}")).await;
+            let before = env.transaction(&tid).await;
             let (s, v) = env
                 .post(
                     &format!("/v1/transactions/{tid}/{op}"),
@@ -730,7 +705,7 @@ async fn transition_table_over_http() {
                         (400, "invalid_state"),
                         "{op} in {from}"
                     );
-                    let (_, after) = env.get(&format!("/v1/transactions/{tid}")).await;
+                    let after = env.transaction(&tid).await;
                     assert_eq!(after, before, "{op} in {from} changed the transaction");
                 }
             }

@@ -106,7 +106,7 @@ async fn paying_redirects_to_return_url_with_dintero_parameters() {
     assert_eq!(param(&loc, "merchant_reference").as_deref(), Some("V-2"));
     let tid = param(&loc, "transaction_id").unwrap();
     assert!(param(&loc, "error").is_none());
-    let (_, tx) = env.get(&format!("/v1/transactions/{tid}")).await;
+    let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], "AUTHORIZED");
     assert_eq!(tx["session_id"], sid.as_str());
     // the page now says it is paid and offers no Pay button

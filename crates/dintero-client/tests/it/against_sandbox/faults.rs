@@ -9,14 +9,7 @@ async fn rate_limited_get_waits_retry_after_then_succeeds() {
     let (_, tid) = env.authorized(1000).await;
     env.client.get_transaction(&tid).await.unwrap(); // token cached
 
-    let before = once(
-        &env,
-        FaultRule {
-            status: Some(429),
-            retry_after: Some(1),
-            ..fault("GET", "/v1/transactions/*")
-        },
-    );
+    let before = once(&env, rate_limit("GET", "/v1/transactions/*", Some(1)));
     let started = Instant::now();
     let tx = env.client.get_transaction(&tid).await.unwrap();
     assert_eq!(tx.id, tid);
@@ -28,14 +21,7 @@ async fn rate_limited_get_waits_retry_after_then_succeeds() {
     assert_eq!(env.requests_since(before), 2, "429, then the retry");
 
     // Retry-After longer than the policy's max_delay (2 s): given up at once.
-    let before = once(
-        &env,
-        FaultRule {
-            status: Some(429),
-            retry_after: Some(30),
-            ..fault("GET", "/v1/transactions/*")
-        },
-    );
+    let before = once(&env, rate_limit("GET", "/v1/transactions/*", Some(30)));
     let err = env.client.get_transaction(&tid).await.unwrap_err();
     match err {
         Error::RateLimited { retry_after } => {
@@ -46,18 +32,8 @@ async fn rate_limited_get_waits_retry_after_then_succeeds() {
     assert_eq!(env.requests_since(before), 1);
 
     // A POST answered 429 is not retried; the capture did not happen.
-    let before = once(
-        &env,
-        FaultRule {
-            status: Some(429),
-            ..fault("POST", "/v1/transactions/*/capture")
-        },
-    );
-    let err = env
-        .client
-        .capture(&tid, &CaptureRequest::new(1000, "cap-429"))
-        .await
-        .unwrap_err();
+    let before = once(&env, rate_limit("POST", "/v1/transactions/*/capture", None));
+    let err = env.capture(&tid, 1000, "cap-429").await.unwrap_err();
     assert!(
         matches!(err, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(1)),
         "{err:?}"
@@ -105,8 +81,7 @@ async fn server_errors_retry_gets_but_never_posts() {
     assert_eq!(tx.captured(), 0);
     // The rule is spent: the same capture now goes through, once.
     let tx = env
-        .client
-        .capture(&tid, &CaptureRequest::new(5000, "cap-503"))
+        .capture(&tid, 5000, "cap-503")
         .await
         .unwrap()
         .transaction;
@@ -120,11 +95,7 @@ async fn server_errors_retry_gets_but_never_posts() {
         times: Some(1),
         ..fault("POST", "/v1/transactions/*/refund")
     }]);
-    let err = env
-        .client
-        .refund(&tid, &RefundRequest::new(500, "ref-after-503"))
-        .await
-        .unwrap_err();
+    let err = env.refund(&tid, 500, "ref-after-503").await.unwrap_err();
     assert_api(&err, 503, "processor_unavailable");
     assert!(err.is_outcome_uncertain());
     let tx = env.client.get_transaction(&tid).await.unwrap();
@@ -217,11 +188,7 @@ async fn dropped_connections() {
             ..fault("POST", "/v1/transactions/*/capture")
         },
     );
-    let err = env
-        .client
-        .capture(&tid, &CaptureRequest::new(3000, "cap-drop"))
-        .await
-        .unwrap_err();
+    let err = env.capture(&tid, 3000, "cap-drop").await.unwrap_err();
     let reason = unknown_outcome(&err, &format!("/v1/transactions/{tid}/capture"));
     assert!(reason.starts_with("connection lost"), "{reason}");
     assert_eq!(env.requests_since(before), 1);
@@ -237,11 +204,7 @@ async fn dropped_connections() {
             ..fault("POST", "/v1/transactions/*/capture")
         },
     );
-    let err = env
-        .client
-        .capture(&tid, &CaptureRequest::new(3000, "cap-after"))
-        .await
-        .unwrap_err();
+    let err = env.capture(&tid, 3000, "cap-after").await.unwrap_err();
     assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
     assert_eq!(env.requests_since(before), 1, "not retried");
     let tx = env.client.get_transaction(&tid).await.unwrap();

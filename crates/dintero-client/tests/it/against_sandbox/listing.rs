@@ -11,10 +11,7 @@ async fn list_filters_and_pagination() {
         let (sid, tid) = env.authorized(amount).await;
         let captured = i % 3 == 0;
         if captured {
-            env.client
-                .capture(&tid, &CaptureRequest::new(amount, format!("c{i}")))
-                .await
-                .unwrap();
+            env.capture(&tid, amount, format!("c{i}")).await.unwrap();
         }
         made.push((tid, sid, amount, captured));
     }
@@ -249,8 +246,7 @@ async fn references_with_special_characters_round_trip() {
         .to_owned();
     let capture_reference = "cap/1 ø&?#";
     let tx = env
-        .client
-        .capture(&tid, &CaptureRequest::new(2000, capture_reference))
+        .capture(&tid, 2000, capture_reference)
         .await
         .unwrap()
         .transaction;

@@ -40,6 +40,16 @@ fn fault(method: &str, path: &str) -> FaultRule {
     }
 }
 
+/// A 429 rule on `method path` with `Retry-After: retry_after` seconds (the sandbox's 1 when
+/// `None`).
+fn rate_limit(method: &str, path: &str, retry_after: Option<u32>) -> FaultRule {
+    FaultRule {
+        status: Some(429),
+        retry_after,
+        ..fault(method, path)
+    }
+}
+
 /// The `Api` error's status, code and first nested error path.
 fn api_parts(err: &Error) -> (u16, String, String, Option<String>) {
     match err {
@@ -100,11 +110,7 @@ fn assert_consistent(tx: &Transaction) {
 /// never retried). Returns the transaction as read afterwards.
 async fn capture_unavailable(env: &Env, tid: &str, amount: i64, reference: &str) -> Transaction {
     let before = env.stats();
-    let err = env
-        .client
-        .capture(tid, &CaptureRequest::new(amount, reference))
-        .await
-        .unwrap_err();
+    let err = env.capture(tid, amount, reference).await.unwrap_err();
     assert_api(&err, 503, "processor_unavailable");
     assert!(err.is_outcome_uncertain());
     assert_eq!(env.requests_since(before), 1, "a POST is never retried");

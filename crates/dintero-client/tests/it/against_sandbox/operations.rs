@@ -129,11 +129,7 @@ async fn final_capture_releases_the_rest() {
     let release = tx.last_event(TransactionEventName::Void).unwrap();
     assert_eq!(release.amount, Some(4000));
     assert_consistent(&tx);
-    let err = env
-        .client
-        .capture(&tid, &CaptureRequest::new(1, "more"))
-        .await
-        .unwrap_err();
+    let err = env.capture(&tid, 1, "more").await.unwrap_err();
     assert_api(&err, 400, "invalid_state");
 }
 
@@ -145,11 +141,7 @@ async fn async_operations_answer_202_and_complete_on_the_sim_clock() {
     })
     .await;
     let (_, tid) = env.authorized(9000).await;
-    let response = env
-        .client
-        .capture(&tid, &CaptureRequest::new(9000, "async-cap"))
-        .await
-        .unwrap();
+    let response = env.capture(&tid, 9000, "async-cap").await.unwrap();
     assert!(response.is_pending());
     let request_id = response.event_request_id.clone().expect("event-request-id");
     let pending = &response.transaction;

@@ -40,21 +40,13 @@ async fn validation_errors_name_the_field() {
     // Operation bodies are validated before the state.
     let (_, tid) = env.authorized(10000).await;
     for amount in [0, -5] {
-        let err = env
-            .client
-            .capture(&tid, &CaptureRequest::new(amount, "zero"))
-            .await
-            .unwrap_err();
+        let err = env.capture(&tid, amount, "zero").await.unwrap_err();
         let (status, code, message, path) = api_parts(&err);
         assert_eq!((status, code.as_str()), (400, "invalid_request"));
         assert_eq!(message, "amount: must be greater than 0");
         assert_eq!(path.as_deref(), Some("amount"));
     }
-    let err = env
-        .client
-        .refund(&tid, &RefundRequest::new(0, "zero"))
-        .await
-        .unwrap_err();
+    let err = env.refund(&tid, 0, "zero").await.unwrap_err();
     assert_eq!(api_parts(&err).3.as_deref(), Some("amount"));
 
     let unknown_line = CaptureRequest {
@@ -94,38 +86,20 @@ async fn validation_errors_name_the_field() {
 async fn amounts_over_the_limits_are_refused() {
     let env = Env::start().await;
     let (_, tid) = env.authorized(10000).await;
-    let err = env
-        .client
-        .capture(&tid, &CaptureRequest::new(10001, "too-much"))
-        .await
-        .unwrap_err();
+    let err = env.capture(&tid, 10001, "too-much").await.unwrap_err();
     let message = assert_api(&err, 400, "amount_exceeds_capturable");
     assert_eq!(
         message,
         "Capture amount 10001 exceeds capturable amount 10000"
     );
 
-    env.client
-        .capture(&tid, &CaptureRequest::new(4000, "c1"))
-        .await
-        .unwrap();
-    let err = env
-        .client
-        .capture(&tid, &CaptureRequest::new(6001, "c2"))
-        .await
-        .unwrap_err();
+    env.capture(&tid, 4000, "c1").await.unwrap();
+    let err = env.capture(&tid, 6001, "c2").await.unwrap_err();
     let message = assert_api(&err, 400, "amount_exceeds_capturable");
     assert!(message.ends_with("capturable amount 6000"), "{message}");
 
-    env.client
-        .refund(&tid, &RefundRequest::new(1500, "r1"))
-        .await
-        .unwrap();
-    let err = env
-        .client
-        .refund(&tid, &RefundRequest::new(2501, "r2"))
-        .await
-        .unwrap_err();
+    env.refund(&tid, 1500, "r1").await.unwrap();
+    let err = env.refund(&tid, 2501, "r2").await.unwrap_err();
     let message = assert_api(&err, 400, "amount_exceeds_refundable");
     assert_eq!(message, "Refund amount 2501 exceeds refundable amount 2500");
 
@@ -138,10 +112,7 @@ async fn amounts_over_the_limits_are_refused() {
 async fn invalid_state_is_a_400_with_dinteros_message() {
     let env = Env::start().await;
     let (_, tid) = env.authorized(3000).await;
-    env.client
-        .capture(&tid, &CaptureRequest::new(3000, "all"))
-        .await
-        .unwrap();
+    env.capture(&tid, 3000, "all").await.unwrap();
     let err = env.client.void(&tid).await.unwrap_err();
     let message = assert_api(&err, 400, "invalid_state");
     assert_eq!(message, "Transaction with status CAPTURED cannot be voided");
@@ -236,14 +207,8 @@ async fn unknown_ids_are_not_found() {
     for err in [
         env.client.get_session(&missing).await.unwrap_err(),
         env.client.cancel_session(&missing).await.unwrap_err(),
-        env.client
-            .capture(&missing, &CaptureRequest::new(1, "x"))
-            .await
-            .unwrap_err(),
-        env.client
-            .refund(&missing, &RefundRequest::new(1, "x"))
-            .await
-            .unwrap_err(),
+        env.capture(&missing, 1, "x").await.unwrap_err(),
+        env.refund(&missing, 1, "x").await.unwrap_err(),
         env.client.void(&missing).await.unwrap_err(),
         env.client
             .update_transaction(&missing, "Z")

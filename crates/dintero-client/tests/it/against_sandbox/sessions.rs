@@ -190,10 +190,7 @@ async fn session_state_follows_the_transaction() {
     }
 
     let (captured, tid) = env.authorized(1000).await;
-    env.client
-        .capture(&tid, &CaptureRequest::new(1000, "all"))
-        .await
-        .unwrap();
+    env.capture(&tid, 1000, "all").await.unwrap();
     assert_eq!(state(captured).await, SessionState::Paid);
     let (voided, tid) = env.authorized(1000).await;
     env.client.void(&tid).await.unwrap();

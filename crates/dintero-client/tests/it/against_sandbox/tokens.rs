@@ -48,10 +48,7 @@ async fn expired_token_is_refreshed_transparently() {
     );
     // The new token is cached.
     let before = env.stats();
-    env.client
-        .capture(&tid, &CaptureRequest::new(400, "after-refresh"))
-        .await
-        .unwrap();
+    env.capture(&tid, 400, "after-refresh").await.unwrap();
     assert_eq!(env.requests_since(before), 1);
 
     // A capture refused with 401 (expired token) is not sent again: the 401 proves it was not
@@ -60,11 +57,7 @@ async fn expired_token_is_refreshed_transparently() {
     env.control
         .advance_clock(TOKEN_TTL + Duration::from_secs(60));
     let before = env.stats();
-    let err = env
-        .client
-        .capture(&tid, &CaptureRequest::new(600, "after-expiry"))
-        .await
-        .unwrap_err();
+    let err = env.capture(&tid, 600, "after-expiry").await.unwrap_err();
     assert!(
         matches!(err, Error::Unauthorized { status: 401, .. }),
         "{err:?}"
@@ -72,8 +65,7 @@ async fn expired_token_is_refreshed_transparently() {
     assert_eq!(env.requests_since(before), 1);
     let before = env.stats();
     let tx = env
-        .client
-        .capture(&tid, &CaptureRequest::new(600, "after-expiry"))
+        .capture(&tid, 600, "after-expiry")
         .await
         .unwrap()
         .transaction;

@@ -58,50 +58,29 @@ async fn reach(env: &Env, start: Start) -> (String, String) {
     };
     let tx = env.control.pay_with(&session_id, options).unwrap();
     let tid = tx["id"].as_str().unwrap().to_owned();
-    let c = &env.client;
-    let capture = |amount: i64| {
-        let tid = tid.clone();
-        async move {
-            c.capture(
-                &tid,
-                &CaptureRequest::new(amount, next_reference("setup-cap")),
-            )
-            .await
-            .unwrap()
-        }
-    };
-    let refund = |amount: i64| {
-        let tid = tid.clone();
-        async move {
-            c.refund(
-                &tid,
-                &RefundRequest::new(amount, next_reference("setup-ref")),
-            )
-            .await
-            .unwrap()
-        }
-    };
+    let capture = |amount| env.capture(&tid, amount, next_reference("setup-cap"));
+    let refund = |amount| env.refund(&tid, amount, next_reference("setup-ref"));
     match start {
         Start::PartiallyCaptured => {
-            capture(4000).await;
+            capture(4000).await.unwrap();
         }
         Start::PartiallyCapturedRefunded => {
-            capture(4000).await;
-            refund(1000).await;
+            capture(4000).await.unwrap();
+            refund(1000).await.unwrap();
         }
         Start::Captured => {
-            capture(AMOUNT).await;
+            capture(AMOUNT).await.unwrap();
         }
         Start::PartiallyRefunded => {
-            capture(AMOUNT).await;
-            refund(3000).await;
+            capture(AMOUNT).await.unwrap();
+            refund(3000).await.unwrap();
         }
         Start::Refunded => {
-            capture(AMOUNT).await;
-            refund(AMOUNT).await;
+            capture(AMOUNT).await.unwrap();
+            refund(AMOUNT).await.unwrap();
         }
         Start::Voided => {
-            c.void(&tid).await.unwrap();
+            env.client.void(&tid).await.unwrap();
         }
         _ => {}
     }

@@ -65,29 +65,25 @@ async fn forbidden_and_not_found() {
     assert_eq!(mock.api_requests(), 2, "4xx are not retried");
 }
 
+/// A mock that answers the first API request 429 with `Retry-After: retry_after`, every later
+/// one with an authorized transaction.
+async fn rate_limited_once(retry_after: &'static str) -> Mock {
+    Mock::start(move |_, n| match n {
+        0 => Reply::rate_limited(retry_after),
+        _ => Reply::json(200, transaction("T12345678.abc", "AUTHORIZED")),
+    })
+    .await
+}
+
 #[tokio::test]
 async fn get_429_waits_retry_after_then_succeeds() {
-    let mock = Mock::start(|_, n| {
-        if n == 0 {
-            Reply::error(429, "rate_limited", "slow down").with_header("retry-after", "0")
-        } else {
-            Reply::json(200, transaction("T12345678.abc", "AUTHORIZED"))
-        }
-    })
-    .await;
+    let mock = rate_limited_once("0").await;
     let client = mock.client();
     client.get_transaction("T12345678.abc").await.unwrap();
     assert_eq!(mock.api_requests(), 2);
 
     // Retry-After within the policy's cap is honoured.
-    let mock = Mock::start(|_, n| {
-        if n == 0 {
-            Reply::error(429, "rate_limited", "slow down").with_header("retry-after", "1")
-        } else {
-            Reply::json(200, transaction("T12345678.abc", "AUTHORIZED"))
-        }
-    })
-    .await;
+    let mock = rate_limited_once("1").await;
     let client = Client::new(mock.config().with_retry(RetryPolicy {
         max_attempts: 3,
         base_delay: Duration::from_millis(10),
@@ -106,10 +102,7 @@ async fn get_429_waits_retry_after_then_succeeds() {
 
 #[tokio::test]
 async fn long_retry_after_and_post_429_give_rate_limited() {
-    let mock = Mock::start(|_, _| {
-        Reply::error(429, "rate_limited", "slow down").with_header("retry-after", "120")
-    })
-    .await;
+    let mock = Mock::start(|_, _| Reply::rate_limited("120")).await;
     let client = mock.client();
     let started = Instant::now();
     let err = client.get_transaction("T12345678.abc").await.unwrap_err();

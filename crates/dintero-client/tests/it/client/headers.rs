@@ -31,9 +31,7 @@ async fn every_attempt_carries_the_same_headers_and_body() {
     // new token.
     let mock = Mock::start(|r, n| match (r.method.as_str(), n) {
         ("PUT", 0) => Reply::error(500, "internal", "boom"),
-        ("PUT", 1) => {
-            Reply::error(429, "rate_limited", "slow down").with_header("retry-after", "0")
-        }
+        ("PUT", 1) => Reply::rate_limited("0"),
         ("PUT", _) => Reply::json(200, transaction("T12345678.abc", "CAPTURED")),
         ("POST", 3) => Reply::error(401, "unauthorized", "invalid JWT token"),
         ("POST", _) => Reply::json(200, fixture("session_created")),

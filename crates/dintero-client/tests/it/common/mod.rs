@@ -90,6 +90,11 @@ impl Reply {
         )
     }
 
+    /// Dintero's 429 with `Retry-After: retry_after` (seconds).
+    pub fn rate_limited(retry_after: &str) -> Self {
+        Self::error(429, "rate_limited", "slow down").with_header("retry-after", retry_after)
+    }
+
     pub fn with_header(mut self, name: &'static str, value: &str) -> Self {
         self.headers.push((name, value.to_owned()));
         self

@@ -6,8 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use dintero_client::{
-    AccountId, Client, Config, Order, OrderItem, RetryPolicy, SessionCreateRequest, Transaction,
-    TransactionEventName, TransactionStatus,
+    AccountId, CaptureRequest, Client, Config, Error, OperationResponse, Order, OrderItem,
+    RefundRequest, RetryPolicy, SessionCreateRequest, Transaction, TransactionEventName,
+    TransactionStatus,
 };
 use dintero_sandbox::{Control, Sandbox, SandboxConfig, Stats};
 use rust_decimal::Decimal;
@@ -20,6 +21,9 @@ pub const TOKEN_TTL: Duration = Duration::from_secs(14_400);
 /// Visa, 3DS frictionless: authorized.
 pub const OK_CARD: &str = "4000000000000002";
 pub const RETURN_URL: &str = "https://kasse.example.no/takk";
+
+/// What a capture or refund through the client answers.
+pub type Answer = Result<OperationResponse, Error>;
 
 /// A sandbox and a client for it.
 pub struct Env {
@@ -96,6 +100,20 @@ impl Env {
     /// An `AUTHORIZED` transaction of `amount`: (session id, transaction id).
     pub async fn authorized(&self, amount: i64) -> (String, String) {
         self.paid(amount, OK_CARD).await
+    }
+
+    /// Captures `amount` of transaction `tid` under `reference`, through the client.
+    pub async fn capture(&self, tid: &str, amount: i64, reference: impl Into<String>) -> Answer {
+        self.client
+            .capture(tid, &CaptureRequest::new(amount, reference))
+            .await
+    }
+
+    /// Refunds `amount` of transaction `tid` under `reference`, through the client.
+    pub async fn refund(&self, tid: &str, amount: i64, reference: impl Into<String>) -> Answer {
+        self.client
+            .refund(tid, &RefundRequest::new(amount, reference))
+            .await
     }
 }
 

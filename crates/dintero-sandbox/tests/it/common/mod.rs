@@ -35,6 +35,14 @@ pub async fn env() -> Env {
     env_with(test_config()).await
 }
 
+/// A fresh sandbox with one `AUTHORIZED` transaction under `reference` ([`Env::authorized`]):
+/// the environment and the transaction id.
+pub async fn env_with_authorized(reference: &str) -> (Env, String) {
+    let env = env().await;
+    let tid = env.authorized(reference).await;
+    (env, tid)
+}
+
 pub async fn env_with(config: SandboxConfig) -> Env {
     let sandbox = Sandbox::start(config).await.expect("sandbox starts");
     let base = sandbox.base_url();
@@ -185,6 +193,12 @@ pub fn error_code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("<none>")
 }
 
+/// Checks that an answer is Dintero's error `code` with HTTP `status`; its message.
+pub fn refused<'v>(s: StatusCode, v: &'v Value, status: u16, code: &str) -> &'v str {
+    assert_eq!((s.as_u16(), error_code(v)), (status, code), "{v}");
+    v["error"]["message"].as_str().unwrap_or("<none>")
+}
+
 /// The events of a transaction as (event, transaction_status, success).
 pub fn event_names(tx: &Value) -> Vec<(String, String, bool)> {
     tx["events"]
@@ -315,6 +329,13 @@ impl Env {
     }
 
     /// [`Env::get_text`] read as JSON.
+    /// `GET /v1/transactions/{tid}`, which must answer 200.
+    pub async fn transaction(&self, tid: &str) -> Value {
+        let (s, tx) = self.get(&format!("/v1/transactions/{tid}")).await;
+        assert_eq!(s, 200, "{tx}");
+        tx
+    }
+
     pub async fn get_json(&self, path: &str) -> Value {
         serde_json::from_str(&self.get_text(path).await).unwrap()
     }
