@@ -232,8 +232,8 @@ pub struct RefundLine {
     pub quantity: String,
 }
 
-/// What to refund: `lines` when given, else `amount`, else everything.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+/// What to refund: `lines` when given, else `amount`, else everything. `Debug` hides the PIN.
+#[derive(Clone, Default, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct RefundInput {
     pub amount: Option<i64>,
@@ -243,6 +243,18 @@ pub struct RefundInput {
     /// The idempotency key of the dialog that asked: the same key again gets the first
     /// request's result, never a second refund.
     pub key: String,
+}
+
+impl std::fmt::Debug for RefundInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefundInput")
+            .field("amount", &self.amount)
+            .field("lines", &self.lines)
+            .field("reason", &self.reason)
+            .field("pin", &self.pin.as_ref().map(|_| "[redacted]"))
+            .field("key", &self.key)
+            .finish()
+    }
 }
 
 /// What to capture (`None`: everything capturable).
@@ -314,14 +326,25 @@ pub struct Settings {
 }
 
 /// The settings as saved: `client_secret` null keeps the stored one; `refund_pin` null keeps,
-/// "" removes.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+/// "" removes. `Debug` hides the secret and the PIN.
+#[derive(Clone, Serialize, Deserialize, TS)]
 pub struct SettingsInput {
     #[serde(flatten)]
     #[ts(flatten)]
     pub fields: SettingsFields,
     pub client_secret: Option<String>,
     pub refund_pin: Option<String>,
+}
+
+impl std::fmt::Debug for SettingsInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
+        f.debug_struct("SettingsInput")
+            .field("fields", &self.fields)
+            .field("client_secret", &hidden(&self.client_secret))
+            .field("refund_pin", &hidden(&self.refund_pin))
+            .finish()
+    }
 }
 
 /// The answer of "Test connection".

@@ -8,7 +8,8 @@ pub(crate) const MERCHANT_NAME: &str = "Kasse Sandbox Merchant";
 
 /// How a sandbox behaves. `SandboxConfig::default()` is what tests and the demo mode want:
 /// a free loopback port, the demo credentials, strict amounts, fast-enough callback retries.
-#[derive(Debug, Clone)]
+/// `Debug` leaves out the two secrets.
+#[derive(Clone)]
 pub struct SandboxConfig {
     /// Address to bind; port 0 picks a free port.
     pub listen: SocketAddr,
@@ -35,6 +36,19 @@ pub struct SandboxConfig {
     pub async_operations: bool,
     /// Seed for the id source (session, transaction and event ids); `None` = random.
     pub seed: Option<u64>,
+}
+
+impl std::fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("listen", &self.listen)
+            .field("account_id", &self.account_id)
+            .field("client_id", &self.client_id)
+            .field("token_ttl", &self.token_ttl)
+            .field("async_operations", &self.async_operations)
+            .field("seed", &self.seed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for SandboxConfig {

@@ -10,7 +10,7 @@ use dintero_sandbox::{Sandbox, SandboxConfig};
 use serde_json::json;
 
 /// A faithful, stateful simulator of the Dintero Checkout API with a hosted test checkout.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "dintero-sandbox", version)]
 struct Args {
     /// Address to listen on (port 0 = any free port).

@@ -227,3 +227,100 @@ fn the_documents_name_only_files_that_exist() {
         missing.join("\n")
     );
 }
+
+/// The structs of `source` that derive `Debug` and have a field that holds a secret or a PIN
+/// as plain text (`client_secret: String`, `pin: Option<String>`), as `Struct.field`.
+fn debug_printed_secrets(source: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find("#[derive(") {
+        rest = &rest[at..];
+        let derive_end = rest.find(")]").unwrap_or(rest.len());
+        let derives_debug = rest[..derive_end]
+            .split([',', '(', ' '])
+            .any(|d| d == "Debug");
+        rest = &rest[derive_end..];
+        let (Some(open), Some(semi)) = (rest.find('{'), rest.find(';').or(Some(usize::MAX))) else {
+            break;
+        };
+        let head = &rest[..open];
+        let Some(name) = head
+            .split("struct ")
+            .nth(1)
+            .and_then(|n| n.split(|c: char| !c.is_alphanumeric() && c != '_').next())
+        else {
+            continue;
+        };
+        if !derives_debug || semi < open {
+            continue;
+        }
+        let close = rest[open..].find("\n}").map_or(rest.len(), |c| open + c);
+        for line in rest[open + 1..close].lines() {
+            let line = line
+                .trim()
+                .trim_start_matches("pub ")
+                .trim_start_matches("pub(crate) ");
+            let Some((field, ty)) = line.split_once(':') else {
+                continue;
+            };
+            let field = field.trim();
+            let secret_name = ["secret", "token", "password", "passphrase"]
+                .iter()
+                .any(|w| field.contains(w))
+                || field.split('_').any(|w| w == "pin");
+            let is_reference =
+                field.ends_with("_hash") || field.ends_with("_id") || field.ends_with("_storage");
+            let plain = ["String", "&str", "Vec<u8>"].iter().any(|t| ty.contains(t));
+            if secret_name && !is_reference && plain {
+                found.push(format!("{name}.{field}"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_secret_scan_finds_a_secret_in_a_derived_debug_and_nothing_else() {
+    let source = "#[derive(Debug, Clone)]\npub struct A {\n    pub client_secret: String,\n    pub name: String,\n}\n\
+                  #[derive(Clone)]\npub struct B {\n    pin: Option<String>,\n}\n\
+                  #[derive(Debug)]\nstruct C {\n    refund_pin_hash: Option<String>,\n    payment_token_id: Option<String>,\n    spin: String,\n}\n\
+                  #[derive(Debug, Default)]\nstruct D {\n    pub(crate) pin: Option<String>,\n}\n";
+    assert_eq!(debug_printed_secrets(source), ["A.client_secret", "D.pin"]);
+}
+
+/// No type in the workspace holding a secret or a PIN as text derives a `Debug` that would
+/// print it (they write their own, or hold a redacting type such as `Secret` or `PinHash`).
+#[test]
+fn no_derived_debug_prints_a_secret_or_a_pin() {
+    let root = root();
+    let mut found = Vec::new();
+    let mut stack = vec![
+        root.join("crates"),
+        root.join("src-tauri/src"),
+        root.join("xtask/src"),
+    ];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !matches!(name.as_str(), "target" | "tests" | "blank-app") {
+                    stack.push(path);
+                }
+            } else if name.ends_with(".rs") && name != "tests.rs" {
+                let source = std::fs::read_to_string(&path).unwrap();
+                for hit in debug_printed_secrets(&source) {
+                    found.push(format!(
+                        "{}: {hit}",
+                        path.strip_prefix(&root).unwrap().display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a derived Debug prints these:\n{}",
+        found.join("\n")
+    );
+}

@@ -28,7 +28,8 @@ pub use requests::{CaptureRequest, RefundRequest, UpdateTransactionRequest};
 pub use session::{Session, SessionCreateRequest, SessionCreated, SessionEvent};
 pub use state::SessionState;
 pub use transaction::{
-    settled_totals, Card, Correction, EventError, EventRetryPolicy, Transaction, TransactionEvent,
+    settled_totals, Card, CardToken, Correction, EventError, EventRetryPolicy, Transaction,
+    TransactionEvent,
 };
 
 /// Free-form metadata (`{string: string | number}` and friends).

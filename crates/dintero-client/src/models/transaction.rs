@@ -409,13 +409,13 @@ pub struct Card {
     pub payment_system_type: Option<String>,
     /// Payment token (only with `includes=card.payment_token`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payment_token: Option<String>,
+    pub payment_token: Option<CardToken>,
     /// Payment token id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_token_id: Option<String>,
     /// Recurrence token (only with `includes=card.recurrence_token`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recurrence_token: Option<String>,
+    pub recurrence_token: Option<CardToken>,
     /// Recurrence token id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurrence_token_id: Option<String>,
@@ -425,4 +425,16 @@ pub struct Card {
     /// How the card was read at a terminal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entry_method: Option<EntryMethod>,
+}
+
+/// A card token Dintero can charge again (`payment_token`, `recurrence_token`): kept as
+/// received, never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CardToken(pub String);
+
+impl std::fmt::Debug for CardToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CardToken([redacted])")
+    }
 }
