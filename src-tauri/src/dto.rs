@@ -232,7 +232,7 @@ pub struct RefundLine {
     pub quantity: String,
 }
 
-/// What to refund: `lines` when given, else `amount`, else everything. `Debug` hides the PIN.
+/// What to refund: `lines` when given, else `amount`, else everything.
 #[derive(Clone, Default, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct RefundInput {
@@ -245,6 +245,7 @@ pub struct RefundInput {
     pub key: String,
 }
 
+// Written out so that the PIN is never printed.
 impl std::fmt::Debug for RefundInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefundInput")
@@ -326,7 +327,7 @@ pub struct Settings {
 }
 
 /// The settings as saved: `client_secret` null keeps the stored one; `refund_pin` null keeps,
-/// "" removes. `Debug` hides the secret and the PIN.
+/// "" removes.
 #[derive(Clone, Serialize, Deserialize, TS)]
 pub struct SettingsInput {
     #[serde(flatten)]
@@ -336,6 +337,7 @@ pub struct SettingsInput {
     pub refund_pin: Option<String>,
 }
 
+// Written out so that the secret and the PIN are never printed.
 impl std::fmt::Debug for SettingsInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let hidden = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
