@@ -1,4 +1,4 @@
-//! The app's boundary (issue 6 §6), in the real app (`target/debug/kasse`, demo mode) driven
+//! The app's boundary, in the real app (`target/debug/kasse`, demo mode) driven
 //! through WebKitWebDriver under Xvfb, from inside its main window:
 //!
 //! * commands the capability does not grant are refused by Tauri — core plugin commands

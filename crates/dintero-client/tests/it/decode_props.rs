@@ -1,4 +1,4 @@
-//! Bad input from the network (issue 6 §3): whatever a server answers — any status, any
+//! Bad input from the network: whatever a server answers — any status, any
 //! `Retry-After`, any bytes, any JSON shaped like Dintero's or not — every client call returns a
 //! value or a typed [`Error`], and the models' derived figures (captured, refundable, session
 //! state…) never panic, not even on amounts at the edges of `i64`.
