@@ -694,7 +694,7 @@ fn journal_verify_passes_then_names_the_row_someone_edited() {
     }
     let (seq, data): (i64, String) = db
         .query_row(
-            "SELECT seq, data FROM events WHERE kind = 'operation_succeeded' ORDER BY seq LIMIT 1",
+            "SELECT seq, data FROM events WHERE kind = 'sale_opened' ORDER BY seq LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )

@@ -298,19 +298,37 @@ pub(super) fn append_in(
         }
     };
 
-    let data = serde_json::to_string(event)?;
+    let stored = blob::store_event(tx, sale_id, event)?;
     let (last_seq, prev_hash) = journal::last_row(tx)?;
     let seq = last_seq + 1;
     let at_ms = unix_ms(at);
     let kind = event.kind();
     let op_id = event.op_id();
-    let hash = journal::row_hash(&prev_hash, seq, sale_id, at_ms, kind, op_id, &data);
+    let hash = journal::row_hash(
+        &prev_hash,
+        seq,
+        sale_id,
+        at_ms,
+        kind,
+        op_id,
+        &stored.canonical,
+    );
+    let (blob, blob_at) = stored.blob.unzip();
     tx.prepare_cached(
-        "INSERT INTO events (seq, sale_id, at, kind, op_id, data, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO events (seq, sale_id, at, kind, op_id, data, prev_hash, hash, blob, blob_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
-        seq, sale_id, at_ms, kind, op_id, data, prev_hash, hash
+        seq,
+        sale_id,
+        at_ms,
+        kind,
+        op_id,
+        stored.data,
+        prev_hash,
+        hash,
+        blob,
+        blob_at
     ])
     .map_err(|e| map_constraint(e, Some(&sale), Some(event)))?;
     write_sale(tx, &sale, before.as_ref(), seq)

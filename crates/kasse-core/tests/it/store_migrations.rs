@@ -25,6 +25,10 @@ const LANDED: &[(&str, &str)] = &[
         "0003_operation_accepted.sql",
         "b83eb7103db14c63ccdc52c5ce5a8308bb30fdffb3b336be72c88d08c5645c9d",
     ),
+    (
+        "0004_snapshot_blobs.sql",
+        "014c4fc7094209d1ce300ad63bbb99f572bfd3a3950700609061599d1e83e6ee",
+    ),
 ];
 
 fn sha(text: &str) -> String {

@@ -1,0 +1,281 @@
+//! The stored form of an event: its large JSON value (a Dintero `snapshot`, a sale's `order`)
+//! kept once in `blobs`, zstd-compressed, and `null` in its place in the row's `data`.
+//!
+//! An event's **canonical bytes** are its JSON as `serde_json` writes it; the hash chain
+//! ([`super::journal`]) is over those, whatever the stored form. A row with `blob` set holds the
+//! canonical bytes with the value's bytes at `blob_at` replaced by `null`; putting the blob's
+//! bytes back gives the canonical bytes again (checked before anything is written, else the row
+//! keeps its whole JSON, as every row written before migration 4 does).
+//!
+//! A blob is keyed by the SHA-256 of its canonical bytes, so a snapshot observed again is not
+//! stored again. It is compressed with the sale's previous blob as zstd's prefix (a delta: the
+//! next transaction snapshot differs from the last in a few fields), in chains of at most
+//! [`MAX_DEPTH`] blobs; reading one decompresses its chain.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use zstd::zstd_safe::{self, CCtx, CParameter, DCtx};
+
+use super::{corrupt, Result, StoreError};
+use crate::sale::LogEvent;
+
+/// A value shorter than this (canonical JSON bytes) stays inline: a blob row costs more.
+pub(crate) const MIN_BLOB: usize = 128;
+/// The longest chain of blobs compressed against their predecessor.
+pub(crate) const MAX_DEPTH: u32 = 8;
+/// zstd's level: small inputs, so a higher level costs little time.
+const LEVEL: i32 = 9;
+/// A blob larger than this (decompressed) is refused as corrupt rather than allocated.
+const MAX_BLOB: u64 = 64 << 20;
+
+/// An event as its row stores it.
+#[derive(Debug)]
+pub(crate) struct StoredForm {
+    /// The canonical JSON: what the chain hashes.
+    pub canonical: String,
+    /// The row's `data`.
+    pub data: String,
+    /// The row's `blob` and `blob_at`.
+    pub blob: Option<(i64, i64)>,
+}
+
+/// The event's value that goes to a blob, if any: its field name and value.
+fn payload(event: &LogEvent) -> Option<(&'static str, &Value)> {
+    match event {
+        LogEvent::StatusObserved { snapshot, .. }
+        | LogEvent::OperationAccepted { snapshot, .. }
+        | LogEvent::OperationSucceeded { snapshot, .. }
+        | LogEvent::OperationReconciled { snapshot, .. }
+        | LogEvent::Imported { snapshot } => Some(("snapshot", snapshot)),
+        LogEvent::SaleOpened { order, .. } => Some(("order", order)),
+        _ => None,
+    }
+}
+
+/// Puts `value` back at `at` in `data` (where `null` stands for it).
+pub(crate) fn splice(data: &str, at: i64, value: &[u8]) -> std::result::Result<String, String> {
+    let at = usize::try_from(at).map_err(|_| format!("blob_at {at} out of range"))?;
+    let tail = data
+        .get(at..)
+        .and_then(|t| t.strip_prefix("null"))
+        .ok_or_else(|| format!("no null at byte {at} of the row's data"))?;
+    let value = std::str::from_utf8(value).map_err(|e| format!("blob is not UTF-8: {e}"))?;
+    let mut out = String::with_capacity(data.len() + value.len());
+    out.push_str(&data[..at]);
+    out.push_str(value);
+    out.push_str(tail);
+    Ok(out)
+}
+
+/// Writes the event's blob (if it has one worth it) and returns the row's stored form.
+pub(crate) fn store_event(tx: &Connection, sale_id: &str, event: &LogEvent) -> Result<StoredForm> {
+    let canonical = serde_json::to_string(event)?;
+    let inline = |canonical: String| StoredForm {
+        data: canonical.clone(),
+        canonical,
+        blob: None,
+    };
+    let Some((field, value)) = payload(event) else {
+        return Ok(inline(canonical));
+    };
+    let bytes = serde_json::to_string(value)?;
+    if bytes.len() < MIN_BLOB {
+        return Ok(inline(canonical));
+    }
+    // The value is the field's whole text: `"field":<bytes>` then `,` or the closing `}`.
+    let key = format!("\"{field}\":");
+    let found = canonical.match_indices(&key).find_map(|(i, _)| {
+        let at = i + key.len();
+        canonical[at..].starts_with(&bytes).then_some(at)
+    });
+    let Some(at) = found else {
+        return Ok(inline(canonical));
+    };
+    let data = format!("{}null{}", &canonical[..at], &canonical[at + bytes.len()..]);
+    let at = at as i64;
+    if splice(&data, at, bytes.as_bytes()).as_deref() != Ok(canonical.as_str()) {
+        return Ok(inline(canonical));
+    }
+    let id = put(tx, sale_id, bytes.as_bytes())?;
+    Ok(StoredForm {
+        canonical,
+        data,
+        blob: Some((id, at)),
+    })
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// Stores `bytes` once: the id of the blob with the same SHA-256, or a new blob compressed
+/// against the sale's latest blob.
+fn put(tx: &Connection, sale_id: &str, bytes: &[u8]) -> Result<i64> {
+    let hash = sha256(bytes);
+    let known: Option<i64> = tx
+        .prepare_cached("SELECT id FROM blobs WHERE sha256 = ?1")?
+        .query_row([&hash[..]], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = known {
+        return Ok(id);
+    }
+    let latest: Option<i64> = tx
+        .prepare_cached(
+            "SELECT blob FROM events INDEXED BY events_sale
+             WHERE sale_id = ?1 AND blob IS NOT NULL ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row([sale_id], |r| r.get(0))
+        .optional()?;
+    let mut reader = BlobReader::default();
+    let base = match latest {
+        Some(id) => {
+            let (prefix, depth) = reader.get_with_depth(tx, id)?;
+            (depth < MAX_DEPTH).then_some((id, prefix))
+        }
+        None => None,
+    };
+    let z = compress(bytes, base.as_ref().map(|(_, p)| &p[..]))?;
+    tx.prepare_cached("INSERT INTO blobs (sha256, base, zstd) VALUES (?1, ?2, ?3)")?
+        .execute(params![&hash[..], base.map(|(id, _)| id), z])?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn zstd_error(what: &str, code: usize) -> StoreError {
+    StoreError::Corrupt {
+        what: what.to_owned(),
+        detail: format!("zstd: {}", zstd_safe::get_error_name(code)),
+    }
+}
+
+fn compress(bytes: &[u8], prefix: Option<&[u8]>) -> Result<Vec<u8>> {
+    let mut c = CCtx::create();
+    let fail = |code| zstd_error("compressing a blob", code);
+    c.set_parameter(CParameter::CompressionLevel(LEVEL))
+        .map_err(fail)?;
+    if let Some(p) = prefix {
+        c.ref_prefix(p).map_err(fail)?;
+    }
+    let mut out = Vec::with_capacity(zstd_safe::compress_bound(bytes.len()));
+    c.compress2(&mut out, bytes).map_err(fail)?;
+    Ok(out)
+}
+
+fn decompress(id: i64, z: &[u8], prefix: Option<&[u8]>) -> Result<Vec<u8>> {
+    let what = format!("blob {id}");
+    let size = match zstd_safe::get_frame_content_size(z) {
+        Ok(Some(n)) if n <= MAX_BLOB => n as usize,
+        other => return Err(corrupt(&what, format!("frame size {other:?}"))),
+    };
+    let mut d = DCtx::create();
+    if let Some(p) = prefix {
+        d.ref_prefix(p).map_err(|c| zstd_error(&what, c))?;
+    }
+    let mut out = Vec::with_capacity(size);
+    d.decompress(&mut out, z)
+        .map_err(|c| zstd_error(&what, c))?;
+    if out.len() != size {
+        return Err(corrupt(&what, "decompressed size differs from its frame's"));
+    }
+    Ok(out)
+}
+
+/// Reads blobs, remembering the ones it decompressed (a chain shares its links).
+#[derive(Debug, Default)]
+pub(crate) struct BlobReader {
+    seen: HashMap<i64, (Rc<Vec<u8>>, u32)>,
+}
+
+impl BlobReader {
+    /// The blob's canonical bytes, checked against its SHA-256.
+    pub fn get(&mut self, conn: &Connection, id: i64) -> Result<Rc<Vec<u8>>> {
+        Ok(self.get_with_depth(conn, id)?.0)
+    }
+
+    /// Forgets what it read (bounds the memory of a long scan).
+    pub fn clear_if_over(&mut self, entries: usize) {
+        if self.seen.len() > entries {
+            self.seen.clear();
+        }
+    }
+
+    /// The bytes and the chain's length down to this blob (1 for a blob without base).
+    fn get_with_depth(&mut self, conn: &Connection, id: i64) -> Result<(Rc<Vec<u8>>, u32)> {
+        if let Some((b, d)) = self.seen.get(&id) {
+            return Ok((b.clone(), *d));
+        }
+        // Walk down to a blob without base (or one already read), then decompress upwards.
+        let mut chain: Vec<(i64, Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut next = Some(id);
+        let mut below: Option<(Rc<Vec<u8>>, u32)> = None;
+        while let Some(cur) = next {
+            if let Some(hit) = self.seen.get(&cur) {
+                below = Some(hit.clone());
+                break;
+            }
+            if chain.len() > MAX_DEPTH as usize {
+                return Err(corrupt(
+                    &format!("blob {id}"),
+                    "its chain of bases is too long",
+                ));
+            }
+            let (sha, base, z): (Vec<u8>, Option<i64>, Vec<u8>) = conn
+                .prepare_cached("SELECT sha256, base, zstd FROM blobs WHERE id = ?1")?
+                .query_row([cur], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?
+                .ok_or_else(|| corrupt(&format!("blob {cur}"), "missing"))?;
+            chain.push((cur, sha, z));
+            next = base;
+        }
+        for (cur, sha, z) in chain.into_iter().rev() {
+            let bytes = decompress(cur, &z, below.as_ref().map(|(b, _)| &b[..]))?;
+            if sha256(&bytes)[..] != sha[..] {
+                return Err(corrupt(
+                    &format!("blob {cur}"),
+                    "its content does not match its SHA-256",
+                ));
+            }
+            let depth = below.as_ref().map_or(1, |(_, d)| d + 1);
+            let entry = (Rc::new(bytes), depth);
+            self.seen.insert(cur, entry.clone());
+            below = Some(entry);
+        }
+        below.ok_or_else(|| corrupt(&format!("blob {id}"), "missing"))
+    }
+
+    /// A row's canonical JSON from its stored columns.
+    pub fn canonical(
+        &mut self,
+        conn: &Connection,
+        seq: i64,
+        data: String,
+        blob: Option<(i64, i64)>,
+    ) -> Result<String> {
+        match blob {
+            None => Ok(data),
+            Some((id, at)) => {
+                let bytes = self.get(conn, id)?;
+                splice(&data, at, &bytes).map_err(|e| corrupt(&format!("events row {seq}"), e))
+            }
+        }
+    }
+}
+
+/// Reads a row's `blob` and `blob_at` columns at `i` and `i + 1`.
+pub(crate) fn blob_cols(row: &rusqlite::Row<'_>, i: usize) -> Result<Option<(i64, i64)>> {
+    let id: Option<i64> = row.get(i)?;
+    let at: Option<i64> = row.get(i + 1)?;
+    Ok(match (id, at) {
+        (Some(id), Some(at)) => Some((id, at)),
+        (None, None) => None,
+        _ => {
+            return Err(StoreError::Corrupt {
+                what: "events".into(),
+                detail: "blob and blob_at must both be set or both be NULL".into(),
+            })
+        }
+    })
+}
