@@ -1,10 +1,10 @@
 -- 0004_snapshot_blobs: Dintero's JSON snapshots (and a sale's order) stored once, compressed.
 -- FORWARD-ONLY: once landed this file is never edited (tests pin its SHA-256).
 --
--- A new event's large JSON value (`snapshot`, `order`) goes to `blobs`, once per distinct
--- content (keyed by the SHA-256 of its JSON), zstd-compressed with the sale's previous blob as
--- the compressor's prefix (`base`). The event row keeps its JSON with `null` in the value's
--- place at byte `blob_at` (store/blob.rs). The hash chain stays over the whole JSON, the value
+-- A new event's large JSON value (`snapshot`, `order`) goes to `blobs`, once per sale and
+-- distinct content (the SHA-256 of its JSON tells), zstd-compressed with the sale's previous
+-- blob as the compressor's prefix (`base`). The event row keeps its JSON with `null` in the
+-- value's place at byte `blob_at` (store/blob.rs). The hash chain stays over the whole JSON, the value
 -- put back, so rows written before this migration (`blob` NULL, the whole JSON in `data`) are
 -- kept as they are and verify as before.
 CREATE TABLE blobs (
@@ -13,7 +13,6 @@ CREATE TABLE blobs (
     base   INTEGER,                      -- the blob whose bytes prefixed the compression, or NULL
     zstd   BLOB    NOT NULL
 );
-CREATE UNIQUE INDEX blobs_sha256 ON blobs (sha256);
 CREATE TRIGGER blobs_no_update BEFORE UPDATE ON blobs
 BEGIN
     SELECT RAISE(ABORT, 'blobs are append-only');

@@ -7,8 +7,9 @@
 //! bytes back gives the canonical bytes again (checked before anything is written, else the row
 //! keeps its whole JSON, as every row written before migration 4 does).
 //!
-//! A blob is keyed by the SHA-256 of its canonical bytes, so a snapshot observed again is not
-//! stored again. It is compressed with the sale's previous blob as zstd's prefix (a delta: the
+//! A blob carries the SHA-256 of its canonical bytes: a snapshot the sale already has (observed
+//! again, unchanged) is not stored again, and a blob that decompresses to other bytes is found.
+//! It is compressed with the sale's previous blob as zstd's prefix (a delta: the
 //! next transaction snapshot differs from the last in a few fields), in chains of at most
 //! [`MAX_DEPTH`] blobs; reading one decompresses its chain.
 
@@ -28,7 +29,7 @@ pub(crate) const MIN_BLOB: usize = 128;
 /// The longest chain of blobs compressed against their predecessor.
 pub(crate) const MAX_DEPTH: u32 = 8;
 /// zstd's level: small inputs, so a higher level costs little time.
-const LEVEL: i32 = 9;
+const LEVEL: i32 = 6;
 /// A blob larger than this (decompressed) is refused as corrupt rather than allocated.
 const MAX_BLOB: u64 = 64 << 20;
 
@@ -112,36 +113,81 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
-/// Stores `bytes` once: the id of the blob with the same SHA-256, or a new blob compressed
-/// against the sale's latest blob.
+/// Stores `bytes` unless the sale already has them: the id of the sale's blob with the same
+/// SHA-256, or of a new blob compressed against the sale's latest one.
 fn put(tx: &Connection, sale_id: &str, bytes: &[u8]) -> Result<i64> {
     let hash = sha256(bytes);
-    let known: Option<i64> = tx
-        .prepare_cached("SELECT id FROM blobs WHERE sha256 = ?1")?
-        .query_row([&hash[..]], |r| r.get(0))
-        .optional()?;
-    if let Some(id) = known {
-        return Ok(id);
+    let mut stmt = tx.prepare_cached(
+        "SELECT b.id, b.sha256 FROM events AS e INDEXED BY events_sale JOIN blobs AS b ON b.id = e.blob
+         WHERE e.sale_id = ?1 AND e.blob IS NOT NULL ORDER BY e.seq DESC",
+    )?;
+    let mut rows = stmt.query([sale_id])?;
+    let mut latest: Option<(i64, Vec<u8>)> = None;
+    while let Some(r) = rows.next()? {
+        let (id, sha): (i64, Vec<u8>) = (r.get(0)?, r.get(1)?);
+        if sha[..] == hash[..] {
+            return Ok(id);
+        }
+        latest.get_or_insert((id, sha));
     }
-    let latest: Option<i64> = tx
-        .prepare_cached(
-            "SELECT blob FROM events INDEXED BY events_sale
-             WHERE sale_id = ?1 AND blob IS NOT NULL ORDER BY seq DESC LIMIT 1",
-        )?
-        .query_row([sale_id], |r| r.get(0))
-        .optional()?;
-    let mut reader = BlobReader::default();
+    drop(rows);
     let base = match latest {
-        Some(id) => {
-            let (prefix, depth) = reader.get_with_depth(tx, id)?;
-            (depth < MAX_DEPTH).then_some((id, prefix))
+        Some((id, sha)) => {
+            let (prefix, depth) = recent(&sha, || BlobReader::default().get_with_depth(tx, id))?;
+            (depth < MAX_DEPTH).then_some((id, prefix, depth))
         }
         None => None,
     };
-    let z = compress(bytes, base.as_ref().map(|(_, p)| &p[..]))?;
+    let z = compress(bytes, base.as_ref().map(|(_, p, _)| &p[..]))?;
     tx.prepare_cached("INSERT INTO blobs (sha256, base, zstd) VALUES (?1, ?2, ?3)")?
-        .execute(params![&hash[..], base.map(|(id, _)| id), z])?;
+        .execute(params![&hash[..], base.as_ref().map(|(id, _, _)| *id), z])?;
+    let depth = base.as_ref().map_or(1, |(_, _, d)| d + 1);
+    remember(hash, Rc::new(bytes.to_vec()), depth);
     Ok(tx.last_insert_rowid())
+}
+
+/// The bytes of blobs this thread wrote or read as a base lately, by SHA-256 (content-addressed,
+/// so never stale): the next snapshot of a sale is compressed against its last without reading
+/// and decompressing that one again.
+type Recent = std::collections::VecDeque<([u8; 32], Rc<Vec<u8>>, u32)>;
+thread_local! {
+    static RECENT: std::cell::RefCell<Recent> = const {
+        std::cell::RefCell::new(std::collections::VecDeque::new())
+    };
+}
+const RECENT_ENTRIES: usize = 64;
+
+fn remember(hash: [u8; 32], bytes: Rc<Vec<u8>>, depth: u32) {
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.len() >= RECENT_ENTRIES {
+            r.pop_front();
+        }
+        r.push_back((hash, bytes, depth));
+    });
+}
+
+fn recent(
+    sha: &[u8],
+    read: impl FnOnce() -> Result<(Rc<Vec<u8>>, u32)>,
+) -> Result<(Rc<Vec<u8>>, u32)> {
+    let hit = RECENT.with(|r| {
+        r.borrow()
+            .iter()
+            .rev()
+            .find(|(h, _, _)| h[..] == sha[..])
+            .map(|(_, b, d)| (b.clone(), *d))
+    });
+    match hit {
+        Some(hit) => Ok(hit),
+        None => {
+            let (bytes, depth) = read()?;
+            if let Ok(hash) = <[u8; 32]>::try_from(sha) {
+                remember(hash, bytes.clone(), depth);
+            }
+            Ok((bytes, depth))
+        }
+    }
 }
 
 fn zstd_error(what: &str, code: usize) -> StoreError {

@@ -27,7 +27,7 @@ const LANDED: &[(&str, &str)] = &[
     ),
     (
         "0004_snapshot_blobs.sql",
-        "014c4fc7094209d1ce300ad63bbb99f572bfd3a3950700609061599d1e83e6ee",
+        "2095029de8916dff9f7a3f27b61582f45673cf475b5de7813366219649e8b649",
     ),
 ];
 
