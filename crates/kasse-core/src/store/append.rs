@@ -350,20 +350,24 @@ pub(super) fn write_sale(
     before: Option<&Sale>,
     last_seq: i64,
 ) -> rusqlite::Result<()> {
+    // The JSON columns as stored (compressed from a size on); unchanged ones are not written.
     let json = |v: &dyn erased::ToJson| {
+        let failed = |e: StoreError| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
         v.to_json()
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+            .map_err(|e| failed(e.into()))
+            .and_then(|text| blob::pack_json(text).map_err(failed))
     };
+    let nothing = rusqlite::types::Value::Null;
     let ops_changed = before.is_none_or(|b| b.operations != s.operations);
     let ops = if ops_changed {
         json(&s.operations)?
     } else {
-        String::new()
+        nothing.clone()
     };
     let order = if before.is_none() {
         json(&s.order)?
     } else {
-        String::new()
+        nothing
     };
     let sql: std::borrow::Cow<'static, str> = match before {
         None => "INSERT INTO sales (id, merchant_reference, counter, session_id, transaction_id,

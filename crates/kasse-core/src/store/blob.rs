@@ -9,9 +9,11 @@
 //!
 //! A blob carries the SHA-256 of its canonical bytes: a snapshot the sale already has (observed
 //! again, unchanged) is not stored again, and a blob that decompresses to other bytes is found.
-//! It is compressed with the sale's previous blob as zstd's prefix (a delta: the
-//! next transaction snapshot differs from the last in a few fields), in chains of at most
-//! [`MAX_DEPTH`] blobs; reading one decompresses its chain.
+//! It is compressed with zstd, its prefix (what the compressor may refer back to) being
+//! [`DICTIONARY`] (Dintero's field names and Kasse's own request headers, which every snapshot
+//! repeats) followed by the sale's previous blob (a delta: the next transaction snapshot differs
+//! from the last in a few fields), in chains of at most [`MAX_DEPTH`] blobs; reading one
+//! decompresses its chain.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -32,6 +34,12 @@ pub(crate) const MAX_DEPTH: u32 = 8;
 const LEVEL: i32 = 6;
 /// A blob larger than this (decompressed) is refused as corrupt rather than allocated.
 const MAX_BLOB: u64 = 64 << 20;
+/// The start of every blob's prefix (`blobs.dict` = 1): the shapes of an order, a session and a
+/// transaction with placeholder values. **Never edit it**: every blob written with it needs it
+/// to decompress (a test pins its SHA-256); a better one is a new file and a new `dict` value.
+pub(crate) const DICTIONARY: &str = include_str!("blob_dictionary.jsonl");
+/// `blobs.dict` of [`DICTIONARY`].
+const DICTIONARY_ID: i64 = 1;
 
 /// An event as its row stores it.
 #[derive(Debug)]
@@ -139,6 +147,7 @@ fn put(tx: &Connection, sale_id: &str, bytes: &[u8]) -> Result<i64> {
         None => None,
     };
     let z = compress(bytes, base.as_ref().map(|(_, p, _)| &p[..]))?;
+    // `dict` is left to its default, DICTIONARY_ID (a default costs no byte in the row).
     tx.prepare_cached("INSERT INTO blobs (sha256, base, zstd) VALUES (?1, ?2, ?3)")?
         .execute(params![&hash[..], base.as_ref().map(|(id, _, _)| *id), z])?;
     let depth = base.as_ref().map_or(1, |(_, _, d)| d + 1);
@@ -197,36 +206,68 @@ fn zstd_error(what: &str, code: usize) -> StoreError {
     }
 }
 
-fn compress(bytes: &[u8], prefix: Option<&[u8]>) -> Result<Vec<u8>> {
+/// [`DICTIONARY`] followed by the base's bytes.
+fn prefix(base: Option<&[u8]>) -> Vec<u8> {
+    let base = base.unwrap_or_default();
+    let mut p = Vec::with_capacity(DICTIONARY.len() + base.len());
+    p.extend_from_slice(DICTIONARY.as_bytes());
+    p.extend_from_slice(base);
+    p
+}
+
+fn compress(bytes: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
+    let prefix = prefix(base);
     let mut c = CCtx::create();
     let fail = |code| zstd_error("compressing a blob", code);
     c.set_parameter(CParameter::CompressionLevel(LEVEL))
         .map_err(fail)?;
-    if let Some(p) = prefix {
-        c.ref_prefix(p).map_err(fail)?;
-    }
+    c.ref_prefix(&prefix).map_err(fail)?;
     let mut out = Vec::with_capacity(zstd_safe::compress_bound(bytes.len()));
     c.compress2(&mut out, bytes).map_err(fail)?;
     Ok(out)
 }
 
-fn decompress(id: i64, z: &[u8], prefix: Option<&[u8]>) -> Result<Vec<u8>> {
-    let what = format!("blob {id}");
+fn decompress(what: &str, z: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
     let size = match zstd_safe::get_frame_content_size(z) {
         Ok(Some(n)) if n <= MAX_BLOB => n as usize,
-        other => return Err(corrupt(&what, format!("frame size {other:?}"))),
+        other => return Err(corrupt(what, format!("frame size {other:?}"))),
     };
+    let prefix = prefix(base);
     let mut d = DCtx::create();
-    if let Some(p) = prefix {
-        d.ref_prefix(p).map_err(|c| zstd_error(&what, c))?;
-    }
+    d.ref_prefix(&prefix).map_err(|c| zstd_error(what, c))?;
     let mut out = Vec::with_capacity(size);
-    d.decompress(&mut out, z)
-        .map_err(|c| zstd_error(&what, c))?;
+    d.decompress(&mut out, z).map_err(|c| zstd_error(what, c))?;
     if out.len() != size {
-        return Err(corrupt(&what, "decompressed size differs from its frame's"));
+        return Err(corrupt(what, "decompressed size differs from its frame's"));
     }
     Ok(out)
+}
+
+/// A JSON column of the projection (`sales.operations`, `sales.order_json`) as stored: the text,
+/// or from [`MIN_BLOB`] bytes on its zstd compression after [`DICTIONARY`], as a BLOB.
+pub(crate) fn pack_json(text: String) -> Result<rusqlite::types::Value> {
+    if text.len() < MIN_BLOB {
+        return Ok(rusqlite::types::Value::Text(text));
+    }
+    Ok(rusqlite::types::Value::Blob(compress(
+        text.as_bytes(),
+        None,
+    )?))
+}
+
+/// The JSON text of a column written by [`pack_json`] (or before it, as text).
+pub(crate) fn unpack_json(v: rusqlite::types::ValueRef<'_>, what: &str) -> Result<String> {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Text(t) => String::from_utf8(t.to_vec()).map_err(|e| corrupt(what, e)),
+        ValueRef::Blob(z) => {
+            String::from_utf8(decompress(what, z, None)?).map_err(|e| corrupt(what, e))
+        }
+        other => Err(corrupt(
+            what,
+            format!("{:?} where JSON was expected", other.data_type()),
+        )),
+    }
 }
 
 /// Reads blobs, remembering the ones it decompressed (a chain shares its links).
@@ -254,7 +295,7 @@ impl BlobReader {
             return Ok((b.clone(), *d));
         }
         // Walk down to a blob without base (or one already read), then decompress upwards.
-        let mut chain: Vec<(i64, Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut chain: Vec<(i64, Vec<u8>, i64, Vec<u8>)> = Vec::new();
         let mut next = Some(id);
         let mut below: Option<(Rc<Vec<u8>>, u32)> = None;
         while let Some(cur) = next {
@@ -268,16 +309,20 @@ impl BlobReader {
                     "its chain of bases is too long",
                 ));
             }
-            let (sha, base, z): (Vec<u8>, Option<i64>, Vec<u8>) = conn
-                .prepare_cached("SELECT sha256, base, zstd FROM blobs WHERE id = ?1")?
-                .query_row([cur], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            let (sha, base, dict, z): (Vec<u8>, Option<i64>, i64, Vec<u8>) = conn
+                .prepare_cached("SELECT sha256, base, dict, zstd FROM blobs WHERE id = ?1")?
+                .query_row([cur], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .optional()?
                 .ok_or_else(|| corrupt(&format!("blob {cur}"), "missing"))?;
-            chain.push((cur, sha, z));
+            chain.push((cur, sha, dict, z));
             next = base;
         }
-        for (cur, sha, z) in chain.into_iter().rev() {
-            let bytes = decompress(cur, &z, below.as_ref().map(|(b, _)| &b[..]))?;
+        for (cur, sha, dict, z) in chain.into_iter().rev() {
+            let what = format!("blob {cur}");
+            if dict != DICTIONARY_ID {
+                return Err(corrupt(&what, format!("unknown dictionary {dict}")));
+            }
+            let bytes = decompress(&what, &z, below.as_ref().map(|(b, _)| &b[..]))?;
             if sha256(&bytes)[..] != sha[..] {
                 return Err(corrupt(
                     &format!("blob {cur}"),

@@ -276,8 +276,8 @@ pub(crate) fn sale_from_row(row: &Row<'_>) -> Result<Sale> {
     let status: String = row.get(10)?;
     let origin: String = row.get(15)?;
     let pending: i64 = row.get(18)?;
-    let ops: String = row.get(19)?;
-    let order: String = row.get(20)?;
+    let ops = blob::unpack_json(row.get_ref(19)?, &what("operations"))?;
+    let order = blob::unpack_json(row.get_ref(20)?, &what("order_json"))?;
     Ok(Sale {
         merchant_reference: row.get(1)?,
         counter: row.get(2)?,

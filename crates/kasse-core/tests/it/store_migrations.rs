@@ -27,7 +27,7 @@ const LANDED: &[(&str, &str)] = &[
     ),
     (
         "0004_snapshot_blobs.sql",
-        "2095029de8916dff9f7a3f27b61582f45673cf475b5de7813366219649e8b649",
+        "bbf430951c019f4335c15021da61cbcfcb497d06a6a231b8e8d08d4d029cb477",
     ),
 ];
 
