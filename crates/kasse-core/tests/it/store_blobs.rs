@@ -60,16 +60,22 @@ fn sale_with_snapshots(store: &Store) {
         .unwrap();
 }
 
+/// A file log holding [`sale_with_snapshots`].
+fn log_with_snapshots() -> (tempfile::TempDir, std::path::PathBuf, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kasse.sqlite");
+    let store = Store::open(&path).unwrap();
+    sale_with_snapshots(&store);
+    (dir, path, store)
+}
+
 fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 #[test]
 fn a_snapshot_is_stored_once_and_the_chain_covers_its_canonical_bytes() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
-    let store = Store::open(&path).unwrap();
-    sale_with_snapshots(&store);
+    let (_dir, path, store) = log_with_snapshots();
     let conn = raw(&path);
     // Three snapshot events, two distinct snapshots: two blobs, the second a delta of the first.
     assert_eq!(
@@ -138,10 +144,7 @@ fn malformed(report: &kasse_core::store::JournalReport) -> Vec<i64> {
 
 #[test]
 fn a_damaged_blob_is_named_by_verify_at_every_row_that_uses_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
-    let store = Store::open(&path).unwrap();
-    sale_with_snapshots(&store);
+    let (_dir, path, store) = log_with_snapshots();
     let conn = untriggered_blobs(&path);
     // Flip a byte in the middle of the first blob's compressed bytes.
     let z: Vec<u8> = conn
@@ -185,10 +188,7 @@ fn a_damaged_blob_is_named_by_verify_at_every_row_that_uses_it() {
 
 #[test]
 fn a_blob_replaced_by_other_well_formed_content_breaks_the_rows_hash() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kasse.sqlite");
-    let store = Store::open(&path).unwrap();
-    sale_with_snapshots(&store);
+    let (_dir, path, store) = log_with_snapshots();
     let conn = untriggered_blobs(&path);
     // Someone rewrites the captured snapshot with a lower amount (compressed on its own) and
     // its SHA-256 with it: the blob is sound, the row's hash is not.
