@@ -215,16 +215,65 @@ fn prefix(base: Option<&[u8]>) -> Vec<u8> {
     p
 }
 
+/// This thread's zstd contexts, kept between calls (creating them costs more than compressing
+/// a snapshot), each with the history (raw-content dictionary) it was last given.
+struct Codec {
+    c: CCtx<'static>,
+    c_history: Vec<u8>,
+    d: DCtx<'static>,
+    d_history: Vec<u8>,
+}
+
+thread_local! {
+    static CODEC: std::cell::RefCell<Option<Codec>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's contexts; contexts that failed are dropped, not reused.
+fn with_codec<R>(what: &str, f: impl FnOnce(&mut Codec) -> Result<R>) -> Result<R> {
+    CODEC.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let codec = match slot.take() {
+            Some(c) => c,
+            None => {
+                let mut c = CCtx::create();
+                c.set_parameter(CParameter::CompressionLevel(LEVEL))
+                    .map_err(|code| zstd_error(what, code))?;
+                Codec {
+                    c,
+                    c_history: Vec::new(),
+                    d: DCtx::create(),
+                    d_history: Vec::new(),
+                }
+            }
+        };
+        let mut codec = codec;
+        let r = f(&mut codec);
+        if r.is_ok() {
+            *slot = Some(codec);
+        }
+        r
+    })
+}
+
 fn compress(bytes: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
-    let prefix = prefix(base);
-    let mut c = CCtx::create();
-    let fail = |code| zstd_error("compressing a blob", code);
-    c.set_parameter(CParameter::CompressionLevel(LEVEL))
-        .map_err(fail)?;
-    c.ref_prefix(&prefix).map_err(fail)?;
-    let mut out = Vec::with_capacity(zstd_safe::compress_bound(bytes.len()));
-    c.compress2(&mut out, bytes).map_err(fail)?;
-    Ok(out)
+    let what = "compressing a blob";
+    let history = prefix(base);
+    with_codec(what, |codec| {
+        if codec.c_history != history {
+            codec.c_history.clear();
+            codec
+                .c
+                .load_dictionary(&history)
+                .map_err(|code| zstd_error(what, code))?;
+            codec.c_history = history;
+        }
+        let mut out = Vec::with_capacity(zstd_safe::compress_bound(bytes.len()));
+        codec
+            .c
+            .compress2(&mut out, bytes)
+            .map_err(|code| zstd_error(what, code))?;
+        Ok(out)
+    })
 }
 
 fn decompress(what: &str, z: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
@@ -232,11 +281,23 @@ fn decompress(what: &str, z: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
         Ok(Some(n)) if n <= MAX_BLOB => n as usize,
         other => return Err(corrupt(what, format!("frame size {other:?}"))),
     };
-    let prefix = prefix(base);
-    let mut d = DCtx::create();
-    d.ref_prefix(&prefix).map_err(|c| zstd_error(what, c))?;
-    let mut out = Vec::with_capacity(size);
-    d.decompress(&mut out, z).map_err(|c| zstd_error(what, c))?;
+    let history = prefix(base);
+    let out = with_codec(what, |codec| {
+        if codec.d_history != history {
+            codec.d_history.clear();
+            codec
+                .d
+                .load_dictionary(&history)
+                .map_err(|code| zstd_error(what, code))?;
+            codec.d_history = history;
+        }
+        let mut out = Vec::with_capacity(size);
+        codec
+            .d
+            .decompress(&mut out, z)
+            .map_err(|code| zstd_error(what, code))?;
+        Ok(out)
+    })?;
     if out.len() != size {
         return Err(corrupt(what, "decompressed size differs from its frame's"));
     }
