@@ -4,7 +4,7 @@
 -- A new event's large JSON value (`snapshot`, `order`) goes to `blobs`, once per sale and
 -- distinct content (the SHA-256 of its JSON tells), zstd-compressed with a built-in dictionary
 -- (`dict`) and the sale's previous blob (`base`) as the compressor's prefix. The event row
--- keeps its JSON with `null` in the value's place at byte `blob_at` (store/blob.rs). The hash
+-- keeps its JSON with `null` in the value's place (`blob_at` says where; store/blob.rs). The hash
 -- chain stays over the whole JSON, the value put back, so rows written before this migration
 -- (`blob` NULL, the whole JSON in `data`) are kept as they are and verify as before.
 -- The projection's `sales.operations` and `sales.order_json` may from now on hold a BLOB, the
@@ -25,4 +25,5 @@ BEGIN
     SELECT RAISE(ABORT, 'blobs are append-only');
 END;
 ALTER TABLE events ADD COLUMN blob INTEGER;     -- blobs.id, or NULL: the whole JSON is in data
-ALTER TABLE events ADD COLUMN blob_at INTEGER;  -- byte offset of the `null` standing for it
+ALTER TABLE events ADD COLUMN blob_at INTEGER;  -- where the `null` standing for it starts, in
+                                                -- bytes before the end of data

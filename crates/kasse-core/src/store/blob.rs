@@ -3,7 +3,9 @@
 //!
 //! An event's **canonical bytes** are its JSON as `serde_json` writes it; the hash chain
 //! ([`super::journal`]) is over those, whatever the stored form. A row with `blob` set holds the
-//! canonical bytes with the value's bytes at `blob_at` replaced by `null`; putting the blob's
+//! canonical bytes with the value's bytes replaced by `null`, `blob_at` bytes before the end of
+//! `data` (counted from the end: the value is the event's last field, so an edit of the fields
+//! before it shows as that row's hash mismatch, not as an unreadable row). Putting the blob's
 //! bytes back gives the canonical bytes again (checked before anything is written, else the row
 //! keeps its whole JSON, as every row written before migration 4 does).
 //!
@@ -13,7 +15,8 @@
 //! [`DICTIONARY`] (Dintero's field names and Kasse's own request headers, which every snapshot
 //! repeats) followed by the sale's previous blob (a delta: the next transaction snapshot differs
 //! from the last in a few fields), in chains of at most [`MAX_DEPTH`] blobs; reading one
-//! decompresses its chain.
+//! decompresses its chain. The projection's large JSON columns are compressed after the same
+//! dictionary ([`pack_json`]).
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -34,8 +37,8 @@ pub(crate) const MAX_DEPTH: u32 = 8;
 const LEVEL: i32 = 6;
 /// A blob larger than this (decompressed) is refused as corrupt rather than allocated.
 const MAX_BLOB: u64 = 64 << 20;
-/// The start of every blob's prefix (`blobs.dict` = 1): the shapes of an order, a session and a
-/// transaction with placeholder values. **Never edit it**: every blob written with it needs it
+/// The start of every blob's prefix (`blobs.dict` = 1): the shapes of an operation, an order, a
+/// session and a transaction, with placeholder values. **Never edit it**: every blob written with it needs it
 /// to decompress (a test pins its SHA-256); a better one is a new file and a new `dict` value.
 pub(crate) const DICTIONARY: &str = include_str!("blob_dictionary.jsonl");
 /// `blobs.dict` of [`DICTIONARY`].
@@ -65,13 +68,20 @@ fn payload(event: &LogEvent) -> Option<(&'static str, &Value)> {
     }
 }
 
-/// Puts `value` back at `at` in `data` (where `null` stands for it).
-pub(crate) fn splice(data: &str, at: i64, value: &[u8]) -> std::result::Result<String, String> {
-    let at = usize::try_from(at).map_err(|_| format!("blob_at {at} out of range"))?;
+/// Puts `value` back in `data` where `null` stands for it, `from_end` bytes before its end.
+pub(crate) fn splice(
+    data: &str,
+    from_end: i64,
+    value: &[u8],
+) -> std::result::Result<String, String> {
+    let at = usize::try_from(from_end)
+        .ok()
+        .and_then(|n| data.len().checked_sub(n))
+        .ok_or_else(|| format!("blob_at {from_end} out of range"))?;
     let tail = data
         .get(at..)
         .and_then(|t| t.strip_prefix("null"))
-        .ok_or_else(|| format!("no null at byte {at} of the row's data"))?;
+        .ok_or_else(|| format!("no null {from_end} bytes before the end of the row's data"))?;
     let value = std::str::from_utf8(value).map_err(|e| format!("blob is not UTF-8: {e}"))?;
     let mut out = String::with_capacity(data.len() + value.len());
     out.push_str(&data[..at]);
@@ -105,7 +115,7 @@ pub(crate) fn store_event(tx: &Connection, sale_id: &str, event: &LogEvent) -> R
         return Ok(inline(canonical));
     };
     let data = format!("{}null{}", &canonical[..at], &canonical[at + bytes.len()..]);
-    let at = at as i64;
+    let at = (data.len() - at) as i64;
     if splice(&data, at, bytes.as_bytes()).as_deref() != Ok(canonical.as_str()) {
         return Ok(inline(canonical));
     }

@@ -442,3 +442,40 @@ fn the_blob_dictionary_is_pinned() {
         "61411117adca9cd5325682063b2074f48d8bd47494ede9884f4e4a810abe2f48"
     );
 }
+
+#[test]
+fn an_edit_of_a_blob_rows_own_fields_is_a_hash_mismatch_and_the_row_still_reads() {
+    let (_dir, path, store) = log_with_snapshots();
+    let conn = raw(&path);
+    conn.execute_batch("DROP TRIGGER events_no_update;")
+        .unwrap();
+    // Row 5 (captured, with its snapshot in a blob): its own fields are edited, the text
+    // growing before the `null` that stands for the snapshot.
+    let changed = conn
+        .execute(
+            "UPDATE events SET data = replace(data, '\"source\":\"poll\"', '\"source\":\"webview\"')
+             WHERE seq = 5",
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    let report = store.verify_journal().unwrap();
+    let found: Vec<(i64, bool)> = report
+        .problems
+        .iter()
+        .map(|p| match p {
+            JournalProblem::HashMismatch { seq, .. } => (*seq, true),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(found, vec![(5, true)]);
+    match &store.events("s1").unwrap()[4].event {
+        LogEvent::StatusObserved {
+            source, snapshot, ..
+        } => {
+            assert_eq!(source, "webview");
+            assert_eq!(snapshot, &big_snapshot("T.s1", "CAPTURED", 24_800));
+        }
+        other => panic!("{other:?}"),
+    }
+}

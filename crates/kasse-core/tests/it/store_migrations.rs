@@ -27,7 +27,7 @@ const LANDED: &[(&str, &str)] = &[
     ),
     (
         "0004_snapshot_blobs.sql",
-        "bbf430951c019f4335c15021da61cbcfcb497d06a6a231b8e8d08d4d029cb477",
+        "d3ccff56de0fdcd1463e9811022c9ae05aac3b88ce3b6a9a8f51ca7b77deb2d4",
     ),
 ];
 
