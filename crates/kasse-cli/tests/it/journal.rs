@@ -52,10 +52,10 @@ fn journal_verify_passes_then_names_the_row_someone_edited() {
     assert!(text.ok(), "{text:?}");
     text.says("chain intact");
 
-    // Someone with the file lowers the captured amount.
+    // Someone with the file lowers the sale's amount.
     let seq = tamper(
         &w.db_path(),
-        "SELECT seq FROM events WHERE kind = 'operation_succeeded' ORDER BY seq LIMIT 1",
+        "SELECT seq FROM events WHERE kind = 'sale_opened' ORDER BY seq LIMIT 1",
         "10300",
         "1030",
     );

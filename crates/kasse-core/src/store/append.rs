@@ -298,19 +298,37 @@ pub(super) fn append_in(
         }
     };
 
-    let data = serde_json::to_string(event)?;
+    let stored = blob::store_event(tx, sale_id, event)?;
     let (last_seq, prev_hash) = journal::last_row(tx)?;
     let seq = last_seq + 1;
     let at_ms = unix_ms(at);
     let kind = event.kind();
     let op_id = event.op_id();
-    let hash = journal::row_hash(&prev_hash, seq, sale_id, at_ms, kind, op_id, &data);
+    let hash = journal::row_hash(
+        &prev_hash,
+        seq,
+        sale_id,
+        at_ms,
+        kind,
+        op_id,
+        &stored.canonical,
+    );
+    let (blob, blob_at) = stored.blob.unzip();
     tx.prepare_cached(
-        "INSERT INTO events (seq, sale_id, at, kind, op_id, data, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO events (seq, sale_id, at, kind, op_id, data, prev_hash, hash, blob, blob_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
-        seq, sale_id, at_ms, kind, op_id, data, prev_hash, hash
+        seq,
+        sale_id,
+        at_ms,
+        kind,
+        op_id,
+        stored.data,
+        prev_hash,
+        hash,
+        blob,
+        blob_at
     ])
     .map_err(|e| map_constraint(e, Some(&sale), Some(event)))?;
     write_sale(tx, &sale, before.as_ref(), seq)
@@ -332,20 +350,24 @@ pub(super) fn write_sale(
     before: Option<&Sale>,
     last_seq: i64,
 ) -> rusqlite::Result<()> {
+    // The JSON columns as stored (compressed from a size on); unchanged ones are not written.
     let json = |v: &dyn erased::ToJson| {
+        let failed = |e: StoreError| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
         v.to_json()
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+            .map_err(|e| failed(e.into()))
+            .and_then(|text| blob::pack_json(text).map_err(failed))
     };
+    let nothing = rusqlite::types::Value::Null;
     let ops_changed = before.is_none_or(|b| b.operations != s.operations);
     let ops = if ops_changed {
         json(&s.operations)?
     } else {
-        String::new()
+        nothing.clone()
     };
     let order = if before.is_none() {
         json(&s.order)?
     } else {
-        String::new()
+        nothing
     };
     let sql: std::borrow::Cow<'static, str> = match before {
         None => "INSERT INTO sales (id, merchant_reference, counter, session_id, transaction_id,

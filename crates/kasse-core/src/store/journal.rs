@@ -13,12 +13,15 @@
 //!         || be64(at)                  -- Unix milliseconds
 //!         || field(kind)               -- e.g. "sale_opened"
 //!         || 0x00 | 0x01 || field(op_id)   -- 0x00 when op_id is NULL
-//!         || field(data)               -- the event JSON exactly as stored in the row
+//!         || field(data)               -- the event's canonical JSON (below)
 //!        ))
 //! ```
 //!
-//! The first row's `prev_hash` is [`GENESIS_HASH`] (64 zeros). The JSON is hashed as stored, so
-//! verification never depends on re-serializing it. Every column of the row is covered.
+//! The first row's `prev_hash` is [`GENESIS_HASH`] (64 zeros). The canonical JSON is the row's
+//! `data` with its blob's bytes put back in place of the `null` at `blob_at` (store/blob.rs), or
+//! `data` itself for a row without blob: the JSON as it was written, so verification never
+//! depends on re-serializing it, and a compressed snapshot is proven as the same bytes. Every
+//! column of the row is covered, a blob through the bytes it holds.
 //!
 //! # What `verify` detects
 //! * an **edited** row: its stored hash no longer matches ([`JournalProblem::HashMismatch`]); if
@@ -29,8 +32,9 @@
 //!   longer matches the last row ([`JournalProblem::HeadMismatch`]);
 //! * an **inserted** row: a hash mismatch (or, if hashed correctly, a broken link after it or a
 //!   head mismatch at the end);
-//! * a row whose JSON no longer decodes, or whose `kind` / `op_id` columns disagree with the JSON
-//!   ([`JournalProblem::Malformed`]).
+//! * a row whose JSON no longer decodes, whose `kind` / `op_id` columns disagree with the JSON,
+//!   or whose blob is missing, does not decompress or no longer matches its SHA-256
+//!   ([`JournalProblem::Malformed`]; an altered blob that still decodes is a hash mismatch).
 //!
 //! Limits: the chain has no secret, so someone with write access to the file who drops the
 //! triggers, rewrites every following hash *and* the head row goes unnoticed by `verify` alone.
@@ -41,6 +45,7 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::blob::{blob_cols, BlobReader};
 use super::StoreError;
 use crate::sale::LogEvent;
 
@@ -211,7 +216,7 @@ pub(crate) fn verify_after(
         }
     }
     let mut stmt = conn.prepare(
-        "SELECT seq, sale_id, at, kind, op_id, data, prev_hash, hash FROM events \
+        "SELECT seq, sale_id, at, kind, op_id, data, prev_hash, hash, blob, blob_at FROM events \
          WHERE seq > ?1 ORDER BY seq",
     )?;
     let mut rows = stmt.query([since.map_or(0, |h| h.seq)])?;
@@ -219,6 +224,7 @@ pub(crate) fn verify_after(
     let mut expected_seq = since.map_or(1, |h| h.seq.saturating_add(1));
     let mut expected_prev = since.map_or_else(|| GENESIS_HASH.to_owned(), |h| h.hash.clone());
     let mut last: Option<JournalHead> = since.cloned();
+    let mut blobs = BlobReader::default();
     while let Some(row) = rows.next()? {
         count += 1;
         let seq: i64 = row.get(0)?;
@@ -229,6 +235,8 @@ pub(crate) fn verify_after(
         let data: String = row.get(5)?;
         let prev_hash: String = row.get(6)?;
         let hash: String = row.get(7)?;
+        blobs.clear_if_over(1024);
+        let canonical = blob_cols(row, 8).and_then(|b| blobs.canonical(conn, seq, data, b));
 
         if seq != expected_seq {
             push(
@@ -249,6 +257,23 @@ pub(crate) fn verify_after(
                 &mut problems,
             );
         }
+        let data = match canonical {
+            Ok(data) => data,
+            Err(e @ StoreError::Corrupt { .. }) => {
+                push(
+                    JournalProblem::Malformed {
+                        seq,
+                        detail: format!("its stored snapshot cannot be read back: {e}"),
+                    },
+                    &mut problems,
+                );
+                expected_seq = seq.saturating_add(1);
+                expected_prev = hash.clone();
+                last = Some(JournalHead { seq, hash });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let computed = row_hash(
             &prev_hash,
             seq,

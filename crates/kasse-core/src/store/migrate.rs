@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_operation_accepted.sql",
         sql: include_str!("../../migrations/0003_operation_accepted.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_snapshot_blobs.sql",
+        sql: include_str!("../../migrations/0004_snapshot_blobs.sql"),
+    },
 ];
 
 /// The schema version this code writes.

@@ -1,9 +1,10 @@
 //! The SQLite log: Kasse's source of truth for what this counter did (DESIGN.md §3).
 //!
 //! Tables (`migrations/`): `events`, the append-only, hash-chained journal (triggers refuse
-//! `UPDATE` and `DELETE`; [`journal`]); `journal_head`, its last row; `sales`, the projection
-//! derived from the events by [`crate::sale`]'s reducer; `reference_counters`; `settings`
-//! (never credentials).
+//! `UPDATE` and `DELETE`; [`journal`]); `blobs`, the events' large JSON values (Dintero's
+//! snapshots, the order) stored once each, compressed (`blob`); `journal_head`, the journal's
+//! last row; `sales`, the projection derived from the events by [`crate::sale`]'s reducer;
+//! `reference_counters`; `settings` (never credentials).
 //!
 //! The parts: `append` (one event, or a group-committed queue, checked by the reducer and
 //! written with the sale row and the chain's head in one `BEGIN IMMEDIATE` transaction, so the
@@ -18,6 +19,7 @@
 //! never unwrapped.
 
 mod append;
+mod blob;
 pub mod journal;
 pub mod list;
 pub mod migrate;
@@ -30,6 +32,7 @@ pub use projection::{ProjectionMismatch, ProjectionReport};
 
 // The parts share their helpers through this module (each `use super::*`).
 use append::*;
+use blob::{blob_cols, BlobReader};
 use read::*;
 
 use std::path::{Path, PathBuf};
@@ -274,8 +277,8 @@ pub(crate) fn sale_from_row(row: &Row<'_>) -> Result<Sale> {
     let status: String = row.get(10)?;
     let origin: String = row.get(15)?;
     let pending: i64 = row.get(18)?;
-    let ops: String = row.get(19)?;
-    let order: String = row.get(20)?;
+    let ops = blob::unpack_json(row.get_ref(19)?, &what("operations"))?;
+    let order = blob::unpack_json(row.get_ref(20)?, &what("order_json"))?;
     Ok(Sale {
         merchant_reference: row.get(1)?,
         counter: row.get(2)?,

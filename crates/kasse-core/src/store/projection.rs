@@ -172,15 +172,18 @@ pub(super) fn replay_each(
     mut f: impl FnMut(ReplayedSale) -> Result<()>,
 ) -> Result<()> {
     let mut stmt = conn.prepare(
-        "SELECT sale_id, seq, at, data FROM events INDEXED BY events_sale ORDER BY sale_id, seq",
+        "SELECT sale_id, seq, at, data, blob, blob_at FROM events INDEXED BY events_sale
+         ORDER BY sale_id, seq",
     )?;
     let mut rows = stmt.query([])?;
     let mut current: Option<ReplayedSale> = None;
+    let mut blobs = BlobReader::default();
     while let Some(r) = rows.next()? {
         let sale_id: String = r.get(0)?;
         let seq: i64 = r.get(1)?;
         let at = time_col(r, 2, &format!("events row {seq}"))?;
-        let data: String = r.get(3)?;
+        blobs.clear_if_over(1024);
+        let data = blobs.canonical(conn, seq, r.get(3)?, blob_cols(r, 4)?)?;
         let event = decode_event(seq, &data)?;
         match current.as_mut() {
             Some(cur) if cur.sale_id == sale_id => {

@@ -148,13 +148,15 @@ pub(super) fn decode_event(seq: i64, data: &str) -> Result<LogEvent> {
 }
 
 pub(super) fn sale_events(conn: &Connection, sale_id: &str) -> Result<Vec<StoredEvent>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT seq, at, data, hash FROM events WHERE sale_id = ?1 ORDER BY seq")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, at, data, hash, blob, blob_at FROM events WHERE sale_id = ?1 ORDER BY seq",
+    )?;
     let mut rows = stmt.query([sale_id])?;
+    let mut blobs = BlobReader::default();
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let seq: i64 = r.get(0)?;
-        let data: String = r.get(2)?;
+        let data = blobs.canonical(conn, seq, r.get(2)?, blob_cols(r, 4)?)?;
         out.push(StoredEvent {
             seq,
             sale_id: sale_id.to_owned(),

@@ -22,6 +22,7 @@ mod money_units;
 mod order_json;
 mod order_props;
 mod qr_render;
+mod store_blobs;
 mod store_journal;
 mod store_list;
 mod store_list_exact;

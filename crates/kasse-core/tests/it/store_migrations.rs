@@ -25,6 +25,10 @@ const LANDED: &[(&str, &str)] = &[
         "0003_operation_accepted.sql",
         "b83eb7103db14c63ccdc52c5ce5a8308bb30fdffb3b336be72c88d08c5645c9d",
     ),
+    (
+        "0004_snapshot_blobs.sql",
+        "d3ccff56de0fdcd1463e9811022c9ae05aac3b88ce3b6a9a8f51ca7b77deb2d4",
+    ),
 ];
 
 fn sha(text: &str) -> String {

@@ -1,0 +1,481 @@
+//! The stored form of large JSON values: a snapshot is kept once, compressed, in `blobs`; the
+//! hash chain stays over the canonical JSON; a log written before migration 4 keeps its rows
+//! and verifies, before and after new rows are added; a damaged blob is named by verify; a
+//! refused event in a group commit leaves the others written.
+
+use super::store_common;
+
+use std::path::Path;
+use std::sync::{Arc, Barrier};
+
+use kasse_core::sale::{LogEvent, SaleStatus};
+use kasse_core::store::journal::row_hash;
+use kasse_core::store::{migrate, JournalProblem, Store, StoreError, GENESIS_HASH};
+use serde_json::{json, Value};
+use store_common::*;
+
+/// A transaction snapshot the size of Dintero's (well over the inline limit).
+fn big_snapshot(tx: &str, status: &str, captured: i64) -> Value {
+    let mut v = transaction(tx, status, 24_800, captured, 0);
+    v["customer"] = json!({"email": "kunde@example.test", "phone_number": "+4799999999"});
+    v["url"] = json!({"return_url": "https://kasse.test/return", "callback_url": null});
+    v["card"] = json!({"brand": "VISA", "masked_pan": "411111******1111", "expiry": "12/29"});
+    v["items"] = json!([{"line_id": "1", "description": "Kaffe latte stor", "amount": 24_800,
+                         "quantity": 1, "vat": 25, "vat_amount": 4_960}]);
+    v
+}
+
+fn observed_big(status: SaleStatus, tx: &str, captured: i64, snapshot: Value) -> LogEvent {
+    LogEvent::StatusObserved {
+        status,
+        transaction_id: Some(tx.into()),
+        captured,
+        refunded: 0,
+        source: "poll".into(),
+        snapshot,
+    }
+}
+
+/// `s1` opened, its session, authorised, observed authorised again (same snapshot), captured.
+fn sale_with_snapshots(store: &Store) {
+    open(store, "s1", 24_800, T0);
+    session(store, "s1", T0 + 1);
+    let auth = big_snapshot("T.s1", "AUTHORIZED", 0);
+    for k in 0..2 {
+        store
+            .append(
+                "s1",
+                &observed_big(SaleStatus::Authorized, "T.s1", 0, auth.clone()),
+                t(T0 + 2 + k),
+            )
+            .unwrap();
+    }
+    let cap = big_snapshot("T.s1", "CAPTURED", 24_800);
+    store
+        .append(
+            "s1",
+            &observed_big(SaleStatus::Captured, "T.s1", 24_800, cap),
+            t(T0 + 5),
+        )
+        .unwrap();
+}
+
+/// A file log holding [`sale_with_snapshots`].
+fn log_with_snapshots() -> (tempfile::TempDir, std::path::PathBuf, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kasse.sqlite");
+    let store = Store::open(&path).unwrap();
+    sale_with_snapshots(&store);
+    (dir, path, store)
+}
+
+fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn a_snapshot_is_stored_once_and_the_chain_covers_its_canonical_bytes() {
+    let (_dir, path, store) = log_with_snapshots();
+    let conn = raw(&path);
+    // Three snapshot events, two distinct snapshots: two blobs, the second a delta of the first.
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM events WHERE blob IS NOT NULL"),
+        3
+    );
+    assert_eq!(count(&conn, "SELECT count(*) FROM blobs"), 2);
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM blobs WHERE base IS NOT NULL"),
+        1
+    );
+    let events = store.events("s1").unwrap();
+    assert_eq!(events.len(), 5);
+    let mut prev = GENESIS_HASH.to_owned();
+    for e in &events {
+        let (at, kind, data, blob): (i64, String, String, Option<i64>) = conn
+            .query_row(
+                "SELECT at, kind, data, blob FROM events WHERE seq = ?1",
+                [e.seq],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        let canonical = serde_json::to_string(&e.event).unwrap();
+        if blob.is_some() {
+            // The row holds `null` where the snapshot was, not the snapshot.
+            assert!(data.contains("\"snapshot\":null"), "{data}");
+            assert!(!data.contains("AUTHORIZE"), "{data}");
+            assert_ne!(data, canonical);
+        }
+        // The chain is over the canonical JSON, whatever the row stores.
+        let hash = row_hash(&prev, e.seq, "s1", at, &kind, e.event.op_id(), &canonical);
+        assert_eq!(hash, e.hash, "row {}", e.seq);
+        prev = hash;
+    }
+    match &events[4].event {
+        LogEvent::StatusObserved { snapshot, .. } => {
+            assert_eq!(snapshot, &big_snapshot("T.s1", "CAPTURED", 24_800));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(store.verify_journal().unwrap().ok);
+    assert!(store.check_projection().unwrap().ok());
+    // The projection rebuilt from the stored form is the same.
+    let before = store.sale("s1").unwrap();
+    store.rebuild_projection().unwrap();
+    assert_eq!(store.sale("s1").unwrap(), before);
+}
+
+fn untriggered_blobs(path: &Path) -> rusqlite::Connection {
+    let conn = raw(path);
+    conn.execute_batch("DROP TRIGGER blobs_no_update; DROP TRIGGER blobs_no_delete;")
+        .unwrap();
+    conn
+}
+
+fn malformed(report: &kasse_core::store::JournalReport) -> Vec<i64> {
+    report
+        .problems
+        .iter()
+        .filter_map(|p| match p {
+            JournalProblem::Malformed { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_damaged_blob_is_named_by_verify_at_every_row_that_uses_it() {
+    let (_dir, path, store) = log_with_snapshots();
+    let conn = untriggered_blobs(&path);
+    // Flip a byte in the middle of the first blob's compressed bytes.
+    let z: Vec<u8> = conn
+        .query_row("SELECT zstd FROM blobs ORDER BY id LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mut bad = z.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0x55;
+    conn.execute(
+        "UPDATE blobs SET zstd = ?1 WHERE id = (SELECT min(id) FROM blobs)",
+        [&bad],
+    )
+    .unwrap();
+    let report = store.verify_journal().unwrap();
+    assert!(!report.ok);
+    // Rows 3 and 4 hold the first blob, row 5 the second, compressed against the first.
+    assert_eq!(malformed(&report), vec![3, 4, 5], "{report:?}");
+    assert!(report.problems[0].to_string().contains("row 3"));
+    // Reading the sale says the data is corrupt, it does not invent a snapshot.
+    assert!(matches!(
+        store.events("s1"),
+        Err(StoreError::Corrupt { .. })
+    ));
+
+    // A blob removed is named too.
+    conn.execute(
+        "UPDATE blobs SET zstd = ?1 WHERE id = (SELECT min(id) FROM blobs)",
+        [&z],
+    )
+    .unwrap();
+    assert!(store.verify_journal().unwrap().ok);
+    conn.execute(
+        "DELETE FROM blobs WHERE id = (SELECT max(id) FROM blobs)",
+        [],
+    )
+    .unwrap();
+    assert_eq!(malformed(&store.verify_journal().unwrap()), vec![5]);
+}
+
+#[test]
+fn a_blob_replaced_by_other_well_formed_content_breaks_the_rows_hash() {
+    let (_dir, path, store) = log_with_snapshots();
+    let conn = untriggered_blobs(&path);
+    // Someone rewrites the captured snapshot with a lower amount (compressed on its own) and
+    // its SHA-256 with it: the blob is sound, the row's hash is not.
+    let (id, old): (i64, Vec<u8>) = conn
+        .query_row("SELECT max(id), sha256 FROM blobs", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    let forged = serde_json::to_string(&big_snapshot("T.s1", "CAPTURED", 1)).unwrap();
+    let z = zstd::bulk::compress(forged.as_bytes(), 3).unwrap();
+    use sha2::Digest;
+    let sha = sha2::Sha256::digest(forged.as_bytes()).to_vec();
+    assert_ne!(sha, old);
+    conn.execute(
+        "UPDATE blobs SET zstd = ?1, sha256 = ?2, base = NULL WHERE id = ?3",
+        rusqlite::params![z, sha, id],
+    )
+    .unwrap();
+    let report = store.verify_journal().unwrap();
+    let found: Vec<(i64, &str)> = report
+        .problems
+        .iter()
+        .map(|p| match p {
+            JournalProblem::HashMismatch { seq, .. } => (*seq, "hash"),
+            JournalProblem::Malformed { seq, .. } => (*seq, "malformed"),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(found, vec![(5, "hash")], "{report:?}");
+}
+
+/// Writes `events` of `sale_id` as rows of a schema-3 log: the whole JSON in `data`.
+fn old_rows(conn: &rusqlite::Connection, sale_id: &str, events: &[LogEvent], at_ms: i64) {
+    for (k, event) in events.iter().enumerate() {
+        let (last, prev): (i64, String) = conn
+            .query_row(
+                "SELECT coalesce(max(seq), 0), coalesce((SELECT hash FROM events ORDER BY seq DESC LIMIT 1), ?1) FROM events",
+                [GENESIS_HASH],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let seq = last + 1;
+        let at = at_ms + k as i64;
+        let data = serde_json::to_string(event).unwrap();
+        let hash = row_hash(&prev, seq, sale_id, at, event.kind(), event.op_id(), &data);
+        conn.execute(
+            "INSERT INTO events (seq, sale_id, at, kind, op_id, data, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            rusqlite::params![
+                seq,
+                sale_id,
+                at,
+                event.kind(),
+                event.op_id(),
+                data,
+                prev,
+                hash
+            ],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            rusqlite::params![seq, hash],
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_log_of_schema_3_is_migrated_keeps_its_rows_and_verifies_with_new_rows_after_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    let opened = LogEvent::SaleOpened {
+        merchant_reference: "KASSE1-20261124-0001".into(),
+        counter: "KASSE1".into(),
+        currency: "NOK".into(),
+        amount: 24_800,
+        vat_amount: 4_960,
+        order: big_snapshot("order", "n/a", 0),
+    };
+    let old_events = vec![
+        opened,
+        LogEvent::SessionCreated {
+            session_id: "S.old".into(),
+            url: "https://checkout.test/v1/view/S.old".into(),
+            expires_at: None,
+        },
+        observed_big(
+            SaleStatus::Authorized,
+            "T.old",
+            0,
+            big_snapshot("T.old", "AUTHORIZED", 0),
+        ),
+    ];
+    let old_data: Vec<String>;
+    {
+        let mut conn = raw(&path);
+        migrate::migrate_to(&mut conn, 3).unwrap();
+        old_rows(&conn, "old", &old_events, T0);
+        old_data = (1..=3)
+            .map(|seq| {
+                conn.query_row("SELECT data FROM events WHERE seq = ?1", [seq], |r| {
+                    r.get(0)
+                })
+                .unwrap()
+            })
+            .collect();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), migrate::LATEST_VERSION);
+    // The old rows are kept as they were (whole JSON, no blob) and verify.
+    let conn = raw(&path);
+    for (seq, data) in (1..=3).zip(&old_data) {
+        let (now, blob): (String, Option<i64>) = conn
+            .query_row("SELECT data, blob FROM events WHERE seq = ?1", [seq], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(&now, data);
+        assert_eq!(blob, None);
+    }
+    assert!(store.verify_journal().unwrap().ok);
+    // The raw rows came without projection: it is rebuilt from them.
+    assert_eq!(store.rebuild_projection().unwrap(), 1);
+    let events: Vec<LogEvent> = store
+        .events("old")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(events, old_events);
+
+    // New rows after the old ones use blobs; the whole chain verifies, in full and since a
+    // head checked before the new rows.
+    let checked = store.verify_journal().unwrap().head;
+    store
+        .append(
+            "old",
+            &observed_big(
+                SaleStatus::Captured,
+                "T.old",
+                24_800,
+                big_snapshot("T.old", "CAPTURED", 24_800),
+            ),
+            t(T0 + 10),
+        )
+        .unwrap();
+    sale_with_snapshots(&store);
+    assert!(count(&conn, "SELECT count(*) FROM events WHERE blob IS NOT NULL") >= 4);
+    let full = store.verify_journal().unwrap();
+    assert!(full.ok, "{full:?}");
+    assert_eq!(full.rows, 9);
+    assert!(store.verify_journal_after(checked.as_ref()).unwrap().ok);
+    assert!(store.check_projection().unwrap().ok());
+    let sale = store.sale("old").unwrap().unwrap();
+    assert_eq!(sale.status, SaleStatus::Captured);
+    // The projection's large JSON is stored compressed, and reads back the same.
+    assert_eq!(sale.order, big_snapshot("order", "n/a", 0));
+    let kind: String = conn
+        .query_row(
+            "SELECT typeof(order_json) FROM sales WHERE id = 'old'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kind, "blob");
+}
+
+#[test]
+fn a_refused_event_in_a_group_commit_leaves_the_others_written_and_durable_on_return() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kasse.sqlite");
+    let store = Arc::new(Store::open(&path).unwrap());
+    const WRITERS: usize = 8;
+    for w in 0..WRITERS {
+        paid(
+            &store,
+            &format!("s{w}"),
+            1000 + w as i64,
+            T0 + w as i64 * 10,
+        );
+    }
+    // Every writer appends at once; the odd ones send an event their sale refuses (a second
+    // session for a sale that has one), the even ones a note.
+    let barrier = Arc::new(Barrier::new(WRITERS));
+    let handles: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let store = store.clone();
+            let barrier = barrier.clone();
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let id = format!("s{w}");
+                let event = if w % 2 == 1 {
+                    LogEvent::SessionCreated {
+                        session_id: format!("S.again{w}"),
+                        url: "https://checkout.test/v1/view/again".into(),
+                        expires_at: None,
+                    }
+                } else {
+                    LogEvent::Note {
+                        text: format!("note {w}"),
+                    }
+                };
+                barrier.wait();
+                let r = store.append(&id, &event, t(T0 + 1_000));
+                // On return the event is committed: another connection sees it at once.
+                if let Ok(a) = &r {
+                    let seen: i64 = raw(&path)
+                        .query_row(
+                            "SELECT count(*) FROM events WHERE seq = ?1 AND hash = ?2",
+                            rusqlite::params![a.seq, a.hash],
+                            |r| r.get(0),
+                        )
+                        .unwrap();
+                    assert_eq!(seen, 1, "writer {w}'s event not visible on return");
+                }
+                (w, r.map(|a| a.seq))
+            })
+        })
+        .collect();
+    for h in handles {
+        let (w, r) = h.join().unwrap();
+        if w % 2 == 1 {
+            assert!(
+                matches!(r, Err(StoreError::Rejected { .. })),
+                "writer {w}: {r:?}"
+            );
+        } else {
+            assert!(r.is_ok(), "writer {w}: {r:?}");
+        }
+    }
+    let report = store.verify_journal().unwrap();
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.rows, WRITERS as u64 * 3 + WRITERS as u64 / 2);
+    for w in 0..WRITERS {
+        let events = store.events(&format!("s{w}")).unwrap();
+        assert_eq!(events.len(), if w % 2 == 1 { 3 } else { 4 }, "s{w}");
+    }
+    assert!(store.check_projection().unwrap().ok());
+}
+
+#[test]
+fn the_blob_dictionary_is_pinned() {
+    // Every blob is compressed after this text: an edit would make the blobs written with it
+    // unreadable. A better dictionary is a new file with a new `blobs.dict` value.
+    let text = include_str!("../../src/store/blob_dictionary.jsonl");
+    use sha2::Digest;
+    assert_eq!(
+        hex::encode(sha2::Sha256::digest(text.as_bytes())),
+        "61411117adca9cd5325682063b2074f48d8bd47494ede9884f4e4a810abe2f48"
+    );
+}
+
+#[test]
+fn an_edit_of_a_blob_rows_own_fields_is_a_hash_mismatch_and_the_row_still_reads() {
+    let (_dir, path, store) = log_with_snapshots();
+    let conn = raw(&path);
+    conn.execute_batch("DROP TRIGGER events_no_update;")
+        .unwrap();
+    // Row 5 (captured, with its snapshot in a blob): its own fields are edited, the text
+    // growing before the `null` that stands for the snapshot.
+    let changed = conn
+        .execute(
+            "UPDATE events SET data = replace(data, '\"source\":\"poll\"', '\"source\":\"webview\"')
+             WHERE seq = 5",
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    let report = store.verify_journal().unwrap();
+    let found: Vec<(i64, bool)> = report
+        .problems
+        .iter()
+        .map(|p| match p {
+            JournalProblem::HashMismatch { seq, .. } => (*seq, true),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(found, vec![(5, true)]);
+    match &store.events("s1").unwrap()[4].event {
+        LogEvent::StatusObserved {
+            source, snapshot, ..
+        } => {
+            assert_eq!(source, "webview");
+            assert_eq!(snapshot, &big_snapshot("T.s1", "CAPTURED", 24_800));
+        }
+        other => panic!("{other:?}"),
+    }
+}
