@@ -65,28 +65,19 @@ pub fn bench(args: &[String]) -> Result<()> {
 
     // Builds: release, as Kasse ships.
     build_ui(false)?;
-    let mut c = cargo();
-    c.args([
-        "build",
-        "--release",
-        "--locked",
-        "-p",
-        "kasse-bench",
-        "-p",
-        "dintero-sandbox",
-    ]);
-    sh("build bench", c)?;
-    let mut c = cargo();
-    c.args([
-        "build",
-        "--release",
-        "--locked",
-        "-p",
-        "kasse",
-        "--features",
-        "custom-protocol",
-    ]);
-    sh("build app", c)?;
+    let release = |what: &str, args: &[&str]| {
+        let mut c = cargo();
+        c.args(["build", "--release", "--locked"]).args(args);
+        sh(what, c)
+    };
+    release(
+        "build bench",
+        &["-p", "kasse-bench", "-p", "dintero-sandbox"],
+    )?;
+    release(
+        "build app",
+        &["-p", "kasse", "--features", "custom-protocol"],
+    )?;
     // The blank window: its own workspace, Kasse's versions and release profile, same target/.
     let blank = root.join("crates/kasse-bench/blank-app");
     std::fs::copy(root.join("Cargo.lock"), blank.join("Cargo.lock"))

@@ -27,28 +27,23 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
+/// A migration from its version and its file under `migrations/`, the name written once.
+macro_rules! migration {
+    ($version:literal, $file:literal) => {
+        Migration {
+            version: $version,
+            name: $file,
+            sql: include_str!(concat!("../../migrations/", $file)),
+        }
+    };
+}
+
 /// Every migration, in order. Append only.
 pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "0001_init.sql",
-        sql: include_str!("../../migrations/0001_init.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "0002_reference_stem.sql",
-        sql: include_str!("../../migrations/0002_reference_stem.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "0003_operation_accepted.sql",
-        sql: include_str!("../../migrations/0003_operation_accepted.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "0004_snapshot_blobs.sql",
-        sql: include_str!("../../migrations/0004_snapshot_blobs.sql"),
-    },
+    migration!(1, "0001_init.sql"),
+    migration!(2, "0002_reference_stem.sql"),
+    migration!(3, "0003_operation_accepted.sql"),
+    migration!(4, "0004_snapshot_blobs.sql"),
 ];
 
 /// The schema version this code writes.
