@@ -99,8 +99,19 @@ export function applyTheme(theme: Theme): void {
   } catch {
     /* storage may be unavailable */
   }
-  if (theme === 'auto') delete document.documentElement.dataset.theme;
-  else document.documentElement.dataset.theme = theme;
+  showTheme();
+}
+
+// The page's palette: the chosen theme, or in `auto` the system's, followed as it changes. The
+// CSS has one dark palette, on `[data-theme='dark']`.
+function showTheme(): void {
+  document.documentElement.dataset.theme = effectiveDark() ? 'dark' : 'light';
+}
+
+if (typeof matchMedia !== 'undefined') {
+  matchMedia('(prefers-color-scheme: dark)').addEventListener?.('change', () => {
+    if (app.theme === 'auto') showTheme();
+  });
 }
 
 export function effectiveDark(): boolean {
