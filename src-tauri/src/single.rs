@@ -52,7 +52,7 @@ impl Drop for First {
 #[cfg(unix)]
 pub fn claim(dir: &Path) -> io::Result<Claim> {
     use std::os::unix::net::{UnixListener, UnixStream};
-    std::fs::create_dir_all(dir)?;
+    kasse_core::store::private_dir(dir)?;
     let socket = dir.join("kasse.sock");
     for _ in 0..3 {
         // Someone answers: a Kasse runs here, and connecting is the wake-up call.

@@ -128,7 +128,7 @@ impl AppState {
         secrets: Arc<dyn SecretStore>,
         force_demo: bool,
     ) -> Result<AppState, CoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
+        kasse_core::store::private_dir(data_dir).map_err(|e| {
             CoreError::input(
                 "data_dir",
                 format!("cannot create {}: {e}", data_dir.display()),

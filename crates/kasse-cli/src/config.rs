@@ -230,7 +230,7 @@ pub fn open_log(data_dir: Option<&Path>, demo: bool) -> anyhow::Result<LocalLog>
         }
         (None, false) => (default_data_dir(), None),
     };
-    std::fs::create_dir_all(&dir).map_err(|e| ConfigError::Invalid {
+    kasse_core::store::private_dir(&dir).map_err(|e| ConfigError::Invalid {
         name: "--data-dir",
         message: format!("cannot create {}: {e}", dir.display()),
     })?;

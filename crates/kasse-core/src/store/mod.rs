@@ -20,6 +20,7 @@
 
 mod append;
 mod blob;
+mod files;
 pub mod journal;
 pub mod list;
 pub mod migrate;
@@ -56,6 +57,7 @@ pub use journal::{JournalHead, JournalProblem, JournalReport, GENESIS_HASH};
 
 /// Setting: the journal head the last sound [`Store::check_journal`] ended at.
 pub const JOURNAL_CHECKED_KEY: &str = "journal.checked";
+pub use files::private_dir;
 pub use list::{AmountFilter, ListQuery, Page, ProductTotalsRow, QueryPlan, Totals, TotalsRow};
 pub use migrate::{Migration, LATEST_VERSION, MIGRATIONS};
 
@@ -65,6 +67,14 @@ pub enum StoreError {
     /// SQLite said no (I/O, constraint not mapped below, …).
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+    /// The log's file could not be made private to its owner.
+    #[error("cannot make {path} private to its owner: {source}")]
+    Permissions {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
     /// Another connection (another Kasse, or `kasse-cli`) held the log's lock for longer than
     /// [`StoreOptions::busy_timeout`]: most often a Kasse that is bringing the log up to a new
     /// schema after an upgrade, which can take a while on a large log. Nothing was written.
@@ -355,6 +365,10 @@ impl Store {
     /// Opens the database file with `options`.
     pub fn open_with(path: impl AsRef<Path>, options: StoreOptions) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
+        files::private_database(&path).map_err(|source| StoreError::Permissions {
+            path: path.clone(),
+            source,
+        })?;
         let conn = Connection::open(&path)?;
         Self::init(conn, Some(path), options)
     }
