@@ -338,8 +338,20 @@ impl Config {
                 "must not contain ':' (it is sent with HTTP Basic authentication)",
             ));
         }
-        parse_base_url("auth_base_url", &self.auth_base_url)?;
-        parse_base_url("checkout_base_url", &self.checkout_base_url)?;
+        let auth = parse_base_url("auth_base_url", &self.auth_base_url)?;
+        let checkout = parse_base_url("checkout_base_url", &self.checkout_base_url)?;
+        // A production account moves real money: its secret and its payments never travel in
+        // clear, whatever a settings screen was made to say.
+        if self.environment() == Environment::Production {
+            for (field, url) in [("auth_base_url", &auth), ("checkout_base_url", &checkout)] {
+                if url.scheme() != "https" {
+                    return Err(invalid(
+                        field,
+                        "must start with https:// for a production account (P…); http:// is only for a test account's local simulator",
+                    ));
+                }
+            }
+        }
         for (field, value) in [
             ("system.name", &self.system.name),
             ("system.version", &self.system.version),
@@ -448,6 +460,14 @@ mod tests {
     fn validation_names_fields() {
         let base = Config::new(AccountId::parse("T12345678").unwrap(), "id", "secret");
         assert!(base.validate().is_ok());
+        // A test account may use a local simulator over http; production's defaults are https.
+        assert!(base
+            .clone()
+            .with_base_url("http://127.0.0.1:8787")
+            .validate()
+            .is_ok());
+        let production = Config::new(AccountId::parse("P12345678").unwrap(), "id", "secret");
+        assert!(production.validate().is_ok());
         let cases = [
             (base.clone().with_auth_base_url("ftp://x"), "auth_base_url"),
             (
@@ -463,6 +483,16 @@ mod tests {
                 "client_secret",
             ),
             (base.clone().with_system("bad\nname", "1"), "system.name"),
+            (
+                Config::new(AccountId::parse("P12345678").unwrap(), "id", "s")
+                    .with_auth_base_url("http://127.0.0.1:8787"),
+                "auth_base_url",
+            ),
+            (
+                Config::new(AccountId::parse("P12345678").unwrap(), "id", "s")
+                    .with_checkout_base_url("http://checkout.example"),
+                "checkout_base_url",
+            ),
             (
                 base.clone().with_retry(RetryPolicy {
                     max_attempts: 0,

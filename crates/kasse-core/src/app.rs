@@ -312,6 +312,12 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(field_of(e), "api_url");
+        // A production account is refused a URL that is not https, not sent to it.
+        let e = open(account("P12345678", Some("http://127.0.0.1:8787")))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("https://"), "{e}");
+        assert_eq!(field_of(e), "api_url");
         let mut short = account("T12345678", None);
         short.reconcile_grace = Some(Duration::from_secs(10));
         let e = open(short).await.unwrap_err();
