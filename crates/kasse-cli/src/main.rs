@@ -146,7 +146,12 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum JournalCommand {
     /// Check the hash chain and that every sale matches its events.
-    Verify,
+    Verify {
+        /// A chain head as printed on an X or Z report (SEQ:HASH): also prove that nothing up
+        /// to that row was changed since it was printed.
+        #[arg(long, value_name = "SEQ:HASH")]
+        head: Option<kasse_core::store::PrintedHead>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -263,13 +268,20 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Command::Journal {
-            command: JournalCommand::Verify,
+            command: JournalCommand::Verify { head },
         } => {
             let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
             let journal = log.store.verify_journal()?;
             let projection = log.store.check_projection()?;
-            let ok = journal.ok && projection.ok();
-            out.journal(&journal, &projection)?;
+            let anchor = head
+                .as_ref()
+                .map(|h| log.store.anchor(h).map(|a| (h, a)))
+                .transpose()?;
+            let holds = anchor
+                .as_ref()
+                .is_none_or(|(_, a)| *a == kasse_core::store::Anchor::Holds);
+            let ok = journal.ok && projection.ok() && holds;
+            out.journal(&journal, &projection, anchor.as_ref().map(|(h, a)| (*h, a)))?;
             return Ok(if ok {
                 ExitCode::SUCCESS
             } else {

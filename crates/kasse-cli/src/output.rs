@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use kasse_core::money::format_minor_code as money;
 use kasse_core::qr::TerminalStyle;
 use kasse_core::sale::{OpState, Sale, SaleStatus};
-use kasse_core::store::{JournalReport, ProjectionReport};
+use kasse_core::store::{Anchor, JournalReport, PrintedHead, ProjectionReport};
 use kasse_core::{Charge, SaleDetail, SyncReport};
 use serde_json::{json, Value};
 
@@ -264,9 +264,23 @@ impl Out {
         ))
     }
 
-    pub fn journal(&self, j: &JournalReport, p: &ProjectionReport) -> std::io::Result<()> {
+    pub fn journal(
+        &self,
+        j: &JournalReport,
+        p: &ProjectionReport,
+        anchor: Option<(&PrintedHead, &Anchor)>,
+    ) -> std::io::Result<()> {
+        let holds = anchor.is_none_or(|(_, a)| *a == Anchor::Holds);
+        let head = j.head.as_ref().map(|h| h.printed().to_string());
         if self.json {
-            return self.line(&json!({"journal": j, "projection": p, "ok": j.ok && p.ok()}));
+            let anchor = anchor.map(|(h, a)| json!({"head": h.to_string(), "result": a}));
+            return self.line(&json!({
+                "journal": j,
+                "projection": p,
+                "head": head,
+                "anchor": anchor,
+                "ok": j.ok && p.ok() && holds,
+            }));
         }
         let mut s = format!(
             "journal: {} rows, {}",
@@ -279,6 +293,29 @@ impl Out {
         );
         for problem in &j.problems {
             s.push_str(&format!("\n  {problem}"));
+        }
+        if let Some(head) = head {
+            s.push_str(&format!("\nhead: {head} (the chain head to write down)"));
+        }
+        match anchor {
+            Some((h, Anchor::Holds)) if j.ok => s.push_str(&format!(
+                "\nprinted head {h}: holds, nothing up to row {} changed since",
+                h.seq
+            )),
+            Some((h, Anchor::Holds)) => s.push_str(&format!(
+                "\nprinted head {h}: row {} still has that hash, but the chain is broken (above)",
+                h.seq
+            )),
+            Some((h, Anchor::Differs { found })) => s.push_str(&format!(
+                "\nprinted head {h}: DOES NOT HOLD, row {} now has hash {}: the journal up to it was rewritten",
+                h.seq,
+                &found[..found.len().min(12)]
+            )),
+            Some((h, Anchor::Missing)) => s.push_str(&format!(
+                "\nprinted head {h}: DOES NOT HOLD, there is no row {} (rows were removed, or the head is from another log)",
+                h.seq
+            )),
+            None => {}
         }
         s.push_str(&format!(
             "\nsales: {} checked against their events, {}",

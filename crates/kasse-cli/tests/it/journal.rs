@@ -138,3 +138,34 @@ fn an_altered_journal_is_named_on_stderr_and_the_command_still_runs() {
     assert_eq!(verify.code(), Some(4), "{verify:#?}");
     verify.says(&format!("row {seq} was altered"));
 }
+
+#[test]
+fn a_printed_chain_head_is_proven_or_refuted() {
+    let w = World::new();
+    let (_, tid) = w.paid_sale();
+    w.run(&["--json", "capture", &tid]).one();
+    let report = w.run(&["--json", "journal", "verify"]).one();
+    let head = report["head"].as_str().unwrap().to_owned();
+    let (seq, hash) = head.split_once(':').unwrap();
+    assert_eq!(hash.len(), 12, "{head}");
+
+    let holds = w.run(&["journal", "verify", "--head", &head]);
+    assert!(holds.ok(), "{holds:?}");
+    holds.says(&format!("printed head {head}: holds"));
+
+    let other = format!("{seq}:{}", "0".repeat(12));
+    let differs = w.run(&["--json", "journal", "verify", "--head", &other]);
+    assert_eq!(differs.code(), Some(4), "{differs:?}");
+    let report = json_lines(&differs.stdout).remove(0);
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["journal"]["ok"], true, "the chain itself is sound");
+    assert_eq!(report["anchor"]["result"]["anchor"], "differs");
+
+    let missing = w.run(&["journal", "verify", "--head", &format!("99999:{hash}")]);
+    assert_eq!(missing.code(), Some(4));
+    missing.says("there is no row 99999");
+
+    let typo = w.run(&["journal", "verify", "--head", "12-9f86d081"]);
+    assert_eq!(typo.code(), Some(2), "{typo:?}");
+    assert!(typo.stderr.contains("SEQ:HASH"), "{typo:?}");
+}

@@ -18,6 +18,7 @@
 //! ("Durability") and BENCHMARKS.md. Errors are typed ([`StoreError`]); data read from disk is
 //! never unwrapped.
 
+mod anchor;
 mod append;
 mod blob;
 mod files;
@@ -57,6 +58,7 @@ pub use journal::{JournalHead, JournalProblem, JournalReport, GENESIS_HASH};
 
 /// Setting: the journal head the last sound [`Store::check_journal`] ended at.
 pub const JOURNAL_CHECKED_KEY: &str = "journal.checked";
+pub use anchor::{Anchor, HeadFormatError, PrintedHead};
 pub use files::private_dir;
 pub use list::{AmountFilter, ListQuery, Page, ProductTotalsRow, QueryPlan, Totals, TotalsRow};
 pub use migrate::{Migration, LATEST_VERSION, MIGRATIONS};

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use kasse_core::sale::LogEvent;
 use kasse_core::store::journal::row_hash;
+use kasse_core::store::{Anchor, PrintedHead};
 use kasse_core::store::{JournalProblem, JournalReport, Store, JOURNAL_CHECKED_KEY};
 use store_common::*;
 
@@ -112,8 +113,16 @@ fn rows_removed_after_the_last_check_or_at_the_end_are_found() {
 #[test]
 fn an_old_row_rewritten_and_rehashed_breaks_the_link_after_the_checked_point() {
     let (_dir, store, conn) = tampered(1);
+    // The head as a Z report printed it before the rewrite, and a row after the end.
+    let printed = store.verify_journal().unwrap().head.unwrap().printed();
+    assert_eq!(store.anchor(&printed).unwrap(), Anchor::Holds);
+    let beyond = PrintedHead {
+        seq: printed.seq + 1,
+        ..printed.clone()
+    };
+    assert_eq!(store.anchor(&beyond).unwrap(), Anchor::Missing);
     // Rewrite row 4 (s1's sale_opened) and re-hash it and every row after it, head included:
-    // only the hashes recorded elsewhere (the checked point) can tell.
+    // only the hashes recorded elsewhere (the checked point, the printed head) can tell.
     conn.execute(CHEAPER_ROW_4, []).unwrap();
     let mut prev: String = conn
         .query_row("SELECT hash FROM events WHERE seq = 3", [], |r| r.get(0))
@@ -141,6 +150,11 @@ fn an_old_row_rewritten_and_rehashed_breaks_the_link_after_the_checked_point() {
     .unwrap();
     // A full verify from genesis cannot tell (the chain is consistent again)…
     assert!(store.verify_journal().unwrap().ok);
+    // …the printed head can…
+    assert!(matches!(
+        store.anchor(&printed).unwrap(),
+        Anchor::Differs { found } if found == prev
+    ));
     // …the start-up check can: the row it last ended at is not what it was.
     let report = store.check_journal().unwrap();
     assert!(!report.ok);
