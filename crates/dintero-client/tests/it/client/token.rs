@@ -74,7 +74,7 @@ fn audience_with_default_and_slashed_bases() {
     for base in [
         "https://api.dintero.com///",
         "https://checkout.dintero.com",
-        "http://127.0.0.1:8787",
+        "https://proxy.example:8443",
     ] {
         let client =
             Client::new(Config::new(account.clone(), "id", "secret").with_auth_base_url(base))
@@ -85,6 +85,15 @@ fn audience_with_default_and_slashed_bases() {
             "{base}"
         );
     }
+    // A simulator (only a test account may be reached over http) is asked for the same.
+    let test = AccountId::parse("T00000000").unwrap();
+    let client =
+        Client::new(Config::new(test, "id", "secret").with_auth_base_url("http://127.0.0.1:8787"))
+            .unwrap();
+    assert_eq!(
+        client.audience(),
+        "https://api.dintero.com/v1/accounts/T00000000"
+    );
 }
 
 #[tokio::test]
