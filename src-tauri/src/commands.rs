@@ -381,6 +381,7 @@ pub fn day_report(state: St<'_>, from: String, to: String, closing: bool) -> Cmd
         captured: r.captured,
         refunded: r.refunded,
         net: r.net,
+        journal_head: r.journal_head,
     })
 }
 

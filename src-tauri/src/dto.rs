@@ -395,6 +395,8 @@ pub struct DayReport {
     pub captured: i64,
     pub refunded: i64,
     pub net: i64,
+    /// The journal's chain head when the report was made (`SEQ:HASH`), printed on it.
+    pub journal_head: Option<String>,
 }
 
 /// What a sync did.

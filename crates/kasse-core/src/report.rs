@@ -72,6 +72,10 @@ pub struct DayReport {
     pub net: i64,
     /// Sales in other currencies, not in the totals.
     pub other_currency_sales: u32,
+    /// The journal's chain head when the report was made, as printed (`SEQ:HASH`): written
+    /// down or printed, it proves later that nothing up to it was changed
+    /// (`kasse-cli journal verify --head`). `None` for an empty journal.
+    pub journal_head: Option<String>,
 }
 
 /// Every sale created in `[from, to)`, oldest first.
@@ -123,6 +127,7 @@ pub fn day_report(
         refunded: 0,
         net: 0,
         other_currency_sales: 0,
+        journal_head: store.journal_head()?.map(|h| h.printed().to_string()),
     };
     for s in &sales {
         if s.currency != currency {

@@ -84,6 +84,23 @@ pub enum Anchor {
 }
 
 impl Store {
+    /// The journal's last row (its chain head) as it is now; `None` when it is empty.
+    pub fn journal_head(&self) -> Result<Option<JournalHead>> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(JournalHead {
+                        seq: r.get(0)?,
+                        hash: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
     /// Row `head.seq`'s hash compared with the printed one. Whether the rows before it are
     /// sound is [`Store::verify_journal`]'s to say: a head holds only with a sound chain.
     pub fn anchor(&self, head: &PrintedHead) -> Result<Anchor> {

@@ -114,7 +114,13 @@ fn rows_removed_after_the_last_check_or_at_the_end_are_found() {
 fn an_old_row_rewritten_and_rehashed_breaks_the_link_after_the_checked_point() {
     let (_dir, store, conn) = tampered(1);
     // The head as a Z report printed it before the rewrite, and a row after the end.
-    let printed = store.verify_journal().unwrap().head.unwrap().printed();
+    let head = store.verify_journal().unwrap().head;
+    assert_eq!(
+        store.journal_head().unwrap(),
+        head,
+        "the cheap read of the head"
+    );
+    let printed = head.unwrap().printed();
     assert_eq!(store.anchor(&printed).unwrap(), Anchor::Holds);
     let beyond = PrintedHead {
         seq: printed.seq + 1,

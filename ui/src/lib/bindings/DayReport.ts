@@ -6,4 +6,8 @@ import type { VatTotal } from "./VatTotal";
 /**
  * X (running) or Z (closing) report.
  */
-export type DayReport = { from: string, to: string, closing: boolean, currency: string, by_status: Array<StatusTotal>, by_vat: Array<VatTotal>, by_product: Array<ProductTotal>, sales: number, captured: number, refunded: number, net: number, };
+export type DayReport = { from: string, to: string, closing: boolean, currency: string, by_status: Array<StatusTotal>, by_vat: Array<VatTotal>, by_product: Array<ProductTotal>, sales: number, captured: number, refunded: number, net: number, 
+/**
+ * The journal's chain head when the report was made (`SEQ:HASH`), printed on it.
+ */
+journal_head: string | null, };
