@@ -83,8 +83,9 @@ async fn checkout(c: &Client) -> Result<(String, String)> {
 
 /// The customer, through the simulator.
 async fn customer(base: &str, sid: &str, action: &str, body: Value) -> Result<Value> {
-    let r = reqwest::Client::new()
-        .post(format!("{base}/_sim/sessions/{sid}/{action}"))
+    let path = format!("/_sim/sessions/{sid}/{action}");
+    let r = sim_request(reqwest::Method::POST, base, &path)
+        .await?
         .json(&body)
         .send()
         .await
@@ -282,14 +283,45 @@ async fn pay_here_window_and_settings_validation() -> Result<()> {
     finish(app, "settings-error").await
 }
 
-/// The demo simulator's control API (`/_sim/...`, which takes no token).
+/// A request to the demo simulator's control API (`/_sim/...`) with the access token it
+/// requires, fetched from its token endpoint with the demo account's credentials.
+async fn sim_request(
+    method: reqwest::Method,
+    base: &str,
+    path: &str,
+) -> Result<reqwest::RequestBuilder> {
+    let demo = dintero_sandbox::SandboxConfig::default();
+    let aid = &demo.account_id;
+    let http = reqwest::Client::new();
+    let answer: Value = http
+        .post(format!("{base}/v1/accounts/{aid}/auth/token"))
+        .basic_auth(&demo.client_id, Some(&demo.client_secret))
+        .json(&json!({
+            "grant_type": "client_credentials",
+            "audience": format!("https://api.dintero.com/v1/accounts/{aid}"),
+        }))
+        .send()
+        .await
+        .context("asking the simulator for a token")?
+        .error_for_status()?
+        .json()
+        .await?;
+    let token = answer["access_token"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no access_token in {answer}"))?;
+    Ok(http
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(token))
+}
+
+/// The demo simulator's control API (`/_sim/...`): the answer, which must be a success.
 async fn sim(
     method: reqwest::Method,
     base: &str,
     path: &str,
     body: Option<Value>,
 ) -> Result<Value> {
-    let mut req = reqwest::Client::new().request(method.clone(), format!("{base}{path}"));
+    let mut req = sim_request(method.clone(), base, path).await?;
     if let Some(b) = body {
         req = req.json(&b);
     }

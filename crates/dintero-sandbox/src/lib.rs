@@ -14,7 +14,15 @@
 //! What is Dintero's behaviour and what is a simulator convention is listed in the crate's
 //! README.md; the reference is `dintero-api.md`.
 //!
-//! # Control endpoints (`/_sim/*`, no auth, never faulted)
+//! # Control endpoints (`/_sim/*`, never faulted)
+//!
+//! They pay, fault and reset the simulator, so each asks for what the API asks for: an
+//! `Authorization: Bearer` access token of the account from `POST /v1/accounts/{aid}/auth/token`
+//! (401, or 403 for another account's token, in Dintero's error shape), and a body, if any, of
+//! `Content-Type: application/json` (415). A web page on the same machine can send neither, so it
+//! cannot pay or fault a demo. The customer's pages take no token: the checkout
+//! (`/v1/view/{id}` and its form posts) and the return landing page `GET /_sim/return`.
+//! In-process callers use [`Sandbox::control`] instead.
 //!
 //! | Endpoint | Body / effect | [`Control`] method |
 //! |---|---|---|

@@ -106,7 +106,7 @@ async fn main() -> anyhow::Result<()> {
     )?;
     writeln!(
         out,
-        "sessions: POST {base}/v1/sessions-profile · control: {base}/_sim/… (see the crate README)"
+        "sessions: POST {base}/v1/sessions-profile · control: {base}/_sim/… (with a token; see the crate README)"
     )?;
     if args.demo_session {
         let control = sandbox.control();

@@ -164,8 +164,10 @@ async fn measure(opts: &Opts) -> Result<Section> {
     // A paid transaction to read.
     let client = common::client_for(&base)?;
     let created = client.create_session(&request).await?;
-    let paid: serde_json::Value = reqwest::Client::new()
+    let http = reqwest::Client::new();
+    let paid: serde_json::Value = http
         .post(format!("{base}/_sim/sessions/{}/pay", created.id))
+        .bearer_auth(common::access_token(&http, &base).await?)
         .json(&serde_json::json!({"card": common::CARD_OK}))
         .send()
         .await?

@@ -327,11 +327,12 @@ impl Drop for SandboxProcess {
     }
 }
 
-/// `GET /_sim/stats` over its own keep-alive connection.
+/// `GET /_sim/stats` over its own keep-alive connection, with its own access token.
 #[derive(Debug)]
 pub struct StatsReader {
     http: reqwest::Client,
     url: String,
+    token: String,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -343,9 +344,12 @@ pub struct SimStats {
 impl StatsReader {
     /// Opens the connection (so later reads do not count as a new connection).
     pub async fn new(base_url: &str) -> Result<StatsReader> {
+        let http = reqwest::Client::builder().no_proxy().build()?;
+        let token = access_token(&http, base_url).await?;
         let r = StatsReader {
-            http: reqwest::Client::builder().no_proxy().build()?,
+            http,
             url: format!("{base_url}/_sim/stats"),
+            token,
         };
         r.read().await?;
         Ok(r)
@@ -353,7 +357,8 @@ impl StatsReader {
 
     /// The counters now. This request itself counts as one request.
     pub async fn read(&self) -> Result<SimStats> {
-        Ok(self.http.get(&self.url).send().await?.json().await?)
+        let answer = self.http.get(&self.url).bearer_auth(&self.token).send();
+        Ok(answer.await?.error_for_status()?.json().await?)
     }
 }
 

@@ -40,6 +40,22 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/transactions/{id}/capture", post(transactions::capture))
         .route("/v1/transactions/{id}/refund", post(transactions::refund))
         .route("/v1/transactions/{id}/void", post(transactions::void))
+        .merge(
+            control_routes().route_layer(middleware::from_fn_with_state(state.clone(), sim::guard)),
+        )
+        // The demo landing page for return URLs: a customer's browser, so no token.
+        .route("/_sim/return", get(checkout::landing))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), faults::layer))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// The control API: every route answers only a bearer token of the account ([`sim::guard`]).
+fn control_routes() -> Router<AppState> {
+    Router::new()
         .route("/_sim/sessions", get(sim::sessions))
         .route("/_sim/sessions/{id}/visit", post(sim::visit))
         .route("/_sim/sessions/{id}/pay", post(sim::pay))
@@ -58,19 +74,12 @@ pub fn app(state: AppState) -> Router {
         .route("/_sim/clock", get(sim::clock))
         .route("/_sim/clock/advance", post(sim::advance_clock))
         .route("/_sim/reset", post(sim::reset))
-        .route("/_sim/return", get(checkout::landing))
         .route("/_sim/callbacks", get(sim::callbacks))
         .route("/_sim/stats", get(sim::stats))
         .route(
             "/_sim/faults",
             post(sim::set_faults).delete(sim::clear_faults),
         )
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(state.clone(), faults::layer))
-        .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .with_state(state)
 }
 
 async fn not_found(req: Request) -> Response {

@@ -1,18 +1,65 @@
 //! `/_sim/*`: control endpoints for tests and demos. Never part of Dintero's API.
+//!
+//! They pay, fault and reset the simulator, so [`guard`] lets through only a caller holding an
+//! access token of the account (from the token endpoint, as the API asks) whose body, if any,
+//! is `application/json`: a web page in a browser on the same machine can neither add the
+//! header nor make a cross-site form post pass. The customer's pages (`/v1/view/{id}/…` and
+//! `/_sim/return`) are not behind it.
 
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{FromRequestParts as _, Request, State};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::extract::{Id, JsonBody, OptionalJsonBody};
+use super::extract::{Authed, Id, JsonBody, OptionalJsonBody};
 use crate::error::ApiError;
 use crate::faults::FaultRule;
 use crate::state::AppState;
 use crate::store::PayRequest;
 use crate::validate::Obj;
+
+/// Middleware on every control route: the account's bearer token (401/403 as the API answers
+/// without one), then a JSON content type for any body (415).
+pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    if let Err(e) = Authed::from_request_parts(&mut parts, &state).await {
+        return e.into_response();
+    }
+    if let Err(e) = json_or_no_body(&parts.headers) {
+        return e.into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// A request may come without a body; one that has a body (or names a type) must say
+/// `application/json`, the type no HTML form can send.
+fn json_or_no_body(headers: &HeaderMap) -> Result<(), ApiError> {
+    let content_type = headers.get(CONTENT_TYPE);
+    let has_body = headers.contains_key(TRANSFER_ENCODING)
+        || headers
+            .get(CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    if content_type.is_none() && !has_body {
+        return Ok(());
+    }
+    let essence = content_type
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim());
+    match essence {
+        Some(t) if t.eq_ignore_ascii_case("application/json") => Ok(()),
+        _ => Err(ApiError::new(
+            415,
+            "unsupported_media_type",
+            "The control API takes only Content-Type: application/json bodies",
+        )),
+    }
+}
 
 pub(crate) async fn visit(
     State(state): State<AppState>,

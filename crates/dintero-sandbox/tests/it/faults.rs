@@ -11,6 +11,7 @@ async fn set_faults(env: &Env, rules: Value) {
     let resp = env
         .http
         .post(env.url("/_sim/faults"))
+        .bearer_auth(&env.token)
         .json(&json!({ "rules": rules }))
         .send()
         .await
@@ -94,6 +95,7 @@ async fn rate_limit_carries_retry_after() {
     let resp = env
         .http
         .delete(env.url("/_sim/faults"))
+        .bearer_auth(&env.token)
         .send()
         .await
         .unwrap();

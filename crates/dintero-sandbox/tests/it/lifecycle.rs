@@ -10,7 +10,8 @@ async fn start_binds_a_free_port_and_shutdown_stops_serving() {
     assert_eq!(sandbox.base_url(), format!("http://127.0.0.1:{port}"));
     let http = crate::common::client();
     let url = format!("{}/_sim/stats", sandbox.base_url());
-    assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
+    let answered = http.get(&url).send().await.unwrap().status();
+    assert_eq!(answered, 401, "served, and refused without a token");
     sandbox.shutdown().await;
     assert!(crate::common::client().get(&url).send().await.is_err());
 

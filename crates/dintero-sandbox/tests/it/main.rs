@@ -9,6 +9,7 @@ mod auth;
 mod behaviour;
 mod binary;
 mod callbacks;
+mod control;
 mod faults;
 mod lifecycle;
 mod listing;

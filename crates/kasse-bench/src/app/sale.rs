@@ -24,20 +24,22 @@ fn xdotool(display: &str, args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// Blocking HTTP for the few control calls (a small runtime of its own).
+/// Blocking HTTP for the few control calls (a small runtime of its own), with the access
+/// token the control endpoints require.
 struct Http {
     rt: tokio::runtime::Runtime,
     client: reqwest::Client,
+    token: String,
 }
 
 impl Http {
-    fn new() -> Result<Http> {
-        Ok(Http {
-            rt: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?,
-            client: reqwest::Client::builder().no_proxy().build()?,
-        })
+    fn new(base: &str) -> Result<Http> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let client = reqwest::Client::builder().no_proxy().build()?;
+        let token = rt.block_on(crate::common::access_token(&client, base))?;
+        Ok(Http { rt, client, token })
     }
 
     fn get_json(&self, url: &str) -> Result<serde_json::Value> {
@@ -45,6 +47,7 @@ impl Http {
             Ok(self
                 .client
                 .get(url)
+                .bearer_auth(&self.token)
                 .send()
                 .await?
                 .error_for_status()?
@@ -57,6 +60,7 @@ impl Http {
         self.rt.block_on(async {
             self.client
                 .post(url)
+                .bearer_auth(&self.token)
                 .header("content-type", "application/json")
                 .body(body.to_owned())
                 .send()
@@ -69,11 +73,11 @@ impl Http {
 
 /// Sells NOK 125 on the keypad, pays it as the customer, waits for the Paid screen.
 pub(super) fn make_sale(screen: &Screen, display: &str, pid: u32) -> Result<String> {
-    let http = Http::new()?;
     let port = *listening_ports(pid)
         .first()
         .context("the demo sandbox's port was not found")?;
     let base = format!("http://127.0.0.1:{port}");
+    let http = Http::new(&base)?;
     let mut session = None;
     for attempt in 0..3 {
         // Focus the window with a click on empty page background, clear, type, charge.

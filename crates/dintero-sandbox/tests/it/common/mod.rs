@@ -88,11 +88,15 @@ pub fn session_body(reference: &str) -> Value {
 
 impl Env {
     pub async fn fetch_token(&self) -> String {
-        let aid = &self.sandbox.config().account_id;
+        let config = self.sandbox.config();
+        let aid = &config.account_id;
         let resp = self
             .http
             .post(format!("{}/v1/accounts/{aid}/auth/token", self.base))
-            .header("authorization", basic("kasse-demo", "kasse-demo-secret"))
+            .header(
+                "authorization",
+                basic(&config.client_id, &config.client_secret),
+            )
             .json(&json!({"grant_type": "client_credentials", "audience": format!("https://api.dintero.com/v1/accounts/{aid}")}))
             .send()
             .await
@@ -321,14 +325,13 @@ pub fn assert_status(s: StatusCode, tx: &Value, code: u16, status: &str) {
 }
 
 impl Env {
-    /// The body of `GET path` without a token (the checkout page, `/_sim/*`), whatever its
-    /// status.
+    /// The body of `GET path` without a token (the customer's pages: the checkout,
+    /// `/_sim/return`), whatever its status.
     pub async fn get_text(&self, path: &str) -> String {
         let resp = self.http.get(self.url(path)).send().await.unwrap();
         resp.text().await.unwrap()
     }
 
-    /// [`Env::get_text`] read as JSON.
     /// `GET /v1/transactions/{tid}`, which must answer 200.
     pub async fn transaction(&self, tid: &str) -> Value {
         let (s, tx) = self.get(&format!("/v1/transactions/{tid}")).await;
@@ -336,7 +339,10 @@ impl Env {
         tx
     }
 
+    /// `GET path` with the token (a `/_sim/*` record), which must answer 200 with JSON.
     pub async fn get_json(&self, path: &str) -> Value {
-        serde_json::from_str(&self.get_text(path).await).unwrap()
+        let (s, v) = self.get(path).await;
+        assert_eq!(s, 200, "{v}");
+        v
     }
 }
