@@ -327,12 +327,20 @@ impl Drop for SandboxProcess {
     }
 }
 
-/// `GET /_sim/stats` over its own keep-alive connection, with its own access token.
-#[derive(Debug)]
+/// `GET /_sim/stats` over its own keep-alive connection, with its own access token (which
+/// its `Debug` leaves out).
 pub struct StatsReader {
     http: reqwest::Client,
     url: String,
     token: String,
+}
+
+impl std::fmt::Debug for StatsReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatsReader")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
