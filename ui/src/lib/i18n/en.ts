@@ -271,7 +271,8 @@ export const en = {
   'day.net': 'Net',
   'day.empty': 'No sales in this period.',
   'day.print': 'Print',
-  'day.journal_head': 'Journal head {head} — proves later that nothing before this report was changed',
+  'day.journal_head': 'Journal head',
+  'day.journal_head_hint': 'proves later that nothing before this report was changed',
   'day.choose': 'Pick a period and make an X report, or close the day with a Z report.',
 
   'receipt.title': 'Receipt',

@@ -271,7 +271,8 @@ export const nb: Record<MessageKey, string> = {
   'day.net': 'Netto',
   'day.empty': 'Ingen salg i perioden.',
   'day.print': 'Skriv ut',
-  'day.journal_head': 'Journalhode {head} — beviser senere at ingenting før denne rapporten er endret',
+  'day.journal_head': 'Journalhode',
+  'day.journal_head_hint': 'beviser senere at ingenting før denne rapporten er endret',
   'day.choose': 'Velg en periode og lag en X-rapport, eller avslutt dagen med en Z-rapport.',
 
   'receipt.title': 'Kvittering',
