@@ -344,45 +344,13 @@ pub fn day_report(state: St<'_>, from: String, to: String, closing: bool) -> Cmd
     let (from, to) = (parse_time("from", &from)?, parse_time("to", &to)?);
     let settings = state.settings()?;
     let kasse = state.kasse();
-    let r = report::day_report(kasse.store(), from, to, closing, settings.currency.code())?;
-    Ok(DayReport {
-        from: rfc3339(r.from),
-        to: rfc3339(r.to),
-        closing: r.closing,
-        currency: r.currency,
-        by_status: r
-            .by_status
-            .iter()
-            .map(|l| StatusTotal {
-                status: l.status,
-                count: l.count,
-                amount: l.amount,
-            })
-            .collect(),
-        by_vat: r
-            .by_vat
-            .iter()
-            .map(|l| VatTotal {
-                vat: l.vat.clone(),
-                gross: l.gross,
-                vat_amount: l.vat_amount,
-            })
-            .collect(),
-        by_product: r
-            .by_product
-            .iter()
-            .map(|l| ProductTotal {
-                payment_product: l.payment_product.clone(),
-                count: l.count,
-                amount: l.amount,
-            })
-            .collect(),
-        sales: r.sales,
-        captured: r.captured,
-        refunded: r.refunded,
-        net: r.net,
-        journal_head: r.journal_head,
-    })
+    Ok(report::day_report(
+        kasse.store(),
+        from,
+        to,
+        closing,
+        settings.currency.code(),
+    )?)
 }
 
 /// The period's sales as CSV.

@@ -120,6 +120,7 @@ pub struct Charge {
 }
 
 /// A sale's status: the core's own ([`kasse_core::sale::SaleStatus`]), exported as it is.
+pub use kasse_core::report::{DayReport, ProductLine, StatusLine, VatLine};
 pub use kasse_core::sale::SaleStatus;
 
 /// One row of the transaction list.
@@ -355,48 +356,6 @@ pub struct ConnectionReport {
     pub ok: bool,
     pub environment: Option<String>,
     pub message: String,
-}
-
-/// Sales of one status in a day report.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct StatusTotal {
-    pub status: SaleStatus,
-    pub count: u32,
-    pub amount: i64,
-}
-
-/// Paid sales at one VAT rate.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct VatTotal {
-    pub vat: String,
-    pub gross: i64,
-    pub vat_amount: i64,
-}
-
-/// Paid sales per payment product.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct ProductTotal {
-    pub payment_product: String,
-    pub count: u32,
-    pub amount: i64,
-}
-
-/// X (running) or Z (closing) report.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct DayReport {
-    pub from: String,
-    pub to: String,
-    pub closing: bool,
-    pub currency: String,
-    pub by_status: Vec<StatusTotal>,
-    pub by_vat: Vec<VatTotal>,
-    pub by_product: Vec<ProductTotal>,
-    pub sales: u32,
-    pub captured: i64,
-    pub refunded: i64,
-    pub net: i64,
-    /// The journal's chain head when the report was made (`SEQ:HASH`), printed on it.
-    pub journal_head: Option<String>,
 }
 
 /// What a sync did.

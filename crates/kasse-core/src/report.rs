@@ -12,6 +12,7 @@ use crate::store::{ListQuery, Store};
 
 /// Sales of one status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StatusLine {
     /// The status.
     pub status: SaleStatus,
@@ -23,6 +24,7 @@ pub struct StatusLine {
 
 /// Paid sales at one VAT rate (gross and VAT of the lines at that rate).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VatLine {
     /// The rate, as text (`25`, `25.5`).
     pub vat: String,
@@ -34,6 +36,7 @@ pub struct VatLine {
 
 /// Paid sales per payment product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProductLine {
     /// Dintero payment product type (`dintero_psp.creditcard`, …) or `unknown`.
     pub payment_product: String,
@@ -45,12 +48,15 @@ pub struct ProductLine {
 
 /// The day report: totals of the sales created in `[from, to)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DayReport {
     /// Start (inclusive).
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub from: OffsetDateTime,
     /// End (exclusive).
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub to: OffsetDateTime,
     /// Z (closing) rather than X (running).
     pub closing: bool,
