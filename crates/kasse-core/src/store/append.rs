@@ -15,6 +15,9 @@ impl Store {
     /// refused event does not affect the others), sharing one fsync. Each call still returns
     /// only once its own event is committed (durably, under [`Durability::Full`]).
     pub fn append(&self, sale_id: &str, event: &LogEvent, at: OffsetDateTime) -> Result<Appended> {
+        // What does not depend on the journal is done before queueing, so that concurrent
+        // writers do it at the same time (a failure here is reported by the append itself).
+        let prepared = blob::prepare(sale_id, event).ok();
         let mut q = lock_ignoring_poison(&self.queue);
         let id = q.next_id;
         q.next_id += 1;
@@ -23,6 +26,7 @@ impl Store {
             sale_id: sale_id.to_owned(),
             event: event.clone(),
             at,
+            prepared,
         });
         loop {
             if let Some(done) = q.done.remove(&id) {
@@ -46,9 +50,9 @@ impl Store {
             };
             let mut conn = self.lock();
             // Take what queued up while we waited for the connection too.
-            let batch = std::mem::take(&mut lock_ignoring_poison(&self.queue).waiting);
+            let mut batch = std::mem::take(&mut lock_ignoring_poison(&self.queue).waiting);
             leader.taken = batch.iter().map(|b| b.id).collect();
-            leader.results = commit_batch(&mut conn, &batch);
+            leader.results = commit_batch(&mut conn, &mut batch);
             drop(conn);
             drop(leader); // publishes the results and signals
             q = lock_ignoring_poison(&self.queue);
@@ -78,7 +82,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         let appended = (|| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let appended = append_in(&tx, sale_id, event, at)?;
+            let appended = append_in(&tx, sale_id, event, at, None)?;
             tx.commit()?;
             Ok(appended)
         })();
@@ -101,7 +105,7 @@ impl Store {
         self.write(|tx| {
             events
                 .into_iter()
-                .map(|(sale_id, ev, at)| append_in(tx, sale_id, ev, at))
+                .map(|(sale_id, ev, at)| append_in(tx, sale_id, ev, at, None))
                 .collect()
         })
     }
@@ -136,7 +140,7 @@ impl Store {
                 vat_amount: new.vat_amount,
                 order: new.order.clone(),
             };
-            append_in(tx, sale_id, &ev, at)
+            append_in(tx, sale_id, &ev, at, None)
         })
     }
 
@@ -181,6 +185,7 @@ pub(super) struct QueuedAppend {
     sale_id: String,
     event: LogEvent,
     at: OffsetDateTime,
+    prepared: Option<blob::Prepared>,
 }
 
 /// The group-commit state, behind [`Store::queue`].
@@ -222,10 +227,13 @@ impl Drop for Leader<'_> {
 }
 
 /// Commits a batch of queued appends in one transaction, each in a savepoint; one result each.
-pub(super) fn commit_batch(conn: &mut Connection, batch: &[QueuedAppend]) -> Vec<Result<Appended>> {
+pub(super) fn commit_batch(
+    conn: &mut Connection,
+    batch: &mut [QueuedAppend],
+) -> Vec<Result<Appended>> {
+    let n = batch.len();
     let fail_all = |e: &StoreError| {
-        batch
-            .iter()
+        (0..n)
             .map(|_| match e {
                 // Still typed: the caller can say "try again" rather than "failed".
                 StoreError::Busy => Err(StoreError::Busy),
@@ -239,12 +247,19 @@ pub(super) fn commit_batch(conn: &mut Connection, batch: &[QueuedAppend]) -> Vec
     };
     let mut results = Vec::with_capacity(batch.len());
     if let [only] = batch {
-        results.push(append_in(&tx, &only.sale_id, &only.event, only.at));
+        let prepared = only.prepared.take();
+        results.push(append_in(
+            &tx,
+            &only.sale_id,
+            &only.event,
+            only.at,
+            prepared,
+        ));
     } else {
-        for q in batch {
+        for q in batch.iter_mut() {
             let r = match tx.savepoint() {
                 Err(e) => Err(e.into()),
-                Ok(mut sp) => match append_in(&sp, &q.sale_id, &q.event, q.at) {
+                Ok(mut sp) => match append_in(&sp, &q.sale_id, &q.event, q.at, q.prepared.take()) {
                     Ok(a) => sp.commit().map(|()| a).map_err(StoreError::from),
                     Err(e) => {
                         // Undo this event only; the savepoint is released on drop.
@@ -267,12 +282,14 @@ pub(super) fn commit_batch(conn: &mut Connection, batch: &[QueuedAppend]) -> Vec
     }
 }
 
-/// The core of every append (inside a write transaction).
+/// The core of every append (inside a write transaction); `prepared`: the event's
+/// [`blob::prepare`], if done already.
 pub(super) fn append_in(
     tx: &Connection,
     sale_id: &str,
     event: &LogEvent,
     at: OffsetDateTime,
+    prepared: Option<blob::Prepared>,
 ) -> Result<Appended> {
     if sale_id.trim().is_empty() || sale_id.len() > 200 {
         return Err(StoreError::InvalidInput {
@@ -298,7 +315,7 @@ pub(super) fn append_in(
         }
     };
 
-    let stored = blob::store_event(tx, sale_id, event)?;
+    let stored = blob::store_event(tx, sale_id, event, prepared)?;
     let (last_seq, prev_hash) = journal::last_row(tx)?;
     let seq = last_seq + 1;
     let at_ms = unix_ms(at);

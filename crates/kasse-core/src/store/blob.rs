@@ -17,9 +17,14 @@
 //! from the last in a few fields), in chains of at most [`MAX_DEPTH`] blobs; reading one
 //! decompresses its chain. The projection's large JSON columns are compressed after the same
 //! dictionary ([`pack_json`]).
+//!
+//! [`Store::append`](super::Store::append) prepares the stored form before its write
+//! transaction ([`prepare`]), so that concurrent writers serialise and compress at the same
+//! time: against the sale's latest blob as last written, used only if the journal says it
+//! still is the latest (else compressed again, in the transaction).
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
@@ -90,11 +95,30 @@ pub(crate) fn splice(
     Ok(out)
 }
 
-/// Writes the event's blob (if it has one worth it) and returns the row's stored form.
-pub(crate) fn store_event(tx: &Connection, sale_id: &str, event: &LogEvent) -> Result<StoredForm> {
+/// An event's stored form worked out before its write transaction (nothing in it depends on
+/// the journal): its canonical JSON, and the blob it would put, compressed against the base the
+/// sale's latest blob is expected to be.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    canonical: String,
+    blob: Option<PreparedBlob>,
+}
+
+#[derive(Debug)]
+struct PreparedBlob {
+    data: String,
+    at: i64,
+    bytes: String,
+    hash: [u8; 32],
+    /// The compression against the blob with this SHA-256 (none: against no base), if that
+    /// seemed the sale's latest one when prepared; [`put`] uses it only if it is.
+    guess: Option<(Option<[u8; 32]>, Vec<u8>)>,
+}
+
+/// Prepares `event`'s stored form; call it outside the write transaction.
+pub(crate) fn prepare(sale_id: &str, event: &LogEvent) -> Result<Prepared> {
     let canonical = serde_json::to_string(event)?;
-    let inline = |canonical: String| StoredForm {
-        data: canonical.clone(),
+    let inline = |canonical: String| Prepared {
         canonical,
         blob: None,
     };
@@ -119,11 +143,57 @@ pub(crate) fn store_event(tx: &Connection, sale_id: &str, event: &LogEvent) -> R
     if splice(&data, at, bytes.as_bytes()).as_deref() != Ok(canonical.as_str()) {
         return Ok(inline(canonical));
     }
-    let id = put(tx, sale_id, bytes.as_bytes())?;
-    Ok(StoredForm {
+    let hash = sha256(bytes.as_bytes());
+    // The base `put` is expected to use (`Some(None)`: none); nothing to guess for a snapshot
+    // the sale has already (not stored again) or a chain at its longest.
+    let base = match latest_of(sale_id) {
+        Latest::Blob(sha, b, depth) if sha != hash && depth < MAX_DEPTH => Some(Some((sha, b))),
+        Latest::None => Some(None),
+        Latest::Unknown if event.is_opening() => Some(None),
+        _ => None,
+    };
+    let guess = match base {
+        Some(base) => {
+            let z = compress(bytes.as_bytes(), base.as_ref().map(|(_, b)| &b[..]))?;
+            Some((base.map(|(sha, _)| sha), z))
+        }
+        None => None,
+    };
+    Ok(Prepared {
         canonical,
-        data,
-        blob: Some((id, at)),
+        blob: Some(PreparedBlob {
+            data,
+            at,
+            bytes,
+            hash,
+            guess,
+        }),
+    })
+}
+
+/// Writes the event's blob (if it has one worth it) and returns the row's stored form.
+pub(crate) fn store_event(
+    tx: &Connection,
+    sale_id: &str,
+    event: &LogEvent,
+    prepared: Option<Prepared>,
+) -> Result<StoredForm> {
+    let prepared = match prepared {
+        Some(p) => p,
+        None => prepare(sale_id, event)?,
+    };
+    let Some(blob) = prepared.blob else {
+        return Ok(StoredForm {
+            data: prepared.canonical.clone(),
+            canonical: prepared.canonical,
+            blob: None,
+        });
+    };
+    let id = put(tx, sale_id, &blob)?;
+    Ok(StoredForm {
+        canonical: prepared.canonical,
+        data: blob.data,
+        blob: Some((id, blob.at)),
     })
 }
 
@@ -133,22 +203,41 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 
 /// Stores `bytes` unless the sale already has them: the id of the sale's blob with the same
 /// SHA-256, or of a new blob compressed against the sale's latest one.
-fn put(tx: &Connection, sale_id: &str, bytes: &[u8]) -> Result<i64> {
-    let hash = sha256(bytes);
-    let mut stmt = tx.prepare_cached(
-        "SELECT b.id, b.sha256 FROM events AS e INDEXED BY events_sale JOIN blobs AS b ON b.id = e.blob
-         WHERE e.sale_id = ?1 AND e.blob IS NOT NULL ORDER BY e.seq DESC",
-    )?;
-    let mut rows = stmt.query([sale_id])?;
+fn put(tx: &Connection, sale_id: &str, blob: &PreparedBlob) -> Result<i64> {
+    let (bytes, hash) = (blob.bytes.as_bytes(), blob.hash);
+    // The sale's blobs, newest first. Neither a join nor an ORDER BY here: with either, SQLite
+    // re-prepares the statement each time ?1 takes a new value (its plan depends on it).
+    let mut ids: Vec<(i64, i64)> = tx
+        .prepare_cached(
+            "SELECT seq, blob FROM events INDEXED BY events_sale
+             WHERE sale_id = ?1 AND blob IS NOT NULL",
+        )?
+        .query_map([sale_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    ids.sort_unstable_by_key(|&(seq, _)| std::cmp::Reverse(seq));
     let mut latest: Option<(i64, Vec<u8>)> = None;
-    while let Some(r) = rows.next()? {
-        let (id, sha): (i64, Vec<u8>) = (r.get(0)?, r.get(1)?);
+    let mut sha_of = tx.prepare_cached("SELECT sha256 FROM blobs WHERE id = ?1")?;
+    for (_, id) in ids {
+        let Some(sha) = sha_of
+            .query_row([id], |r| r.get::<_, Vec<u8>>(0))
+            .optional()?
+        else {
+            continue;
+        };
         if sha[..] == hash[..] {
+            // This blob becomes the sale's latest: the next one's base.
+            set_latest(sale_id, Some(hash));
             return Ok(id);
         }
         latest.get_or_insert((id, sha));
     }
-    drop(rows);
+    drop(sha_of);
+    let latest_sha = latest
+        .as_ref()
+        .and_then(|(_, sha)| <[u8; 32]>::try_from(&sha[..]).ok());
+    if latest.is_none() {
+        set_latest(sale_id, None);
+    }
     let base = match latest {
         Some((id, sha)) => {
             let (prefix, depth) = recent(&sha, || BlobReader::default().get_with_depth(tx, id))?;
@@ -156,47 +245,51 @@ fn put(tx: &Connection, sale_id: &str, bytes: &[u8]) -> Result<i64> {
         }
         None => None,
     };
-    let z = compress(bytes, base.as_ref().map(|(_, p, _)| &p[..]))?;
+    // The base the compression needs, by SHA-256 (`Some(None)`: none), to use the guess.
+    let needed = match &base {
+        None => Some(None),
+        Some(_) => latest_sha.map(Some),
+    };
+    let z = match (&blob.guess, needed) {
+        (Some((guessed, z)), Some(needed)) if *guessed == needed => z.clone(),
+        _ => compress(bytes, base.as_ref().map(|(_, p, _)| &p[..]))?,
+    };
     // `dict` is left to its default, DICTIONARY_ID (a default costs no byte in the row).
     tx.prepare_cached("INSERT INTO blobs (sha256, base, zstd) VALUES (?1, ?2, ?3)")?
         .execute(params![&hash[..], base.as_ref().map(|(id, _, _)| *id), z])?;
     let depth = base.as_ref().map_or(1, |(_, _, d)| d + 1);
-    remember(hash, Rc::new(bytes.to_vec()), depth);
+    remember(hash, Arc::new(bytes.to_vec()), depth);
+    set_latest(sale_id, Some(hash));
     Ok(tx.last_insert_rowid())
 }
 
-/// The bytes of blobs this thread wrote or read as a base lately, by SHA-256 (content-addressed,
-/// so never stale): the next snapshot of a sale is compressed against its last without reading
-/// and decompressing that one again.
-type Recent = std::collections::VecDeque<([u8; 32], Rc<Vec<u8>>, u32)>;
-thread_local! {
-    static RECENT: std::cell::RefCell<Recent> = const {
-        std::cell::RefCell::new(std::collections::VecDeque::new())
-    };
-}
+/// The bytes of blobs written or read as a base lately, by SHA-256 (content-addressed, so
+/// never stale): the next snapshot of a sale is compressed against its last without reading
+/// and decompressing that one again. Shared by all threads, as any of them may commit the
+/// next append of a sale (group commit).
+type Recent = std::collections::VecDeque<([u8; 32], Arc<Vec<u8>>, u32)>;
+static RECENT: Mutex<Recent> = Mutex::new(std::collections::VecDeque::new());
 const RECENT_ENTRIES: usize = 64;
 
-fn remember(hash: [u8; 32], bytes: Rc<Vec<u8>>, depth: u32) {
-    RECENT.with(|r| {
-        let mut r = r.borrow_mut();
-        if r.len() >= RECENT_ENTRIES {
-            r.pop_front();
-        }
-        r.push_back((hash, bytes, depth));
-    });
+fn remember(hash: [u8; 32], bytes: Arc<Vec<u8>>, depth: u32) {
+    let mut r = RECENT.lock().unwrap_or_else(PoisonError::into_inner);
+    if r.len() >= RECENT_ENTRIES {
+        r.pop_front();
+    }
+    r.push_back((hash, bytes, depth));
 }
 
 fn recent(
     sha: &[u8],
-    read: impl FnOnce() -> Result<(Rc<Vec<u8>>, u32)>,
-) -> Result<(Rc<Vec<u8>>, u32)> {
-    let hit = RECENT.with(|r| {
-        r.borrow()
-            .iter()
-            .rev()
-            .find(|(h, _, _)| h[..] == sha[..])
-            .map(|(_, b, d)| (b.clone(), *d))
-    });
+    read: impl FnOnce() -> Result<(Arc<Vec<u8>>, u32)>,
+) -> Result<(Arc<Vec<u8>>, u32)> {
+    let hit = RECENT
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .rev()
+        .find(|(h, _, _)| h[..] == sha[..])
+        .map(|(_, b, d)| (b.clone(), *d));
     match hit {
         Some(hit) => Ok(hit),
         None => {
@@ -207,6 +300,55 @@ fn recent(
             Ok((bytes, depth))
         }
     }
+}
+
+/// The sale's latest blob as [`put`] last saw it, by sale id (a guess for [`prepare`], which
+/// [`put`] checks against the journal).
+type Latests = std::collections::VecDeque<(String, Option<[u8; 32]>)>;
+static LATEST: Mutex<Latests> = Mutex::new(std::collections::VecDeque::new());
+
+enum Latest {
+    /// Not known.
+    Unknown,
+    /// The sale has no blob yet.
+    None,
+    /// Its latest blob's SHA-256, bytes and depth.
+    Blob([u8; 32], Arc<Vec<u8>>, u32),
+}
+
+fn set_latest(sale_id: &str, sha: Option<[u8; 32]>) {
+    let mut l = LATEST.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(i) = l.iter().position(|(id, _)| id == sale_id) {
+        l.remove(i);
+    } else if l.len() >= RECENT_ENTRIES {
+        l.pop_front();
+    }
+    l.push_back((sale_id.to_owned(), sha));
+}
+
+fn latest_of(sale_id: &str) -> Latest {
+    let known = LATEST
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .rev()
+        .find(|(id, _)| id == sale_id)
+        .map(|(_, sha)| *sha);
+    let Some(sha) = known else {
+        return Latest::Unknown;
+    };
+    let Some(sha) = sha else {
+        return Latest::None;
+    };
+    RECENT
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .rev()
+        .find(|(h, _, _)| *h == sha)
+        .map_or(Latest::Unknown, |(_, b, d)| {
+            Latest::Blob(sha, b.clone(), *d)
+        })
 }
 
 fn zstd_error(what: &str, code: usize) -> StoreError {
@@ -226,7 +368,9 @@ fn prefix(base: Option<&[u8]>) -> Vec<u8> {
 }
 
 /// This thread's zstd contexts, kept between calls (creating them costs more than compressing
-/// a snapshot), each with the history (raw-content dictionary) it was last given.
+/// a snapshot), each with the history (raw-content dictionary) it was last given. One pair for
+/// [`DICTIONARY`] alone (the projection's columns: loaded once) and one for the history of a
+/// delta (which changes with each blob), so that the two do not reload each other's.
 struct Codec {
     c: CCtx<'static>,
     c_history: Vec<u8>,
@@ -235,14 +379,17 @@ struct Codec {
 }
 
 thread_local! {
-    static CODEC: std::cell::RefCell<Option<Codec>> = const { std::cell::RefCell::new(None) };
+    static CODECS: std::cell::RefCell<[Option<Codec>; 2]> =
+        const { std::cell::RefCell::new([None, None]) };
 }
 
-/// Runs `f` with this thread's contexts; contexts that failed are dropped, not reused.
-fn with_codec<R>(what: &str, f: impl FnOnce(&mut Codec) -> Result<R>) -> Result<R> {
-    CODEC.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let codec = match slot.take() {
+/// Runs `f` with this thread's contexts for a history with (`delta`) or without a base;
+/// contexts that failed are dropped, not reused.
+fn with_codec<R>(what: &str, delta: bool, f: impl FnOnce(&mut Codec) -> Result<R>) -> Result<R> {
+    CODECS.with(|cell| {
+        let mut slots = cell.borrow_mut();
+        let slot = &mut slots[usize::from(delta)];
+        let mut codec = match slot.take() {
             Some(c) => c,
             None => {
                 let mut c = CCtx::create();
@@ -256,7 +403,6 @@ fn with_codec<R>(what: &str, f: impl FnOnce(&mut Codec) -> Result<R>) -> Result<
                 }
             }
         };
-        let mut codec = codec;
         let r = f(&mut codec);
         if r.is_ok() {
             *slot = Some(codec);
@@ -268,7 +414,7 @@ fn with_codec<R>(what: &str, f: impl FnOnce(&mut Codec) -> Result<R>) -> Result<
 fn compress(bytes: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
     let what = "compressing a blob";
     let history = prefix(base);
-    with_codec(what, |codec| {
+    with_codec(what, base.is_some(), |codec| {
         if codec.c_history != history {
             codec.c_history.clear();
             codec
@@ -292,7 +438,7 @@ fn decompress(what: &str, z: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
         other => return Err(corrupt(what, format!("frame size {other:?}"))),
     };
     let history = prefix(base);
-    let out = with_codec(what, |codec| {
+    let out = with_codec(what, base.is_some(), |codec| {
         if codec.d_history != history {
             codec.d_history.clear();
             codec
@@ -344,12 +490,12 @@ pub(crate) fn unpack_json(v: rusqlite::types::ValueRef<'_>, what: &str) -> Resul
 /// Reads blobs, remembering the ones it decompressed (a chain shares its links).
 #[derive(Debug, Default)]
 pub(crate) struct BlobReader {
-    seen: HashMap<i64, (Rc<Vec<u8>>, u32)>,
+    seen: HashMap<i64, (Arc<Vec<u8>>, u32)>,
 }
 
 impl BlobReader {
     /// The blob's canonical bytes, checked against its SHA-256.
-    pub fn get(&mut self, conn: &Connection, id: i64) -> Result<Rc<Vec<u8>>> {
+    pub fn get(&mut self, conn: &Connection, id: i64) -> Result<Arc<Vec<u8>>> {
         Ok(self.get_with_depth(conn, id)?.0)
     }
 
@@ -361,14 +507,14 @@ impl BlobReader {
     }
 
     /// The bytes and the chain's length down to this blob (1 for a blob without base).
-    fn get_with_depth(&mut self, conn: &Connection, id: i64) -> Result<(Rc<Vec<u8>>, u32)> {
+    fn get_with_depth(&mut self, conn: &Connection, id: i64) -> Result<(Arc<Vec<u8>>, u32)> {
         if let Some((b, d)) = self.seen.get(&id) {
             return Ok((b.clone(), *d));
         }
         // Walk down to a blob without base (or one already read), then decompress upwards.
         let mut chain: Vec<(i64, Vec<u8>, i64, Vec<u8>)> = Vec::new();
         let mut next = Some(id);
-        let mut below: Option<(Rc<Vec<u8>>, u32)> = None;
+        let mut below: Option<(Arc<Vec<u8>>, u32)> = None;
         while let Some(cur) = next {
             if let Some(hit) = self.seen.get(&cur) {
                 below = Some(hit.clone());
@@ -401,7 +547,7 @@ impl BlobReader {
                 ));
             }
             let depth = below.as_ref().map_or(1, |(_, d)| d + 1);
-            let entry = (Rc::new(bytes), depth);
+            let entry = (Arc::new(bytes), depth);
             self.seen.insert(cur, entry.clone());
             below = Some(entry);
         }

@@ -148,8 +148,10 @@ pub(super) fn decode_event(seq: i64, data: &str) -> Result<LogEvent> {
 }
 
 pub(super) fn sale_events(conn: &Connection, sale_id: &str) -> Result<Vec<StoredEvent>> {
+    // Sorted here, not by an ORDER BY: with one, SQLite re-prepares the statement each time ?1
+    // takes a new value (its plan depends on it).
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, at, data, hash, blob, blob_at FROM events WHERE sale_id = ?1 ORDER BY seq",
+        "SELECT seq, at, data, hash, blob, blob_at FROM events WHERE sale_id = ?1",
     )?;
     let mut rows = stmt.query([sale_id])?;
     let mut blobs = BlobReader::default();
@@ -165,5 +167,6 @@ pub(super) fn sale_events(conn: &Connection, sale_id: &str) -> Result<Vec<Stored
             hash: r.get(3)?,
         });
     }
+    out.sort_unstable_by_key(|e| e.seq);
     Ok(out)
 }

@@ -13,6 +13,7 @@ use kasse_core::store::journal::row_hash;
 use kasse_core::store::{migrate, JournalProblem, Store, StoreError, GENESIS_HASH};
 use serde_json::{json, Value};
 use store_common::*;
+use time::OffsetDateTime;
 
 /// A transaction snapshot the size of Dintero's (well over the inline limit).
 fn big_snapshot(tx: &str, status: &str, captured: i64) -> Value {
@@ -478,4 +479,74 @@ fn an_edit_of_a_blob_rows_own_fields_is_a_hash_mismatch_and_the_row_still_reads(
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// A sale's events with large values: its order, then three snapshots (one repeated).
+fn snapshot_sale(id: &str, order_note: &str) -> Vec<(String, LogEvent, OffsetDateTime)> {
+    let tx = format!("T.{id}");
+    let order = json!({"items": [
+        {"id": "kaffe", "note": order_note, "amount": 19_800, "description": "Kaffe latte stor"},
+        {"id": "bolle", "note": order_note, "amount": 5_000, "description": "Kanelbolle"},
+    ]});
+    let auth = big_snapshot(&tx, "AUTHORIZED", 0);
+    let cap = big_snapshot(&tx, "CAPTURED", 24_800);
+    [
+        sale_opened(&format!("R-{id}"), "K1", "NOK", 24_800, order),
+        session_created(id),
+        observed_big(SaleStatus::Authorized, &tx, 0, auth.clone()),
+        observed_big(SaleStatus::Authorized, &tx, 0, auth),
+        observed_big(SaleStatus::Captured, &tx, 24_800, cap),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(k, ev)| (id.to_owned(), ev, t(T0 + k as i64)))
+    .collect()
+}
+
+fn blob_rows(path: &Path) -> Vec<(Vec<u8>, Option<i64>, Vec<u8>)> {
+    raw(path)
+        .prepare("SELECT sha256, base, zstd FROM blobs ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+#[test]
+fn blobs_prepared_before_the_transaction_are_the_ones_written_in_it_also_after_a_wrong_guess() {
+    // `append` compresses a snapshot before its transaction, against what it takes for the
+    // sale's latest blob; `append_many` does it all in the transaction. The same sale id in
+    // two logs makes the first log's latest blob a wrong guess for the second.
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| dir.path().join(name);
+    let other = Store::open(file("other.sqlite")).unwrap();
+    for (id, ev, at) in snapshot_sale("g1", "other") {
+        other.append(&id, &ev, at).unwrap();
+    }
+    let events = snapshot_sale("g1", "this");
+    let one_by_one = Store::open(file("one.sqlite")).unwrap();
+    for (id, ev, at) in &events {
+        one_by_one.append(id, ev, *at).unwrap();
+    }
+    let in_one_go = Store::open(file("many.sqlite")).unwrap();
+    append_all(&in_one_go, &events);
+
+    let written = blob_rows(&file("one.sqlite"));
+    // The order, the authorised snapshot once, the captured one as a delta of it.
+    assert_eq!(written.len(), 3);
+    assert_eq!(
+        written.iter().filter(|(_, base, _)| base.is_some()).count(),
+        2
+    );
+    assert_eq!(written, blob_rows(&file("many.sqlite")));
+    assert_ne!(written, blob_rows(&file("other.sqlite")));
+    for store in [&other, &one_by_one, &in_one_go] {
+        assert!(store.verify_journal().unwrap().ok);
+        assert!(store.check_projection().unwrap().ok());
+    }
+    assert_eq!(
+        one_by_one.events("g1").unwrap(),
+        in_one_go.events("g1").unwrap()
+    );
 }
