@@ -24,6 +24,10 @@ pub enum Mode {
     Test,
     /// A Dintero production account (`P…`): real money.
     Live,
+    /// An account is configured but its secret cannot be read: nothing is sold until it is
+    /// entered again in Settings.
+    #[serde(rename = "secret_missing")]
+    SecretMissing,
 }
 
 /// Where the client secret is kept.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use dintero_sandbox::Sandbox;
-use kasse_core::app::{App, AppConfig, Connection, Mode as AppMode};
+use kasse_core::app::{App, AppConfig, Connection, Mode as AppMode, Wanted};
 use kasse_core::clock::{Clock, IdSource};
 use kasse_core::settings::Settings;
 use kasse_core::store::Store;
@@ -285,16 +285,25 @@ async fn start_engine(
     let secret = (!settings.account_id.is_empty())
         .then(|| secrets.get(&settings.account_id))
         .flatten();
-    let (connection, store) = match (&secret, force_demo) {
-        (Some(secret), false) if !settings.client_id.is_empty() => (
+    let wanted = kasse_core::app::wanted(
+        &settings.account_id,
+        &settings.client_id,
+        secret.is_some(),
+        force_demo,
+    );
+    let (connection, store) = match (wanted, &secret) {
+        (Wanted::Account, Some(secret)) => (
             account(&settings.account_id, &settings.client_id, secret),
             Store::open(data_dir.join("kasse.sqlite"))?,
         ),
-        // Demo sales live in memory: the simulator forgets them when the app closes.
+        // Demo sales live in memory: the simulator forgets them when the app closes. Without
+        // its secret the account's log is not opened either; the UI sends the cashier to
+        // Settings and sells nothing.
         _ => (Connection::Demo, Store::open_in_memory()?),
     };
     let app = App::open(store, app_config(settings, connection)).await?;
     let mode = match app.mode {
+        _ if wanted == Wanted::SecretUnreadable => Mode::SecretMissing,
         AppMode::Demo => Mode::Demo,
         AppMode::Test => Mode::Test,
         AppMode::Live => Mode::Live,

@@ -41,6 +41,29 @@ pub enum Connection {
     Demo,
 }
 
+/// What a counter runs against, from its saved account and whether its secret could be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted {
+    /// No account is configured (or demo mode is forced): the built-in simulator.
+    Demo,
+    /// The configured account, with its secret.
+    Account,
+    /// An account is configured but its secret cannot be read (the keyring is locked or gone,
+    /// the file was removed). Never quietly demo mode: a cashier would take "payments" that
+    /// move no money. The counter stops selling and says how to fix it.
+    SecretUnreadable,
+}
+
+/// Decides [`Wanted`]: an account counts as configured when it has an id and a client id.
+pub fn wanted(account_id: &str, client_id: &str, secret_read: bool, force_demo: bool) -> Wanted {
+    let configured = !account_id.trim().is_empty() && !client_id.trim().is_empty();
+    match (force_demo, configured, secret_read) {
+        (true, _, _) | (false, false, _) => Wanted::Demo,
+        (false, true, true) => Wanted::Account,
+        (false, true, false) => Wanted::SecretUnreadable,
+    }
+}
+
 /// Demo, a test account or a production account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -300,6 +323,23 @@ mod tests {
         assert_eq!(
             app.kasse.api().config().checkout_base_url,
             "https://checkout.dintero.com"
+        );
+    }
+
+    #[test]
+    fn a_configured_account_whose_secret_is_unreadable_is_never_demo() {
+        assert_eq!(wanted("", "", false, false), Wanted::Demo);
+        assert_eq!(wanted("T12345678", "", true, false), Wanted::Demo);
+        assert_eq!(wanted("T12345678", "id", true, false), Wanted::Account);
+        assert_eq!(
+            wanted("P12345678", "id", false, false),
+            Wanted::SecretUnreadable
+        );
+        assert_eq!(wanted(" ", "id", false, false), Wanted::Demo);
+        assert_eq!(
+            wanted("P12345678", "id", false, true),
+            Wanted::Demo,
+            "forced"
         );
     }
 

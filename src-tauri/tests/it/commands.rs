@@ -222,3 +222,21 @@ fn every_listed_command_is_registered_and_no_other() {
     let e = invoke(&app, "no_such_command", json!({})).unwrap_err();
     assert!(e.to_string().contains("not found"), "{e}");
 }
+
+#[test]
+fn a_configured_account_without_its_secret_is_not_demo_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    // An account saved earlier, whose secret the (empty) secret store no longer has.
+    {
+        let store = kasse_core::store::Store::open(dir.path().join("kasse.sqlite")).unwrap();
+        let mut settings = kasse_core::settings::Settings::load(&store).unwrap();
+        settings.account_id = "T12345678".into();
+        settings.client_id = "kasse-client".into();
+        settings.save(&store).unwrap();
+    }
+    let app = MockApp::new(open_state(dir.path(), false));
+    let info = app.invoke("app_info", json!({})).unwrap();
+    assert_eq!(info["mode"], "secret_missing", "{info}");
+    assert_eq!(info["account_id"], "T12345678");
+    assert_eq!(info["secret_storage"], "none");
+}

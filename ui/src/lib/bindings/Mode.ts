@@ -3,4 +3,4 @@
 /**
  * Which Dintero the app talks to.
  */
-export type Mode = "demo" | "test" | "live";
+export type Mode = "demo" | "test" | "live" | "secret_missing";

@@ -13,6 +13,11 @@ export const en = {
   'mode.demo_hint': 'Demo mode: no real money moves. Add your Dintero account in Settings.',
   'mode.test_hint': 'Test account: payments use Dintero test cards.',
   'mode.live_hint': 'Live account: real payments.',
+  'mode.secret_missing': 'NO SECRET',
+  'mode.secret_missing_hint': 'The account’s client secret could not be read: nothing can be sold until it is entered again in Settings.',
+  'app.secret_missing': 'Kasse cannot reach your Dintero account',
+  'app.secret_missing_fix': 'The client secret for {account} could not be read (the keyring may be locked or its file removed). Enter it again in Settings and save; until then nothing can be sold.',
+  'app.open_settings': 'Open Settings',
 
   'nav.main': 'Main',
   'nav.sell': 'Sell',

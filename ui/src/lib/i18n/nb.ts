@@ -13,6 +13,11 @@ export const nb: Record<MessageKey, string> = {
   'mode.demo_hint': 'Demomodus: ingen ekte penger flyttes. Legg inn Dintero-kontoen under Innstillinger.',
   'mode.test_hint': 'Testkonto: betalinger bruker Dinteros testkort.',
   'mode.live_hint': 'Produksjonskonto: ekte betalinger.',
+  'mode.secret_missing': 'INGEN NØKKEL',
+  'mode.secret_missing_hint': 'Kontoens klienthemmelighet kunne ikke leses: ingenting kan selges før den er lagt inn på nytt i Innstillinger.',
+  'app.secret_missing': 'Kasse når ikke Dintero-kontoen din',
+  'app.secret_missing_fix': 'Klienthemmeligheten for {account} kunne ikke leses (nøkkelringen kan være låst eller filen slettet). Legg den inn på nytt i Innstillinger og lagre; til da kan ingenting selges.',
+  'app.open_settings': 'Åpne Innstillinger',
 
   'nav.main': 'Hovedmeny',
   'nav.sell': 'Salg',
