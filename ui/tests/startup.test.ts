@@ -138,3 +138,31 @@ describe('the boot data', () => {
     }
   });
 });
+
+describe('an account whose secret cannot be read', () => {
+  it('sells nothing and sends the cashier to Settings', async () => {
+    const boot = await bootData();
+    boot.info = { ...boot.info, mode: 'secret_missing', account_id: 'T12345678', language: 'en' };
+    (globalThis as Global).__KASSE_BOOT__ = boot;
+    setTransport({ invoke: () => new Promise(() => {}), listen: () => Promise.resolve(() => {}) });
+    expect(applyBoot()).toBe(true);
+    location.hash = '#/sell';
+    document.body.innerHTML = '<div id="app"></div>';
+    const mounted = mount(App, { target: document.getElementById('app')! });
+    flushSync();
+    try {
+      expect(document.querySelector('[data-testid=quick-item]')).toBeNull();
+      expect(document.querySelector('#secret-missing')!.textContent).toContain('T12345678');
+      expect(document.querySelector<HTMLElement>('#mode-badge')!.dataset.mode).toBe('secret_missing');
+      document.querySelector<HTMLButtonElement>('#secret-missing-settings')!.click();
+      flushSync();
+      await new Promise((r) => setTimeout(r, 0));
+      flushSync();
+      expect(location.hash).toBe('#/settings');
+      expect(document.querySelector('#secret-missing')).toBeNull();
+    } finally {
+      unmount(mounted);
+      location.hash = '';
+    }
+  });
+});
