@@ -86,19 +86,8 @@ pub enum Anchor {
 impl Store {
     /// The journal's last row (its chain head) as it is now; `None` when it is empty.
     pub fn journal_head(&self) -> Result<Option<JournalHead>> {
-        Ok(self
-            .lock()
-            .query_row(
-                "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| {
-                    Ok(JournalHead {
-                        seq: r.get(0)?,
-                        hash: r.get(1)?,
-                    })
-                },
-            )
-            .optional()?)
+        let (seq, hash) = super::journal::last_row(&self.lock())?;
+        Ok((seq > 0).then_some(JournalHead { seq, hash }))
     }
 
     /// Row `head.seq`'s hash compared with the printed one. Whether the rows before it are

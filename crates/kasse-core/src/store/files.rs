@@ -20,6 +20,7 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// The database file and its companions, as SQLite names them.
+#[cfg(unix)]
 fn with_companions(db: &Path) -> [PathBuf; 3] {
     let named = |suffix: &str| {
         let mut name = db.as_os_str().to_owned();
@@ -57,7 +58,7 @@ pub(super) fn private_database(db: &Path) -> std::io::Result<()> {
         }
     }
     #[cfg(not(unix))]
-    let _ = with_companions(db);
+    let _ = db;
     Ok(())
 }
 
