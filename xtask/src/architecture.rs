@@ -12,29 +12,37 @@ use std::path::{Path, PathBuf};
 /// A module path inside one crate: `["store", "list"]` for `crate::store::list`.
 pub(crate) type ModPath = Vec<String>;
 
-/// The modules of one crate, from its files: `src/a.rs` and `src/a/mod.rs` are `a`,
-/// `src/a/b.rs` is `a::b`. Binaries under `src/bin/` are crates of their own and left out.
-pub(crate) fn modules(src: &Path) -> BTreeMap<ModPath, PathBuf> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![src.to_path_buf()];
+/// Every file and folder below `dir`, leaving out the folders whose name `skip` accepts and
+/// everything under them; unreadable folders are left out.
+pub(crate) fn walk(dir: &Path, skip: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let path = entry.path();
-            let rel = path.strip_prefix(src).unwrap_or(&path);
-            if rel.starts_with("bin") {
-                continue;
-            }
             if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.insert(module_of(rel), path);
+                if skip(&entry.file_name().to_string_lossy()) {
+                    continue;
+                }
+                stack.push(path.clone());
             }
+            out.push(path);
         }
     }
     out
+}
+
+/// The modules of one crate, from its files: `src/a.rs` and `src/a/mod.rs` are `a`,
+/// `src/a/b.rs` is `a::b`. Binaries under `src/bin/` are crates of their own and left out.
+pub(crate) fn modules(src: &Path) -> BTreeMap<ModPath, PathBuf> {
+    walk(src, &|_| false)
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .filter_map(|path| {
+            let rel = path.strip_prefix(src).ok()?;
+            (!rel.starts_with("bin")).then(|| (module_of(rel), path.clone()))
+        })
+        .collect()
 }
 
 fn module_of(rel: &Path) -> ModPath {

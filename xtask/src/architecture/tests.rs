@@ -169,28 +169,27 @@ fn each_crate_depends_only_on_what_its_layer_may() {
 fn the_documents_name_only_files_that_exist() {
     let root = root();
     // Every file and folder, as paths from the root with a leading `/`.
-    let mut paths = BTreeSet::new();
-    let mut stack = vec![root.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || matches!(name.as_str(), "target" | "node_modules") {
-                continue;
-            }
+    let hidden = |name: &str| name.starts_with('.') || matches!(name, "target" | "node_modules");
+    let paths: BTreeSet<String> = walk(&root, &hidden)
+        .into_iter()
+        .filter(|path| {
+            !path
+                .file_name()
+                .is_some_and(|n| hidden(&n.to_string_lossy()))
+        })
+        .map(|path| {
             let rel = path
                 .strip_prefix(&root)
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
             if path.is_dir() {
-                paths.insert(format!("/{rel}/"));
-                stack.push(path);
+                format!("/{rel}/")
             } else {
-                paths.insert(format!("/{rel}"));
+                format!("/{rel}")
             }
-        }
-    }
+        })
+        .collect();
     // The shared design documents live outside this repository.
     let outside = ["DESIGN.md", "dintero-api.md", "tauri-notes.md"];
     let kinds = [
@@ -293,28 +292,18 @@ fn the_secret_scan_finds_a_secret_in_a_derived_debug_and_nothing_else() {
 #[test]
 fn no_derived_debug_prints_a_secret_or_a_pin() {
     let root = root();
+    let not_sources = |name: &str| matches!(name, "target" | "tests" | "blank-app");
     let mut found = Vec::new();
-    let mut stack = vec![
-        root.join("crates"),
-        root.join("src-tauri/src"),
-        root.join("xtask/src"),
-    ];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if path.is_dir() {
-                if !matches!(name.as_str(), "target" | "tests" | "blank-app") {
-                    stack.push(path);
-                }
-            } else if name.ends_with(".rs") && name != "tests.rs" {
-                let source = std::fs::read_to_string(&path).unwrap();
-                for hit in debug_printed_secrets(&source) {
-                    found.push(format!(
-                        "{}: {hit}",
-                        path.strip_prefix(&root).unwrap().display()
-                    ));
-                }
+    for dir in ["crates", "src-tauri/src", "xtask/src"] {
+        for path in walk(&root.join(dir), &not_sources) {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if path.is_dir() || !name.ends_with(".rs") || name == "tests.rs" {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            for hit in debug_printed_secrets(&source) {
+                let shown = path.strip_prefix(&root).unwrap().display();
+                found.push(format!("{shown}: {hit}"));
             }
         }
     }
