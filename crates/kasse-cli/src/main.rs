@@ -281,7 +281,12 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
                 .as_ref()
                 .is_none_or(|(_, a)| *a == kasse_core::store::Anchor::Holds);
             let ok = journal.ok && projection.ok() && holds;
-            out.journal(&journal, &projection, anchor.as_ref().map(|(h, a)| (*h, a)))?;
+            out.journal(
+                &journal,
+                &projection,
+                anchor.as_ref().map(|(h, a)| (*h, a)),
+                ok,
+            )?;
             return Ok(if ok {
                 ExitCode::SUCCESS
             } else {

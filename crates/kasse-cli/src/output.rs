@@ -269,8 +269,8 @@ impl Out {
         j: &JournalReport,
         p: &ProjectionReport,
         anchor: Option<(&PrintedHead, &Anchor)>,
+        ok: bool,
     ) -> std::io::Result<()> {
-        let holds = anchor.is_none_or(|(_, a)| *a == Anchor::Holds);
         let head = j.head.as_ref().map(|h| h.printed().to_string());
         if self.json {
             let anchor = anchor.map(|(h, a)| json!({"head": h.to_string(), "result": a}));
@@ -279,7 +279,7 @@ impl Out {
                 "projection": p,
                 "head": head,
                 "anchor": anchor,
-                "ok": j.ok && p.ok() && holds,
+                "ok": ok,
             }));
         }
         let mut s = format!(
