@@ -95,10 +95,11 @@ impl Store {
     pub fn anchor(&self, head: &PrintedHead) -> Result<Anchor> {
         let hash: Option<String> = self
             .lock()
-            .query_row("SELECT hash FROM events WHERE seq = ?1", [head.seq], |r| {
-                r.get(0)
+            .query_row("SELECT hash FROM journal WHERE seq = ?1", [head.seq], |r| {
+                r.get::<_, Vec<u8>>(0)
             })
-            .optional()?;
+            .optional()?
+            .map(hex::encode);
         Ok(match hash {
             None => Anchor::Missing,
             Some(h) if h.starts_with(&head.hash) => Anchor::Holds,

@@ -315,40 +315,41 @@ pub(super) fn append_in(
         }
     };
 
-    let stored = blob::store_event(tx, sale_id, event, prepared)?;
+    let key = match before {
+        Some(_) => row::sale_key(tx, sale_id)?,
+        None => None,
+    };
+    let stored = blob::store_event(tx, sale_id, key, event, prepared)?;
     let (last_seq, prev_hash) = journal::last_row(tx)?;
     let seq = last_seq + 1;
+    let key = key.unwrap_or(seq);
     let at_ms = unix_ms(at);
-    let kind = event.kind();
     let op_id = event.op_id();
     let hash = journal::row_hash(
         &prev_hash,
         seq,
         sale_id,
         at_ms,
-        kind,
+        event.kind(),
         op_id,
         &stored.canonical,
     );
-    let (blob, blob_at) = stored.blob.unzip();
-    tx.prepare_cached(
-        "INSERT INTO events (seq, sale_id, at, kind, op_id, data, prev_hash, hash, blob, blob_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        seq,
-        sale_id,
-        at_ms,
-        kind,
-        op_id,
-        stored.data,
-        prev_hash,
-        hash,
-        blob,
-        blob_at
-    ])
+    let opening = event.is_opening();
+    row::insert(
+        tx,
+        &row::NewRow {
+            seq,
+            sale: key,
+            at: at_ms,
+            sale_id: opening.then_some(sale_id),
+            intent: op_id.filter(|_| matches!(event, LogEvent::OperationRequested { .. })),
+            data: &stored.data,
+            blob: stored.blob,
+            hash: &hash,
+        },
+    )
     .map_err(|e| map_constraint(e, Some(&sale), Some(event)))?;
-    write_sale(tx, &sale, before.as_ref(), seq)
+    write_sale(tx, &sale, before.as_ref(), seq, key)
         .map_err(|e| map_constraint(e, Some(&sale), Some(event)))?;
     tx.prepare_cached(
         "INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2)
@@ -366,6 +367,7 @@ pub(super) fn write_sale(
     s: &Sale,
     before: Option<&Sale>,
     last_seq: i64,
+    journal_key: i64,
 ) -> rusqlite::Result<()> {
     // The JSON columns as stored (compressed from a size on); unchanged ones are not written.
     let json = |v: &dyn erased::ToJson| {
@@ -390,12 +392,15 @@ pub(super) fn write_sale(
         None => "INSERT INTO sales (id, merchant_reference, counter, session_id, transaction_id,
             checkout_url, expires_at, currency, amount, vat_amount, status, captured, refunded,
             created_at, updated_at, origin, payment_product, last_error, pending_ops, operations,
-            order_json, last_seq)
+            order_json, last_seq, journal_key)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22)"
+            ?19, ?20, ?21, ?22, ?23)"
             .into(),
         Some(b) => {
-            let mut sql = String::from("UPDATE sales SET updated_at = ?15, last_seq = ?22");
+            let mut sql = String::from(
+                "UPDATE sales SET updated_at = ?15, last_seq = ?22, \
+                 journal_key = coalesce(journal_key, ?23)",
+            );
             let mut set = |changed: bool, col: &str, param: u8| {
                 if changed {
                     sql.push_str(&format!(", {col} = ?{param}"));
@@ -444,6 +449,7 @@ pub(super) fn write_sale(
         ops,
         order,
         last_seq,
+        journal_key,
     ])?;
     Ok(())
 }

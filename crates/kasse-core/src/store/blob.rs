@@ -46,6 +46,9 @@ const MAX_BLOB: u64 = 64 << 20;
 /// session and a transaction, with placeholder values. **Never edit it**: every blob written with it needs it
 /// to decompress (a test pins its SHA-256); a better one is a new file and a new `dict` value.
 pub(crate) const DICTIONARY: &str = include_str!("blob_dictionary.jsonl");
+/// The prefix of every journal row's `body` (migration 5): the shapes of the events, with
+/// placeholder values. **Never edit it** (a test pins its SHA-256), like [`DICTIONARY`].
+pub(crate) const JOURNAL_DICTIONARY: &str = include_str!("journal_dictionary.jsonl");
 /// `blobs.dict` of [`DICTIONARY`].
 const DICTIONARY_ID: i64 = 1;
 
@@ -175,6 +178,7 @@ pub(crate) fn prepare(sale_id: &str, event: &LogEvent) -> Result<Prepared> {
 pub(crate) fn store_event(
     tx: &Connection,
     sale_id: &str,
+    key: Option<i64>,
     event: &LogEvent,
     prepared: Option<Prepared>,
 ) -> Result<StoredForm> {
@@ -189,7 +193,7 @@ pub(crate) fn store_event(
             blob: None,
         });
     };
-    let id = put(tx, sale_id, &blob)?;
+    let id = put(tx, sale_id, key, &blob)?;
     Ok(StoredForm {
         canonical: prepared.canonical,
         data: blob.data,
@@ -201,19 +205,23 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
-/// Stores `bytes` unless the sale already has them: the id of the sale's blob with the same
-/// SHA-256, or of a new blob compressed against the sale's latest one.
-fn put(tx: &Connection, sale_id: &str, blob: &PreparedBlob) -> Result<i64> {
+/// Stores `bytes` unless the sale (journal key `key`; `None`: a new sale) already has them:
+/// the id of the sale's blob with the same SHA-256, or of a new blob compressed against the
+/// sale's latest one.
+fn put(tx: &Connection, sale_id: &str, key: Option<i64>, blob: &PreparedBlob) -> Result<i64> {
     let (bytes, hash) = (blob.bytes.as_bytes(), blob.hash);
     // The sale's blobs, newest first. Neither a join nor an ORDER BY here: with either, SQLite
     // re-prepares the statement each time ?1 takes a new value (its plan depends on it).
-    let mut ids: Vec<(i64, i64)> = tx
-        .prepare_cached(
-            "SELECT seq, blob FROM events INDEXED BY events_sale
-             WHERE sale_id = ?1 AND blob IS NOT NULL",
-        )?
-        .query_map([sale_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut ids: Vec<(i64, i64)> = match key {
+        None => Vec::new(),
+        Some(key) => tx
+            .prepare_cached(
+                "SELECT seq, blob FROM journal INDEXED BY journal_sale
+                 WHERE sale = ?1 AND blob IS NOT NULL",
+            )?
+            .query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?,
+    };
     ids.sort_unstable_by_key(|&(seq, _)| std::cmp::Reverse(seq));
     let mut latest: Option<(i64, Vec<u8>)> = None;
     let mut sha_of = tx.prepare_cached("SELECT sha256 FROM blobs WHERE id = ?1")?;
@@ -379,16 +387,27 @@ struct Codec {
 }
 
 thread_local! {
-    static CODECS: std::cell::RefCell<[Option<Codec>; 2]> =
-        const { std::cell::RefCell::new([None, None]) };
+    static CODECS: std::cell::RefCell<[Option<Codec>; 3]> =
+        const { std::cell::RefCell::new([None, None, None]) };
 }
 
-/// Runs `f` with this thread's contexts for a history with (`delta`) or without a base;
-/// contexts that failed are dropped, not reused.
-fn with_codec<R>(what: &str, delta: bool, f: impl FnOnce(&mut Codec) -> Result<R>) -> Result<R> {
+/// Which of this thread's contexts: one per kind of history, so that they do not reload each
+/// other's.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// [`DICTIONARY`] alone.
+    Plain = 0,
+    /// [`DICTIONARY`] and a base blob.
+    Delta = 1,
+    /// [`JOURNAL_DICTIONARY`]: journal rows.
+    Row = 2,
+}
+
+/// Runs `f` with this thread's contexts of `slot`; contexts that failed are dropped, not reused.
+fn with_codec<R>(what: &str, slot: Slot, f: impl FnOnce(&mut Codec) -> Result<R>) -> Result<R> {
     CODECS.with(|cell| {
         let mut slots = cell.borrow_mut();
-        let slot = &mut slots[usize::from(delta)];
+        let slot = &mut slots[slot as usize];
         let mut codec = match slot.take() {
             Some(c) => c,
             None => {
@@ -412,9 +431,17 @@ fn with_codec<R>(what: &str, delta: bool, f: impl FnOnce(&mut Codec) -> Result<R
 }
 
 fn compress(bytes: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
-    let what = "compressing a blob";
-    let history = prefix(base);
-    with_codec(what, base.is_some(), |codec| {
+    let slot = if base.is_some() {
+        Slot::Delta
+    } else {
+        Slot::Plain
+    };
+    compress_after("compressing a blob", slot, prefix(base), bytes)
+}
+
+/// Compresses `bytes` with `history` as the compressor's raw-content dictionary.
+fn compress_after(what: &str, slot: Slot, history: Vec<u8>, bytes: &[u8]) -> Result<Vec<u8>> {
+    with_codec(what, slot, |codec| {
         if codec.c_history != history {
             codec.c_history.clear();
             codec
@@ -433,12 +460,21 @@ fn compress(bytes: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
 }
 
 fn decompress(what: &str, z: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
+    let slot = if base.is_some() {
+        Slot::Delta
+    } else {
+        Slot::Plain
+    };
+    decompress_after(what, slot, prefix(base), z)
+}
+
+/// Decompresses `z`, written by [`compress_after`] with the same `history`.
+fn decompress_after(what: &str, slot: Slot, history: Vec<u8>, z: &[u8]) -> Result<Vec<u8>> {
     let size = match zstd_safe::get_frame_content_size(z) {
         Ok(Some(n)) if n <= MAX_BLOB => n as usize,
         other => return Err(corrupt(what, format!("frame size {other:?}"))),
     };
-    let history = prefix(base);
-    let out = with_codec(what, base.is_some(), |codec| {
+    let out = with_codec(what, slot, |codec| {
         if codec.d_history != history {
             codec.d_history.clear();
             codec
@@ -458,6 +494,28 @@ fn decompress(what: &str, z: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
         return Err(corrupt(what, "decompressed size differs from its frame's"));
     }
     Ok(out)
+}
+
+/// A journal row's `body`: its `data` compressed after [`JOURNAL_DICTIONARY`].
+pub(crate) fn pack_row(data: &str) -> Result<Vec<u8>> {
+    compress_after(
+        "compressing a journal row",
+        Slot::Row,
+        JOURNAL_DICTIONARY.as_bytes().to_vec(),
+        data.as_bytes(),
+    )
+}
+
+/// A journal row's `data` from its `body`.
+pub(crate) fn unpack_row(seq: i64, body: &[u8]) -> Result<String> {
+    let what = format!("journal row {seq}");
+    let bytes = decompress_after(
+        &what,
+        Slot::Row,
+        JOURNAL_DICTIONARY.as_bytes().to_vec(),
+        body,
+    )?;
+    String::from_utf8(bytes).map_err(|e| corrupt(&what, e))
 }
 
 /// A JSON column of the projection (`sales.operations`, `sales.order_json`) as stored: the text,

@@ -1,4 +1,4 @@
-//! The hash chain over the `events` table, and its verification.
+//! The hash chain over the `journal` table, and its verification.
 //!
 //! # Canonical encoding
 //! Each row commits to the row before it. With `be64(x)` the 8-byte big-endian two's-complement
@@ -17,35 +17,37 @@
 //!        ))
 //! ```
 //!
-//! The first row's `prev_hash` is [`GENESIS_HASH`] (64 zeros). The canonical JSON is the row's
-//! `data` with its blob's bytes put back in place of the `null` at `blob_at` (store/blob.rs), or
-//! `data` itself for a row without blob: the JSON as it was written, so verification never
-//! depends on re-serializing it, and a compressed snapshot is proven as the same bytes. Every
-//! column of the row is covered, a blob through the bytes it holds.
+//! The first row's `prev_hash` is [`GENESIS_HASH`] (64 zeros); every other row's is the hash
+//! stored in the row before it (not stored again: store/row.rs). The canonical JSON is the
+//! row's data with its blob's bytes put back in place of the `null` at `blob_at`
+//! (store/blob.rs): the JSON as it was written, so verification never depends on re-serializing
+//! it. `kind` and `op_id` are the event's own (its `type`, its `op_id`); `sale_id` is the one
+//! the sale's opening row carries.
 //!
 //! # What `verify` detects
 //! * an **edited** row: its stored hash no longer matches ([`JournalProblem::HashMismatch`]); if
-//!   the editor also recomputed that hash, the next row's `prev_hash` no longer matches
-//!   ([`JournalProblem::BrokenLink`]);
-//! * a **removed** row: a gap in `seq` ([`JournalProblem::Gap`]) and a broken link; removed rows
-//!   at the end: the `journal_head` row (written in the same transaction as every append) no
-//!   longer matches the last row ([`JournalProblem::HeadMismatch`]);
-//! * an **inserted** row: a hash mismatch (or, if hashed correctly, a broken link after it or a
+//!   the editor also recomputed that hash, the next row's hash no longer matches;
+//! * a **removed** row: a gap in `seq` ([`JournalProblem::Gap`]); removed rows at the end: the
+//!   `journal_head` row (written in the same transaction as every append) no longer matches the
+//!   last row ([`JournalProblem::HeadMismatch`]);
+//! * an **inserted** row: a hash mismatch (or, if hashed correctly, one in the row after it or a
 //!   head mismatch at the end);
-//! * a row whose JSON no longer decodes, whose `kind` / `op_id` columns disagree with the JSON,
-//!   or whose blob is missing, does not decompress or no longer matches its SHA-256
-//!   ([`JournalProblem::Malformed`]; an altered blob that still decodes is a hash mismatch).
+//! * a row whose data no longer decompresses or decodes, whose sale or intent columns disagree
+//!   with its event, or whose blob is missing, does not decompress or no longer matches its
+//!   SHA-256 ([`JournalProblem::Malformed`]; an altered blob that still decodes is a hash
+//!   mismatch).
 //!
 //! Limits: the chain has no secret, so someone with write access to the file who drops the
 //! triggers, rewrites every following hash *and* the head row goes unnoticed by `verify` alone.
 //! To anchor the chain, print the head ([`JournalReport::head`]) on Z reports or send it
 //! elsewhere: a later verification against an anchored head catches a rewrite.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::blob::{blob_cols, BlobReader};
+use super::blob::BlobReader;
+use super::row::{RawRow, SaleIds, ROW_COLUMNS};
 use super::StoreError;
 use crate::sale::LogEvent;
 
@@ -113,17 +115,6 @@ pub enum JournalProblem {
         /// The hash of the row's content.
         computed: String,
     },
-    /// The row's `prev_hash` is not the previous row's hash: the previous row was altered (and
-    /// re-hashed), or rows before this one were removed or inserted.
-    #[error("row {seq} does not follow the row before it (expected prev_hash {expected}, found {found}): a row before it was altered, removed or inserted")]
-    BrokenLink {
-        /// The row.
-        seq: i64,
-        /// The previous row's hash (or the genesis value).
-        expected: String,
-        /// The row's `prev_hash`.
-        found: String,
-    },
     /// Rows are missing: `seq` jumps.
     #[error("rows {} to {} are missing", after + 1, next - 1)]
     Gap {
@@ -190,9 +181,11 @@ pub(crate) fn verify_after(
 
     if let Some(since) = since {
         // The starting point itself must still be there, unchanged.
-        let mut stmt = conn.prepare("SELECT hash FROM events WHERE seq = ?1")?;
-        let mut rows = stmt.query([since.seq])?;
-        match rows.next()? {
+        let stored: Option<Vec<u8>> = conn
+            .prepare("SELECT hash FROM journal WHERE seq = ?1")?
+            .query_row([since.seq], |r| r.get(0))
+            .optional()?;
+        match stored.map(hex::encode) {
             None => push(
                 JournalProblem::Gap {
                     after: since.seq.saturating_sub(1),
@@ -200,44 +193,35 @@ pub(crate) fn verify_after(
                 },
                 &mut problems,
             ),
-            Some(row) => {
-                let stored: String = row.get(0)?;
-                if stored != since.hash {
-                    push(
-                        JournalProblem::HashMismatch {
-                            seq: since.seq,
-                            stored,
-                            computed: since.hash.clone(),
-                        },
-                        &mut problems,
-                    );
-                }
-            }
+            Some(stored) if stored != since.hash => push(
+                JournalProblem::HashMismatch {
+                    seq: since.seq,
+                    stored,
+                    computed: since.hash.clone(),
+                },
+                &mut problems,
+            ),
+            Some(_) => {}
         }
     }
-    let mut stmt = conn.prepare(
-        "SELECT seq, sale_id, at, kind, op_id, data, prev_hash, hash, blob, blob_at FROM events \
-         WHERE seq > ?1 ORDER BY seq",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ROW_COLUMNS} FROM journal WHERE seq > ?1 ORDER BY seq"
+    ))?;
     let mut rows = stmt.query([since.map_or(0, |h| h.seq)])?;
     let mut count = 0u64;
     let mut expected_seq = since.map_or(1, |h| h.seq.saturating_add(1));
-    let mut expected_prev = since.map_or_else(|| GENESIS_HASH.to_owned(), |h| h.hash.clone());
+    // Each row chains from the previous row's stored hash, so an altered row shows as itself
+    // (and, if re-hashed, as the row after it), not as every row after it.
+    let mut prev = since.map_or_else(|| GENESIS_HASH.to_owned(), |h| h.hash.clone());
     let mut last: Option<JournalHead> = since.cloned();
     let mut blobs = BlobReader::default();
+    let mut sales = SaleIds::default();
     while let Some(row) = rows.next()? {
         count += 1;
-        let seq: i64 = row.get(0)?;
-        let sale_id: String = row.get(1)?;
-        let at: i64 = row.get(2)?;
-        let kind: String = row.get(3)?;
-        let op_id: Option<String> = row.get(4)?;
-        let data: String = row.get(5)?;
-        let prev_hash: String = row.get(6)?;
-        let hash: String = row.get(7)?;
-        blobs.clear_if_over(1024);
-        let canonical = blob_cols(row, 8).and_then(|b| blobs.canonical(conn, seq, data, b));
-
+        let mut raw = RawRow::read(row)?;
+        let seq = raw.seq;
+        let stored = raw.hash_hex();
+        let malformed = |detail: String| JournalProblem::Malformed { seq, detail };
         if seq != expected_seq {
             push(
                 JournalProblem::Gap {
@@ -247,79 +231,88 @@ pub(crate) fn verify_after(
                 &mut problems,
             );
         }
-        if prev_hash != expected_prev {
-            push(
-                JournalProblem::BrokenLink {
-                    seq,
-                    expected: expected_prev.clone(),
-                    found: prev_hash.clone(),
-                },
-                &mut problems,
-            );
-        }
-        let data = match canonical {
+        blobs.clear_if_over(1024);
+        let sale_id = match (raw.sale == seq, raw.sale_id.as_deref()) {
+            (true, Some(id)) => {
+                sales.note(seq, id);
+                id.to_owned()
+            }
+            (false, None) if raw.sale < seq => match sales.get(conn, raw.sale) {
+                Ok(id) => id,
+                Err(e) => {
+                    push(
+                        malformed(format!("its sale cannot be named: {e}")),
+                        &mut problems,
+                    );
+                    String::new()
+                }
+            },
+            _ => {
+                let detail = format!(
+                    "its sale ({}, {:?}) is not a row before it or itself",
+                    raw.sale, raw.sale_id
+                );
+                push(malformed(detail), &mut problems);
+                raw.sale_id.clone().unwrap_or_default()
+            }
+        };
+        let data = match raw.canonical(conn, &mut blobs) {
             Ok(data) => data,
             Err(e @ StoreError::Corrupt { .. }) => {
                 push(
-                    JournalProblem::Malformed {
-                        seq,
-                        detail: format!("its stored snapshot cannot be read back: {e}"),
-                    },
+                    malformed(format!("its stored data cannot be read back: {e}")),
                     &mut problems,
                 );
                 expected_seq = seq.saturating_add(1);
-                expected_prev = hash.clone();
-                last = Some(JournalHead { seq, hash });
+                last = Some(JournalHead {
+                    seq,
+                    hash: stored.clone(),
+                });
+                prev = stored;
                 continue;
             }
             Err(e) => return Err(e),
         };
-        let computed = row_hash(
-            &prev_hash,
-            seq,
-            &sale_id,
-            at,
-            &kind,
-            op_id.as_deref(),
-            &data,
-        );
-        if computed != hash {
+        let event = match serde_json::from_str::<LogEvent>(&data) {
+            Ok(ev) => Some(ev),
+            Err(e) => {
+                push(
+                    malformed(format!("event JSON does not decode: {e}")),
+                    &mut problems,
+                );
+                None
+            }
+        };
+        let (kind, op_id) = event
+            .as_ref()
+            .map_or(("", None), |ev| (ev.kind(), ev.op_id()));
+        let computed = row_hash(&prev, seq, &sale_id, raw.at, kind, op_id, &data);
+        if computed != stored {
             push(
                 JournalProblem::HashMismatch {
                     seq,
-                    stored: hash.clone(),
+                    stored: stored.clone(),
                     computed,
                 },
                 &mut problems,
             );
         }
-        match serde_json::from_str::<LogEvent>(&data) {
-            Err(e) => push(
-                JournalProblem::Malformed {
-                    seq,
-                    detail: format!("event JSON does not decode: {e}"),
-                },
-                &mut problems,
-            ),
-            Ok(ev) => {
-                if ev.kind() != kind || ev.op_id() != op_id.as_deref() {
-                    push(
-                        JournalProblem::Malformed {
-                            seq,
-                            detail: format!(
-                                "columns kind={kind:?} op_id={op_id:?} disagree with the event ({}, {:?})",
-                                ev.kind(),
-                                ev.op_id()
-                            ),
-                        },
-                        &mut problems,
-                    );
-                }
+        if let Some(ev) = &event {
+            let intent = op_id.filter(|_| matches!(ev, LogEvent::OperationRequested { .. }));
+            if ev.is_opening() != (raw.sale == seq) || raw.intent.as_deref() != intent {
+                let detail = format!(
+                    "columns sale={} intent={:?} disagree with the event ({kind}, {intent:?})",
+                    raw.sale, raw.intent
+                );
+                push(malformed(detail), &mut problems);
             }
         }
         expected_seq = seq.saturating_add(1);
-        expected_prev = hash.clone();
-        last = Some(JournalHead { seq, hash });
+        last = Some(JournalHead {
+            seq,
+            hash: stored.clone(),
+        });
+        prev = stored;
     }
     drop(rows);
 
@@ -357,11 +350,12 @@ pub(crate) fn read_head(conn: &Connection) -> Result<Option<JournalHead>, StoreE
 
 /// The last row actually in the table: `(seq, hash)`, or `(0, GENESIS)` when empty.
 pub(crate) fn last_row(conn: &Connection) -> Result<(i64, String), StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")?;
     let mut rows = stmt.query([])?;
     match rows.next()? {
         None => Ok((0, GENESIS_HASH.to_owned())),
-        Some(r) => Ok((r.get(0)?, r.get(1)?)),
+        Some(r) => Ok((r.get(0)?, hex::encode(r.get::<_, Vec<u8>>(1)?))),
     }
 }
 

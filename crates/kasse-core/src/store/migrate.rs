@@ -25,6 +25,8 @@ pub struct Migration {
     pub name: &'static str,
     /// The SQL, exactly as in the file.
     pub sql: &'static str,
+    /// What SQL cannot do, run after it in the same transaction.
+    pub then: Option<fn(&Connection) -> Result<(), StoreError>>,
 }
 
 /// A migration from its version and its file under `migrations/`, the name written once.
@@ -34,6 +36,13 @@ macro_rules! migration {
             version: $version,
             name: $file,
             sql: include_str!(concat!("../../migrations/", $file)),
+            then: None,
+        }
+    };
+    ($version:literal, $file:literal, then $then:path) => {
+        Migration {
+            then: Some($then),
+            ..migration!($version, $file)
         }
     };
 }
@@ -44,6 +53,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_reference_stem.sql"),
     migration!(3, "0003_operation_accepted.sql"),
     migration!(4, "0004_snapshot_blobs.sql"),
+    migration!(5, "0005_compact_journal.sql", then super::row::move_events_to_journal),
 ];
 
 /// The schema version this code writes.
@@ -80,7 +90,7 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<i64, StoreError>
             tx.commit()?;
             continue;
         }
-        let fail = |source| match StoreError::from(source) {
+        let fail = |e: StoreError| match e {
             StoreError::Sqlite(source) => StoreError::Migration {
                 version: m.version,
                 name: m.name,
@@ -88,10 +98,13 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<i64, StoreError>
             },
             other => other,
         };
-        tx.execute_batch(m.sql).map_err(fail)?;
+        tx.execute_batch(m.sql).map_err(|e| fail(e.into()))?;
+        if let Some(then) = m.then {
+            then(&tx).map_err(fail)?;
+        }
         tx.pragma_update(None, "user_version", m.version)
-            .map_err(fail)?;
-        tx.commit().map_err(fail)?;
+            .map_err(|e| fail(e.into()))?;
+        tx.commit().map_err(|e| fail(e.into()))?;
     }
     Ok(before)
 }

@@ -1,7 +1,7 @@
 //! The SQLite log: Kasse's source of truth for what this counter did (DESIGN.md §3).
 //!
-//! Tables (`migrations/`): `events`, the append-only, hash-chained journal (triggers refuse
-//! `UPDATE` and `DELETE`; [`journal`]); `blobs`, the events' large JSON values (Dintero's
+//! Tables (`migrations/`): `journal`, the append-only, hash-chained journal (triggers refuse
+//! `UPDATE` and `DELETE`; [`journal`], its rows' stored form in `row`); `blobs`, the events' large JSON values (Dintero's
 //! snapshots, the order) stored once each, compressed (`blob`); `journal_head`, the journal's
 //! last row; `sales`, the projection derived from the events by [`crate::sale`]'s reducer;
 //! `reference_counters`; `settings` (never credentials).
@@ -27,14 +27,17 @@ pub mod list;
 pub mod migrate;
 mod projection;
 mod read;
+mod row;
 pub mod settings;
 mod staff;
+#[doc(hidden)]
+pub mod testing;
 
 pub use projection::{ProjectionMismatch, ProjectionReport};
 
 // The parts share their helpers through this module (each `use super::*`).
 use append::*;
-use blob::{blob_cols, BlobReader};
+use blob::BlobReader;
 use read::*;
 
 use std::path::{Path, PathBuf};
@@ -271,7 +274,10 @@ fn corrupt(what: &str, detail: impl ToString) -> StoreError {
 }
 
 fn time_col(row: &Row<'_>, i: usize, what: &str) -> Result<OffsetDateTime> {
-    let ms: i64 = row.get(i)?;
+    time_ms(row.get(i)?, what)
+}
+
+fn time_ms(ms: i64, what: &str) -> Result<OffsetDateTime> {
     from_unix_ms(ms).ok_or_else(|| corrupt(what, format!("time {ms} out of range")))
 }
 

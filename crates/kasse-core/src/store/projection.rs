@@ -52,13 +52,14 @@ impl Store {
                 mismatches: Vec::new(),
             };
             // Merge-join the sale rows (by id) with the replayed journal (by sale id).
-            let mut stmt =
-                conn.prepare(&format!("SELECT {SALE_COLUMNS} FROM sales ORDER BY id"))?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {SALE_COLUMNS}, journal_key FROM sales ORDER BY journal_key"
+            ))?;
             let mut rows = stmt.query([])?;
-            let mut next_stored = move || -> Result<Option<(Sale, i64)>> {
+            let mut next_stored = move || -> Result<Option<(Sale, i64, Option<i64>)>> {
                 match rows.next()? {
                     None => Ok(None),
-                    Some(r) => Ok(Some((sale_from_row(r)?, r.get(21)?))),
+                    Some(r) => Ok(Some((sale_from_row(r)?, r.get(21)?, r.get(22)?))),
                 }
             };
             let mut stored = next_stored()?;
@@ -73,18 +74,21 @@ impl Store {
             };
             replay_each(conn, |group| {
                 // Sale rows without events sort before this sale.
-                while let Some((s, _)) = stored.take_if(|(s, _)| s.id < group.sale_id) {
+                while let Some((s, ..)) =
+                    stored.take_if(|(_, _, key)| key.is_none_or(|k| k < group.key))
+                {
                     mismatch(&mut report, s.id, vec!["no_events".into()]);
                     stored = next_stored()?;
                 }
-                let here = stored.take_if(|(s, _)| s.id == group.sale_id);
+                let here =
+                    stored.take_if(|(s, _, key)| *key == Some(group.key) && s.id == group.sale_id);
                 if here.is_some() {
                     stored = next_stored()?;
                 }
                 let differences = match (&group.rebuilt, here) {
                     (_, None) => vec!["missing_row".to_owned()],
                     (Err(e), Some(_)) => vec![format!("unreplayable: {e}")],
-                    (Ok(rebuilt), Some((view, last_seq))) => {
+                    (Ok(rebuilt), Some((view, last_seq, _))) => {
                         let mut d = diff(&view, rebuilt);
                         if last_seq != group.last_seq {
                             d.push("last_seq".into());
@@ -95,7 +99,7 @@ impl Store {
                 mismatch(&mut report, group.sale_id, differences);
                 Ok(())
             })?;
-            while let Some((s, _)) = stored {
+            while let Some((s, ..)) = stored {
                 mismatch(&mut report, s.id, vec!["no_events".into()]);
                 stored = next_stored()?;
             }
@@ -115,7 +119,7 @@ impl Store {
                     sale_id: group.sale_id.clone(),
                     source,
                 })?;
-                write_sale(tx, &sale, None, group.last_seq)
+                write_sale(tx, &sale, None, group.last_seq, group.key)
                     .map_err(|e| map_constraint(e, Some(&sale), None))?;
                 n += 1;
                 Ok(())
@@ -161,32 +165,35 @@ pub(super) fn diff(stored: &Sale, rebuilt: &Sale) -> Vec<String> {
 /// One sale's replay.
 pub(super) struct ReplayedSale {
     sale_id: String,
+    /// Its journal key (the seq of its opening row).
+    key: i64,
     last_seq: i64,
     rebuilt: std::result::Result<Sale, SaleError>,
 }
 
-/// Streams the journal grouped by sale (ordered by sale id, then seq), replays each sale and
-/// hands it to `f`.
+/// Streams the journal grouped by sale (ordered by journal key, then seq), replays each sale
+/// and hands it to `f`.
 pub(super) fn replay_each(
     conn: &Connection,
     mut f: impl FnMut(ReplayedSale) -> Result<()>,
 ) -> Result<()> {
-    let mut stmt = conn.prepare(
-        "SELECT sale_id, seq, at, data, blob, blob_at FROM events INDEXED BY events_sale
-         ORDER BY sale_id, seq",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {} FROM journal INDEXED BY journal_sale ORDER BY sale, seq",
+        row::ROW_COLUMNS
+    ))?;
     let mut rows = stmt.query([])?;
     let mut current: Option<ReplayedSale> = None;
     let mut blobs = BlobReader::default();
+    let mut ids = row::SaleIds::default();
     while let Some(r) = rows.next()? {
-        let sale_id: String = r.get(0)?;
-        let seq: i64 = r.get(1)?;
-        let at = time_col(r, 2, &format!("events row {seq}"))?;
+        let mut raw = row::RawRow::read(r)?;
+        let (seq, key) = (raw.seq, raw.sale);
+        let at = time_ms(raw.at, &format!("journal row {seq}"))?;
         blobs.clear_if_over(1024);
-        let data = blobs.canonical(conn, seq, r.get(3)?, blob_cols(r, 4)?)?;
+        let data = raw.canonical(conn, &mut blobs)?;
         let event = decode_event(seq, &data)?;
         match current.as_mut() {
-            Some(cur) if cur.sale_id == sale_id => {
+            Some(cur) if cur.key == key => {
                 cur.last_seq = seq;
                 if let Ok(s) = cur.rebuilt.as_mut() {
                     s.apply(&event, at);
@@ -196,9 +203,14 @@ pub(super) fn replay_each(
                 if let Some(done) = current.take() {
                     f(done)?;
                 }
+                let sale_id = match raw.sale_id {
+                    Some(id) => id,
+                    None => ids.get(conn, key)?,
+                };
                 current = Some(ReplayedSale {
                     rebuilt: Sale::open(&sale_id, &event, at),
                     sale_id,
+                    key,
                     last_seq: seq,
                 });
             }

@@ -35,7 +35,8 @@ impl Store {
     /// The sale owning an operation.
     pub fn sale_by_operation(&self, op_id: &str) -> Result<Option<Sale>> {
         self.one_sale(
-            "id = (SELECT sale_id FROM events WHERE op_id = ?1 AND kind = 'operation_requested')",
+            "id = (SELECT o.sale_id FROM journal i JOIN journal o ON o.seq = i.sale
+                   WHERE i.intent = ?1)",
             op_id,
         )
     }
@@ -144,27 +145,32 @@ pub(super) fn query_one_sale(
 }
 
 pub(super) fn decode_event(seq: i64, data: &str) -> Result<LogEvent> {
-    serde_json::from_str(data).map_err(|e| corrupt(&format!("events row {seq}"), e))
+    serde_json::from_str(data).map_err(|e| corrupt(&format!("journal row {seq}"), e))
 }
 
 pub(super) fn sale_events(conn: &Connection, sale_id: &str) -> Result<Vec<StoredEvent>> {
+    let Some(key) = row::sale_key(conn, sale_id)? else {
+        return Ok(Vec::new());
+    };
     // Sorted here, not by an ORDER BY: with one, SQLite re-prepares the statement each time ?1
     // takes a new value (its plan depends on it).
-    let mut stmt = conn.prepare_cached(
-        "SELECT seq, at, data, hash, blob, blob_at FROM events WHERE sale_id = ?1",
-    )?;
-    let mut rows = stmt.query([sale_id])?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM journal WHERE sale = ?1",
+        row::ROW_COLUMNS
+    ))?;
+    let mut rows = stmt.query([key])?;
     let mut blobs = BlobReader::default();
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let seq: i64 = r.get(0)?;
-        let data = blobs.canonical(conn, seq, r.get(2)?, blob_cols(r, 4)?)?;
+        let mut raw = row::RawRow::read(r)?;
+        let seq = raw.seq;
+        let data = raw.canonical(conn, &mut blobs)?;
         out.push(StoredEvent {
             seq,
             sale_id: sale_id.to_owned(),
-            at: time_col(r, 1, &format!("events row {seq}"))?,
+            at: time_ms(raw.at, &format!("journal row {seq}"))?,
             event: decode_event(seq, &data)?,
-            hash: r.get(3)?,
+            hash: raw.hash_hex(),
         });
     }
     out.sort_unstable_by_key(|e| e.seq);

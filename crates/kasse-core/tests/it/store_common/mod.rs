@@ -159,8 +159,8 @@ pub fn paid_sales(store: &Store, from: i64, n: i64) {
 pub fn untriggered(path: &Path) -> rusqlite::Connection {
     let conn = raw(path);
     conn.execute_batch(
-        "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
-         DROP TRIGGER events_append_at_end;",
+        "DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;
+         DROP TRIGGER journal_append_at_end;",
     )
     .expect("triggers dropped");
     conn
@@ -180,7 +180,26 @@ pub fn captured(store: &Store, id: &str, amount: i64, at_ms: i64) -> Sale {
 
 /// A raw connection to the store's file, for tampering.
 pub fn raw(path: &std::path::Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(path).expect("raw connection")
+    let conn = rusqlite::Connection::open(path).expect("raw connection");
+    add_codec(&conn);
+    conn
+}
+
+/// SQL functions `unpack(body)` (a journal row's data as text) and `pack(text)` (the body for
+/// it), so tests edit rows in SQL: `UPDATE journal SET body = pack(replace(unpack(body), …))`.
+pub fn add_codec(conn: &rusqlite::Connection) {
+    use kasse_core::store::testing::{pack_body, unpack_body};
+    use rusqlite::functions::FunctionFlags;
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    let fail = |e: kasse_core::store::StoreError| rusqlite::Error::UserFunctionError(e.into());
+    conn.create_scalar_function("unpack", 1, flags, move |ctx| {
+        unpack_body(&ctx.get::<Vec<u8>>(0)?).map_err(fail)
+    })
+    .expect("unpack()");
+    conn.create_scalar_function("pack", 1, flags, move |ctx| {
+        pack_body(&ctx.get::<String>(0)?).map_err(fail)
+    })
+    .expect("pack()");
 }
 
 /// The list's brute force: whether `s` matches `q` by the rules the list documents.

@@ -1,0 +1,15 @@
+//! For tests that tamper with a log the way someone with the file would: a journal row's
+//! `body` is compressed (store/row.rs), so editing its data needs the same codec. Not part of
+//! Kasse's API.
+
+use super::{blob, Result};
+
+/// A journal row's `body` for `data`.
+pub fn pack_body(data: &str) -> Result<Vec<u8>> {
+    blob::pack_row(data)
+}
+
+/// The `data` of a journal row's `body`.
+pub fn unpack_body(body: &[u8]) -> Result<String> {
+    blob::unpack_row(0, body)
+}
