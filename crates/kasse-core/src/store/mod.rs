@@ -327,7 +327,12 @@ fn map_constraint(e: rusqlite::Error, sale: Option<&Sale>, event: Option<&LogEve
     if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e {
         if f.code == rusqlite::ErrorCode::ConstraintViolation {
             if let Some(col) = msg.strip_prefix("UNIQUE constraint failed: ") {
-                let field = col.rsplit('.').next().unwrap_or(col).to_owned();
+                let field = match col.rsplit('.').next().unwrap_or(col) {
+                    // The journal's name for an intent's operation id.
+                    "intent" => "op_id",
+                    other => other,
+                }
+                .to_owned();
                 let value = match (field.as_str(), sale, event) {
                     ("session_id", Some(s), _) => s.session_id.clone().unwrap_or_default(),
                     ("transaction_id", Some(s), _) => s.transaction_id.clone().unwrap_or_default(),

@@ -70,7 +70,6 @@ fn seqs(report: &JournalReport) -> Vec<(&'static str, i64)> {
         .iter()
         .map(|p| match p {
             JournalProblem::HashMismatch { seq, .. } => ("hash", *seq),
-            JournalProblem::BrokenLink { seq, .. } => ("link", *seq),
             JournalProblem::Gap { next, .. } => ("gap", *next),
             JournalProblem::HeadMismatch { last, .. } => {
                 ("head", last.as_ref().map_or(0, |h| h.seq))
@@ -183,7 +182,7 @@ fn deleting_the_first_or_the_last_rows_is_detected() {
     );
     assert!(matches!(
         report.problems[1],
-        JournalProblem::BrokenLink { seq: 2, .. }
+        JournalProblem::HashMismatch { seq: 2, .. }
     ));
 }
 
