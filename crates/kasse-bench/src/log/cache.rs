@@ -55,8 +55,11 @@ fn migrate_cached(old: &Path, from: i64, path: &Path) -> Result<Cached> {
     anyhow::ensure!(store.schema_version()? == LATEST_VERSION, "not migrated");
     drop(store);
     println!("  … migrated in {secs:.1} s");
+    // Pages a migration freed (a table it replaced) stay in the file until new rows reuse
+    // them; the size figure is of the log as it grows from now on, so they are given back.
     let conn = rusqlite::Connection::open(old)?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    conn.execute_batch("VACUUM")?;
     drop(conn);
     std::fs::rename(old, path)?;
     for suffix in ["-wal", "-shm"] {

@@ -81,7 +81,7 @@ pub fn run(opts: &Opts) -> Result<Section> {
 
     let events: i64 =
         rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?
-            .query_row("SELECT max(seq) FROM events", [], |r| r.get(0))?;
+            .query_row("SELECT max(seq) FROM journal", [], |r| r.get(0))?;
     s.target(
         "log.bytes_per_sale",
         "File size per sale (journal, snapshots, projection, indexes)",
@@ -97,7 +97,7 @@ pub fn run(opts: &Opts) -> Result<Section> {
                 Cached::Built(secs) => format!("; built in {secs:.0} s this run"),
                 Cached::Hit => "; cached from an earlier run".to_owned(),
                 Cached::Migrated { from, secs } => format!(
-                    "; cached for schema {from} and migrated to {LATEST_VERSION} this run by Store::open in {secs:.1} s (the start-up cost of the upgrade at this size; rows written before keep their stored form)"
+                    "; cached for schema {from} and migrated to {LATEST_VERSION} this run by Store::open in {secs:.1} s (the start-up cost of the upgrade at this size), then vacuumed (the pages of the replaced table given back)"
                 ),
             }
         ),

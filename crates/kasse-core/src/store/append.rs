@@ -52,7 +52,7 @@ impl Store {
             // Take what queued up while we waited for the connection too.
             let mut batch = std::mem::take(&mut lock_ignoring_poison(&self.queue).waiting);
             leader.taken = batch.iter().map(|b| b.id).collect();
-            leader.results = commit_batch(&mut conn, &mut batch);
+            leader.results = commit_batch(&mut conn, &self.views, &mut batch);
             drop(conn);
             drop(leader); // publishes the results and signals
             q = lock_ignoring_poison(&self.queue);
@@ -82,8 +82,9 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         let appended = (|| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let appended = append_in(&tx, sale_id, event, at, None)?;
+            let appended = append_in(&tx, &self.views, sale_id, event, at, None)?;
             tx.commit()?;
+            appended.keep_view(&self.views);
             Ok(appended)
         })();
         // Restore FULL whatever happened: a connection left at NORMAL would silently weaken
@@ -102,12 +103,16 @@ impl Store {
     where
         I: IntoIterator<Item = (&'a str, &'a LogEvent, OffsetDateTime)>,
     {
-        self.write(|tx| {
+        let appended: Vec<Appended> = self.write(|tx| {
             events
                 .into_iter()
-                .map(|(sale_id, ev, at)| append_in(tx, sale_id, ev, at, None))
+                .map(|(sale_id, ev, at)| append_in(tx, &self.views, sale_id, ev, at, None))
                 .collect()
-        })
+        })?;
+        for a in &appended {
+            a.keep_view(&self.views);
+        }
+        Ok(appended)
     }
 
     /// Opens a local sale: allocates the next merchant reference of `new.counter` for the day of
@@ -115,7 +120,7 @@ impl Store {
     /// [`LogEvent::SaleOpened`], in one transaction. Call it **before** creating the session.
     pub fn open_sale(&self, sale_id: &str, new: &NewSale, at: OffsetDateTime) -> Result<Appended> {
         check_counter(&new.counter)?;
-        self.write(|tx| {
+        let appended = self.write(|tx| {
             let day = at.date();
             let mut reference;
             loop {
@@ -140,8 +145,10 @@ impl Store {
                 vat_amount: new.vat_amount,
                 order: new.order.clone(),
             };
-            append_in(tx, sale_id, &ev, at, None)
-        })
+            append_in(tx, &self.views, sale_id, &ev, at, None)
+        })?;
+        appended.keep_view(&self.views);
+        Ok(appended)
     }
 
     /// Allocates the next sequence number of `counter` on `day` (1, 2, …), in its own
@@ -229,6 +236,7 @@ impl Drop for Leader<'_> {
 /// Commits a batch of queued appends in one transaction, each in a savepoint; one result each.
 pub(super) fn commit_batch(
     conn: &mut Connection,
+    views: &Mutex<views::Views>,
     batch: &mut [QueuedAppend],
 ) -> Vec<Result<Appended>> {
     let n = batch.len();
@@ -250,6 +258,7 @@ pub(super) fn commit_batch(
         let prepared = only.prepared.take();
         results.push(append_in(
             &tx,
+            views,
             &only.sale_id,
             &only.event,
             only.at,
@@ -259,14 +268,16 @@ pub(super) fn commit_batch(
         for q in batch.iter_mut() {
             let r = match tx.savepoint() {
                 Err(e) => Err(e.into()),
-                Ok(mut sp) => match append_in(&sp, &q.sale_id, &q.event, q.at, q.prepared.take()) {
-                    Ok(a) => sp.commit().map(|()| a).map_err(StoreError::from),
-                    Err(e) => {
-                        // Undo this event only; the savepoint is released on drop.
-                        sp.rollback().ok();
-                        Err(e)
+                Ok(mut sp) => {
+                    match append_in(&sp, views, &q.sale_id, &q.event, q.at, q.prepared.take()) {
+                        Ok(a) => sp.commit().map(|()| a).map_err(StoreError::from),
+                        Err(e) => {
+                            // Undo this event only; the savepoint is released on drop.
+                            sp.rollback().ok();
+                            Err(e)
+                        }
                     }
-                },
+                }
             };
             results.push(r);
         }
@@ -277,7 +288,12 @@ pub(super) fn commit_batch(
         return results;
     }
     match tx.commit() {
-        Ok(()) => results,
+        Ok(()) => {
+            for a in results.iter().flatten() {
+                a.keep_view(views);
+            }
+            results
+        }
         Err(e) => fail_all(&e.into()),
     }
 }
@@ -286,6 +302,7 @@ pub(super) fn commit_batch(
 /// [`blob::prepare`], if done already.
 pub(super) fn append_in(
     tx: &Connection,
+    views: &Mutex<views::Views>,
     sale_id: &str,
     event: &LogEvent,
     at: OffsetDateTime,
@@ -302,7 +319,18 @@ pub(super) fn append_in(
         sale_id: sale_id.to_owned(),
         source,
     };
-    let before = query_one_sale(tx, "id = ?1", sale_id)?;
+    // Where the sale's row stands; its view from the last commit if that is where it stands.
+    let row: Option<(i64, Option<i64>)> = tx
+        .prepare_cached("SELECT last_seq, journal_key FROM sales WHERE id = ?1")?
+        .query_row([sale_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let before = match row {
+        None => None,
+        Some((last_seq, _)) => match lock_ignoring_poison(views).get(sale_id, last_seq) {
+            Some(view) => Some(view),
+            None => query_one_sale(tx, "id = ?1", sale_id)?,
+        },
+    };
     let sale = match &before {
         None if event.is_opening() => Sale::open(sale_id, event, at).map_err(rejected)?,
         None => return Err(StoreError::SaleNotFound(sale_id.to_owned())),
@@ -315,9 +343,10 @@ pub(super) fn append_in(
         }
     };
 
-    let key = match before {
-        Some(_) => row::sale_key(tx, sale_id)?,
-        None => None,
+    let key = match (&before, row) {
+        (Some(_), Some((_, Some(key)))) => Some(key),
+        (Some(_), _) => row::sale_key(tx, sale_id)?,
+        (None, _) => None,
     };
     let stored = blob::store_event(tx, sale_id, key, event, prepared)?;
     let (last_seq, prev_hash) = journal::last_row(tx)?;
@@ -343,7 +372,7 @@ pub(super) fn append_in(
             at: at_ms,
             sale_id: opening.then_some(sale_id),
             intent: op_id.filter(|_| matches!(event, LogEvent::OperationRequested { .. })),
-            data: &stored.data,
+            body: &stored.body,
             blob: stored.blob,
             hash: &hash,
         },

@@ -57,10 +57,10 @@ const DICTIONARY_ID: i64 = 1;
 pub(crate) struct StoredForm {
     /// The canonical JSON: what the chain hashes.
     pub canonical: String,
-    /// The row's `data`.
-    pub data: String,
     /// The row's `blob` and `blob_at`.
     pub blob: Option<(i64, i64)>,
+    /// The row's `body`: `data` compressed ([`pack_row`]).
+    pub body: Vec<u8>,
 }
 
 /// The event's value that goes to a blob, if any: its field name and value.
@@ -105,11 +105,12 @@ pub(crate) fn splice(
 pub(crate) struct Prepared {
     canonical: String,
     blob: Option<PreparedBlob>,
+    /// The row's body, [`pack_row`] of its data.
+    body: Vec<u8>,
 }
 
 #[derive(Debug)]
 struct PreparedBlob {
-    data: String,
     at: i64,
     bytes: String,
     hash: [u8; 32],
@@ -121,16 +122,19 @@ struct PreparedBlob {
 /// Prepares `event`'s stored form; call it outside the write transaction.
 pub(crate) fn prepare(sale_id: &str, event: &LogEvent) -> Result<Prepared> {
     let canonical = serde_json::to_string(event)?;
-    let inline = |canonical: String| Prepared {
-        canonical,
-        blob: None,
+    let inline = |canonical: String| -> Result<Prepared> {
+        Ok(Prepared {
+            body: pack_row(&canonical)?,
+            canonical,
+            blob: None,
+        })
     };
     let Some((field, value)) = payload(event) else {
-        return Ok(inline(canonical));
+        return inline(canonical);
     };
     let bytes = serde_json::to_string(value)?;
     if bytes.len() < MIN_BLOB {
-        return Ok(inline(canonical));
+        return inline(canonical);
     }
     // The value is the field's whole text: `"field":<bytes>` then `,` or the closing `}`.
     let key = format!("\"{field}\":");
@@ -139,12 +143,12 @@ pub(crate) fn prepare(sale_id: &str, event: &LogEvent) -> Result<Prepared> {
         canonical[at..].starts_with(&bytes).then_some(at)
     });
     let Some(at) = found else {
-        return Ok(inline(canonical));
+        return inline(canonical);
     };
     let data = format!("{}null{}", &canonical[..at], &canonical[at + bytes.len()..]);
     let at = (data.len() - at) as i64;
     if splice(&data, at, bytes.as_bytes()).as_deref() != Ok(canonical.as_str()) {
-        return Ok(inline(canonical));
+        return inline(canonical);
     }
     let hash = sha256(bytes.as_bytes());
     // The base `put` is expected to use (`Some(None)`: none); nothing to guess for a snapshot
@@ -163,9 +167,9 @@ pub(crate) fn prepare(sale_id: &str, event: &LogEvent) -> Result<Prepared> {
         None => None,
     };
     Ok(Prepared {
+        body: pack_row(&data)?,
         canonical,
         blob: Some(PreparedBlob {
-            data,
             at,
             bytes,
             hash,
@@ -188,16 +192,16 @@ pub(crate) fn store_event(
     };
     let Some(blob) = prepared.blob else {
         return Ok(StoredForm {
-            data: prepared.canonical.clone(),
             canonical: prepared.canonical,
             blob: None,
+            body: prepared.body,
         });
     };
     let id = put(tx, sale_id, key, &blob)?;
     Ok(StoredForm {
         canonical: prepared.canonical,
-        data: blob.data,
         blob: Some((id, blob.at)),
+        body: prepared.body,
     })
 }
 
@@ -624,7 +628,7 @@ impl BlobReader {
             None => Ok(data),
             Some((id, at)) => {
                 let bytes = self.get(conn, id)?;
-                splice(&data, at, &bytes).map_err(|e| corrupt(&format!("events row {seq}"), e))
+                splice(&data, at, &bytes).map_err(|e| corrupt(&format!("journal row {seq}"), e))
             }
         }
     }

@@ -32,6 +32,7 @@ pub mod settings;
 mod staff;
 #[doc(hidden)]
 pub mod testing;
+mod views;
 
 pub use projection::{ProjectionMismatch, ProjectionReport};
 
@@ -220,6 +221,13 @@ pub struct Appended {
     pub sale: Sale,
 }
 
+impl Appended {
+    /// Keeps the view for the sale's next append; call it once the commit succeeded.
+    fn keep_view(&self, views: &Mutex<views::Views>) {
+        lock_ignoring_poison(views).put(self.seq, &self.sale);
+    }
+}
+
 /// One journal row of a sale.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredEvent {
@@ -356,6 +364,8 @@ pub struct Store {
     queue: Mutex<AppendQueue>,
     /// Signalled when a group commit has published its results.
     committed: Condvar,
+    /// Sale views the latest commits wrote (locked inside `conn`'s lock).
+    views: Mutex<views::Views>,
     path: Option<PathBuf>,
     options: StoreOptions,
 }
@@ -419,6 +429,7 @@ impl Store {
             conn: Mutex::new(conn),
             queue: Mutex::new(AppendQueue::default()),
             committed: Condvar::new(),
+            views: Mutex::default(),
             path,
             options,
         })

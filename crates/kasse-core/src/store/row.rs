@@ -74,7 +74,8 @@ pub(crate) struct NewRow<'a> {
     pub sale_id: Option<&'a str>,
     /// The operation id, on an `operation_requested` row.
     pub intent: Option<&'a str>,
-    pub data: &'a str,
+    /// The data compressed ([`blob::pack_row`]).
+    pub body: &'a [u8],
     pub blob: Option<(i64, i64)>,
     /// The row's hash as [`super::journal::row_hash`] gives it (hex).
     pub hash: &'a str,
@@ -82,8 +83,6 @@ pub(crate) struct NewRow<'a> {
 
 /// Appends a row (the table's triggers refuse anything but the next seq).
 pub(crate) fn insert(tx: &Connection, row: &NewRow<'_>) -> rusqlite::Result<()> {
-    let body = blob::pack_row(row.data)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let hash = hex::decode(row.hash).unwrap_or_else(|_| row.hash.as_bytes().to_vec());
     let (blob, blob_at) = row.blob.unzip();
     tx.prepare_cached(
@@ -96,7 +95,7 @@ pub(crate) fn insert(tx: &Connection, row: &NewRow<'_>) -> rusqlite::Result<()> 
         row.at,
         row.sale_id,
         row.intent,
-        body,
+        row.body,
         blob,
         blob_at,
         hash
@@ -184,7 +183,7 @@ pub(crate) fn move_events_to_journal(tx: &Connection) -> Result<()> {
                     at: r.get(2)?,
                     sale_id: opening,
                     intent,
-                    data: &data,
+                    body: &blob::pack_row(&data)?,
                     blob: blob_cols(r, 6)?,
                     hash: &hash,
                 },
