@@ -12,7 +12,7 @@ use super::template::{capture_templates, GenSale, Generator};
 use crate::common::group_thousands;
 
 /// Bump when the generated data or its stored form changes (invalidates the cache).
-const GENERATOR: u32 = 2;
+const GENERATOR: u32 = 3;
 /// Sales per `append_many` transaction while building.
 const BATCH_SALES: usize = 5_000;
 

@@ -317,12 +317,13 @@ impl Generator {
         for op in &t.op_ids {
             strs.push((
                 op.clone(),
-                uuid::Uuid::from_u128(rng.gen()).to_string(),
+                kasse_core::clock::time_ordered_id(created_ms as u64, rng.gen()),
                 false,
             ));
         }
         strs.push(("KASSE1".into(), format!("KASSE{counter}"), true));
-        let sale_id = uuid::Uuid::from_u128(rng.gen()).to_string();
+        // Ids as Kasse makes them (clock::RandomIds).
+        let sale_id = kasse_core::clock::time_ordered_id(created_ms as u64, rng.gen());
         let mut events = Vec::with_capacity(t.events.len());
         for (k, ev) in t.events.iter().enumerate() {
             let mut ev = ev.clone();

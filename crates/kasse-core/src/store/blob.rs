@@ -9,8 +9,9 @@
 //! bytes back gives the canonical bytes again (checked before anything is written, else the row
 //! keeps its whole JSON, as every row written before migration 4 does).
 //!
-//! A blob carries the SHA-256 of its canonical bytes: a snapshot the sale already has (observed
-//! again, unchanged) is not stored again, and a blob that decompresses to other bytes is found.
+//! A blob carries the SHA-256 of its canonical bytes (its first 8 bytes since migration 5): a
+//! snapshot the sale already has (observed again, unchanged) is not stored again, and a blob
+//! that decompresses to other bytes is found.
 //! It is compressed with zstd, its prefix (what the compressor may refer back to) being
 //! [`DICTIONARY`] (Dintero's field names and Kasse's own request headers, which every snapshot
 //! repeats) followed by the sale's previous blob (a delta: the next transaction snapshot differs
@@ -113,10 +114,10 @@ pub(crate) struct Prepared {
 struct PreparedBlob {
     at: i64,
     bytes: String,
-    hash: [u8; 32],
+    hash: Digest8,
     /// The compression against the blob with this SHA-256 (none: against no base), if that
     /// seemed the sale's latest one when prepared; [`put`] uses it only if it is.
-    guess: Option<(Option<[u8; 32]>, Vec<u8>)>,
+    guess: Option<(Option<Digest8>, Vec<u8>)>,
 }
 
 /// Prepares `event`'s stored form; call it outside the write transaction.
@@ -150,7 +151,7 @@ pub(crate) fn prepare(sale_id: &str, event: &LogEvent) -> Result<Prepared> {
     if splice(&data, at, bytes.as_bytes()).as_deref() != Ok(canonical.as_str()) {
         return inline(canonical);
     }
-    let hash = sha256(bytes.as_bytes());
+    let hash = digest(bytes.as_bytes());
     // The base `put` is expected to use (`Some(None)`: none); nothing to guess for a snapshot
     // the sale has already (not stored again) or a chain at its longest.
     let base = match latest_of(sale_id) {
@@ -205,8 +206,22 @@ pub(crate) fn store_event(
     })
 }
 
-fn sha256(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
+/// The first [`DIGEST`] bytes of a blob's SHA-256: what a blob stores since migration 5
+/// (before: all 32) and what finds it again. The journal's hash covers the blob's bytes in
+/// full; this only tells a sale's blobs apart and checks a decompression.
+type Digest8 = [u8; DIGEST];
+const DIGEST: usize = 8;
+
+fn digest(bytes: &[u8]) -> Digest8 {
+    let full: [u8; 32] = Sha256::digest(bytes).into();
+    let mut d = [0u8; DIGEST];
+    d.copy_from_slice(&full[..DIGEST]);
+    d
+}
+
+/// A stored `blobs.sha256` as a [`Digest8`] (its first bytes).
+fn stored_digest(sha: &[u8]) -> Option<Digest8> {
+    sha.get(..DIGEST).and_then(|d| d.try_into().ok())
 }
 
 /// Stores `bytes` unless the sale (journal key `key`; `None`: a new sale) already has them:
@@ -236,7 +251,7 @@ fn put(tx: &Connection, sale_id: &str, key: Option<i64>, blob: &PreparedBlob) ->
         else {
             continue;
         };
-        if sha[..] == hash[..] {
+        if stored_digest(&sha) == Some(hash) {
             // This blob becomes the sale's latest: the next one's base.
             set_latest(sale_id, Some(hash));
             return Ok(id);
@@ -244,9 +259,7 @@ fn put(tx: &Connection, sale_id: &str, key: Option<i64>, blob: &PreparedBlob) ->
         latest.get_or_insert((id, sha));
     }
     drop(sha_of);
-    let latest_sha = latest
-        .as_ref()
-        .and_then(|(_, sha)| <[u8; 32]>::try_from(&sha[..]).ok());
+    let latest_sha = latest.as_ref().and_then(|(_, sha)| stored_digest(sha));
     if latest.is_none() {
         set_latest(sale_id, None);
     }
@@ -279,11 +292,11 @@ fn put(tx: &Connection, sale_id: &str, key: Option<i64>, blob: &PreparedBlob) ->
 /// never stale): the next snapshot of a sale is compressed against its last without reading
 /// and decompressing that one again. Shared by all threads, as any of them may commit the
 /// next append of a sale (group commit).
-type Recent = std::collections::VecDeque<([u8; 32], Arc<Vec<u8>>, u32)>;
+type Recent = std::collections::VecDeque<(Digest8, Arc<Vec<u8>>, u32)>;
 static RECENT: Mutex<Recent> = Mutex::new(std::collections::VecDeque::new());
 const RECENT_ENTRIES: usize = 64;
 
-fn remember(hash: [u8; 32], bytes: Arc<Vec<u8>>, depth: u32) {
+fn remember(hash: Digest8, bytes: Arc<Vec<u8>>, depth: u32) {
     let mut r = RECENT.lock().unwrap_or_else(PoisonError::into_inner);
     if r.len() >= RECENT_ENTRIES {
         r.pop_front();
@@ -300,13 +313,13 @@ fn recent(
         .unwrap_or_else(PoisonError::into_inner)
         .iter()
         .rev()
-        .find(|(h, _, _)| h[..] == sha[..])
+        .find(|(h, _, _)| Some(*h) == stored_digest(sha))
         .map(|(_, b, d)| (b.clone(), *d));
     match hit {
         Some(hit) => Ok(hit),
         None => {
             let (bytes, depth) = read()?;
-            if let Ok(hash) = <[u8; 32]>::try_from(sha) {
+            if let Some(hash) = stored_digest(sha) {
                 remember(hash, bytes.clone(), depth);
             }
             Ok((bytes, depth))
@@ -316,7 +329,7 @@ fn recent(
 
 /// The sale's latest blob as [`put`] last saw it, by sale id (a guess for [`prepare`], which
 /// [`put`] checks against the journal).
-type Latests = std::collections::VecDeque<(String, Option<[u8; 32]>)>;
+type Latests = std::collections::VecDeque<(String, Option<Digest8>)>;
 static LATEST: Mutex<Latests> = Mutex::new(std::collections::VecDeque::new());
 
 enum Latest {
@@ -325,10 +338,10 @@ enum Latest {
     /// The sale has no blob yet.
     None,
     /// Its latest blob's SHA-256, bytes and depth.
-    Blob([u8; 32], Arc<Vec<u8>>, u32),
+    Blob(Digest8, Arc<Vec<u8>>, u32),
 }
 
-fn set_latest(sale_id: &str, sha: Option<[u8; 32]>) {
+fn set_latest(sale_id: &str, sha: Option<Digest8>) {
     let mut l = LATEST.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(i) = l.iter().position(|(id, _)| id == sale_id) {
         l.remove(i);
@@ -602,7 +615,8 @@ impl BlobReader {
                 return Err(corrupt(&what, format!("unknown dictionary {dict}")));
             }
             let bytes = decompress(&what, &z, below.as_ref().map(|(b, _)| &b[..]))?;
-            if sha256(&bytes)[..] != sha[..] {
+            let full: [u8; 32] = Sha256::digest(&bytes).into();
+            if !matches!(sha.len(), DIGEST | 32) || full[..sha.len()] != sha[..] {
                 return Err(corrupt(
                     &format!("blob {cur}"),
                     "its content does not match its SHA-256",
