@@ -378,7 +378,8 @@ pub(super) fn append_in(
         },
     )
     .map_err(|e| map_constraint(e, Some(&sale), Some(event)))?;
-    write_sale(tx, &sale, before.as_ref(), seq, key)
+    let order_in_journal = matches!(event, LogEvent::SaleOpened { .. }) && stored.blob.is_some();
+    write_sale(tx, &sale, before.as_ref(), seq, key, order_in_journal)
         .map_err(|e| map_constraint(e, Some(&sale), Some(event)))?;
     tx.prepare_cached(
         "INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2)
@@ -390,13 +391,15 @@ pub(super) fn append_in(
 
 /// Inserts a sale row (`before` = `None`) or updates it. An update sets only the columns that
 /// changed (plus `updated_at` and `last_seq`), so SQLite rewrites only the indexes on those
-/// columns: most events touch no sales index at all.
+/// columns: most events touch no sales index at all. `order_in_journal`: the sale's order is
+/// its opening row's blob, not copied into the row.
 pub(super) fn write_sale(
     tx: &Connection,
     s: &Sale,
     before: Option<&Sale>,
     last_seq: i64,
     journal_key: i64,
+    order_in_journal: bool,
 ) -> rusqlite::Result<()> {
     // The JSON columns as stored (compressed from a size on); unchanged ones are not written.
     let json = |v: &dyn erased::ToJson| {
@@ -412,10 +415,11 @@ pub(super) fn write_sale(
     } else {
         nothing.clone()
     };
-    let order = if before.is_none() {
-        json(&s.order)?
-    } else {
-        nothing
+    // The order is read from the opening row's blob when it is one (SALE_COLUMNS).
+    let order = match before {
+        None if order_in_journal => rusqlite::types::Value::Blob(Vec::new()),
+        None => json(&s.order)?,
+        Some(_) => nothing,
     };
     let sql: std::borrow::Cow<'static, str> = match before {
         None => "INSERT INTO sales (id, merchant_reference, counter, session_id, transaction_id,

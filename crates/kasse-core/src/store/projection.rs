@@ -119,8 +119,15 @@ impl Store {
                     sale_id: group.sale_id.clone(),
                     source,
                 })?;
-                write_sale(tx, &sale, None, group.last_seq, group.key)
-                    .map_err(|e| map_constraint(e, Some(&sale), None))?;
+                write_sale(
+                    tx,
+                    &sale,
+                    None,
+                    group.last_seq,
+                    group.key,
+                    group.order_in_journal,
+                )
+                .map_err(|e| map_constraint(e, Some(&sale), None))?;
                 n += 1;
                 Ok(())
             })?;
@@ -167,6 +174,8 @@ pub(super) struct ReplayedSale {
     sale_id: String,
     /// Its journal key (the seq of its opening row).
     key: i64,
+    /// Its order is its opening row's blob.
+    order_in_journal: bool,
     last_seq: i64,
     rebuilt: std::result::Result<Sale, SaleError>,
 }
@@ -208,6 +217,8 @@ pub(super) fn replay_each(
                     None => ids.get(conn, key)?,
                 };
                 current = Some(ReplayedSale {
+                    order_in_journal: matches!(event, LogEvent::SaleOpened { .. })
+                        && raw.blob.is_some(),
                     rebuilt: Sale::open(&sale_id, &event, at),
                     sale_id,
                     key,

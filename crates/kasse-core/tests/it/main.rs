@@ -23,6 +23,7 @@ mod order_json;
 mod order_props;
 mod qr_render;
 mod store_blobs;
+mod store_compact;
 mod store_journal;
 mod store_list;
 mod store_list_exact;
