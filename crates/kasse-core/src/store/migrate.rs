@@ -16,6 +16,9 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use super::StoreError;
 
+/// A migration's step in Rust, after its SQL, in the same transaction.
+pub type MigrationStep = fn(&Connection) -> Result<(), StoreError>;
+
 /// One embedded migration.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
@@ -26,7 +29,7 @@ pub struct Migration {
     /// The SQL, exactly as in the file.
     pub sql: &'static str,
     /// What SQL cannot do, run after it in the same transaction.
-    pub then: Option<fn(&Connection) -> Result<(), StoreError>>,
+    pub then: Option<MigrationStep>,
 }
 
 /// A migration from its version and its file under `migrations/`, the name written once.

@@ -33,6 +33,7 @@ mod staff;
 #[doc(hidden)]
 pub mod testing;
 mod views;
+mod wal;
 
 pub use projection::{ProjectionMismatch, ProjectionReport};
 
@@ -360,6 +361,9 @@ fn map_constraint(e: rusqlite::Error, sale: Option<&Sale>, event: Option<&LogEve
     StoreError::from(e)
 }
 
+/// The page size of a new log, bytes.
+const PAGE_SIZE: i64 = 1024;
+
 /// The SQLite log. Cheap to share (`Arc<Store>`): one connection behind a mutex; several
 /// `Store`s (or processes) may open the same file.
 pub struct Store {
@@ -370,6 +374,8 @@ pub struct Store {
     committed: Condvar,
     /// Sale views the latest commits wrote (locked inside `conn`'s lock).
     views: Mutex<views::Views>,
+    /// Checkpoints a file log's WAL (declared last: dropped after the connection).
+    _checkpointer: Option<wal::Checkpointer>,
     path: Option<PathBuf>,
     options: StoreOptions,
 }
@@ -415,6 +421,12 @@ impl Store {
                 supported: LATEST_VERSION,
             });
         }
+        if version == 0 {
+            // A new log (the page size is fixed once the file has its first page): an append
+            // writes each page it changes to the WAL whole, and it changes a few rows in as
+            // many tables and indexes, so small pages make the write per commit small.
+            conn.pragma_update(None, "page_size", PAGE_SIZE)?;
+        }
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if path.is_some() && !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(journal_mode = %mode, "SQLite refused WAL mode; continuing with {mode}");
@@ -429,11 +441,19 @@ impl Store {
         conn.pragma_update(None, "cache_size", -i64::from(options.cache_kib))?;
         migrate::migrate(&mut conn)?;
         conn.set_prepared_statement_cache_capacity(64);
+        let checkpointer = match &path {
+            Some(p) => {
+                conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+                Some(wal::Checkpointer::start(p.clone(), options.busy_timeout))
+            }
+            None => None,
+        };
         Ok(Store {
             conn: Mutex::new(conn),
             queue: Mutex::new(AppendQueue::default()),
             committed: Condvar::new(),
             views: Mutex::default(),
+            _checkpointer: checkpointer,
             path,
             options,
         })
