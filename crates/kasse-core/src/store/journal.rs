@@ -172,8 +172,10 @@ pub(crate) fn verify(conn: &Connection) -> Result<JournalReport, StoreError> {
 }
 
 /// Checks the rows after `since` (the head an earlier check ended at), chaining from its hash,
-/// and the head record. Rows up to `since.seq` are not read: an edit there is found only by a
-/// full [`verify`]; a rewrite that re-hashed them shows as a broken link at `since.seq + 1`.
+/// and the head record. Row `since.seq` itself is read again (not counted in `rows`): it must
+/// still hash to its content and have `since.hash`, so a rewrite that re-hashed the rows up to
+/// it shows there. Rows before it are not read: an edit there that left its hash alone is found
+/// only by a full [`verify`].
 pub(crate) fn verify_after(
     conn: &Connection,
     since: Option<&JournalHead>,
@@ -188,45 +190,20 @@ pub(crate) fn verify_after(
         }
     };
 
-    if let Some(since) = since {
-        // The starting point itself must still be there, unchanged.
-        let mut stmt = conn.prepare("SELECT hash FROM events WHERE seq = ?1")?;
-        let mut rows = stmt.query([since.seq])?;
-        match rows.next()? {
-            None => push(
-                JournalProblem::Gap {
-                    after: since.seq.saturating_sub(1),
-                    next: since.seq.saturating_add(1),
-                },
-                &mut problems,
-            ),
-            Some(row) => {
-                let stored: String = row.get(0)?;
-                if stored != since.hash {
-                    push(
-                        JournalProblem::HashMismatch {
-                            seq: since.seq,
-                            stored,
-                            computed: since.hash.clone(),
-                        },
-                        &mut problems,
-                    );
-                }
-            }
-        }
-    }
     let mut stmt = conn.prepare(
         "SELECT seq, sale_id, at, kind, op_id, data, prev_hash, hash, blob, blob_at FROM events \
-         WHERE seq > ?1 ORDER BY seq",
+         WHERE seq >= ?1 ORDER BY seq",
     )?;
+    // The starting point is read again with its content: it must still be there, hash to what
+    // it did, and have the hash the earlier check recorded.
     let mut rows = stmt.query([since.map_or(0, |h| h.seq)])?;
+    let mut checkpoint = since;
     let mut count = 0u64;
     let mut expected_seq = since.map_or(1, |h| h.seq.saturating_add(1));
     let mut expected_prev = since.map_or_else(|| GENESIS_HASH.to_owned(), |h| h.hash.clone());
     let mut last: Option<JournalHead> = since.cloned();
     let mut blobs = BlobReader::default();
     while let Some(row) = rows.next()? {
-        count += 1;
         let seq: i64 = row.get(0)?;
         let sale_id: String = row.get(1)?;
         let at: i64 = row.get(2)?;
@@ -237,6 +214,31 @@ pub(crate) fn verify_after(
         let hash: String = row.get(7)?;
         blobs.clear_if_over(1024);
         let canonical = blob_cols(row, 8).and_then(|b| blobs.canonical(conn, seq, data, b));
+        let at_checkpoint = match checkpoint.take() {
+            Some(cp) if cp.seq == seq => {
+                if hash != cp.hash {
+                    push(
+                        JournalProblem::HashMismatch {
+                            seq,
+                            stored: hash.clone(),
+                            computed: cp.hash.clone(),
+                        },
+                        &mut problems,
+                    );
+                }
+                expected_seq = seq;
+                expected_prev = prev_hash.clone();
+                true
+            }
+            Some(cp) => {
+                push(checkpoint_missing(cp), &mut problems);
+                false
+            }
+            None => false,
+        };
+        if !at_checkpoint {
+            count += 1;
+        }
 
         if seq != expected_seq {
             push(
@@ -322,6 +324,9 @@ pub(crate) fn verify_after(
         last = Some(JournalHead { seq, hash });
     }
     drop(rows);
+    if let Some(cp) = checkpoint {
+        push(checkpoint_missing(cp), &mut problems);
+    }
 
     let head = read_head(conn)?;
     if head != last {
@@ -340,6 +345,14 @@ pub(crate) fn verify_after(
         problems,
         truncated,
     })
+}
+
+/// The row an earlier check ended at is gone.
+fn checkpoint_missing(cp: &JournalHead) -> JournalProblem {
+    JournalProblem::Gap {
+        after: cp.seq.saturating_sub(1),
+        next: cp.seq.saturating_add(1),
+    }
 }
 
 /// The head record.
