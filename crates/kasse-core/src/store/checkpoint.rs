@@ -119,8 +119,8 @@ impl Store {
 
     /// Refuses every write from now on (here and in the stores reopened from this one), and
     /// records why, so the next start is read-only too.
+    /// (Each shell says it in its own way: nothing is logged here.)
     pub fn refuse_writes(&self, why: JournalBroken) {
-        tracing::error!(problem = %why, "the sales log was changed outside Kasse: read-only");
         *lock_ignoring_poison(&self.read_only) = Some(why.clone());
         let recorded = settings::to_value(&why)
             .and_then(|v| settings::set(&self.lock(), JOURNAL_BROKEN_KEY, &v));
