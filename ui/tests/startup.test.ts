@@ -166,3 +166,44 @@ describe('an account whose secret cannot be read', () => {
     }
   });
 });
+
+describe('a sales log changed outside Kasse', () => {
+  for (const [readOnly, what, fix] of [
+    [{ seq: 42, sale_id: null, problem: 'row 42 was altered: its hash does not match its content' }, 'Row 42', 'restore kasse.sqlite'],
+    [{ seq: null, sale_id: 's-7', problem: 'the stored row of sale s-7 differs from its journal (captured)' }, 'sale s-7', 'journal rebuild'],
+  ] as const) {
+    it(`sells nothing, names ${what}, says how to fix it, and still lets sales be looked up`, async () => {
+      const boot = await bootData();
+      boot.info = { ...boot.info, read_only: readOnly, language: 'en' };
+      (globalThis as Global).__KASSE_BOOT__ = boot;
+      setTransport({ invoke: () => new Promise(() => {}), listen: () => Promise.resolve(() => {}) });
+      expect(applyBoot()).toBe(true);
+      location.hash = '#/sell';
+      document.body.innerHTML = '<div id="app"></div>';
+      const mounted = mount(App, { target: document.getElementById('app')! });
+      await new Promise((r) => setTimeout(r, 0));
+      flushSync();
+      try {
+        expect(document.querySelector('[data-testid=quick-item]')).toBeNull();
+        const screen = document.querySelector('#journal-broken')!.textContent!;
+        expect(screen).toContain(what);
+        expect(screen).toContain(readOnly.problem);
+        expect(screen).toContain(fix);
+        expect(screen).toContain('read-only');
+        location.hash = '#/settings';
+        await new Promise((r) => setTimeout(r, 0));
+        flushSync();
+        expect(document.querySelector('#journal-broken'), 'Settings cannot be changed either').not.toBeNull();
+        document.querySelector<HTMLButtonElement>('#journal-broken-transactions')!.click();
+        flushSync();
+        await new Promise((r) => setTimeout(r, 0));
+        flushSync();
+        expect(location.hash).toBe('#/transactions');
+        expect(document.querySelector('#journal-broken')).toBeNull();
+      } finally {
+        unmount(mounted);
+        location.hash = '';
+      }
+    });
+  }
+});

@@ -136,9 +136,14 @@ impl Store {
             field: "store",
             reason: "an in-memory log cannot be opened twice".into(),
         })?;
-        let mut store = Store::open_with(path, self.options.clone())?;
-        store.read_only = self.read_only.clone();
-        Ok(store)
+        Ok(Store::open_with(path, self.options.clone())?.read_only_with(self))
+    }
+
+    /// This store, read-only whenever `other` is (e.g. the in-memory log of demo mode, beside
+    /// a file log found changed).
+    pub fn read_only_with(mut self, other: &Store) -> Store {
+        self.read_only = other.read_only.clone();
+        self
     }
 
     /// The check at every start: the journal rows added since the last sound check and the
@@ -153,7 +158,7 @@ impl Store {
         if let Some(why) = &found {
             self.refuse_writes(why.clone());
         }
-        Ok(found)
+        Ok(found.or_else(|| self.read_only()))
     }
 
     /// Every journal row, the checkpoint the start-up checks rely on still holding, and every
