@@ -92,6 +92,15 @@ fn announced(app: &MockApp, state: &Arc<kasse_app::state::AppState>) -> Value {
     notice
 }
 
+/// Waits for the full check and asserts it found the log altered, one problem naming `what`.
+fn found_altered(state: &kasse_app::state::AppState, what: &str) {
+    let check = tauri::async_runtime::block_on(state.journal_checked());
+    let JournalCheck::Altered(problems) = &check else {
+        panic!("expected the log to be found altered: {check:?}");
+    };
+    assert!(problems.iter().any(|p| p.contains(what)), "{problems:?}");
+}
+
 /// Selling and saving settings are refused with `journal_broken` naming `what`; listing works
 /// (of the demo log these tests run the engine on).
 fn writes_are_refused(app: &MockApp, what: &str) {
@@ -134,14 +143,7 @@ fn an_altered_journal_opens_the_app_read_only_naming_the_row() {
     );
     writes_are_refused(&app, "row 4 was altered");
 
-    let check = tauri::async_runtime::block_on(state.journal_checked());
-    let JournalCheck::Altered(problems) = &check else {
-        panic!("expected the journal to be found altered: {check:?}");
-    };
-    assert!(
-        problems.iter().any(|p| p.contains("row 4 was altered")),
-        "{problems:?}"
-    );
+    found_altered(&state, "row 4 was altered");
     let notice = announced(&app, &state);
     assert_eq!(notice["level"], "error");
     let message = notice["message"].as_str().unwrap();
@@ -158,14 +160,7 @@ fn a_changed_sale_row_found_by_the_background_check_makes_the_app_read_only() {
         .execute("UPDATE sales SET amount = 1 WHERE id = 's1'", [])
         .unwrap();
     let state = open_state(dir.path(), true);
-    let check = tauri::async_runtime::block_on(state.journal_checked());
-    let JournalCheck::Altered(problems) = &check else {
-        panic!("expected the sale to be found changed: {check:?}");
-    };
-    assert!(
-        problems.iter().any(|p| p.contains("sale s1")),
-        "{problems:?}"
-    );
+    found_altered(&state, "sale s1");
     let app = MockApp::new(state.clone());
     let info = app.invoke("app_info", json!({})).unwrap();
     assert_eq!(info["read_only"]["sale_id"], "s1", "{info}");
