@@ -140,6 +140,7 @@ fn info(state: &AppState, settings: &CoreSettings) -> AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         secret_storage: state.secret_storage(settings),
         language: settings.language.clone(),
+        read_only: state.settings_store.read_only().as_ref().map(Into::into),
     }
 }
 
@@ -450,6 +451,10 @@ pub async fn settings_get(state: St<'_>) -> CmdResult<Settings> {
 /// engine restarts when the account changed.
 #[tauri::command]
 pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Settings> {
+    // A read-only log takes no settings (nor a secret into the keyring for them).
+    if let Some(why) = state.settings_store.read_only() {
+        return Err(kasse_core::store::StoreError::JournalBroken(why).into());
+    }
     let current = state.settings()?;
     let next = apply_input(&current, &input)?;
     if let Some(secret) = input.client_secret.as_deref().filter(|s| !s.is_empty()) {

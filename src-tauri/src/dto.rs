@@ -55,6 +55,30 @@ pub struct AppInfo {
     pub version: String,
     pub secret_storage: SecretStorage,
     pub language: String,
+    /// Set when the sales log was changed outside Kasse: the app is read-only (nothing is
+    /// sold, refunded or changed) and says what was changed and how to fix it.
+    pub read_only: Option<ReadOnly>,
+}
+
+/// Why the app is read-only: its log was changed outside Kasse.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct ReadOnly {
+    /// The journal row at fault, when a row is.
+    pub seq: Option<i64>,
+    /// The sale whose stored row is at fault, when one is.
+    pub sale_id: Option<String>,
+    /// What was found, in the core's words (English).
+    pub problem: String,
+}
+
+impl From<&kasse_core::store::JournalBroken> for ReadOnly {
+    fn from(why: &kasse_core::store::JournalBroken) -> ReadOnly {
+        ReadOnly {
+            seq: why.seq(),
+            sale_id: why.sale_id().map(str::to_owned),
+            problem: why.to_string(),
+        }
+    }
 }
 
 /// What the first screen shows, handed to the page before it loads (as

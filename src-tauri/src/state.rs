@@ -8,7 +8,7 @@ use dintero_sandbox::Sandbox;
 use kasse_core::app::{App, AppConfig, Connection, Mode as AppMode, Wanted};
 use kasse_core::clock::{Clock, IdSource};
 use kasse_core::settings::Settings;
-use kasse_core::store::Store;
+use kasse_core::store::{JournalBroken, Store};
 use kasse_core::{CoreError, Kasse};
 
 use crate::dto::{Mode, SecretStorage};
@@ -41,19 +41,20 @@ pub struct AppState {
     journal: tokio::sync::watch::Receiver<JournalCheck>,
 }
 
-/// The state of the journal as the start-up checks found it.
+/// The state of the log as the start-up checks found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JournalCheck {
-    /// The full verify is still running (in the background; selling is not held up).
+    /// The full check is still running (in the background; the app is usable meanwhile).
     Running,
-    /// Every row checked out.
+    /// Every journal row and every sale checked out.
     Sound {
         /// Rows read by the full verify.
         rows: u64,
     },
-    /// The journal was changed outside Kasse: what is wrong, naming the rows.
+    /// The log was changed outside Kasse, so it is read-only: what is wrong, naming the rows
+    /// or sales.
     Altered(Vec<String>),
-    /// The journal could not be read to check it.
+    /// The log could not be read to check it.
     Unchecked(String),
 }
 
@@ -63,7 +64,7 @@ impl JournalCheck {
         match self {
             JournalCheck::Running | JournalCheck::Sound { .. } => None,
             JournalCheck::Altered(problems) => Some(format!(
-                "The sales journal was changed outside Kasse: {}. Selling goes on; keep this computer as it is and tell whoever looks after the accounts.",
+                "The sales log was changed outside Kasse: {}. Kasse is read-only: nothing can be sold, refunded or changed until it is restored. Keep this computer as it is and tell whoever looks after the accounts.",
                 problems.join("; ")
             )),
             JournalCheck::Unchecked(e) => {
@@ -73,25 +74,40 @@ impl JournalCheck {
     }
 }
 
-/// The start-up checks of the log file: first the cheap one (the rows added since the last
-/// sound check, against the point it recorded: milliseconds), then the full verify of every
-/// row on a thread of its own (2.5 s per million rows), so the app starts and sells at once.
+/// The start-up checks of the log file: first the cheap one, before the engine starts (the
+/// rows added since the last sound check, and that checkpoint: milliseconds), which makes a
+/// changed log read-only at once; then the full check (every row, every sale against its
+/// events) on a connection of its own on a thread of its own, so the app starts at once. The
+/// full check makes the log read-only when it finds what the cheap one cannot (an old row
+/// edited in place, a sale's stored row changed), through the store it shares that state with.
 /// Problems are logged at ERROR, naming the rows, and published for the `notice` to the UI.
-fn check_journal_at_start(
-    store: &Store,
-    path: PathBuf,
-) -> tokio::sync::watch::Receiver<JournalCheck> {
+fn check_journal_at_start(store: &Store) -> tokio::sync::watch::Receiver<JournalCheck> {
     let (tx, rx) = tokio::sync::watch::channel(JournalCheck::Running);
-    let quick = store.check_journal();
+    let quick = store.check_at_start();
+    let background = store.reopen();
+    let path = store.path().map(Path::to_path_buf).unwrap_or_default();
     std::thread::spawn(move || {
-        let full = Store::open(&path).and_then(|s| s.verify_journal());
+        let full = background.and_then(|s| s.check_all());
         let check = match (quick, full) {
             (Err(e), _) | (_, Err(e)) => JournalCheck::Unchecked(e.to_string()),
-            (Ok(q), Ok(f)) if q.ok && f.ok => JournalCheck::Sound { rows: f.rows },
+            (Ok(_), Ok(f)) if f.broken.is_none() => JournalCheck::Sound {
+                rows: f.journal.rows,
+            },
             (Ok(q), Ok(f)) => {
+                let sales = f.projection.mismatches.iter().map(|m| {
+                    JournalBroken::Sale {
+                        sale_id: m.sale_id.clone(),
+                        differences: m.differences.clone(),
+                    }
+                    .to_string()
+                });
                 let mut problems: Vec<String> = Vec::new();
-                for p in q.problems.iter().chain(&f.problems) {
-                    let p = p.to_string();
+                for p in q
+                    .map(|q| q.to_string())
+                    .into_iter()
+                    .chain(f.journal.problems.iter().map(|p| p.to_string()))
+                    .chain(sales)
+                {
                     if !problems.contains(&p) {
                         problems.push(p);
                     }
@@ -135,9 +151,9 @@ impl AppState {
             )
         })?;
         let settings_store = Store::open(data_dir.join("kasse.sqlite"))?;
-        let journal = check_journal_at_start(&settings_store, data_dir.join("kasse.sqlite"));
+        let journal = check_journal_at_start(&settings_store);
         let settings = Settings::load(&settings_store)?;
-        let engine = start_engine(data_dir, &settings, secrets.as_ref(), force_demo).await?;
+        let engine = start_engine(&settings_store, &settings, secrets.as_ref(), force_demo).await?;
         Ok(AppState {
             data_dir: data_dir.to_path_buf(),
             settings_store,
@@ -236,7 +252,7 @@ impl AppState {
         let settings = self.settings()?;
         let engine = Arc::new(
             start_engine(
-                &self.data_dir,
+                &self.settings_store,
                 &settings,
                 self.secrets.as_ref(),
                 self.force_demo,
@@ -276,8 +292,10 @@ pub fn account(account_id: &str, client_id: &str, secret: &str) -> Connection {
     }
 }
 
+/// The engine for `settings`, over the log of `log` (a second connection, read-only whenever
+/// `log` is) or, in demo mode, over a log in memory that is read-only with it too.
 async fn start_engine(
-    data_dir: &Path,
+    log: &Store,
     settings: &Settings,
     secrets: &dyn SecretStore,
     force_demo: bool,
@@ -294,12 +312,15 @@ async fn start_engine(
     let (connection, store) = match (wanted, &secret) {
         (Wanted::Account, Some(secret)) => (
             account(&settings.account_id, &settings.client_id, secret),
-            Store::open(data_dir.join("kasse.sqlite"))?,
+            log.reopen()?,
         ),
         // Demo sales live in memory: the simulator forgets them when the app closes. Without
         // its secret the account's log is not opened either; the UI sends the cashier to
         // Settings and sells nothing.
-        _ => (Connection::Demo, Store::open_in_memory()?),
+        _ => (
+            Connection::Demo,
+            Store::open_in_memory()?.read_only_with(log),
+        ),
     };
     let app = App::open(store, app_config(settings, connection)).await?;
     let mode = match app.mode {

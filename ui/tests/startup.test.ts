@@ -139,30 +139,73 @@ describe('the boot data', () => {
   });
 });
 
+/** Lets Svelte and the router (a hash change is an event) catch up. */
+async function settle(): Promise<void> {
+  flushSync();
+  await new Promise((r) => setTimeout(r, 0));
+  flushSync();
+}
+
+/** The app started on the Sell screen from boot data whose info has `info` (in English), with
+ * a transport that never answers (so only the boot data shows). */
+async function mountAtSell(info: Partial<AppInfo>): Promise<ReturnType<typeof mount>> {
+  const boot = await bootData();
+  boot.info = { ...boot.info, ...info, language: 'en' };
+  (globalThis as Global).__KASSE_BOOT__ = boot;
+  setTransport({ invoke: () => new Promise(() => {}), listen: () => Promise.resolve(() => {}) });
+  expect(applyBoot()).toBe(true);
+  location.hash = '#/sell';
+  document.body.innerHTML = '<div id="app"></div>';
+  const mounted = mount(App, { target: document.getElementById('app')! });
+  await settle();
+  return mounted;
+}
+
+/** Clicks `button` and expects it to lead to `hash`, where `screen` is no longer shown. */
+async function leadsTo(button: string, hash: string, screen: string): Promise<void> {
+  document.querySelector<HTMLButtonElement>(button)!.click();
+  await settle();
+  expect(location.hash).toBe(hash);
+  expect(document.querySelector(screen)).toBeNull();
+}
+
 describe('an account whose secret cannot be read', () => {
   it('sells nothing and sends the cashier to Settings', async () => {
-    const boot = await bootData();
-    boot.info = { ...boot.info, mode: 'secret_missing', account_id: 'T12345678', language: 'en' };
-    (globalThis as Global).__KASSE_BOOT__ = boot;
-    setTransport({ invoke: () => new Promise(() => {}), listen: () => Promise.resolve(() => {}) });
-    expect(applyBoot()).toBe(true);
-    location.hash = '#/sell';
-    document.body.innerHTML = '<div id="app"></div>';
-    const mounted = mount(App, { target: document.getElementById('app')! });
-    flushSync();
+    const mounted = await mountAtSell({ mode: 'secret_missing', account_id: 'T12345678' });
     try {
       expect(document.querySelector('[data-testid=quick-item]')).toBeNull();
       expect(document.querySelector('#secret-missing')!.textContent).toContain('T12345678');
       expect(document.querySelector<HTMLElement>('#mode-badge')!.dataset.mode).toBe('secret_missing');
-      document.querySelector<HTMLButtonElement>('#secret-missing-settings')!.click();
-      flushSync();
-      await new Promise((r) => setTimeout(r, 0));
-      flushSync();
-      expect(location.hash).toBe('#/settings');
-      expect(document.querySelector('#secret-missing')).toBeNull();
+      await leadsTo('#secret-missing-settings', '#/settings', '#secret-missing');
     } finally {
       unmount(mounted);
       location.hash = '';
     }
   });
+});
+
+describe('a sales log changed outside Kasse', () => {
+  for (const [readOnly, what, fix] of [
+    [{ seq: 42, sale_id: null, problem: 'row 42 was altered: its hash does not match its content' }, 'Row 42', 'restore kasse.sqlite'],
+    [{ seq: null, sale_id: 's-7', problem: 'the stored row of sale s-7 differs from its journal (captured)' }, 'sale s-7', 'journal rebuild'],
+  ] as const) {
+    it(`sells nothing, names ${what}, says how to fix it, and still lets sales be looked up`, async () => {
+      const mounted = await mountAtSell({ read_only: readOnly });
+      try {
+        expect(document.querySelector('[data-testid=quick-item]')).toBeNull();
+        const screen = document.querySelector('#journal-broken')!.textContent!;
+        expect(screen).toContain(what);
+        expect(screen).toContain(readOnly.problem);
+        expect(screen).toContain(fix);
+        expect(screen).toContain('read-only');
+        location.hash = '#/settings';
+        await settle();
+        expect(document.querySelector('#journal-broken'), 'Settings cannot be changed either').not.toBeNull();
+        await leadsTo('#journal-broken-transactions', '#/transactions', '#journal-broken');
+      } finally {
+        unmount(mounted);
+        location.hash = '';
+      }
+    });
+  }
 });

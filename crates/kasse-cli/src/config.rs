@@ -174,6 +174,11 @@ pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Res
     let app = App::open(store, config)
         .await
         .map_err(|e| say_with_variable(e, env))?;
+    // A log changed outside Kasse is read-only: every command that would write (or act at
+    // Dintero) is refused before it starts, naming the row.
+    if let Some(why) = app.read_only {
+        return Err(CoreError::Store(kasse_core::store::StoreError::JournalBroken(why)).into());
+    }
     Ok(Opened {
         kasse: app.kasse,
         _sandbox: app.sandbox,

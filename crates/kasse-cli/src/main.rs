@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use kasse_core::money::Quantity;
 use kasse_core::order::OrderInput;
 use kasse_core::sale::SaleStatus;
-use kasse_core::store::{ListQuery, StoreError};
+use kasse_core::store::{Integrity, ListQuery, StoreError};
 use kasse_core::{CoreError, RefundSpec, SaleDetail};
 
 use output::Out;
@@ -145,13 +145,17 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum JournalCommand {
-    /// Check the hash chain and that every sale matches its events.
+    /// Check the hash chain and that every sale matches its events (a log found sound is
+    /// writable again; one with problems stays read-only).
     Verify {
         /// A chain head as printed on an X or Z report (SEQ:HASH): also prove that nothing up
         /// to that row was changed since it was printed.
         #[arg(long, value_name = "SEQ:HASH")]
         head: Option<kasse_core::store::PrintedHead>,
     },
+    /// Rewrite every sale from the journal (when a sale's stored row was changed and the
+    /// journal itself is sound), then check everything again.
+    Rebuild,
 }
 
 fn main() -> ExitCode {
@@ -190,8 +194,10 @@ fn error_code(e: &anyhow::Error) -> &'static str {
     if let Some(c) = e.downcast_ref::<CoreError>() {
         return c.code();
     }
-    if e.downcast_ref::<StoreError>().is_some() {
-        return "storage";
+    match e.downcast_ref::<StoreError>() {
+        Some(StoreError::JournalBroken(_)) => return "journal_broken",
+        Some(_) => return "storage",
+        None => {}
     }
     match e.downcast_ref::<config::ConfigError>() {
         Some(config::ConfigError::NoCredentials { .. }) => "not_configured",
@@ -271,8 +277,11 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             command: JournalCommand::Verify { head },
         } => {
             let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
-            let journal = log.store.verify_journal()?;
-            let projection = log.store.check_projection()?;
+            let Integrity {
+                journal,
+                projection,
+                broken,
+            } = log.store.check_all()?;
             let anchor = head
                 .as_ref()
                 .map(|h| log.store.anchor(h).map(|a| (h, a)))
@@ -285,13 +294,18 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
                 &journal,
                 &projection,
                 anchor.as_ref().map(|(h, a)| (*h, a)),
+                broken.as_ref(),
                 ok,
             )?;
-            return Ok(if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(EXIT_JOURNAL)
-            });
+            return Ok(journal_exit(ok));
+        }
+        Command::Journal {
+            command: JournalCommand::Rebuild,
+        } => {
+            let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
+            let (rebuilt, after) = log.store.repair_projection()?;
+            out.rebuilt(rebuilt, &after)?;
+            return Ok(journal_exit(after.broken.is_none()));
         }
         _ => {}
     }
@@ -299,7 +313,6 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
     let env = config::Env::from_process();
     let opened = config::open(cli.data_dir.as_deref(), cli.demo, &env).await?;
     let kasse = &opened.kasse;
-    warn_if_journal_altered(kasse.store(), json);
     match cli.command {
         Command::Charge { order, wait } => {
             let text = read_order(&order)?;
@@ -379,25 +392,13 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The start-up check of the journal (the rows added since the last sound check; cheap): an
-/// altered journal is reported on stderr, naming the rows, and the command still runs, so a
-/// counter can go on selling. `journal verify` is the full check.
+/// The start-up check of the journal (the rows added since the last sound check; cheap), for
+/// the commands that only read: a log changed outside Kasse is reported on stderr, naming the
+/// row, and the command still shows what it reads. (The commands that write are refused.)
 fn warn_if_journal_altered(store: &kasse_core::store::Store, json: bool) {
-    let (code, message) = match store.check_journal() {
-        Ok(r) if r.ok => return,
-        Ok(r) => {
-            let mut rows: Vec<String> = r.problems.iter().take(3).map(|p| p.to_string()).collect();
-            if r.problems.len() > 3 || r.truncated {
-                rows.push("…".into());
-            }
-            (
-                "journal_altered",
-                format!(
-                    "the sales journal was changed outside Kasse: {}. Kasse goes on; run `kasse-cli journal verify` for the full check",
-                    rows.join("; ")
-                ),
-            )
-        }
+    let (code, message) = match store.check_at_start() {
+        Ok(None) => return,
+        Ok(Some(why)) => ("journal_broken", StoreError::JournalBroken(why).to_string()),
         Err(e) => (
             "journal_unchecked",
             format!("the sales journal could not be checked: {e}"),
@@ -417,6 +418,15 @@ fn warn_if_journal_altered(store: &kasse_core::store::Store, json: bool) {
 
 /// Exit code of `charge --wait` / `wait` when the payment did not go through.
 const EXIT_NOT_PAID: u8 = 3;
+/// `journal verify` and `journal rebuild`: 0 for a sound log, [`EXIT_JOURNAL`] otherwise.
+fn journal_exit(sound: bool) -> ExitCode {
+    if sound {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_JOURNAL)
+    }
+}
+
 /// Exit code of `journal verify` when it found a problem.
 const EXIT_JOURNAL: u8 = 4;
 

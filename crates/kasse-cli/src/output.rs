@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use kasse_core::money::format_minor_code as money;
 use kasse_core::qr::TerminalStyle;
 use kasse_core::sale::{OpState, Sale, SaleStatus};
-use kasse_core::store::{Anchor, JournalReport, PrintedHead, ProjectionReport};
+use kasse_core::store::{
+    Anchor, Integrity, JournalBroken, JournalReport, PrintedHead, ProjectionReport,
+};
 use kasse_core::{Charge, SaleDetail, SyncReport};
 use serde_json::{json, Value};
 
@@ -269,6 +271,7 @@ impl Out {
         j: &JournalReport,
         p: &ProjectionReport,
         anchor: Option<(&PrintedHead, &Anchor)>,
+        broken: Option<&JournalBroken>,
         ok: bool,
     ) -> std::io::Result<()> {
         let head = j.head.as_ref().map(|h| h.printed().to_string());
@@ -279,6 +282,7 @@ impl Out {
                 "projection": p,
                 "head": head,
                 "anchor": anchor,
+                "read_only": broken,
                 "ok": ok,
             }));
         }
@@ -332,6 +336,30 @@ impl Out {
                 m.sale_id,
                 m.differences.join(", ")
             ));
+        }
+        if let Some(why) = broken {
+            s.push_str(&format!(
+                "\nKasse is READ-ONLY until this is fixed: {}",
+                why.fix()
+            ));
+        }
+        self.text(&s)
+    }
+
+    /// `journal rebuild`: how many sales were rewritten, and the check after it.
+    pub fn rebuilt(&self, sales: u64, after: &Integrity) -> std::io::Result<()> {
+        if self.json {
+            return self.line(&json!({
+                "rebuilt": sales,
+                "projection": after.projection,
+                "read_only": after.broken,
+                "ok": after.broken.is_none(),
+            }));
+        }
+        let mut s = format!("sales: {sales} rebuilt from the journal");
+        match &after.broken {
+            None => s.push_str("; the log checks out and Kasse can write again"),
+            Some(why) => s.push_str(&format!("; still READ-ONLY: {why}. {}", why.fix())),
         }
         self.text(&s)
     }

@@ -16,7 +16,7 @@ use crate::clock::{RandomIds, SystemClock};
 use crate::engine::{Kasse, KasseConfig, StoreRef};
 use crate::error::CoreError;
 use crate::money::Currency;
-use crate::store::Store;
+use crate::store::{JournalBroken, Store};
 
 /// How many days the first sync of a log looks back.
 pub const FIRST_SYNC_DAYS: i64 = 30;
@@ -129,12 +129,19 @@ pub struct App {
     pub mode: Mode,
     /// The in-process simulator in demo mode (stops when this is dropped).
     pub sandbox: Option<Sandbox>,
+    /// Why the log is read-only, when the start-up check found it changed outside Kasse:
+    /// every write (charge, operation, sync, setting) is then refused with `journal_broken`,
+    /// while reading, listing and `journal verify` still work.
+    pub read_only: Option<JournalBroken>,
 }
 
 impl App {
-    /// Assembles the engine over `store`: the client for the account (or the demo simulator),
-    /// the configuration checked against it. Starts nothing: call [`Kasse::resume`].
+    /// Assembles the engine over `store`: the journal checked from its last checkpoint
+    /// ([`Store::check_at_start`]; a broken one opens the log read-only), the client for the
+    /// account (or the demo simulator), the configuration checked against it. Starts nothing:
+    /// call [`Kasse::resume`].
     pub async fn open(store: Store, config: AppConfig) -> Result<App, CoreError> {
+        let read_only = store.check_at_start()?;
         let (client, mode, sandbox) = match &config.connection {
             Connection::Demo => {
                 let sandbox = Sandbox::start(SandboxConfig::default())
@@ -190,6 +197,7 @@ impl App {
             kasse,
             mode,
             sandbox,
+            read_only,
         })
     }
 }

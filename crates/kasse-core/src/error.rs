@@ -95,13 +95,15 @@ pub enum ErrorCode {
     Dintero,
     /// The local log failed.
     Storage,
+    /// The log was changed outside Kasse: it is read-only (the row or sale is named).
+    JournalBroken,
     /// A bug.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::InvalidInput,
         ErrorCode::NotFound,
         ErrorCode::InvalidState,
@@ -113,6 +115,7 @@ impl ErrorCode {
         ErrorCode::OutcomeUnknown,
         ErrorCode::Dintero,
         ErrorCode::Storage,
+        ErrorCode::JournalBroken,
         ErrorCode::Internal,
     ];
 
@@ -130,6 +133,7 @@ impl ErrorCode {
             ErrorCode::OutcomeUnknown => "outcome_unknown",
             ErrorCode::Dintero => "dintero",
             ErrorCode::Storage => "storage",
+            ErrorCode::JournalBroken => "journal_broken",
             ErrorCode::Internal => "internal",
         }
     }
@@ -183,6 +187,7 @@ impl CoreError {
             CoreError::Store(StoreError::InvalidCursor | StoreError::InvalidInput { .. }) => {
                 C::InvalidInput
             }
+            CoreError::Store(StoreError::JournalBroken(_)) => C::JournalBroken,
             CoreError::Store(_) => C::Storage,
             CoreError::Sale(_) | CoreError::Qr(_) => C::Internal,
         }
@@ -196,6 +201,14 @@ impl CoreError {
             CoreError::InvalidInput { field, .. } => Some(field.clone()),
             CoreError::Store(StoreError::InvalidInput { field, .. }) => Some((*field).to_owned()),
             CoreError::Store(StoreError::InvalidCursor) => Some("cursor".to_owned()),
+            _ => None,
+        }
+    }
+
+    /// Why the log is read-only, when that is what refused the action.
+    pub fn journal_broken(&self) -> Option<&crate::store::JournalBroken> {
+        match self {
+            CoreError::Store(StoreError::JournalBroken(why)) => Some(why),
             _ => None,
         }
     }

@@ -266,6 +266,8 @@ export async function loadApp(): Promise<void> {
         // `level` is a plain string in the binding: anything but warning/error shows as info.
         const level = n.level === 'error' || n.level === 'warning' ? n.level : 'info';
         toast({ level, message: n.message }, level === 'error' ? 0 : 8000);
+        // An error notice may mean the log was found changed (and is now read-only).
+        if (level === 'error') void api.appInfo().then((i) => (app.info = i), () => {});
       });
     }
     changedMeanwhile = [];

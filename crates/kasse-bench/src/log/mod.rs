@@ -1,13 +1,16 @@
 //! Figure group 4, the log at scale: list and search latency on a large log of realistic sales,
-//! the file size per sale, and event append throughput under the durability Kasse ships.
+//! the journal check at start, the file size per sale, and event append throughput under the
+//! durability Kasse ships.
 //!
 //! The sales are copies of real ones (`template`), written through `Store::append_many` into a
-//! log cached between runs (`cache`); the list figures query it (`queries`); the append figures
+//! log cached between runs (`cache`); the list figures query it (`queries`), the start-up
+//! check verifies its newest rows (`start`); the append figures
 //! write fresh logs on the same disk (`append`).
 
 mod append;
 mod cache;
 mod queries;
+mod start;
 mod template;
 
 use std::path::{Path, PathBuf};
@@ -78,6 +81,7 @@ pub fn run(opts: &Opts) -> Result<Section> {
 
     let mut s = Section::new("4. The log at scale");
     queries::list_figures(&mut s, &path, n, if opts.quick { 40 } else { 200 })?;
+    start::start_check_figures(&mut s, &path, n, opts.quick)?;
 
     let events: i64 =
         rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?

@@ -1,7 +1,9 @@
 //! The tamper-evident journal from the terminal: `journal verify` passes on a sound log and
-//! names the row someone edited (exit 4); every command that opens the log first checks the rows
-//! added since the last sound check, reports an altered journal on stderr (a `{"warning":…}`
-//! line with `--json`) and still does its work, so a counter is never stopped from selling.
+//! names the row or sale someone edited (exit 4); every command that opens the log first checks
+//! the rows added since the last sound check. A log changed outside Kasse is read-only: the
+//! commands that read report it on stderr (a `{"warning":…}` line with `--json`) and still show
+//! what they read; those that write are refused with `journal_broken`, naming the row, and send
+//! nothing to Dintero. `journal rebuild` rewrites changed sale rows from a sound journal.
 
 use std::path::Path;
 
@@ -78,7 +80,7 @@ fn journal_verify_passes_then_names_the_row_someone_edited() {
 }
 
 #[test]
-fn an_altered_journal_is_named_on_stderr_and_the_command_still_runs() {
+fn an_altered_journal_makes_kasse_read_only_naming_the_row() {
     let w = World::new();
     let order = w.order_file(ORDER);
     let order = path_str(&order);
@@ -96,37 +98,47 @@ fn an_altered_journal_is_named_on_stderr_and_the_command_still_runs() {
         &format!("\"amount\":{ORDER_AMOUNT}"),
         "\"amount\":100",
     );
+    let sessions = w.control.sessions().len();
 
-    // JSON: the listing is complete on stdout, one warning line on stderr names the row.
+    // Reading goes on: the listing is complete on stdout, one warning line on stderr names
+    // the row and says Kasse is read-only.
     let listed = w.run(&["--json", "transactions"]);
-    assert_eq!(listed.json_ok().len(), 2, "the command still runs");
+    assert_eq!(listed.json_ok().len(), 2, "reading still works");
     let warnings = json_lines(&listed.stderr);
     assert_eq!(warnings.len(), 1, "{listed:#?}");
     assert_eq!(keys(&warnings[0]), ["warning"]);
-    assert_eq!(warnings[0]["warning"]["code"], "journal_altered");
+    assert_eq!(warnings[0]["warning"]["code"], "journal_broken");
     let message = warnings[0]["warning"]["message"].as_str().unwrap();
     assert!(
         message.contains(&format!("row {seq} was altered")),
         "{message}"
     );
+    assert!(message.contains("read-only"), "{message}");
     assert!(message.contains("journal verify"), "{message}");
+    let shown = w.run(&["transactions"]);
+    assert!(shown.ok(), "{shown:#?}");
+    assert!(
+        shown.stderr.starts_with(&format!(
+            "warning: the sales log was changed outside Kasse (row {seq} was altered"
+        )),
+        "{shown:#?}"
+    );
 
-    // Text, and on every start (the warning does not go away by itself).
+    // Writing stops, on every start: charge, capture, sync are refused, naming the row, and
+    // nothing reaches Dintero.
     for _ in 0..2 {
-        let shown = w.run(&["transactions"]);
-        assert!(shown.ok(), "{shown:#?}");
-        assert!(
-            shown.stderr.starts_with(&format!(
-                "warning: the sales journal was changed outside Kasse: row {seq} was altered"
-            )),
-            "{shown:#?}"
-        );
+        w.run(&["--json", "charge", "--order", order])
+            .refused_naming("journal_broken", &format!("row {seq} was altered"));
     }
-
-    // Selling goes on (a command that calls Dintero), with the same warning.
-    let charged = w.run(&["--json", "charge", "--order", order]);
-    assert_eq!(charged.json_ok().len(), 1);
-    assert!(charged.stderr.contains("journal_altered"), "{charged:#?}");
+    w.run(&["--json", "sync"])
+        .refused_naming("journal_broken", &format!("row {seq}"));
+    let text = w.run(&["charge", "--order", order]);
+    assert!(text.text_error().contains("read-only"), "{text:#?}");
+    assert_eq!(
+        w.control.sessions().len(),
+        sessions,
+        "no session was created"
+    );
 
     // The full check names it too, and fails: by seq in JSON, in words in text.
     let verify = w.run(&["--json", "journal", "verify"]);
@@ -134,9 +146,79 @@ fn an_altered_journal_is_named_on_stderr_and_the_command_still_runs() {
     let report = &json_lines(&verify.stdout)[0];
     assert_eq!(report["journal"]["problems"][0]["seq"], seq, "{report}");
     assert_eq!(report["journal"]["problems"][0]["problem"], "hash_mismatch");
+    assert_eq!(report["read_only"]["broken"], "row", "{report}");
+    assert_eq!(report["read_only"]["seq"], seq, "{report}");
     let verify = w.run(&["journal", "verify"]);
     assert_eq!(verify.code(), Some(4), "{verify:#?}");
     verify.says(&format!("row {seq} was altered"));
+    verify.says("READ-ONLY");
+    // A changed journal is not rebuilt from.
+    w.run(&["--json", "journal", "rebuild"])
+        .refused_naming("journal_broken", &format!("row {seq}"));
+}
+
+#[test]
+fn a_changed_sale_row_is_named_by_verify_and_rebuilt_from_the_journal() {
+    let w = World::new();
+    let (_, tid) = w.paid_sale();
+    w.run(&["--json", "capture", &tid]).one();
+    // Someone raises what the sale says was captured.
+    let conn = rusqlite::Connection::open(w.db_path()).unwrap();
+    let sale_id: String = conn
+        .query_row(
+            "SELECT id FROM sales WHERE transaction_id = ?1",
+            [&tid],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let changed = conn
+        .execute(
+            "UPDATE sales SET captured = captured * 10 WHERE id = ?1",
+            [&sale_id],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    drop(conn);
+
+    // A refund decided from that row is refused, naming the sale, and sends nothing.
+    w.run(&["--json", "refund", &tid, "--amount", "20000"])
+        .refused_naming("journal_broken", &sale_id);
+    assert_eq!(
+        sandbox_sum(&w.control.transaction(&tid).unwrap(), "REFUND"),
+        0
+    );
+
+    // `journal verify` names the sale and the field, and the log stays read-only.
+    let verify = w.run(&["--json", "journal", "verify"]);
+    assert_eq!(verify.code(), Some(4), "{verify:#?}");
+    let report = &json_lines(&verify.stdout)[0];
+    assert_eq!(report["journal"]["ok"], true, "{report}");
+    let mismatches = report["projection"]["mismatches"].as_array().unwrap();
+    assert_eq!(mismatches.len(), 1, "{report}");
+    assert_eq!(mismatches[0]["sale_id"], sale_id.as_str());
+    assert_eq!(mismatches[0]["differences"][0], "captured");
+    assert_eq!(report["read_only"]["sale_id"], sale_id.as_str());
+    let text = w.run(&["journal", "verify"]);
+    text.says(&format!("sale {sale_id}: captured"));
+    text.says("journal rebuild");
+    w.run(&[
+        "--json",
+        "charge",
+        "--order",
+        path_str(&w.order_file(ORDER)),
+    ])
+    .refused_naming("journal_broken", &sale_id);
+
+    // Rebuilt from the sound journal, the log checks out and Kasse writes again.
+    let rebuilt = w.run(&["--json", "journal", "rebuild"]).one();
+    assert_eq!(rebuilt["ok"], true, "{rebuilt}");
+    assert_eq!(rebuilt["rebuilt"], 1);
+    assert_eq!(rebuilt["read_only"], serde_json::Value::Null);
+    let text = w.run(&["journal", "rebuild"]);
+    assert!(text.ok(), "{text:#?}");
+    text.says("sales: 1 rebuilt from the journal; the log checks out");
+    assert!(w.run(&["journal", "verify"]).ok());
+    w.run(&["--json", "refund", &tid, "--amount", "100"]).one();
 }
 
 #[test]

@@ -34,6 +34,10 @@ impl Kasse {
     /// the first sync looks back `first_days`), settles pending operations and resumes
     /// following open sales.
     pub async fn sync(&self, first_days: i64) -> Result<SyncReport, CoreError> {
+        // A read-only log could record nothing of what the sync reads.
+        if let Some(why) = self.inner.store.read_only() {
+            return Err(crate::store::StoreError::JournalBroken(why).into());
+        }
         let started = self.inner.clock.now();
         let since = self
             .inner

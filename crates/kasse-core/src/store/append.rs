@@ -15,6 +15,7 @@ impl Store {
     /// refused event does not affect the others), sharing one fsync. Each call still returns
     /// only once its own event is committed (durably, under [`Durability::Full`]).
     pub fn append(&self, sale_id: &str, event: &LogEvent, at: OffsetDateTime) -> Result<Appended> {
+        self.writable()?;
         // What does not depend on the journal is done before queueing, so that concurrent
         // writers do it at the same time (a failure here is reported by the append itself).
         let prepared = blob::prepare(sale_id, event).ok();
@@ -75,6 +76,7 @@ impl Store {
         event: &LogEvent,
         at: OffsetDateTime,
     ) -> Result<Appended> {
+        self.writable()?;
         if self.path.is_none() || self.options.durability != Durability::Full {
             return self.append(sale_id, event, at);
         }

@@ -105,8 +105,9 @@ pub struct JournalHead {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum JournalProblem {
-    /// The row's content does not match its hash: the row was edited.
-    #[error("row {seq} was altered: its hash does not match its content")]
+    /// The row's content does not match its hash: the row was edited, or the row before it
+    /// was edited and given a new hash (the chain runs through it).
+    #[error("row {seq} was altered (or the row before it, and re-hashed): its hash does not match its content")]
     HashMismatch {
         /// The row.
         seq: i64,
@@ -163,8 +164,10 @@ pub(crate) fn verify(conn: &Connection) -> Result<JournalReport, StoreError> {
 }
 
 /// Checks the rows after `since` (the head an earlier check ended at), chaining from its hash,
-/// and the head record. Rows up to `since.seq` are not read: an edit there is found only by a
-/// full [`verify`]; a rewrite that re-hashed them shows as a broken link at `since.seq + 1`.
+/// and the head record. Row `since.seq` itself is read again (not counted in `rows`): it must
+/// still hash to its content and have `since.hash`, so a rewrite that re-hashed the rows up to
+/// it shows there. Rows before it are not read: an edit there that left its hash alone is found
+/// only by a full [`verify`].
 pub(crate) fn verify_after(
     conn: &Connection,
     since: Option<&JournalHead>,
@@ -179,33 +182,33 @@ pub(crate) fn verify_after(
         }
     };
 
-    if let Some(since) = since {
-        // The starting point itself must still be there, unchanged.
-        let stored: Option<Vec<u8>> = conn
-            .prepare("SELECT hash FROM journal WHERE seq = ?1")?
-            .query_row([since.seq], |r| r.get(0))
-            .optional()?;
-        match stored.map(hex::encode) {
-            None => push(
-                JournalProblem::Gap {
-                    after: since.seq.saturating_sub(1),
-                    next: since.seq.saturating_add(1),
-                },
-                &mut problems,
-            ),
-            Some(stored) if stored != since.hash => push(
-                JournalProblem::HashMismatch {
-                    seq: since.seq,
-                    stored,
-                    computed: since.hash.clone(),
-                },
-                &mut problems,
-            ),
-            Some(_) => {}
+    // The starting point is read again with its content: it must still be there, hash to what
+    // it did (chained from the row before it), and have the hash the earlier check recorded.
+    let mut checkpoint = match since {
+        None => None,
+        Some(cp) if cp.seq <= 1 => Some((cp, GENESIS_HASH.to_owned())),
+        Some(cp) => {
+            let before: Option<Vec<u8>> = conn
+                .prepare_cached("SELECT hash FROM journal WHERE seq = ?1")?
+                .query_row([cp.seq - 1], |r| r.get(0))
+                .optional()?;
+            match before {
+                Some(h) => Some((cp, hex::encode(h))),
+                None => {
+                    push(
+                        checkpoint_missing(&JournalHead {
+                            seq: cp.seq - 1,
+                            hash: String::new(),
+                        }),
+                        &mut problems,
+                    );
+                    Some((cp, GENESIS_HASH.to_owned()))
+                }
+            }
         }
-    }
+    };
     let mut stmt = conn.prepare(&format!(
-        "SELECT {ROW_COLUMNS} FROM journal WHERE seq > ?1 ORDER BY seq"
+        "SELECT {ROW_COLUMNS} FROM journal WHERE seq >= ?1 ORDER BY seq"
     ))?;
     let mut rows = stmt.query([since.map_or(0, |h| h.seq)])?;
     let mut count = 0u64;
@@ -217,11 +220,31 @@ pub(crate) fn verify_after(
     let mut blobs = BlobReader::default();
     let mut sales = SaleIds::default();
     while let Some(row) = rows.next()? {
-        count += 1;
         let mut raw = RawRow::read(row)?;
         let seq = raw.seq;
         let stored = raw.hash_hex();
         let malformed = |detail: String| JournalProblem::Malformed { seq, detail };
+        match checkpoint.take() {
+            Some((cp, before)) if cp.seq == seq => {
+                if stored != cp.hash {
+                    push(
+                        JournalProblem::HashMismatch {
+                            seq,
+                            stored: stored.clone(),
+                            computed: cp.hash.clone(),
+                        },
+                        &mut problems,
+                    );
+                }
+                expected_seq = seq;
+                prev = before;
+            }
+            Some((cp, _)) => {
+                push(checkpoint_missing(cp), &mut problems);
+                count += 1;
+            }
+            None => count += 1,
+        }
         if seq != expected_seq {
             push(
                 JournalProblem::Gap {
@@ -315,6 +338,9 @@ pub(crate) fn verify_after(
         prev = stored;
     }
     drop(rows);
+    if let Some((cp, _)) = checkpoint {
+        push(checkpoint_missing(cp), &mut problems);
+    }
 
     let head = read_head(conn)?;
     if head != last {
@@ -333,6 +359,14 @@ pub(crate) fn verify_after(
         problems,
         truncated,
     })
+}
+
+/// The row an earlier check ended at is gone.
+fn checkpoint_missing(cp: &JournalHead) -> JournalProblem {
+    JournalProblem::Gap {
+        after: cp.seq.saturating_sub(1),
+        next: cp.seq.saturating_add(1),
+    }
 }
 
 /// The head record.

@@ -10,7 +10,10 @@
 //! written with the sale row and the chain's head in one `BEGIN IMMEDIATE` transaction, so the
 //! projection never disagrees with the journal and two writers never fork the chain), `read`
 //! (lookups, open sales, pending operations), [`list`] (the paginated list and search),
-//! `projection` (checked against and rebuilt from the journal), [`migrate`], [`settings`].
+//! `projection` (checked against and rebuilt from the journal), `checkpoint` (the journal
+//! checked at every start from the last sound check; a log changed outside Kasse is read-only),
+//! `rebuild` (a sale's row checked before an operation; the projection repaired from a sound
+//! journal), [`migrate`], [`settings`].
 //!
 //! Durability: WAL with `synchronous=FULL` by default ([`Durability`]): an intent written right
 //! before a crash or a power cut is on disk when the API call is made; one event is exempt on
@@ -21,12 +24,14 @@
 mod anchor;
 mod append;
 mod blob;
+mod checkpoint;
 mod files;
 pub mod journal;
 pub mod list;
 pub mod migrate;
 mod projection;
 mod read;
+mod rebuild;
 mod row;
 pub mod settings;
 mod staff;
@@ -64,6 +69,7 @@ pub use journal::{JournalHead, JournalProblem, JournalReport, GENESIS_HASH};
 /// Setting: the journal head the last sound [`Store::check_journal`] ended at.
 pub const JOURNAL_CHECKED_KEY: &str = "journal.checked";
 pub use anchor::{Anchor, HeadFormatError, PrintedHead};
+pub use checkpoint::{Integrity, JournalBroken, JOURNAL_BROKEN_KEY};
 pub use files::private_dir;
 pub use list::{AmountFilter, ListQuery, Page, ProductTotalsRow, QueryPlan, Totals, TotalsRow};
 pub use migrate::{Migration, LATEST_VERSION, MIGRATIONS};
@@ -163,6 +169,9 @@ pub enum StoreError {
     /// written.
     #[error("the commit failed, nothing was written: {0}")]
     CommitFailed(String),
+    /// The log was changed outside Kasse: it is open read-only and this write was refused.
+    #[error("the sales log was changed outside Kasse ({0}), so Kasse is read-only and wrote nothing: {fix}", fix = .0.fix())]
+    JournalBroken(JournalBroken),
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -378,6 +387,9 @@ pub struct Store {
     _checkpointer: Option<wal::Checkpointer>,
     path: Option<PathBuf>,
     options: StoreOptions,
+    /// Why writes are refused (the journal or the projection was found changed outside
+    /// Kasse); shared by the stores [`Store::reopen`] made (`checkpoint`).
+    read_only: std::sync::Arc<Mutex<Option<JournalBroken>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -456,6 +468,7 @@ impl Store {
             _checkpointer: checkpointer,
             path,
             options,
+            read_only: Default::default(),
         })
     }
 
@@ -476,6 +489,14 @@ impl Store {
     }
 
     fn write<R>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<R>) -> Result<R> {
+        self.writable()?;
+        self.write_unchecked(f)
+    }
+
+    /// [`Store::write`] even when the store is read-only: for what keeps the log usable
+    /// (the counter's id, the journal check's own records, a projection rebuilt from a sound
+    /// journal), never for a sale or a setting.
+    fn write_unchecked<R>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<R>) -> Result<R> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let r = f(&tx)?;
@@ -533,7 +554,11 @@ impl Store {
         if report.ok {
             if let Some(head) = &report.head {
                 if since.as_ref() != Some(head) {
-                    self.set_setting(JOURNAL_CHECKED_KEY, head)?;
+                    settings::set(
+                        &self.lock(),
+                        JOURNAL_CHECKED_KEY,
+                        &settings::to_value(head)?,
+                    )?;
                 }
             }
         }
@@ -556,12 +581,14 @@ impl Store {
 
     /// Sets a setting (refuses secret-looking keys and token-looking values).
     pub fn set_setting<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
+        self.writable()?;
         let v = settings::to_value(value)?;
         settings::set(&self.lock(), key, &v)
     }
 
     /// Removes a setting; whether it existed.
     pub fn delete_setting(&self, key: &str) -> Result<bool> {
+        self.writable()?;
         settings::delete(&self.lock(), key)
     }
 
@@ -574,7 +601,8 @@ impl Store {
     /// the prefix of the counter's merchant references unless the counter was given one, so
     /// that two counters of a shop never make the same references.
     pub fn counter_id(&self) -> Result<String> {
-        self.write(|tx| settings::counter_id(tx))
+        // Made once per log, before any sale: a read-only log (which has sales) has it already.
+        self.write_unchecked(|tx| settings::counter_id(tx))
     }
 }
 

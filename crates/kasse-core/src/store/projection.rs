@@ -111,29 +111,32 @@ impl Store {
     /// projection that [`Store::check_projection`] found different). Returns the number of
     /// sales written. The journal is not touched.
     pub fn rebuild_projection(&self) -> Result<u64> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM sales", [])?;
-            let mut n = 0u64;
-            replay_each(tx, |group| {
-                let sale = group.rebuilt.map_err(|source| StoreError::Rejected {
-                    sale_id: group.sale_id.clone(),
-                    source,
-                })?;
-                write_sale(
-                    tx,
-                    &sale,
-                    None,
-                    group.last_seq,
-                    group.key,
-                    group.order_in_journal,
-                )
-                .map_err(|e| map_constraint(e, Some(&sale), None))?;
-                n += 1;
-                Ok(())
-            })?;
-            Ok(n)
-        })
+        self.write(|tx| rebuild_in(tx))
     }
+}
+
+/// Replaces every sale row with the replay of its events; the number of sales written.
+pub(super) fn rebuild_in(tx: &Connection) -> Result<u64> {
+    tx.execute("DELETE FROM sales", [])?;
+    let mut n = 0u64;
+    replay_each(tx, |group| {
+        let sale = group.rebuilt.map_err(|source| StoreError::Rejected {
+            sale_id: group.sale_id.clone(),
+            source,
+        })?;
+        write_sale(
+            tx,
+            &sale,
+            None,
+            group.last_seq,
+            group.key,
+            group.order_in_journal,
+        )
+        .map_err(|e| map_constraint(e, Some(&sale), None))?;
+        n += 1;
+        Ok(())
+    })?;
+    Ok(n)
 }
 
 /// Field-by-field comparison of a stored view with a rebuilt one.

@@ -31,3 +31,4 @@ mod store_migrations;
 mod store_perf;
 mod store_projection;
 mod store_settings;
+mod tamper;

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'outcome_unknown',
   'dintero',
   'storage',
+  'journal_broken',
   'internal',
 ] as const satisfies readonly ErrorCode[];
 

@@ -18,6 +18,12 @@ export const en = {
   'app.secret_missing': 'Kasse cannot reach your Dintero account',
   'app.secret_missing_fix': 'The client secret for {account} could not be read (the keyring may be locked or its file removed). Enter it again in Settings and save; until then nothing can be sold.',
   'app.open_settings': 'Open Settings',
+  'app.read_only': 'The sales log was changed outside Kasse',
+  'app.read_only_row': 'Row {row} of the sales journal is not what Kasse wrote.',
+  'app.read_only_sale': 'The stored record of sale {sale} no longer matches its journal.',
+  'app.read_only_fix_row': 'Kasse is read-only: nothing can be sold, refunded or changed. Keep this computer as it is and restore kasse.sqlite from a backup, or tell whoever looks after the accounts. Sales can still be looked up; `kasse-cli journal verify` gives the full report.',
+  'app.read_only_fix_sale': 'Kasse is read-only: nothing can be sold, refunded or changed. Run `kasse-cli journal rebuild` to rewrite the sales from the journal, then restart Kasse. Sales can still be looked up.',
+  'app.open_transactions': 'Look up sales',
 
   'nav.main': 'Main',
   'nav.sell': 'Sell',
@@ -404,6 +410,7 @@ export const en = {
   'error.next.outcome_unknown': 'Do not repeat it yet: press Sync in Transactions to find out whether it went through.',
   'error.next.dintero': 'Dintero refused it. Try again in a minute; if it keeps failing, contact Dintero support.',
   'error.next.storage': 'Kasse could not save to its database. Check free disk space, then restart Kasse.',
+  'error.next.journal_broken': 'Kasse is read-only because its sales log was changed outside it: nothing was saved or sent. The Sell screen says how to fix it.',
   'error.next.internal': 'Try again. If it happens again, restart Kasse.',
 
   'common.close': 'Close',

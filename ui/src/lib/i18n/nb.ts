@@ -17,6 +17,12 @@ export const nb: Record<MessageKey, string> = {
   'mode.secret_missing_hint': 'Kontoens klienthemmelighet kunne ikke leses: ingenting kan selges før den er lagt inn på nytt i Innstillinger.',
   'app.secret_missing': 'Kasse når ikke Dintero-kontoen din',
   'app.secret_missing_fix': 'Klienthemmeligheten for {account} kunne ikke leses (nøkkelringen kan være låst eller filen slettet). Legg den inn på nytt i Innstillinger og lagre; til da kan ingenting selges.',
+  'app.read_only': 'Salgsloggen er endret utenfor Kasse',
+  'app.read_only_row': 'Rad {row} i salgsjournalen er ikke slik Kasse skrev den.',
+  'app.read_only_sale': 'Det lagrede salget {sale} stemmer ikke lenger med journalen sin.',
+  'app.read_only_fix_row': 'Kasse er skrivebeskyttet: ingenting kan selges, refunderes eller endres. La datamaskinen være som den er og gjenopprett kasse.sqlite fra en sikkerhetskopi, eller si fra til den som har ansvar for regnskapet. Salg kan fortsatt slås opp; `kasse-cli journal verify` gir hele rapporten.',
+  'app.read_only_fix_sale': 'Kasse er skrivebeskyttet: ingenting kan selges, refunderes eller endres. Kjør `kasse-cli journal rebuild` for å skrive salgene på nytt fra journalen, og start Kasse på nytt. Salg kan fortsatt slås opp.',
+  'app.open_transactions': 'Slå opp salg',
   'app.open_settings': 'Åpne Innstillinger',
 
   'nav.main': 'Hovedmeny',
@@ -403,6 +409,7 @@ export const nb: Record<MessageKey, string> = {
   'error.next.network': 'Sjekk nettverkstilkoblingen og prøv igjen.',
   'error.next.outcome_unknown': 'Ikke gjenta ennå: trykk Synkroniser under Transaksjoner for å se om det gikk gjennom.',
   'error.next.dintero': 'Dintero avviste det. Prøv igjen om et minutt; kontakt Dintero kundeservice om det fortsetter.',
+  'error.next.journal_broken': 'Kasse er skrivebeskyttet fordi salgsloggen er endret utenfor Kasse: ingenting ble lagret eller sendt. Salgsskjermen forteller hvordan det rettes.',
   'error.next.storage': 'Kasse fikk ikke lagret i databasen. Sjekk ledig diskplass og start Kasse på nytt.',
   'error.next.internal': 'Prøv igjen. Skjer det igjen, start Kasse på nytt.',
 

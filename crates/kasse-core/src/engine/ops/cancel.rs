@@ -11,6 +11,7 @@ impl Kasse {
     pub async fn cancel(&self, id: &str) -> Result<Sale, CoreError> {
         let _turn = self.operating(&self.find(id)?.id).await;
         let sale = self.find(id)?;
+        self.inner.store.check_sale(&sale.id)?;
         if !sale.is_open() {
             return Err(CoreError::InvalidState(format!(
                 "the sale is already {}; {}",

@@ -49,6 +49,8 @@ impl Kasse {
         }
         let turn = self.operating(&self.find(id)?.id).await;
         let mut sale = self.find(id)?;
+        // Nothing is decided from a sale row changed outside Kasse (nor sent to Dintero).
+        self.inner.store.check_sale(&sale.id)?;
         if let Some(op) = sale.operation_by_key(key) {
             return Ok(Prepared::Replayed(self.replay(&sale.id, &op.op_id).await));
         }
