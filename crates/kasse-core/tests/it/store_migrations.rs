@@ -280,6 +280,23 @@ fn an_old_row_tampered_before_the_migration_is_still_reported_after_it() {
 }
 
 #[test]
+fn an_old_log_with_a_row_removed_before_the_migration_opens_and_shows_the_gap() {
+    // The migration copies the rows as they are: a gap stays a gap, found by verify, and
+    // does not keep the log from opening.
+    let problems = tampered_before_migration(run("DELETE FROM events WHERE seq = 2"));
+    assert!(
+        matches!(
+            problems[..],
+            [
+                JournalProblem::Gap { after: 1, next: 3 },
+                JournalProblem::HashMismatch { seq: 3, .. }
+            ]
+        ),
+        "{problems:?}"
+    );
+}
+
+#[test]
 fn a_log_another_kasse_is_migrating_is_a_clear_busy_error_and_opens_once_it_is_done() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("upgrading.sqlite");
