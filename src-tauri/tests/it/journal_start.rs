@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use kasse_app::state::JournalCheck;
 use kasse_core::sale::LogEvent;
+use kasse_core::store::testing::{pack_body, unpack_body};
 use kasse_core::store::{NewSale, Store};
 use serde_json::{json, Value};
 use tauri::Listener;
@@ -50,14 +51,21 @@ fn journal(dir: &std::path::Path) {
 fn tamper(dir: &std::path::Path, seq: i64) {
     let conn = rusqlite::Connection::open(dir.join("kasse.sqlite")).unwrap();
     conn.execute_batch(
-        "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
-         DROP TRIGGER events_append_at_end;",
+        "DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;
+         DROP TRIGGER journal_append_at_end;",
     )
     .unwrap();
+    let body: Vec<u8> = conn
+        .query_row("SELECT body FROM journal WHERE seq = ?1", [seq], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let data = unpack_body(&body).unwrap();
+    assert!(data.contains("hello"), "row {seq}: {data}");
     let n = conn
         .execute(
-            "UPDATE events SET data = replace(data, 'hello', 'HELLO') WHERE seq = ?1",
-            [seq],
+            "UPDATE journal SET body = ?1 WHERE seq = ?2",
+            rusqlite::params![pack_body(&data.replace("hello", "HELLO")).unwrap(), seq],
         )
         .unwrap();
     assert_eq!(n, 1);

@@ -7,31 +7,34 @@
 
 use std::path::Path;
 
+use kasse_core::store::testing::{pack_body, unpack_body};
+
 use crate::common::*;
 
-/// What someone with the file does: drops the append-only triggers and, in the row that
-/// `pick_seq` (a query for one seq) finds, replaces `from` with `to`. Returns the row's seq.
+/// What someone with the file does: drops the append-only triggers and, in the data of the row
+/// that `pick_seq` (a query for one seq) finds, replaces `from` with `to`. Returns the row's seq.
 fn tamper(db: &Path, pick_seq: &str, from: &str, to: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).unwrap();
     for t in [
-        "events_no_update",
-        "events_no_delete",
-        "events_append_at_end",
+        "journal_no_update",
+        "journal_no_delete",
+        "journal_append_at_end",
     ] {
         conn.execute_batch(&format!("DROP TRIGGER IF EXISTS {t}"))
             .unwrap();
     }
     let seq: i64 = conn.query_row(pick_seq, [], |r| r.get(0)).unwrap();
-    let data: String = conn
-        .query_row("SELECT data FROM events WHERE seq = ?1", [seq], |r| {
+    let body: Vec<u8> = conn
+        .query_row("SELECT body FROM journal WHERE seq = ?1", [seq], |r| {
             r.get(0)
         })
         .unwrap();
+    let data = unpack_body(&body).unwrap();
     assert!(data.contains(from), "row {seq}: {data}");
     let changed = conn
         .execute(
-            "UPDATE events SET data = replace(data, ?2, ?3) WHERE seq = ?1",
-            rusqlite::params![seq, from, to],
+            "UPDATE journal SET body = ?2 WHERE seq = ?1",
+            rusqlite::params![seq, pack_body(&data.replace(from, to)).unwrap()],
         )
         .unwrap();
     assert_eq!(changed, 1);
@@ -57,7 +60,7 @@ fn journal_verify_passes_then_names_the_row_someone_edited() {
     // Someone with the file lowers the sale's amount.
     let seq = tamper(
         &w.db_path(),
-        "SELECT seq FROM events WHERE kind = 'sale_opened' ORDER BY seq LIMIT 1",
+        "SELECT seq FROM journal WHERE sale_id IS NOT NULL ORDER BY seq LIMIT 1",
         "10300",
         "1030",
     );
@@ -94,7 +97,7 @@ fn an_altered_journal_makes_kasse_read_only_naming_the_row() {
     w.run(&["--json", "charge", "--order", order]).one();
     let seq = tamper(
         &w.db_path(),
-        "SELECT max(seq) FROM events WHERE kind = 'sale_opened'",
+        "SELECT max(seq) FROM journal WHERE sale_id IS NOT NULL",
         &format!("\"amount\":{ORDER_AMOUNT}"),
         "\"amount\":100",
     );

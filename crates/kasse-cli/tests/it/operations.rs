@@ -124,7 +124,7 @@ fn a_capture_killed_before_dintero_acted_is_held_back_until_the_grace_is_over_th
         let db = rusqlite::Connection::open(w.db_path()).ok()?;
         let n: i64 = db
             .query_row(
-                "SELECT count(*) FROM events WHERE kind = 'operation_requested'",
+                "SELECT count(*) FROM journal WHERE intent IS NOT NULL",
                 [],
                 |r| r.get(0),
             )

@@ -153,6 +153,14 @@ impl SaleIds {
 /// included, so the chain verifies as before, and a row that was altered still shows as
 /// altered), fills `sales.journal_key`, then drops `events`.
 pub(crate) fn move_events_to_journal(tx: &Connection) -> Result<()> {
+    // Rows are copied as they are, gaps included (a removed row must stay visible as one), so
+    // the trigger that refuses a gap waits until they are in.
+    let at_end: String = tx.query_row(
+        "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'journal_append_at_end'",
+        [],
+        |r| r.get(0),
+    )?;
+    tx.execute_batch("DROP TRIGGER journal_append_at_end")?;
     let mut keys: HashMap<String, i64> = HashMap::new();
     {
         let mut stmt = tx.prepare(
@@ -196,5 +204,6 @@ pub(crate) fn move_events_to_journal(tx: &Connection) -> Result<()> {
     }
     drop(set);
     tx.execute_batch("DROP TABLE events")?;
+    tx.execute_batch(&at_end)?;
     Ok(())
 }

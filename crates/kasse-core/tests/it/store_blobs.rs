@@ -1,7 +1,8 @@
 //! The stored form of large JSON values: a snapshot is kept once, compressed, in `blobs`; the
-//! hash chain stays over the canonical JSON; a log written before migration 4 keeps its rows
-//! and verifies, before and after new rows are added; a damaged blob is named by verify; a
-//! refused event in a group commit leaves the others written.
+//! hash chain stays over the canonical JSON; a log written before migrations 4 and 5 keeps its
+//! rows (moved to `journal`, hashes intact) and verifies, before and after new rows are added;
+//! a damaged blob is named by verify; a refused event in a group commit leaves the others
+//! written; the compression dictionaries are pinned.
 
 use super::store_common;
 
@@ -74,13 +75,23 @@ fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
+/// The two text columns `sql` selects, row by row.
+fn pairs(conn: &rusqlite::Connection, sql: &str) -> Vec<(String, String)> {
+    conn.prepare(sql)
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
 #[test]
 fn a_snapshot_is_stored_once_and_the_chain_covers_its_canonical_bytes() {
     let (_dir, path, store) = log_with_snapshots();
     let conn = raw(&path);
     // Three snapshot events, two distinct snapshots: two blobs, the second a delta of the first.
     assert_eq!(
-        count(&conn, "SELECT count(*) FROM events WHERE blob IS NOT NULL"),
+        count(&conn, "SELECT count(*) FROM journal WHERE blob IS NOT NULL"),
         3
     );
     assert_eq!(count(&conn, "SELECT count(*) FROM blobs"), 2);
@@ -92,11 +103,11 @@ fn a_snapshot_is_stored_once_and_the_chain_covers_its_canonical_bytes() {
     assert_eq!(events.len(), 5);
     let mut prev = GENESIS_HASH.to_owned();
     for e in &events {
-        let (at, kind, data, blob): (i64, String, String, Option<i64>) = conn
+        let (at, data, blob): (i64, String, Option<i64>) = conn
             .query_row(
-                "SELECT at, kind, data, blob FROM events WHERE seq = ?1",
+                "SELECT at, unpack(body), blob FROM journal WHERE seq = ?1",
                 [e.seq],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .unwrap();
         let canonical = serde_json::to_string(&e.event).unwrap();
@@ -107,7 +118,8 @@ fn a_snapshot_is_stored_once_and_the_chain_covers_its_canonical_bytes() {
             assert_ne!(data, canonical);
         }
         // The chain is over the canonical JSON, whatever the row stores.
-        let hash = row_hash(&prev, e.seq, "s1", at, &kind, e.event.op_id(), &canonical);
+        let kind = e.event.kind();
+        let hash = row_hash(&prev, e.seq, "s1", at, kind, e.event.op_id(), &canonical);
         assert_eq!(hash, e.hash, "row {}", e.seq);
         prev = hash;
     }
@@ -221,46 +233,16 @@ fn a_blob_replaced_by_other_well_formed_content_breaks_the_rows_hash() {
     assert_eq!(found, vec![(5, "hash")], "{report:?}");
 }
 
-/// Writes `events` of `sale_id` as rows of a schema-3 log: the whole JSON in `data`.
-fn old_rows(conn: &rusqlite::Connection, sale_id: &str, events: &[LogEvent], at_ms: i64) {
-    for (k, event) in events.iter().enumerate() {
-        let (last, prev): (i64, String) = conn
-            .query_row(
-                "SELECT coalesce(max(seq), 0), coalesce((SELECT hash FROM events ORDER BY seq DESC LIMIT 1), ?1) FROM events",
-                [GENESIS_HASH],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
-        let seq = last + 1;
-        let at = at_ms + k as i64;
-        let data = serde_json::to_string(event).unwrap();
-        let hash = row_hash(&prev, seq, sale_id, at, event.kind(), event.op_id(), &data);
-        conn.execute(
-            "INSERT INTO events (seq, sale_id, at, kind, op_id, data, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            rusqlite::params![
-                seq,
-                sale_id,
-                at,
-                event.kind(),
-                event.op_id(),
-                data,
-                prev,
-                hash
-            ],
-        )
-        .unwrap();
-        conn.execute(
-            "INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2)
-             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-            rusqlite::params![seq, hash],
-        )
-        .unwrap();
+#[test]
+fn a_log_of_schema_3_or_4_is_migrated_keeps_its_rows_and_verifies_with_new_rows_after_them() {
+    for from in [3, 4] {
+        a_log_of_schema_is_migrated(from);
     }
 }
 
-#[test]
-fn a_log_of_schema_3_is_migrated_keeps_its_rows_and_verifies_with_new_rows_after_them() {
+/// A log of schema `from` holding one sale's rows, opened by this code: its rows move to
+/// `journal` as they were (their data, their hashes), verify, and new rows follow them.
+fn a_log_of_schema_is_migrated(from: i64) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.sqlite");
     let opened = LogEvent::SaleOpened {
@@ -285,34 +267,39 @@ fn a_log_of_schema_3_is_migrated_keeps_its_rows_and_verifies_with_new_rows_after
             big_snapshot("T.old", "AUTHORIZED", 0),
         ),
     ];
-    let old_data: Vec<String>;
+    let old: Vec<(String, String)>;
     {
         let mut conn = raw(&path);
-        migrate::migrate_to(&mut conn, 3).unwrap();
+        migrate::migrate_to(&mut conn, from).unwrap();
         old_rows(&conn, "old", &old_events, T0);
-        old_data = (1..=3)
-            .map(|seq| {
-                conn.query_row("SELECT data FROM events WHERE seq = ?1", [seq], |r| {
-                    r.get(0)
-                })
-                .unwrap()
-            })
-            .collect();
+        old = pairs(&conn, "SELECT data, hash FROM events ORDER BY seq");
+        assert_eq!(old.len(), 3);
     }
     let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), migrate::LATEST_VERSION);
-    // The old rows are kept as they were (whole JSON, no blob) and verify.
+    // The old rows are kept as they were (whole JSON, no blob, their hashes), in `journal`,
+    // and verify.
     let conn = raw(&path);
-    for (seq, data) in (1..=3).zip(&old_data) {
-        let (now, blob): (String, Option<i64>) = conn
-            .query_row("SELECT data, blob FROM events WHERE seq = ?1", [seq], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .unwrap();
-        assert_eq!(&now, data);
-        assert_eq!(blob, None);
-    }
-    assert!(store.verify_journal().unwrap().ok);
+    let moved = pairs(
+        &conn,
+        "SELECT unpack(body), lower(hex(hash)) FROM journal ORDER BY seq",
+    );
+    assert_eq!(moved, old, "from schema {from}");
+    // One sale, named by its opening row (row 1) alone; no blobs.
+    let shape = "SELECT count(*) FROM journal WHERE sale = 1 AND blob IS NULL
+        AND (sale_id IS NULL) = (seq > 1) AND coalesce(sale_id, 'old') = 'old'";
+    assert_eq!(count(&conn, shape), 3, "from schema {from}");
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM sqlite_master WHERE name = 'events'"
+        ),
+        0,
+        "the old table is gone"
+    );
+    let report = store.verify_journal().unwrap();
+    assert!(report.ok, "from schema {from}: {report:?}");
+    assert_eq!(report.head.unwrap().hash, old[2].1);
     // The raw rows came without projection: it is rebuilt from them.
     assert_eq!(store.rebuild_projection().unwrap(), 1);
     let events: Vec<LogEvent> = store
@@ -339,7 +326,7 @@ fn a_log_of_schema_3_is_migrated_keeps_its_rows_and_verifies_with_new_rows_after
         )
         .unwrap();
     sale_with_snapshots(&store);
-    assert!(count(&conn, "SELECT count(*) FROM events WHERE blob IS NOT NULL") >= 4);
+    assert!(count(&conn, "SELECT count(*) FROM journal WHERE blob IS NOT NULL") >= 4);
     let full = store.verify_journal().unwrap();
     assert!(full.ok, "{full:?}");
     assert_eq!(full.rows, 9);
@@ -400,8 +387,8 @@ fn a_refused_event_in_a_group_commit_leaves_the_others_written_and_durable_on_re
                 if let Ok(a) = &r {
                     let seen: i64 = raw(&path)
                         .query_row(
-                            "SELECT count(*) FROM events WHERE seq = ?1 AND hash = ?2",
-                            rusqlite::params![a.seq, a.hash],
+                            "SELECT count(*) FROM journal WHERE seq = ?1 AND hash = ?2",
+                            rusqlite::params![a.seq, hex::decode(&a.hash).unwrap()],
                             |r| r.get(0),
                         )
                         .unwrap();
@@ -433,28 +420,37 @@ fn a_refused_event_in_a_group_commit_leaves_the_others_written_and_durable_on_re
 }
 
 #[test]
-fn the_blob_dictionary_is_pinned() {
-    // Every blob is compressed after this text: an edit would make the blobs written with it
-    // unreadable. A better dictionary is a new file with a new `blobs.dict` value.
-    let text = include_str!("../../src/store/blob_dictionary.jsonl");
+fn the_compression_dictionaries_are_pinned() {
+    // Every blob, and every journal row's body, is compressed after one of these texts: an
+    // edit would make what was written with it unreadable. A better dictionary is a new file
+    // (for blobs, with a new `blobs.dict` value).
     use sha2::Digest;
-    assert_eq!(
-        hex::encode(sha2::Sha256::digest(text.as_bytes())),
-        "61411117adca9cd5325682063b2074f48d8bd47494ede9884f4e4a810abe2f48"
-    );
+    for (text, sha) in [
+        (
+            include_str!("../../src/store/blob_dictionary.jsonl"),
+            "61411117adca9cd5325682063b2074f48d8bd47494ede9884f4e4a810abe2f48",
+        ),
+        (
+            include_str!("../../src/store/journal_dictionary.jsonl"),
+            "6990e898fd556eba6c1de4a6a2974811b936e03233250fcab3fd38516a11311c",
+        ),
+    ] {
+        assert_eq!(hex::encode(sha2::Sha256::digest(text.as_bytes())), sha);
+    }
 }
 
 #[test]
 fn an_edit_of_a_blob_rows_own_fields_is_a_hash_mismatch_and_the_row_still_reads() {
     let (_dir, path, store) = log_with_snapshots();
     let conn = raw(&path);
-    conn.execute_batch("DROP TRIGGER events_no_update;")
+    conn.execute_batch("DROP TRIGGER journal_no_update;")
         .unwrap();
     // Row 5 (captured, with its snapshot in a blob): its own fields are edited, the text
     // growing before the `null` that stands for the snapshot.
     let changed = conn
         .execute(
-            "UPDATE events SET data = replace(data, '\"source\":\"poll\"', '\"source\":\"webview\"')
+            "UPDATE journal
+             SET body = pack(replace(unpack(body), '\"source\":\"poll\"', '\"source\":\"webview\"'))
              WHERE seq = 5",
             [],
         )

@@ -1,11 +1,12 @@
-//! The hash chain: verify OK, then every kind of tampering is detected and named; concurrent
-//! writers keep the chain valid.
+//! The hash chain over the `journal` table: verify OK, then every kind of tampering (data,
+//! hashes, rows, the columns rows are found by, a body that no longer decompresses) is detected
+//! and named; concurrent writers keep the chain valid.
 
 use super::store_common;
 
 use std::sync::Arc;
 
-use kasse_core::sale::LogEvent;
+use kasse_core::sale::{LogEvent, OpKind};
 use kasse_core::store::journal::row_hash;
 use kasse_core::store::{JournalProblem, JournalReport, Store, GENESIS_HASH};
 use store_common::*;
@@ -42,28 +43,6 @@ fn verify_after(store: &Store, conn: &rusqlite::Connection, sql: &str) -> Journa
     store.verify_journal().unwrap()
 }
 
-fn row(
-    conn: &rusqlite::Connection,
-    seq: i64,
-) -> (String, i64, String, Option<String>, String, String, String) {
-    conn.query_row(
-        "SELECT sale_id, at, kind, op_id, data, prev_hash, hash FROM events WHERE seq = ?1",
-        [seq],
-        |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        },
-    )
-    .unwrap()
-}
-
 fn seqs(report: &JournalReport) -> Vec<(&'static str, i64)> {
     report
         .problems
@@ -85,14 +64,42 @@ fn the_chain_starts_at_genesis_and_links_every_row() {
     let conn = raw(&path);
     let mut prev = GENESIS_HASH.to_owned();
     for seq in 1..=13 {
-        let (sid, at, kind, op, data, prev_hash, hash) = row(&conn, seq);
-        assert_eq!(prev_hash, prev, "row {seq} links to the row before");
-        let expected = row_hash(&prev_hash, seq, &sid, at, &kind, op.as_deref(), &data);
-        assert_eq!(hash, expected);
-        prev = hash;
+        let row = journal_row(&conn, seq);
+        assert_eq!(row.prev_hash, prev, "row {seq} chains from the row before");
+        let expected = row_hash(
+            &prev,
+            seq,
+            &row.sale_id,
+            row.at,
+            &row.kind,
+            row.op_id.as_deref(),
+            &row.data,
+        );
+        assert_eq!(row.hash, expected);
+        prev = row.hash;
     }
     let report = store.verify_journal().unwrap();
     assert_eq!(report.head.unwrap().hash, prev);
+    // The stored form: 32-byte hashes, each sale named by its opening row's seq, which alone
+    // carries the sale id (s0 opens at 1, s1 at 4, …; the note at 13 is s1's).
+    let rows: Vec<(i64, i64, Option<String>, i64)> = conn
+        .prepare("SELECT seq, sale, sale_id, length(hash) FROM journal ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    for (seq, sale, sale_id, hash_len) in rows {
+        let expected_sale = if seq == 13 { 4 } else { (seq - 1) / 3 * 3 + 1 };
+        assert_eq!(sale, expected_sale, "row {seq}");
+        let opening = seq == sale;
+        assert_eq!(
+            sale_id,
+            opening.then(|| format!("s{}", seq / 3)),
+            "row {seq}"
+        );
+        assert_eq!(hash_len, 32, "row {seq}");
+    }
 }
 
 #[test]
@@ -101,7 +108,8 @@ fn an_edited_row_is_detected_and_named() {
     // Seq 4 is s1's sale_opened: make the sale a little cheaper.
     let n = conn
         .execute(
-            "UPDATE events SET data = replace(data, '\"amount\":1001', '\"amount\":1000') WHERE seq = 4",
+            "UPDATE journal SET body = pack(replace(unpack(body), '\"amount\":1001', '\"amount\":1000'))
+             WHERE seq = 4",
             [],
         )
         .unwrap();
@@ -120,37 +128,30 @@ fn an_edited_row_is_detected_and_named() {
 }
 
 #[test]
-fn an_edited_and_rehashed_row_breaks_the_next_link() {
+fn an_edited_and_rehashed_row_is_a_hash_mismatch_of_the_next_row() {
     let (_dir, store, conn) = tampered();
-    let (sale_id, at, kind, op_id, data, prev_hash, _) = row(&conn, 6);
-    let forged = data.replace("authorized", "refunded");
-    assert_ne!(forged, data);
-    let hash = row_hash(
-        &prev_hash,
-        6,
-        &sale_id,
-        at,
-        &kind,
-        op_id.as_deref(),
-        &forged,
-    );
+    let row = journal_row(&conn, 6);
+    let forged = row.data.replace("authorized", "refunded");
+    assert_ne!(forged, row.data);
     conn.execute(
-        "UPDATE events SET data = ?1, hash = ?2 WHERE seq = 6",
-        rusqlite::params![forged, hash],
+        "UPDATE journal SET body = pack(?1) WHERE seq = 6",
+        [&forged],
     )
     .unwrap();
+    set_hash(&conn, 6, &row.hash_with(&forged));
+    // Row 6 holds together; row 7 chains from row 6's stored hash, which is not the one it
+    // was hashed after.
     let report = store.verify_journal().unwrap();
-    assert_eq!(seqs(&report), vec![("link", 7)]);
-    assert!(report.problems[0]
-        .to_string()
-        .contains("row 7 does not follow"));
+    assert_eq!(seqs(&report), vec![("hash", 7)]);
+    assert!(report.problems[0].to_string().contains("row 7 was altered"));
 }
 
 #[test]
 fn a_deleted_row_is_detected_and_named() {
     let (_dir, store, conn) = tampered();
-    let report = verify_after(&store, &conn, "DELETE FROM events WHERE seq = 5");
-    assert_eq!(seqs(&report), vec![("gap", 6), ("link", 6)]);
+    let report = verify_after(&store, &conn, "DELETE FROM journal WHERE seq = 5");
+    // Row 6 now chains from row 4's hash: it shows as altered too.
+    assert_eq!(seqs(&report), vec![("gap", 6), ("hash", 6)]);
     assert_eq!(
         report.problems[0],
         JournalProblem::Gap { after: 4, next: 6 }
@@ -166,7 +167,7 @@ fn a_deleted_row_is_detected_and_named() {
 #[test]
 fn deleting_the_first_or_the_last_rows_is_detected() {
     let (_dir, store, conn) = tampered();
-    let report = verify_after(&store, &conn, "DELETE FROM events WHERE seq >= 12");
+    let report = verify_after(&store, &conn, "DELETE FROM journal WHERE seq >= 12");
     assert_eq!(seqs(&report), vec![("head", 11)]);
     match &report.problems[0] {
         JournalProblem::HeadMismatch { head, last } => {
@@ -175,101 +176,171 @@ fn deleting_the_first_or_the_last_rows_is_detected() {
         }
         p => panic!("{p:?}"),
     }
-    let report = verify_after(&store, &conn, "DELETE FROM events WHERE seq = 1");
+    // Row 1 is s0's opening row, the one that names s0: its other rows (2 and 3) no longer
+    // name a sale, and their hashes no longer match.
+    let report = verify_after(&store, &conn, "DELETE FROM journal WHERE seq = 1");
     assert_eq!(
         report.problems[0],
         JournalProblem::Gap { after: 0, next: 2 }
     );
-    assert!(matches!(
-        report.problems[1],
-        JournalProblem::HashMismatch { seq: 2, .. }
-    ));
+    assert_eq!(
+        seqs(&report),
+        vec![
+            ("gap", 2),
+            ("malformed", 2),
+            ("hash", 2),
+            ("malformed", 3),
+            ("hash", 3),
+            ("head", 11)
+        ]
+    );
+    assert!(
+        report.problems[1]
+            .to_string()
+            .contains("its sale cannot be named"),
+        "{report:?}"
+    );
 }
 
 #[test]
 fn an_inserted_row_is_detected_and_named() {
     let (_dir, store, conn) = tampered();
-    let (.., last_hash) = row(&conn, 13);
+    let last_hash = journal_row(&conn, 13).hash;
     let data = r#"{"type":"note","text":"forged"}"#;
+    // A note of the sale opened at row `sale`.
+    let insert = |seq: i64, sale: i64, at: i64, hash: &[u8]| {
+        conn.execute(
+            "INSERT INTO journal (seq, sale, at, body, hash) VALUES (?1, ?2, ?3, pack(?4), ?5)",
+            rusqlite::params![seq, sale, at, data, hash],
+        )
+        .unwrap();
+    };
 
-    // 1. At the end, with a made-up hash.
-    conn.execute(
-        "INSERT INTO events (seq, sale_id, at, kind, op_id, data, prev_hash, hash)
-         VALUES (14, 's1', ?1, 'note', NULL, ?2, ?3, 'deadbeef')",
-        rusqlite::params![T0 + 20_000, data, last_hash],
-    )
-    .unwrap();
+    // 1. At the end (a note of s1), with a made-up hash.
+    insert(14, 4, T0 + 20_000, &[0xde, 0xad, 0xbe, 0xef]);
     let report = store.verify_journal().unwrap();
     assert_eq!(seqs(&report), vec![("hash", 14), ("head", 14)]);
 
     // 2. At the end, hashed correctly by someone who knows the algorithm: the head record says
     //    where the journal ended.
     let good = row_hash(&last_hash, 14, "s1", T0 + 20_000, "note", None, data);
-    conn.execute("UPDATE events SET hash = ?1 WHERE seq = 14", [&good])
-        .unwrap();
+    set_hash(&conn, 14, &good);
     let report = store.verify_journal().unwrap();
     assert_eq!(seqs(&report), vec![("head", 14)]);
-    conn.execute("DELETE FROM events WHERE seq = 14", [])
+    conn.execute("DELETE FROM journal WHERE seq = 14", [])
         .unwrap();
     assert!(store.verify_journal().unwrap().ok);
 
-    // 3. In the middle: renumber rows 8.. up by one and insert a well-hashed row at 8.
+    // 3. In the middle: renumber rows 8.. up by one (and the sale keys pointing at them) and
+    //    insert a well-hashed note of s2 (opened at 7) at 8.
     conn.execute_batch(
-        "UPDATE events SET seq = seq + 1000 WHERE seq >= 8;
-         UPDATE events SET seq = seq - 999 WHERE seq >= 1000;",
+        "UPDATE journal SET seq = seq + 1000 WHERE seq >= 8;
+         UPDATE journal SET sale = sale + 1 WHERE sale >= 8;
+         UPDATE journal SET seq = seq - 999 WHERE seq >= 1000;",
     )
     .unwrap();
-    let (.., hash7) = row(&conn, 7);
+    let hash7 = journal_row(&conn, 7).hash;
     let forged = row_hash(&hash7, 8, "s2", T0 + 2500, "note", None, data);
-    conn.execute(
-        "INSERT INTO events (seq, sale_id, at, kind, op_id, data, prev_hash, hash)
-         VALUES (8, 's2', ?1, 'note', NULL, ?2, ?3, ?4)",
-        rusqlite::params![T0 + 2500, data, hash7, forged],
-    )
-    .unwrap();
+    insert(8, 7, T0 + 2500, &hex::decode(forged).unwrap());
     let report = store.verify_journal().unwrap();
     assert!(!report.ok);
     assert_eq!(report.rows, 14);
     let found = seqs(&report);
     assert_eq!(
         found[0],
-        ("link", 9),
+        ("hash", 9),
         "the row after the inserted one: {found:?}"
     );
-    assert!(found.contains(&("hash", 9)));
+    assert!(
+        !found.iter().any(|&(_, seq)| seq == 8),
+        "the inserted row holds together: {found:?}"
+    );
     assert!(found.contains(&("head", 14)));
 }
 
 #[test]
-fn columns_that_disagree_with_the_json_are_malformed() {
+fn sale_and_intent_columns_that_disagree_with_the_event_are_malformed() {
+    // The columns the store finds rows by (`sale`, `sale_id`, `intent`) are not hashed
+    // themselves: the event and its sale's id are. A column that says otherwise is named.
+    for (sql, expected) in [
+        // A note (row 13) posing as the intent of an operation.
+        (
+            "UPDATE journal SET intent = 'op-x' WHERE seq = 13",
+            vec![("malformed", 13)],
+        ),
+        // s0's session (row 2) posing as the opening row of a sale of its own.
+        (
+            "UPDATE journal SET sale = 2, sale_id = 's9' WHERE seq = 2",
+            vec![("hash", 2), ("malformed", 2)],
+        ),
+        // s0's session moved to a sale that opens after it.
+        (
+            "UPDATE journal SET sale = 4 WHERE seq = 2",
+            vec![("malformed", 2), ("hash", 2)],
+        ),
+        // s1's session moved to s0: it is hashed with s1's id.
+        (
+            "UPDATE journal SET sale = 1 WHERE seq = 5",
+            vec![("hash", 5)],
+        ),
+    ] {
+        let (_dir, store, conn) = tampered();
+        assert_eq!(seqs(&verify_after(&store, &conn, sql)), expected, "{sql}");
+    }
+
+    // An intent without its `intent` column.
     let (_dir, store, conn) = tampered();
-    let report = verify_after(
-        &store,
-        &conn,
-        "UPDATE events SET kind = 'note' WHERE seq = 2",
+    let capture = op_requested("op-1", OpKind::Capture, Some(1003), "cap-1");
+    let seq = store.append("s3", &capture, t(T0 + 9500)).unwrap().seq;
+    assert!(store.verify_journal().unwrap().ok);
+    let sql = format!("UPDATE journal SET intent = NULL WHERE seq = {seq}");
+    let report = verify_after(&store, &conn, &sql);
+    assert_eq!(seqs(&report), vec![("malformed", seq)]);
+    assert!(
+        report.problems[0].to_string().contains("intent=None"),
+        "{report:?}"
     );
-    assert_eq!(seqs(&report), vec![("hash", 2), ("malformed", 2)]);
 }
 
 #[test]
-fn the_triggers_refuse_rows_that_do_not_extend_the_chain() {
-    let (_dir, _store, path) = journal();
+fn a_row_whose_body_does_not_decompress_is_malformed() {
+    let (_dir, store, conn) = tampered();
+    for (seq, body) in [(5, "X'00'"), (9, "substr(body, 1, length(body) - 2)")] {
+        let sql = format!("UPDATE journal SET body = {body} WHERE seq = {seq}");
+        conn.execute(&sql, []).unwrap();
+    }
+    let report = store.verify_journal().unwrap();
+    assert_eq!(seqs(&report), vec![("malformed", 5), ("malformed", 9)]);
+    assert!(
+        report.problems[0]
+            .to_string()
+            .contains("cannot be read back"),
+        "{report:?}"
+    );
+    // Reading the sale says the data is corrupt.
+    assert!(matches!(
+        store.events("s1"),
+        Err(kasse_core::store::StoreError::Corrupt { .. })
+    ));
+}
+
+#[test]
+fn the_triggers_refuse_rows_that_are_not_the_next_one() {
+    let (_dir, store, path) = journal();
     let conn = raw(&path);
-    let (.., last_hash) = row(&conn, 13);
-    for (seq, prev) in [
-        (15, last_hash.as_str()),
-        (14, GENESIS_HASH),
-        (13, last_hash.as_str()),
-    ] {
+    // Beyond the end, and in place of the last row. (A row at 14 with a wrong hash is for
+    // verify to find: an_inserted_row_is_detected_and_named.)
+    for seq in [15, 13, 0] {
         let err = conn
             .execute(
-                "INSERT OR REPLACE INTO events (seq, sale_id, at, kind, data, prev_hash, hash)
-                 VALUES (?1, 's1', 0, 'note', '{}', ?2, 'x')",
-                rusqlite::params![seq, prev],
+                "INSERT OR REPLACE INTO journal (seq, sale, at, body, hash)
+                 VALUES (?1, 1, 0, pack('{}'), X'00')",
+                [seq],
             )
             .unwrap_err();
-        assert!(err.to_string().contains("append-only"), "{err}");
+        assert!(err.to_string().contains("append-only"), "{seq}: {err}");
     }
+    assert!(store.verify_journal().unwrap().ok);
 }
 
 #[test]

@@ -1,10 +1,13 @@
 //! Schema migrations: from an empty file, from every earlier version, reopen, newer refused,
-//! landed files pinned, append-only triggers.
+//! landed files pinned, append-only triggers, and a log tampered with before migration 5 moved
+//! its rows still found out after it.
 
 use super::store_common;
 
+use kasse_core::sale::LogEvent;
+use kasse_core::store::journal::row_hash;
 use kasse_core::store::migrate::{self, LATEST_VERSION, MIGRATIONS};
-use kasse_core::store::{Store, StoreError, StoreOptions};
+use kasse_core::store::{JournalProblem, Store, StoreError, StoreOptions};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 use store_common::*;
@@ -28,6 +31,10 @@ const LANDED: &[(&str, &str)] = &[
     (
         "0004_snapshot_blobs.sql",
         "d3ccff56de0fdcd1463e9811022c9ae05aac3b88ce3b6a9a8f51ca7b77deb2d4",
+    ),
+    (
+        "0005_compact_journal.sql",
+        "6a938f021807213ee15bb4b69eac1030a2dbcf5e8fe80d2df83bc0845be75c64",
     ),
 ];
 
@@ -175,22 +182,23 @@ fn the_journal_is_append_only_in_the_database_itself() {
     paid(&store, "s1", 1000, T0);
     let conn = raw(&path);
     for sql in [
-        "UPDATE events SET data = '{}' WHERE seq = 1",
-        "UPDATE events SET at = at + 1",
-        "DELETE FROM events WHERE seq = 2",
-        "DELETE FROM events",
+        "UPDATE journal SET body = pack('{}') WHERE seq = 1",
+        "UPDATE journal SET at = at + 1",
+        "UPDATE journal SET intent = 'x' WHERE seq = 2",
+        "DELETE FROM journal WHERE seq = 2",
+        "DELETE FROM journal",
     ] {
         let err = conn.execute(sql, []).unwrap_err();
         assert!(
-            err.to_string().contains("events is append-only"),
+            err.to_string().contains("journal is append-only"),
             "{sql}: {err}"
         );
     }
     // INSERT OR REPLACE deletes the old row first: refused too.
     let err = conn
         .execute(
-            "INSERT OR REPLACE INTO events (seq, sale_id, at, kind, data, prev_hash, hash)
-             VALUES (1, 'x', 0, 'note', '{}', '', '')",
+            "INSERT OR REPLACE INTO journal (seq, sale, at, body, hash)
+             VALUES (1, 1, 0, pack('{}'), X'00')",
             [],
         )
         .unwrap_err();
@@ -200,6 +208,92 @@ fn the_journal_is_append_only_in_the_database_itself() {
     );
     assert_eq!(store.events("s1").unwrap().len(), 3);
     assert!(store.verify_journal().unwrap().ok);
+}
+
+/// A schema-4 log of two sales (rows 1–3: `a`, 4–5: `b`), tampered with by `tamper` (on its
+/// `events` table, triggers dropped), then opened by this code: the journal's problems.
+fn tampered_before_migration(tamper: impl FnOnce(&rusqlite::Connection)) -> Vec<JournalProblem> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    {
+        let mut conn = raw(&path);
+        migrate::migrate_to(&mut conn, 4).unwrap();
+        let note = LogEvent::Note {
+            text: "reprinted".into(),
+        };
+        let order = serde_json::json!({"lines": []});
+        let a = sale_opened("KASSE1-20261124-0001", "KASSE1", "NOK", 1000, order.clone());
+        old_rows(&conn, "a", &[a, session_created("a"), note.clone()], T0);
+        let b = sale_opened("KASSE1-20261124-0002", "KASSE1", "NOK", 2000, order);
+        old_rows(&conn, "b", &[b, note], T0 + 10);
+        conn.execute_batch(
+            "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
+             DROP TRIGGER events_append_at_end;",
+        )
+        .unwrap();
+        tamper(&conn);
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+    store.verify_journal().unwrap().problems
+}
+
+/// Runs `sql` (one statement).
+fn run(sql: &'static str) -> impl FnOnce(&rusqlite::Connection) {
+    move |conn| assert_eq!(conn.execute(sql, []).unwrap(), 1, "{sql}")
+}
+
+#[test]
+fn an_old_row_tampered_before_the_migration_is_still_reported_after_it() {
+    // Untouched, the moved rows verify.
+    assert_eq!(tampered_before_migration(|_| {}), []);
+    // Edited in place: its hash no longer matches.
+    let problems = tampered_before_migration(run(
+        "UPDATE events SET data = replace(data, '\"amount\":2000', '\"amount\":1') WHERE seq = 4",
+    ));
+    assert!(
+        matches!(problems[..], [JournalProblem::HashMismatch { seq: 4, .. }]),
+        "{problems:?}"
+    );
+    // Edited and re-hashed (a broken link before the migration): the next row's hash no
+    // longer matches, since it chains from the stored hash of the row before it.
+    let problems = tampered_before_migration(|conn| {
+        let data = serde_json::to_string(&session_created("z")).unwrap();
+        let (at, prev): (i64, String) = conn
+            .query_row(
+                "SELECT e.at, p.hash FROM events e JOIN events p ON p.seq = 1 WHERE e.seq = 2",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let hash = row_hash(&prev, 2, "a", at, "session_created", None, &data);
+        conn.execute(
+            "UPDATE events SET data = ?1, hash = ?2 WHERE seq = 2",
+            [&data, &hash],
+        )
+        .unwrap();
+    });
+    assert!(
+        matches!(problems[..], [JournalProblem::HashMismatch { seq: 3, .. }]),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn an_old_log_with_a_row_removed_before_the_migration_opens_and_shows_the_gap() {
+    // The migration copies the rows as they are: a gap stays a gap, found by verify, and
+    // does not keep the log from opening.
+    let problems = tampered_before_migration(run("DELETE FROM events WHERE seq = 2"));
+    assert!(
+        matches!(
+            problems[..],
+            [
+                JournalProblem::Gap { after: 1, next: 3 },
+                JournalProblem::HashMismatch { seq: 3, .. }
+            ]
+        ),
+        "{problems:?}"
+    );
 }
 
 #[test]

@@ -79,7 +79,8 @@ async fn an_edited_journal_row_opens_kasse_read_only_naming_the_row() {
     // Row 10 is s3's sale_opened: someone with the file makes it cheaper.
     untriggered(&path)
         .execute(
-            "UPDATE events SET data = replace(data, '\"amount\":1003', '\"amount\":3') WHERE seq = 10",
+            "UPDATE journal SET body = pack(replace(unpack(body), '\"amount\":1003', '\"amount\":3'))
+             WHERE seq = 10",
             [],
         )
         .unwrap();
@@ -122,7 +123,7 @@ async fn rows_removed_at_the_end_open_kasse_read_only() {
     // The last two rows removed (the head record left as it was): the row the last check
     // ended at (12) is still there, so the head record tells.
     let conn = untriggered(&path);
-    conn.execute("DELETE FROM events WHERE seq > 13", [])
+    conn.execute("DELETE FROM journal WHERE seq > 13", [])
         .unwrap();
     let app = open_app(&path).await;
     let why = app.read_only.clone().expect("read-only");

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use kasse_core::clock::from_unix_ms;
 use kasse_core::sale::{LogEvent, OpKind, Sale, SaleStatus};
-use kasse_core::store::{AmountFilter, ListQuery, NewSale, Store};
+use kasse_core::store::journal::row_hash;
+use kasse_core::store::{AmountFilter, ListQuery, NewSale, Store, GENESIS_HASH};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
@@ -200,6 +201,127 @@ pub fn add_codec(conn: &rusqlite::Connection) {
         pack_body(&ctx.get::<String>(0)?).map_err(fail)
     })
     .expect("pack()");
+}
+
+/// A journal row as its hash sees it (store/journal.rs): the sale id from its sale's opening
+/// row, the event's `type` and `op_id` from its data, and the hash of the row before it.
+#[derive(Debug, Clone)]
+pub struct JournalRow {
+    pub seq: i64,
+    pub sale_id: String,
+    pub at: i64,
+    pub kind: String,
+    pub op_id: Option<String>,
+    /// As stored (`null` in a blob's place), decompressed.
+    pub data: String,
+    /// The previous row's stored hash (hex), or the genesis value.
+    pub prev_hash: String,
+    /// The row's stored hash (hex).
+    pub hash: String,
+}
+
+impl JournalRow {
+    /// The hash of this row with `data` in place of its own (a blob-less row).
+    pub fn hash_with(&self, data: &str) -> String {
+        let op_id = self.op_id.as_deref();
+        row_hash(
+            &self.prev_hash,
+            self.seq,
+            &self.sale_id,
+            self.at,
+            &self.kind,
+            op_id,
+            data,
+        )
+    }
+}
+
+/// Row `seq` of the journal, read on a connection from [`raw`] or [`untriggered`].
+pub fn journal_row(conn: &rusqlite::Connection, seq: i64) -> JournalRow {
+    let (sale_id, at, data, hash, prev): (String, i64, String, String, Option<String>) = conn
+        .query_row(
+            "SELECT o.sale_id, j.at, unpack(j.body), lower(hex(j.hash)),
+                (SELECT lower(hex(p.hash)) FROM journal p WHERE p.seq < j.seq
+                 ORDER BY p.seq DESC LIMIT 1)
+             FROM journal j JOIN journal o ON o.seq = j.sale WHERE j.seq = ?1",
+            [seq],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap_or_else(|e| panic!("journal row {seq}: {e}"));
+    let json: Value = serde_json::from_str(&data).expect("row data is JSON");
+    JournalRow {
+        seq,
+        sale_id,
+        at,
+        kind: json["type"].as_str().expect("an event type").to_owned(),
+        op_id: json["op_id"].as_str().map(str::to_owned),
+        data,
+        prev_hash: prev.unwrap_or_else(|| GENESIS_HASH.to_owned()),
+        hash,
+    }
+}
+
+/// Stores `hash` (hex) as row `seq`'s hash (on an [`untriggered`] connection).
+pub fn set_hash(conn: &rusqlite::Connection, seq: i64, hash: &str) {
+    let bytes = hex::decode(hash).expect("a hex hash");
+    let n = conn
+        .execute(
+            "UPDATE journal SET hash = ?1 WHERE seq = ?2",
+            rusqlite::params![bytes, seq],
+        )
+        .unwrap();
+    assert_eq!(n, 1, "row {seq}");
+}
+
+/// Gives rows `seqs` (on an [`untriggered`] connection) hashes that chain again from the row
+/// before the first, as someone who knows the algorithm would; returns the last one.
+pub fn rehash(conn: &rusqlite::Connection, seqs: std::ops::RangeInclusive<i64>) -> String {
+    let mut last = String::new();
+    for seq in seqs {
+        let row = journal_row(conn, seq);
+        last = row.hash_with(&row.data);
+        set_hash(conn, seq, &last);
+    }
+    last
+}
+
+/// Writes `events` of `sale_id` as rows of a log of schema 3 or 4 (`events` table), the whole
+/// JSON in `data`, as Kasse wrote them then.
+pub fn old_rows(conn: &rusqlite::Connection, sale_id: &str, events: &[LogEvent], at_ms: i64) {
+    for (k, event) in events.iter().enumerate() {
+        let (last, prev): (i64, String) = conn
+            .query_row(
+                "SELECT coalesce(max(seq), 0), coalesce((SELECT hash FROM events ORDER BY seq DESC LIMIT 1), ?1) FROM events",
+                [GENESIS_HASH],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let seq = last + 1;
+        let at = at_ms + k as i64;
+        let data = serde_json::to_string(event).unwrap();
+        let hash = row_hash(&prev, seq, sale_id, at, event.kind(), event.op_id(), &data);
+        conn.execute(
+            "INSERT INTO events (seq, sale_id, at, kind, op_id, data, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            rusqlite::params![
+                seq,
+                sale_id,
+                at,
+                event.kind(),
+                event.op_id(),
+                data,
+                prev,
+                hash
+            ],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            rusqlite::params![seq, hash],
+        )
+        .unwrap();
+    }
 }
 
 /// The list's brute force: whether `s` matches `q` by the rules the list documents.
