@@ -80,6 +80,7 @@ fn a_sale_through_charge_capture_and_refund() {
         reason: None,
         key: None,
         basis: None,
+        actor: None,
     };
     s.validate(&req).unwrap();
     s.apply(&req, t);
@@ -109,6 +110,7 @@ fn a_sale_through_charge_capture_and_refund() {
         reason: None,
         key: None,
         basis: None,
+        actor: None,
     };
     assert!(matches!(
         s.validate(&dup),
@@ -130,6 +132,7 @@ fn requested(op_id: &str, key: Option<&str>, basis: Option<u32>, amount: i64) ->
         reason: None,
         key: key.map(str::to_owned),
         basis,
+        actor: None,
     }
 }
 
@@ -172,6 +175,7 @@ fn an_intent_is_refused_for_a_used_key_a_stale_basis_or_an_unknown_outcome() {
             reason: None,
             key: Some("press-9".into()),
             basis: Some(0),
+            actor: None,
         }),
         Err(SaleError::StaleBasis {
             expected: 0,

@@ -297,6 +297,12 @@ pub(super) fn append_in(
             reason: "1 to 200 characters".into(),
         });
     }
+    if sale_id == COUNTER_STREAM || event.is_counter_event() {
+        return Err(StoreError::InvalidInput {
+            field: "sale id",
+            reason: format!("{COUNTER_STREAM:?} and its events are the counter's, not a sale's"),
+        });
+    }
     let at = normalize(at);
     let rejected = |source| StoreError::Rejected {
         sale_id: sale_id.to_owned(),
@@ -315,6 +321,22 @@ pub(super) fn append_in(
         }
     };
 
+    let (seq, hash) = chain_in(tx, sale_id, event, at, prepared, Some(&sale))?;
+    write_sale(tx, &sale, before.as_ref(), seq)
+        .map_err(|e| map_constraint(e, Some(&sale), Some(event)))?;
+    Ok(Appended { seq, hash, sale })
+}
+
+/// Writes one journal row onto the chain and moves the head (inside a write transaction):
+/// a sale's event ([`append_in`], with its view) or the counter's ([`COUNTER_STREAM`]).
+pub(super) fn chain_in(
+    tx: &Connection,
+    sale_id: &str,
+    event: &LogEvent,
+    at: OffsetDateTime,
+    prepared: Option<blob::Prepared>,
+    sale: Option<&Sale>,
+) -> Result<(i64, String)> {
     let stored = blob::store_event(tx, sale_id, event, prepared)?;
     let (last_seq, prev_hash) = journal::last_row(tx)?;
     let seq = last_seq + 1;
@@ -347,15 +369,13 @@ pub(super) fn append_in(
         blob,
         blob_at
     ])
-    .map_err(|e| map_constraint(e, Some(&sale), Some(event)))?;
-    write_sale(tx, &sale, before.as_ref(), seq)
-        .map_err(|e| map_constraint(e, Some(&sale), Some(event)))?;
+    .map_err(|e| map_constraint(e, sale, Some(event)))?;
     tx.prepare_cached(
         "INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2)
          ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
     )?
     .execute(params![seq, hash])?;
-    Ok(Appended { seq, hash, sale })
+    Ok((seq, hash))
 }
 
 /// Inserts a sale row (`before` = `None`) or updates it. An update sets only the columns that

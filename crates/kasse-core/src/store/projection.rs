@@ -180,6 +180,9 @@ pub(super) fn replay_each(
     let mut blobs = BlobReader::default();
     while let Some(r) = rows.next()? {
         let sale_id: String = r.get(0)?;
+        if sale_id == COUNTER_STREAM {
+            continue; // the counter's own stream makes no sale
+        }
         let seq: i64 = r.get(1)?;
         let at = time_col(r, 2, &format!("events row {seq}"))?;
         blobs.clear_if_over(1024);
