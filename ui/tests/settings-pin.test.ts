@@ -53,6 +53,12 @@ describe('Settings behind the manager PIN', () => {
     button('#pin-ok-btn').click();
     await until(() => $('#pin-error')?.dataset.code === 'pin_locked', 'the lock');
     expect($('#pin-error')!.textContent).toContain('locked for 30 seconds');
+    // In the person's language.
+    setLang('nb');
+    flushSync();
+    expect($('#pin-error')!.textContent).toContain('låst i 30 sekunder');
+    setLang('en');
+    flushSync();
     expect(button('#pin-ok-btn').disabled).toBe(true);
     expect($<HTMLInputElement>('#pin-prompt-input')!.disabled).toBe(true);
     button('#pin-cancel-btn').click();
