@@ -298,3 +298,16 @@ fn merchant_references() {
     );
     assert!(parse_merchant_reference("order-42").is_none());
 }
+
+#[test]
+fn an_intent_written_before_actors_reads_as_none_and_writes_back_the_same() {
+    let old = json!({"type": "operation_requested", "op_id": "op1", "kind": "refund",
+        "amount": 100, "lines": null, "reference": "R1", "reason": null, "key": "k"});
+    let event: LogEvent = serde_json::from_value(old.clone()).unwrap();
+    assert!(matches!(
+        &event,
+        LogEvent::OperationRequested { actor: None, .. }
+    ));
+    // The same JSON, so the chain's hash over it still holds.
+    assert_eq!(serde_json::to_value(&event).unwrap(), old);
+}
