@@ -207,6 +207,13 @@ fn once_a_manager_pin_is_set_settings_ask_for_it_and_five_wrong_lock() {
     let mut input = settings_input(&current, json!({ "counter": "BAR3", "refund_limit": 5000 }));
     let save = |input: &Value| invoke(&app, "settings_save", json!({ "input": input }));
     assert_ui_error(&save(&input).unwrap_err(), "pin_required");
+    // Pointing the counter at another account is refused before its secret is stored.
+    let mut elsewhere = input.clone();
+    elsewhere["account_id"] = json!("T87654321");
+    elsewhere["client_id"] = json!("theirs");
+    elsewhere["client_secret"] = json!("their-secret");
+    assert_ui_error(&save(&elsewhere).unwrap_err(), "pin_required");
+    assert!(app.0.state.secrets.get("T87654321").is_none());
     input["pin"] = json!("1234");
     assert_ui_error(&save(&input).unwrap_err(), "manager_required");
     input["pin"] = json!("4711");
