@@ -61,6 +61,10 @@ describe('Settings behind the manager PIN', () => {
     flushSync();
     expect(button('#pin-ok-btn').disabled).toBe(true);
     expect($<HTMLInputElement>('#pin-prompt-input')!.disabled).toBe(true);
+    // Counted down; once over, the PIN can be typed again.
+    await new Promise((r) => setTimeout(r, 1100));
+    flushSync();
+    expect($('#pin-error')!.textContent).toContain('locked for 29 seconds');
     button('#pin-cancel-btn').click();
     await until(() => $('#pin-dialog') === null, 'the prompt closed');
     expect($('#settings-save-error')!.dataset.code).toBe('pin_locked');

@@ -254,6 +254,7 @@ export const en = {
   'pin.title_manager': 'Manager PIN',
   'pin.why': 'This needs a staff PIN.',
   'pin.ok': 'OK',
+  'pin.unlocked': 'PIN actions are open again: type the PIN.',
 
   'day.title': 'Day',
   'day.from': 'From',

@@ -254,6 +254,7 @@ export const nb: Record<MessageKey, string> = {
   'pin.title_manager': 'Leder-PIN',
   'pin.why': 'Dette krever ansatt-PIN.',
   'pin.ok': 'OK',
+  'pin.unlocked': 'PIN-handlinger er åpne igjen: tast inn PIN.',
 
   'day.title': 'Dag',
   'day.from': 'Fra',
