@@ -71,12 +71,20 @@ pub enum StaffChange {
     RefundLimit(i64),
 }
 
+/// A setting of this module, its default when none is stored.
+fn load<T: serde::de::DeserializeOwned + Default>(
+    conn: &rusqlite::Connection,
+    key: &str,
+) -> Result<T> {
+    match settings::get(conn, key)? {
+        Some(v) => settings::from_value(key, v),
+        None => Ok(T::default()),
+    }
+}
+
 /// The roster as stored (Argon2id only: a hash edited into another form opens nothing).
 fn stored_roster(conn: &rusqlite::Connection) -> Result<Vec<StaffMember>> {
-    let stored: Vec<StoredMember> = match settings::get(conn, ROSTER)? {
-        Some(v) => settings::from_value(ROSTER, v)?,
-        None => Vec::new(),
-    };
+    let stored: Vec<StoredMember> = load(conn, ROSTER)?;
     Ok(stored
         .into_iter()
         .filter_map(|m| {
@@ -139,20 +147,14 @@ fn save_roster(conn: &rusqlite::Connection, staff: &[StaffMember]) -> Result<()>
 }
 
 fn policy(conn: &rusqlite::Connection) -> Result<Policy> {
-    let stored: StoredPolicy = match settings::get(conn, POLICY)? {
-        Some(v) => settings::from_value(POLICY, v)?,
-        None => StoredPolicy::default(),
-    };
+    let stored: StoredPolicy = load(conn, POLICY)?;
     Ok(Policy {
         refund_limit: stored.refund_limit,
     })
 }
 
 fn lockout(conn: &rusqlite::Connection) -> Result<Lockout> {
-    let stored: StoredLockout = match settings::get(conn, LOCKOUT)? {
-        Some(v) => settings::from_value(LOCKOUT, v)?,
-        None => StoredLockout::default(),
-    };
+    let stored: StoredLockout = load(conn, LOCKOUT)?;
     Ok(Lockout {
         failures: stored.failures,
         locks: stored.locks,
