@@ -20,4 +20,6 @@ pub const COMMANDS: &[&str] = &[
     "settings_get",
     "settings_save",
     "test_connection",
+    "staff_set_pin",
+    "staff_remove",
 ];

@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
+use kasse_core::access;
 use kasse_core::money::{Currency, Quantity, VatRate};
-use kasse_core::report;
 use kasse_core::settings::{QuickItem as CoreQuickItem, Settings as CoreSettings};
+use kasse_core::staff::{Guarded, Role};
 use kasse_core::store::{AmountFilter, ListQuery as CoreListQuery};
 use kasse_core::{CoreError, ErrorCode, RefundSpec};
 use tauri::{AppHandle, Runtime, State};
@@ -160,7 +161,7 @@ pub fn boot(state: &AppState) -> CmdResult<Boot> {
     let settings = state.settings()?;
     Ok(Boot {
         info: info(state, &settings),
-        settings: settings_dto(state, &settings),
+        settings: settings_dto(state, &settings)?,
         parked: open_sales(state)?,
     })
 }
@@ -292,17 +293,24 @@ pub async fn capture(state: St<'_>, sale_id: String, input: CaptureInput) -> Cmd
     detail(&state, &sale.id)
 }
 
-/// Voids an authorisation.
+/// Voids an authorisation (the manager's PIN, once one is set).
 #[tauri::command]
-pub async fn void_sale(state: St<'_>, sale_id: String, key: String) -> CmdResult<SaleDetail> {
-    let sale = state.kasse().void_once(&sale_id, &key).await?;
+pub async fn void_sale(
+    state: St<'_>,
+    sale_id: String,
+    key: String,
+    pin: Option<String>,
+) -> CmdResult<SaleDetail> {
+    let sale = state
+        .kasse()
+        .void_once(&sale_id, &key, pin.as_deref())
+        .await?;
     detail(&state, &sale.id)
 }
 
-/// Refunds (lines, an amount, or everything), behind the staff PIN when one is set.
+/// Refunds (lines, an amount, or everything); above the manager's limit with the manager's PIN.
 #[tauri::command]
 pub async fn refund(state: St<'_>, sale_id: String, input: RefundInput) -> CmdResult<SaleDetail> {
-    state.settings()?.check_refund_pin(input.pin.as_deref())?;
     let spec = if !input.lines.is_empty() {
         let mut lines = vec![];
         for l in &input.lines {
@@ -323,7 +331,7 @@ pub async fn refund(state: St<'_>, sale_id: String, input: RefundInput) -> CmdRe
     let reason = input.reason.clone().filter(|r| !r.trim().is_empty());
     let sale = state
         .kasse()
-        .refund_once(&sale_id, spec, reason, &input.key)
+        .refund_once(&sale_id, spec, reason, &input.key, input.pin.as_deref())
         .await?;
     detail(&state, &sale.id)
 }
@@ -339,30 +347,48 @@ pub async fn sync(state: St<'_>) -> CmdResult<SyncReport> {
     })
 }
 
-/// X (running) or Z (closing) report.
+/// X (running) or Z (closing: the manager's PIN, once one is set) report.
 #[tauri::command]
-pub fn day_report(state: St<'_>, from: String, to: String, closing: bool) -> CmdResult<DayReport> {
+pub fn day_report(
+    state: St<'_>,
+    from: String,
+    to: String,
+    closing: bool,
+    pin: Option<String>,
+) -> CmdResult<DayReport> {
     let (from, to) = (parse_time("from", &from)?, parse_time("to", &to)?);
     let settings = state.settings()?;
-    let kasse = state.kasse();
-    Ok(report::day_report(
-        kasse.store(),
-        from,
-        to,
-        closing,
-        settings.currency.code(),
-    )?)
+    let currency = settings.currency.code();
+    Ok(state
+        .kasse()
+        .day_report(from, to, closing, currency, pin.as_deref())?)
 }
 
-/// The period's sales as CSV.
+/// The period's sales as CSV (the manager's PIN, once one is set).
 #[tauri::command]
-pub fn export_csv(state: St<'_>, from: String, to: String) -> CmdResult<String> {
+pub fn export_csv(
+    state: St<'_>,
+    from: String,
+    to: String,
+    pin: Option<String>,
+) -> CmdResult<String> {
     let (from, to) = (parse_time("from", &from)?, parse_time("to", &to)?);
-    Ok(report::csv(state.kasse().store(), from, to)?)
+    Ok(state.kasse().export_csv(from, to, pin.as_deref())?)
 }
 
-fn settings_dto(state: &AppState, s: &CoreSettings) -> Settings {
-    Settings {
+fn settings_dto(state: &AppState, s: &CoreSettings) -> CmdResult<Settings> {
+    let store = &state.settings_store;
+    let staff = access::staff(store)?
+        .into_iter()
+        .map(|(name, role)| StaffEntry {
+            name,
+            role: match role {
+                Role::Manager => StaffRole::Manager,
+                Role::Cashier => StaffRole::Cashier,
+            },
+        })
+        .collect();
+    Ok(Settings {
         fields: SettingsFields {
             account_id: s.account_id.clone(),
             client_id: s.client_id.clone(),
@@ -384,14 +410,15 @@ fn settings_dto(state: &AppState, s: &CoreSettings) -> Settings {
             poll_waiting_ms: u32::try_from(s.cadence.waiting_ms).unwrap_or(u32::MAX),
             poll_paying_ms: u32::try_from(s.cadence.paying_ms).unwrap_or(u32::MAX),
             language: s.language.clone(),
+            refund_limit: access::refund_limit(store)?,
         },
         has_secret: !s.account_id.is_empty() && state.secrets.get(&s.account_id).is_some(),
-        refund_pin_set: s.refund_pin_hash.is_some(),
-    }
+        staff,
+    })
 }
 
 fn apply_input(current: &CoreSettings, input: &SettingsInput) -> Result<CoreSettings, UiError> {
-    let (fields, pin) = (&input.fields, input.refund_pin.as_deref());
+    let fields = &input.fields;
     let bad =
         |field: &str, msg: String| UiError::new(ErrorCode::InvalidInput, format!("{field}: {msg}"));
     let mut s = current.clone();
@@ -434,8 +461,6 @@ fn apply_input(current: &CoreSettings, input: &SettingsInput) -> Result<CoreSett
     s.cadence.waiting_ms = u64::from(fields.poll_waiting_ms);
     s.cadence.paying_ms = u64::from(fields.poll_paying_ms);
     s.language = fields.language.clone();
-    let salt = uuid::Uuid::new_v4().simple().to_string();
-    s.set_pin(pin, &salt)?;
     s.validate()?;
     Ok(s)
 }
@@ -444,11 +469,12 @@ fn apply_input(current: &CoreSettings, input: &SettingsInput) -> Result<CoreSett
 #[tauri::command]
 pub async fn settings_get(state: St<'_>) -> CmdResult<Settings> {
     let s = state.settings()?;
-    Ok(settings_dto(&state, &s))
+    settings_dto(&state, &s)
 }
 
-/// Validates and saves the settings; the secret goes to the keyring (or a 0600 file), and the
-/// engine restarts when the account changed.
+/// Validates and saves the settings with the manager's PIN (once one is set), journaling what
+/// changed; the secret goes to the keyring (or a 0600 file), and the engine restarts when the
+/// account changed.
 #[tauri::command]
 pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Settings> {
     // A read-only log takes no settings (nor a secret into the keyring for them).
@@ -457,6 +483,8 @@ pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Set
     }
     let current = state.settings()?;
     let next = apply_input(&current, &input)?;
+    let kasse = state.kasse();
+    let allowed = kasse.guard(Guarded::Settings, input.pin.as_deref())?;
     if let Some(secret) = input.client_secret.as_deref().filter(|s| !s.is_empty()) {
         if next.account_id.is_empty() {
             return Err(UiError::new(
@@ -471,15 +499,62 @@ pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Set
             )
         })?;
     }
-    next.save(&state.settings_store)?;
     let new_secret = input
         .client_secret
         .as_deref()
         .is_some_and(|s| !s.is_empty());
+    next.save(
+        &state.settings_store,
+        &allowed,
+        &current,
+        new_secret,
+        kasse.now(),
+    )?;
+    access::set_refund_limit(
+        &state.settings_store,
+        &allowed,
+        input.fields.refund_limit,
+        kasse.now(),
+    )?;
     if current.needs_restart(&next, new_secret) {
         state.rebuild().await?;
     }
-    Ok(settings_dto(&state, &next))
+    settings_dto(&state, &next)
+}
+
+/// Sets (or changes) a staff PIN with the manager's PIN (the first manager PIN needs none).
+#[tauri::command]
+pub async fn staff_set_pin(state: St<'_>, input: StaffPinInput) -> CmdResult<Settings> {
+    let kasse = state.kasse();
+    let allowed = kasse.guard(Guarded::Settings, input.pin.as_deref())?;
+    let role = match input.role {
+        StaffRole::Manager => Role::Manager,
+        StaffRole::Cashier => Role::Cashier,
+    };
+    let store = &state.settings_store;
+    access::set_pin(
+        store,
+        &allowed,
+        &input.name,
+        role,
+        &input.new_pin,
+        kasse.now(),
+    )?;
+    settings_dto(&state, &state.settings()?)
+}
+
+/// Removes a staff PIN with the manager's PIN.
+#[tauri::command]
+pub async fn staff_remove(state: St<'_>, name: String, pin: Option<String>) -> CmdResult<Settings> {
+    let kasse = state.kasse();
+    let allowed = kasse.guard(Guarded::Settings, pin.as_deref())?;
+    if !access::remove_pin(&state.settings_store, &allowed, &name, kasse.now())? {
+        return Err(UiError::new(
+            ErrorCode::NotFound,
+            format!("{name} has no PIN"),
+        ));
+    }
+    settings_dto(&state, &state.settings()?)
 }
 
 /// Fetches a token with the given (or stored) credentials and says plainly what happened.

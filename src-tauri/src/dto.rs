@@ -343,6 +343,47 @@ pub struct SettingsFields {
     pub poll_waiting_ms: u32,
     pub poll_paying_ms: u32,
     pub language: String,
+    /// Refunds up to this (minor units) need no PIN; above it, or always when 0, the
+    /// manager's.
+    pub refund_limit: i64,
+}
+
+/// A staff member's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum StaffRole {
+    /// Everything, including settings, void, the Z report and exports.
+    Manager,
+    /// Refunds up to the manager's limit.
+    Cashier,
+}
+
+/// Someone with a PIN (never the PIN).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct StaffEntry {
+    pub name: String,
+    pub role: StaffRole,
+}
+
+/// A PIN to set: `new_pin` for `name`, allowed by `pin` (the manager's, once one is set).
+#[derive(Clone, Serialize, Deserialize, TS)]
+pub struct StaffPinInput {
+    pub name: String,
+    pub role: StaffRole,
+    pub new_pin: String,
+    pub pin: Option<String>,
+}
+
+// Written out so that the PINs are never printed.
+impl std::fmt::Debug for StaffPinInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffPinInput")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("new_pin", &"[redacted]")
+            .field("pin", &self.pin.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 /// The settings as shown (no secret, only whether one is stored).
@@ -352,18 +393,19 @@ pub struct Settings {
     #[ts(flatten)]
     pub fields: SettingsFields,
     pub has_secret: bool,
-    pub refund_pin_set: bool,
+    /// Who has a PIN; none: nothing is guarded until the manager PIN is set.
+    pub staff: Vec<StaffEntry>,
 }
 
-/// The settings as saved: `client_secret` null keeps the stored one; `refund_pin` null keeps,
-/// "" removes.
+/// The settings as saved: `client_secret` null keeps the stored one; `pin` is the manager's
+/// PIN that allows the change (once one is set).
 #[derive(Clone, Serialize, Deserialize, TS)]
 pub struct SettingsInput {
     #[serde(flatten)]
     #[ts(flatten)]
     pub fields: SettingsFields,
     pub client_secret: Option<String>,
-    pub refund_pin: Option<String>,
+    pub pin: Option<String>,
 }
 
 // Written out so that the secret and the PIN are never printed.
@@ -373,7 +415,7 @@ impl std::fmt::Debug for SettingsInput {
         f.debug_struct("SettingsInput")
             .field("fields", &self.fields)
             .field("client_secret", &hidden(&self.client_secret))
-            .field("refund_pin", &hidden(&self.refund_pin))
+            .field("pin", &hidden(&self.pin))
             .finish()
     }
 }
@@ -400,4 +442,12 @@ pub struct SyncReport {
 pub struct UiError {
     pub code: kasse_core::ErrorCode,
     pub message: String,
+    /// `pin_wrong`: wrong PINs left before PIN actions lock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub tries_left: Option<u32>,
+    /// `pin_locked`: seconds until PIN actions open again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub locked_seconds: Option<u64>,
 }

@@ -11,6 +11,8 @@ impl UiError {
         UiError {
             code,
             message: message.into(),
+            tries_left: None,
+            locked_seconds: None,
         }
     }
 }
@@ -28,7 +30,13 @@ impl From<CoreError> for UiError {
             }
             _ => e.to_string(),
         };
-        UiError { code, message }
+        let mut ui = UiError::new(code, message);
+        match e {
+            CoreError::PinWrong { tries_left } => ui.tries_left = Some(tries_left),
+            CoreError::PinLocked { seconds, .. } => ui.locked_seconds = Some(seconds),
+            _ => {}
+        }
+        ui
     }
 }
 

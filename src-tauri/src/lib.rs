@@ -39,6 +39,8 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::settings_get,
         commands::settings_save,
         commands::test_connection,
+        commands::staff_set_pin,
+        commands::staff_remove,
     ])
 }
 

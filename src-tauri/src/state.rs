@@ -29,8 +29,10 @@ pub struct Engine {
 pub struct AppState {
     /// Where the log and settings live.
     pub data_dir: PathBuf,
-    /// The settings' own connection to the log file (they outlive engine rebuilds).
-    pub settings_store: Store,
+    /// The settings' own connection to the log file (they outlive engine rebuilds); the staff
+    /// PINs and their lockout live there too, also while the engine sells into a demo log in
+    /// memory.
+    pub settings_store: Arc<Store>,
     /// The secret store.
     pub secrets: Arc<dyn SecretStore>,
     /// The current engine.
@@ -150,10 +152,17 @@ impl AppState {
                 format!("cannot create {}: {e}", data_dir.display()),
             )
         })?;
-        let settings_store = Store::open(data_dir.join("kasse.sqlite"))?;
+        let settings_store = Arc::new(Store::open(data_dir.join("kasse.sqlite"))?);
         let journal = check_journal_at_start(&settings_store);
         let settings = Settings::load(&settings_store)?;
-        let engine = start_engine(&settings_store, &settings, secrets.as_ref(), force_demo).await?;
+        let engine = start_engine(
+            &settings_store,
+            &settings,
+            secrets.as_ref(),
+            force_demo,
+            &settings_store,
+        )
+        .await?;
         Ok(AppState {
             data_dir: data_dir.to_path_buf(),
             settings_store,
@@ -188,6 +197,7 @@ impl AppState {
         };
         let mut config = app_config(&state.settings()?, connection);
         config.counter = Some(counter.to_owned());
+        config.staff = Some(state.settings_store.clone());
         config.return_url = Some(format!("{}/_sim/return", sandbox.base_url()));
         let app = App::open(Store::open_in_memory()?, config).await?;
         let kasse = Kasse::new(
@@ -256,6 +266,7 @@ impl AppState {
                 &settings,
                 self.secrets.as_ref(),
                 self.force_demo,
+                &self.settings_store,
             )
             .await?,
         );
@@ -299,6 +310,7 @@ async fn start_engine(
     settings: &Settings,
     secrets: &dyn SecretStore,
     force_demo: bool,
+    staff: &Arc<Store>,
 ) -> Result<Engine, CoreError> {
     let secret = (!settings.account_id.is_empty())
         .then(|| secrets.get(&settings.account_id))
@@ -322,7 +334,9 @@ async fn start_engine(
             Store::open_in_memory()?.read_only_with(log),
         ),
     };
-    let app = App::open(store, app_config(settings, connection)).await?;
+    let mut config = app_config(settings, connection);
+    config.staff = Some(staff.clone());
+    let app = App::open(store, config).await?;
     let mode = match app.mode {
         _ if wanted == Wanted::SecretUnreadable => Mode::SecretMissing,
         AppMode::Demo => Mode::Demo,

@@ -283,6 +283,75 @@ async fn pay_here_window_and_settings_validation() -> Result<()> {
     finish(app, "settings-error").await
 }
 
+/// Waits until the text of `css` contains `part` (it is re-rendered with each answer).
+async fn wait_text(c: &Client, css: &str, part: &str) -> Result<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let e = wait_for(c, css).await?;
+        let text = within(&format!("text of {css}"), e.text())
+            .await
+            .unwrap_or_default();
+        if text.contains(part) {
+            return Ok(text);
+        }
+        if Instant::now() > deadline {
+            let _ = screenshot(c, "failure").await;
+            bail!("{css} never said {part:?}: {text:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn type_into(c: &Client, css: &str, text: &str) -> Result<()> {
+    let e = wait_for(c, css).await?;
+    within(&format!("clearing {css}"), e.clear()).await?;
+    within(&format!("typing into {css}"), e.send_keys(text)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_ask_for_the_manager_pin_and_a_lock_says_how_long() -> Result<()> {
+    let app = launch("pins").await?;
+    let c = &app.client;
+    click(c, "#nav-settings").await?;
+    wait_text(c, "#staff-state", "No manager PIN").await?;
+    type_into(c, "#staff-name", "Mona").await?;
+    type_into(c, "#staff-new-pin", "2468").await?;
+    click(c, "#staff-set-btn").await?;
+    wait_text(c, "#staff-saved", "Mona").await?;
+    wait_text(c, "#staff-list", "Mona").await?;
+    screenshot(c, "settings-staff-pins").await?;
+
+    // Saving Settings now asks for the manager PIN.
+    type_into(c, "#counter-name", "BAR2").await?;
+    click(c, "#save-settings-btn").await?;
+    wait_text(c, "#pin-dialog", "needs a staff PIN").await?;
+    screenshot(c, "pin-prompt").await?;
+    for left in [4, 3, 2, 1] {
+        type_into(c, "#pin-prompt-input", "1111").await?;
+        click(c, "#pin-ok-btn").await?;
+        wait_text(c, "#pin-error", &format!("{left} more wrong PINs")).await?;
+    }
+    type_into(c, "#pin-prompt-input", "1111").await?;
+    click(c, "#pin-ok-btn").await?;
+    // Counted down from the 30 s the core said.
+    let text = wait_text(c, "#pin-error", "Too many wrong PINs").await?;
+    let seconds: u32 = text
+        .split("locked for ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| anyhow!("no seconds in {text:?}"))?;
+    assert!((25..=30).contains(&seconds), "{text}");
+    assert_attr(c, "#pin-error", "data-code", "pin_locked").await?;
+    screenshot(c, "pin-locked").await?;
+    click(c, "#pin-cancel-btn").await?;
+    assert_attr(c, "#settings-save-error", "data-code", "pin_locked").await?;
+    // Nothing was saved: the settings still have the old counter name.
+    let s = invoke(c, "settings_get", json!({})).await?;
+    assert_eq!(s["counter"], "KASSE1", "{s}");
+    finish(app, "settings-pin-locked").await
+}
+
 /// A request to the demo simulator's control API (`/_sim/...`) with the access token it
 /// requires, fetched from its token endpoint with the demo account's credentials.
 async fn sim_request(

@@ -58,15 +58,16 @@ describe('the replayer', () => {
 
   it('rejects a recorded error as the shell does, and does not compare idempotency keys', async () => {
     const r = new Replay(refundPin as Fixture);
-    const refund = (refundPin as Fixture).steps.find((s) => s.call === 'refund')!;
-    const input = { ...(refund.args!.input as object), key: 'a key the UI made' };
-    // Not yet: the PIN is set in Settings first.
-    await expect(r.invoke('refund', { saleId: refund.args!.saleId, input })).rejects.toMatchObject({ code: 'internal' });
-    const save = step(refundPin as Fixture, 'settings_save');
-    await r.invoke('settings_save', { input: { ...(save.args!.input as object) } });
-    await expect(r.invoke('refund', { saleId: refund.args!.saleId, input })).rejects.toEqual({ code: 'pin_wrong', message: expect.any(String) });
+    const [bare, wrong] = (refundPin as Fixture).steps.filter((s) => s.call === 'refund');
+    const saleId = wrong!.args!.saleId;
+    const input = { ...(wrong!.args!.input as object), key: 'a key the UI made' };
+    // Not yet: the refund without a PIN comes first.
+    await expect(r.invoke('refund', { saleId, input })).rejects.toMatchObject({ code: 'internal' });
+    const first = { ...(bare!.args!.input as object), key: 'another key' };
+    await expect(r.invoke('refund', { saleId, input: first })).rejects.toMatchObject({ code: 'pin_required' });
+    await expect(r.invoke('refund', { saleId, input })).rejects.toEqual({ code: 'pin_wrong', message: expect.any(String), tries_left: 4 });
     // Other arguments do count.
-    await expect(r.invoke('refund', { saleId: refund.args!.saleId, input: { ...input, pin: '9999' } })).rejects.toMatchObject({ code: 'internal' });
+    await expect(r.invoke('refund', { saleId, input: { ...input, pin: '9999' } })).rejects.toMatchObject({ code: 'internal' });
   });
 
   it('loads a fixture by name, the app one by default', async () => {

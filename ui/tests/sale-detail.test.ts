@@ -141,23 +141,25 @@ describe('the confirmation dialog', () => {
     expect((await detail(id)).sale.refunded).toBe(2000);
   });
 
-  it('a wrong PIN is tried again in the same dialog with the same key', async () => {
+  it('the core asks for the PIN; a wrong one is tried again in the same dialog with the same key', async () => {
     replay = new Replay(refundPin as Fixture);
-    const s = await ask<Settings>('settings_get', {});
-    const { has_secret: _h, refund_pin_set: _r, ...rest } = s;
-    app.settings = await ask<Settings>('settings_save', { input: { ...rest, client_secret: null, refund_pin: '2468' } });
     setTransport(replay);
     const id = await show();
     await askRefund('10');
+    // Sent without a PIN: the core says one is needed, and the dialog asks for it.
+    expect($('#pin-input')).toBeNull();
+    button('#confirm-btn')!.click();
+    await until(() => $('#confirm-error')?.dataset.code === 'pin_required', 'pin_required');
     type('#pin-input', '1111');
     button('#confirm-btn')!.click();
     await until(() => $('#confirm-error')?.dataset.code === 'pin_wrong', 'pin_wrong');
+    expect($('#confirm-error')!.textContent).toContain('4 more wrong PINs');
     type('#pin-input', '2468');
     button('#confirm-btn')!.click();
     await until(() => !$('#confirm-dialog'), 'the refund');
     const calls = refundCalls();
-    expect(calls.map((c) => c.pin)).toEqual(['1111', '2468']);
-    expect(calls[1]!.key).toBe(calls[0]!.key);
+    expect(calls.map((c) => c.pin)).toEqual([null, '1111', '2468']);
+    expect(calls[2]!.key).toBe(calls[0]!.key);
     expect((await detail(id)).sale.refunded).toBe(1000);
   });
 

@@ -29,6 +29,8 @@ use output::Out;
     long_about = None,
     after_help = "Exit codes: 0 done; 1 error (one line on stderr); 3 the payment did not go through \
 (charge --wait, wait); 4 journal verify found a problem.\n\
+PINs: once a manager PIN is set (kasse-cli pin set --role manager), void and refunds above the \
+manager's limit need a PIN: pass --pin-stdin and write it on standard input.\n\
 Credentials: KASSE_ACCOUNT_ID, KASSE_CLIENT_ID, KASSE_CLIENT_SECRET; KASSE_API_URL points at a \
 sandbox. transactions, show and journal verify read only the local log."
 )]
@@ -110,6 +112,10 @@ enum Command {
         /// nothing (a script that retries a command passes the same key; default: a new one).
         #[arg(long)]
         key: Option<String>,
+        /// Read the staff PIN from the first line of standard input (needed once a manager
+        /// PIN is set).
+        #[arg(long)]
+        pin_stdin: bool,
     },
     /// Refund a captured payment: all of it, an amount, or lines.
     Refund {
@@ -128,6 +134,10 @@ enum Command {
         /// nothing (a script that retries a command passes the same key; default: a new one).
         #[arg(long)]
         key: Option<String>,
+        /// Read the staff PIN from the first line of standard input (needed once a manager
+        /// PIN is set).
+        #[arg(long)]
+        pin_stdin: bool,
     },
     /// Settle pending sessions and operations, import transactions from Dintero, look at every
     /// sale still waiting.
@@ -141,6 +151,40 @@ enum Command {
         #[command(subcommand)]
         command: JournalCommand,
     },
+    /// Staff PINs: the manager's guards void, refunds above the refund limit, settings, the Z
+    /// report and exports.
+    Pin {
+        #[command(subcommand)]
+        command: PinCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PinCommand {
+    /// Set (or change) a PIN. The new PIN is read from standard input (asked twice on a
+    /// terminal); once a manager PIN is set, changing PINs needs it: with --pin-stdin the
+    /// manager's PIN is the first line and the new PIN the next.
+    Set {
+        /// `manager` or `cashier`.
+        #[arg(long)]
+        role: kasse_core::staff::Role,
+        /// Whose PIN (default: the role's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the manager's PIN from the first line of standard input.
+        #[arg(long)]
+        pin_stdin: bool,
+    },
+    /// Remove a PIN (the manager's PIN, from standard input with --pin-stdin).
+    Remove {
+        /// Whose PIN.
+        name: String,
+        /// Read the manager's PIN from the first line of standard input.
+        #[arg(long)]
+        pin_stdin: bool,
+    },
+    /// Who has a PIN, and the refund limit.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,8 +228,27 @@ fn main() -> ExitCode {
         Ok(code) => code,
         // The reader went away (`kasse-cli transactions | head`): nothing left to tell it.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(e) => out.fail(error_code(&e), &format!("{e:#}")),
+        Err(e) => out.fail_with(error_code(&e), &format!("{e:#}"), error_details(&e)),
     }
+}
+
+/// What a PIN refusal adds to `{"error":{…}}`: the tries left, or until when it is locked.
+fn error_details(e: &anyhow::Error) -> serde_json::Map<String, serde_json::Value> {
+    let mut details = serde_json::Map::new();
+    match e.downcast_ref::<CoreError>() {
+        Some(CoreError::PinWrong { tries_left }) => {
+            details.insert("tries_left".into(), (*tries_left).into());
+        }
+        Some(CoreError::PinLocked { until, seconds }) => {
+            let until = until
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            details.insert("locked_until".into(), until.into());
+            details.insert("seconds".into(), (*seconds).into());
+        }
+        _ => {}
+    }
+    details
 }
 
 /// The `code` of `{"error":{"code","message"}}`: the engine's own codes, `storage` for the log,
@@ -307,6 +370,11 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             out.rebuilt(rebuilt, &after)?;
             return Ok(journal_exit(after.broken.is_none()));
         }
+        Command::Pin { command } => {
+            let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
+            pin(&log.store, command, out)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         _ => {}
     }
 
@@ -341,8 +409,16 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
                 .await?;
             out.sale(&sale)?;
         }
-        Command::Void { id, amount: _, key } => {
-            let sale = kasse.void_once(&id, &key.unwrap_or_else(new_key)).await?;
+        Command::Void {
+            id,
+            amount: _,
+            key,
+            pin_stdin,
+        } => {
+            let pin = read_pin(pin_stdin)?;
+            let sale = kasse
+                .void_once(&id, &key.unwrap_or_else(new_key), pin.as_deref())
+                .await?;
             out.sale(&sale)?;
         }
         Command::Refund {
@@ -351,7 +427,9 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             line,
             reason,
             key,
+            pin_stdin,
         } => {
+            let pin = read_pin(pin_stdin)?;
             let spec = if !line.is_empty() {
                 RefundSpec::Lines(
                     line.iter()
@@ -364,7 +442,13 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
                 RefundSpec::Full
             };
             let sale = kasse
-                .refund_once(&id, spec, reason, &key.unwrap_or_else(new_key))
+                .refund_once(
+                    &id,
+                    spec,
+                    reason,
+                    &key.unwrap_or_else(new_key),
+                    pin.as_deref(),
+                )
                 .await?;
             out.sale(&sale)?;
         }
@@ -385,7 +469,10 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             }
             out.sync(&report, open)?;
         }
-        Command::Transactions { .. } | Command::Show { .. } | Command::Journal { .. } => {
+        Command::Transactions { .. }
+        | Command::Show { .. }
+        | Command::Journal { .. }
+        | Command::Pin { .. } => {
             unreachable!("answered from the log above")
         }
     }
@@ -499,6 +586,77 @@ fn parse_line(spec: &str) -> Result<(String, Quantity), CoreError> {
         .parse()
         .map_err(|e| bad(&format!("the quantity {e}")))?;
     Ok((id.trim().to_owned(), qty))
+}
+
+/// The staff PIN from the first line of standard input, with `--pin-stdin`.
+fn read_pin(pin_stdin: bool) -> anyhow::Result<Option<String>> {
+    if !pin_stdin {
+        return Ok(None);
+    }
+    Ok(Some(read_line(&mut std::io::stdin().lock())?))
+}
+
+/// One line of `input`, without its line ending.
+fn read_line(input: &mut impl std::io::BufRead) -> anyhow::Result<String> {
+    let mut line = String::new();
+    input
+        .read_line(&mut line)
+        .context("reading a PIN from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// `kasse-cli pin …`: the roster through the core's guard, on the local log.
+fn pin(store: &kasse_core::store::Store, command: PinCommand, out: &Out) -> anyhow::Result<()> {
+    use kasse_core::access;
+    use kasse_core::clock::{Clock as _, SystemClock};
+    use kasse_core::staff::Guarded;
+    use std::io::IsTerminal as _;
+    let now = || SystemClock.now();
+    let manager_pin = |pin_stdin: bool| -> anyhow::Result<access::Allowed> {
+        let pin = read_pin(pin_stdin)?;
+        Ok(access::guard(
+            store,
+            Guarded::Settings,
+            pin.as_deref(),
+            now(),
+        )?)
+    };
+    match command {
+        PinCommand::Set {
+            role,
+            name,
+            pin_stdin,
+        } => {
+            let allowed = manager_pin(pin_stdin)?;
+            let terminal = std::io::stdin().is_terminal();
+            let ask = |prompt: &str| -> anyhow::Result<String> {
+                if terminal {
+                    eprint!("{prompt}: ");
+                }
+                read_line(&mut std::io::stdin().lock())
+            };
+            let new = ask("New PIN (4 to 8 digits)")?;
+            if terminal && ask("The same PIN again")? != new {
+                return Err(
+                    CoreError::input("pin", "the two PINs differ; nothing was changed").into(),
+                );
+            }
+            let name = name.unwrap_or_else(|| role.as_str().to_owned());
+            access::set_pin(store, &allowed, &name, role, &new, now())?;
+            out.pin_changed(&name, "set")?;
+        }
+        PinCommand::Remove { name, pin_stdin } => {
+            let allowed = manager_pin(pin_stdin)?;
+            if !access::remove_pin(store, &allowed, &name, now())? {
+                return Err(CoreError::NotFound(name).into());
+            }
+            out.pin_changed(&name, "removed")?;
+        }
+        PinCommand::List => {
+            out.staff(&access::staff(store)?, access::refund_limit(store)?)?;
+        }
+    }
+    Ok(())
 }
 
 /// A fresh idempotency key: each invocation without `--key` is a new request.

@@ -161,6 +161,49 @@ impl Out {
 
     /// A hint for a person: on stderr in text mode (so it never mixes with results), not at
     /// all with `--json`.
+    /// Who has a PIN, and the refund limit (minor units; 0: every refund needs the manager).
+    pub fn staff(
+        &self,
+        staff: &[(String, kasse_core::staff::Role)],
+        refund_limit: i64,
+    ) -> std::io::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        if self.json {
+            let staff: Vec<Value> = staff
+                .iter()
+                .map(|(name, role)| json!({"name": name, "role": role}))
+                .collect();
+            return writeln!(
+                stdout,
+                "{}",
+                json!({"staff": staff, "refund_limit": refund_limit})
+            );
+        }
+        if staff.is_empty() {
+            writeln!(
+                stdout,
+                "no PINs: nothing is guarded (kasse-cli pin set --role manager)"
+            )?;
+        }
+        for (name, role) in staff {
+            writeln!(stdout, "{name}  {}", role.as_str())?;
+        }
+        writeln!(
+            stdout,
+            "refund limit: {refund_limit} (minor units; 0: every refund needs the manager)"
+        )
+    }
+
+    /// A PIN set or removed (never the PIN).
+    pub fn pin_changed(&self, name: &str, what: &str) -> std::io::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        if self.json {
+            writeln!(stdout, "{}", json!({"pin": {"name": name, "done": what}}))
+        } else {
+            writeln!(stdout, "{name}: PIN {what}")
+        }
+    }
+
     pub fn note(&self, text: &str) {
         if !self.json {
             let _ = writeln!(std::io::stderr().lock(), "{text}");
@@ -366,13 +409,23 @@ impl Out {
 
     /// Prints an error on stderr and returns the failing exit code.
     pub fn fail(&self, code: &str, message: &str) -> ExitCode {
+        self.fail_with(code, message, serde_json::Map::new())
+    }
+
+    /// [`Out::fail`] with more fields beside `code` and `message` under `--json` (a PIN
+    /// refusal's `tries_left`, `locked_until` and `seconds`).
+    pub fn fail_with(
+        &self,
+        code: &str,
+        message: &str,
+        details: serde_json::Map<String, serde_json::Value>,
+    ) -> ExitCode {
         let mut stderr = std::io::stderr().lock();
         if self.json {
-            let _ = writeln!(
-                stderr,
-                "{}",
-                json!({"error": {"code": code, "message": message}})
-            );
+            let mut error = details;
+            error.insert("code".into(), json!(code));
+            error.insert("message".into(), json!(message));
+            let _ = writeln!(stderr, "{}", json!({ "error": error }));
         } else {
             let _ = writeln!(stderr, "error: {message}");
         }

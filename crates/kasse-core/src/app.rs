@@ -100,6 +100,8 @@ pub struct AppConfig {
     pub cadence: Cadence,
     /// The shop, sent with every checkout; sync imports only its sales.
     pub store: Option<StoreRef>,
+    /// Where the staff PINs are kept when not in the log ([`KasseConfig::staff`]).
+    pub staff: Option<Arc<Store>>,
 }
 
 impl AppConfig {
@@ -116,6 +118,7 @@ impl AppConfig {
             reconcile_grace: None,
             cadence: Cadence::default(),
             store: None,
+            staff: None,
         }
     }
 }
@@ -185,6 +188,7 @@ impl App {
             .reconcile_grace
             .unwrap_or(config.request_timeout + Duration::from_secs(15));
         kc.store = config.store.clone();
+        kc.staff = config.staff.clone();
         kc.check_against(&client)?;
         let kasse = Kasse::new(
             store,

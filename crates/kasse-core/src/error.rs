@@ -41,12 +41,26 @@ pub enum CoreError {
         /// The kind of the pending operation.
         kind: String,
     },
-    /// The action needs the staff PIN, and none was given.
+    /// The action needs a staff PIN, and none was given.
     #[error("a staff PIN is needed for this")]
     PinRequired,
-    /// The PIN given is not right.
-    #[error("that PIN is not right; try again")]
-    PinWrong,
+    /// The PIN given is nobody's.
+    #[error("that PIN is not right; {tries_left} more wrong PIN(s) lock PIN actions")]
+    PinWrong {
+        /// Wrong PINs left before guarded actions lock.
+        tries_left: u32,
+    },
+    /// Too many wrong PINs: guarded actions are locked until `until`.
+    #[error("too many wrong PINs: PIN actions are locked for {seconds} s")]
+    PinLocked {
+        /// When the lock ends.
+        until: time::OffsetDateTime,
+        /// How long that is from when the action was refused, in whole seconds (rounded up).
+        seconds: u64,
+    },
+    /// The PIN is a cashier's; the action needs the manager's.
+    #[error("this needs the manager's PIN")]
+    ManagerRequired,
     /// The call may or may not have reached Dintero; it is logged and will be reconciled.
     #[error(
         "Dintero's answer was lost ({0}); Kasse will check the result before anything is retried"
@@ -81,10 +95,14 @@ pub enum ErrorCode {
     InvalidState,
     /// More than is left.
     AmountExceeds,
-    /// The action needs the staff PIN.
+    /// The action needs a staff PIN.
     PinRequired,
-    /// The PIN given is not right.
+    /// The PIN given is not right (with the tries left).
     PinWrong,
+    /// Too many wrong PINs: locked (with until when).
+    PinLocked,
+    /// The action needs the manager's PIN, not a cashier's.
+    ManagerRequired,
     /// Dintero refused the credentials.
     Unauthorized,
     /// Dintero could not be reached.
@@ -103,13 +121,15 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::InvalidInput,
         ErrorCode::NotFound,
         ErrorCode::InvalidState,
         ErrorCode::AmountExceeds,
         ErrorCode::PinRequired,
         ErrorCode::PinWrong,
+        ErrorCode::PinLocked,
+        ErrorCode::ManagerRequired,
         ErrorCode::Unauthorized,
         ErrorCode::Network,
         ErrorCode::OutcomeUnknown,
@@ -128,6 +148,8 @@ impl ErrorCode {
             ErrorCode::AmountExceeds => "amount_exceeds",
             ErrorCode::PinRequired => "pin_required",
             ErrorCode::PinWrong => "pin_wrong",
+            ErrorCode::PinLocked => "pin_locked",
+            ErrorCode::ManagerRequired => "manager_required",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Network => "network",
             ErrorCode::OutcomeUnknown => "outcome_unknown",
@@ -163,7 +185,9 @@ impl CoreError {
             CoreError::InvalidState(_) | CoreError::PendingOperation { .. } => C::InvalidState,
             CoreError::AmountExceeds(_) => C::AmountExceeds,
             CoreError::PinRequired => C::PinRequired,
-            CoreError::PinWrong => C::PinWrong,
+            CoreError::PinWrong { .. } => C::PinWrong,
+            CoreError::PinLocked { .. } => C::PinLocked,
+            CoreError::ManagerRequired => C::ManagerRequired,
             CoreError::OutcomeUnknown(_) => C::OutcomeUnknown,
             CoreError::Dintero(e) => match e {
                 E::Unauthorized { .. } | E::Forbidden { .. } => C::Unauthorized,
@@ -210,6 +234,24 @@ impl CoreError {
         match self {
             CoreError::Store(StoreError::JournalBroken(why)) => Some(why),
             _ => None,
+        }
+    }
+
+    /// A guarded action refused at `now` ([`crate::staff::authorize`]), as the error the shells
+    /// show.
+    pub fn refused(refusal: crate::staff::Refusal, now: time::OffsetDateTime) -> CoreError {
+        use crate::staff::Refusal;
+        match refusal {
+            Refusal::Required => CoreError::PinRequired,
+            Refusal::Wrong { tries_left } => CoreError::PinWrong { tries_left },
+            Refusal::NeedsManager => CoreError::ManagerRequired,
+            Refusal::Locked { until } => {
+                let ms = (until - now).whole_milliseconds().max(0);
+                CoreError::PinLocked {
+                    until,
+                    seconds: u64::try_from((ms + 999) / 1000).unwrap_or(u64::MAX),
+                }
+            }
         }
     }
 
@@ -273,8 +315,33 @@ mod tests {
         for c in ErrorCode::ALL {
             assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
         }
-        assert_eq!(CoreError::PinWrong.code(), "pin_wrong");
+        assert_eq!(CoreError::PinWrong { tries_left: 2 }.code(), "pin_wrong");
         assert_eq!(CoreError::PinRequired.error_code(), ErrorCode::PinRequired);
+        assert_eq!(CoreError::ManagerRequired.code(), "manager_required");
+    }
+
+    #[test]
+    fn a_refusal_says_what_the_person_needs_to_know() {
+        use crate::staff::Refusal;
+        use time::macros::datetime;
+        let now = datetime!(2026-12-06 12:00 UTC);
+        let until = now + time::Duration::milliseconds(29_001);
+        let e = CoreError::refused(Refusal::Locked { until }, now);
+        assert!(
+            matches!(e, CoreError::PinLocked { seconds: 30, .. }),
+            "{e:?}"
+        );
+        assert_eq!(e.code(), "pin_locked");
+        let e = CoreError::refused(Refusal::Wrong { tries_left: 3 }, now);
+        assert_eq!((e.code(), e.to_string().contains('3')), ("pin_wrong", true));
+        assert_eq!(
+            CoreError::refused(Refusal::Required, now).code(),
+            "pin_required"
+        );
+        assert_eq!(
+            CoreError::refused(Refusal::NeedsManager, now).code(),
+            "manager_required"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! No Tauri, no HTML: the desktop app and `kasse-cli` are thin shells over [`engine::Kasse`].
 //! See ARCHITECTURE.md for the map and the invariants.
 
+pub mod access;
 pub mod allocate;
 pub mod app;
 pub mod cadence;

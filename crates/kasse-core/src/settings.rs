@@ -2,14 +2,19 @@
 //! client secret lives in the OS keyring (the shells handle it) and never reaches this struct.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::access::Allowed;
+use crate::sale::SettingChange;
+use crate::staff::Guarded;
 
 use crate::cadence::Cadence;
 use crate::error::CoreError;
 use crate::money::{Currency, VatRate};
 use crate::store::Store;
 
-const KEY: &str = "app.settings";
+const KEY: &str = crate::store::settings::keys::APP;
 
 /// A button on the Sell screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,8 +52,6 @@ pub struct Settings {
     pub quick_items: Vec<QuickItem>,
     /// Poll cadence.
     pub cadence: Cadence,
-    /// Salted SHA-256 of the staff PIN for refunds (`salt$hex`), if one is set.
-    pub refund_pin_hash: Option<String>,
     /// UI language (`en`, `nb`, `sv`).
     pub language: String,
     /// Where customers land after paying.
@@ -81,7 +84,6 @@ impl Default for Settings {
                 item("bag", "Carrier bag", 300, 25, false),
             ],
             cadence: Cadence::default(),
-            refund_pin_hash: None,
             language: "en".into(),
             return_url: None,
         }
@@ -92,13 +94,6 @@ impl Settings {
     /// Loads the settings (defaults when none are saved yet).
     pub fn load(store: &Store) -> Result<Settings, CoreError> {
         Ok(store.setting_as::<Settings>(KEY)?.unwrap_or_default())
-    }
-
-    /// Validates and saves.
-    pub fn save(&self, store: &Store) -> Result<(), CoreError> {
-        self.validate()?;
-        store.set_setting(KEY, self)?;
-        Ok(())
     }
 
     /// Checks every field a person can type, naming the one at fault.
@@ -158,37 +153,6 @@ impl Settings {
         Ok(())
     }
 
-    /// Sets (`Some(pin)`, 4–8 digits), removes (`Some("")`) or keeps (`None`) the refund PIN.
-    pub fn set_pin(&mut self, pin: Option<&str>, salt: &str) -> Result<(), CoreError> {
-        match pin {
-            None => Ok(()),
-            Some("") => {
-                self.refund_pin_hash = None;
-                Ok(())
-            }
-            Some(p) => {
-                if !(4..=8).contains(&p.len()) || !p.chars().all(|c| c.is_ascii_digit()) {
-                    return Err(CoreError::input("refund_pin", "must be 4 to 8 digits"));
-                }
-                self.refund_pin_hash = Some(format!("{salt}${}", pin_digest(salt, p)));
-                Ok(())
-            }
-        }
-    }
-
-    /// Refunds ask for the staff PIN when one is set: [`CoreError::PinRequired`] without one
-    /// (or an empty one), [`CoreError::PinWrong`] for a wrong one.
-    pub fn check_refund_pin(&self, pin: Option<&str>) -> Result<(), CoreError> {
-        if self.refund_pin_hash.is_none() {
-            return Ok(());
-        }
-        match pin.filter(|p| !p.is_empty()) {
-            None => Err(CoreError::PinRequired),
-            Some(p) if !self.pin_ok(Some(p)) => Err(CoreError::PinWrong),
-            Some(_) => Ok(()),
-        }
-    }
-
     /// Whether going from these settings to `next` needs the engine built anew: what it runs
     /// against (account, client, secret, profile) or how it sells (currency, cadence). The
     /// counter's name, VAT presets, quick items, language, PIN do not.
@@ -202,50 +166,48 @@ impl Settings {
             || next.return_url != self.return_url
     }
 
-    /// Whether `pin` opens refunds (always true without a PIN).
-    pub fn pin_ok(&self, pin: Option<&str>) -> bool {
-        match &self.refund_pin_hash {
-            None => true,
-            Some(stored) => {
-                let Some((salt, digest)) = stored.split_once('$') else {
-                    return false;
-                };
-                pin.is_some_and(|p| pin_digest(salt, p) == digest)
+    /// Saves these settings in place of `previous`, as allowed by `allowed` (a
+    /// [`Guarded::Settings`] [`crate::access::guard`]), and journals what changed: each setting
+    /// old → new, the client secret (`secret_changed`, kept by the shell) only as changed.
+    pub fn save(
+        &self,
+        store: &Store,
+        allowed: &Allowed,
+        previous: &Settings,
+        secret_changed: bool,
+        now: OffsetDateTime,
+    ) -> Result<(), CoreError> {
+        let actor = allowed.expect(Guarded::Settings)?;
+        self.validate()?;
+        let mut changes = Vec::new();
+        let json = |s: &Settings| {
+            serde_json::to_value(s).map_err(|e| CoreError::from(crate::store::StoreError::from(e)))
+        };
+        let (old, new) = (json(previous)?, json(self)?);
+        if let (Value::Object(old), Value::Object(new)) = (&old, &new) {
+            for (key, value) in new {
+                let before = old.get(key).cloned().unwrap_or(Value::Null);
+                if &before != value {
+                    changes.push(SettingChange::Value {
+                        setting: key.clone(),
+                        old: before,
+                        new: value.clone(),
+                    });
+                }
             }
         }
+        if secret_changed {
+            changes.push(SettingChange::Secret {
+                setting: "client_secret".into(),
+            });
+        }
+        store.change_setting(KEY, &new, actor, changes, now)?;
+        Ok(())
     }
-}
-
-fn pin_digest(salt: &str, pin: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(salt.as_bytes());
-    h.update(b"\0");
-    h.update(pin.as_bytes());
-    hex::encode(h.finalize())
 }
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn the_refund_pin_is_asked_only_when_set() {
-        let mut s = Settings::default();
-        assert!(s.check_refund_pin(None).is_ok());
-        s.set_pin(Some("4711"), "salt").unwrap();
-        assert!(matches!(
-            s.check_refund_pin(None),
-            Err(CoreError::PinRequired)
-        ));
-        assert!(matches!(
-            s.check_refund_pin(Some("")),
-            Err(CoreError::PinRequired)
-        ));
-        assert!(matches!(
-            s.check_refund_pin(Some("1111")),
-            Err(CoreError::PinWrong)
-        ));
-        assert!(s.check_refund_pin(Some("4711")).is_ok());
-    }
 
     #[test]
     fn only_what_the_engine_runs_on_needs_a_restart() {
@@ -278,7 +240,9 @@ mod tests {
         assert_eq!(s, Settings::default());
         let mut changed = s.clone();
         changed.counter = "BAR2".into();
-        changed.save(&store).unwrap();
+        let now = time::macros::datetime!(2026-12-06 12:00 UTC);
+        let allowed = crate::access::guard(&store, Guarded::Settings, None, now).unwrap();
+        changed.save(&store, &allowed, &s, false, now).unwrap();
         assert_eq!(Settings::load(&store).unwrap().counter, "BAR2");
     }
 
@@ -306,16 +270,51 @@ mod tests {
     }
 
     #[test]
-    fn pin_is_checked_and_not_stored_in_clear() {
-        let mut s = Settings::default();
-        assert!(s.pin_ok(None));
-        s.set_pin(Some("4711"), "salt").unwrap();
-        assert!(!s.refund_pin_hash.as_deref().unwrap().contains("4711"));
-        assert!(s.pin_ok(Some("4711")));
-        assert!(!s.pin_ok(Some("4712")));
-        assert!(!s.pin_ok(None));
-        assert!(s.set_pin(Some("12"), "salt").is_err());
-        s.set_pin(Some(""), "salt").unwrap();
-        assert!(s.pin_ok(None));
+    fn a_change_is_journaled_old_to_new_and_the_secret_only_as_changed() {
+        use crate::access::{guard, set_pin};
+        use crate::sale::LogEvent;
+        use crate::staff::{Actor, Role};
+        let now = time::macros::datetime!(2026-12-06 12:00 UTC);
+        let store = Store::open_in_memory().unwrap();
+        let anyone = guard(&store, Guarded::Settings, None, now).unwrap();
+        set_pin(&store, &anyone, "Mona", Role::Manager, "4711", now).unwrap();
+        let before = Settings::load(&store).unwrap();
+        let mut next = before.clone();
+        next.account_id = "T12345678".into();
+        next.client_id = "abc".into();
+        assert_eq!(
+            guard(&store, Guarded::Settings, None, now)
+                .unwrap_err()
+                .code(),
+            "pin_required"
+        );
+        let mona = guard(&store, Guarded::Settings, Some("4711"), now).unwrap();
+        next.save(&store, &mona, &before, true, now).unwrap();
+        assert_eq!(Settings::load(&store).unwrap(), next);
+        let events = store.counter_events().unwrap();
+        let LogEvent::SettingsChanged { actor, changes } = &events.last().unwrap().event else {
+            panic!("{events:?}");
+        };
+        assert_eq!(
+            actor,
+            &Actor::Staff {
+                name: "Mona".into(),
+                role: Role::Manager
+            }
+        );
+        let json = serde_json::to_value(changes).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!([
+                {"change": "value", "setting": "account_id", "old": "", "new": "T12345678"},
+                {"change": "value", "setting": "client_id", "old": "", "new": "abc"},
+                {"change": "secret", "setting": "client_secret"},
+            ])
+        );
+        // An invalid change is neither saved nor journaled.
+        let mut bad = next.clone();
+        bad.counter = String::new();
+        assert!(bad.save(&store, &mona, &next, false, now).is_err());
+        assert_eq!(store.counter_events().unwrap().len(), events.len());
     }
 }

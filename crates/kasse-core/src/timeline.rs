@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::sale::{LogEvent, OpKind, Sale, SaleStatus};
+use crate::staff::Actor;
 
 /// What one journal row says happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +43,8 @@ pub enum TimelineEntry {
         amount: Option<i64>,
         /// The reference sent to Dintero.
         reference: String,
+        /// The staff member whose PIN allowed it (refund, void), when one was given.
+        by: Option<String>,
     },
     /// Dintero accepted it and is processing it.
     OperationAccepted {
@@ -111,11 +114,16 @@ pub fn entry(event: &LogEvent, sale: &Sale) -> TimelineEntry {
             kind,
             amount,
             reference,
+            actor,
             ..
         } => TimelineEntry::OperationAsked {
             op: *kind,
             amount: *amount,
             reference: reference.clone(),
+            by: match actor {
+                Some(Actor::Staff { name, .. }) => Some(name.clone()),
+                _ => None,
+            },
         },
         LogEvent::OperationAccepted { op_id, .. } => {
             TimelineEntry::OperationAccepted { op: op(op_id) }
@@ -136,6 +144,10 @@ pub fn entry(event: &LogEvent, sale: &Sale) -> TimelineEntry {
         },
         LogEvent::Imported { .. } => TimelineEntry::Imported,
         LogEvent::Note { text } => TimelineEntry::Note { text: text.clone() },
+        // Never in a sale's journal (the log refuses it there); said plainly if it were.
+        LogEvent::SettingsChanged { actor, .. } => TimelineEntry::Note {
+            text: format!("settings changed by {actor}"),
+        },
     }
 }
 
@@ -166,6 +178,10 @@ mod tests {
             reason: None,
             key: None,
             basis: None,
+            actor: Some(Actor::Staff {
+                name: "Mona".into(),
+                role: crate::staff::Role::Manager,
+            }),
         };
         sale.apply(&asked, t);
         assert_eq!(
@@ -174,7 +190,7 @@ mod tests {
         );
         assert_eq!(
             serde_json::to_value(entry(&asked, &sale)).unwrap(),
-            json!({"what": "operation_asked", "op": "refund", "amount": 1200, "reference": "K1-20261124-0001-R1"})
+            json!({"what": "operation_asked", "op": "refund", "amount": 1200, "reference": "K1-20261124-0001-R1", "by": "Mona"})
         );
         let checked = LogEvent::OperationReconciled {
             op_id: "op1".into(),

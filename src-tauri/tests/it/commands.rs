@@ -181,22 +181,75 @@ fn settings_validate_and_never_return_the_secret() {
 
     input["account_id"] = json!("");
     input["counter"] = json!("BAR2");
-    input["refund_pin"] = json!("4711");
     let s = invoke(&app, "settings_save", json!({"input": input})).unwrap();
     assert_eq!(s["counter"], "BAR2");
-    assert_eq!(s["refund_pin_set"], true);
-    assert!(!s.to_string().contains("4711"));
+    assert_eq!(s["staff"], json!([]), "no PIN: nothing guarded");
+}
 
-    // With a PIN set, refunds ask for it.
-    let e = invoke(
-        &app,
-        "refund",
-        json!({"saleId": "x", "input": {"amount": 100, "lines": [], "reason": null, "pin": null}}),
-    )
-    .unwrap_err();
+#[test]
+fn once_a_manager_pin_is_set_settings_ask_for_it_and_five_wrong_lock() {
+    let app = app();
+    let set = |name: &str, role: &str, new_pin: &str, pin: Value| {
+        let input = json!({"name": name, "role": role, "new_pin": new_pin, "pin": pin});
+        invoke(&app, "staff_set_pin", json!({ "input": input }))
+    };
+    let e = set("Kari", "cashier", "1234", Value::Null).unwrap_err();
+    assert_ui_error(&e, "invalid_input");
+    let s = set("Mona", "manager", "4711", Value::Null).unwrap();
+    assert_eq!(s["staff"], json!([{"name": "Mona", "role": "manager"}]));
+    assert!(!s.to_string().contains("4711"));
+    let e = set("Kari", "cashier", "1234", Value::Null).unwrap_err();
     assert_ui_error(&e, "pin_required");
-    let e = invoke(&app, "refund", json!({"saleId": "x", "input": {"amount": 100, "lines": [], "reason": null, "pin": "1111"}})).unwrap_err();
-    assert_ui_error(&e, "pin_wrong");
+    let s = set("Kari", "cashier", "1234", json!("4711")).unwrap();
+    assert_eq!(s["staff"].as_array().unwrap().len(), 2);
+
+    let current = invoke(&app, "settings_get", json!({})).unwrap();
+    let mut input = settings_input(&current, json!({ "counter": "BAR3", "refund_limit": 5000 }));
+    let save = |input: &Value| invoke(&app, "settings_save", json!({ "input": input }));
+    assert_ui_error(&save(&input).unwrap_err(), "pin_required");
+    // Pointing the counter at another account is refused before its secret is stored.
+    let mut elsewhere = input.clone();
+    elsewhere["account_id"] = json!("T87654321");
+    elsewhere["client_id"] = json!("theirs");
+    elsewhere["client_secret"] = json!("their-secret");
+    assert_ui_error(&save(&elsewhere).unwrap_err(), "pin_required");
+    assert!(app.0.state.secrets.get("T87654321").is_none());
+    input["pin"] = json!("1234");
+    assert_ui_error(&save(&input).unwrap_err(), "manager_required");
+    input["pin"] = json!("4711");
+    let s = save(&input).unwrap();
+    assert_eq!(
+        (s["counter"].clone(), s["refund_limit"].clone()),
+        (json!("BAR3"), json!(5000))
+    );
+    // The changes are journaled in the counter's stream, naming Mona.
+    let events = app.0.state.settings_store.counter_events().unwrap();
+    let text = serde_json::to_string(&events).unwrap();
+    assert!(
+        text.contains(r#""name":"Mona""#) && text.contains("BAR3"),
+        "{text}"
+    );
+    assert!(!text.contains("4711") && !text.contains("1234"), "{text}");
+
+    input["pin"] = json!("0000");
+    for left in [4, 3, 2, 1] {
+        let e = save(&input).unwrap_err();
+        assert_ui_error(&e, "pin_wrong");
+        assert_eq!(e["tries_left"], left);
+    }
+    let e = save(&input).unwrap_err();
+    assert_ui_error(&e, "pin_locked");
+    assert_eq!(e["locked_seconds"], 30);
+    input["pin"] = json!("4711");
+    assert_ui_error(&save(&input).unwrap_err(), "pin_locked");
+    // The Z report and the export are the manager's too (and locked now).
+    let day = json!({"from": "2026-11-24", "to": "2026-11-25", "closing": true, "pin": "4711"});
+    assert_ui_error(&invoke(&app, "day_report", day).unwrap_err(), "pin_locked");
+    let x = json!({"from": "2026-11-24", "to": "2026-11-25", "closing": false});
+    assert!(
+        invoke(&app, "day_report", x).is_ok(),
+        "the X report is anyone's"
+    );
 }
 
 /// The command list (`commands::COMMANDS`, from which the capability, the permissions and the
@@ -229,10 +282,16 @@ fn a_configured_account_without_its_secret_is_not_demo_mode() {
     // An account saved earlier, whose secret the (empty) secret store no longer has.
     {
         let store = kasse_core::store::Store::open(dir.path().join("kasse.sqlite")).unwrap();
-        let mut settings = kasse_core::settings::Settings::load(&store).unwrap();
+        let before = kasse_core::settings::Settings::load(&store).unwrap();
+        let mut settings = before.clone();
         settings.account_id = "T12345678".into();
         settings.client_id = "kasse-client".into();
-        settings.save(&store).unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let guarded = kasse_core::staff::Guarded::Settings;
+        let allowed = kasse_core::access::guard(&store, guarded, None, now).unwrap();
+        settings
+            .save(&store, &allowed, &before, false, now)
+            .unwrap();
     }
     let app = MockApp::new(open_state(dir.path(), false));
     let info = app.invoke("app_info", json!({})).unwrap();

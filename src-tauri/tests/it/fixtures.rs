@@ -427,16 +427,14 @@ fn refund_twice() {
 fn refund_pin() {
     let mut r = Recorder::new();
     let sale = captured(&mut r, "visa");
-    let settings = r.read("settings_get", json!({})).unwrap();
-    let input = settings_input(&settings, json!({ "refund_pin": "2468" }));
-    let s = r.write("settings_save", json!({ "input": input })).unwrap();
-    assert_eq!(s["refund_pin_set"], true);
+    r.recording = false;
+    let input = json!({"name": "Mona", "role": "manager", "new_pin": "2468", "pin": null});
+    let s = r.write("staff_set_pin", json!({ "input": input })).unwrap();
     assert!(!s.to_string().contains("2468"));
+    r.recording = true;
     detail(&mut r, &sale);
-    // Refused at the counter: the key is not used up. (The UI asks for the PIN before it
-    // sends anything, so only the wrong one is recorded.)
+    // Refused at the counter: the key is not used up, nothing is sent.
     for (pin, code) in [(None, "pin_required"), (Some("1111"), "pin_wrong")] {
-        r.recording = pin.is_some();
         let e = refund(&mut r, &sale, Some(1000), pin, "k1").unwrap_err();
         assert_eq!(e["code"], code);
     }
@@ -445,7 +443,44 @@ fn refund_pin() {
     detail(&mut r, &sale);
     r.finish(
         "refund-pin",
-        "A staff PIN set in Settings; a refund asked with a wrong PIN, then with the right one.",
+        "A manager PIN set; a refund asked without a PIN, with a wrong one, then with the right one.",
+    );
+}
+
+#[test]
+fn settings_pin() {
+    let mut r = Recorder::new();
+    start(&mut r);
+    let input = json!({"name": "Mona", "role": "manager", "new_pin": "2468", "pin": null});
+    r.write("staff_set_pin", json!({ "input": input })).unwrap();
+    let settings = r.read("settings_get", json!({})).unwrap();
+    let save = |r: &mut Recorder, pin: Value| {
+        let input = settings_input(&settings, json!({ "counter": "BAR2", "pin": pin }));
+        r.write("settings_save", json!({ "input": input }))
+    };
+    assert_eq!(
+        save(&mut r, Value::Null).unwrap_err()["code"],
+        "pin_required"
+    );
+    for left in [4, 3, 2, 1] {
+        assert_eq!(save(&mut r, json!("1111")).unwrap_err()["tries_left"], left);
+    }
+    let e = save(&mut r, json!("1111")).unwrap_err();
+    assert_eq!(
+        (e["code"].clone(), e["locked_seconds"].clone()),
+        (json!("pin_locked"), json!(30))
+    );
+    r.clock.advance(time::Duration::seconds(30));
+    let s = save(&mut r, json!("2468")).unwrap();
+    assert_eq!(s["counter"], "BAR2");
+    let cashier = json!({"name": "Kari", "role": "cashier", "new_pin": "1357", "pin": "2468"});
+    let s = r
+        .write("staff_set_pin", json!({ "input": cashier }))
+        .unwrap();
+    assert_eq!(s["staff"].as_array().unwrap().len(), 2);
+    r.finish(
+        "settings-pin",
+        "A manager PIN set; Settings saved without a PIN, with five wrong ones (locked for 30 s), then with the right one; a cashier PIN added.",
     );
 }
 

@@ -110,18 +110,28 @@ pub fn assert_typed_error(what: &str, e: &Value) {
         e["message"].as_str().is_some_and(|m| !m.trim().is_empty()),
         "{what}: no message: {e}"
     );
-    assert_eq!(e.as_object().map(|o| o.len()), Some(2), "{what}: {e}");
+    // A PIN refusal says how many tries are left, or how long PIN actions stay locked.
+    let extra = match code {
+        "pin_wrong" => Some("tries_left"),
+        "pin_locked" => Some("locked_seconds"),
+        _ => None,
+    };
+    if let Some(field) = extra {
+        assert!(e[field].is_u64(), "{what}: no {field}: {e}");
+    }
+    let fields = 2 + usize::from(extra.is_some());
+    assert_eq!(e.as_object().map(|o| o.len()), Some(fields), "{what}: {e}");
 }
 
 /// The `SettingsInput` that saves `settings` (a `settings_get` answer) as they are: the secret
-/// and the PIN kept, then `changes` applied.
+/// kept, no PIN given, then `changes` applied.
 pub fn settings_input(settings: &Value, changes: Value) -> Value {
     let mut input = settings.clone();
     let o = input.as_object_mut().unwrap();
     o.remove("has_secret");
-    o.remove("refund_pin_set");
+    o.remove("staff");
     o.insert("client_secret".into(), Value::Null);
-    o.insert("refund_pin".into(), Value::Null);
+    o.insert("pin".into(), Value::Null);
     for (k, v) in changes.as_object().unwrap() {
         o.insert(k.clone(), v.clone());
     }

@@ -20,6 +20,7 @@ import type { SalePage } from './bindings/SalePage';
 import type { SaleSummary } from './bindings/SaleSummary';
 import type { Settings } from './bindings/Settings';
 import type { SettingsInput } from './bindings/SettingsInput';
+import type { StaffPinInput } from './bindings/StaffPinInput';
 import type { SyncReport } from './bindings/SyncReport';
 import { toApiError } from './errors';
 import { loadFixture, Replay } from './replay';
@@ -127,6 +128,11 @@ export function listen<T>(event: string, handler: (payload: T) => void): Promise
   return t instanceof Promise ? t.then(on) : on(t);
 }
 
+/** `args` with the staff PIN when there is one (the shell takes a missing `pin` as none). */
+function pinned(args: Record<string, unknown>, pin: string | null): Record<string, unknown> {
+  return pin === null ? args : { ...args, pin };
+}
+
 export const api = {
   appInfo: () => call<AppInfo>('app_info'),
   priceOrder: (order: OrderInput) => call<PricedOrder>('price_order', { order }),
@@ -139,15 +145,21 @@ export const api = {
   // Capture, void and refund carry the idempotency key of the dialog that asked (`input.key`,
   // `key`): the same key again gets the first request's result and sends nothing to Dintero.
   capture: (saleId: string, input: CaptureInput) => call<SaleDetail>('capture', { saleId, input }),
-  voidSale: (saleId: string, key: string) => call<SaleDetail>('void_sale', { saleId, key }),
+  voidSale: (saleId: string, key: string, pin: string | null = null) =>
+    call<SaleDetail>('void_sale', pinned({ saleId, key }, pin)),
   refund: (saleId: string, input: RefundInput) => call<SaleDetail>('refund', { saleId, input }),
   sync: () => call<SyncReport>('sync'),
-  dayReport: (from: string, to: string, closing: boolean) =>
-    call<DayReport>('day_report', { from, to, closing }),
-  exportCsv: (from: string, to: string) => call<string>('export_csv', { from, to }),
+  // The Z report, the export, void, settings and PINs take the staff PIN the core asked for
+  // (lib/pin.svelte.ts): null the first time.
+  dayReport: (from: string, to: string, closing: boolean, pin: string | null = null) =>
+    call<DayReport>('day_report', pinned({ from, to, closing }, pin)),
+  exportCsv: (from: string, to: string, pin: string | null = null) =>
+    call<string>('export_csv', pinned({ from, to }, pin)),
   settingsGet: () => call<Settings>('settings_get'),
   settingsSave: (input: SettingsInput) => call<Settings>('settings_save', { input }),
   testConnection: (input: SettingsInput) => call<ConnectionReport>('test_connection', { input }),
+  staffSetPin: (input: StaffPinInput) => call<Settings>('staff_set_pin', { input }),
+  staffRemove: (name: string, pin: string | null) => call<Settings>('staff_remove', { name, pin }),
   onSaleChanged: (h: (e: SaleChanged) => void) => listen<SaleChanged>('sale-changed', h),
   onNotice: (h: (e: Notice) => void) => listen<Notice>('notice', h),
 };

@@ -18,14 +18,33 @@ export function isErrorCode(x: unknown): x is UiErrorCode {
 /** An Error carrying a UiError, thrown by api.ts for every failed command. */
 export class ApiError extends Error implements UiError {
   readonly code: UiErrorCode;
-  constructor(code: UiErrorCode, message: string) {
+  /** pin_wrong: wrong PINs left before PIN actions lock. */
+  readonly tries_left?: number;
+  /** pin_locked: seconds until PIN actions open again. */
+  readonly locked_seconds?: number;
+  constructor(code: UiErrorCode, message: string, pin?: { tries_left?: number; locked_seconds?: number }) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
+    if (pin?.tries_left !== undefined) this.tries_left = pin.tries_left;
+    if (pin?.locked_seconds !== undefined) this.locked_seconds = pin.locked_seconds;
   }
   toJSON(): UiError {
-    return { code: this.code, message: this.message };
+    const e: UiError = { code: this.code, message: this.message };
+    if (this.tries_left !== undefined) e.tries_left = this.tries_left;
+    if (this.locked_seconds !== undefined) e.locked_seconds = this.locked_seconds;
+    return e;
   }
+}
+
+/** The refusals a PIN can answer: the core said a PIN (or another one) is needed. */
+export function isPinError(code: UiErrorCode): boolean {
+  return code === 'pin_required' || code === 'pin_wrong' || code === 'pin_locked' || code === 'manager_required';
+}
+
+/** The parameters of a code's next step: the tries left, how long PIN actions stay locked. */
+export function nextStepParams(e: { tries_left?: number; locked_seconds?: number }): Record<string, number> {
+  return { n: e.tries_left ?? 0, s: e.locked_seconds ?? 0 };
 }
 
 /** Turns whatever an invoke rejected with into an ApiError: a UiError object from the shell, a
@@ -33,9 +52,13 @@ export class ApiError extends Error implements UiError {
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   if (e && typeof e === 'object') {
-    const o = e as { code?: unknown; message?: unknown };
+    const o = e as { code?: unknown; message?: unknown; tries_left?: unknown; locked_seconds?: unknown };
     if (typeof o.message === 'string' && o.message !== '') {
-      return new ApiError(isErrorCode(o.code) ? o.code : 'internal', o.message);
+      const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+      return new ApiError(isErrorCode(o.code) ? o.code : 'internal', o.message, {
+        tries_left: num(o.tries_left),
+        locked_seconds: num(o.locked_seconds),
+      });
     }
     if (e instanceof Error) return new ApiError('internal', e.message || String(e));
   }
@@ -54,5 +77,5 @@ export function nextStepKey(code: UiErrorCode): MessageKey {
 
 /** Which codes mean "the field you typed is wrong" (shown inline next to the field). */
 export function isFieldError(code: UiErrorCode): boolean {
-  return code === 'invalid_input' || code === 'amount_exceeds' || code === 'pin_required' || code === 'pin_wrong';
+  return code === 'invalid_input' || code === 'amount_exceeds' || isPinError(code);
 }

@@ -21,8 +21,8 @@ export type SettingsForm = {
   quick_items: QuickItemForm[];
   poll_waiting_ms: string;
   poll_paying_ms: string;
-  refund_pin: string;
-  remove_pin: boolean;
+  /** Major units; refunds up to it need no PIN (0: every refund needs the manager's). */
+  refund_limit: string;
 };
 
 export const ACCOUNT_ID_RE = /^[PT]\d{8}$/;
@@ -46,8 +46,7 @@ export function toForm(s: Settings): SettingsForm {
     })),
     poll_waiting_ms: String(s.poll_waiting_ms),
     poll_paying_ms: String(s.poll_paying_ms),
-    refund_pin: '',
-    remove_pin: false,
+    refund_limit: minorToMajorString(s.refund_limit, s.currency),
   };
 }
 
@@ -76,7 +75,7 @@ function slug(label: string, taken: Set<string>): string {
 /** Validates the form; returns the input for settings_save, or the errors per field. */
 export function fromForm(
   f: SettingsForm,
-  current: { has_secret: boolean; refund_pin_set: boolean },
+  current: { has_secret: boolean },
 ): { input: SettingsInput; errors: FormErrors } {
   const errors: FormErrors = {};
   const account = f.account_id.trim().toUpperCase();
@@ -112,7 +111,8 @@ export function fromForm(
   const pollOk = (n: number) => Number.isInteger(n) && n >= 200 && n <= 60000;
   if (!pollOk(pollW)) errors.poll_waiting_ms = { key: 'settings.poll_invalid' };
   if (!pollOk(pollP)) errors.poll_paying_ms = { key: 'settings.poll_invalid' };
-  if (f.refund_pin !== '' && !/^\d{4,8}$/.test(f.refund_pin)) errors.refund_pin = { key: 'settings.pin_invalid' };
+  const refundLimit = parseMajor(f.refund_limit.trim() === '' ? '0' : f.refund_limit, /^[A-Z]{3}$/.test(currency) ? currency : 'NOK');
+  if (refundLimit === null) errors.refund_limit = { key: 'settings.refund_limit_invalid' };
   const input: SettingsInput = {
     account_id: account,
     client_id: f.client_id.trim(),
@@ -124,7 +124,8 @@ export function fromForm(
     quick_items: items,
     poll_waiting_ms: pollW,
     poll_paying_ms: pollP,
-    refund_pin: f.remove_pin ? '' : f.refund_pin === '' ? null : f.refund_pin,
+    refund_limit: refundLimit ?? 0,
+    pin: null,
     language: f.language,
   };
   return { input, errors };

@@ -27,10 +27,13 @@ export function timelineText(e: TimelineEntry, currency: string): string {
       return t('timeline.charge_failed', { message: e.message });
     case 'status_seen':
       return t('timeline.status_seen', { status: t(`status.${e.status}` as MessageKey), source: source(e.source) });
-    case 'operation_asked':
-      return e.amount === null
-        ? t('timeline.operation_asked_all', { op: op(e.op), reference: e.reference })
-        : t('timeline.operation_asked', { op: op(e.op), amount: money(e.amount, currency), reference: e.reference });
+    case 'operation_asked': {
+      const asked =
+        e.amount === null
+          ? t('timeline.operation_asked_all', { op: op(e.op), reference: e.reference })
+          : t('timeline.operation_asked', { op: op(e.op), amount: money(e.amount, currency), reference: e.reference });
+      return e.by === null ? asked : `${asked} ${t('timeline.by', { name: e.by })}`;
+    }
     case 'operation_accepted':
       return t('timeline.operation_accepted', { op: op(e.op) });
     case 'operation_done':

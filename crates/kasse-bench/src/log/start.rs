@@ -18,11 +18,12 @@ pub fn start_check_figures(s: &mut Section, path: &Path, n: u64, quick: bool) ->
     let store = Store::open(path)?;
     let head = store.journal_head()?.context("the cached log is empty")?;
     let seq = head.seq - SINCE;
-    let hash: String =
+    let hash: Vec<u8> =
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?
-            .query_row("SELECT hash FROM events WHERE seq = ?1", [seq], |r| {
+            .query_row("SELECT hash FROM journal WHERE seq = ?1", [seq], |r| {
                 r.get(0)
             })?;
+    let hash = hex::encode(hash);
     let checkpoint = JournalHead { seq, hash };
     let runs = if quick { 30 } else { 100 };
     let d = Dist::of(&start_checks(&store, path, &checkpoint, runs)?);

@@ -11,6 +11,7 @@ mod demo;
 mod journal;
 mod listing;
 mod operations;
+mod pins;
 mod refusals;
 mod secrets;
 mod sync;

@@ -10,6 +10,7 @@
 //! - `ops`: capture, void, refund, cancel, and reconciliation of unknown outcomes.
 //! - `sync`: import and refresh from `GET /v1/transactions`.
 
+mod guarded;
 mod observe;
 mod ops;
 pub mod payload;
@@ -66,6 +67,10 @@ pub struct KasseConfig {
     /// web shop or other shops brings only this shop's sales. `None`: no store is sent and sync
     /// reads the whole account.
     pub store: Option<StoreRef>,
+    /// Where the staff PINs, the refund limit and the PIN lockout are kept, when not in the log
+    /// itself: the desktop app in demo mode sells into a log in memory but keeps its PINs with
+    /// its settings on disk. `None`: the log.
+    pub staff: Option<Arc<Store>>,
 }
 
 /// A shop as Dintero's `order.store` names it.
@@ -91,6 +96,7 @@ impl KasseConfig {
             cadence: Cadence::default(),
             reconcile_grace: Duration::from_secs(45),
             store: None,
+            staff: None,
         }
     }
 }

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::staff::Actor;
+
 /// Error parsing one of this module's enums from its string form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} {value:?}")]
@@ -289,6 +291,10 @@ pub enum LogEvent {
         /// the amounts were checked against a sale that no longer is.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         basis: Option<u32>,
+        /// Who asked, for a guarded operation (refund, void): the staff member whose PIN was
+        /// given, or that nobody needed one. Absent on other operations and on older rows.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     /// Dintero accepted the operation for processing (`202 Accepted`, or an `INITIATE_*` event
     /// with its reference found on the transaction): it is in flight until its completion
@@ -345,6 +351,38 @@ pub enum LogEvent {
         /// The text.
         text: String,
     },
+    /// The counter's settings changed: who changed what. Written to the counter's own stream
+    /// ([`COUNTER_STREAM`]), never to a sale's, in the same transaction as the change.
+    SettingsChanged {
+        /// Who changed them.
+        actor: Actor,
+        /// What changed, setting by setting.
+        changes: Vec<SettingChange>,
+    },
+}
+
+/// The journal stream of what happens to the counter rather than to a sale (settings
+/// changes): the `sale_id` of its rows. No sale row is kept for it.
+pub const COUNTER_STREAM: &str = "counter";
+
+/// One setting changed ([`LogEvent::SettingsChanged`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum SettingChange {
+    /// A value, before and after (`null`: not set).
+    Value {
+        /// The setting (`account_id`, `api_url`, `refund_limit`, …).
+        setting: String,
+        /// Before.
+        old: Value,
+        /// After.
+        new: Value,
+    },
+    /// A secret or a PIN was set, replaced or removed: never its value, old or new.
+    Secret {
+        /// The setting (`client_secret`, `pin:Mona`, …).
+        setting: String,
+    },
 }
 
 impl LogEvent {
@@ -363,6 +401,7 @@ impl LogEvent {
             LogEvent::OperationReconciled { .. } => "operation_reconciled",
             LogEvent::Imported { .. } => "imported",
             LogEvent::Note { .. } => "note",
+            LogEvent::SettingsChanged { .. } => "settings_changed",
         }
     }
 
@@ -377,6 +416,11 @@ impl LogEvent {
             | LogEvent::OperationReconciled { op_id, .. } => Some(op_id),
             _ => None,
         }
+    }
+
+    /// Whether this event belongs to the counter's stream ([`COUNTER_STREAM`]), not a sale's.
+    pub fn is_counter_event(&self) -> bool {
+        matches!(self, LogEvent::SettingsChanged { .. })
     }
 
     /// Whether this event starts a sale (`sale_opened` or `imported`).

@@ -295,6 +295,10 @@ impl Sale {
                 Some(_) => Ok(()),
             },
             LogEvent::Note { .. } => Ok(()),
+            LogEvent::SettingsChanged { .. } => Err(invalid(
+                "kind",
+                "settings_changed belongs to the counter's stream, not a sale's",
+            )),
         }
     }
 
@@ -314,7 +318,10 @@ impl Sale {
         let at = normalize(at);
         self.updated_at = at;
         match event {
-            LogEvent::SaleOpened { .. } | LogEvent::Imported { .. } | LogEvent::Note { .. } => {}
+            LogEvent::SaleOpened { .. }
+            | LogEvent::Imported { .. }
+            | LogEvent::Note { .. }
+            | LogEvent::SettingsChanged { .. } => {}
             LogEvent::SessionCreated {
                 session_id,
                 url,
@@ -374,6 +381,7 @@ impl Sale {
                 reason,
                 key,
                 basis: _,
+                actor: _,
             } => {
                 if self.operation(op_id).is_none() {
                     self.operations.push(Operation {

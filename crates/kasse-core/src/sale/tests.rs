@@ -80,6 +80,7 @@ fn a_sale_through_charge_capture_and_refund() {
         reason: None,
         key: None,
         basis: None,
+        actor: None,
     };
     s.validate(&req).unwrap();
     s.apply(&req, t);
@@ -109,6 +110,7 @@ fn a_sale_through_charge_capture_and_refund() {
         reason: None,
         key: None,
         basis: None,
+        actor: None,
     };
     assert!(matches!(
         s.validate(&dup),
@@ -130,6 +132,7 @@ fn requested(op_id: &str, key: Option<&str>, basis: Option<u32>, amount: i64) ->
         reason: None,
         key: key.map(str::to_owned),
         basis,
+        actor: None,
     }
 }
 
@@ -172,6 +175,7 @@ fn an_intent_is_refused_for_a_used_key_a_stale_basis_or_an_unknown_outcome() {
             reason: None,
             key: Some("press-9".into()),
             basis: Some(0),
+            actor: None,
         }),
         Err(SaleError::StaleBasis {
             expected: 0,
@@ -293,4 +297,17 @@ fn merchant_references() {
         "MY-TILL"
     );
     assert!(parse_merchant_reference("order-42").is_none());
+}
+
+#[test]
+fn an_intent_written_before_actors_reads_as_none_and_writes_back_the_same() {
+    let old = json!({"type": "operation_requested", "op_id": "op1", "kind": "refund",
+        "amount": 100, "lines": null, "reference": "R1", "reason": null, "key": "k"});
+    let event: LogEvent = serde_json::from_value(old.clone()).unwrap();
+    assert!(matches!(
+        &event,
+        LogEvent::OperationRequested { actor: None, .. }
+    ));
+    // The same JSON, so the chain's hash over it still holds.
+    assert_eq!(serde_json::to_value(&event).unwrap(), old);
 }

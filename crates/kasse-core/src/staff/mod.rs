@@ -70,8 +70,10 @@ impl Policy {
     }
 }
 
-/// Who did a guarded action, for the journal.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who did a guarded action, for the journal (`{"kind":"staff","name":…,"role":…}`,
+/// `{"kind":"anyone"}`, `{"kind":"unguarded"}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Actor {
     /// No manager PIN is set yet, so nothing is guarded (a fresh install).
     Unguarded,
@@ -84,6 +86,37 @@ pub enum Actor {
         /// Their role.
         role: Role,
     },
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Unguarded => f.write_str("anyone (no manager PIN set)"),
+            Actor::Anyone => f.write_str("anyone"),
+            Actor::Staff { name, role } => write!(f, "{name} ({})", role.as_str()),
+        }
+    }
+}
+
+impl Role {
+    /// `manager` or `cashier`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Cashier => "cashier",
+            Role::Manager => "manager",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Role, String> {
+        match s {
+            "manager" => Ok(Role::Manager),
+            "cashier" => Ok(Role::Cashier),
+            _ => Err(format!("unknown role {s:?}: use manager or cashier")),
+        }
+    }
 }
 
 /// Why a guarded action was refused.

@@ -184,3 +184,44 @@ fn a_lock_never_exceeds_a_day() {
     }
     assert_eq!(state.locked_until, Some(NOW + Duration::days(1)));
 }
+
+#[test]
+fn the_old_sha256_refund_pin_is_read_and_checked_but_never_shown() {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"salt\0");
+    h.update(b"4711");
+    let stored = format!("salt${}", hex::encode(h.finalize()));
+    let old = PinHash::from_legacy(&stored).unwrap();
+    assert!(old.is_legacy() && old.matches("4711"));
+    assert!(!old.matches("4712") && !old.matches(""));
+    assert_eq!(old.as_stored(), stored);
+    assert!(!format!("{old:?}").contains("salt"));
+    // Only `salt$<64 hex>`; an Argon2id string is not the old form, nor the old form Argon2id.
+    assert_eq!(PinHash::from_legacy("salt$abc"), None);
+    assert_eq!(
+        PinHash::from_legacy(PinHash::new("4711").unwrap().as_stored()),
+        None
+    );
+    assert_eq!(PinHash::from_stored(&stored), None);
+    assert!(!PinHash::new("4711").unwrap().is_legacy());
+}
+
+#[test]
+fn who_did_it_is_written_as_tagged_json() {
+    let mona = Actor::Staff {
+        name: "Mona".into(),
+        role: Role::Manager,
+    };
+    assert_eq!(
+        serde_json::to_value(&mona).unwrap(),
+        serde_json::json!({"kind": "staff", "name": "Mona", "role": "manager"})
+    );
+    assert_eq!(
+        serde_json::to_value(Actor::Anyone).unwrap(),
+        serde_json::json!({"kind": "anyone"})
+    );
+    assert_eq!(mona.to_string(), "Mona (manager)");
+    assert_eq!("cashier".parse::<Role>(), Ok(Role::Cashier));
+    assert!("boss".parse::<Role>().is_err());
+}

@@ -316,6 +316,12 @@ pub(super) fn append_in(
             reason: "1 to 200 characters".into(),
         });
     }
+    if sale_id == COUNTER_STREAM || event.is_counter_event() {
+        return Err(StoreError::InvalidInput {
+            field: "sale id",
+            reason: format!("{COUNTER_STREAM:?} and its events are the counter's, not a sale's"),
+        });
+    }
     let at = normalize(at);
     let rejected = |source| StoreError::Rejected {
         sale_id: sale_id.to_owned(),
@@ -350,6 +356,46 @@ pub(super) fn append_in(
         (Some(_), _) => row::sale_key(tx, sale_id)?,
         (None, _) => None,
     };
+    let chained = chain_in(tx, sale_id, key, event, at, prepared, Some(&sale))?;
+    let order_in_journal = matches!(event, LogEvent::SaleOpened { .. }) && chained.blob;
+    write_sale(
+        tx,
+        &sale,
+        before.as_ref(),
+        chained.seq,
+        chained.key,
+        order_in_journal,
+    )
+    .map_err(|e| map_constraint(e, Some(&sale), Some(event)))?;
+    Ok(Appended {
+        seq: chained.seq,
+        hash: chained.hash,
+        sale,
+    })
+}
+
+/// What [`chain_in`] wrote.
+pub(super) struct Chained {
+    pub seq: i64,
+    pub hash: String,
+    /// The row's journal key (its stream's).
+    pub key: i64,
+    /// Its large value went to a blob.
+    pub blob: bool,
+}
+
+/// Writes one journal row onto the chain and moves the head (inside a write transaction):
+/// a sale's event ([`append_in`], with its view; `key` `None` for the sale's first) or the
+/// counter's ([`COUNTER_STREAM`]).
+pub(super) fn chain_in(
+    tx: &Connection,
+    sale_id: &str,
+    key: Option<i64>,
+    event: &LogEvent,
+    at: OffsetDateTime,
+    prepared: Option<blob::Prepared>,
+    sale: Option<&Sale>,
+) -> Result<Chained> {
     let stored = blob::store_event(tx, sale_id, key, event, prepared)?;
     let (last_seq, prev_hash) = journal::last_row(tx)?;
     let seq = last_seq + 1;
@@ -365,30 +411,31 @@ pub(super) fn append_in(
         op_id,
         &stored.canonical,
     );
-    let opening = event.is_opening();
     row::insert(
         tx,
         &row::NewRow {
             seq,
             sale: key,
             at: at_ms,
-            sale_id: opening.then_some(sale_id),
+            sale_id: (key == seq).then_some(sale_id),
             intent: op_id.filter(|_| matches!(event, LogEvent::OperationRequested { .. })),
             body: &stored.body,
             blob: stored.blob,
             hash: &hash,
         },
     )
-    .map_err(|e| map_constraint(e, Some(&sale), Some(event)))?;
-    let order_in_journal = matches!(event, LogEvent::SaleOpened { .. }) && stored.blob.is_some();
-    write_sale(tx, &sale, before.as_ref(), seq, key, order_in_journal)
-        .map_err(|e| map_constraint(e, Some(&sale), Some(event)))?;
+    .map_err(|e| map_constraint(e, sale, Some(event)))?;
     tx.prepare_cached(
         "INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2)
          ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
     )?
     .execute(params![seq, hash])?;
-    Ok(Appended { seq, hash, sale })
+    Ok(Chained {
+        seq,
+        hash,
+        key,
+        blob: stored.blob.is_some(),
+    })
 }
 
 /// Inserts a sale row (`before` = `None`) or updates it. An update sets only the columns that

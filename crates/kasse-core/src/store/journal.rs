@@ -322,7 +322,11 @@ pub(crate) fn verify_after(
         }
         if let Some(ev) = &event {
             let intent = op_id.filter(|_| matches!(ev, LogEvent::OperationRequested { .. }));
-            if ev.is_opening() != (raw.sale == seq) || raw.intent.as_deref() != intent {
+            let counter = raw.sale == super::row::COUNTER_KEY;
+            if ev.is_opening() != (raw.sale == seq)
+                || ev.is_counter_event() != counter
+                || raw.intent.as_deref() != intent
+            {
                 let detail = format!(
                     "columns sale={} intent={:?} disagree with the event ({kind}, {intent:?})",
                     raw.sale, raw.intent

@@ -39,6 +39,7 @@ mod staff;
 pub mod testing;
 mod views;
 mod wal;
+pub use staff::{pin_setting, StaffChange, LEGACY_MANAGER};
 
 pub use projection::{ProjectionMismatch, ProjectionReport};
 
@@ -61,7 +62,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::clock::{from_unix_ms, normalize, unix_ms};
 use crate::sale::{
-    format_merchant_reference, LogEvent, Operation, ParseEnumError, Sale, SaleError,
+    format_merchant_reference, LogEvent, Operation, ParseEnumError, Sale, SaleError, COUNTER_STREAM,
 };
 
 pub use journal::{JournalHead, JournalProblem, JournalReport, GENESIS_HASH};

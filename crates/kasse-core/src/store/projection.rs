@@ -202,6 +202,9 @@ pub(super) fn replay_each(
     while let Some(r) = rows.next()? {
         let mut raw = row::RawRow::read(r)?;
         let (seq, key) = (raw.seq, raw.sale);
+        if key == row::COUNTER_KEY {
+            continue; // the counter's own stream makes no sale
+        }
         let at = time_ms(raw.at, &format!("journal row {seq}"))?;
         blobs.clear_if_over(1024);
         let data = raw.canonical(conn, &mut blobs)?;

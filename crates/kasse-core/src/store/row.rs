@@ -14,6 +14,11 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::blob::{self, blob_cols, BlobReader};
 use super::{corrupt, Result};
+use crate::sale::COUNTER_STREAM;
+
+/// The journal key of the counter's own stream ([`COUNTER_STREAM`]: settings changes), which
+/// has no opening row: its rows name it by this key alone.
+pub(crate) const COUNTER_KEY: i64 = 0;
 
 /// The columns [`RawRow::read`] expects, in its order.
 pub(crate) const ROW_COLUMNS: &str = "seq, sale, at, sale_id, body, blob, blob_at, hash, intent";
@@ -106,6 +111,9 @@ pub(crate) fn insert(tx: &Connection, row: &NewRow<'_>) -> rusqlite::Result<()> 
 /// The seq of a sale's opening row (its journal key), from the projection, else from the
 /// journal itself (a scan: only for a sale the projection lacks).
 pub(crate) fn sale_key(conn: &Connection, sale_id: &str) -> Result<Option<i64>> {
+    if sale_id == COUNTER_STREAM {
+        return Ok(Some(COUNTER_KEY));
+    }
     let key: Option<Option<i64>> = conn
         .prepare_cached("SELECT journal_key FROM sales WHERE id = ?1")?
         .query_row([sale_id], |r| r.get(0))
@@ -131,6 +139,9 @@ impl SaleIds {
 
     /// The sale id of the sale whose opening row is `key`.
     pub fn get(&mut self, conn: &Connection, key: i64) -> Result<String> {
+        if key == COUNTER_KEY {
+            return Ok(COUNTER_STREAM.to_owned());
+        }
         if let Some(id) = self.0.get(&key) {
             return Ok(id.clone());
         }

@@ -23,6 +23,8 @@ pub mod keys {
     pub const COUNTER: &str = "counter";
     /// Quick items of the app's grid.
     pub const QUICK_ITEMS: &str = "quick_items";
+    /// The counter's settings as one value (`crate::settings::Settings`).
+    pub const APP: &str = "app.settings";
 }
 
 /// Longest accepted key.

@@ -1,18 +1,34 @@
-//! The staff roster (names, roles, Argon2id PIN hashes) and the PIN lockout, kept in the log's
-//! database so every window and process at the counter sees the same ones and a restart does
-//! not lift a lock. A guarded action is decided in one write transaction, so two processes
-//! trying PINs at once cannot both use the same remaining try.
+//! The staff roster (names, roles, Argon2id PIN hashes), the manager's policy (the refund
+//! limit) and the PIN lockout, kept in the log's database so every window and process at the
+//! counter sees the same ones and a restart does not lift a lock. A guarded action is decided in
+//! one write transaction, so two processes trying PINs at once cannot both use the same
+//! remaining try; a change to the roster or the policy is written with its
+//! [`LogEvent::SettingsChanged`] in one transaction too (the counter's stream,
+//! [`COUNTER_STREAM`]).
+//!
+//! The refund PIN of Kasse before staff roles (`refund_pin_hash` in the app's settings, salted
+//! SHA-256) cannot be converted: it is the manager's PIN (named `manager`) until a manager PIN
+//! is set, and the first time it is given it is hashed anew with Argon2id and the old form is
+//! removed. So an upgrade never leaves refunds open that a PIN guarded before.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::{settings, Result, Store};
+use super::append::chain_in;
+use super::{settings, Result, Store, StoreError};
+use crate::sale::{LogEvent, SettingChange, COUNTER_STREAM};
 use crate::staff::{
     authorize, Actor, Guarded, Lockout, PinHash, Policy, Refusal, Role, StaffMember,
 };
 
 const ROSTER: &str = "staff";
 const LOCKOUT: &str = "pin_lockout";
+const POLICY: &str = "staff.policy";
+/// The field of the app's settings where an older Kasse kept its refund PIN.
+const LEGACY_FIELD: &str = "refund_pin_hash";
+/// The name the old refund PIN goes by.
+pub const LEGACY_MANAGER: &str = "manager";
 
 #[derive(Serialize, Deserialize)]
 struct StoredMember {
@@ -29,12 +45,46 @@ struct StoredLockout {
     locked_until: Option<OffsetDateTime>,
 }
 
-fn roster(conn: &rusqlite::Connection) -> Result<Vec<StaffMember>> {
-    let stored: Vec<StoredMember> = match settings::get(conn, ROSTER)? {
-        Some(v) => settings::from_value(ROSTER, v)?,
-        None => Vec::new(),
-    };
-    // A hash that is not Argon2id (edited by hand) opens nothing.
+#[derive(Serialize, Deserialize, Default)]
+struct StoredPolicy {
+    refund_limit: i64,
+}
+
+/// A change to who may do what ([`Store::change_staff`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffChange {
+    /// Gives `name` the role and PIN (replacing what they had).
+    SetPin {
+        /// The staff member.
+        name: String,
+        /// Their role.
+        role: Role,
+        /// Their new PIN's hash.
+        pin: PinHash,
+    },
+    /// Removes `name`'s PIN.
+    Remove {
+        /// The staff member.
+        name: String,
+    },
+    /// Refunds above this need the manager (0: all do).
+    RefundLimit(i64),
+}
+
+/// A setting of this module, its default when none is stored.
+fn load<T: serde::de::DeserializeOwned + Default>(
+    conn: &rusqlite::Connection,
+    key: &str,
+) -> Result<T> {
+    match settings::get(conn, key)? {
+        Some(v) => settings::from_value(key, v),
+        None => Ok(T::default()),
+    }
+}
+
+/// The roster as stored (Argon2id only: a hash edited into another form opens nothing).
+fn stored_roster(conn: &rusqlite::Connection) -> Result<Vec<StaffMember>> {
+    let stored: Vec<StoredMember> = load(conn, ROSTER)?;
     Ok(stored
         .into_iter()
         .filter_map(|m| {
@@ -47,9 +97,46 @@ fn roster(conn: &rusqlite::Connection) -> Result<Vec<StaffMember>> {
         .collect())
 }
 
+/// The old refund PIN, when an older Kasse left one.
+fn legacy_pin(conn: &rusqlite::Connection) -> Result<Option<PinHash>> {
+    Ok(settings::get(conn, settings::keys::APP)?
+        .as_ref()
+        .and_then(|app| app.get(LEGACY_FIELD))
+        .and_then(Value::as_str)
+        .and_then(PinHash::from_legacy))
+}
+
+fn drop_legacy_pin(conn: &rusqlite::Connection) -> Result<()> {
+    if let Some(mut app) = settings::get(conn, settings::keys::APP)? {
+        if let Some(o) = app.as_object_mut() {
+            if o.remove(LEGACY_FIELD).is_some() {
+                settings::set(conn, settings::keys::APP, &app)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Who has a PIN: the stored roster, and the old refund PIN as the manager's while no manager
+/// PIN is set.
+fn roster(conn: &rusqlite::Connection) -> Result<Vec<StaffMember>> {
+    let mut staff = stored_roster(conn)?;
+    if !staff.iter().any(|m| m.role == Role::Manager) {
+        if let Some(pin) = legacy_pin(conn)? {
+            staff.push(StaffMember {
+                name: LEGACY_MANAGER.into(),
+                role: Role::Manager,
+                pin,
+            });
+        }
+    }
+    Ok(staff)
+}
+
 fn save_roster(conn: &rusqlite::Connection, staff: &[StaffMember]) -> Result<()> {
     let stored: Vec<StoredMember> = staff
         .iter()
+        .filter(|m| !m.pin.is_legacy())
         .map(|m| StoredMember {
             name: m.name.clone(),
             role: m.role,
@@ -59,11 +146,15 @@ fn save_roster(conn: &rusqlite::Connection, staff: &[StaffMember]) -> Result<()>
     settings::set(conn, ROSTER, &settings::to_value(&stored)?)
 }
 
+fn policy(conn: &rusqlite::Connection) -> Result<Policy> {
+    let stored: StoredPolicy = load(conn, POLICY)?;
+    Ok(Policy {
+        refund_limit: stored.refund_limit,
+    })
+}
+
 fn lockout(conn: &rusqlite::Connection) -> Result<Lockout> {
-    let stored: StoredLockout = match settings::get(conn, LOCKOUT)? {
-        Some(v) => settings::from_value(LOCKOUT, v)?,
-        None => StoredLockout::default(),
-    };
+    let stored: StoredLockout = load(conn, LOCKOUT)?;
     Ok(Lockout {
         failures: stored.failures,
         locks: stored.locks,
@@ -80,34 +171,132 @@ fn save_lockout(conn: &rusqlite::Connection, l: Lockout) -> Result<()> {
     settings::set(conn, LOCKOUT, &settings::to_value(&stored)?)
 }
 
+/// Journals a change of the counter's settings in its stream (inside the change's transaction).
+pub(super) fn journal_change(
+    conn: &rusqlite::Connection,
+    actor: &Actor,
+    changes: Vec<SettingChange>,
+    at: OffsetDateTime,
+) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let event = LogEvent::SettingsChanged {
+        actor: actor.clone(),
+        changes,
+    };
+    chain_in(
+        conn,
+        COUNTER_STREAM,
+        Some(super::row::COUNTER_KEY),
+        &event,
+        crate::clock::normalize(at),
+        None,
+        None,
+    )
+    .map(|_| ())
+}
+
+/// The journal's name of a staff member's PIN setting.
+pub fn pin_setting(name: &str) -> String {
+    format!("pin:{name}")
+}
+
 impl Store {
-    /// The staff with a PIN.
+    /// The staff with a PIN (with the old refund PIN as `manager` while no manager PIN is set).
     pub fn staff(&self) -> Result<Vec<StaffMember>> {
         roster(&self.lock())
     }
 
-    /// Gives `name` the role and PIN (replacing what they had).
-    pub fn set_staff_pin(&self, name: &str, role: Role, pin: PinHash) -> Result<()> {
+    /// The manager's policy.
+    pub fn staff_policy(&self) -> Result<Policy> {
+        policy(&self.lock())
+    }
+
+    /// Changes the roster or the policy as `actor` (who was allowed to: the caller guarded
+    /// [`Guarded::Settings`]), and journals it, in one transaction. Whether anything changed
+    /// (a removed name that had no PIN did not).
+    pub fn change_staff(
+        &self,
+        change: StaffChange,
+        actor: &Actor,
+        at: OffsetDateTime,
+    ) -> Result<bool> {
         self.write(|tx| {
-            let mut staff = roster(tx)?;
-            staff.retain(|m| m.name != name);
-            staff.push(StaffMember {
-                name: name.to_string(),
-                role,
-                pin,
-            });
-            save_roster(tx, &staff)
+            let mut staff = stored_roster(tx)?;
+            let journal = match change {
+                StaffChange::SetPin { name, role, pin } => {
+                    if name.trim().is_empty() || name.len() > 40 {
+                        return Err(StoreError::InvalidInput {
+                            field: "name",
+                            reason: "1 to 40 characters".into(),
+                        });
+                    }
+                    staff.retain(|m| m.name != name);
+                    let setting = pin_setting(&name);
+                    staff.push(StaffMember { name, role, pin });
+                    if role == Role::Manager {
+                        // A manager PIN replaces the old refund PIN.
+                        drop_legacy_pin(tx)?;
+                    }
+                    save_roster(tx, &staff)?;
+                    SettingChange::Secret { setting }
+                }
+                StaffChange::Remove { name } => {
+                    let before = staff.len();
+                    staff.retain(|m| m.name != name);
+                    let legacy = name == LEGACY_MANAGER && legacy_pin(tx)?.is_some();
+                    if staff.len() == before && !legacy {
+                        return Ok(false);
+                    }
+                    if legacy {
+                        drop_legacy_pin(tx)?;
+                    }
+                    save_roster(tx, &staff)?;
+                    SettingChange::Secret {
+                        setting: pin_setting(&name),
+                    }
+                }
+                StaffChange::RefundLimit(limit) => {
+                    if limit < 0 {
+                        return Err(StoreError::InvalidInput {
+                            field: "refund_limit",
+                            reason: "0 (every refund needs the manager) or more".into(),
+                        });
+                    }
+                    let old = policy(tx)?.refund_limit;
+                    if old == limit {
+                        return Ok(false);
+                    }
+                    let stored = StoredPolicy {
+                        refund_limit: limit,
+                    };
+                    settings::set(tx, POLICY, &settings::to_value(&stored)?)?;
+                    SettingChange::Value {
+                        setting: "refund_limit".into(),
+                        old: old.into(),
+                        new: limit.into(),
+                    }
+                }
+            };
+            journal_change(tx, actor, vec![journal], at)?;
+            Ok(true)
         })
     }
 
-    /// Removes `name`'s PIN; whether they had one.
-    pub fn remove_staff(&self, name: &str) -> Result<bool> {
+    /// Saves a setting changed by `actor` (who was allowed to: the caller guarded
+    /// [`Guarded::Settings`]) with the journal's account of what changed, in one transaction.
+    pub fn change_setting(
+        &self,
+        key: &str,
+        value: &Value,
+        actor: &Actor,
+        changes: Vec<SettingChange>,
+        at: OffsetDateTime,
+    ) -> Result<()> {
         self.write(|tx| {
-            let mut staff = roster(tx)?;
-            let before = staff.len();
-            staff.retain(|m| m.name != name);
-            save_roster(tx, &staff)?;
-            Ok(staff.len() < before)
+            settings::set(tx, key, value)?;
+            journal_change(tx, actor, changes, at)
         })
     }
 
@@ -116,90 +305,47 @@ impl Store {
         lockout(&self.lock())
     }
 
-    /// Decides a guarded action with the PIN given, and keeps the lockout that follows.
+    /// Decides a guarded action with the PIN given under the stored policy, and keeps the
+    /// lockout that follows. The old refund PIN, once given right, is hashed anew with Argon2id.
     pub fn guard(
         &self,
-        policy: Policy,
         action: Guarded,
         pin: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<std::result::Result<Actor, Refusal>> {
         self.write(|tx| {
             let before = lockout(tx)?;
-            let (after, decision) = authorize(&roster(tx)?, policy, before, action, pin, now);
+            let staff = roster(tx)?;
+            let (after, decision) = authorize(&staff, policy(tx)?, before, action, pin, now);
             if after != before {
                 save_lockout(tx, after)?;
+            }
+            if let (Ok(actor @ Actor::Staff { name, .. }), Some(pin)) = (&decision, pin) {
+                let legacy = staff
+                    .iter()
+                    .any(|m| &m.name == name && m.pin.is_legacy() && m.pin.matches(pin));
+                if let (true, Ok(hash)) = (legacy, PinHash::new(pin)) {
+                    let mut stored = stored_roster(tx)?;
+                    stored.push(StaffMember {
+                        name: name.clone(),
+                        role: Role::Manager,
+                        pin: hash,
+                    });
+                    save_roster(tx, &stored)?;
+                    drop_legacy_pin(tx)?;
+                    let setting = pin_setting(name);
+                    journal_change(tx, actor, vec![SettingChange::Secret { setting }], now)?;
+                }
             }
             Ok(decision)
         })
     }
+
+    /// The counter's stream: its settings changes, oldest first.
+    pub fn counter_events(&self) -> Result<Vec<super::StoredEvent>> {
+        self.events(COUNTER_STREAM)
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn the_roster_and_the_lock_outlive_the_connection() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("kasse.sqlite");
-        let now = datetime!(2026-12-06 12:00 UTC);
-        {
-            let store = Store::open(&path).unwrap();
-            store
-                .set_staff_pin("Mona", Role::Manager, PinHash::new("4711").unwrap())
-                .unwrap();
-            for _ in 0..crate::staff::TRIES {
-                let r = store.guard(Policy::default(), Guarded::Void, Some("0000"), now);
-                assert!(matches!(
-                    r.unwrap(),
-                    Err(Refusal::Wrong { .. } | Refusal::Locked { .. })
-                ));
-            }
-        }
-        let store = Store::open(&path).unwrap();
-        assert_eq!(store.staff().unwrap().len(), 1);
-        let until = now + crate::staff::FIRST_LOCK;
-        assert_eq!(store.pin_lockout().unwrap().locked_until, Some(until));
-        let r = store.guard(Policy::default(), Guarded::Void, Some("4711"), now);
-        assert_eq!(r.unwrap(), Err(Refusal::Locked { until }));
-        let r = store.guard(Policy::default(), Guarded::Void, Some("4711"), until);
-        assert_eq!(
-            r.unwrap(),
-            Ok(Actor::Staff {
-                name: "Mona".into(),
-                role: Role::Manager
-            })
-        );
-        assert_eq!(store.pin_lockout().unwrap(), Lockout::default());
-        // Nothing of the PIN in the database: only the Argon2id string.
-        let raw = store.setting(ROSTER).unwrap().unwrap().to_string();
-        assert!(raw.contains("$argon2id$") && !raw.contains("4711"));
-    }
-
-    #[test]
-    fn a_pin_given_again_replaces_the_old_and_a_removed_member_opens_nothing() {
-        let store = Store::open_in_memory().unwrap();
-        let now = datetime!(2026-12-06 12:00 UTC);
-        store
-            .set_staff_pin("Mona", Role::Manager, PinHash::new("4711").unwrap())
-            .unwrap();
-        store
-            .set_staff_pin("Kari", Role::Cashier, PinHash::new("1234").unwrap())
-            .unwrap();
-        store
-            .set_staff_pin("Mona", Role::Manager, PinHash::new("8888").unwrap())
-            .unwrap();
-        let guard = |pin| {
-            store
-                .guard(Policy::default(), Guarded::Settings, Some(pin), now)
-                .unwrap()
-        };
-        assert!(matches!(guard("4711"), Err(Refusal::Wrong { .. })));
-        assert!(guard("8888").is_ok());
-        assert!(store.remove_staff("Kari").unwrap());
-        assert!(!store.remove_staff("Kari").unwrap());
-        assert!(matches!(guard("1234"), Err(Refusal::Wrong { .. })));
-    }
-}
+mod tests;

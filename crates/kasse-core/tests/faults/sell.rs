@@ -145,7 +145,7 @@ async fn after_sale(at: &mut AtSale<'_>, plan: &Plan, sale: Sale) {
                 let id = id.clone();
                 Box::new(move |k: Kasse, key: String| -> Pressed {
                     let id = id.clone();
-                    Box::pin(async move { k.void_once(&id, &key).await })
+                    Box::pin(async move { k.void_once(&id, &key, None).await })
                 })
             };
             let r = at.step(OpKind::Void, "void", plan.presses[0], &*void).await;
@@ -215,7 +215,7 @@ async fn after_sale(at: &mut AtSale<'_>, plan: &Plan, sale: Sale) {
         Box::new(move |k: Kasse, key: String| -> Pressed {
             let (id, spec) = (id.clone(), spec.clone());
             Box::pin(async move {
-                k.refund_once(&id, spec, Some("fault suite".into()), &key)
+                k.refund_once(&id, spec, Some("fault suite".into()), &key, None)
                     .await
             })
         })

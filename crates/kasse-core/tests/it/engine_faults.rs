@@ -217,6 +217,7 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
                 reason: None,
                 key: None,
                 basis: None,
+                actor: None,
             },
             now,
         )
@@ -253,6 +254,7 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
                 reason: None,
                 key: None,
                 basis: None,
+                actor: None,
             },
             h.clock.now(),
         )

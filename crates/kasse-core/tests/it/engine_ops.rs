@@ -247,7 +247,7 @@ async fn a_refund_dintero_accepts_is_in_flight_until_its_completion_however_long
 
     let sale = h
         .kasse
-        .refund_once(&sale.id, RefundSpec::Amount(6_000), None, "press-1")
+        .refund_once(&sale.id, RefundSpec::Amount(6_000), None, "press-1", None)
         .await
         .expect("accepted");
     let op = sale.operations.last().unwrap().clone();
@@ -270,7 +270,7 @@ async fn a_refund_dintero_accepts_is_in_flight_until_its_completion_however_long
     // The same press again (a second window, a double click): the first one's result.
     let again = h
         .kasse
-        .refund_once(&sale.id, RefundSpec::Amount(6_000), None, "press-1")
+        .refund_once(&sale.id, RefundSpec::Amount(6_000), None, "press-1", None)
         .await
         .expect("the first result");
     assert_eq!(again.operations.len(), sale.operations.len());
@@ -282,7 +282,7 @@ async fn a_refund_dintero_accepts_is_in_flight_until_its_completion_however_long
     // A new press for more than is left beside the refund in flight: refused before sending.
     let err = h
         .kasse
-        .refund_once(&sale.id, RefundSpec::Amount(5_000), None, "press-2")
+        .refund_once(&sale.id, RefundSpec::Amount(5_000), None, "press-2", None)
         .await
         .unwrap_err();
     assert!(matches!(err, CoreError::AmountExceeds(_)), "{err:?}");
@@ -371,8 +371,8 @@ async fn one_press_reaching_two_processes_refunds_once() {
     let sale = first.capture(&sale.id, None).await.unwrap();
     let tid = sale.transaction_id.clone().unwrap();
     let (a, b) = tokio::join!(
-        first.refund_once(&sale.id, RefundSpec::Amount(3_000), None, "press-9"),
-        second.refund_once(&sale.id, RefundSpec::Amount(3_000), None, "press-9"),
+        first.refund_once(&sale.id, RefundSpec::Amount(3_000), None, "press-9", None),
+        second.refund_once(&sale.id, RefundSpec::Amount(3_000), None, "press-9", None),
     );
     // One sent it; the other got its result (or was told it is being checked).
     assert!(a.is_ok() || b.is_ok(), "{a:?} {b:?}");

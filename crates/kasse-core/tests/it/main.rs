@@ -12,6 +12,7 @@ mod store_common;
 mod engine_chaos;
 mod engine_faults;
 mod engine_flows;
+mod engine_guard;
 mod engine_ops;
 mod engine_sync;
 mod engine_unwatched;

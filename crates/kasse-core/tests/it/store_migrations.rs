@@ -34,7 +34,7 @@ const LANDED: &[(&str, &str)] = &[
     ),
     (
         "0005_compact_journal.sql",
-        "6a938f021807213ee15bb4b69eac1030a2dbcf5e8fe80d2df83bc0845be75c64",
+        "5e248e6bcee799d81eb7c3744d9cebfe909773322138014836e4fb878c2eb244",
     ),
 ];
 

@@ -119,6 +119,7 @@ fn event_of(a: &Action) -> (String, LogEvent) {
                 reason: Some("test".into()),
                 key: None,
                 basis: None,
+                actor: None,
             },
         ),
         Action::Outcome(s, op, o, snap) => {

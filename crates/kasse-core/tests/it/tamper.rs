@@ -12,6 +12,7 @@ use super::store_common::*;
 
 use kasse_core::app::{App, AppConfig, Connection};
 use kasse_core::settings::Settings;
+use kasse_core::staff::Guarded;
 use kasse_core::store::{JournalBroken, ListQuery, Store, StoreError};
 use kasse_core::{CoreError, ErrorCode, RefundSpec};
 
@@ -42,9 +43,13 @@ async fn every_write_is_refused(app: &App, why: &JournalBroken) {
     );
     assert_eq!(&refused(kasse.cancel("s2").await), why);
     assert_eq!(&refused(kasse.sync(1).await), why);
-    let mut settings = Settings::load(kasse.store()).unwrap();
+    let previous = Settings::load(kasse.store()).unwrap();
+    let mut settings = previous.clone();
     settings.counter = "Elsewhere".into();
-    assert_eq!(&refused(settings.save(kasse.store())), why);
+    let now = time::OffsetDateTime::now_utc();
+    let saved = kasse_core::access::guard(kasse.store(), Guarded::Settings, None, now)
+        .and_then(|allowed| settings.save(kasse.store(), &allowed, &previous, false, now));
+    assert_eq!(&refused(saved), why);
     assert!(matches!(
         kasse.store().set_setting("anything", &1),
         Err(StoreError::JournalBroken(w)) if &w == why

@@ -2,7 +2,12 @@
 import type { QuickItem } from "./QuickItem";
 
 /**
- * The settings as saved: `client_secret` null keeps the stored one; `refund_pin` null keeps,
- * "" removes.
+ * The settings as saved: `client_secret` null keeps the stored one; `pin` is the manager's
+ * PIN that allows the change (once one is set).
  */
-export type SettingsInput = { client_secret: string | null, refund_pin: string | null, account_id: string, client_id: string, profile_id: string, currency: string, counter: string, vat_presets: Array<string>, quick_items: Array<QuickItem>, poll_waiting_ms: number, poll_paying_ms: number, language: string, };
+export type SettingsInput = { client_secret: string | null, pin: string | null, account_id: string, client_id: string, profile_id: string, currency: string, counter: string, vat_presets: Array<string>, quick_items: Array<QuickItem>, poll_waiting_ms: number, poll_paying_ms: number, language: string, 
+/**
+ * Refunds up to this (minor units) need no PIN; above it, or always when 0, the
+ * manager's.
+ */
+refund_limit: number, };

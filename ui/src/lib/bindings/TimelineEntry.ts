@@ -41,7 +41,11 @@ amount: number | null,
 /**
  * The reference sent to Dintero.
  */
-reference: string, } | { "what": "operation_accepted", 
+reference: string, 
+/**
+ * The staff member whose PIN allowed it (refund, void), when one was given.
+ */
+by: string | null, } | { "what": "operation_accepted", 
 /**
  * What.
  */

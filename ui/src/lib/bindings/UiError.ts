@@ -5,4 +5,12 @@ import type { ErrorCode } from "./ErrorCode";
  * Every rejected command answers with this: a code from a closed set and a sentence that
  * says what to do next.
  */
-export type UiError = { code: ErrorCode, message: string, };
+export type UiError = { code: ErrorCode, message: string, 
+/**
+ * `pin_wrong`: wrong PINs left before PIN actions lock.
+ */
+tries_left?: number, 
+/**
+ * `pin_locked`: seconds until PIN actions open again.
+ */
+locked_seconds?: number, };

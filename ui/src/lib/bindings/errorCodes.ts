@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'amount_exceeds',
   'pin_required',
   'pin_wrong',
+  'pin_locked',
+  'manager_required',
   'unauthorized',
   'network',
   'outcome_unknown',

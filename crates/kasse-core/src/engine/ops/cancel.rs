@@ -118,6 +118,7 @@ impl Kasse {
                 reason: Some(why.to_owned()),
                 key: None,
                 basis: None,
+                actor: None,
             },
         )?;
         match self.inner.api.cancel_session(&session_id).await {

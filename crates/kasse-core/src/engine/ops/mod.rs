@@ -39,6 +39,7 @@ use crate::error::CoreError;
 use crate::money::{format_minor_code, Quantity};
 use crate::order::PricedOrder;
 use crate::sale::{LogEvent, OpKind, OpState, Operation, Sale, SaleStatus};
+use crate::staff::Guarded;
 
 /// What to refund.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,19 +66,19 @@ impl Kasse {
             .await
     }
 
-    /// Voids an authorisation, as a new request (see [`Kasse::void_once`]).
+    /// Voids an authorisation, as a new request without a PIN (see [`Kasse::void_once`]).
     pub async fn void(&self, id: &str) -> Result<Sale, CoreError> {
-        self.void_once(id, &self.inner.ids.new_id()).await
+        self.void_once(id, &self.inner.ids.new_id(), None).await
     }
 
-    /// Refunds, as a new request (see [`Kasse::refund_once`]).
+    /// Refunds, as a new request without a PIN (see [`Kasse::refund_once`]).
     pub async fn refund(
         &self,
         id: &str,
         spec: RefundSpec,
         reason: Option<String>,
     ) -> Result<Sale, CoreError> {
-        self.refund_once(id, spec, reason, &self.inner.ids.new_id())
+        self.refund_once(id, spec, reason, &self.inner.ids.new_id(), None)
             .await
     }
 
@@ -134,8 +135,14 @@ impl Kasse {
     }
 
     /// Voids the authorisation of a sale that has not been captured; `key` as for
-    /// [`Kasse::capture_once`].
-    pub async fn void_once(&self, id: &str, key: &str) -> Result<Sale, CoreError> {
+    /// [`Kasse::capture_once`]. Needs the manager's `pin` once a manager PIN is set: refused,
+    /// nothing is logged or sent.
+    pub async fn void_once(
+        &self,
+        id: &str,
+        key: &str,
+        pin: Option<&str>,
+    ) -> Result<Sale, CoreError> {
         let (_turn, sale, tx) = match self.prepare(id, key).await? {
             Prepared::Ready(turn, sale, tx) => (turn, sale, tx),
             Prepared::Replayed(result) => return result,
@@ -152,21 +159,27 @@ impl Kasse {
                 op.kind
             )));
         }
+        let allowed = self.guard(Guarded::Void, pin)?;
         let reference = next_reference(&sale, OpKind::Void, &tx);
-        self.run(&sale, Intent::new(OpKind::Void, reference, key), async {
-            self.inner.api.void(&tx.id).await
-        })
-        .await
+        let intent = Intent {
+            actor: Some(allowed.actor().clone()),
+            ..Intent::new(OpKind::Void, reference, key)
+        };
+        self.run(&sale, intent, async { self.inner.api.void(&tx.id).await })
+            .await
     }
 
     /// Refunds a captured sale: everything, an amount, or chosen lines with quantities; `key`
-    /// as for [`Kasse::capture_once`].
+    /// as for [`Kasse::capture_once`]. Above the manager's refund limit (every refund when it
+    /// is 0) it needs the manager's `pin` once a manager PIN is set: refused, nothing is logged
+    /// or sent.
     pub async fn refund_once(
         &self,
         id: &str,
         spec: RefundSpec,
         reason: Option<String>,
         key: &str,
+        pin: Option<&str>,
     ) -> Result<Sale, CoreError> {
         let (_turn, sale, tx) = match self.prepare(id, key).await? {
             Prepared::Ready(turn, sale, tx) => (turn, sale, tx),
@@ -256,6 +269,7 @@ impl Kasse {
         if !matches!(spec, RefundSpec::Lines(_)) {
             (items, lines_json) = allocated_items(&sale, OpKind::Refund, amount);
         }
+        let allowed = self.guard(Guarded::Refund { amount }, pin)?;
         let reference = next_reference(&sale, OpKind::Refund, &tx);
         let mut request = RefundRequest::new(amount, reference.clone());
         request.reason = reason.clone();
@@ -266,6 +280,7 @@ impl Kasse {
                 amount: Some(amount),
                 lines: lines_json,
                 reason,
+                actor: Some(allowed.actor().clone()),
                 ..Intent::new(OpKind::Refund, reference, key)
             },
             async { self.inner.api.refund(&tx.id, &request).await },

@@ -3,6 +3,7 @@
 //! first), the call made, and its outcome logged.
 
 use super::*;
+use crate::staff::Actor;
 
 /// The values of one intent (see [`Kasse::run`]).
 pub(super) struct Intent<'a> {
@@ -12,6 +13,8 @@ pub(super) struct Intent<'a> {
     pub(super) reference: String,
     pub(super) reason: Option<String>,
     pub(super) key: &'a str,
+    /// Who allowed it, for a guarded operation.
+    pub(super) actor: Option<Actor>,
 }
 
 impl<'a> Intent<'a> {
@@ -25,6 +28,7 @@ impl<'a> Intent<'a> {
             reference,
             reason: None,
             key,
+            actor: None,
         }
     }
 }
@@ -149,6 +153,7 @@ impl Kasse {
                 reason: intent.reason,
                 key: Some(intent.key.to_owned()),
                 basis: Some(basis),
+                actor: intent.actor,
             },
         );
         let Intent {

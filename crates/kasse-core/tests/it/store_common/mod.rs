@@ -116,6 +116,7 @@ pub fn op_requested(op_id: &str, kind: OpKind, amount: Option<i64>, reference: &
         reason: None,
         key: None,
         basis: None,
+        actor: None,
     }
 }
 

@@ -1,0 +1,151 @@
+//! Refund, void, the Z report and the export behind the staff PINs, against the sandbox: a
+//! refusal logs nothing and sends nothing, a right PIN names who did it in the journal, and
+//! refunds up to the manager's limit need no PIN.
+
+use super::engine_common;
+
+use engine_common::*;
+use kasse_core::access;
+use kasse_core::sale::{LogEvent, SaleStatus};
+use kasse_core::staff::{Actor, Guarded, Role};
+use kasse_core::{CoreError, RefundSpec};
+
+fn mona() -> Actor {
+    Actor::Staff {
+        name: "Mona".into(),
+        role: Role::Manager,
+    }
+}
+
+/// Mona the manager (4711), Kari the cashier (1234), refunds up to `limit` open to anyone.
+fn staff(h: &Harness, limit: i64) {
+    let store = h.kasse.staff_store();
+    let now = kasse_core::clock::Clock::now(&h.clock);
+    let anyone = access::guard(store, Guarded::Settings, None, now).unwrap();
+    access::set_pin(store, &anyone, "Mona", Role::Manager, "4711", now).unwrap();
+    let m = access::guard(store, Guarded::Settings, Some("4711"), now).unwrap();
+    access::set_pin(store, &m, "Kari", Role::Cashier, "1234", now).unwrap();
+    access::set_refund_limit(store, &m, limit, now).unwrap();
+}
+
+fn actor_of_last_request(h: &Harness, sale_id: &str) -> Option<Actor> {
+    h.kasse
+        .store()
+        .events(sale_id)
+        .unwrap()
+        .into_iter()
+        .rev()
+        .find_map(|e| match e.event {
+            LogEvent::OperationRequested { actor, .. } => Some(actor),
+            _ => None,
+        })
+        .flatten()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_refund_sends_nothing_and_a_right_pin_is_named_in_the_journal() {
+    let h = harness().await;
+    staff(&h, 2_000);
+    let sale = h.authorised(10_000).await;
+    let tid = sale.transaction_id.clone().unwrap();
+    let sale = h.kasse.capture(&sale.id, None).await.unwrap();
+    let events = || h.sandbox_tx(&tid)["events"].as_array().unwrap().len();
+    let before = events();
+    let refund = |amount, key: &'static str, pin| {
+        h.kasse
+            .refund_once(&sale.id, RefundSpec::Amount(amount), None, key, pin)
+    };
+    for (pin, code) in [
+        (None, "pin_required"),
+        (Some("9999"), "pin_wrong"),
+        (Some("1234"), "manager_required"),
+    ] {
+        let e = refund(5_000, "k1", pin).await.unwrap_err();
+        assert_eq!(e.code(), code, "{e}");
+    }
+    assert_eq!(events(), before, "nothing reached Dintero");
+    assert!(
+        h.kasse.find(&sale.id).unwrap().operations.len() == 1,
+        "nothing logged"
+    );
+
+    // Up to the limit anyone may refund; the journal says so.
+    let s = refund(2_000, "k2", None).await.unwrap();
+    assert_eq!(s.refunded, 2_000);
+    assert_eq!(actor_of_last_request(&h, &sale.id), Some(Actor::Anyone));
+    // Above it, the manager.
+    let s = refund(5_000, "k3", Some("4711")).await.unwrap();
+    assert_eq!(s.refunded, 7_000);
+    assert_eq!(actor_of_last_request(&h, &sale.id), Some(mona()));
+    assert!(h.kasse.store().verify_journal().unwrap().ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_void_needs_the_manager_and_a_lock_refuses_even_the_right_pin() {
+    let h = harness().await;
+    staff(&h, 0);
+    let sale = h.authorised(4_000).await;
+    let tid = sale.transaction_id.clone().unwrap();
+    let before = h.sandbox_tx(&tid)["events"].as_array().unwrap().len();
+    for _ in 0..4 {
+        let e = h
+            .kasse
+            .void_once(&sale.id, "v", Some("0000"))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, CoreError::PinWrong { .. }), "{e}");
+    }
+    let e = h
+        .kasse
+        .void_once(&sale.id, "v", Some("0000"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, CoreError::PinLocked { seconds: 30, .. }),
+        "{e:?}"
+    );
+    let e = h
+        .kasse
+        .void_once(&sale.id, "v", Some("4711"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "pin_locked");
+    assert_eq!(
+        h.sandbox_tx(&tid)["events"].as_array().unwrap().len(),
+        before
+    );
+    h.clock.advance(time::Duration::seconds(30));
+    let s = h
+        .kasse
+        .void_once(&sale.id, "v", Some("4711"))
+        .await
+        .unwrap();
+    assert_eq!(s.status, SaleStatus::Voided);
+    assert_eq!(actor_of_last_request(&h, &sale.id), Some(mona()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn closing_the_day_and_exporting_need_the_manager_the_x_report_does_not() {
+    let h = harness().await;
+    let now = kasse_core::clock::Clock::now(&h.clock);
+    let (from, to) = (now - time::Duration::days(1), now + time::Duration::days(1));
+    // Nothing is guarded before a manager PIN is set.
+    assert!(h.kasse.day_report(from, to, true, "NOK", None).is_ok());
+    staff(&h, 0);
+    assert!(h.kasse.day_report(from, to, false, "NOK", None).is_ok());
+    let e = h.kasse.day_report(from, to, true, "NOK", None).unwrap_err();
+    assert_eq!(e.code(), "pin_required");
+    let e = h.kasse.export_csv(from, to, Some("1234")).unwrap_err();
+    assert_eq!(e.code(), "manager_required");
+    assert!(
+        h.kasse
+            .day_report(from, to, true, "NOK", Some("4711"))
+            .unwrap()
+            .closing
+    );
+    assert!(h
+        .kasse
+        .export_csv(from, to, Some("4711"))
+        .unwrap()
+        .starts_with("created_at,"));
+}
