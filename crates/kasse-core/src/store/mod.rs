@@ -38,7 +38,6 @@ mod staff;
 #[doc(hidden)]
 pub mod testing;
 mod views;
-mod wal;
 pub use staff::{pin_setting, StaffChange, LEGACY_MANAGER};
 
 pub use projection::{ProjectionMismatch, ProjectionReport};
@@ -371,9 +370,6 @@ fn map_constraint(e: rusqlite::Error, sale: Option<&Sale>, event: Option<&LogEve
     StoreError::from(e)
 }
 
-/// The page size of a new log, bytes.
-const PAGE_SIZE: i64 = 1024;
-
 /// The SQLite log. Cheap to share (`Arc<Store>`): one connection behind a mutex; several
 /// `Store`s (or processes) may open the same file.
 pub struct Store {
@@ -384,8 +380,6 @@ pub struct Store {
     committed: Condvar,
     /// Sale views the latest commits wrote (locked inside `conn`'s lock).
     views: Mutex<views::Views>,
-    /// Checkpoints a file log's WAL (declared last: dropped after the connection).
-    _checkpointer: Option<wal::Checkpointer>,
     path: Option<PathBuf>,
     options: StoreOptions,
     /// Why writes are refused (the journal or the projection was found changed outside
@@ -434,12 +428,6 @@ impl Store {
                 supported: LATEST_VERSION,
             });
         }
-        if version == 0 {
-            // A new log (the page size is fixed once the file has its first page): an append
-            // writes each page it changes to the WAL whole, and it changes a few rows in as
-            // many tables and indexes, so small pages make the write per commit small.
-            conn.pragma_update(None, "page_size", PAGE_SIZE)?;
-        }
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if path.is_some() && !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(journal_mode = %mode, "SQLite refused WAL mode; continuing with {mode}");
@@ -454,19 +442,11 @@ impl Store {
         conn.pragma_update(None, "cache_size", -i64::from(options.cache_kib))?;
         migrate::migrate(&mut conn)?;
         conn.set_prepared_statement_cache_capacity(64);
-        let checkpointer = match &path {
-            Some(p) => {
-                conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-                Some(wal::Checkpointer::start(p.clone(), options.busy_timeout))
-            }
-            None => None,
-        };
         Ok(Store {
             conn: Mutex::new(conn),
             queue: Mutex::new(AppendQueue::default()),
             committed: Condvar::new(),
             views: Mutex::default(),
-            _checkpointer: checkpointer,
             path,
             options,
             read_only: Default::default(),

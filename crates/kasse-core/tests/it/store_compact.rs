@@ -1,6 +1,6 @@
-//! The log's storage: a sale's order kept once (in the journal, read into the view), the view
-//! an append starts from kept between appends without going stale when another handle on the
-//! same file appends to the same sale, small pages, checkpoints off the writer's path.
+//! The compact stored forms: a sale's order kept once (in the journal, read into the view),
+//! and the view an append starts from kept between appends without going stale when another
+//! handle on the same file appends to the same sale.
 
 use super::store_common;
 
@@ -70,52 +70,4 @@ fn a_sale_appended_to_by_another_handle_is_read_again_not_taken_from_the_kept_vi
     assert_eq!(log(&b, "s1", &note, T0 + 5).captured, captured.captured);
     assert_eq!(a.events("s1").unwrap().len(), 6);
     assert!(a.verify_journal().unwrap().ok);
-}
-
-#[test]
-fn a_new_log_has_small_pages_and_an_old_one_keeps_its_own() {
-    let (_dir, _store, path) = file_store();
-    let size: i64 = raw(&path)
-        .query_row("PRAGMA page_size", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(size, 1024);
-    // A log created by an older Kasse (4 KiB pages) opens with its pages as they are.
-    let dir = tempfile::tempdir().unwrap();
-    let old = dir.path().join("old.sqlite");
-    {
-        let mut conn = rusqlite::Connection::open(&old).unwrap();
-        conn.pragma_update(None, "page_size", 4096).unwrap();
-        kasse_core::store::migrate::migrate_to(&mut conn, 4).unwrap();
-    }
-    let store = Store::open(&old).unwrap();
-    open(&store, "s1", 100, T0);
-    let size: i64 = raw(&old)
-        .query_row("PRAGMA page_size", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(size, 4096);
-}
-
-#[test]
-fn the_wal_is_checkpointed_by_the_store_while_it_stays_open() {
-    let (_dir, store, path) = file_store();
-    let before = std::fs::metadata(&path).unwrap().len();
-    // Fewer pages than SQLite's own checkpoint threshold (1,000): without the store's
-    // checkpoints they would stay in the WAL until the log closes.
-    paid_sales(&store, 0, 20);
-    // The store's checkpoints copy them into the file (its connection does not checkpoint:
-    // it would make an append wait for that). Waiting for a background thread, with a
-    // deadline far above its interval.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while std::fs::metadata(&path).unwrap().len() <= before {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "nothing checkpointed into the file"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let auto: i64 = raw(&path)
-        .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(auto, 1000, "a raw connection keeps SQLite's default");
-    assert_eq!(store.count_sales().unwrap(), 20);
 }
