@@ -63,7 +63,7 @@ enum Cmd {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
-    /// Diagnosis: one-writer append throughput alone (what `log` measures last), for profiling.
+    /// Diagnosis: append throughput alone (what `log` measures last), for profiling.
     Appends {
         /// `full` (what Kasse ships) or `normal`.
         #[arg(long, default_value = "full")]
@@ -73,6 +73,9 @@ enum Cmd {
         sales: usize,
         #[arg(long, default_value_t = 3)]
         runs: usize,
+        /// Concurrent writers, each appending its share of the sales (group commit).
+        #[arg(long, default_value_t = 1)]
+        writers: usize,
     },
     /// Merges the figures into summary.json and rewrites the tables in BENCHMARKS.md.
     Report {
@@ -116,9 +119,10 @@ fn main() -> std::process::ExitCode {
             durability,
             sales,
             runs,
+            writers,
         } => {
             init_log();
-            return match log::appends(&out, &durability, sales, runs) {
+            return match log::appends(&out, &durability, sales, runs, writers) {
                 Ok(()) => std::process::ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("kasse-bench appends: {e:#}");

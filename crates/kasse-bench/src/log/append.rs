@@ -85,9 +85,15 @@ pub fn append_sales(rt: &tokio::runtime::Runtime, count: usize) -> Result<Vec<Ge
     (0..count).map(|_| gen.next_sale()).collect()
 }
 
-/// `kasse-bench appends`: [`append_rate`] with one writer, printed per run (no figures
+/// `kasse-bench appends`: [`append_rate`] with `writers` writers, printed per run (no figures
 /// written), to profile an append by hand (`perf record … kasse-bench appends`).
-pub fn appends(out: &Path, durability: &str, count: usize, runs: usize) -> Result<()> {
+pub fn appends(
+    out: &Path,
+    durability: &str,
+    count: usize,
+    runs: usize,
+    writers: usize,
+) -> Result<()> {
     let durability = match durability {
         "full" => Durability::Full,
         "normal" => Durability::Normal,
@@ -102,9 +108,9 @@ pub fn appends(out: &Path, durability: &str, count: usize, runs: usize) -> Resul
     let sales = append_sales(&rt, count)?;
     let events: usize = sales.iter().map(|(_, e)| e.len()).sum();
     for run in 0..runs {
-        let rate = append_rate(&tmp, &sales, durability, 1)?;
+        let rate = append_rate(&tmp, &sales, durability, writers.max(1))?;
         println!(
-            "run {run}: {} events/s ({events} events, {durability:?}, one writer)",
+            "run {run}: {} events/s ({events} events, {durability:?}, {writers} writer(s))",
             fmt_value(rate)
         );
     }
