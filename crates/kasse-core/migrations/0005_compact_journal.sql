@@ -7,8 +7,9 @@
 -- own hash). The hash of a row is computed exactly as before (store/journal.rs), so the chain
 -- goes on unchanged: after this SQL, the migration's second step (store/migrate.rs) copies every
 -- `events` row into `journal` in this form, fills `sales.journal_key`, and drops `events`.
--- The version also marks events an older Kasse cannot read: `settings_changed` (the counter's
--- own stream, journal key 0, no sale row) and the `actor` of an intent.
+-- The version also marks events an older Kasse cannot read: `settings_changed`, `day_closed` and
+-- `journal_exported` (the counter's own stream, journal key 0, no sale row) and the `actor` of
+-- an intent.
 CREATE TABLE journal (
     seq     INTEGER PRIMARY KEY,        -- 1, 2, 3, … without gaps
     sale    INTEGER NOT NULL,           -- seq of the sale's opening row

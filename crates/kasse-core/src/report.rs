@@ -197,6 +197,16 @@ pub fn day_report(
 /// The sales created in `[from, to)` as CSV (RFC 4180, comma, header row), amounts in minor
 /// units so a spreadsheet never rounds them.
 pub fn csv(store: &Store, from: OffsetDateTime, to: OffsetDateTime) -> Result<String, CoreError> {
+    csv_rows(store, from, to).map(|(csv, _)| csv)
+}
+
+/// [`csv`] and how many sales it holds (rows after the header).
+pub fn csv_rows(
+    store: &Store,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Result<(String, u32), CoreError> {
+    let mut rows = 0u32;
     let mut out = String::from(
         "created_at,merchant_reference,status,currency,amount,vat_amount,captured,refunded,payment_product,transaction_id,session_id\r\n",
     );
@@ -219,8 +229,9 @@ pub fn csv(store: &Store, from: OffsetDateTime, to: OffsetDateTime) -> Result<St
         let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out.push_str(&row.join(","));
         out.push_str("\r\n");
+        rows = rows.saturating_add(1);
     }
-    Ok(out)
+    Ok((out, rows))
 }
 
 fn csv_field(f: &str) -> String {

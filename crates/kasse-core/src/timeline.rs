@@ -148,6 +148,12 @@ pub fn entry(event: &LogEvent, sale: &Sale) -> TimelineEntry {
         LogEvent::SettingsChanged { actor, .. } => TimelineEntry::Note {
             text: format!("settings changed by {actor}"),
         },
+        LogEvent::DayClosed { actor, .. } => TimelineEntry::Note {
+            text: format!("day closed by {actor}"),
+        },
+        LogEvent::JournalExported { actor, .. } => TimelineEntry::Note {
+            text: format!("sales exported by {actor}"),
+        },
     }
 }
 

@@ -254,3 +254,60 @@ fn a_printed_chain_head_is_proven_or_refuted() {
     assert_eq!(typo.code(), Some(2), "{typo:?}");
     assert!(typo.stderr.contains("SEQ:HASH"), "{typo:?}");
 }
+
+#[test]
+fn a_closed_day_and_an_export_in_the_counters_stream_keep_the_journal_sound() {
+    let w = World::new();
+    let (_, tid) = w.paid_sale();
+    w.run(&["--json", "capture", &tid]).one();
+    // The app closes the day and exports on the same log (what its commands journal).
+    let z_head = {
+        let store = kasse_core::store::Store::open(w.db_path()).unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let (from, to) = (now - time::Duration::days(1), now + time::Duration::days(1));
+        let z = kasse_core::report::day_report(&store, from, to, true, "NOK").unwrap();
+        let actor = kasse_core::staff::Actor::Staff {
+            name: "Mona".into(),
+            role: kasse_core::staff::Role::Manager,
+        };
+        let closed = kasse_core::sale::LogEvent::DayClosed {
+            actor: actor.clone(),
+            from,
+            to,
+            currency: z.currency,
+            sales: z.sales,
+            net: z.net,
+            journal_head: z.journal_head.clone(),
+        };
+        store.journal_counter_event(&closed, now).unwrap();
+        let exported = kasse_core::sale::LogEvent::JournalExported {
+            actor,
+            from,
+            to,
+            rows: 1,
+        };
+        store.journal_counter_event(&exported, now).unwrap();
+        z.journal_head.unwrap()
+    };
+    let db = rusqlite::Connection::open(w.db_path()).unwrap();
+    let kinds: Vec<String> = db
+        .prepare("SELECT body FROM journal WHERE sale = 0 ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get::<_, Vec<u8>>(0))
+        .unwrap()
+        .map(|b| {
+            let row: serde_json::Value =
+                serde_json::from_str(&unpack_body(&b.unwrap()).unwrap()).unwrap();
+            assert_eq!(row["actor"]["name"], "Mona", "{row}");
+            row["type"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(kinds, ["day_closed", "journal_exported"]);
+
+    let ok = w
+        .run(&["--json", "journal", "verify", "--head", &z_head])
+        .one();
+    assert_eq!(ok["ok"], true, "{ok}");
+    assert_eq!(ok["journal"]["ok"], true, "{ok}");
+    assert_eq!(ok["anchor"]["result"]["anchor"], "holds", "{ok}");
+}

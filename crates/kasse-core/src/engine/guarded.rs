@@ -1,5 +1,7 @@
 //! The engine's guarded actions that are not operations: the Z report and the CSV export,
-//! each through [`crate::access::guard`] with the PIN given; and the guard itself, asked of the
+//! each through [`crate::access::guard`] with the PIN given and journaled in the counter's
+//! stream naming who did it (after the report or the CSV is made, so a failure to make it
+//! leaves no trace of something that did not happen); and the guard itself, asked of the
 //! store that keeps the PINs ([`super::KasseConfig::staff`]) at the engine's clock. Refund and
 //! void are guarded inside their operation (`ops/`), once the amount is known and before the
 //! intent is logged, so a refusal sends nothing.
@@ -8,8 +10,10 @@ use time::OffsetDateTime;
 
 use super::Kasse;
 use crate::access::{self, Allowed};
+use crate::clock::normalize;
 use crate::error::CoreError;
 use crate::report::{self, DayReport};
+use crate::sale::LogEvent;
 use crate::staff::Guarded;
 use crate::store::Store;
 
@@ -34,7 +38,7 @@ impl Kasse {
     }
 
     /// The X report (running, anyone) or, with `closing`, the Z report that closes the day
-    /// (the manager's PIN).
+    /// (the manager's PIN), journaled as [`LogEvent::DayClosed`] naming who closed it.
     pub fn day_report(
         &self,
         from: OffsetDateTime,
@@ -43,20 +47,50 @@ impl Kasse {
         currency: &str,
         pin: Option<&str>,
     ) -> Result<DayReport, CoreError> {
-        if closing {
-            self.guard(Guarded::CloseDay, pin)?;
+        let allowed = match closing {
+            true => Some(self.guard(Guarded::CloseDay, pin)?),
+            false => None,
+        };
+        let r = report::day_report(&self.inner.store, from, to, closing, currency)?;
+        if let Some(allowed) = allowed {
+            let closed = LogEvent::DayClosed {
+                actor: allowed.expect(Guarded::CloseDay)?.clone(),
+                from: normalize(r.from),
+                to: normalize(r.to),
+                currency: r.currency.clone(),
+                sales: r.sales,
+                net: r.net,
+                journal_head: r.journal_head.clone(),
+            };
+            self.journal_counter_event(&closed)?;
         }
-        report::day_report(&self.inner.store, from, to, closing, currency)
+        Ok(r)
     }
 
-    /// The period's sales as CSV: an export of the journal's sales (the manager's PIN).
+    /// The period's sales as CSV: an export of the journal's sales (the manager's PIN),
+    /// journaled as [`LogEvent::JournalExported`] naming who exported them.
     pub fn export_csv(
         &self,
         from: OffsetDateTime,
         to: OffsetDateTime,
         pin: Option<&str>,
     ) -> Result<String, CoreError> {
-        self.guard(Guarded::JournalExport, pin)?;
-        report::csv(&self.inner.store, from, to)
+        let allowed = self.guard(Guarded::JournalExport, pin)?;
+        let (csv, rows) = report::csv_rows(&self.inner.store, from, to)?;
+        let exported = LogEvent::JournalExported {
+            actor: allowed.expect(Guarded::JournalExport)?.clone(),
+            from: normalize(from),
+            to: normalize(to),
+            rows,
+        };
+        self.journal_counter_event(&exported)?;
+        Ok(csv)
+    }
+
+    /// Writes a guarded action's event in the counter's stream of the journal, now.
+    fn journal_counter_event(&self, event: &LogEvent) -> Result<(), CoreError> {
+        let now = self.inner.clock.now();
+        self.inner.store.journal_counter_event(event, now)?;
+        Ok(())
     }
 }

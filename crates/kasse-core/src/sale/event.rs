@@ -359,10 +359,43 @@ pub enum LogEvent {
         /// What changed, setting by setting.
         changes: Vec<SettingChange>,
     },
+    /// The day was closed: a Z report was made, by whom and which one. Counter's stream.
+    DayClosed {
+        /// Who closed it (the manager's PIN, or `unguarded` before one is set).
+        actor: Actor,
+        /// The report's period, start (inclusive).
+        #[serde(with = "time::serde::rfc3339")]
+        from: OffsetDateTime,
+        /// End (exclusive).
+        #[serde(with = "time::serde::rfc3339")]
+        to: OffsetDateTime,
+        /// Currency of its totals.
+        currency: String,
+        /// Sales in the period, in that currency.
+        sales: u32,
+        /// Its net total (captured minus refunded), minor units.
+        net: i64,
+        /// The chain head printed on the report (`SEQ:HASH`; `None` for an empty journal).
+        journal_head: Option<String>,
+    },
+    /// The sales of a period were exported (CSV): by whom, which period, how many. Counter's
+    /// stream.
+    JournalExported {
+        /// Who exported them.
+        actor: Actor,
+        /// The period, start (inclusive).
+        #[serde(with = "time::serde::rfc3339")]
+        from: OffsetDateTime,
+        /// End (exclusive).
+        #[serde(with = "time::serde::rfc3339")]
+        to: OffsetDateTime,
+        /// Sales exported (rows after the header).
+        rows: u32,
+    },
 }
 
 /// The journal stream of what happens to the counter rather than to a sale (settings
-/// changes): the `sale_id` of its rows. No sale row is kept for it.
+/// changes, closing the day, exports): the `sale_id` of its rows. No sale row is kept for it.
 pub const COUNTER_STREAM: &str = "counter";
 
 /// One setting changed ([`LogEvent::SettingsChanged`]).
@@ -402,6 +435,8 @@ impl LogEvent {
             LogEvent::Imported { .. } => "imported",
             LogEvent::Note { .. } => "note",
             LogEvent::SettingsChanged { .. } => "settings_changed",
+            LogEvent::DayClosed { .. } => "day_closed",
+            LogEvent::JournalExported { .. } => "journal_exported",
         }
     }
 
@@ -420,7 +455,12 @@ impl LogEvent {
 
     /// Whether this event belongs to the counter's stream ([`COUNTER_STREAM`]), not a sale's.
     pub fn is_counter_event(&self) -> bool {
-        matches!(self, LogEvent::SettingsChanged { .. })
+        matches!(
+            self,
+            LogEvent::SettingsChanged { .. }
+                | LogEvent::DayClosed { .. }
+                | LogEvent::JournalExported { .. }
+        )
     }
 
     /// Whether this event starts a sale (`sale_opened` or `imported`).

@@ -295,9 +295,11 @@ impl Sale {
                 Some(_) => Ok(()),
             },
             LogEvent::Note { .. } => Ok(()),
-            LogEvent::SettingsChanged { .. } => Err(invalid(
+            LogEvent::SettingsChanged { .. }
+            | LogEvent::DayClosed { .. }
+            | LogEvent::JournalExported { .. } => Err(invalid(
                 "kind",
-                "settings_changed belongs to the counter's stream, not a sale's",
+                "the event belongs to the counter's stream, not a sale's",
             )),
         }
     }
@@ -321,7 +323,9 @@ impl Sale {
             LogEvent::SaleOpened { .. }
             | LogEvent::Imported { .. }
             | LogEvent::Note { .. }
-            | LogEvent::SettingsChanged { .. } => {}
+            | LogEvent::SettingsChanged { .. }
+            | LogEvent::DayClosed { .. }
+            | LogEvent::JournalExported { .. } => {}
             LogEvent::SessionCreated {
                 session_id,
                 url,

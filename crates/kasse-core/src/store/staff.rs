@@ -185,16 +185,21 @@ pub(super) fn journal_change(
         actor: actor.clone(),
         changes,
     };
+    chain_counter(conn, &event, at).map(|_| ())
+}
+
+/// Writes one event onto the counter's stream (inside a write transaction); its seq.
+fn chain_counter(conn: &rusqlite::Connection, event: &LogEvent, at: OffsetDateTime) -> Result<i64> {
     chain_in(
         conn,
         COUNTER_STREAM,
         Some(super::row::COUNTER_KEY),
-        &event,
+        event,
         crate::clock::normalize(at),
         None,
         None,
     )
-    .map(|_| ())
+    .map(|c| c.seq)
 }
 
 /// The journal's name of a staff member's PIN setting.
@@ -341,9 +346,22 @@ impl Store {
         })
     }
 
-    /// The counter's stream: its settings changes, oldest first.
+    /// The counter's stream: its settings changes, closed days and exports, oldest first.
     pub fn counter_events(&self) -> Result<Vec<super::StoredEvent>> {
         self.events(COUNTER_STREAM)
+    }
+
+    /// Journals a guarded action done by the event's actor (a closed day, an export) in the
+    /// counter's stream; its seq. A sale's event is refused: it goes through [`Store::append`].
+    /// (Settings changes are written with the change, by the methods that make it.)
+    pub fn journal_counter_event(&self, event: &LogEvent, at: OffsetDateTime) -> Result<i64> {
+        if !event.is_counter_event() {
+            return Err(StoreError::InvalidInput {
+                field: "kind",
+                reason: format!("{} belongs to a sale's stream", event.kind()),
+            });
+        }
+        self.write(|tx| chain_counter(tx, event, at))
     }
 }
 

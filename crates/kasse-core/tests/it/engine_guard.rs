@@ -6,7 +6,7 @@ use super::engine_common;
 
 use engine_common::*;
 use kasse_core::access;
-use kasse_core::sale::{LogEvent, SaleStatus};
+use kasse_core::sale::{LogEvent, SaleStatus, COUNTER_STREAM};
 use kasse_core::staff::{Actor, Guarded, Role};
 use kasse_core::{CoreError, RefundSpec};
 
@@ -148,4 +148,64 @@ async fn closing_the_day_and_exporting_need_the_manager_the_x_report_does_not() 
         .export_csv(from, to, Some("4711"))
         .unwrap()
         .starts_with("created_at,"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_closed_day_and_an_export_name_who_did_them_in_the_counters_stream() {
+    let h = harness().await;
+    staff(&h, 0);
+    let sale = h.authorised(10_000).await;
+    h.kasse.capture(&sale.id, None).await.unwrap();
+    let now = kasse_core::clock::Clock::now(&h.clock);
+    let (from, to) = (now - time::Duration::days(1), now + time::Duration::days(1));
+    let counter = || h.kasse.store().events(COUNTER_STREAM).unwrap();
+    let before = counter().len();
+    // Refused, or only an X report: nothing journaled.
+    for pin in [None, Some("1234"), Some("9999")] {
+        assert!(h.kasse.day_report(from, to, true, "NOK", pin).is_err());
+        assert!(h.kasse.export_csv(from, to, pin).is_err());
+    }
+    h.kasse.day_report(from, to, false, "NOK", None).unwrap();
+    assert_eq!(counter().len(), before);
+
+    let z = h
+        .kasse
+        .day_report(from, to, true, "NOK", Some("4711"))
+        .unwrap();
+    let rows = counter();
+    assert_eq!(rows.len(), before + 1);
+    let closed = rows.last().unwrap();
+    assert_eq!(
+        closed.event,
+        LogEvent::DayClosed {
+            actor: mona(),
+            from,
+            to,
+            currency: "NOK".into(),
+            sales: 1,
+            net: 10_000,
+            journal_head: z.journal_head.clone(),
+        }
+    );
+    // The head printed on the report is a row before the one that says so, and holds.
+    let printed: kasse_core::store::PrintedHead = z.journal_head.unwrap().parse().unwrap();
+    assert!(printed.seq < closed.seq);
+    let anchor = h.kasse.store().anchor(&printed).unwrap();
+    assert_eq!(anchor, kasse_core::store::Anchor::Holds);
+
+    let csv = h.kasse.export_csv(from, to, Some("4711")).unwrap();
+    assert_eq!(csv.lines().count(), 2);
+    assert_eq!(
+        counter().last().unwrap().event,
+        LogEvent::JournalExported {
+            actor: mona(),
+            from,
+            to,
+            rows: 1,
+        }
+    );
+    assert_eq!(counter().len(), before + 2);
+    h.assert_sound();
+    let journal = h.kasse.store().verify_journal().unwrap();
+    assert!(journal.ok, "{journal:?}");
 }

@@ -34,7 +34,7 @@ const LANDED: &[(&str, &str)] = &[
     ),
     (
         "0005_compact_journal.sql",
-        "5e248e6bcee799d81eb7c3744d9cebfe909773322138014836e4fb878c2eb244",
+        "b46261cff92f6b0ee3a836248a2310ab58e86ad5de9a7745464fdcc4603ad23f",
     ),
 ];
 

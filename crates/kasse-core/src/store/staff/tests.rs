@@ -126,6 +126,7 @@ fn every_change_is_journaled_in_the_counters_stream_without_a_pin() {
     assert_eq!(store.rebuild_projection().unwrap(), 0);
     let note = LogEvent::Note { text: "x".into() };
     assert!(store.append(COUNTER_STREAM, &note, NOW).is_err());
+    assert!(store.journal_counter_event(&note, NOW).is_err());
 }
 
 #[test]
