@@ -588,12 +588,24 @@ fn parse_line(spec: &str) -> Result<(String, Quantity), CoreError> {
     Ok((id.trim().to_owned(), qty))
 }
 
-/// The staff PIN from the first line of standard input, with `--pin-stdin`.
+/// The staff PIN from the first line of standard input, with `--pin-stdin` (not echoed when
+/// that is a terminal).
 fn read_pin(pin_stdin: bool) -> anyhow::Result<Option<String>> {
     if !pin_stdin {
         return Ok(None);
     }
-    Ok(Some(read_line(&mut std::io::stdin().lock())?))
+    Ok(Some(read_secret_line("Staff PIN")?))
+}
+
+/// One line of standard input; at a terminal, asked for with `prompt` and read without echo.
+fn read_secret_line(prompt: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal as _;
+    if std::io::stdin().is_terminal() {
+        let line = rpassword::prompt_password(format!("{prompt}: "))
+            .context("reading a PIN from the terminal")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    read_line(&mut std::io::stdin().lock())
 }
 
 /// One line of `input`, without its line ending.
@@ -629,14 +641,8 @@ fn pin(store: &kasse_core::store::Store, command: PinCommand, out: &Out) -> anyh
         } => {
             let allowed = manager_pin(pin_stdin)?;
             let terminal = std::io::stdin().is_terminal();
-            let ask = |prompt: &str| -> anyhow::Result<String> {
-                if terminal {
-                    eprint!("{prompt}: ");
-                }
-                read_line(&mut std::io::stdin().lock())
-            };
-            let new = ask("New PIN (4 to 8 digits)")?;
-            if terminal && ask("The same PIN again")? != new {
+            let new = read_secret_line("New PIN (4 to 8 digits)")?;
+            if terminal && read_secret_line("The same PIN again")? != new {
                 return Err(
                     CoreError::input("pin", "the two PINs differ; nothing was changed").into(),
                 );
