@@ -12,9 +12,12 @@ import type { Settings } from '../src/lib/bindings/Settings';
 import { Replay, type Fixture } from '../src/lib/replay';
 import appFixture from '../src/lib/fixtures/app.json';
 import { i18n } from '../src/lib/i18n.svelte';
-import { app, applyBoot, loadApp, statuses } from '../src/lib/state.svelte';
+import { app, applyBoot, loadApp, statuses, toasts } from '../src/lib/state.svelte';
 
 type Global = { __KASSE_BOOT__?: Boot };
+
+/** The page's `notice` handler, subscribed once per page (by the first loadApp below). */
+let onNotice: ((p: unknown) => void) | null = null;
 
 async function bootData(): Promise<Boot> {
   const replay = new Replay(appFixture as Fixture);
@@ -65,6 +68,7 @@ describe('loadApp', () => {
       listen: (event, handler) => {
         order.push(`listen ${event}`);
         if (event === 'sale-changed') saleChanged = handler;
+        if (event === 'notice') onNotice = handler;
         return Promise.resolve(() => {});
       },
     };
@@ -206,6 +210,29 @@ describe('a sales log changed outside Kasse', () => {
         unmount(mounted);
         location.hash = '';
       }
+    });
+  }
+});
+
+describe('an error notice from the shell', () => {
+  for (const readOnly of [true, false]) {
+    it(readOnly
+      ? 'that made the log read-only is left to the read-only screen, not toasted over it'
+      : 'about anything else is shown as it comes', async () => {
+      const boot = await bootData();
+      const info = {
+        ...boot.info,
+        read_only: readOnly ? { seq: 2, sale_id: null, problem: 'row 2 is missing' } : null,
+      };
+      setTransport({
+        invoke: (cmd) => (cmd === 'app_info' ? Promise.resolve(info) : new Promise(() => {})),
+        listen: () => Promise.resolve(() => {}),
+      });
+      toasts.splice(0);
+      onNotice!({ level: 'error', message: 'The sales log was changed outside Kasse' });
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+      expect(app.info?.read_only ?? null).toEqual(info.read_only);
+      expect(toasts.length).toBe(readOnly ? 0 : 1);
     });
   }
 });

@@ -265,9 +265,17 @@ export async function loadApp(): Promise<void> {
       await api.onNotice((n) => {
         // `level` is a plain string in the binding: anything but warning/error shows as info.
         const level = n.level === 'error' || n.level === 'warning' ? n.level : 'info';
-        toast({ level, message: n.message }, level === 'error' ? 0 : 8000);
-        // An error notice may mean the log was found changed (and is now read-only).
-        if (level === 'error') void api.appInfo().then((i) => (app.info = i), () => {});
+        if (level !== 'error') {
+          toast({ level, message: n.message }, 8000);
+          return;
+        }
+        // An error notice may mean the log was found changed (and is now read-only): then the
+        // read-only screen says so, in the cashier's language, and the toast would only cover it.
+        const show = () => toast({ level, message: n.message }, 0);
+        void api.appInfo().then((i) => {
+          app.info = i;
+          if (!i.read_only) show();
+        }, show);
       });
     }
     changedMeanwhile = [];

@@ -117,7 +117,7 @@ pub enum JournalProblem {
         computed: String,
     },
     /// Rows are missing: `seq` jumps.
-    #[error("rows {} to {} are missing", after + 1, next - 1)]
+    #[error("{} missing", missing_rows(*after, *next))]
     Gap {
         /// The last seq before the gap (0 at the start).
         after: i64,
@@ -365,6 +365,16 @@ pub(crate) fn verify_after(
     })
 }
 
+/// "row 5 is" or "rows 5 to 9 are", for [`JournalProblem::Gap`].
+fn missing_rows(after: i64, next: i64) -> String {
+    let (first, last) = (after.saturating_add(1), next.saturating_sub(1));
+    if first == last {
+        format!("row {first} is")
+    } else {
+        format!("rows {first} to {last} are")
+    }
+}
+
 /// The row an earlier check ended at is gone.
 fn checkpoint_missing(cp: &JournalHead) -> JournalProblem {
     JournalProblem::Gap {
@@ -419,6 +429,13 @@ mod tests {
                 self.prev, self.seq, self.sale, self.at, self.kind, self.op, self.data,
             )
         }
+    }
+
+    #[test]
+    fn a_gap_names_the_row_or_the_rows_missing() {
+        let gap = |after, next| JournalProblem::Gap { after, next }.to_string();
+        assert_eq!(gap(4, 6), "row 5 is missing");
+        assert_eq!(gap(4, 9), "rows 5 to 8 are missing");
     }
 
     #[test]

@@ -101,7 +101,7 @@ fn rows_removed_after_the_last_check_or_at_the_end_are_found() {
     let (_dir, store, conn) = tampered(2);
     let report = check_after(&store, &conn, "DELETE FROM journal WHERE seq = 14");
     assert!(!report.ok);
-    assert_names(&report, "rows 14 to 14 are missing");
+    assert_names(&report, "row 14 is missing");
 
     // Removing everything after the checked point (and the head record with it) is found too.
     let (_dir, store, conn) = tampered(2);
