@@ -22,6 +22,17 @@ fn pin_error(run: &Run, code: &str) -> Value {
 }
 
 /// Mona the manager (4711) and Kari the cashier (1234).
+/// A log with the staff of [`staff`] and one sale paid and captured: its reference and
+/// transaction id.
+fn staffed_and_captured() -> (World, String, String) {
+    let w = World::new();
+    staff(&w);
+    let (c, tid) = w.paid_sale();
+    let reference = c["merchant_reference"].as_str().unwrap().to_owned();
+    w.run(&["--json", "capture", &reference]).one();
+    (w, reference, tid)
+}
+
 fn staff(w: &World) {
     let set = w.run_with_stdin(
         &[
@@ -104,11 +115,8 @@ fn pins_are_set_listed_and_removed_by_the_manager() {
 
 #[test]
 fn a_guarded_command_without_the_right_pin_sends_nothing_and_locks_after_five() {
-    let w = World::new();
-    staff(&w);
-    let (c, tid) = w.paid_sale();
-    let reference = c["merchant_reference"].as_str().unwrap();
-    w.run(&["--json", "capture", reference]).one();
+    let (w, reference, tid) = staffed_and_captured();
+    let reference = reference.as_str();
     let (_, authorised) = w.paid_sale();
     pin_error(&w.run(&["--json", "void", &authorised]), "pin_required");
     let refund = |input: Option<&str>| {
@@ -154,11 +162,8 @@ fn a_guarded_command_without_the_right_pin_sends_nothing_and_locks_after_five() 
 
 #[test]
 fn the_managers_pin_refunds_and_the_journal_names_her() {
-    let w = World::new();
-    staff(&w);
-    let (c, tid) = w.paid_sale();
-    let reference = c["merchant_reference"].as_str().unwrap();
-    w.run(&["--json", "capture", reference]).one();
+    let (w, reference, tid) = staffed_and_captured();
+    let reference = reference.as_str();
     let r = w
         .run_with_stdin(
             &[

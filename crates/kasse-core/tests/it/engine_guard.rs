@@ -6,7 +6,7 @@ use super::engine_common;
 
 use engine_common::*;
 use kasse_core::access;
-use kasse_core::sale::{LogEvent, SaleStatus, COUNTER_STREAM};
+use kasse_core::sale::{LogEvent, Sale, SaleStatus, COUNTER_STREAM};
 use kasse_core::staff::{Actor, Guarded, Role};
 use kasse_core::{CoreError, RefundSpec};
 
@@ -18,6 +18,16 @@ fn mona() -> Actor {
 }
 
 /// Mona the manager (4711), Kari the cashier (1234), refunds up to `limit` open to anyone.
+/// A harness with the staff of [`staff`] (refund limit `limit`) and a sale of `amount`
+/// authorised: the sale and its transaction id.
+async fn staffed_and_authorised(limit: i64, amount: i64) -> (Harness, Sale, String) {
+    let h = harness().await;
+    staff(&h, limit);
+    let sale = h.authorised(amount).await;
+    let tid = sale.transaction_id.clone().unwrap();
+    (h, sale, tid)
+}
+
 fn staff(h: &Harness, limit: i64) {
     let store = h.kasse.staff_store();
     let now = kasse_core::clock::Clock::now(&h.clock);
@@ -44,10 +54,7 @@ fn actor_of_last_request(h: &Harness, sale_id: &str) -> Option<Actor> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_refused_refund_sends_nothing_and_a_right_pin_is_named_in_the_journal() {
-    let h = harness().await;
-    staff(&h, 2_000);
-    let sale = h.authorised(10_000).await;
-    let tid = sale.transaction_id.clone().unwrap();
+    let (h, sale, tid) = staffed_and_authorised(2_000, 10_000).await;
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
     let events = || h.sandbox_tx(&tid)["events"].as_array().unwrap().len();
     let before = events();
@@ -82,10 +89,7 @@ async fn a_refused_refund_sends_nothing_and_a_right_pin_is_named_in_the_journal(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_void_needs_the_manager_and_a_lock_refuses_even_the_right_pin() {
-    let h = harness().await;
-    staff(&h, 0);
-    let sale = h.authorised(4_000).await;
-    let tid = sale.transaction_id.clone().unwrap();
+    let (h, sale, tid) = staffed_and_authorised(0, 4_000).await;
     let before = h.sandbox_tx(&tid)["events"].as_array().unwrap().len();
     for _ in 0..4 {
         let e = h
