@@ -3,7 +3,7 @@
 import type { ErrorCode } from './bindings/ErrorCode';
 import { ERROR_CODES } from './bindings/errorCodes';
 import type { UiError } from './bindings/UiError';
-import type { MessageKey } from './i18n/index';
+import { translate, type MessageKey } from './i18n/index';
 
 /** The closed set of codes the shell sends: kasse-core's ErrorCode, generated. Anything else
  *  becomes `internal`. */
@@ -79,3 +79,19 @@ export function nextStepKey(code: UiErrorCode): MessageKey {
 export function isFieldError(code: UiErrorCode): boolean {
   return code === 'invalid_input' || code === 'amount_exceeds' || isPinError(code);
 }
+
+/** The core's own English names of a sale's status that are no words (`on_hold`) or are
+ *  spelt otherwise on screen (`authorized`), as the UI's English writes them mid-sentence. */
+const STATUS_WORDS: [RegExp, MessageKey][] = (
+  ['on_hold', 'charge_failed', 'partially_captured_refunded', 'partially_captured', 'partially_refunded', 'authorized'] as const
+).map((s) => [new RegExp(`\\b${s}\\b`, 'g'), `status.${s}` as MessageKey]);
+
+/** A message of the core's (English) with each status named in words ("the sale is already
+ *  on_hold" reads "the sale is already on hold") and without Dintero's error code after its
+ *  HTTP status ("(HTTP 400, invalid_state)" reads "(HTTP 400)"): the log keeps both. */
+export function readableMessage(message: string): string {
+  const named = STATUS_WORDS.reduce((m, [re, key]) => m.replace(re, () => lowerFirst(translate('en', key))), message);
+  return named.replace(/\(HTTP (\d{3}), [a-z0-9]+(?:_[a-z0-9]+)+\)/g, '(HTTP $1)');
+}
+
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);

@@ -2,6 +2,7 @@
 // (TimelineEntry), and this words them in the user's language.
 import type { OpKind } from './bindings/OpKind';
 import type { TimelineEntry } from './bindings/TimelineEntry';
+import { readableMessage } from './errors';
 import type { MessageKey } from './i18n/index';
 import { t } from './i18n.svelte';
 import { money } from './state.svelte';
@@ -24,7 +25,7 @@ export function timelineText(e: TimelineEntry, currency: string): string {
     case 'checkout_created':
       return t('timeline.checkout_created');
     case 'charge_failed':
-      return t('timeline.charge_failed', { message: e.message });
+      return t('timeline.charge_failed', { message: readableMessage(e.message) });
     case 'status_seen':
       return t('timeline.status_seen', { status: t(`status.${e.status}` as MessageKey), source: source(e.source) });
     case 'operation_asked': {
@@ -39,7 +40,7 @@ export function timelineText(e: TimelineEntry, currency: string): string {
     case 'operation_done':
       return t('timeline.operation_done', { op: op(e.op) });
     case 'operation_refused':
-      return t('timeline.operation_refused', { op: op(e.op), message: e.message });
+      return t('timeline.operation_refused', { op: op(e.op), message: readableMessage(e.message) });
     case 'operation_answer_lost':
       return t('timeline.operation_answer_lost', { op: op(e.op) });
     case 'operation_checked':

@@ -439,6 +439,8 @@ export const en = {
   'common.remove': 'Remove',
   'common.kg': 'kg',
   'common.none': '—',
+  'date.hint': 'e.g. 6 Dec 2026',
+  'date.invalid': 'Write the date as 6 Dec 2026 or 2026-12-06.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -439,4 +439,6 @@ export const nb: Record<MessageKey, string> = {
   'common.remove': 'Fjern',
   'common.kg': 'kg',
   'common.none': '—',
+  'date.hint': 'dd.mm.åååå',
+  'date.invalid': 'Skriv datoen som 06.12.2026.',
 };

@@ -3,6 +3,8 @@ import type { MessageKey } from './en';
 
 export const sv: Partial<Record<MessageKey, string>> = {
   'app.loading': 'Startar Kasse…',
+  'date.hint': 'åååå-mm-dd',
+  'date.invalid': 'Skriv datumet som 2026-12-06.',
   'nav.main': 'Huvudmeny',
   'nav.sell': 'Sälj',
   'nav.transactions': 'Transaktioner',

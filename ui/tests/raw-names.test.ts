@@ -1,0 +1,177 @@
+// No internal name reaches the cashier: every screen that shows a sale, drawn from the answers
+// the engine recorded (every fixture's sale details, lists and day reports) and from those
+// answers with the sale in each status Kasse knows, in English and Norwegian, shows no
+// snake_case status or other enum value (on_hold, partially_refunded), no English status word
+// in Norwegian, and one spelling of "Authorised" in English. Payment method names
+// (dintero_psp.creditcard) are another matter (issue 16 defect 8) and are left out here.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tick } from 'svelte';
+import type { Transport } from '../src/lib/api';
+import type { DayReport } from '../src/lib/bindings/DayReport';
+import type { SaleDetail } from '../src/lib/bindings/SaleDetail';
+import type { SalePage } from '../src/lib/bindings/SalePage';
+import type { SaleStatus } from '../src/lib/bindings/SaleStatus';
+import type { SaleSummary } from '../src/lib/bindings/SaleSummary';
+import { ERROR_CODES, readableMessage } from '../src/lib/errors';
+import { setLang } from '../src/lib/i18n.svelte';
+import type { Fixture } from '../src/lib/replay';
+import { router } from '../src/lib/router.svelte';
+import { $, $$, mountWith, until } from './whole-app';
+
+const fixtures = Object.values(import.meta.glob('../src/lib/fixtures/*.json', { eager: true, import: 'default' })) as Fixture[];
+const sales = fixtures.find((f) => f.scenario === 'sales')!;
+
+/** Every status the core sends (SaleStatus). */
+const STATUSES: SaleStatus[] = [
+  'creating', 'charge_failed', 'waiting', 'paying', 'on_hold', 'authorized', 'partially_captured',
+  'partially_captured_refunded', 'captured', 'partially_refunded', 'refunded', 'voided', 'declined',
+  'failed', 'cancelled', 'expired', 'unknown',
+];
+/** Names of the core's that are never words on screen. */
+const RAW = [
+  ...STATUSES.filter((s) => s.includes('_')),
+  ...ERROR_CODES.filter((c) => c.includes('_')),
+  'sale_opened', 'checkout_created', 'status_seen', 'operation_asked', 'operation_accepted', 'operation_done',
+  'operation_refused', 'operation_answer_lost', 'operation_checked', 'in_flight', 'secret_missing',
+];
+
+const answers = <T>(pick: (a: unknown) => a is T): T[] =>
+  fixtures.flatMap((f) => f.steps.map((s) => s.answer).filter(pick));
+const isDetail = (a: unknown): a is SaleDetail => !!a && typeof a === 'object' && 'sale' in a && 'lines' in a;
+const isPage = (a: unknown): a is SalePage => !!a && typeof a === 'object' && 'items' in a && 'next_cursor' in a;
+const isReport = (a: unknown): a is DayReport => !!a && typeof a === 'object' && 'by_status' in a;
+
+/** The recorded sale details, then the first of them in every status, each under its own id. */
+const details: SaleDetail[] = (() => {
+  const recorded = answers(isDetail);
+  const base = recorded[0]!;
+  const variants = STATUSES.map((status) => ({ ...base, sale: { ...base.sale, status } }));
+  return [...recorded, ...variants].map((d, i) => ({ ...d, sale: { ...d.sale, sale_id: `raw-${i}` } }));
+})();
+const summaries: SaleSummary[] = details.map((d) => ({ ...d.sale }) as unknown as SaleSummary);
+const pages: SalePage[] = [...answers(isPage), { items: summaries, next_cursor: null } as SalePage];
+const reports: DayReport[] = (() => {
+  const recorded = answers(isReport);
+  const all = { ...recorded[0]!, by_status: STATUSES.map((status, i) => ({ status, count: i + 1, amount: 100 * (i + 1) })) };
+  return [...recorded, all];
+})();
+
+/** Answers from the recordings above, whatever is asked: the screens here only read. */
+class Recorded implements Transport {
+  page = pages[0]!;
+  report = reports[0]!;
+  parked: SaleSummary[] = summaries;
+  async invoke(cmd: string, args?: Record<string, unknown>): Promise<unknown> {
+    const recorded = (call: string) => sales.steps.find((s) => s.call === call)!.answer;
+    switch (cmd) {
+      case 'app_info':
+      case 'settings_get':
+        return structuredClone(recorded(cmd));
+      case 'parked':
+        return structuredClone(this.parked);
+      case 'sale_detail':
+        return structuredClone(details.find((d) => d.sale.sale_id === args?.saleId));
+      case 'list_sales':
+        return structuredClone(this.page);
+      case 'day_report':
+        return structuredClone(this.report);
+      default:
+        throw { code: 'internal', message: `not recorded: ${cmd}` };
+    }
+  }
+  listen(): Promise<() => void> {
+    return Promise.resolve(() => {});
+  }
+}
+
+/** Everything on screen a person reads: text, field values, titles and labels; outside `skip`. */
+function shownText(skip?: string): string[] {
+  const out: string[] = [];
+  const kept = (n: Node) => !skip || !(n instanceof Element ? n : n.parentElement)?.closest(skip);
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) if (kept(n)) out.push(n.textContent ?? '');
+  for (const el of $$('*').filter(kept)) {
+    for (const a of ['title', 'aria-label', 'placeholder']) if (el.getAttribute(a)) out.push(el.getAttribute(a)!);
+    if (el instanceof HTMLInputElement) out.push(el.value);
+  }
+  const methods = new Set(details.map((d) => d.sale.payment_product).filter((p): p is string => !!p));
+  return out.map((s) => [...methods].reduce((acc, m) => acc.split(m).join(' '), s));
+}
+
+/** Where the core's and Dintero's own (English) sentences are quoted: their language is
+ *  another matter of issue 16 (defect 9), their internal names are not. */
+const QUOTES = '[data-testid=event], [data-testid=error], [data-testid=toast]';
+
+function expectNoRawNames(lang: 'en' | 'nb', where: string): void {
+  const text = shownText().join('\n');
+  for (const raw of RAW) expect(text, `${where} (${lang}): "${raw}"`).not.toMatch(new RegExp(`\\b${raw}\\b`));
+  if (lang === 'en') expect(text, `${where}: one spelling of Authorised`).not.toMatch(/\bauthorized\b/i);
+  if (lang === 'nb') {
+    const own = shownText(QUOTES).join('\n');
+    for (const s of STATUSES) expect(own, `${where} (nb): the English "${s}"`).not.toMatch(new RegExp(`\\b${s}\\b`, 'i'));
+  }
+}
+
+async function visit(hash: string, ready: () => boolean, what: string): Promise<void> {
+  location.hash = hash;
+  await until(ready, what);
+  await tick();
+}
+
+describe.each(['en', 'nb'] as const)('no raw names on screen in %s', (lang) => {
+  const transport = new Recorded();
+  let close = () => {};
+  beforeAll(async () => {
+    delete document.body.dataset.ready;
+    history.replaceState(null, '', `/?lang=${lang}`);
+    ({ close } = await mountWith(transport, '#/sell'));
+  });
+  afterAll(() => {
+    close();
+    setLang('en');
+    history.replaceState(null, '', '/');
+  });
+
+  it('in the header, the sale, its receipts and its charge screen, for every sale and status', async () => {
+    await visit('#/sell', () => document.body.dataset.ready === '1', 'the app');
+    expectNoRawNames(lang, 'sell with parked sales');
+    for (const d of details) {
+      const id = d.sale.sale_id;
+      const where = `${d.sale.status} sale ${id}`;
+      await visit(`#/transactions/${id}`, () => $('#sale-title')?.textContent?.includes(d.sale.merchant_reference) === true, where);
+      expectNoRawNames(lang, `detail of ${where}`);
+      await visit(`#/receipt/${id}`, () => $('#receipt') !== null && $('#receipt')!.dataset.refund === 'false', `receipt of ${where}`);
+      expectNoRawNames(lang, `receipt of ${where}`);
+      await visit(`#/charge/${id}`, () => $('#charge-status')?.dataset.status === d.sale.status, `charge of ${where}`);
+      expectNoRawNames(lang, `charge screen of ${where}`);
+    }
+  });
+
+  it('in the transactions list and the day report', async () => {
+    for (const [i, page] of pages.entries()) {
+      transport.page = page;
+      await visit('#/sell', () => router.route.name === 'sell', 'away');
+      await visit('#/transactions', () => $$('[data-testid=sale-row]').length === page.items.length, `list ${i}`);
+      expectNoRawNames(lang, `list ${i}`);
+    }
+    for (const [i, report] of reports.entries()) {
+      transport.report = report;
+      await visit('#/sell', () => router.route.name === 'sell', 'away');
+      await visit('#/day', () => $$('#report [data-testid=status-badge]').length === report.by_status.length, `report ${i}`);
+      expectNoRawNames(lang, `day report ${i}`);
+    }
+  });
+});
+
+describe('messages from the core', () => {
+  it('name statuses in words, not by their internal names', () => {
+    expect(readableMessage('the sale is already on_hold; there is nothing to cancel')).toBe(
+      'the sale is already on hold; there is nothing to cancel',
+    );
+    expect(readableMessage('nothing to refund: the sale is partially_refunded with 5 captured')).toBe(
+      'nothing to refund: the sale is partly refunded with 5 captured',
+    );
+    expect(readableMessage('this sale is authorized (void it)')).toBe('this sale is authorised (void it)');
+    expect(readableMessage('Check unauthorized access')).toBe('Check unauthorized access');
+  });
+});
