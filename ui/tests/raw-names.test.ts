@@ -145,7 +145,8 @@ describe.each(['en', 'nb'] as const)('no raw names on screen in %s', (lang) => {
       await visit(`#/charge/${id}`, () => $('#charge-status')?.dataset.status === d.sale.status, `charge of ${where}`);
       expectNoRawNames(lang, `charge screen of ${where}`);
     }
-  });
+    // Some sixty screens rendered one after another: a bound for a stuck one, not a speed test.
+  }, 60_000);
 
   it('in the transactions list and the day report', async () => {
     for (const [i, page] of pages.entries()) {
