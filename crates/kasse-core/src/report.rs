@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::access::Allowed;
 use crate::clock::normalize;
 use crate::error::CoreError;
 use crate::sale::{LogEvent, Sale, SaleStatus};
-use crate::staff::Actor;
+use crate::staff::Guarded;
 use crate::store::{ListQuery, Store};
 
 /// Sales of one status.
@@ -123,16 +124,17 @@ pub fn open_period(store: &Store) -> Result<OpenPeriod, CoreError> {
 
 /// The Z report: closes the open period, from where the last Z report ended (or `from`, if
 /// later) up to `to` but never past `now` (inclusive, so a sale made after it belongs to the next
-/// period), and journals it as [`LogEvent::DayClosed`] naming `actor`, who was allowed to
-/// ([`crate::staff::Guarded::CloseDay`]).
+/// period), and journals it as [`LogEvent::DayClosed`] naming who was `allowed` to
+/// ([`Guarded::CloseDay`]).
 pub fn close_period(
     store: &Store,
-    actor: &Actor,
+    allowed: &Allowed,
     from: OffsetDateTime,
     to: OffsetDateTime,
     currency: &str,
     now: OffsetDateTime,
 ) -> Result<DayReport, CoreError> {
+    let actor = allowed.expect(Guarded::CloseDay)?;
     let open = open_period(store)?;
     let from = normalize(open.from.map_or(from, |f| f.max(from)));
     // Up to and including the closing millisecond: what was journaled before the Z is in it.

@@ -52,9 +52,8 @@ impl Kasse {
             return report::day_report(&self.inner.store, from, to, false, currency);
         }
         let allowed = self.guard(Guarded::CloseDay, pin)?;
-        let actor = allowed.expect(Guarded::CloseDay)?;
         let now = self.inner.clock.now();
-        report::close_period(&self.inner.store, actor, from, to, currency, now)
+        report::close_period(&self.inner.store, &allowed, from, to, currency, now)
     }
 
     /// The period's sales as CSV: an export of the journal's sales (the manager's PIN),

@@ -155,24 +155,18 @@ fn day_report_counts_money_on_the_day_it_moved() {
 #[test]
 fn a_z_report_closes_its_period_and_the_next_sale_belongs_to_the_next() {
     use kasse_core::report::{close_period, open_period};
-    use kasse_core::staff::Actor;
+    use kasse_core::staff::Guarded;
     let store = worked_example();
     let d1 = datetime!(2026-11-24 00:00 UTC);
     let ms = Duration::milliseconds(1);
     let (noon, two) = (d1 + Duration::hours(12) - ms, d1 + Duration::hours(14));
     assert_eq!(open_period(&store).unwrap().from, None);
+    // No manager PIN is set: closing the day is anyone's.
+    let allowed = kasse_core::access::guard(&store, Guarded::CloseDay, None, d1).unwrap();
 
     // Closed a millisecond before noon, asked for the whole day: the period ends then
     // (including that millisecond).
-    let z1 = close_period(
-        &store,
-        &Actor::Unguarded,
-        d1,
-        d1 + Duration::days(1),
-        "NOK",
-        noon,
-    )
-    .unwrap();
+    let z1 = close_period(&store, &allowed, d1, d1 + Duration::days(1), "NOK", noon).unwrap();
     assert_eq!((z1.from, z1.to, z1.z_number), (d1, noon + ms, Some(1)));
     // Everything of day 1 before noon: the refund of "back" at 12:00 is not in it.
     assert_eq!((z1.sales, z1.captured, z1.refunded), (5, 107_500, 10_000));
@@ -190,15 +184,7 @@ fn a_z_report_closes_its_period_and_the_next_sale_belongs_to_the_next() {
         0,
         d1 + Duration::hours(13),
     );
-    let z2 = close_period(
-        &store,
-        &Actor::Unguarded,
-        d1,
-        d1 + Duration::days(1),
-        "NOK",
-        two,
-    )
-    .unwrap();
+    let z2 = close_period(&store, &allowed, d1, d1 + Duration::days(1), "NOK", two).unwrap();
     assert_eq!(
         (z2.from, z2.to, z2.z_number),
         (noon + ms, two + ms, Some(2))
