@@ -30,4 +30,13 @@ describe('the day report on the recorded answers', () => {
     expect($('#report-journal-head')!.textContent).toContain(head);
     expect($('#report-net')!.textContent).not.toBe('');
   });
+
+  it('shows failed attempts and open authorisations apart from paid sales', async () => {
+    const answer = recorded.answer as DayReport;
+    await until(() => $('#report-failed') !== null, 'the report');
+    expect(answer.failed_attempts).toBeGreaterThan(0);
+    expect($('#report-failed')!.textContent).toBe(String(answer.failed_attempts));
+    expect($('#report-sales')!.textContent).toBe(String(answer.sales));
+    expect($('#report-open')!.textContent).not.toBe('');
+  });
 });

@@ -120,17 +120,22 @@ impl Drop for DemoDir {
     }
 }
 
+/// The counter's currency (`KASSE_CURRENCY`, NOK when unset).
+pub fn currency(env: &Env) -> Result<Currency, ConfigError> {
+    match env.get("KASSE_CURRENCY") {
+        Some(c) => c.parse::<Currency>().map_err(|e| ConfigError::Invalid {
+            name: "KASSE_CURRENCY",
+            message: e.to_string(),
+        }),
+        None => Ok(Currency::Nok),
+    }
+}
+
 /// Builds the engine ([`App::open`]): the log in the data dir, the account from the
 /// environment (or the in-process simulator with `--demo`). What is wrong is said with the
 /// variable the person set.
 pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Result<Opened> {
-    let currency = match env.get("KASSE_CURRENCY") {
-        Some(c) => c.parse::<Currency>().map_err(|e| ConfigError::Invalid {
-            name: "KASSE_CURRENCY",
-            message: e.to_string(),
-        })?,
-        None => Currency::Nok,
-    };
+    let currency = currency(env)?;
     let timeout = env
         .secs("KASSE_TIMEOUT_SECS")?
         .unwrap_or(Duration::from_secs(30));

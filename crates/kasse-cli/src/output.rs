@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use kasse_core::money::format_minor_code as money;
 use kasse_core::qr::TerminalStyle;
+use kasse_core::report::DayReport;
 use kasse_core::sale::{OpState, Sale, SaleStatus};
 use kasse_core::store::{
     Anchor, Integrity, JournalBroken, JournalReport, PrintedHead, ProjectionReport,
@@ -70,6 +71,66 @@ impl Out {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "{s}")?;
         stdout.flush()
+    }
+
+    /// An X or Z report (DESIGN.md §4.3: `vat` rows are net of refunds).
+    pub fn report(&self, r: &DayReport) -> std::io::Result<()> {
+        if self.json {
+            let mut v = json!({
+                "period": {"from": rfc3339(r.from), "to": rfc3339(r.to)},
+                "sales": r.sales,
+                "failed_attempts": r.failed_attempts,
+                "captured": r.captured,
+                "refunded": r.refunded,
+                "net": r.net,
+                "open_authorisations": r.open_authorisations,
+                "vat": r.by_vat.iter().map(|l| json!({
+                    "rate": l.vat,
+                    "gross": l.gross,
+                    "vat": l.vat_amount,
+                })).collect::<Vec<_>>(),
+            });
+            if r.closing {
+                v["z_number"] = json!(r.z_number);
+                v["journal_head"] = json!(r.journal_head);
+            }
+            return self.line(&v);
+        }
+        let c = &r.currency;
+        let title = match r.z_number {
+            Some(n) => format!("Z report no. {n}"),
+            None => "X report".to_owned(),
+        };
+        let mut t = format!("{title}  {} – {}\n", short_time(r.from), short_time(r.to));
+        let rows = [
+            ("Sales", r.sales.to_string()),
+            ("Failed attempts", r.failed_attempts.to_string()),
+            ("Captured", money(r.captured, c)),
+            ("Refunded", money(r.refunded, c)),
+            ("Net", money(r.net, c)),
+            ("Open authorisations", money(r.open_authorisations, c)),
+        ];
+        for (name, value) in rows {
+            t.push_str(&format!("{name:<20} {value:>16}\n"));
+        }
+        for l in &r.by_vat {
+            t.push_str(&format!(
+                "VAT {:<16} {:>16}  VAT {}\n",
+                format!("{} %", l.vat),
+                money(l.gross, c),
+                money(l.vat_amount, c)
+            ));
+        }
+        if r.other_currency_sales > 0 {
+            t.push_str(&format!(
+                "{} sales in other currencies are not in these figures\n",
+                r.other_currency_sales
+            ));
+        }
+        if let Some(head) = &r.journal_head {
+            t.push_str(&format!("{:<20} {head}\n", "Journal head"));
+        }
+        self.text(t.trim_end())
     }
 
     pub fn charge(&self, c: &Charge) -> std::io::Result<()> {

@@ -1,13 +1,19 @@
-//! X (running) and Z (closing) day reports and the CSV export, derived from the log.
+//! X (running) and Z (closing) day reports and the CSV export, derived from the log. The report
+//! is the one both shells show: money counts when it moved ([`moves`]), and a Z report closes
+//! a period, so the next one starts where it ended ([`open_period`]).
+
+mod moves;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::access::Allowed;
+use crate::clock::normalize;
 use crate::error::CoreError;
-use crate::order::PricedOrder;
-use crate::sale::{Sale, SaleStatus};
+use crate::sale::{LogEvent, Sale, SaleStatus};
+use crate::staff::Guarded;
 use crate::store::{ListQuery, Store};
 
 /// Sales of one status.
@@ -46,7 +52,8 @@ pub struct ProductLine {
     pub amount: i64,
 }
 
-/// The day report: totals of the sales created in `[from, to)`.
+/// The day report: what money moved in `[from, to)` (captures and refunds by when the journal
+/// saw them), the authorisations still open at `to`, and the attempts that took no money.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DayReport {
@@ -60,22 +67,29 @@ pub struct DayReport {
     pub to: OffsetDateTime,
     /// Z (closing) rather than X (running).
     pub closing: bool,
+    /// The Z report's number (1 for the counter's first), for a closing report.
+    pub z_number: Option<u32>,
     /// Currency of the totals (sales in other currencies are left out and counted).
     pub currency: String,
-    /// Per status.
+    /// Per status (where each sale that changed in the period stood at its end).
     pub by_status: Vec<StatusLine>,
-    /// Per VAT rate, over paid local sales.
+    /// Per VAT rate: captured minus refunded in the period (rates that net to nothing are
+    /// left out; sales without order lines, imported, have no rate).
     pub by_vat: Vec<VatLine>,
-    /// Per payment product, over paid sales.
+    /// Per payment product, over the sales whose money moved.
     pub by_product: Vec<ProductLine>,
-    /// Number of sales in the period.
+    /// Paid sales: those with money captured in the period.
     pub sales: u32,
-    /// Captured total.
+    /// Attempts that ended in the period declined, failed, cancelled or expired.
+    pub failed_attempts: u32,
+    /// Captured in the period.
     pub captured: i64,
-    /// Refunded total.
+    /// Refunded in the period.
     pub refunded: i64,
     /// Captured minus refunded.
     pub net: i64,
+    /// Authorised at the period's end and neither captured nor released yet.
+    pub open_authorisations: i64,
     /// Sales in other currencies, not in the totals.
     pub other_currency_sales: u32,
     /// The journal's chain head when the report was made, as printed (`SEQ:HASH`): written
@@ -84,17 +98,81 @@ pub struct DayReport {
     pub journal_head: Option<String>,
 }
 
+/// Where the open period starts: the end of the last Z report, and the next Z's number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenPeriod {
+    /// End of the last Z report's period (`None`: no day was closed yet).
+    pub from: Option<OffsetDateTime>,
+    /// The number the next Z report gets.
+    pub next_z: u32,
+}
+
+/// The open period: everything since the last Z report (its [`LogEvent::DayClosed`]).
+pub fn open_period(store: &Store) -> Result<OpenPeriod, CoreError> {
+    let mut p = OpenPeriod {
+        from: None,
+        next_z: 1,
+    };
+    for e in store.counter_events()? {
+        if let LogEvent::DayClosed { to, .. } = e.event {
+            p.from = Some(p.from.map_or(to, |f: OffsetDateTime| f.max(to)));
+            p.next_z = p.next_z.saturating_add(1);
+        }
+    }
+    Ok(p)
+}
+
+/// The Z report: closes the open period, from where the last Z report ended (or `from`, if
+/// later) up to `to` but never past `now` (inclusive, so a sale made after it belongs to the next
+/// period), and journals it as [`LogEvent::DayClosed`] naming who was `allowed` to
+/// ([`Guarded::CloseDay`]).
+pub fn close_period(
+    store: &Store,
+    allowed: &Allowed,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    currency: &str,
+    now: OffsetDateTime,
+) -> Result<DayReport, CoreError> {
+    let actor = allowed.expect(Guarded::CloseDay)?;
+    let open = open_period(store)?;
+    let from = normalize(open.from.map_or(from, |f| f.max(from)));
+    // Up to and including the closing millisecond: what was journaled before the Z is in it.
+    let to = normalize(to.min(now + time::Duration::milliseconds(1)).max(from));
+    let mut r = day_report(store, from, to, true, currency)?;
+    r.z_number = Some(open.next_z);
+    let closed = LogEvent::DayClosed {
+        actor: actor.clone(),
+        from,
+        to,
+        currency: r.currency.clone(),
+        sales: r.sales,
+        net: r.net,
+        journal_head: r.journal_head.clone(),
+    };
+    store.journal_counter_event(&closed, now)?;
+    Ok(r)
+}
+
 /// Every sale created in `[from, to)`, oldest first.
 pub fn sales_between(
     store: &Store,
     from: OffsetDateTime,
     to: OffsetDateTime,
 ) -> Result<Vec<Sale>, CoreError> {
+    sales_created(store, Some(from), to)
+}
+
+fn sales_created(
+    store: &Store,
+    from: Option<OffsetDateTime>,
+    to: OffsetDateTime,
+) -> Result<Vec<Sale>, CoreError> {
     let mut out = Vec::new();
     let mut cursor = None;
     loop {
         let q = ListQuery::new()
-            .created(Some(from), Some(to - time::Duration::milliseconds(1)))
+            .created(from, Some(to))
             .limit(500)
             .after(cursor);
         let page = store.list(&q)?;
@@ -108,7 +186,7 @@ pub fn sales_between(
     Ok(out)
 }
 
-/// The X or Z report of the sales created in `[from, to)`, in `currency`.
+/// The X or Z report of the money that moved in `[from, to)`, in `currency`.
 pub fn day_report(
     store: &Store,
     from: OffsetDateTime,
@@ -116,69 +194,88 @@ pub fn day_report(
     closing: bool,
     currency: &str,
 ) -> Result<DayReport, CoreError> {
-    let sales = sales_between(store, from, to)?;
     let mut by_status: BTreeMap<&'static str, StatusLine> = BTreeMap::new();
-    let mut by_vat: BTreeMap<(u32, String), (i64, i64)> = BTreeMap::new();
+    let mut by_vat = moves::ByRate::new();
     let mut by_product: BTreeMap<String, (u32, i64)> = BTreeMap::new();
     let mut r = DayReport {
         from,
         to,
         closing,
+        z_number: None,
         currency: currency.to_owned(),
         by_status: vec![],
         by_vat: vec![],
         by_product: vec![],
         sales: 0,
+        failed_attempts: 0,
         captured: 0,
         refunded: 0,
         net: 0,
+        open_authorisations: 0,
         other_currency_sales: 0,
         journal_head: store.journal_head()?.map(|h| h.printed().to_string()),
     };
-    for s in &sales {
+    for s in sales_created(store, None, to)? {
+        // A sale untouched since before the period holds nothing open in it either.
+        if s.updated_at < from && !moves::may_hold_authorisation(s.status) {
+            continue;
+        }
+        let events = store.events(&s.id)?;
+        let Some(m) = moves::moves(&s.id, &events, from, to) else {
+            continue;
+        };
+        if !m.touched && m.open == 0 {
+            continue;
+        }
         if s.currency != currency {
             r.other_currency_sales += 1;
             continue;
         }
-        r.sales += 1;
-        let line = by_status.entry(s.status.as_str()).or_insert(StatusLine {
-            status: s.status,
-            count: 0,
-            amount: 0,
-        });
-        line.count += 1;
         // Sums saturate: an absurd amount imported from the network must not panic the
         // report (or wrap into a plausible-looking figure).
-        line.amount = line.amount.saturating_add(s.amount);
-        r.captured = r.captured.saturating_add(s.captured);
-        r.refunded = r.refunded.saturating_add(s.refunded);
-        if s.status.is_paid() {
+        r.open_authorisations = r.open_authorisations.saturating_add(m.open);
+        if !m.touched {
+            continue;
+        }
+        let line = by_status
+            .entry(m.sale.status.as_str())
+            .or_insert(StatusLine {
+                status: m.sale.status,
+                count: 0,
+                amount: 0,
+            });
+        line.count += 1;
+        line.amount = line.amount.saturating_add(m.sale.amount);
+        r.failed_attempts += u32::from(m.failed);
+        r.sales += u32::from(m.captured > 0);
+        r.captured = r.captured.saturating_add(m.captured);
+        r.refunded = r.refunded.saturating_add(m.refunded);
+        if m.captured != 0 || m.refunded != 0 {
             let p = by_product
                 .entry(
-                    s.payment_product
+                    m.sale
+                        .payment_product
                         .clone()
                         .unwrap_or_else(|| "unknown".into()),
                 )
                 .or_insert((0, 0));
-            p.0 += 1;
-            p.1 = p.1.saturating_add(s.captured.saturating_sub(s.refunded));
-            if let Ok(order) = serde_json::from_value::<PricedOrder>(s.order.clone()) {
-                for (rate, gross, vat) in order.vat_summary() {
-                    let e = by_vat
-                        .entry((u32::MAX - rate.hundredths(), rate.to_string()))
-                        .or_insert((0, 0));
-                    e.0 = e.0.saturating_add(gross);
-                    e.1 = e.1.saturating_add(vat);
-                }
-            }
+            p.0 += u32::from(m.captured > 0);
+            p.1 = p.1.saturating_add(m.captured.saturating_sub(m.refunded));
+        }
+        for (rate, (gross, vat)) in m.vat {
+            let e = by_vat.entry(rate).or_insert((0, 0));
+            e.0 = e.0.saturating_add(gross);
+            e.1 = e.1.saturating_add(vat);
         }
     }
     r.net = r.captured.saturating_sub(r.refunded);
     r.by_status = by_status.into_values().collect();
     r.by_vat = by_vat
         .into_iter()
-        .map(|((_, vat), (gross, vat_amount))| VatLine {
-            vat,
+        .rev()
+        .filter(|(_, (gross, vat))| (*gross, *vat) != (0, 0))
+        .map(|(rate, (gross, vat_amount))| VatLine {
+            vat: rate.to_string(),
             gross,
             vat_amount,
         })
@@ -251,7 +348,6 @@ fn csv_field(f: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sale::LogEvent;
     use crate::store::NewSale;
     use serde_json::json;
 
@@ -303,7 +399,8 @@ mod tests {
             "NOK",
         )
         .unwrap();
-        assert_eq!(r.sales, 2);
+        // The declined sale is an attempt, not a sale.
+        assert_eq!((r.sales, r.failed_attempts), (1, 1));
         assert_eq!(r.captured, 11300);
         assert_eq!(r.net, 11300);
         assert_eq!(r.by_vat.len(), 2);

@@ -13,5 +13,6 @@ mod listing;
 mod operations;
 mod pins;
 mod refusals;
+mod report;
 mod secrets;
 mod sync;

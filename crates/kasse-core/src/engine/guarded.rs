@@ -37,8 +37,9 @@ impl Kasse {
         access::guard(self.staff_store(), action, pin, self.inner.clock.now())
     }
 
-    /// The X report (running, anyone) or, with `closing`, the Z report that closes the day
-    /// (the manager's PIN), journaled as [`LogEvent::DayClosed`] naming who closed it.
+    /// The X report (running, anyone) of `[from, to)` or, with `closing`, the Z report that
+    /// closes the open period up to `to` and now at the latest (the manager's PIN), journaled
+    /// as [`LogEvent::DayClosed`] naming who closed it ([`report::close_period`]).
     pub fn day_report(
         &self,
         from: OffsetDateTime,
@@ -47,24 +48,12 @@ impl Kasse {
         currency: &str,
         pin: Option<&str>,
     ) -> Result<DayReport, CoreError> {
-        let allowed = match closing {
-            true => Some(self.guard(Guarded::CloseDay, pin)?),
-            false => None,
-        };
-        let r = report::day_report(&self.inner.store, from, to, closing, currency)?;
-        if let Some(allowed) = allowed {
-            let closed = LogEvent::DayClosed {
-                actor: allowed.expect(Guarded::CloseDay)?.clone(),
-                from: normalize(r.from),
-                to: normalize(r.to),
-                currency: r.currency.clone(),
-                sales: r.sales,
-                net: r.net,
-                journal_head: r.journal_head.clone(),
-            };
-            self.journal_counter_event(&closed)?;
+        if !closing {
+            return report::day_report(&self.inner.store, from, to, false, currency);
         }
-        Ok(r)
+        let allowed = self.guard(Guarded::CloseDay, pin)?;
+        let now = self.inner.clock.now();
+        report::close_period(&self.inner.store, &allowed, from, to, currency, now)
     }
 
     /// The period's sales as CSV: an export of the journal's sales (the manager's PIN),

@@ -23,6 +23,7 @@ mod money_units;
 mod order_json;
 mod order_props;
 mod qr_render;
+mod report_worked;
 mod store_blobs;
 mod store_compact;
 mod store_journal;

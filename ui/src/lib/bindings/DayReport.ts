@@ -4,7 +4,8 @@ import type { StatusLine } from "./StatusLine";
 import type { VatLine } from "./VatLine";
 
 /**
- * The day report: totals of the sales created in `[from, to)`.
+ * The day report: what money moved in `[from, to)` (captures and refunds by when the journal
+ * saw them), the authorisations still open at `to`, and the attempts that took no money.
  */
 export type DayReport = { 
 /**
@@ -20,37 +21,50 @@ to: string,
  */
 closing: boolean, 
 /**
+ * The Z report's number (1 for the counter's first), for a closing report.
+ */
+z_number: number | null, 
+/**
  * Currency of the totals (sales in other currencies are left out and counted).
  */
 currency: string, 
 /**
- * Per status.
+ * Per status (where each sale that changed in the period stood at its end).
  */
 by_status: Array<StatusLine>, 
 /**
- * Per VAT rate, over paid local sales.
+ * Per VAT rate: captured minus refunded in the period (rates that net to nothing are
+ * left out; sales without order lines, imported, have no rate).
  */
 by_vat: Array<VatLine>, 
 /**
- * Per payment product, over paid sales.
+ * Per payment product, over the sales whose money moved.
  */
 by_product: Array<ProductLine>, 
 /**
- * Number of sales in the period.
+ * Paid sales: those with money captured in the period.
  */
 sales: number, 
 /**
- * Captured total.
+ * Attempts that ended in the period declined, failed, cancelled or expired.
+ */
+failed_attempts: number, 
+/**
+ * Captured in the period.
  */
 captured: number, 
 /**
- * Refunded total.
+ * Refunded in the period.
  */
 refunded: number, 
 /**
  * Captured minus refunded.
  */
 net: number, 
+/**
+ * Authorised at the period's end and neither captured nor released yet.
+ */
+open_authorisations: number, 
 /**
  * Sales in other currencies, not in the totals.
  */

@@ -283,6 +283,8 @@ export const en = {
   'day.col_vat': 'VAT',
   'day.col_product': 'Method',
   'day.sales': 'Sales',
+  'day.failed_attempts': 'Failed attempts',
+  'day.open_authorisations': 'Open authorisations',
   'day.captured': 'Captured',
   'day.refunded': 'Refunded',
   'day.net': 'Net',

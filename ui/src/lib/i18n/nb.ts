@@ -283,6 +283,8 @@ export const nb: Record<MessageKey, string> = {
   'day.col_vat': 'MVA',
   'day.col_product': 'Betalingsmåte',
   'day.sales': 'Salg',
+  'day.failed_attempts': 'Mislykkede forsøk',
+  'day.open_authorisations': 'Åpne autorisasjoner',
   'day.captured': 'Trukket',
   'day.refunded': 'Refundert',
   'day.net': 'Netto',

@@ -1,0 +1,126 @@
+//! What one sale did in a period `[from, to)`, replayed from its events: the money captured
+//! and refunded in it (counted when the journal saw it move, not when the sale was opened),
+//! its VAT per rate, where the sale stood at the period's end (an authorisation still open)
+//! and whether it ended in the period as an attempt that took no money.
+
+use std::collections::BTreeMap;
+
+use time::OffsetDateTime;
+
+use crate::allocate::allocate;
+use crate::money::VatRate;
+use crate::order::PricedOrder;
+use crate::sale::{Sale, SaleStatus};
+use crate::store::StoredEvent;
+
+/// Gross and VAT per rate, minor units.
+pub(super) type ByRate = BTreeMap<VatRate, (i64, i64)>;
+
+/// One sale's part in a period.
+pub(super) struct Moves {
+    /// The sale as it stood at the period's end.
+    pub sale: Sale,
+    /// Whether anything happened to it in the period.
+    pub touched: bool,
+    /// Captured in the period.
+    pub captured: i64,
+    /// Refunded in the period.
+    pub refunded: i64,
+    /// Authorised and neither captured nor released at the period's end.
+    pub open: i64,
+    /// It ended in the period declined, failed, cancelled or expired.
+    pub failed: bool,
+    /// Captured minus refunded in the period, per VAT rate (none for a sale without lines).
+    pub vat: ByRate,
+}
+
+/// An attempt that took no money.
+fn is_failed_attempt(s: SaleStatus) -> bool {
+    matches!(
+        s,
+        SaleStatus::ChargeFailed
+            | SaleStatus::Declined
+            | SaleStatus::Failed
+            | SaleStatus::Cancelled
+            | SaleStatus::Expired
+    )
+}
+
+/// Whether a sale in status `s` may hold an authorisation not yet captured or released.
+pub(super) fn may_hold_authorisation(s: SaleStatus) -> bool {
+    matches!(
+        s,
+        SaleStatus::Authorized
+            | SaleStatus::PartiallyCaptured
+            | SaleStatus::PartiallyCapturedRefunded
+    )
+}
+
+/// The sale's view after its events before `t`; `None` when it was not opened yet.
+fn view_before(id: &str, events: &[StoredEvent], t: OffsetDateTime) -> Option<Sale> {
+    let before: Vec<_> = events
+        .iter()
+        .take_while(|e| e.at < t)
+        .map(|e| (&e.event, e.at))
+        .collect();
+    Sale::rebuild(id, before).ok()
+}
+
+/// Gross and VAT per rate of the first `amount` of `order`, its lines taken in order (as
+/// Kasse's captures and refunds of an amount take them).
+fn spread(order: &PricedOrder, amount: i64) -> ByRate {
+    let mut out = ByRate::new();
+    let amount = amount.min(order.amount);
+    if let Ok(parts) = allocate(order, &BTreeMap::new(), amount) {
+        for (line, part) in parts {
+            let e = out.entry(line.vat).or_insert((0, 0));
+            e.0 = e.0.saturating_add(part.amount);
+            e.1 = e.1.saturating_add(part.vat_amount);
+        }
+    }
+    out
+}
+
+fn add(into: &mut ByRate, rows: ByRate, sign: i64) {
+    for (rate, (gross, vat)) in rows {
+        let e = into.entry(rate).or_insert((0, 0));
+        e.0 = e.0.saturating_add(gross.saturating_mul(sign));
+        e.1 = e.1.saturating_add(vat.saturating_mul(sign));
+    }
+}
+
+/// The sale `id`'s part in `[from, to)` from its events (oldest first); `None` when it was
+/// opened at or after `to`.
+pub(super) fn moves(
+    id: &str,
+    events: &[StoredEvent],
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Option<Moves> {
+    let end = view_before(id, events, to)?;
+    let start = view_before(id, events, from);
+    let (cap0, ref0, status0) = start
+        .as_ref()
+        .map_or((0, 0, None), |s| (s.captured, s.refunded, Some(s.status)));
+    let touched = events.iter().any(|e| e.at >= from && e.at < to);
+    let open = match may_hold_authorisation(end.status) {
+        true => end.amount.saturating_sub(end.captured).max(0),
+        false => 0,
+    };
+    let mut vat = ByRate::new();
+    if let Ok(order) = serde_json::from_value::<PricedOrder>(end.order.clone()) {
+        add(&mut vat, spread(&order, end.captured), 1);
+        add(&mut vat, spread(&order, cap0), -1);
+        add(&mut vat, spread(&order, end.refunded), -1);
+        add(&mut vat, spread(&order, ref0), 1);
+    }
+    Some(Moves {
+        touched,
+        captured: end.captured.saturating_sub(cap0),
+        refunded: end.refunded.saturating_sub(ref0),
+        open,
+        failed: is_failed_attempt(end.status) && status0 != Some(end.status),
+        vat,
+        sale: end,
+    })
+}
