@@ -127,13 +127,20 @@ pub(crate) fn sale_key(conn: &Connection, sale_id: &str) -> Result<Option<i64>> 
     }
 }
 
-/// Sale ids by journal key, read from the opening rows as needed.
+/// Sale ids by journal key, read from the opening rows as needed. A sale's rows lie close
+/// together in the journal, so a bounded memory of recent sales serves a scan of any length.
 #[derive(Default)]
 pub(crate) struct SaleIds(HashMap<i64, String>);
+
+/// How many sale ids [`SaleIds`] keeps before it starts again.
+const SALE_IDS_KEPT: usize = 1 << 16;
 
 impl SaleIds {
     /// Remembers an opening row's sale id.
     pub fn note(&mut self, key: i64, sale_id: &str) {
+        if self.0.len() >= SALE_IDS_KEPT {
+            self.0.clear();
+        }
         self.0.insert(key, sale_id.to_owned());
     }
 
@@ -155,7 +162,7 @@ impl SaleIds {
                 "rows name it as their sale's opening row, but it carries no sale id",
             )
         })?;
-        self.0.insert(key, id.clone());
+        self.note(key, &id);
         Ok(id)
     }
 }
@@ -217,4 +224,43 @@ pub(crate) fn move_events_to_journal(tx: &Connection) -> Result<()> {
     tx.execute_batch("DROP TABLE events")?;
     tx.execute_batch(&at_end)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sale_ids_stay_bounded_and_read_a_forgotten_one_again() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::migrate::migrate(&mut conn).unwrap();
+        let body = blob::pack_row(r#"{"type":"note","text":""}"#).unwrap();
+        insert(
+            &conn,
+            &NewRow {
+                seq: 1,
+                sale: 1,
+                at: 0,
+                sale_id: Some("s1"),
+                intent: None,
+                body: &body,
+                blob: None,
+                hash: &"00".repeat(32),
+            },
+        )
+        .unwrap();
+        let mut ids = SaleIds::default();
+        assert_eq!(ids.get(&conn, 1).unwrap(), "s1");
+        for key in 2..(SALE_IDS_KEPT as i64 + 10) {
+            ids.note(key, "other");
+        }
+        assert!(ids.0.len() <= SALE_IDS_KEPT);
+        assert_eq!(
+            ids.get(&conn, 1).unwrap(),
+            "s1",
+            "read from its opening row again"
+        );
+        assert_eq!(ids.get(&conn, COUNTER_KEY).unwrap(), COUNTER_STREAM);
+        assert!(ids.get(&conn, 99_999_999).is_err(), "no such opening row");
+    }
 }
