@@ -5,6 +5,8 @@
 
 mod config;
 mod output;
+mod pins;
+mod report;
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -18,6 +20,8 @@ use kasse_core::store::{Integrity, ListQuery, StoreError};
 use kasse_core::{CoreError, RefundSpec, SaleDetail};
 
 use output::Out;
+use pins::{read_pin, PinCommand};
+use report::ReportCommand;
 
 /// Kasse from a terminal: charge, follow, capture, void, refund, list and sync sales made
 /// through Dintero Checkout.
@@ -162,54 +166,6 @@ enum Command {
     Pin {
         #[command(subcommand)]
         command: PinCommand,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum PinCommand {
-    /// Set (or change) a PIN. The new PIN is read from standard input (asked twice on a
-    /// terminal); once a manager PIN is set, changing PINs needs it: with --pin-stdin the
-    /// manager's PIN is the first line and the new PIN the next.
-    Set {
-        /// `manager` or `cashier`.
-        #[arg(long)]
-        role: kasse_core::staff::Role,
-        /// Whose PIN (default: the role's name).
-        #[arg(long)]
-        name: Option<String>,
-        /// Read the manager's PIN from the first line of standard input.
-        #[arg(long)]
-        pin_stdin: bool,
-    },
-    /// Remove a PIN (the manager's PIN, from standard input with --pin-stdin).
-    Remove {
-        /// Whose PIN.
-        name: String,
-        /// Read the manager's PIN from the first line of standard input.
-        #[arg(long)]
-        pin_stdin: bool,
-    },
-    /// Who has a PIN, and the refund limit.
-    List,
-}
-
-#[derive(Debug, Subcommand)]
-enum ReportCommand {
-    /// The running report: the open period (since the last Z report), or the dates given.
-    X {
-        /// Start (YYYY-MM-DD or RFC 3339; default: where the last Z report ended).
-        #[arg(long)]
-        from: Option<String>,
-        /// End (a date includes that day; default: now).
-        #[arg(long)]
-        to: Option<String>,
-    },
-    /// The closing report: closes the open period, so what follows belongs to the next one
-    /// (the manager's PIN once one is set).
-    Z {
-        /// Read the manager's PIN from the first line of standard input.
-        #[arg(long)]
-        pin_stdin: bool,
     },
 }
 
@@ -398,13 +354,13 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         }
         Command::Pin { command } => {
             let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
-            pin(&log.store, command, out)?;
+            pins::pin(&log.store, command, out)?;
             return Ok(ExitCode::SUCCESS);
         }
         Command::Report { command } => {
             let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
             let currency = config::currency(&config::Env::from_process())?;
-            out.report(&report(&log.store, command, currency.code())?)?;
+            out.report(&report::report(&log.store, command, currency.code())?)?;
             return Ok(ExitCode::SUCCESS);
         }
         _ => {}
@@ -619,126 +575,6 @@ fn parse_line(spec: &str) -> Result<(String, Quantity), CoreError> {
         .parse()
         .map_err(|e| bad(&format!("the quantity {e}")))?;
     Ok((id.trim().to_owned(), qty))
-}
-
-/// The staff PIN from the first line of standard input, with `--pin-stdin` (not echoed when
-/// that is a terminal).
-fn read_pin(pin_stdin: bool) -> anyhow::Result<Option<String>> {
-    if !pin_stdin {
-        return Ok(None);
-    }
-    Ok(Some(read_secret_line("Staff PIN")?))
-}
-
-/// One line of standard input; at a terminal, asked for with `prompt` and read without echo.
-fn read_secret_line(prompt: &str) -> anyhow::Result<String> {
-    use std::io::IsTerminal as _;
-    if std::io::stdin().is_terminal() {
-        let line = rpassword::prompt_password(format!("{prompt}: "))
-            .context("reading a PIN from the terminal")?;
-        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
-    }
-    read_line(&mut std::io::stdin().lock())
-}
-
-/// One line of `input`, without its line ending.
-fn read_line(input: &mut impl std::io::BufRead) -> anyhow::Result<String> {
-    let mut line = String::new();
-    input
-        .read_line(&mut line)
-        .context("reading a PIN from standard input")?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
-}
-
-/// `kasse-cli pin …`: the roster through the core's guard, on the local log.
-fn pin(store: &kasse_core::store::Store, command: PinCommand, out: &Out) -> anyhow::Result<()> {
-    use kasse_core::access;
-    use kasse_core::clock::{Clock as _, SystemClock};
-    use kasse_core::staff::Guarded;
-    use std::io::IsTerminal as _;
-    let now = || SystemClock.now();
-    let manager_pin = |pin_stdin: bool| -> anyhow::Result<access::Allowed> {
-        let pin = read_pin(pin_stdin)?;
-        Ok(access::guard(
-            store,
-            Guarded::Settings,
-            pin.as_deref(),
-            now(),
-        )?)
-    };
-    match command {
-        PinCommand::Set {
-            role,
-            name,
-            pin_stdin,
-        } => {
-            let allowed = manager_pin(pin_stdin)?;
-            let terminal = std::io::stdin().is_terminal();
-            let new = read_secret_line("New PIN (4 to 8 digits)")?;
-            if terminal && read_secret_line("The same PIN again")? != new {
-                return Err(
-                    CoreError::input("pin", "the two PINs differ; nothing was changed").into(),
-                );
-            }
-            let name = name.unwrap_or_else(|| role.as_str().to_owned());
-            access::set_pin(store, &allowed, &name, role, &new, now())?;
-            out.pin_changed(&name, "set")?;
-        }
-        PinCommand::Remove { name, pin_stdin } => {
-            let allowed = manager_pin(pin_stdin)?;
-            if !access::remove_pin(store, &allowed, &name, now())? {
-                return Err(CoreError::NotFound(name).into());
-            }
-            out.pin_changed(&name, "removed")?;
-        }
-        PinCommand::List => {
-            out.staff(&access::staff(store)?, access::refund_limit(store)?)?;
-        }
-    }
-    Ok(())
-}
-
-/// `kasse-cli report …`: the core's day report on the local log; a Z through the core's guard.
-fn report(
-    store: &kasse_core::store::Store,
-    command: ReportCommand,
-    currency: &str,
-) -> anyhow::Result<kasse_core::report::DayReport> {
-    use kasse_core::clock::{Clock as _, SystemClock};
-    use kasse_core::report;
-    use kasse_core::staff::Guarded;
-    let now = SystemClock.now();
-    let open = report::open_period(store)?;
-    let since = open.from.unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    Ok(match command {
-        ReportCommand::X { from, to } => {
-            let from = from
-                .map(|f| config::parse_date(&f))
-                .transpose()?
-                .unwrap_or(since);
-            let to = to.map(|t| parse_end(&t)).transpose()?.unwrap_or(now);
-            report::day_report(store, from, to, false, currency)?
-        }
-        ReportCommand::Z { pin_stdin } => {
-            let pin = read_pin(pin_stdin)?;
-            let allowed = kasse_core::access::guard(store, Guarded::CloseDay, pin.as_deref(), now)?;
-            report::close_period(store, &allowed, since, now, currency, now)?
-        }
-    })
-}
-
-/// The end of a period: a date includes that day (up to the next midnight).
-fn parse_end(s: &str) -> anyhow::Result<time::OffsetDateTime> {
-    let t = config::parse_date(s)?;
-    let plain_date = time::Date::parse(
-        s.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .is_ok();
-    Ok(match plain_date {
-        true => t + time::Duration::days(1),
-        false => t,
-    })
 }
 
 /// A fresh idempotency key: each invocation without `--key` is a new request.

@@ -30,8 +30,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use zstd::zstd_safe::{self, CCtx, CParameter, DCtx};
 
+use super::codec::{compress_after, decompress_after, pack_row, Slot};
 use super::{corrupt, Result, StoreError};
 use crate::sale::LogEvent;
 
@@ -39,18 +39,10 @@ use crate::sale::LogEvent;
 pub(crate) const MIN_BLOB: usize = 128;
 /// The longest chain of blobs compressed against their predecessor.
 pub(crate) const MAX_DEPTH: u32 = 8;
-/// zstd's level: lower levels leave a snapshot about a tenth bigger, higher ones barely
-/// shrink inputs this small (an append waits for its compression).
-const LEVEL: i32 = 6;
-/// A blob larger than this (decompressed) is refused as corrupt rather than allocated.
-const MAX_BLOB: u64 = 64 << 20;
 /// The start of every blob's prefix (`blobs.dict` = 1): the shapes of an operation, an order, a
 /// session and a transaction, with placeholder values. **Never edit it**: every blob written with it needs it
 /// to decompress (a test pins its SHA-256); a better one is a new file and a new `dict` value.
 pub(crate) const DICTIONARY: &str = include_str!("blob_dictionary.jsonl");
-/// The prefix of every journal row's `body` (migration 5): the shapes of the events, with
-/// placeholder values. **Never edit it** (a test pins its SHA-256), like [`DICTIONARY`].
-pub(crate) const JOURNAL_DICTIONARY: &str = include_str!("journal_dictionary.jsonl");
 /// `blobs.dict` of [`DICTIONARY`].
 const DICTIONARY_ID: i64 = 1;
 
@@ -377,13 +369,6 @@ fn latest_of(sale_id: &str) -> Latest {
         })
 }
 
-fn zstd_error(what: &str, code: usize) -> StoreError {
-    StoreError::Corrupt {
-        what: what.to_owned(),
-        detail: format!("zstd: {}", zstd_safe::get_error_name(code)),
-    }
-}
-
 /// [`DICTIONARY`] followed by the base's bytes.
 fn prefix(base: Option<&[u8]>) -> Vec<u8> {
     let base = base.unwrap_or_default();
@@ -391,61 +376,6 @@ fn prefix(base: Option<&[u8]>) -> Vec<u8> {
     p.extend_from_slice(DICTIONARY.as_bytes());
     p.extend_from_slice(base);
     p
-}
-
-/// This thread's zstd contexts, kept between calls (creating them costs more than compressing
-/// a snapshot), each with the history (raw-content dictionary) it was last given. One pair for
-/// [`DICTIONARY`] alone (the projection's columns: loaded once) and one for the history of a
-/// delta (which changes with each blob), so that the two do not reload each other's.
-struct Codec {
-    c: CCtx<'static>,
-    c_history: Vec<u8>,
-    d: DCtx<'static>,
-    d_history: Vec<u8>,
-}
-
-thread_local! {
-    static CODECS: std::cell::RefCell<[Option<Codec>; 3]> =
-        const { std::cell::RefCell::new([None, None, None]) };
-}
-
-/// Which of this thread's contexts: one per kind of history, so that they do not reload each
-/// other's.
-#[derive(Clone, Copy)]
-enum Slot {
-    /// [`DICTIONARY`] alone.
-    Plain = 0,
-    /// [`DICTIONARY`] and a base blob.
-    Delta = 1,
-    /// [`JOURNAL_DICTIONARY`]: journal rows.
-    Row = 2,
-}
-
-/// Runs `f` with this thread's contexts of `slot`; contexts that failed are dropped, not reused.
-fn with_codec<R>(what: &str, slot: Slot, f: impl FnOnce(&mut Codec) -> Result<R>) -> Result<R> {
-    CODECS.with(|cell| {
-        let mut slots = cell.borrow_mut();
-        let slot = &mut slots[slot as usize];
-        let mut codec = match slot.take() {
-            Some(c) => c,
-            None => {
-                let mut c = CCtx::create();
-                c.set_parameter(CParameter::CompressionLevel(LEVEL))
-                    .map_err(|code| zstd_error(what, code))?;
-                Codec {
-                    c,
-                    c_history: Vec::new(),
-                    d: DCtx::create(),
-                    d_history: Vec::new(),
-                }
-            }
-        };
-        let r = f(&mut codec);
-        if r.is_ok() {
-            *slot = Some(codec);
-        }
-        r
-    })
 }
 
 fn compress(bytes: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
@@ -457,26 +387,6 @@ fn compress(bytes: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
     compress_after("compressing a blob", slot, prefix(base), bytes)
 }
 
-/// Compresses `bytes` with `history` as the compressor's raw-content dictionary.
-fn compress_after(what: &str, slot: Slot, history: Vec<u8>, bytes: &[u8]) -> Result<Vec<u8>> {
-    with_codec(what, slot, |codec| {
-        if codec.c_history != history {
-            codec.c_history.clear();
-            codec
-                .c
-                .load_dictionary(&history)
-                .map_err(|code| zstd_error(what, code))?;
-            codec.c_history = history;
-        }
-        let mut out = Vec::with_capacity(zstd_safe::compress_bound(bytes.len()));
-        codec
-            .c
-            .compress2(&mut out, bytes)
-            .map_err(|code| zstd_error(what, code))?;
-        Ok(out)
-    })
-}
-
 fn decompress(what: &str, z: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
     let slot = if base.is_some() {
         Slot::Delta
@@ -484,56 +394,6 @@ fn decompress(what: &str, z: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
         Slot::Plain
     };
     decompress_after(what, slot, prefix(base), z)
-}
-
-/// Decompresses `z`, written by [`compress_after`] with the same `history`.
-fn decompress_after(what: &str, slot: Slot, history: Vec<u8>, z: &[u8]) -> Result<Vec<u8>> {
-    let size = match zstd_safe::get_frame_content_size(z) {
-        Ok(Some(n)) if n <= MAX_BLOB => n as usize,
-        other => return Err(corrupt(what, format!("frame size {other:?}"))),
-    };
-    let out = with_codec(what, slot, |codec| {
-        if codec.d_history != history {
-            codec.d_history.clear();
-            codec
-                .d
-                .load_dictionary(&history)
-                .map_err(|code| zstd_error(what, code))?;
-            codec.d_history = history;
-        }
-        let mut out = Vec::with_capacity(size);
-        codec
-            .d
-            .decompress(&mut out, z)
-            .map_err(|code| zstd_error(what, code))?;
-        Ok(out)
-    })?;
-    if out.len() != size {
-        return Err(corrupt(what, "decompressed size differs from its frame's"));
-    }
-    Ok(out)
-}
-
-/// A journal row's `body`: its `data` compressed after [`JOURNAL_DICTIONARY`].
-pub(crate) fn pack_row(data: &str) -> Result<Vec<u8>> {
-    compress_after(
-        "compressing a journal row",
-        Slot::Row,
-        JOURNAL_DICTIONARY.as_bytes().to_vec(),
-        data.as_bytes(),
-    )
-}
-
-/// A journal row's `data` from its `body`.
-pub(crate) fn unpack_row(seq: i64, body: &[u8]) -> Result<String> {
-    let what = format!("journal row {seq}");
-    let bytes = decompress_after(
-        &what,
-        Slot::Row,
-        JOURNAL_DICTIONARY.as_bytes().to_vec(),
-        body,
-    )?;
-    String::from_utf8(bytes).map_err(|e| corrupt(&what, e))
 }
 
 /// A JSON column of the projection (`sales.operations`, `sales.order_json`) as stored: the text,

@@ -3,7 +3,7 @@
 //! `sale` is the seq of the sale's opening row, which alone carries the sale id (`sale_id`), so
 //! the journal names its sales without the projection and the rows of a sale are found by an
 //! integer. `body` is the row's `data` (the canonical JSON, its large value possibly moved to a
-//! blob: store/blob.rs) compressed after [`super::blob::JOURNAL_DICTIONARY`]. `hash` is the
+//! blob: store/blob.rs) compressed after [`super::codec::JOURNAL_DICTIONARY`]. `hash` is the
 //! row's 32-byte hash (store/journal.rs); the previous row's hash it chains from is that row's
 //! own, not stored twice. `intent` is the operation id of an `operation_requested` row (unique:
 //! one intent per operation).
@@ -12,7 +12,8 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::blob::{self, blob_cols, BlobReader};
+use super::blob::{blob_cols, BlobReader};
+use super::codec;
 use super::{corrupt, Result};
 use crate::sale::COUNTER_STREAM;
 
@@ -51,7 +52,7 @@ impl RawRow {
             sale: r.get(1)?,
             at: r.get(2)?,
             sale_id: r.get(3)?,
-            data: blob::unpack_row(seq, &body),
+            data: codec::unpack_row(seq, &body),
             blob: blob_cols(r, 5)?,
             hash: r.get(7)?,
             intent: r.get(8)?,
@@ -79,7 +80,7 @@ pub(crate) struct NewRow<'a> {
     pub sale_id: Option<&'a str>,
     /// The operation id, on an `operation_requested` row.
     pub intent: Option<&'a str>,
-    /// The data compressed ([`blob::pack_row`]).
+    /// The data compressed ([`codec::pack_row`]).
     pub body: &'a [u8],
     pub blob: Option<(i64, i64)>,
     /// The row's hash as [`super::journal::row_hash`] gives it (hex).
@@ -209,7 +210,7 @@ pub(crate) fn move_events_to_journal(tx: &Connection) -> Result<()> {
                     at: r.get(2)?,
                     sale_id: opening,
                     intent,
-                    body: &blob::pack_row(&data)?,
+                    body: &codec::pack_row(&data)?,
                     blob: blob_cols(r, 6)?,
                     hash: &hash,
                 },
@@ -234,7 +235,7 @@ mod tests {
     fn sale_ids_stay_bounded_and_read_a_forgotten_one_again() {
         let mut conn = Connection::open_in_memory().unwrap();
         super::super::migrate::migrate(&mut conn).unwrap();
-        let body = blob::pack_row(r#"{"type":"note","text":""}"#).unwrap();
+        let body = codec::pack_row(r#"{"type":"note","text":""}"#).unwrap();
         insert(
             &conn,
             &NewRow {

@@ -2,14 +2,14 @@
 //! `body` is compressed (store/row.rs), so editing its data needs the same codec. Not part of
 //! Kasse's API.
 
-use super::{blob, Result};
+use super::{codec, Result};
 
 /// A journal row's `body` for `data`.
 pub fn pack_body(data: &str) -> Result<Vec<u8>> {
-    blob::pack_row(data)
+    codec::pack_row(data)
 }
 
 /// The `data` of a journal row's `body`.
 pub fn unpack_body(body: &[u8]) -> Result<String> {
-    blob::unpack_row(0, body)
+    codec::unpack_row(0, body)
 }

@@ -1,0 +1,70 @@
+//! `kasse-cli report x|z`: the core's day report of the local log; a Z report closes the open
+//! period through the core's guard.
+
+use clap::Subcommand;
+
+use crate::config;
+use crate::pins::read_pin;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReportCommand {
+    /// The running report: the open period (since the last Z report), or the dates given.
+    X {
+        /// Start (YYYY-MM-DD or RFC 3339; default: where the last Z report ended).
+        #[arg(long)]
+        from: Option<String>,
+        /// End (a date includes that day; default: now).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// The closing report: closes the open period, so what follows belongs to the next one
+    /// (the manager's PIN once one is set).
+    Z {
+        /// Read the manager's PIN from the first line of standard input.
+        #[arg(long)]
+        pin_stdin: bool,
+    },
+}
+
+/// `kasse-cli report …`: the core's day report on the local log; a Z through the core's guard.
+pub(crate) fn report(
+    store: &kasse_core::store::Store,
+    command: ReportCommand,
+    currency: &str,
+) -> anyhow::Result<kasse_core::report::DayReport> {
+    use kasse_core::clock::{Clock as _, SystemClock};
+    use kasse_core::report;
+    use kasse_core::staff::Guarded;
+    let now = SystemClock.now();
+    let open = report::open_period(store)?;
+    let since = open.from.unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    Ok(match command {
+        ReportCommand::X { from, to } => {
+            let from = from
+                .map(|f| config::parse_date(&f))
+                .transpose()?
+                .unwrap_or(since);
+            let to = to.map(|t| parse_end(&t)).transpose()?.unwrap_or(now);
+            report::day_report(store, from, to, false, currency)?
+        }
+        ReportCommand::Z { pin_stdin } => {
+            let pin = read_pin(pin_stdin)?;
+            let allowed = kasse_core::access::guard(store, Guarded::CloseDay, pin.as_deref(), now)?;
+            report::close_period(store, &allowed, since, now, currency, now)?
+        }
+    })
+}
+
+/// The end of a period: a date includes that day (up to the next midnight).
+fn parse_end(s: &str) -> anyhow::Result<time::OffsetDateTime> {
+    let t = config::parse_date(s)?;
+    let plain_date = time::Date::parse(
+        s.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .is_ok();
+    Ok(match plain_date {
+        true => t + time::Duration::days(1),
+        false => t,
+    })
+}

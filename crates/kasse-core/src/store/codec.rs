@@ -1,0 +1,158 @@
+//! The zstd contexts the log compresses with, one set per thread and kind of history (the
+//! raw-content dictionary a frame is written after), and a journal row's body
+//! (store/row.rs), compressed after [`JOURNAL_DICTIONARY`].
+
+use zstd::zstd_safe::{self, CCtx, CParameter, DCtx};
+
+use super::{corrupt, Result, StoreError};
+
+/// zstd's level: lower levels leave a snapshot about a tenth bigger, higher ones barely
+/// shrink inputs this small (an append waits for its compression).
+const LEVEL: i32 = 6;
+/// A blob larger than this (decompressed) is refused as corrupt rather than allocated.
+const MAX_BLOB: u64 = 64 << 20;
+/// The prefix of every journal row's `body` (migration 5): the shapes of the events, with
+/// placeholder values. **Never edit it** (a test pins its SHA-256), like the blobs' dictionary
+/// (`blob::DICTIONARY`).
+pub(crate) const JOURNAL_DICTIONARY: &str = include_str!("journal_dictionary.jsonl");
+fn zstd_error(what: &str, code: usize) -> StoreError {
+    StoreError::Corrupt {
+        what: what.to_owned(),
+        detail: format!("zstd: {}", zstd_safe::get_error_name(code)),
+    }
+}
+
+/// This thread's zstd contexts, kept between calls (creating them costs more than compressing
+/// a snapshot), each with the history (raw-content dictionary) it was last given. One pair for
+/// `blob::DICTIONARY` alone (the projection's columns: loaded once) and one for the history of a
+/// delta (which changes with each blob), so that the two do not reload each other's.
+struct Codec {
+    c: CCtx<'static>,
+    c_history: Vec<u8>,
+    d: DCtx<'static>,
+    d_history: Vec<u8>,
+}
+
+thread_local! {
+    static CODECS: std::cell::RefCell<[Option<Codec>; 3]> =
+        const { std::cell::RefCell::new([None, None, None]) };
+}
+
+/// Which of this thread's contexts: one per kind of history, so that they do not reload each
+/// other's.
+#[derive(Clone, Copy)]
+pub(crate) enum Slot {
+    /// `blob::DICTIONARY` alone.
+    Plain = 0,
+    /// `blob::DICTIONARY` and a base blob.
+    Delta = 1,
+    /// [`JOURNAL_DICTIONARY`]: journal rows.
+    Row = 2,
+}
+
+/// Runs `f` with this thread's contexts of `slot`; contexts that failed are dropped, not reused.
+fn with_codec<R>(what: &str, slot: Slot, f: impl FnOnce(&mut Codec) -> Result<R>) -> Result<R> {
+    CODECS.with(|cell| {
+        let mut slots = cell.borrow_mut();
+        let slot = &mut slots[slot as usize];
+        let mut codec = match slot.take() {
+            Some(c) => c,
+            None => {
+                let mut c = CCtx::create();
+                c.set_parameter(CParameter::CompressionLevel(LEVEL))
+                    .map_err(|code| zstd_error(what, code))?;
+                Codec {
+                    c,
+                    c_history: Vec::new(),
+                    d: DCtx::create(),
+                    d_history: Vec::new(),
+                }
+            }
+        };
+        let r = f(&mut codec);
+        if r.is_ok() {
+            *slot = Some(codec);
+        }
+        r
+    })
+}
+
+/// Compresses `bytes` with `history` as the compressor's raw-content dictionary.
+pub(crate) fn compress_after(
+    what: &str,
+    slot: Slot,
+    history: Vec<u8>,
+    bytes: &[u8],
+) -> Result<Vec<u8>> {
+    with_codec(what, slot, |codec| {
+        if codec.c_history != history {
+            codec.c_history.clear();
+            codec
+                .c
+                .load_dictionary(&history)
+                .map_err(|code| zstd_error(what, code))?;
+            codec.c_history = history;
+        }
+        let mut out = Vec::with_capacity(zstd_safe::compress_bound(bytes.len()));
+        codec
+            .c
+            .compress2(&mut out, bytes)
+            .map_err(|code| zstd_error(what, code))?;
+        Ok(out)
+    })
+}
+
+/// Decompresses `z`, written by [`compress_after`] with the same `history`.
+pub(crate) fn decompress_after(
+    what: &str,
+    slot: Slot,
+    history: Vec<u8>,
+    z: &[u8],
+) -> Result<Vec<u8>> {
+    let size = match zstd_safe::get_frame_content_size(z) {
+        Ok(Some(n)) if n <= MAX_BLOB => n as usize,
+        other => return Err(corrupt(what, format!("frame size {other:?}"))),
+    };
+    let out = with_codec(what, slot, |codec| {
+        if codec.d_history != history {
+            codec.d_history.clear();
+            codec
+                .d
+                .load_dictionary(&history)
+                .map_err(|code| zstd_error(what, code))?;
+            codec.d_history = history;
+        }
+        let mut out = Vec::with_capacity(size);
+        codec
+            .d
+            .decompress(&mut out, z)
+            .map_err(|code| zstd_error(what, code))?;
+        Ok(out)
+    })?;
+    if out.len() != size {
+        return Err(corrupt(what, "decompressed size differs from its frame's"));
+    }
+    Ok(out)
+}
+
+/// A journal row's `body`: its `data` compressed after [`JOURNAL_DICTIONARY`].
+pub(crate) fn pack_row(data: &str) -> Result<Vec<u8>> {
+    compress_after(
+        "compressing a journal row",
+        Slot::Row,
+        JOURNAL_DICTIONARY.as_bytes().to_vec(),
+        data.as_bytes(),
+    )
+}
+
+/// A journal row's `data` from its `body`.
+pub(crate) fn unpack_row(seq: i64, body: &[u8]) -> Result<String> {
+    let what = format!("journal row {seq}");
+    let bytes = decompress_after(
+        &what,
+        Slot::Row,
+        JOURNAL_DICTIONARY.as_bytes().to_vec(),
+        body,
+    )?;
+    String::from_utf8(bytes).map_err(|e| corrupt(&what, e))
+}
