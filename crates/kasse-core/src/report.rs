@@ -215,11 +215,9 @@ pub fn day_report(
         other_currency_sales: 0,
         journal_head: store.journal_head()?.map(|h| h.printed().to_string()),
     };
-    for s in sales_created(store, None, to)? {
-        // A sale untouched since before the period holds nothing open in it either.
-        if s.updated_at < from && !moves::may_hold_authorisation(s.status) {
-            continue;
-        }
+    // A sale untouched since before the period, in a status that holds nothing open, is not
+    // even read.
+    for s in store.report_candidates(from, to, &moves::MAY_HOLD_AUTHORISATION)? {
         let events = store.events(&s.id)?;
         let Some(m) = moves::moves(&s.id, &events, from, to) else {
             continue;

@@ -46,15 +46,12 @@ fn is_failed_attempt(s: SaleStatus) -> bool {
     )
 }
 
-/// Whether a sale in status `s` may hold an authorisation not yet captured or released.
-pub(super) fn may_hold_authorisation(s: SaleStatus) -> bool {
-    matches!(
-        s,
-        SaleStatus::Authorized
-            | SaleStatus::PartiallyCaptured
-            | SaleStatus::PartiallyCapturedRefunded
-    )
-}
+/// The statuses in which a sale may hold an authorisation not yet captured or released.
+pub(super) const MAY_HOLD_AUTHORISATION: [SaleStatus; 3] = [
+    SaleStatus::Authorized,
+    SaleStatus::PartiallyCaptured,
+    SaleStatus::PartiallyCapturedRefunded,
+];
 
 /// The sale's view after its events before `t`; `None` when it was not opened yet.
 fn view_before(id: &str, events: &[StoredEvent], t: OffsetDateTime) -> Option<Sale> {
@@ -103,7 +100,7 @@ pub(super) fn moves(
         .as_ref()
         .map_or((0, 0, None), |s| (s.captured, s.refunded, Some(s.status)));
     let touched = events.iter().any(|e| e.at >= from && e.at < to);
-    let open = match may_hold_authorisation(end.status) {
+    let open = match MAY_HOLD_AUTHORISATION.contains(&end.status) {
         true => end.amount.saturating_sub(end.captured).max(0),
         false => 0,
     };

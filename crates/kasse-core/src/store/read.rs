@@ -113,6 +113,31 @@ impl Store {
         list::totals(&self.lock(), from, to)
     }
 
+    /// The sales a report of `[from, to)` must look at, oldest first: created before `to`, and
+    /// changed since `from` or in a status that may hold an authorisation open (`open`). The
+    /// rest cannot have moved money in the period nor hold any open at its end, so they are not
+    /// read, let alone decoded.
+    pub fn report_candidates(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        open: &[crate::sale::SaleStatus],
+    ) -> Result<Vec<Sale>> {
+        let conn = self.lock();
+        let statuses: Vec<String> = open.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        let sql = format!(
+            "SELECT {SALE_COLUMNS} FROM sales
+             WHERE created_at < ?1 AND (updated_at >= ?2 OR status IN ({}))
+             ORDER BY created_at, id",
+            if statuses.is_empty() {
+                "NULL".to_owned()
+            } else {
+                statuses.join(", ")
+            }
+        );
+        query_sales(&conn, &sql, params![unix_ms(to), unix_ms(from)])
+    }
+
     /// Number of sales.
     pub fn count_sales(&self) -> Result<i64> {
         Ok(self
