@@ -369,31 +369,29 @@ fn latest_of(sale_id: &str) -> Latest {
         })
 }
 
+/// Compresses `bytes` after [`DICTIONARY`], followed by `base`'s bytes when there is one.
+fn compress(bytes: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
+    let what = "compressing a blob";
+    match base {
+        None => compress_after(what, Slot::Plain, DICTIONARY.as_bytes(), bytes),
+        Some(base) => compress_after(what, Slot::Delta, &prefix(base), bytes),
+    }
+}
+
+/// Decompresses what [`compress`] wrote with the same `base`.
+fn decompress(what: &str, z: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
+    match base {
+        None => decompress_after(what, Slot::Plain, DICTIONARY.as_bytes(), z),
+        Some(base) => decompress_after(what, Slot::Delta, &prefix(base), z),
+    }
+}
+
 /// [`DICTIONARY`] followed by the base's bytes.
-fn prefix(base: Option<&[u8]>) -> Vec<u8> {
-    let base = base.unwrap_or_default();
+fn prefix(base: &[u8]) -> Vec<u8> {
     let mut p = Vec::with_capacity(DICTIONARY.len() + base.len());
     p.extend_from_slice(DICTIONARY.as_bytes());
     p.extend_from_slice(base);
     p
-}
-
-fn compress(bytes: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
-    let slot = if base.is_some() {
-        Slot::Delta
-    } else {
-        Slot::Plain
-    };
-    compress_after("compressing a blob", slot, prefix(base), bytes)
-}
-
-fn decompress(what: &str, z: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>> {
-    let slot = if base.is_some() {
-        Slot::Delta
-    } else {
-        Slot::Plain
-    };
-    decompress_after(what, slot, prefix(base), z)
 }
 
 /// A JSON column of the projection (`sales.operations`, `sales.order_json`) as stored: the text,

@@ -77,22 +77,33 @@ fn with_codec<R>(what: &str, slot: Slot, f: impl FnOnce(&mut Codec) -> Result<R>
     })
 }
 
+/// Loads `history` with `load` unless `current` already is it (loading digests the whole
+/// dictionary: most calls reuse the one loaded last), then keeps a copy as `current`.
+fn use_history(
+    what: &str,
+    current: &mut Vec<u8>,
+    history: &[u8],
+    load: impl FnOnce(&[u8]) -> std::result::Result<(), usize>,
+) -> Result<()> {
+    if current.as_slice() != history {
+        current.clear();
+        load(history).map_err(|code| zstd_error(what, code))?;
+        current.extend_from_slice(history);
+    }
+    Ok(())
+}
+
 /// Compresses `bytes` with `history` as the compressor's raw-content dictionary.
 pub(crate) fn compress_after(
     what: &str,
     slot: Slot,
-    history: Vec<u8>,
+    history: &[u8],
     bytes: &[u8],
 ) -> Result<Vec<u8>> {
     with_codec(what, slot, |codec| {
-        if codec.c_history != history {
-            codec.c_history.clear();
-            codec
-                .c
-                .load_dictionary(&history)
-                .map_err(|code| zstd_error(what, code))?;
-            codec.c_history = history;
-        }
+        use_history(what, &mut codec.c_history, history, |h| {
+            codec.c.load_dictionary(h).map(drop)
+        })?;
         let mut out = Vec::with_capacity(zstd_safe::compress_bound(bytes.len()));
         codec
             .c
@@ -106,7 +117,7 @@ pub(crate) fn compress_after(
 pub(crate) fn decompress_after(
     what: &str,
     slot: Slot,
-    history: Vec<u8>,
+    history: &[u8],
     z: &[u8],
 ) -> Result<Vec<u8>> {
     let size = match zstd_safe::get_frame_content_size(z) {
@@ -114,14 +125,9 @@ pub(crate) fn decompress_after(
         other => return Err(corrupt(what, format!("frame size {other:?}"))),
     };
     let out = with_codec(what, slot, |codec| {
-        if codec.d_history != history {
-            codec.d_history.clear();
-            codec
-                .d
-                .load_dictionary(&history)
-                .map_err(|code| zstd_error(what, code))?;
-            codec.d_history = history;
-        }
+        use_history(what, &mut codec.d_history, history, |h| {
+            codec.d.load_dictionary(h).map(drop)
+        })?;
         let mut out = Vec::with_capacity(size);
         codec
             .d
@@ -140,7 +146,7 @@ pub(crate) fn pack_row(data: &str) -> Result<Vec<u8>> {
     compress_after(
         "compressing a journal row",
         Slot::Row,
-        JOURNAL_DICTIONARY.as_bytes().to_vec(),
+        JOURNAL_DICTIONARY.as_bytes(),
         data.as_bytes(),
     )
 }
@@ -148,11 +154,6 @@ pub(crate) fn pack_row(data: &str) -> Result<Vec<u8>> {
 /// A journal row's `data` from its `body`.
 pub(crate) fn unpack_row(seq: i64, body: &[u8]) -> Result<String> {
     let what = format!("journal row {seq}");
-    let bytes = decompress_after(
-        &what,
-        Slot::Row,
-        JOURNAL_DICTIONARY.as_bytes().to_vec(),
-        body,
-    )?;
+    let bytes = decompress_after(&what, Slot::Row, JOURNAL_DICTIONARY.as_bytes(), body)?;
     String::from_utf8(bytes).map_err(|e| corrupt(&what, e))
 }
