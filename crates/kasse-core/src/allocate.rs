@@ -74,7 +74,7 @@ pub fn allocate<'a>(
 }
 
 /// The quantity (thousandths) and VAT that `amount` of `line` stands for, cumulatively.
-fn cumulative(line: &PricedLine, amount: i64) -> (i64, i64) {
+pub(crate) fn cumulative(line: &PricedLine, amount: i64) -> (i64, i64) {
     if amount >= line.amount {
         return (line.quantity.thousandths(), line.vat_amount);
     }

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
-use crate::allocate::allocate;
+use crate::allocate::{allocate, cumulative};
 use crate::money::VatRate;
 use crate::order::PricedOrder;
-use crate::sale::{Sale, SaleStatus};
+use crate::sale::{OpKind, Sale, SaleStatus};
 use crate::store::StoredEvent;
 
 /// Gross and VAT per rate, minor units.
@@ -63,17 +63,53 @@ fn view_before(id: &str, events: &[StoredEvent], t: OffsetDateTime) -> Option<Sa
     Sale::rebuild(id, before).ok()
 }
 
-/// Gross and VAT per rate of the first `amount` of `order`, its lines taken in order (as
-/// Kasse's captures and refunds of an amount take them).
-fn spread(order: &PricedOrder, amount: i64) -> ByRate {
-    let mut out = ByRate::new();
-    let amount = amount.min(order.amount);
-    if let Ok(parts) = allocate(order, &BTreeMap::new(), amount) {
-        for (line, part) in parts {
-            let e = out.entry(line.vat).or_insert((0, 0));
-            e.0 = e.0.saturating_add(part.amount);
-            e.1 = e.1.saturating_add(part.vat_amount);
+/// Minor units of each line that `kind` took in `sale`: the lines its operations logged, and
+/// what the sale's total says was taken beyond them (captured at Dintero without Kasse asking,
+/// or logged before operations named lines) spread over the rest in order, as Kasse spreads an
+/// amount.
+fn taken(order: &PricedOrder, sale: &Sale, kind: OpKind, total: i64) -> BTreeMap<String, i64> {
+    let mut taken = sale.applied_line_amounts(kind);
+    let logged = taken.values().fold(0i64, |a, b| a.saturating_add(*b));
+    let rest = total.min(order.amount).saturating_sub(logged);
+    if rest > 0 {
+        if let Ok(parts) = allocate(order, &taken, rest) {
+            let parts: Vec<(String, i64)> = parts
+                .into_iter()
+                .map(|(line, part)| (line.line_id.clone(), part.amount))
+                .collect();
+            for (id, amount) in parts {
+                *taken.entry(id).or_insert(0) += amount;
+            }
         }
+    }
+    taken
+}
+
+/// Gross and VAT per rate of what `kind` took in `sale` so far (nothing without a view); a
+/// line's VAT is that of its amount taken, so the parts of a line telescope to its VAT.
+fn taken_by_rate(order: &PricedOrder, sale: Option<&Sale>, kind: OpKind) -> ByRate {
+    let mut out = ByRate::new();
+    let Some(sale) = sale else {
+        return out;
+    };
+    let total = match kind {
+        OpKind::Refund => sale.refunded,
+        _ => sale.captured,
+    };
+    let taken = taken(order, sale, kind, total);
+    for line in &order.lines {
+        let amount = taken
+            .get(&line.line_id)
+            .copied()
+            .unwrap_or(0)
+            .clamp(0, line.amount);
+        if amount == 0 {
+            continue;
+        }
+        let (_, vat) = cumulative(line, amount);
+        let e = out.entry(line.vat).or_insert((0, 0));
+        e.0 = e.0.saturating_add(amount);
+        e.1 = e.1.saturating_add(vat);
     }
     out
 }
@@ -106,10 +142,19 @@ pub(super) fn moves(
     };
     let mut vat = ByRate::new();
     if let Ok(order) = serde_json::from_value::<PricedOrder>(end.order.clone()) {
-        add(&mut vat, spread(&order, end.captured), 1);
-        add(&mut vat, spread(&order, cap0), -1);
-        add(&mut vat, spread(&order, end.refunded), -1);
-        add(&mut vat, spread(&order, ref0), 1);
+        let start = start.as_ref();
+        add(
+            &mut vat,
+            taken_by_rate(&order, Some(&end), OpKind::Capture),
+            1,
+        );
+        add(&mut vat, taken_by_rate(&order, start, OpKind::Capture), -1);
+        add(
+            &mut vat,
+            taken_by_rate(&order, Some(&end), OpKind::Refund),
+            -1,
+        );
+        add(&mut vat, taken_by_rate(&order, start, OpKind::Refund), 1);
     }
     Some(Moves {
         touched,

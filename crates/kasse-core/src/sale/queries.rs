@@ -1,6 +1,10 @@
 //! What a sale's view answers: its operations by id or key, what is pending, and what can
 //! still be captured, voided or refunded.
 
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
 use super::{OpKind, Operation, Sale, SaleStatus};
 
 impl Sale {
@@ -79,5 +83,43 @@ impl Sale {
             .saturating_sub(self.refunded)
             .saturating_sub(self.pending_amount(OpKind::Refund))
             .max(0)
+    }
+
+    /// Minor units of each order line (by `line_id`) that this kind's operations that happened
+    /// took, from the lines they logged.
+    pub fn applied_line_amounts(&self, kind: OpKind) -> BTreeMap<String, i64> {
+        self.per_line(
+            kind,
+            |o| o.applied == Some(true),
+            |l| l["amount"].as_i64().map(|a| a.max(0)),
+            0,
+            i64::saturating_add,
+        )
+    }
+
+    /// Σ per line of what the logged lines of this kind's operations that `counts` say: `read`
+    /// takes a line's value (`None`: not counted), `add` sums two.
+    pub(crate) fn per_line<T: Copy>(
+        &self,
+        kind: OpKind,
+        counts: impl Fn(&Operation) -> bool,
+        read: impl Fn(&Value) -> Option<T>,
+        zero: T,
+        add: impl Fn(T, T) -> T,
+    ) -> BTreeMap<String, T> {
+        let mut out: BTreeMap<String, T> = BTreeMap::new();
+        for op in self
+            .operations
+            .iter()
+            .filter(|o| o.kind == kind && counts(o))
+        {
+            for l in op.lines.as_array().into_iter().flatten() {
+                if let (Some(id), Some(v)) = (l["line_id"].as_str(), read(l)) {
+                    let entry = out.entry(id.to_owned()).or_insert(zero);
+                    *entry = add(*entry, v);
+                }
+            }
+        }
+        out
     }
 }

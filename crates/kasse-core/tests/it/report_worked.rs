@@ -192,3 +192,46 @@ fn a_z_report_closes_its_period_and_the_next_sale_belongs_to_the_next() {
     assert_eq!((z2.sales, z2.captured, z2.refunded), (1, WHOLE, WHOLE));
     assert_eq!(open_period(&store).unwrap().next_z, 3);
 }
+
+/// A refund of the 15 % line (the second) is deducted from the 15 % row, not spread over the
+/// lines in order; what Dintero captured without lines is spread in order.
+#[test]
+fn a_refund_by_line_comes_off_its_own_rate() {
+    let store = Store::open_in_memory().unwrap();
+    let d = datetime!(2026-11-24 00:00 UTC);
+    let at = |m: i64| d + Duration::hours(10) + Duration::minutes(m);
+    open(&store, "lines", at(0));
+    observe(&store, "lines", SaleStatus::Captured, WHOLE, 0, at(1));
+    let bok = order().lines[1].line_id.clone();
+    let asked = LogEvent::OperationRequested {
+        op_id: "op-1".into(),
+        kind: kasse_core::sale::OpKind::Refund,
+        amount: Some(11_500),
+        lines: json!([{"line_id": bok, "quantity": "1", "amount": 11_500}]),
+        reference: "lines-r1".into(),
+        reason: Some("Damaged".into()),
+        key: None,
+        basis: None,
+        actor: None,
+    };
+    store.append("lines", &asked, at(2)).unwrap();
+    let done = LogEvent::OperationSucceeded {
+        op_id: "op-1".into(),
+        snapshot: json!({}),
+    };
+    store.append("lines", &done, at(3)).unwrap();
+    observe(
+        &store,
+        "lines",
+        SaleStatus::PartiallyRefunded,
+        WHOLE,
+        11_500,
+        at(4),
+    );
+
+    // Captured 215.00 (100.00 at 25 %, 115.00 at 15 %), the 15 % line refunded: 25 % keeps
+    // 100.00 gross (VAT 20.00), 15 % nets to nothing and is left out.
+    let r = day(&store, d);
+    assert_eq!((r.captured, r.refunded, r.net), (WHOLE, 11_500, 10_000));
+    assert_eq!(r.by_vat, vat(&[("25", 10_000, 2_000)]));
+}

@@ -9,36 +9,9 @@ fn took_or_may_take(op: &Operation) -> bool {
     op.applied == Some(true) || op.is_pending()
 }
 
-/// Σ per line of what the logged lines of the sale's operations of `kind` that `counts` say:
-/// `read` takes a line's value (`None`: not counted), `add` sums two.
-fn per_line<T: Copy>(
-    sale: &Sale,
-    kind: OpKind,
-    counts: impl Fn(&Operation) -> bool,
-    read: impl Fn(&Value) -> Option<T>,
-    zero: T,
-    add: impl Fn(T, T) -> T,
-) -> BTreeMap<String, T> {
-    let mut out: BTreeMap<String, T> = BTreeMap::new();
-    for op in sale
-        .operations
-        .iter()
-        .filter(|o| o.kind == kind && counts(o))
-    {
-        for l in op.lines.as_array().into_iter().flatten() {
-            if let (Some(id), Some(v)) = (l["line_id"].as_str(), read(l)) {
-                let entry = out.entry(id.to_owned()).or_insert(zero);
-                *entry = add(*entry, v);
-            }
-        }
-    }
-    out
-}
-
 /// Minor units of each line that the sale's operations of `kind` took, or may still take.
 pub(super) fn line_amounts(sale: &Sale, kind: OpKind) -> BTreeMap<String, i64> {
-    per_line(
-        sale,
+    sale.per_line(
         kind,
         took_or_may_take,
         |l| l["amount"].as_i64().map(|a| a.max(0)),
@@ -100,8 +73,7 @@ fn refund_quantities(
     sale: &Sale,
     counts: impl Fn(&Operation) -> bool,
 ) -> BTreeMap<String, Quantity> {
-    per_line(
-        sale,
+    sale.per_line(
         OpKind::Refund,
         counts,
         |l| l["quantity"].as_str()?.parse::<Quantity>().ok(),
