@@ -212,6 +212,7 @@ impl CoreError {
                 C::InvalidInput
             }
             CoreError::Store(StoreError::JournalBroken(_)) => C::JournalBroken,
+            CoreError::Store(StoreError::DayClosedMeanwhile { .. }) => C::InvalidState,
             CoreError::Store(_) => C::Storage,
             CoreError::Sale(_) | CoreError::Qr(_) => C::Internal,
         }

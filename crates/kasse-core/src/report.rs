@@ -150,7 +150,7 @@ pub fn close_period(
         net: r.net,
         journal_head: r.journal_head.clone(),
     };
-    store.journal_counter_event(&closed, now)?;
+    store.journal_day_closed(&closed, open.next_z, now)?;
     Ok(r)
 }
 

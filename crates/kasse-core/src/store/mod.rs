@@ -130,6 +130,13 @@ pub enum StoreError {
         /// The value (as far as known).
         value: String,
     },
+    /// A Z report was closed by another counter (or window) while this one was made: its
+    /// number and period are taken.
+    #[error("Z report {z_number} was closed elsewhere meanwhile; make the Z report again")]
+    DayClosedMeanwhile {
+        /// The number this Z report would have had.
+        z_number: u32,
+    },
     /// The event does not fit the sale's state.
     #[error("event refused for sale {sale_id}: {source}")]
     Rejected {

@@ -363,6 +363,34 @@ impl Store {
         }
         self.write(|tx| chain_counter(tx, event, at))
     }
+
+    /// Journals a Z report's [`LogEvent::DayClosed`] as the counter's Z report number
+    /// `z_number`; its seq. Refused ([`StoreError::DayClosedMeanwhile`]) when another Z report
+    /// was journaled since the caller read the open period: two counters closing at once never
+    /// share a number or a period.
+    pub fn journal_day_closed(
+        &self,
+        event: &LogEvent,
+        z_number: u32,
+        at: OffsetDateTime,
+    ) -> Result<i64> {
+        if !matches!(event, LogEvent::DayClosed { .. }) {
+            return Err(StoreError::InvalidInput {
+                field: "kind",
+                reason: format!("{} does not close a day", event.kind()),
+            });
+        }
+        self.write(|tx| {
+            let closed = super::read::sale_events(tx, COUNTER_STREAM)?
+                .iter()
+                .filter(|e| matches!(e.event, LogEvent::DayClosed { .. }))
+                .count();
+            if u32::try_from(closed).ok().and_then(|c| c.checked_add(1)) != Some(z_number) {
+                return Err(StoreError::DayClosedMeanwhile { z_number });
+            }
+            chain_counter(tx, event, at)
+        })
+    }
 }
 
 #[cfg(test)]

@@ -235,3 +235,33 @@ fn a_refund_by_line_comes_off_its_own_rate() {
     assert_eq!((r.captured, r.refunded, r.net), (WHOLE, 11_500, 10_000));
     assert_eq!(r.by_vat, vat(&[("25", 10_000, 2_000)]));
 }
+
+/// Two counters closing at once: the second Z, made on the open period both read, is refused
+/// rather than journaled with the first one's number and period.
+#[test]
+fn a_z_report_closed_meanwhile_elsewhere_takes_the_number() {
+    use kasse_core::report::open_period;
+    use kasse_core::store::StoreError;
+    let store = worked_example();
+    let d1 = datetime!(2026-11-24 00:00 UTC);
+    let read_by_both = open_period(&store).unwrap();
+    assert_eq!(read_by_both.next_z, 1);
+    let closed = |to: OffsetDateTime| LogEvent::DayClosed {
+        actor: kasse_core::staff::Actor::Unguarded,
+        from: d1,
+        to,
+        currency: "NOK".into(),
+        sales: 0,
+        net: 0,
+        journal_head: None,
+    };
+    let noon = d1 + Duration::hours(12);
+    store.journal_day_closed(&closed(noon), 1, noon).unwrap();
+    let late = store.journal_day_closed(&closed(noon), read_by_both.next_z, noon);
+    assert!(
+        matches!(late, Err(StoreError::DayClosedMeanwhile { z_number: 1 })),
+        "{late:?}"
+    );
+    assert_eq!(open_period(&store).unwrap().next_z, 2);
+    store.journal_day_closed(&closed(noon), 2, noon).unwrap();
+}
