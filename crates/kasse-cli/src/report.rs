@@ -37,20 +37,17 @@ pub(crate) fn report(
     use kasse_core::staff::Guarded;
     let now = SystemClock.now();
     let open = report::open_period(store)?;
-    let since = open.from.unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     Ok(match command {
         ReportCommand::X { from, to } => {
-            let from = from
-                .map(|f| config::parse_date(&f))
-                .transpose()?
-                .unwrap_or(since);
-            let to = to.map(|t| parse_end(&t)).transpose()?.unwrap_or(now);
+            let from = from.map(|f| config::parse_date(&f)).transpose()?;
+            let to = to.map(|t| parse_end(&t)).transpose()?;
+            let (from, to) = open.x_period(from, to, now);
             report::day_report(store, from, to, false, currency)?
         }
         ReportCommand::Z { pin_stdin } => {
             let pin = read_pin(pin_stdin)?;
             let allowed = kasse_core::access::guard(store, Guarded::CloseDay, pin.as_deref(), now)?;
-            report::close_period(store, &allowed, since, now, currency, now)?
+            report::close_period(store, &allowed, open.start(), now, currency, now)?
         }
     })
 }

@@ -107,6 +107,24 @@ pub struct OpenPeriod {
     pub next_z: u32,
 }
 
+impl OpenPeriod {
+    /// Where the open period starts: the end of the last Z report, or the log's beginning.
+    pub fn start(&self) -> OffsetDateTime {
+        self.from.unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    /// The period an X report covers when asked for `[from, to)`: what is left out is the open
+    /// period's, from its [`start`](Self::start) up to `now`.
+    pub fn x_period(
+        &self,
+        from: Option<OffsetDateTime>,
+        to: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> (OffsetDateTime, OffsetDateTime) {
+        (from.unwrap_or(self.start()), to.unwrap_or(now))
+    }
+}
+
 /// The open period: everything since the last Z report (its [`LogEvent::DayClosed`]).
 pub fn open_period(store: &Store) -> Result<OpenPeriod, CoreError> {
     let mut p = OpenPeriod {
@@ -218,14 +236,17 @@ pub fn day_report(
     // A sale untouched since before the period, in a status that holds nothing open, is not
     // even read.
     for s in store.report_candidates(from, to, &moves::MAY_HOLD_AUTHORISATION)? {
-        let events = store.events(&s.id)?;
-        let Some(m) = moves::moves(&s.id, &events, from, to) else {
-            continue;
+        let m = match moves::wholly_within(&s, from, to) {
+            true => moves::whole(s),
+            false => match moves::moves(&s.id, &store.events(&s.id)?, from, to) {
+                Some(m) => m,
+                None => continue,
+            },
         };
         if !m.touched && m.open == 0 {
             continue;
         }
-        if s.currency != currency {
+        if m.sale.currency != currency {
             r.other_currency_sales += 1;
             continue;
         }

@@ -81,6 +81,7 @@ pub fn run(opts: &Opts) -> Result<Section> {
 
     let mut s = Section::new("4. The log at scale");
     queries::list_figures(&mut s, &path, n, if opts.quick { 40 } else { 200 })?;
+    queries::report_figures(&mut s, &path, n, if opts.quick { 10 } else { 40 })?;
     start::start_check_figures(&mut s, &path, n, opts.quick)?;
 
     let events: i64 =

@@ -172,3 +172,59 @@ pub fn list_figures(s: &mut Section, path: &Path, n: u64, runs: usize) -> Result
     }
     Ok(())
 }
+
+/// Times the day report (X) on the cached log: one day, for days drawn from the log, and the
+/// whole log, which is what the first X report covers when no day was ever closed.
+pub fn report_figures(s: &mut Section, path: &Path, n: u64, runs: usize) -> Result<()> {
+    let store = Store::open(path)?;
+    let probes = probes(path, n, runs)?;
+    let mut times = Vec::with_capacity(runs);
+    let mut sales = 0u64;
+    for p in &probes {
+        let (a, b) = day_bounds(p.created_ms)?;
+        let t = Instant::now();
+        let r = kasse_core::report::day_report(&store, a, b, false, "NOK")?;
+        times.push(ms(t.elapsed()));
+        sales += u64::from(r.sales);
+    }
+    let d = Dist::of(&times);
+    s.target(
+        "log.report_day.p95_ms",
+        &format!(
+            "Day report (X) of one day at {} sales (p95)",
+            group_thousands(n as i64)
+        ),
+        d.p95,
+        "ms",
+        Goal::at_most(500.0, "p95 ≤ 500 ms"),
+        format!(
+            "{}; {runs} days drawn from the log, {:.0} paid sales per day on average",
+            d.brief("ms"),
+            sales as f64 / runs as f64
+        ),
+    );
+    let t = Instant::now();
+    let r = kasse_core::report::day_report(
+        &store,
+        OffsetDateTime::UNIX_EPOCH,
+        OffsetDateTime::now_utc(),
+        false,
+        "NOK",
+    )?;
+    let whole = t.elapsed().as_secs_f64();
+    s.target(
+        "log.report_all.s",
+        &format!(
+            "Day report (X) of the whole log at {} sales (the first X before any Z)",
+            group_thousands(n as i64)
+        ),
+        whole,
+        "s",
+        Goal::at_most(5.0, "≤ 5 s"),
+        format!(
+            "one run; {} paid sales in it; a sale whose whole history lies in the period is read from the projection, others are replayed from their events",
+            group_thousands(i64::from(r.sales))
+        ),
+    );
+    Ok(())
+}

@@ -132,17 +132,32 @@ pub(super) fn moves(
 ) -> Option<Moves> {
     let end = view_before(id, events, to)?;
     let start = view_before(id, events, from);
-    let (cap0, ref0, status0) = start
-        .as_ref()
-        .map_or((0, 0, None), |s| (s.captured, s.refunded, Some(s.status)));
     let touched = events.iter().any(|e| e.at >= from && e.at < to);
+    Some(between(start.as_ref(), end, touched))
+}
+
+/// Whether all of `sale`'s history (opened at `created_at`, last changed at `updated_at`) lies
+/// in `[from, to)`: then its stored view is its part, and its events need not be replayed.
+pub(super) fn wholly_within(sale: &Sale, from: OffsetDateTime, to: OffsetDateTime) -> bool {
+    sale.created_at >= from && sale.updated_at < to
+}
+
+/// The part of a sale whose whole history lies in the period ([`wholly_within`]).
+pub(super) fn whole(sale: Sale) -> Moves {
+    between(None, sale, true)
+}
+
+/// What happened between the sale's view at the period's start (`None`: not opened yet) and
+/// its view at the end.
+fn between(start: Option<&Sale>, end: Sale, touched: bool) -> Moves {
+    let (cap0, ref0, status0) =
+        start.map_or((0, 0, None), |s| (s.captured, s.refunded, Some(s.status)));
     let open = match MAY_HOLD_AUTHORISATION.contains(&end.status) {
         true => end.amount.saturating_sub(end.captured).max(0),
         false => 0,
     };
     let mut vat = ByRate::new();
     if let Ok(order) = serde_json::from_value::<PricedOrder>(end.order.clone()) {
-        let start = start.as_ref();
         add(
             &mut vat,
             taken_by_rate(&order, Some(&end), OpKind::Capture),
@@ -156,7 +171,7 @@ pub(super) fn moves(
         );
         add(&mut vat, taken_by_rate(&order, start, OpKind::Refund), 1);
     }
-    Some(Moves {
+    Moves {
         touched,
         captured: end.captured.saturating_sub(cap0),
         refunded: end.refunded.saturating_sub(ref0),
@@ -164,5 +179,5 @@ pub(super) fn moves(
         failed: is_failed_attempt(end.status) && status0 != Some(end.status),
         vat,
         sale: end,
-    })
+    }
 }
