@@ -3,6 +3,7 @@
 //! A thin shell: it parses arguments, builds a [`kasse_core::Kasse`] from flags and environment,
 //! calls one engine method and prints the result as text or JSON Lines.
 
+mod catalog;
 mod config;
 mod output;
 mod pins;
@@ -14,7 +15,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use kasse_core::money::Quantity;
-use kasse_core::order::OrderInput;
 use kasse_core::sale::SaleStatus;
 use kasse_core::store::{Integrity, ListQuery, StoreError};
 use kasse_core::{CoreError, RefundSpec, SaleDetail};
@@ -160,6 +160,11 @@ enum Command {
     Report {
         #[command(subcommand)]
         command: ReportCommand,
+    },
+    /// The shop's products: import and export as CSV.
+    Catalog {
+        #[command(subcommand)]
+        command: catalog::CatalogCommand,
     },
     /// Staff PINs: the manager's guards void, refunds above the refund limit, settings, the Z
     /// report and exports.
@@ -357,6 +362,12 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             pins::pin(&log.store, command, out)?;
             return Ok(ExitCode::SUCCESS);
         }
+        Command::Catalog { command } => {
+            let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
+            let currency = config::currency(&config::Env::from_process())?;
+            catalog::catalog(&log.store, command, currency, out)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Report { command } => {
             let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
             let currency = config::currency(&config::Env::from_process())?;
@@ -372,7 +383,12 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Charge { order, wait } => {
             let text = read_order(&order)?;
-            let input = OrderInput::from_json_str(&text).map_err(CoreError::from)?;
+            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                CoreError::from(kasse_core::order::OrderError::InvalidJson {
+                    message: e.to_string(),
+                })
+            })?;
+            let input = kasse_core::catalog::resolve_order(kasse.store(), &value)?;
             let charge = kasse.charge(&input).await?;
             out.charge(&charge)?;
             if wait {
@@ -461,6 +477,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         | Command::Show { .. }
         | Command::Journal { .. }
         | Command::Report { .. }
+        | Command::Catalog { .. }
         | Command::Pin { .. } => {
             unreachable!("answered from the log above")
         }

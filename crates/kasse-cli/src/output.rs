@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 /// The output mode.
 #[derive(Debug, Clone, Copy)]
 pub struct Out {
-    json: bool,
+    pub(crate) json: bool,
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
@@ -61,15 +61,22 @@ impl Out {
         Out { json }
     }
 
-    fn line(&self, v: &Value) -> std::io::Result<()> {
+    pub(crate) fn line(&self, v: &Value) -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "{v}")?;
         stdout.flush()
     }
 
-    fn text(&self, s: &str) -> std::io::Result<()> {
+    pub(crate) fn text(&self, s: &str) -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "{s}")?;
+        stdout.flush()
+    }
+
+    /// Text written as it is (a file's contents: CSV), in JSON mode too.
+    pub(crate) fn raw(&self, s: &str) -> std::io::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(s.as_bytes())?;
         stdout.flush()
     }
 

@@ -7,6 +7,7 @@ pub mod access;
 pub mod allocate;
 pub mod app;
 pub mod cadence;
+pub mod catalog;
 pub mod clock;
 pub mod engine;
 pub mod error;

@@ -350,7 +350,7 @@ pub fn csv_rows(
     Ok((out, rows))
 }
 
-fn csv_field(f: &str) -> String {
+pub(crate) fn csv_field(f: &str) -> String {
     // Quote when needed; neutralise spreadsheet formulas (a reference could start with `=`).
     let f = if f.starts_with(['=', '+', '-', '@']) && f.parse::<f64>().is_err() {
         format!("'{f}")

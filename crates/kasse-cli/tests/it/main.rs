@@ -5,6 +5,7 @@
 
 mod common;
 
+mod catalog;
 mod charge;
 mod crash;
 mod demo;

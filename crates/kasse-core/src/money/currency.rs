@@ -5,7 +5,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::decimal::parse_decimal;
 use super::text::{quote_cut, MAX_QUOTED_CHARS};
+use super::DecimalError;
 
 /// A currency Kasse can charge in, with its ISO 4217 code and minor-unit exponent.
 ///
@@ -74,6 +76,58 @@ impl Currency {
         10_i64.pow(self.exponent())
     }
 
+    /// An amount typed in major units (`39.90`, `39,90`, `1 234,50`, `40`) as minor units: `.`
+    /// or `,` as the decimal separator, spaces as digit groups, no more decimals than the
+    /// currency has, not negative.
+    pub fn parse_major(self, input: &str) -> Result<i64, DecimalError> {
+        let text: String = input
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+            .map(|c| if c == ',' { '.' } else { c })
+            .collect();
+        if text.contains(['e', 'E']) {
+            return Err(DecimalError::NotANumber {
+                got: quote_cut(input),
+            });
+        }
+        let minor = parse_decimal(&text, self.exponent()).map_err(|e| match e {
+            DecimalError::NotANumber { .. } => DecimalError::NotANumber {
+                got: quote_cut(input),
+            },
+            DecimalError::TooManyDecimals { max, .. } => DecimalError::TooManyDecimals {
+                max,
+                got: quote_cut(input),
+            },
+            other => other,
+        })?;
+        if minor < 0 {
+            return Err(DecimalError::Negative {
+                got: quote_cut(input),
+            });
+        }
+        i64::try_from(minor)
+            .ok()
+            .filter(|m| *m <= i64::from(i32::MAX))
+            .ok_or_else(|| DecimalError::TooLarge {
+                limit: "at most 2147483647 minor units (Dintero's limit)",
+                got: quote_cut(input),
+            })
+    }
+
+    /// The VAT rates of the country whose currency this is (hundredths of a percent), or `None`
+    /// where Kasse does not know one country's rates (EUR, USD): any rate is taken there.
+    pub const fn vat_rates(self) -> Option<&'static [u32]> {
+        match self {
+            Currency::Nok => Some(&[0, 1200, 1500, 2500]),
+            Currency::Sek => Some(&[0, 600, 1200, 2500]),
+            Currency::Dkk => Some(&[0, 2500]),
+            Currency::Isk => Some(&[0, 1100, 2400]),
+            Currency::Gbp => Some(&[0, 500, 2000]),
+            Currency::Eur | Currency::Usd => None,
+        }
+    }
+
     /// Parses an ISO code, ignoring case and surrounding whitespace.
     pub fn from_code(code: &str) -> Result<Currency, UnknownCurrency> {
         let trimmed = code.trim();
@@ -140,4 +194,45 @@ pub fn format_minor(amount: i64, currency: Currency) -> String {
         magnitude % per_major,
         width = exponent as usize
     )
+}
+
+#[cfg(test)]
+mod major_tests {
+    use super::*;
+
+    #[test]
+    fn prices_typed_as_people_type_them() {
+        let nok = Currency::Nok;
+        assert_eq!(nok.parse_major("39.90"), Ok(3990));
+        assert_eq!(nok.parse_major("39,90"), Ok(3990));
+        assert_eq!(nok.parse_major(" 1 234,5 "), Ok(123_450));
+        assert_eq!(nok.parse_major("40"), Ok(4000));
+        assert_eq!(Currency::Isk.parse_major("1500"), Ok(1500));
+        assert!(matches!(
+            nok.parse_major("39.905"),
+            Err(DecimalError::TooManyDecimals { max: 2, .. })
+        ));
+        assert!(matches!(
+            nok.parse_major("kr 39"),
+            Err(DecimalError::NotANumber { .. })
+        ));
+        assert!(matches!(
+            nok.parse_major("1e3"),
+            Err(DecimalError::NotANumber { .. })
+        ));
+        assert!(matches!(
+            nok.parse_major("-5"),
+            Err(DecimalError::Negative { .. })
+        ));
+        assert!(matches!(
+            nok.parse_major("99999999999"),
+            Err(DecimalError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn a_country_s_vat_rates() {
+        assert_eq!(Currency::Nok.vat_rates(), Some(&[0, 1200, 1500, 2500][..]));
+        assert_eq!(Currency::Eur.vat_rates(), None);
+    }
 }

@@ -24,6 +24,7 @@
 mod anchor;
 mod append;
 mod blob;
+mod catalog;
 mod checkpoint;
 mod codec;
 mod files;

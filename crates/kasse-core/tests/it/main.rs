@@ -9,6 +9,7 @@ mod engine_common;
 mod money_common;
 mod store_common;
 
+mod catalog;
 mod engine_chaos;
 mod engine_faults;
 mod engine_flows;

@@ -36,6 +36,10 @@ const LANDED: &[(&str, &str)] = &[
         "0005_compact_journal.sql",
         "b46261cff92f6b0ee3a836248a2310ab58e86ad5de9a7745464fdcc4603ad23f",
     ),
+    (
+        "0006_catalog.sql",
+        "ca584c930b51376499721648cea0e196192bea79d10fb23b64f4acfe3e675ac2",
+    ),
 ];
 
 fn sha(text: &str) -> String {
