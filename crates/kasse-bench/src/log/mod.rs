@@ -9,6 +9,7 @@
 
 mod append;
 mod cache;
+mod catalog;
 mod queries;
 mod start;
 mod template;
@@ -112,5 +113,6 @@ pub fn run(opts: &Opts) -> Result<Section> {
     let tmp = opts.out.join("tmp");
     std::fs::create_dir_all(&tmp)?;
     append::append_figures(&mut s, &rt, &tmp, opts.quick)?;
+    catalog::catalog_figures(&mut s, &tmp, 10_000, if opts.quick { 30 } else { 120 })?;
     Ok(s)
 }
