@@ -55,6 +55,7 @@ pub fn typescript() -> Vec<(String, String)> {
         UiError,
         kasse_core::ErrorCode,
         kasse_core::timeline::TimelineEntry,
+        kasse_core::timeline::Failure,
         kasse_core::sale::OpKind,
     ];
     files.push(("errorCodes.ts".to_owned(), error_codes_ts()));

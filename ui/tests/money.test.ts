@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatMoney, formatAmount, minorDigits, parseMajor, minorToMajorString, formatVat, decimalSeparator } from '../src/lib/money';
 
 // Intl output uses no-break spaces (U+00A0 / U+202F); compare with plain spaces.
@@ -77,5 +77,43 @@ describe('decimals per language', () => {
     expect(decimalSeparator('en')).toBe('.');
     expect(formatVat('12.5', 'nb')).toBe('12,5 %');
     expect(formatVat('25', 'en')).toBe('25 %');
+  });
+});
+
+describe('a currency written in letters', () => {
+  const Real = Intl.NumberFormat;
+  afterEach(() => {
+    Intl.NumberFormat = Real;
+    vi.resetModules();
+  });
+
+  it('stands apart from its number even where the platform glues them ("NOK25.50")', async () => {
+    // A platform whose CLDR data has no currency spacing, as some WebKit builds: parts with
+    // no literal between the code and the digits.
+    class Glued extends Real {
+      formatToParts(n?: number | bigint) {
+        return super.formatToParts(n).filter((p) => !(p.type === 'literal' && /^\s+$/.test(p.value)));
+      }
+      format(n?: number | bigint) {
+        return this.formatToParts(n).map((p) => p.value).join('');
+      }
+    }
+    Intl.NumberFormat = Glued as typeof Intl.NumberFormat;
+    vi.resetModules();
+    const fresh = await import('../src/lib/money');
+    expect(plain(fresh.formatMoney(2550, 'NOK', 'en'))).toBe('NOK 25.50');
+    expect(plain(fresh.formatMoney(-3900, 'NOK', 'en'))).toMatch(/^[-−]NOK 39\.00$/);
+    expect(plain(fresh.formatMoney(2550, 'NOK', 'nb'))).toMatch(/^(kr 25,50|25,50 kr)$/);
+    expect(plain(fresh.formatMoney(2550, 'SEK', 'sv'))).toMatch(/^(kr 25,50|25,50 kr)$/);
+    // A sign is no word: "€25.50" stays as English writes it.
+    expect(plain(fresh.formatMoney(2550, 'EUR', 'en'))).toBe('€25.50');
+  });
+
+  it('stands apart from its number with the platform\'s own data, in every language', () => {
+    for (const lang of ['en', 'nb', 'sv']) {
+      for (const cur of ['NOK', 'SEK', 'DKK', 'USD', 'EUR']) {
+        expect(formatMoney(2550, cur, lang), `${lang} ${cur}`).not.toMatch(/\p{L}\d|\d\p{L}/u);
+      }
+    }
   });
 });

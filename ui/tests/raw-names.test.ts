@@ -12,10 +12,15 @@ import type { SaleDetail } from '../src/lib/bindings/SaleDetail';
 import type { SalePage } from '../src/lib/bindings/SalePage';
 import type { SaleStatus } from '../src/lib/bindings/SaleStatus';
 import type { SaleSummary } from '../src/lib/bindings/SaleSummary';
-import { ERROR_CODES, readableMessage } from '../src/lib/errors';
+import type { Failure } from '../src/lib/bindings/Failure';
+import type { OpKind } from '../src/lib/bindings/OpKind';
+import type { TimelineEntry } from '../src/lib/bindings/TimelineEntry';
+import { ERROR_CODES, errorHeadline, readableMessage } from '../src/lib/errors';
 import { setLang } from '../src/lib/i18n.svelte';
 import type { Fixture } from '../src/lib/replay';
 import { router } from '../src/lib/router.svelte';
+import { statusLabel } from '../src/lib/state.svelte';
+import { timelineText } from '../src/lib/timeline';
 import { $, $$, mountWith, until } from './whole-app';
 
 const fixtures = Object.values(import.meta.glob('../src/lib/fixtures/*.json', { eager: true, import: 'default' })) as Fixture[];
@@ -174,5 +179,94 @@ describe('messages from the core', () => {
     );
     expect(readableMessage('this sale is authorized (void it)')).toBe('this sale is authorised (void it)');
     expect(readableMessage('Check unauthorized access')).toBe('Check unauthorized access');
+  });
+});
+
+/** Every history entry the core can send: each kind, with every status, operation, failure and
+ *  source, and amounts with decimals. */
+const OPS: OpKind[] = ['capture', 'refund', 'void', 'cancel'];
+const FAILURES: Failure[] = ['declined', 'answer_lost', 'no_checkout', 'refused'];
+const HISTORY: TimelineEntry[] = [
+  { what: 'sale_opened', reference: 'K1-20261124-0001', amount: 3950, currency: 'NOK' },
+  { what: 'checkout_created' },
+  ...FAILURES.map((why): TimelineEntry => ({ what: 'charge_failed', why })),
+  ...STATUSES.flatMap((status) =>
+    ['poll', 'webview', 'sync', 'operation', 'callback', 'a_new_source'].map((source): TimelineEntry => ({ what: 'status_seen', status, source })),
+  ),
+  ...OPS.flatMap((op): TimelineEntry[] => [
+    { what: 'operation_asked', op, amount: 123456, reference: 'K1-20261124-0001-R1', by: 'Mona' },
+    { what: 'operation_asked', op, amount: null, reference: 'K1-20261124-0001-V1', by: null },
+    { what: 'operation_accepted', op },
+    { what: 'operation_done', op },
+    ...FAILURES.map((why): TimelineEntry => ({ what: 'operation_refused', op, why })),
+    { what: 'operation_answer_lost', op },
+    { what: 'operation_checked', op, happened: true },
+    { what: 'operation_checked', op, happened: false },
+    { what: 'paid_before_cancel', then: op },
+  ]),
+  { what: 'imported' },
+  { what: 'paid_as_expired' },
+];
+
+/** An internal name: snake_case (on_hold, answer_lost) or dotted (dintero_psp.creditcard,
+ *  timeline.op.void), or a placeholder left unfilled. */
+const IDENTIFIER = /\b[a-z0-9]+(?:_[a-z0-9]+)+\b|\b[a-z_]+\.[a-z_.]+\b|\{\w+\}/;
+/** Words both languages write alike: names, and numbers. */
+const SHARED = new Set(['dintero', 'kasse', 'mona', 'status']);
+const words = (s: string) => new Set((s.toLowerCase().match(/\p{L}{4,}/gu) ?? []).filter((w) => !SHARED.has(w)));
+
+describe('the history, statuses and errors in words', () => {
+  afterAll(() => setLang('en'));
+
+  it('word every history entry with no internal name, and Norwegian with no English word and comma decimals', () => {
+    for (const e of HISTORY) {
+      setLang('en');
+      const en = timelineText(e, 'NOK');
+      setLang('nb');
+      const nb = timelineText(e, 'NOK');
+      const what = JSON.stringify(e);
+      for (const [lang, text] of [['en', en], ['nb', nb]] as const) {
+        expect(text, `${lang} ${what}`).not.toMatch(IDENTIFIER);
+        expect(text, `${lang} ${what}: a currency in letters apart from its number`).not.toMatch(/\b(?:NOK|kr)\d|\d(?:NOK|kr)\b/);
+      }
+      if (en.match(/authori[sz]ed/i)) expect(en, what).not.toMatch(/authorized/i);
+      expect(nb, `nb ${what}: dot decimals`).not.toMatch(/\d\.\d/);
+      const english = [...words(nb)].filter((w) => words(en).has(w));
+      expect(english, `nb ${what}: "${nb}" shares English words with "${en}"`).toEqual([]);
+    }
+  });
+
+  it('say amounts in the language: "39,50" and "1 234,56" in Norwegian, "39.50" in English', () => {
+    const opened = HISTORY[0]!;
+    const asked = HISTORY.find((e) => e.what === 'operation_asked' && e.amount !== null)!;
+    setLang('nb');
+    expect(timelineText(opened, 'NOK').replace(/\s/g, ' ')).toMatch(/39,50/);
+    expect(timelineText(asked, 'NOK').replace(/\s/g, ' ')).toMatch(/1 234,56/);
+    setLang('en');
+    expect(timelineText(opened, 'NOK')).toMatch(/NOK\s39\.50/);
+  });
+
+  it('name every status in words in every language, one spelling of Authorised in English', () => {
+    for (const lang of ['en', 'nb'] as const) {
+      setLang(lang);
+      for (const s of STATUSES) expect(statusLabel(s), `${lang} ${s}`).not.toMatch(IDENTIFIER);
+    }
+    setLang('en');
+    const all = STATUSES.map(statusLabel).join(' ');
+    expect(all).toMatch(/Authorised/);
+    expect(all).not.toMatch(/authorized/i);
+  });
+
+  it('give every error code its own words in Norwegian, never the core\'s English sentence', () => {
+    const core = 'the sale is already on_hold; there is nothing to cancel (HTTP 400, invalid_state)';
+    for (const code of ERROR_CODES) {
+      const nb = errorHeadline({ code, message: core }, 'nb');
+      expect(nb, code).not.toMatch(IDENTIFIER);
+      expect(nb, code).not.toMatch(/already|nothing|cancel|hold/i);
+      expect(nb, code).not.toBe(errorHeadline({ code, message: core }, 'en'));
+    }
+    expect(errorHeadline({ code: 'invalid_state', message: core }, 'en')).toBe(
+      'the sale is already on hold; there is nothing to cancel (HTTP 400)',
+    );
   });
 });

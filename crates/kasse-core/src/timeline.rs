@@ -25,8 +25,8 @@ pub enum TimelineEntry {
     CheckoutCreated,
     /// Creating the checkout failed (or its answer was lost).
     ChargeFailed {
-        /// Why.
-        message: String,
+        /// Why, as a kind (the shell words it; the log keeps the message).
+        why: Failure,
     },
     /// A status was seen at Dintero.
     StatusSeen {
@@ -60,8 +60,8 @@ pub enum TimelineEntry {
     OperationRefused {
         /// What.
         op: OpKind,
-        /// Why.
-        message: String,
+        /// Why, as a kind (the shell words it; the log keeps the message).
+        why: Failure,
     },
     /// Its answer was lost; Kasse checks at Dintero.
     OperationAnswerLost {
@@ -77,11 +77,77 @@ pub enum TimelineEntry {
     },
     /// The sale was imported from Dintero by sync.
     Imported,
+    /// The customer paid before the cancel reached Dintero: the payment must be given back.
+    PaidBeforeCancel {
+        /// What gives it back: `void` (authorised) or `refund` (captured).
+        then: OpKind,
+    },
+    /// A payment arrived as the checkout expired; it is recorded with its true status.
+    PaidAsExpired,
     /// A remark.
     Note {
         /// The text.
         text: String,
     },
+}
+
+/// Why a charge or an operation did not happen, as a closed set: the journal's codes are
+/// Dintero's own (open-ended) and its messages are English sentences for the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// The payment or the operation was declined.
+    Declined,
+    /// The answer was lost: whether it happened is checked at Dintero.
+    AnswerLost,
+    /// The checkout was never shown and no payment arrived before it expired.
+    NoCheckout,
+    /// Dintero (or the network before anything was sent) refused it.
+    Refused,
+}
+
+impl Failure {
+    fn of(code: &str, outcome_unknown: bool) -> Failure {
+        match code {
+            _ if outcome_unknown => Failure::AnswerLost,
+            "outcome_unknown" => Failure::AnswerLost,
+            "declined" => Failure::Declined,
+            NO_CHECKOUT => Failure::NoCheckout,
+            _ => Failure::Refused,
+        }
+    }
+}
+
+/// The error code of a charge whose checkout was never shown and expired unpaid.
+pub(crate) const NO_CHECKOUT: &str = "no_checkout";
+
+/// The note written when the customer paid before a cancel reached Dintero, before the
+/// operation that gives the payment back.
+pub(crate) fn paid_before_cancel_note(then: OpKind) -> String {
+    format!(
+        "the customer paid before the cancel reached Dintero; {} this payment",
+        then.as_str()
+    )
+}
+
+/// The note written when a payment arrived as the checkout expired.
+pub(crate) const PAID_AS_EXPIRED_NOTE: &str =
+    "a payment arrived as the checkout expired; it is recorded with its true status";
+
+/// A note Kasse itself writes, as its fact; any other text stays a note.
+fn note(text: &str) -> TimelineEntry {
+    if text == PAID_AS_EXPIRED_NOTE {
+        return TimelineEntry::PaidAsExpired;
+    }
+    for then in [OpKind::Void, OpKind::Refund] {
+        if text == paid_before_cancel_note(then) {
+            return TimelineEntry::PaidBeforeCancel { then };
+        }
+    }
+    TimelineEntry::Note {
+        text: text.to_owned(),
+    }
 }
 
 /// The timeline entry of `event`, a row of `sale`'s journal.
@@ -103,8 +169,12 @@ pub fn entry(event: &LogEvent, sale: &Sale) -> TimelineEntry {
             currency: currency.clone(),
         },
         LogEvent::SessionCreated { .. } => TimelineEntry::CheckoutCreated,
-        LogEvent::ChargeFailed { message, .. } => TimelineEntry::ChargeFailed {
-            message: message.clone(),
+        LogEvent::ChargeFailed {
+            error_code,
+            outcome_unknown,
+            ..
+        } => TimelineEntry::ChargeFailed {
+            why: Failure::of(error_code, *outcome_unknown),
         },
         LogEvent::StatusObserved { status, source, .. } => TimelineEntry::StatusSeen {
             status: *status,
@@ -131,9 +201,9 @@ pub fn entry(event: &LogEvent, sale: &Sale) -> TimelineEntry {
         LogEvent::OperationSucceeded { op_id, .. } => {
             TimelineEntry::OperationDone { op: op(op_id) }
         }
-        LogEvent::OperationFailed { op_id, message, .. } => TimelineEntry::OperationRefused {
+        LogEvent::OperationFailed { op_id, code, .. } => TimelineEntry::OperationRefused {
             op: op(op_id),
-            message: message.clone(),
+            why: Failure::of(code, false),
         },
         LogEvent::OperationUnknown { op_id, .. } => {
             TimelineEntry::OperationAnswerLost { op: op(op_id) }
@@ -143,7 +213,7 @@ pub fn entry(event: &LogEvent, sale: &Sale) -> TimelineEntry {
             happened: *applied,
         },
         LogEvent::Imported { .. } => TimelineEntry::Imported,
-        LogEvent::Note { text } => TimelineEntry::Note { text: text.clone() },
+        LogEvent::Note { text } => note(text),
         // Never in a sale's journal (the log refuses it there); said plainly if it were.
         LogEvent::SettingsChanged { actor, .. } => TimelineEntry::Note {
             text: format!("settings changed by {actor}"),
@@ -163,17 +233,22 @@ mod tests {
     use serde_json::{json, Value};
     use time::macros::datetime;
 
-    #[test]
-    fn rows_become_facts_tagged_by_what_happened() {
-        let t = datetime!(2026-11-24 10:00 UTC);
-        let opened = LogEvent::SaleOpened {
-            merchant_reference: "K1-20261124-0001".into(),
+    /// A NOK 50.00 sale's first row.
+    fn opened(reference: &str) -> LogEvent {
+        LogEvent::SaleOpened {
+            merchant_reference: reference.into(),
             counter: "K1".into(),
             currency: "NOK".into(),
             amount: 5000,
             vat_amount: 1000,
             order: Value::Null,
-        };
+        }
+    }
+
+    #[test]
+    fn rows_become_facts_tagged_by_what_happened() {
+        let t = datetime!(2026-11-24 10:00 UTC);
+        let opened = opened("K1-20261124-0001");
         let mut sale = Sale::open("s1", &opened, t).unwrap();
         let asked = LogEvent::OperationRequested {
             op_id: "op1".into(),
@@ -208,6 +283,65 @@ mod tests {
             TimelineEntry::OperationChecked {
                 op: OpKind::Refund,
                 happened: false
+            }
+        );
+    }
+
+    #[test]
+    fn failures_and_kasse_notes_become_kinds_never_english_sentences() {
+        let t = datetime!(2026-11-24 10:00 UTC);
+        let sale = Sale::open("s2", &opened("K1-20261124-0002"), t).unwrap();
+        let charge = |code: &str, unknown: bool| {
+            serde_json::to_value(entry(
+                &LogEvent::ChargeFailed {
+                    error_code: code.into(),
+                    message: "the sale is already on_hold (HTTP 400, invalid_state)".into(),
+                    outcome_unknown: unknown,
+                },
+                &sale,
+            ))
+            .unwrap()
+        };
+        assert_eq!(
+            charge("invalid_state", false),
+            json!({"what": "charge_failed", "why": "refused"})
+        );
+        assert_eq!(charge("dintero", true)["why"], "answer_lost");
+        assert_eq!(charge(NO_CHECKOUT, false)["why"], "no_checkout");
+        let refused = |code: &str| {
+            entry(
+                &LogEvent::OperationFailed {
+                    op_id: "nope".into(),
+                    code: code.into(),
+                    message: "Dintero said no".into(),
+                },
+                &sale,
+            )
+        };
+        assert_eq!(
+            refused("declined"),
+            TimelineEntry::OperationRefused {
+                op: OpKind::Capture,
+                why: Failure::Declined
+            }
+        );
+        assert_eq!(
+            serde_json::to_value(refused("amount_too_large")).unwrap(),
+            json!({"what": "operation_refused", "op": "capture", "why": "refused"})
+        );
+        let note = |text: String| entry(&LogEvent::Note { text }, &sale);
+        assert_eq!(
+            note(paid_before_cancel_note(OpKind::Void)),
+            TimelineEntry::PaidBeforeCancel { then: OpKind::Void }
+        );
+        assert_eq!(
+            note(PAID_AS_EXPIRED_NOTE.into()),
+            TimelineEntry::PaidAsExpired
+        );
+        assert_eq!(
+            note("a remark".into()),
+            TimelineEntry::Note {
+                text: "a remark".into()
             }
         );
     }

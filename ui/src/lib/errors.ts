@@ -3,7 +3,7 @@
 import type { ErrorCode } from './bindings/ErrorCode';
 import { ERROR_CODES } from './bindings/errorCodes';
 import type { UiError } from './bindings/UiError';
-import { translate, type MessageKey } from './i18n/index';
+import { translate, type Lang, type MessageKey } from './i18n/index';
 
 /** The closed set of codes the shell sends: kasse-core's ErrorCode, generated. Anything else
  *  becomes `internal`. */
@@ -92,6 +92,12 @@ const STATUS_WORDS: [RegExp, MessageKey][] = (
 export function readableMessage(message: string): string {
   const named = STATUS_WORDS.reduce((m, [re, key]) => m.replace(re, () => lowerFirst(translate('en', key))), message);
   return named.replace(/\(HTTP (\d{3}), [a-z0-9]+(?:_[a-z0-9]+)+\)/g, '(HTTP $1)');
+}
+
+/** What went wrong, as the cashier reads it: in English the core's own sentence (statuses
+ *  named in words), in any other language the UI's text for the code, never the core's English. */
+export function errorHeadline(e: { code: UiErrorCode; message: string }, lang: Lang): string {
+  return lang === 'en' ? readableMessage(e.message) : translate(lang, `error.what.${e.code}` as MessageKey);
 }
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);

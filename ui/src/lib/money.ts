@@ -57,12 +57,26 @@ export function numberLocale(lang: string): string {
   }
 }
 
-/** "kr 1 234,50" / "1 234,50 kr" (nb; depends on the platform's CLDR), "NOK 1,234.50" (en). */
+/** "kr 1 234,50" / "1 234,50 kr" (nb; depends on the platform's CLDR), "NOK 1,234.50" (en).
+ *  A currency written in letters (NOK, kr) is always apart from the number by a no-break
+ *  space, whatever the platform's CLDR does ("NOK25.50" in some WebKit builds). */
 export function formatMoney(minor: number, currency: string, lang: string): string {
   const digits = minorDigits(currency);
   const major = minor / 10 ** digits;
-  return formatter(numberLocale(lang), currency.toUpperCase(), digits).format(major);
+  const parts = formatter(numberLocale(lang), currency.toUpperCase(), digits).formatToParts(major);
+  return parts
+    .map((p, i) => {
+      if (p.type !== 'currency' || !/\p{L}/u.test(p.value)) return p.value;
+      const before = parts[i - 1];
+      const after = parts[i + 1];
+      const lead = before && before.type !== 'literal' && before.type !== 'minusSign' ? NBSP : '';
+      const trail = after && after.type !== 'literal' ? NBSP : '';
+      return `${lead}${p.value}${trail}`;
+    })
+    .join('');
 }
+
+const NBSP = '\u00a0';
 
 const plainCache = new Map<string, Intl.NumberFormat>();
 

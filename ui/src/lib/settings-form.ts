@@ -3,9 +3,9 @@
 import type { QuickItem } from './bindings/QuickItem';
 import type { Settings } from './bindings/Settings';
 import type { SettingsInput } from './bindings/SettingsInput';
-import { normalizeDecimal, toScaled } from './decimal';
+import { fromScaled, normalizeDecimal, toScaled } from './decimal';
 import type { MessageKey } from './i18n/index';
-import { minorToMajorString, parseMajor } from './money';
+import { formatDecimal, minorToMajorString, parseMajor } from './money';
 
 export type QuickItemForm = { id: string; label: string; price: string; vat: string; weighed: boolean };
 
@@ -19,15 +19,31 @@ export type SettingsForm = {
   language: string;
   vat_presets: string;
   quick_items: QuickItemForm[];
-  poll_waiting_ms: string;
-  poll_paying_ms: string;
+  /** Seconds, as the cashier types them ("1,5"); the core keeps milliseconds. */
+  poll_waiting_s: string;
+  poll_paying_s: string;
   /** Major units; refunds up to it need no PIN (0: every refund needs the manager's). */
   refund_limit: string;
 };
 
 export const ACCOUNT_ID_RE = /^[PT]\d{8}$/;
 
-export function toForm(s: Settings): SettingsForm {
+/** The poll intervals the core accepts, milliseconds. */
+export const POLL_MS = { min: 200, max: 60000 } as const;
+
+/** Milliseconds → seconds as the language writes them: 1500 → "1,5" (nb), "1.5" (en). */
+export function msToSeconds(ms: number, lang: string): string {
+  return formatDecimal(fromScaled(ms, 3), lang);
+}
+
+/** Typed seconds ("1,5", "0.2", "2") → whole milliseconds; null when not a number of seconds
+ *  with at most 3 decimals. */
+export function secondsToMs(text: string): number | null {
+  const v = normalizeDecimal(text, 3);
+  return v === null ? null : toScaled(v, 3);
+}
+
+export function toForm(s: Settings, lang = 'en'): SettingsForm {
   return {
     account_id: s.account_id,
     client_id: s.client_id,
@@ -44,8 +60,8 @@ export function toForm(s: Settings): SettingsForm {
       vat: q.vat,
       weighed: q.weighed,
     })),
-    poll_waiting_ms: String(s.poll_waiting_ms),
-    poll_paying_ms: String(s.poll_paying_ms),
+    poll_waiting_s: msToSeconds(s.poll_waiting_ms, lang),
+    poll_paying_s: msToSeconds(s.poll_paying_ms, lang),
     refund_limit: minorToMajorString(s.refund_limit, s.currency),
   };
 }
@@ -76,6 +92,7 @@ function slug(label: string, taken: Set<string>): string {
 export function fromForm(
   f: SettingsForm,
   current: { has_secret: boolean },
+  lang = 'en',
 ): { input: SettingsInput; errors: FormErrors } {
   const errors: FormErrors = {};
   const account = f.account_id.trim().toUpperCase();
@@ -106,11 +123,12 @@ export function fromForm(
     }
     items.push({ id, label: q.label.trim(), unit_price: price, vat, weighed: q.weighed });
   });
-  const pollW = Number(f.poll_waiting_ms);
-  const pollP = Number(f.poll_paying_ms);
-  const pollOk = (n: number) => Number.isInteger(n) && n >= 200 && n <= 60000;
-  if (!pollOk(pollW)) errors.poll_waiting_ms = { key: 'settings.poll_invalid' };
-  if (!pollOk(pollP)) errors.poll_paying_ms = { key: 'settings.poll_invalid' };
+  const pollW = secondsToMs(f.poll_waiting_s);
+  const pollP = secondsToMs(f.poll_paying_s);
+  const pollOk = (n: number | null): n is number => n !== null && n >= POLL_MS.min && n <= POLL_MS.max;
+  const pollInvalid = { key: 'settings.poll_invalid' as const, params: { min: msToSeconds(POLL_MS.min, lang), max: msToSeconds(POLL_MS.max, lang) } };
+  if (!pollOk(pollW)) errors.poll_waiting_ms = pollInvalid;
+  if (!pollOk(pollP)) errors.poll_paying_ms = pollInvalid;
   const refundLimit = parseMajor(f.refund_limit.trim() === '' ? '0' : f.refund_limit, /^[A-Z]{3}$/.test(currency) ? currency : 'NOK');
   if (refundLimit === null) errors.refund_limit = { key: 'settings.refund_limit_invalid' };
   const input: SettingsInput = {
@@ -122,8 +140,8 @@ export function fromForm(
     counter: f.counter.trim(),
     vat_presets: vats ?? [],
     quick_items: items,
-    poll_waiting_ms: pollW,
-    poll_paying_ms: pollP,
+    poll_waiting_ms: pollW ?? 0,
+    poll_paying_ms: pollP ?? 0,
     refund_limit: refundLimit ?? 0,
     pin: null,
     language: f.language,

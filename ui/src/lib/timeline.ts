@@ -1,8 +1,8 @@
 // A sale's history as the cashier reads it: the core sends each journal row as facts
 // (TimelineEntry), and this words them in the user's language.
+import type { Failure } from './bindings/Failure';
 import type { OpKind } from './bindings/OpKind';
 import type { TimelineEntry } from './bindings/TimelineEntry';
-import { readableMessage } from './errors';
 import type { MessageKey } from './i18n/index';
 import { t } from './i18n.svelte';
 import { money } from './state.svelte';
@@ -13,8 +13,13 @@ function op(kind: OpKind): string {
   return t(`timeline.op.${kind}` as MessageKey);
 }
 
+/** Why it did not happen, in words: the core's English message stays in the log. */
+function why(w: Failure): string {
+  return t(`timeline.why.${w}` as MessageKey);
+}
+
 function source(s: string): string {
-  return (SOURCES as readonly string[]).includes(s) ? t(`timeline.source.${s}` as MessageKey) : s;
+  return t(`timeline.source.${(SOURCES as readonly string[]).includes(s) ? s : 'other'}` as MessageKey);
 }
 
 /** One history row in words; `currency` is the sale's. */
@@ -25,7 +30,7 @@ export function timelineText(e: TimelineEntry, currency: string): string {
     case 'checkout_created':
       return t('timeline.checkout_created');
     case 'charge_failed':
-      return t('timeline.charge_failed', { message: readableMessage(e.message) });
+      return t('timeline.charge_failed', { why: why(e.why) });
     case 'status_seen':
       return t('timeline.status_seen', { status: t(`status.${e.status}` as MessageKey), source: source(e.source) });
     case 'operation_asked': {
@@ -40,13 +45,17 @@ export function timelineText(e: TimelineEntry, currency: string): string {
     case 'operation_done':
       return t('timeline.operation_done', { op: op(e.op) });
     case 'operation_refused':
-      return t('timeline.operation_refused', { op: op(e.op), message: readableMessage(e.message) });
+      return t('timeline.operation_refused', { op: op(e.op), why: why(e.why) });
     case 'operation_answer_lost':
       return t('timeline.operation_answer_lost', { op: op(e.op) });
     case 'operation_checked':
       return t(e.happened ? 'timeline.operation_checked_done' : 'timeline.operation_checked_not_done', { op: op(e.op) });
     case 'imported':
       return t('timeline.imported');
+    case 'paid_before_cancel':
+      return t(e.then === 'void' ? 'timeline.paid_before_cancel_void' : 'timeline.paid_before_cancel_refund');
+    case 'paid_as_expired':
+      return t('timeline.paid_as_expired');
     case 'note':
       return e.text;
     default: {

@@ -226,7 +226,7 @@ impl Kasse {
             self.append(
                 &sale.id,
                 &LogEvent::ChargeFailed {
-                    error_code: "no_checkout".into(),
+                    error_code: crate::timeline::NO_CHECKOUT.into(),
                     message: "the checkout was never shown (the answer to creating it was lost) and no payment arrived before it expired".into(),
                     outcome_unknown: false,
                 },
@@ -265,7 +265,7 @@ impl Kasse {
             self.append(
                 &sale.id,
                 &LogEvent::Note {
-                    text: "a payment arrived as the checkout expired; it is recorded with its true status".into(),
+                    text: crate::timeline::PAID_AS_EXPIRED_NOTE.into(),
                 },
             )?;
             self.observe_transaction(&sale, &tx, "poll")?;

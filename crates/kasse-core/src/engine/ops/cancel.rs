@@ -72,17 +72,15 @@ impl Kasse {
         let tx = self.inner.api.get_transaction(&tid).await?;
         let after = self.observe_transaction(&sale, &tx, "operation")?;
         if after.status.is_paid() {
-            let what = if after.status == SaleStatus::Authorized {
-                "void"
+            let then = if after.status == SaleStatus::Authorized {
+                OpKind::Void
             } else {
-                "refund"
+                OpKind::Refund
             };
             self.append(
                 &sale.id,
                 &LogEvent::Note {
-                    text: format!(
-                        "the customer paid before the cancel reached Dintero; {what} this payment"
-                    ),
+                    text: crate::timeline::paid_before_cancel_note(then),
                 },
             )?;
         }
