@@ -15,4 +15,5 @@ mod pins;
 mod refusals;
 mod report;
 mod secrets;
+mod support;
 mod sync;
