@@ -60,6 +60,19 @@ async fn gone(c: &Client, css: &str) -> Result<()> {
     bail!("{css} is still there")
 }
 
+/// The `<html>` element's attribute `name` (`lang`, `data-theme`).
+async fn root_attr(c: &Client, name: &str) -> Result<Option<String>> {
+    let v = within(
+        &format!("reading <html {name}>"),
+        c.execute(
+            "return document.documentElement.getAttribute(arguments[0]);",
+            vec![serde_json::json!(name)],
+        ),
+    )
+    .await?;
+    Ok(v.as_str().map(str::to_owned))
+}
+
 /// Saves the language in Settings and waits for the page to speak it.
 async fn language(c: &Client, code: &str) -> Result<()> {
     within(
@@ -74,12 +87,7 @@ async fn language(c: &Client, code: &str) -> Result<()> {
     click(c, "#save-settings-btn").await?;
     wait_for(c, "#settings-saved").await?;
     for _ in 0..100 {
-        let lang = within(
-            "reading the page's language",
-            c.execute("return document.documentElement.lang;", vec![]),
-        )
-        .await?;
-        if lang.as_str() == Some(code) {
+        if root_attr(c, "lang").await?.as_deref() == Some(code) {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -91,12 +99,7 @@ async fn language(c: &Client, code: &str) -> Result<()> {
 async fn theme(c: &Client, dark: bool) -> Result<()> {
     let want = if dark { "dark" } else { "light" };
     for _ in 0..3 {
-        let now = within(
-            "reading the theme",
-            c.execute("return document.documentElement.dataset.theme;", vec![]),
-        )
-        .await?;
-        if now.as_str() == Some(want) {
+        if root_attr(c, "data-theme").await?.as_deref() == Some(want) {
             return Ok(());
         }
         click(c, "#theme-btn").await?;

@@ -62,6 +62,19 @@ impl Runs {
     }
 }
 
+/// What must never show: the client secret, raw and inside the Basic credentials, the header
+/// every access token of this sandbox starts with, and `more`.
+fn needles<const N: usize>(more: [(&'static str, String); N]) -> Vec<(&'static str, Vec<u8>)> {
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("kasse-demo:{SECRET}"));
+    let mut all: Vec<(&str, Vec<u8>)> = vec![
+        ("the client secret", SECRET.into()),
+        ("the Basic credentials", basic.into()),
+        ("an access token", TOKEN_HEADER.into()),
+    ];
+    all.extend(more.into_iter().map(|(what, s)| (what, s.into_bytes())));
+    all
+}
+
 /// Asserts that none of `needles` is in `bytes` (`place` says where they are from).
 #[track_caller]
 fn assert_clean(bytes: &[u8], needles: &[(&str, Vec<u8>)], place: &str) {
@@ -163,15 +176,11 @@ fn neither_the_secret_nor_a_token_shows_in_output_logs_or_files() {
         w.control.access_token(),
     ];
     assert!(tokens.iter().all(|t| t.starts_with(TOKEN_HEADER)));
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("kasse-demo:{SECRET}"));
-    let needles: Vec<(&str, Vec<u8>)> = vec![
-        ("the client secret", SECRET.into()),
-        ("a wrong secret", WRONG.into()),
-        ("the Basic credentials", basic.into()),
-        ("an access token", TOKEN_HEADER.into()),
-        ("access token #1", tokens[0].clone().into()),
-        ("access token #2", tokens[1].clone().into()),
-    ];
+    let needles = needles([
+        ("a wrong secret", WRONG.to_owned()),
+        ("access token #1", tokens[0].clone()),
+        ("access token #2", tokens[1].clone()),
+    ]);
 
     // A process still running (charge --wait) holds the WAL and SHM files: read them too.
     let sessions = w.control.sessions().len();
@@ -269,15 +278,11 @@ fn the_diagnostics_zip_holds_what_support_needs_and_no_secret_pin_or_token() {
         std::io::Read::read_to_string(&mut f, &mut text).unwrap();
         files.insert(f.name().to_owned(), text);
     }
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("kasse-demo:{SECRET}"));
-    let needles: Vec<(&str, Vec<u8>)> = vec![
-        ("the client secret", SECRET.into()),
-        ("the secret file's secret", APP_SECRET.into()),
-        ("the Basic credentials", basic.into()),
-        ("an access token", TOKEN_HEADER.into()),
-        ("the sandbox's token", token.clone().into()),
-        ("the manager's PIN", PIN.into()),
-    ];
+    let needles = needles([
+        ("the secret file's secret", APP_SECRET.to_owned()),
+        ("the sandbox's token", token.clone()),
+        ("the manager's PIN", PIN.to_owned()),
+    ]);
     for (name, text) in &files {
         assert_clean(text.as_bytes(), &needles, name);
     }
