@@ -21,6 +21,7 @@ pub fn typescript() -> Vec<(String, String)> {
         Mode,
         SecretStorage,
         AppInfo,
+        About,
         ReadOnly,
         Boot,
         OrderLineInput,

@@ -4,6 +4,7 @@
 #[allow(dead_code)]
 pub const COMMANDS: &[&str] = &[
     "app_info",
+    "about",
     "price_order",
     "charge",
     "cancel_charge",

@@ -138,7 +138,7 @@ fn info(state: &AppState, settings: &CoreSettings) -> AppInfo {
         counter: settings.counter.clone(),
         counter_id: engine.kasse.config().counter.clone(),
         currency: settings.currency.code().to_owned(),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
+        version: kasse_build_info::VERSION.to_owned(),
         secret_storage: state.secret_storage(settings),
         language: settings.language.clone(),
         read_only: state.settings_store.read_only().as_ref().map(Into::into),
@@ -174,6 +174,20 @@ pub fn boot(state: &AppState) -> CmdResult<Boot> {
 pub async fn app_info(state: St<'_>) -> CmdResult<AppInfo> {
     let settings = state.settings()?;
     Ok(info(&state, &settings))
+}
+
+/// The About box: version, commit, data directory.
+#[tauri::command]
+pub fn about(state: St<'_>) -> About {
+    About {
+        version: kasse_build_info::VERSION.to_owned(),
+        commit: kasse_build_info::COMMIT.to_owned(),
+        data_dir: state.data_dir.display().to_string(),
+        log_dir: kasse_core::support::logs::dir(&state.data_dir)
+            .display()
+            .to_string(),
+        os: kasse_build_info::os(),
+    }
 }
 
 /// Prices a cart by the core's rules (live totals); errors name the field.

@@ -60,6 +60,21 @@ pub struct AppInfo {
     pub read_only: Option<ReadOnly>,
 }
 
+/// The About box: what this build is and where it keeps its data (for support).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct About {
+    /// Kasse's version.
+    pub version: String,
+    /// The commit it was built from (short hash), or `unknown`.
+    pub commit: String,
+    /// The data directory (the sales log, settings and logs).
+    pub data_dir: String,
+    /// The folder of the daily log files.
+    pub log_dir: String,
+    /// The operating system.
+    pub os: String,
+}
+
 /// Why the app is read-only: its log was changed outside Kasse.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct ReadOnly {

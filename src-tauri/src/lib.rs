@@ -23,6 +23,7 @@ use crate::state::AppState;
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
         commands::app_info,
+        commands::about,
         commands::price_order,
         commands::charge,
         commands::cancel_charge,
@@ -151,26 +152,50 @@ fn data_dir<R: Runtime>(app: &tauri::App<R>) -> PathBuf {
         .unwrap_or_else(|_| PathBuf::from(".kasse"))
 }
 
+/// `kasse --version`'s line: the program, its version and the commit it was built from.
+pub fn version_text() -> String {
+    format!("kasse {}", kasse_build_info::VERSION_LINE)
+}
+
+/// Whether the arguments ask for the version only (`--version` or `-V`): then Kasse prints it
+/// and exits without opening a window (no display needed).
+pub fn version_asked<S: AsRef<str>>(args: impl IntoIterator<Item = S>) -> bool {
+    args.into_iter()
+        .skip(1)
+        .any(|a| matches!(a.as_ref(), "--version" | "-V"))
+}
+
+/// Logs to standard error (`RUST_LOG`, default `warn`) and to the data directory's daily
+/// `kasse-app` log file (`kasse_core::support::logs`), from the moment the data directory is
+/// known.
+fn init_logs(dir: &std::path::Path, compositing_turned_off: bool) {
+    let today = time::OffsetDateTime::now_utc().date();
+    let folder =
+        kasse_core::support::logs::init(kasse_core::support::logs::Program::App, Some(dir), today);
+    tracing::info!(
+        version = kasse_build_info::VERSION,
+        commit = kasse_build_info::COMMIT,
+        data_dir = %dir.display(),
+        logs = ?folder,
+        "kasse started"
+    );
+    if compositing_turned_off {
+        tracing::info!("no GPU render node: WebKit's accelerated compositing is off");
+    }
+}
+
 /// Starts the app.
 pub fn run() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
     // Before WebKit starts, and while this process has only this thread (environment writes
     // race with other threads' reads).
-    if cfg!(target_os = "linux")
+    let compositing_turned_off = cfg!(target_os = "linux")
         && compositing_off(
             std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_some(),
             std::env::var("KASSE_WEBKIT_COMPOSITING").is_ok_and(|v| v == "on"),
             std::env::var("TAURI_WEBVIEW_AUTOMATION").is_ok_and(|v| v == "true"),
             has_render_node(),
-        )
-    {
-        tracing::info!("no GPU render node: WebKit's accelerated compositing is off");
+        );
+    if compositing_turned_off {
         std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
     // The main page finished loading: the UI subscribes to events moments later.
@@ -185,6 +210,7 @@ pub fn run() {
         })
         .setup(move |app| {
             let dir = data_dir(app);
+            init_logs(&dir, compositing_turned_off);
             let mut first = match single::claim(&dir) {
                 Ok(single::Claim::First(first)) => first,
                 Ok(single::Claim::Running) => {
@@ -242,7 +268,27 @@ pub fn run() {
 
 #[cfg(test)]
 mod tests {
-    use super::compositing_off;
+    use super::{compositing_off, version_asked, version_text};
+
+    #[test]
+    fn the_version_is_asked_by_its_flags_only_and_names_the_commit() {
+        assert!(version_asked(["kasse", "--version"]));
+        assert!(version_asked(["kasse", "-V"]));
+        assert!(!version_asked(["kasse"]));
+        assert!(
+            !version_asked(["--version"]),
+            "the program's own name is not a flag"
+        );
+        assert!(!version_asked(["kasse", "--versions"]));
+        assert_eq!(
+            version_text(),
+            format!(
+                "kasse {} (commit {})",
+                kasse_build_info::VERSION,
+                kasse_build_info::COMMIT
+            )
+        );
+    }
 
     #[test]
     fn compositing_goes_off_only_without_a_gpu_and_never_over_the_users_or_webdrivers_choice() {

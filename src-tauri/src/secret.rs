@@ -40,7 +40,9 @@ impl KeyringOrFile {
             .chars()
             .filter(|c| c.is_ascii_alphanumeric())
             .collect();
-        self.dir.join(format!("secret-{safe}"))
+        // Named as the diagnostics zip expects, so it can keep this secret out of what it sends.
+        let prefix = kasse_core::support::diagnostics::SECRET_FILE_PREFIX;
+        self.dir.join(format!("{prefix}{safe}"))
     }
 
     /// The keyring entry for `account`, when a keyring works here.

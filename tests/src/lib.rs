@@ -281,12 +281,24 @@ pub struct KasseApp {
     _data: TempDir,
 }
 
+impl KasseApp {
+    /// The app's data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self._data.0
+    }
+}
+
+/// The desktop app's binary: `$KASSE_APP_BIN`, else `target/debug/kasse`.
+pub fn kasse_bin() -> PathBuf {
+    std::env::var("KASSE_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace_root().join("target/debug/kasse"))
+}
+
 /// Launches `target/debug/kasse` (or `$KASSE_APP_BIN`) in demo mode and waits until the UI says
 /// it is ready (`body[data-ready='1']`). `name` keeps data directories and screenshots apart.
 pub async fn launch_kasse(name: &str) -> Result<KasseApp> {
-    let bin = std::env::var("KASSE_APP_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| workspace_root().join("target/debug/kasse"));
+    let bin = kasse_bin();
     if !bin.exists() {
         bail!(
             "{} is missing: run `cargo build -p kasse` first (cargo xtask test does)",

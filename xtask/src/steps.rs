@@ -12,6 +12,7 @@ const CORE_PACKAGES: &[&str] = &[
     "dintero-sandbox",
     "kasse-core",
     "kasse-cli",
+    "kasse-build-info",
     "xtask",
 ];
 

@@ -71,6 +71,27 @@ impl Env {
         self.0.get(name).map(String::as_str)
     }
 
+    /// The configuration for a diagnostics zip: every variable Kasse reads, its value when it
+    /// is not a secret, `set` or `unset` for the client secret.
+    pub fn described(&self) -> serde_json::Value {
+        VARS.iter()
+            .map(|&k| {
+                let v = match (self.get(k), k) {
+                    (Some(_), "KASSE_CLIENT_SECRET") => "set".into(),
+                    (Some(v), _) => v.to_owned(),
+                    (None, _) => "unset".into(),
+                };
+                (k.to_owned(), serde_json::Value::from(v))
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    }
+
+    /// The secrets this environment holds (to keep out of a diagnostics zip).
+    pub fn secrets(&self) -> Vec<String> {
+        self.owned("KASSE_CLIENT_SECRET").into_iter().collect()
+    }
+
     fn owned(&self, name: &str) -> Option<String> {
         self.get(name).map(str::to_owned)
     }
@@ -175,6 +196,7 @@ pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Res
     let LocalLog {
         store,
         demo_dir: _demo_dir,
+        ..
     } = open_log(data_dir, demo)?;
     let app = App::open(store, config)
         .await
@@ -226,26 +248,41 @@ fn say_with_variable(e: CoreError, env: &Env) -> anyhow::Error {
 /// `journal verify`): they work without credentials and offline.
 pub struct LocalLog {
     pub store: Store,
+    /// The data directory the log is in.
+    pub dir: PathBuf,
     demo_dir: Option<DemoDir>,
 }
 
 /// Opens (creating when needed) the log in the data dir; with `--demo` and no `--data-dir`, a
 /// throw-away one.
 pub fn open_log(data_dir: Option<&Path>, demo: bool) -> anyhow::Result<LocalLog> {
-    let (dir, demo_dir) = match (data_dir, demo) {
-        (Some(d), _) => (d.to_path_buf(), None),
-        (None, true) => {
+    let (dir, demo_dir) = match kept_data_dir(data_dir, demo) {
+        Some(d) => (d, None),
+        None => {
             let d = std::env::temp_dir().join(format!("kasse-demo-{}", std::process::id()));
             (d.clone(), Some(DemoDir(d)))
         }
-        (None, false) => (default_data_dir(), None),
     };
     kasse_core::store::private_dir(&dir).map_err(|e| ConfigError::Invalid {
         name: "--data-dir",
         message: format!("cannot create {}: {e}", dir.display()),
     })?;
     let store = Store::open(dir.join("kasse.sqlite"))?;
-    Ok(LocalLog { store, demo_dir })
+    Ok(LocalLog {
+        store,
+        dir,
+        demo_dir,
+    })
+}
+
+/// The data directory a run keeps: `--data-dir`, else the default one; `None` for `--demo`
+/// without `--data-dir` (a throw-away folder, removed on exit).
+pub fn kept_data_dir(data_dir: Option<&Path>, demo: bool) -> Option<PathBuf> {
+    match (data_dir, demo) {
+        (Some(d), _) => Some(d.to_path_buf()),
+        (None, true) => None,
+        (None, false) => Some(default_data_dir()),
+    }
 }
 
 fn default_data_dir() -> PathBuf {
@@ -273,12 +310,20 @@ pub fn parse_date(s: &str) -> Result<OffsetDateTime, ConfigError> {
         })
 }
 
-/// Logs to stderr (warnings by default; `RUST_LOG` for more), never to stdout.
-pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+/// Logs to stderr (warnings by default; `RUST_LOG` for more), never to stdout, and to the
+/// data directory's daily `kasse-cli` log file (`kasse_core::support::logs`); a throw-away
+/// demo keeps no file.
+pub fn init_tracing(data_dir: Option<&Path>, demo: bool) {
+    let dir = kept_data_dir(data_dir, demo);
+    let today = OffsetDateTime::now_utc().date();
+    kasse_core::support::logs::init(
+        kasse_core::support::logs::Program::Cli,
+        dir.as_deref(),
+        today,
+    );
+    tracing::info!(
+        version = kasse_build_info::VERSION,
+        commit = kasse_build_info::COMMIT,
+        "kasse-cli started"
+    );
 }

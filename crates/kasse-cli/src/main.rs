@@ -8,12 +8,13 @@ mod config;
 mod output;
 mod pins;
 mod report;
+mod support;
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use kasse_core::money::Quantity;
 use kasse_core::sale::SaleStatus;
 use kasse_core::store::{Integrity, ListQuery, StoreError};
@@ -22,13 +23,14 @@ use kasse_core::{CoreError, RefundSpec, SaleDetail};
 use output::Out;
 use pins::{read_pin, PinCommand};
 use report::ReportCommand;
+use support::SupportCommand;
 
 /// Kasse from a terminal: charge, follow, capture, void, refund, list and sync sales made
 /// through Dintero Checkout.
 #[derive(Debug, Parser)]
 #[command(
     name = "kasse-cli",
-    version,
+    version = kasse_build_info::VERSION_LINE,
     about,
     long_about = None,
     after_help = "Exit codes: 0 done; 1 error (one line on stderr); 3 the payment did not go through \
@@ -172,6 +174,8 @@ enum Command {
         #[command(subcommand)]
         command: PinCommand,
     },
+    #[command(flatten)]
+    Support(SupportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -202,7 +206,18 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     let out = Out::new(cli.json);
-    config::init_tracing();
+    // Completions and manual pages touch no data directory (a package build runs them).
+    if let Command::Support(
+        c @ (SupportCommand::Completions { .. } | SupportCommand::Manpage { .. }),
+    ) = cli.command
+    {
+        return match support::run(c, Cli::command(), None, false, &out) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+            Err(e) => out.fail_with(error_code(&e), &format!("{e:#}"), error_details(&e)),
+        };
+    }
+    config::init_tracing(cli.data_dir.as_deref(), cli.demo);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -368,6 +383,16 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             catalog::catalog(&log.store, command, currency, out)?;
             return Ok(ExitCode::SUCCESS);
         }
+        Command::Support(command) => {
+            support::run(
+                command,
+                Cli::command(),
+                cli.data_dir.as_deref(),
+                cli.demo,
+                out,
+            )?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Report { command } => {
             let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
             let currency = config::currency(&config::Env::from_process())?;
@@ -478,7 +503,8 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         | Command::Journal { .. }
         | Command::Report { .. }
         | Command::Catalog { .. }
-        | Command::Pin { .. } => {
+        | Command::Pin { .. }
+        | Command::Support(_) => {
             unreachable!("answered from the log above")
         }
     }

@@ -475,6 +475,26 @@ impl Out {
         self.text(&s)
     }
 
+    /// `diagnostics`: the zip written, what it holds, and whether the journal checked out.
+    pub fn diagnostics(
+        &self,
+        w: &kasse_core::support::diagnostics::Written,
+    ) -> std::io::Result<()> {
+        if self.json {
+            return self.line(&json!({ "diagnostics": w }));
+        }
+        let journal = if w.journal_ok {
+            "the journal checks out"
+        } else {
+            "the journal check found problems (see journal-verify.json)"
+        };
+        self.text(&format!(
+            "diagnostics written to {} ({}); {journal}",
+            w.path.display(),
+            w.files.join(", ")
+        ))
+    }
+
     /// Prints an error on stderr and returns the failing exit code.
     pub fn fail(&self, code: &str, message: &str) -> ExitCode {
         self.fail_with(code, message, serde_json::Map::new())

@@ -20,6 +20,7 @@ pub mod sale;
 pub mod settings;
 pub mod staff;
 pub mod store;
+pub mod support;
 pub mod timeline;
 
 pub use engine::{

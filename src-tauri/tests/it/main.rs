@@ -10,3 +10,4 @@ mod ipc_props;
 mod journal_start;
 mod keyring;
 mod secrets;
+mod version;

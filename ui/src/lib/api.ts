@@ -2,6 +2,7 @@
 // window.__TAURI__.core.invoke and events come from window.__TAURI__.event.listen. Without it
 // (a plain browser via `npm run dev`, and Vitest) answers the real engine gave are replayed
 // (./replay.ts): the fixture named by `?fixture=`, else `app`.
+import type { About } from './bindings/About';
 import type { AppInfo } from './bindings/AppInfo';
 import type { Boot } from './bindings/Boot';
 import type { CaptureInput } from './bindings/CaptureInput';
@@ -135,6 +136,7 @@ function pinned(args: Record<string, unknown>, pin: string | null): Record<strin
 
 export const api = {
   appInfo: () => call<AppInfo>('app_info'),
+  about: () => call<About>('about'),
   priceOrder: (order: OrderInput) => call<PricedOrder>('price_order', { order }),
   charge: (order: OrderInput) => call<Charge>('charge', { order }),
   cancelCharge: (saleId: string) => call<SaleSummary>('cancel_charge', { saleId }),

@@ -16,4 +16,5 @@ mod pins;
 mod refusals;
 mod report;
 mod secrets;
+mod support;
 mod sync;

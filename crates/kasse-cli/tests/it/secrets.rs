@@ -62,6 +62,19 @@ impl Runs {
     }
 }
 
+/// What must never show: the client secret, raw and inside the Basic credentials, the header
+/// every access token of this sandbox starts with, and `more`.
+fn needles<const N: usize>(more: [(&'static str, String); N]) -> Vec<(&'static str, Vec<u8>)> {
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("kasse-demo:{SECRET}"));
+    let mut all: Vec<(&str, Vec<u8>)> = vec![
+        ("the client secret", SECRET.into()),
+        ("the Basic credentials", basic.into()),
+        ("an access token", TOKEN_HEADER.into()),
+    ];
+    all.extend(more.into_iter().map(|(what, s)| (what, s.into_bytes())));
+    all
+}
+
 /// Asserts that none of `needles` is in `bytes` (`place` says where they are from).
 #[track_caller]
 fn assert_clean(bytes: &[u8], needles: &[(&str, Vec<u8>)], place: &str) {
@@ -163,15 +176,11 @@ fn neither_the_secret_nor_a_token_shows_in_output_logs_or_files() {
         w.control.access_token(),
     ];
     assert!(tokens.iter().all(|t| t.starts_with(TOKEN_HEADER)));
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("kasse-demo:{SECRET}"));
-    let needles: Vec<(&str, Vec<u8>)> = vec![
-        ("the client secret", SECRET.into()),
-        ("a wrong secret", WRONG.into()),
-        ("the Basic credentials", basic.into()),
-        ("an access token", TOKEN_HEADER.into()),
-        ("access token #1", tokens[0].clone().into()),
-        ("access token #2", tokens[1].clone().into()),
-    ];
+    let needles = needles([
+        ("a wrong secret", WRONG.to_owned()),
+        ("access token #1", tokens[0].clone()),
+        ("access token #2", tokens[1].clone()),
+    ]);
 
     // A process still running (charge --wait) holds the WAL and SHM files: read them too.
     let sessions = w.control.sessions().len();
@@ -211,4 +220,114 @@ fn neither_the_secret_nor_a_token_shows_in_output_logs_or_files() {
         runs.0.len(),
         all.len()
     );
+}
+
+/// `kasse-cli diagnostics` on a data dir that holds the client secret twice (the environment's,
+/// and another in the desktop app's fallback secret file), a manager PIN used on a void, sales,
+/// and a log line that let a secret and a token slip: the zip holds what support needs (the
+/// version and commit, settings, the journal check, counts, today's logs) and no secret, PIN or
+/// token in any of its files.
+#[test]
+fn the_diagnostics_zip_holds_what_support_needs_and_no_secret_pin_or_token() {
+    const PIN: &str = "582917";
+    const APP_SECRET: &str = "APP-S3CR3T-3b7e41c0-in-the-secret-file";
+    let w = world(SECRET);
+    let set = w.run_with_stdin(
+        &[
+            "--json", "pin", "set", "--role", "manager", "--name", "Mona",
+        ],
+        &format!("{PIN}\n"),
+    );
+    assert!(set.ok(), "{set:#?}");
+    let (c, _) = w.paid_sale();
+    let reference = c["merchant_reference"].as_str().unwrap().to_owned();
+    let void = w.run_with_stdin(
+        &["--json", "void", "--pin-stdin", &reference],
+        &format!("{PIN}\n"),
+    );
+    assert!(void.ok(), "{void:#?}");
+    let (c, _) = w.paid_sale();
+    let captured = w.run(&[
+        "--json",
+        "capture",
+        c["merchant_reference"].as_str().unwrap(),
+    ]);
+    assert!(captured.ok(), "{captured:#?}");
+
+    let token = w.control.access_token();
+    assert!(token.starts_with(TOKEN_HEADER));
+    std::fs::write(w.data_dir().join("secret-T12345678"), APP_SECRET).unwrap();
+    let day = time::OffsetDateTime::now_utc().date();
+    let leaked = w.data_dir().join(format!("logs/kasse-app.{day}.log"));
+    std::fs::write(
+        &leaked,
+        format!("a line that should never have been: {SECRET} {APP_SECRET} Bearer {token}\n"),
+    )
+    .unwrap();
+
+    let zip_path = w.dir.path().join("support.zip");
+    let r = w.run(&["--json", "diagnostics", "--out", path_str(&zip_path)]);
+    let line = r.one();
+    assert_eq!(line["diagnostics"]["journal_ok"], true, "{line}");
+
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let mut files = std::collections::BTreeMap::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut f, &mut text).unwrap();
+        files.insert(f.name().to_owned(), text);
+    }
+    let needles = needles([
+        ("the secret file's secret", APP_SECRET.to_owned()),
+        ("the sandbox's token", token.clone()),
+        ("the manager's PIN", PIN.to_owned()),
+    ]);
+    for (name, text) in &files {
+        assert_clean(text.as_bytes(), &needles, name);
+    }
+
+    let cli_log = format!("logs/kasse-cli.{day}.log");
+    let app_log = format!("logs/kasse-app.{day}.log");
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    for expected in [
+        "about.json",
+        "settings.json",
+        "journal-verify.json",
+        cli_log.as_str(),
+        app_log.as_str(),
+    ] {
+        assert!(names.contains(&expected), "{expected} missing: {names:?}");
+    }
+    assert!(
+        files[&app_log].contains("[redacted] [redacted] Bearer [token]"),
+        "{}",
+        files[&app_log]
+    );
+    assert!(
+        files[&cli_log].contains("kasse-cli started"),
+        "{}",
+        files[&cli_log]
+    );
+    assert!(
+        files[&cli_log].contains("operation requested"),
+        "{}",
+        files[&cli_log]
+    );
+
+    let about: Value = serde_json::from_str(&files["about.json"]).unwrap();
+    assert_eq!(about["program"], "kasse-cli");
+    assert_eq!(about["version"], env!("CARGO_PKG_VERSION"));
+    assert!(!about["commit"].as_str().unwrap().is_empty(), "{about}");
+    assert!(!about["os"].as_str().unwrap().is_empty(), "{about}");
+    assert_eq!(about["schema_version"], about["schema_version_supported"]);
+    assert_eq!(about["counts"]["sales"], 2, "{about}");
+    assert_eq!(about["journal_ok"], true);
+    let settings: Value = serde_json::from_str(&files["settings.json"]).unwrap();
+    assert_eq!(settings["configuration"]["KASSE_CLIENT_SECRET"], "set");
+    assert_eq!(settings["configuration"]["KASSE_ACCOUNT_ID"], "T12345678");
+    assert_eq!(settings["settings"]["profile_id"], "default");
+    let verify: Value = serde_json::from_str(&files["journal-verify.json"]).unwrap();
+    assert_eq!(verify["journal"]["ok"], true, "{verify}");
+    assert!(verify["journal"]["rows"].as_u64().unwrap() > 5, "{verify}");
 }
