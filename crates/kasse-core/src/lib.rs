@@ -13,6 +13,7 @@ pub mod error;
 pub mod money;
 pub mod order;
 pub mod pay_window;
+pub mod payment;
 pub mod qr;
 pub mod report;
 pub mod sale;

@@ -4,7 +4,7 @@
 
 use super::store_common;
 
-use kasse_core::sale::LogEvent;
+use kasse_core::sale::{LogEvent, SaleStatus};
 use kasse_core::store::journal::row_hash;
 use kasse_core::store::migrate::{self, LATEST_VERSION, MIGRATIONS};
 use kasse_core::store::{JournalProblem, Store, StoreError, StoreOptions};
@@ -35,6 +35,10 @@ const LANDED: &[(&str, &str)] = &[
     (
         "0005_compact_journal.sql",
         "b46261cff92f6b0ee3a836248a2310ab58e86ad5de9a7745464fdcc4603ad23f",
+    ),
+    (
+        "0006_sale_card.sql",
+        "f4f89f8670a764b8672215f6c6d0870643fa6e7397213df71471b636f3c9aa42",
     ),
 ];
 
@@ -349,4 +353,45 @@ fn an_append_that_waits_too_long_for_the_lock_is_busy_and_writes_nothing() {
     assert_eq!(store.open_sales().unwrap().len(), 0);
     let s = open(&store, "s1", 1000, T0);
     assert_eq!(s.amount, 1000);
+}
+
+#[test]
+fn a_log_from_before_the_card_columns_gets_the_card_its_journal_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kasse.sqlite");
+    {
+        let store = Store::open(&path).unwrap();
+        paid(&store, "plain", 1000, T0);
+        open(&store, "card", 2000, T0 + 10);
+        let mut seen = observed(SaleStatus::Authorized, "T.card", 0, 0);
+        if let LogEvent::StatusObserved { snapshot, .. } = &mut seen {
+            *snapshot = serde_json::json!({"id": "T.card", "status": "AUTHORIZED",
+                "payment_product_type": "dintero_psp.creditcard",
+                "card": {"brand": "Visa", "masked_pan": "400000******0002"}});
+        }
+        let sale = log(&store, "card", &seen, T0 + 11);
+        assert_eq!(
+            sale.card.as_ref().and_then(|c| c.last4.as_deref()),
+            Some("0002")
+        );
+        assert_eq!(store.sale("card").unwrap().unwrap().card, sale.card);
+    }
+    // The file as migration 5 left it: no card columns.
+    {
+        let conn = raw(&path);
+        conn.execute_batch(
+            "ALTER TABLE sales DROP COLUMN card_brand; ALTER TABLE sales DROP COLUMN card_last4;
+             PRAGMA user_version = 5;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+    let card = store.sale("card").unwrap().unwrap().card.unwrap();
+    assert_eq!(
+        (card.brand.as_deref(), card.last4.as_deref()),
+        (Some("Visa"), Some("0002"))
+    );
+    assert_eq!(store.sale("plain").unwrap().unwrap().card, None);
+    assert!(store.check_projection().unwrap().ok());
 }
