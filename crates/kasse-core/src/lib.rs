@@ -15,6 +15,7 @@ pub mod order;
 pub mod pay_window;
 pub mod payment;
 pub mod qr;
+pub mod receipt;
 pub mod report;
 pub mod sale;
 pub mod settings;
