@@ -15,6 +15,8 @@ pub const COMMANDS: &[&str] = &[
     "capture",
     "void_sale",
     "refund",
+    "refund_preview",
+    "receipt",
     "sync",
     "day_report",
     "export_csv",

@@ -326,17 +326,7 @@ pub async fn void_sale(
 #[tauri::command]
 pub async fn refund(state: St<'_>, sale_id: String, input: RefundInput) -> CmdResult<SaleDetail> {
     let spec = if !input.lines.is_empty() {
-        let mut lines = vec![];
-        for l in &input.lines {
-            let q: Quantity = l.quantity.parse().map_err(|e| {
-                UiError::new(
-                    ErrorCode::InvalidInput,
-                    format!("lines[{}].quantity: {e}", l.line_id),
-                )
-            })?;
-            lines.push((l.line_id.clone(), q));
-        }
-        RefundSpec::Lines(lines)
+        RefundSpec::Lines(refund_lines(&input.lines)?)
     } else if let Some(a) = input.amount {
         RefundSpec::Amount(a)
     } else {
@@ -348,6 +338,43 @@ pub async fn refund(state: St<'_>, sale_id: String, input: RefundInput) -> CmdRe
         .refund_once(&sale_id, spec, reason, &input.key, input.pin.as_deref())
         .await?;
     detail(&state, &sale.id)
+}
+
+/// The chosen lines as line ids and quantities.
+fn refund_lines(lines: &[RefundLine]) -> CmdResult<Vec<(String, Quantity)>> {
+    lines
+        .iter()
+        .map(|l| {
+            let q: Quantity = l.quantity.parse().map_err(|e| {
+                UiError::new(
+                    ErrorCode::InvalidInput,
+                    format!("lines[{}].quantity: {e}", l.line_id),
+                )
+            })?;
+            Ok((l.line_id.clone(), q))
+        })
+        .collect()
+}
+
+/// What refunding the chosen lines would give back (minor units), by the core's rules, for the
+/// Refund button to show before it is pressed.
+#[tauri::command]
+pub fn refund_preview(state: St<'_>, sale_id: String, lines: Vec<RefundLine>) -> CmdResult<i64> {
+    Ok(state
+        .kasse()
+        .refund_preview(&sale_id, &refund_lines(&lines)?)?)
+}
+
+/// A receipt as the core builds it: the sale's (`refund` = `None`), or that of the refund whose
+/// operation id is `refund`.
+#[tauri::command]
+pub fn receipt(state: St<'_>, sale_id: String, refund: Option<String>) -> CmdResult<Receipt> {
+    let d = state.kasse().detail(&sale_id)?;
+    let order = d.order.as_ref();
+    Ok(match refund {
+        None => kasse_core::receipt::sale_receipt(&d.sale, order, &d.events)?,
+        Some(op_id) => kasse_core::receipt::refund_receipt(&d.sale, order, &op_id)?,
+    })
 }
 
 /// Imports and refreshes from Dintero.

@@ -162,6 +162,8 @@ pub struct Charge {
     pub expires_at: String,
 }
 
+pub use kasse_core::payment::{PaymentKind, PaymentMethod};
+pub use kasse_core::receipt::{Receipt, ReceiptKind, ReceiptLine, ReceiptVat};
 /// A sale's status: the core's own ([`kasse_core::sale::SaleStatus`]), exported as it is.
 pub use kasse_core::report::{DayReport, ProductLine, StatusLine, VatLine};
 pub use kasse_core::sale::SaleStatus;
@@ -179,7 +181,8 @@ pub struct SaleSummary {
     pub refunded: i64,
     pub currency: String,
     pub created_at: String,
-    pub payment_product: Option<String>,
+    /// How it was paid, as facts the UI words (never Dintero's product id).
+    pub payment_method: Option<PaymentMethod>,
 }
 
 impl From<&Sale> for SaleSummary {
@@ -195,7 +198,7 @@ impl From<&Sale> for SaleSummary {
             refunded: s.refunded,
             currency: s.currency.clone(),
             created_at: rfc3339(s.created_at),
-            payment_product: s.payment_product.clone(),
+            payment_method: s.payment_method(),
         }
     }
 }

@@ -31,6 +31,8 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::parked,
         commands::list_sales,
         commands::sale_detail,
+        commands::receipt,
+        commands::refund_preview,
         commands::capture,
         commands::void_sale,
         commands::refund,

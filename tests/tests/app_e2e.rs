@@ -1,6 +1,7 @@
 //! The real desktop app (`target/debug/kasse`, demo mode) driven through WebKitWebDriver under
 //! Xvfb, the customer played through the demo simulator's `/_sim/` endpoints. Each main screen
-//! is saved under `target/e2e-screenshots/`.
+//! is saved under `target/e2e-screenshots/`; with `KASSE_E2E_SHOTS=1` the receipt test also saves
+//! the receipts, the list and the detail in English and Norwegian, light and dark.
 //!
 //! Build the app first (`cargo build -p kasse`; `cargo xtask test` does it). Each test starts its
 //! own display, driver and app, with its own data directory.
@@ -849,6 +850,127 @@ async fn norwegian_weighed_sale_reads_in_words_and_numbers_of_the_language() -> 
              const over = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;\
              return [...document.querySelectorAll('#main h1, #main h2')]\
                .filter((h) => toasts.some((t) => over(t, h.getBoundingClientRect()))).map((h) => h.id || h.textContent);",
+/// Screenshots of the screen at `hash` in English and Norwegian, light and dark, named
+/// `{name}-{lang}-{theme}`, when `KASSE_E2E_SHOTS=1` (they cost a reload each). `ready` is what
+/// the screen shows once drawn.
+async fn shots_in_every_language_and_theme(
+    c: &Client,
+    name: &str,
+    hash: &str,
+    ready: &str,
+) -> Result<()> {
+    if std::env::var("KASSE_E2E_SHOTS").as_deref() != Ok("1") {
+        return Ok(());
+    }
+    for lang in ["en", "nb"] {
+        for theme in ["light", "dark"] {
+            // The theme in the query too, only so that every step is a new page load.
+            let go = "localStorage.setItem('kasse.theme', arguments[0]); location.replace(\
+                      location.pathname + '?lang=' + arguments[1] + '&theme=' + arguments[0] + arguments[2]);";
+            within(
+                "reloading",
+                c.execute(go, vec![json!(theme), json!(lang), json!(hash)]),
+            )
+            .await?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            wait_for(c, &format!("html[data-theme='{theme}'] {ready}")).await?;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            screenshot(c, &format!("{name}-{lang}-{theme}")).await?;
+        }
+    }
+    // Back to the language and theme the test started in.
+    let back = "localStorage.removeItem('kasse.theme'); location.replace(location.pathname + arguments[0]);";
+    within("reloading", c.execute(back, vec![json!(hash)])).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_for(c, &format!("html:not([lang='nb']) {ready}")).await?;
+    Ok(())
+}
+
+/// Issue 16, defects 7 and 8 and the Refund button of defect 10: one line refunded with a
+/// reason; the Refund button showed the core's amount for the chosen line; the refund receipt
+/// is dated when the refund happened, numbered and reasoned as the refund, its VAT signed like
+/// its total; the card is named as people say it in the list, the detail and the receipt; the
+/// transaction id stays on one line; the reason is in the sale's history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_receipt_is_the_refunds_own_and_the_card_is_named() -> Result<()> {
+    let app = launch("receipt").await?;
+    let c = &app.client;
+    let (_, _, sale) = captured_sale(c, &["coffee", "tea", "bun"]).await?;
+    let d = invoke(c, "sale_detail", json!({"saleId": sale})).await?;
+    let tea = line_amount(&d, "2")?;
+    let card = "Visa •••• 0002";
+    assert_eq!(text(c, "#sale-payment-method").await?, card);
+
+    // The Refund button says what the chosen line gives back, as the core prices it.
+    click(c, "#refund-mode-lines").await?;
+    let q = wait_for(c, "[data-testid=refund-line-qty][data-line-id='2']").await?;
+    within("typing qty", q.send_keys("1")).await?;
+    let preview = invoke(
+        c,
+        "refund_preview",
+        json!({"saleId": sale, "lines": [{"line_id": "2", "quantity": "1"}]}),
+    )
+    .await?;
+    assert_eq!(preview.as_i64(), Some(tea));
+    let says = wait_text(c, "#refund-btn", "35.00").await?;
+    assert!(says.contains("NOK"), "refund button: {says}");
+    screenshot(c, "detail-refund-lines-amount").await?;
+    let reason = wait_for(c, "#refund-reason").await?;
+    within("typing the reason", reason.send_keys("Knust kopp")).await?;
+    click(c, "#refund-btn").await?;
+    confirm_if_asked(c).await?;
+    wait_status(c, &sale, "partially_refunded").await?;
+    wait_text(c, "#events", "Knust kopp").await?;
+    let d = invoke(c, "sale_detail", json!({"saleId": sale})).await?;
+    let op = d["operations"]
+        .as_array()
+        .and_then(|o| o.iter().find(|o| o["kind"] == "refund"))
+        .ok_or_else(|| anyhow!("no refund in {d}"))?
+        .clone();
+    let op_id = op["op_id"].as_str().unwrap_or_default().to_owned();
+    let reference = op["reference"].as_str().unwrap_or_default().to_owned();
+    assert!(reference.ends_with("-R1"), "{reference}");
+    shots_in_every_language_and_theme(
+        c,
+        "detail",
+        &format!("#/transactions/{sale}"),
+        "#sale-payment-method",
+    )
+    .await?;
+
+    // The refund receipt.
+    click(c, &format!(".refund-receipt-link[data-op='{op_id}']")).await?;
+    wait_for(c, "#receipt[data-refund='true']").await?;
+    assert_eq!(text(c, "#receipt-number").await?, reference);
+    assert_eq!(text(c, "#receipt-reason").await?, "Knust kopp");
+    assert_eq!(text(c, "#receipt-method").await?, card);
+    let at = attr(c, "#receipt-date", "data-at")
+        .await?
+        .unwrap_or_default();
+    let asked = op["requested_at"].as_str().unwrap_or_default();
+    let opened = d["sale"]["created_at"].as_str().unwrap_or_default();
+    let ms = within(
+        "reading the times",
+        c.execute(
+            "return [...arguments].map((t) => Date.parse(t));",
+            vec![json!(at), json!(asked), json!(opened)],
+        ),
+    )
+    .await?;
+    let ms: Vec<f64> = serde_json::from_value(ms)?;
+    assert!(
+        ms[0] >= ms[1] && ms[0] > ms[2],
+        "the refund receipt is dated {at}: the refund was asked at {asked}, the sale opened at {opened}"
+    );
+    let total = text(c, "#receipt-total").await?;
+    assert!(
+        total.starts_with(['−', '-']) && total.contains("35.00"),
+        "total {total}"
+    );
+    let vats = within(
+        "reading the VAT",
+        c.execute(
+            "return [...document.querySelectorAll('.vat-row .vat-amount')].map((e) => e.textContent);",
             vec![],
         ),
     )
@@ -872,4 +994,62 @@ async fn norwegian_weighed_sale_reads_in_words_and_numbers_of_the_language() -> 
         "{receipt:?}"
     );
     finish(app, "words-receipt-nb").await
+    let vats: Vec<String> = serde_json::from_value(vats)?;
+    assert!(!vats.is_empty(), "no VAT rows");
+    for v in &vats {
+        assert!(
+            v.starts_with(['−', '-']),
+            "a refund's VAT is negative: {vats:?}"
+        );
+    }
+    // The transaction id is one line, however long.
+    let heights = within(
+        "measuring",
+        c.execute(
+            "return [document.querySelector('#receipt-transaction').getBoundingClientRect().height, \
+             document.querySelector('#receipt-number').getBoundingClientRect().height];",
+            vec![],
+        ),
+    )
+    .await?;
+    let (tx_h, one_line) = (
+        heights[0].as_f64().unwrap_or(0.0),
+        heights[1].as_f64().unwrap_or(0.0),
+    );
+    assert!(
+        tx_h > 0.0 && tx_h <= one_line * 1.2,
+        "transaction id {tx_h}px high, a line {one_line}px"
+    );
+    screenshot(c, "refund-receipt").await?;
+    shots_in_every_language_and_theme(
+        c,
+        "refund-receipt",
+        &format!("#/receipt/{sale}/refund/{op_id}"),
+        "#receipt-total",
+    )
+    .await?;
+
+    // The sale's receipt: dated when paid, the whole sale.
+    let sale_hash = format!("#/receipt/{sale}");
+    within(
+        "opening the receipt",
+        c.execute("location.hash = arguments[0];", vec![json!(sale_hash)]),
+    )
+    .await?;
+    wait_for(c, "#receipt[data-refund='false']").await?;
+    assert_eq!(text(c, "#receipt-method").await?, card);
+    let total = text(c, "#receipt-total").await?;
+    assert!(total.contains("119.00"), "total {total}");
+    shots_in_every_language_and_theme(c, "receipt", &sale_hash, "#receipt-total").await?;
+
+    // The list names the card.
+    within(
+        "opening the list",
+        c.execute("location.hash = '#/transactions';", vec![]),
+    )
+    .await?;
+    let row = format!("[data-testid=sale-row][data-sale-id='{sale}'] .pay-method");
+    assert_eq!(text(c, &row).await?, card);
+    shots_in_every_language_and_theme(c, "list", "#/transactions", &row).await?;
+    finish(app, "transactions-card").await
 }

@@ -6,14 +6,18 @@ describe('hash routes with string sale ids', () => {
   it('parses UUIDs and other opaque ids', () => {
     expect(parseHash(`#/charge/${uuid}`)).toEqual({ name: 'charge', saleId: uuid });
     expect(parseHash(`#/transactions/${uuid}`)).toEqual({ name: 'sale', saleId: uuid });
-    expect(parseHash(`#/receipt/${uuid}/refund`)).toEqual({ name: 'receipt', saleId: uuid, refund: true });
+    expect(parseHash(`#/receipt/${uuid}/refund/op-7`)).toEqual({ name: 'receipt', saleId: uuid, refund: 'op-7' });
+    expect(parseHash(`#/receipt/${uuid}`)).toEqual({ name: 'receipt', saleId: uuid, refund: null });
+    // A refund receipt names its refund: without one, the sale is shown instead.
+    expect(parseHash(`#/receipt/${uuid}/refund`)).toEqual({ name: 'sale', saleId: uuid });
     expect(parseHash('#/transactions/s-12')).toEqual({ name: 'sale', saleId: 's-12' });
   });
   it('round-trips through routeHash', () => {
     for (const r of [
       { name: 'charge', saleId: uuid },
       { name: 'sale', saleId: 's-12' },
-      { name: 'receipt', saleId: uuid, refund: false },
+      { name: 'receipt', saleId: uuid, refund: null },
+      { name: 'receipt', saleId: uuid, refund: uuid },
     ] as const) {
       expect(parseHash(routeHash(r))).toEqual(r);
     }

@@ -38,7 +38,7 @@ function openSale(id: string): SaleSummary {
     refunded: 0,
     currency: 'NOK',
     created_at: '2026-01-01T10:00:00Z',
-    payment_product: null,
+    payment_method: null,
   };
 }
 

@@ -10,8 +10,8 @@ const ENTRIES: TimelineEntry[] = [
   { what: 'charge_failed', why: 'answer_lost' },
   { what: 'status_seen', status: 'authorized', source: 'poll' },
   { what: 'status_seen', status: 'captured', source: 'something_new' },
-  { what: 'operation_asked', op: 'refund', amount: 3500, reference: 'KX-20261124-0001-R1', by: null },
-  { what: 'operation_asked', op: 'void', amount: null, reference: 'KX-20261124-0001-V1', by: 'Mona' },
+  { what: 'operation_asked', op: 'refund', amount: 3500, reference: 'KX-20261124-0001-R1', by: null, reason: 'Knust kopp' },
+  { what: 'operation_asked', op: 'void', amount: null, reference: 'KX-20261124-0001-V1', by: 'Mona', reason: null },
   { what: 'operation_accepted', op: 'refund' },
   { what: 'operation_done', op: 'capture' },
   { what: 'operation_refused', op: 'capture', why: 'declined' },
@@ -44,9 +44,12 @@ describe('the sale history', () => {
     expect(asked).toContain('KX-20261124-0001-R1');
     expect(asked).toMatch(/35[.,]00/);
     expect(asked.startsWith('Refund')).toBe(true);
+    // The refund's reason is part of the sale's history (issue 16 defect 7).
+    expect(asked).toMatch(/reason: Knust kopp$/);
     expect(timelineText(ENTRIES[4], 'NOK')).not.toContain('something_new');
     expect(timelineText(ENTRIES[6], 'NOK')).toMatch(/by Mona$/);
     setLang('nb');
     expect(timelineText(ENTRIES[5], 'NOK').startsWith('Refusjon')).toBe(true);
+    expect(timelineText(ENTRIES[5], 'NOK')).toMatch(/årsak: Knust kopp$/);
   });
 });

@@ -88,8 +88,7 @@ pub(crate) fn cumulative(line: &PricedLine, amount: i64) -> (i64, i64) {
     let thousandths = i64::try_from(thousandths)
         .unwrap_or(0)
         .clamp(0, line.quantity.thousandths());
-    let vat = money::vat_included(amount, line.vat).clamp(0, line.vat_amount.max(0));
-    (thousandths, vat)
+    (thousandths, line.vat_up_to(amount))
 }
 
 #[cfg(test)]

@@ -46,6 +46,8 @@ pub struct VatLine {
 pub struct ProductLine {
     /// Dintero payment product type (`dintero_psp.creditcard`, …) or `unknown`.
     pub payment_product: String,
+    /// What kind of payment that is, as people name it (`None`: not known).
+    pub kind: Option<crate::payment::PaymentKind>,
     /// How many sales.
     pub count: u32,
     /// Their captured amount minus refunds, minor units.
@@ -302,6 +304,8 @@ pub fn day_report(
     r.by_product = by_product
         .into_iter()
         .map(|(payment_product, (count, amount))| ProductLine {
+            kind: (payment_product != "unknown")
+                .then(|| crate::payment::PaymentKind::of_product(&payment_product)),
             payment_product,
             count,
             amount,

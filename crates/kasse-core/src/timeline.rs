@@ -45,6 +45,8 @@ pub enum TimelineEntry {
         reference: String,
         /// The staff member whose PIN allowed it (refund, void), when one was given.
         by: Option<String>,
+        /// The reason given (a refund's, as the cashier typed it).
+        reason: Option<String>,
     },
     /// Dintero accepted it and is processing it.
     OperationAccepted {
@@ -185,6 +187,7 @@ pub fn entry(event: &LogEvent, sale: &Sale) -> TimelineEntry {
             amount,
             reference,
             actor,
+            reason,
             ..
         } => TimelineEntry::OperationAsked {
             op: *kind,
@@ -194,6 +197,7 @@ pub fn entry(event: &LogEvent, sale: &Sale) -> TimelineEntry {
                 Some(Actor::Staff { name, .. }) => Some(name.clone()),
                 _ => None,
             },
+            reason: reason.clone(),
         },
         LogEvent::OperationAccepted { op_id, .. } => {
             TimelineEntry::OperationAccepted { op: op(op_id) }
@@ -256,7 +260,7 @@ mod tests {
             amount: Some(1200),
             lines: Value::Null,
             reference: "K1-20261124-0001-R1".into(),
-            reason: None,
+            reason: Some("Knust kopp".into()),
             key: None,
             basis: None,
             actor: Some(Actor::Staff {
@@ -271,7 +275,7 @@ mod tests {
         );
         assert_eq!(
             serde_json::to_value(entry(&asked, &sale)).unwrap(),
-            json!({"what": "operation_asked", "op": "refund", "amount": 1200, "reference": "K1-20261124-0001-R1", "by": "Mona"})
+            json!({"what": "operation_asked", "op": "refund", "amount": 1200, "reference": "K1-20261124-0001-R1", "by": "Mona", "reason": "Knust kopp"})
         );
         let checked = LogEvent::OperationReconciled {
             op_id: "op1".into(),

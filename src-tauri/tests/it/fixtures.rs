@@ -267,6 +267,30 @@ fn detail(r: &mut Recorder, sale: &str) -> Value {
     r.read("sale_detail", json!({ "saleId": sale })).unwrap()
 }
 
+/// The sale's detail and the receipts it offers (the sale's once paid, one per refund that
+/// happened) as the receipt screen reads them.
+fn detail_and_receipts(r: &mut Recorder, sale: &str) {
+    let d = detail(r, sale);
+    let paid = [
+        "authorized",
+        "partially_captured",
+        "partially_captured_refunded",
+        "captured",
+        "partially_refunded",
+        "refunded",
+    ];
+    if paid.iter().any(|s| d["sale"]["status"] == *s) {
+        r.read("receipt", json!({ "saleId": sale, "refund": null }))
+            .unwrap();
+    }
+    for op in d["operations"].as_array().into_iter().flatten() {
+        if op["kind"] == "refund" && op["applied"] == true {
+            r.read("receipt", json!({ "saleId": sale, "refund": op["op_id"] }))
+                .unwrap();
+        }
+    }
+}
+
 /// What the UI reads when it starts.
 fn start(r: &mut Recorder) {
     for cmd in ["app_info", "settings_get", "parked"] {
@@ -609,7 +633,7 @@ fn sales() {
     let found = r.read("list_sales", json!({ "query": search })).unwrap();
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
     for id in [&captured, &authorized, &open] {
-        detail(&mut r, id);
+        detail_and_receipts(&mut r, id);
     }
     let (from, to) = ("2040-11-24T00:00:00Z", "2040-11-25T00:00:00Z");
     let report = r
@@ -621,13 +645,22 @@ fn sales() {
     assert_eq!(report["net"], report["captured"]);
     r.read("export_csv", json!({ "from": from, "to": to }))
         .unwrap();
+    let chosen = json!([{ "line_id": "1", "quantity": "1" }]);
+    let preview = r
+        .read(
+            "refund_preview",
+            json!({ "saleId": captured, "lines": chosen }),
+        )
+        .unwrap();
+    assert_eq!(preview, 3900);
     let d = r
         .write(
             "refund",
-            json!({ "saleId": captured, "input": { "amount": null, "lines": [{ "line_id": "1", "quantity": "1" }], "reason": "returned", "pin": null, "key": "by-line" } }),
+            json!({ "saleId": captured, "input": { "amount": null, "lines": chosen, "reason": "returned", "pin": null, "key": "by-line" } }),
         )
         .unwrap();
     assert_eq!(d["sale"]["refunded"], 3900);
+    detail_and_receipts(&mut r, &captured);
     assert_eq!(d["refunded_quantities"]["1"], "1");
     let d = r
         .write("void_sale", json!({ "saleId": authorized, "key": "void" }))

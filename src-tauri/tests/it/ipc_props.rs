@@ -52,7 +52,7 @@ fn amount() -> impl Strategy<Value = Option<i64>> {
 /// A random well-typed command call; `ids` are real sale ids to mix in.
 fn call(ids: Vec<String>) -> impl Strategy<Value = (&'static str, Value)> {
     let id = prop_oneof![text(), prop::sample::select(ids)];
-    let line = (text(), text()).prop_map(|(l, q)| json!({"line_id": l, "quantity": q}));
+    let line = || (text(), text()).prop_map(|(l, q)| json!({"line_id": l, "quantity": q}));
     let order_line = (text(), text(), any::<i64>(), text(), prop::option::of(text())).prop_map(
         |(d, q, p, v, pid)| {
             json!({"description": d, "quantity": q, "unit_price": p, "vat": v, "product_id": pid})
@@ -69,10 +69,16 @@ fn call(ids: Vec<String>) -> impl Strategy<Value = (&'static str, Value)> {
             .prop_map(|id| ("void_sale", json!({"saleId": id, "key": "k"}))),
         id.clone()
             .prop_map(|id| ("cancel_charge", json!({"saleId": id}))),
+        (id.clone(), prop::option::of(text()))
+            .prop_map(|(id, op)| ("receipt", json!({"saleId": id, "refund": op}))),
+        (id.clone(), prop::collection::vec(line(), 0..3)).prop_map(|(id, lines)| (
+            "refund_preview",
+            json!({"saleId": id, "lines": lines})
+        )),
         (
             id.clone(),
             amount(),
-            prop::collection::vec(line, 0..3),
+            prop::collection::vec(line(), 0..3),
             prop::option::of(text()),
             prop::option::of(text())
         )
@@ -199,6 +205,8 @@ fn random_ipc_inputs_get_typed_errors_never_panics() {
         "capture",
         "void_sale",
         "refund",
+        "refund_preview",
+        "receipt",
         "cancel_charge",
         "price_order",
         "list_sales",

@@ -14,6 +14,8 @@ import type { ListQuery } from './bindings/ListQuery';
 import type { Notice } from './bindings/Notice';
 import type { OrderInput } from './bindings/OrderInput';
 import type { PricedOrder } from './bindings/PricedOrder';
+import type { Receipt } from './bindings/Receipt';
+import type { RefundLine } from './bindings/RefundLine';
 import type { RefundInput } from './bindings/RefundInput';
 import type { SaleChanged } from './bindings/SaleChanged';
 import type { SaleDetail } from './bindings/SaleDetail';
@@ -150,6 +152,10 @@ export const api = {
   voidSale: (saleId: string, key: string, pin: string | null = null) =>
     call<SaleDetail>('void_sale', pinned({ saleId, key }, pin)),
   refund: (saleId: string, input: RefundInput) => call<SaleDetail>('refund', { saleId, input }),
+  /** What refunding `lines` would give back (minor units), computed by the core. */
+  refundPreview: (saleId: string, lines: RefundLine[]) => call<number>('refund_preview', { saleId, lines }),
+  /** The sale's receipt (`refund` null) or that of one refund (its operation id), built by the core. */
+  receipt: (saleId: string, refund: string | null) => call<Receipt>('receipt', { saleId, refund }),
   sync: () => call<SyncReport>('sync'),
   // The Z report, the export, void, settings and PINs take the staff PIN the core asked for
   // (lib/pin.svelte.ts): null the first time.

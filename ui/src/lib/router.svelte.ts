@@ -1,5 +1,5 @@
 // Hash routing: every screen has a URL (#/sell, #/charge/ID, #/transactions/ID, #/day,
-// #/settings, #/receipt/ID, #/receipt/ID/refund), so it can be opened and screenshotted directly.
+// #/settings, #/receipt/ID, #/receipt/ID/refund/OPERATION), so it can be opened and screenshotted directly.
 
 export type Route =
   | { name: 'sell' }
@@ -8,7 +8,8 @@ export type Route =
   | { name: 'sale'; saleId: string }
   | { name: 'day' }
   | { name: 'settings' }
-  | { name: 'receipt'; saleId: string; refund: boolean };
+  /** `refund`: the operation id of the refund whose receipt it is; `null`: the sale's. */
+  | { name: 'receipt'; saleId: string; refund: string | null };
 
 /** A sale id from a URL segment (sale ids are opaque strings, UUIDs in the shell), or null. */
 function saleIdFromPath(seg: string): string | null {
@@ -35,7 +36,12 @@ export function parseHash(hash: string): Route {
     case 'settings':
       return { name: 'settings' };
     case 'receipt':
-      return hasId ? { name: 'receipt', saleId: id, refund: path[2] === 'refund' } : { name: 'transactions' };
+      if (!hasId) return { name: 'transactions' };
+      if (path[2] !== 'refund') return { name: 'receipt', saleId: id, refund: null };
+      {
+        const op = path.length >= 4 ? saleIdFromPath(path[3]!) : null;
+        return op === null ? { name: 'sale', saleId: id } : { name: 'receipt', saleId: id, refund: op };
+      }
     default:
       return { name: 'sell' };
   }
@@ -56,7 +62,7 @@ export function routeHash(r: Route): string {
     case 'settings':
       return '#/settings';
     case 'receipt':
-      return `#/receipt/${encodeURIComponent(r.saleId)}${r.refund ? '/refund' : ''}`;
+      return `#/receipt/${encodeURIComponent(r.saleId)}${r.refund === null ? '' : `/refund/${encodeURIComponent(r.refund)}`}`;
   }
 }
 

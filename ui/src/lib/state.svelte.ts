@@ -175,7 +175,7 @@ export function rememberCharge(c: Charge): void {
     refunded: 0,
     currency: c.currency,
     created_at: new Date().toISOString(),
-    payment_product: null,
+    payment_method: null,
   });
 }
 

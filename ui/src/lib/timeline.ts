@@ -38,7 +38,8 @@ export function timelineText(e: TimelineEntry, currency: string): string {
         e.amount === null
           ? t('timeline.operation_asked_all', { op: op(e.op), reference: e.reference })
           : t('timeline.operation_asked', { op: op(e.op), amount: money(e.amount, currency), reference: e.reference });
-      return e.by === null ? asked : `${asked} ${t('timeline.by', { name: e.by })}`;
+      const by = e.by === null ? asked : `${asked} ${t('timeline.by', { name: e.by })}`;
+      return e.reason === null ? by : `${by}; ${t('timeline.reason', { reason: e.reason })}`;
     }
     case 'operation_accepted':
       return t('timeline.operation_accepted', { op: op(e.op) });

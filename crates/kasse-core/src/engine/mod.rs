@@ -17,7 +17,7 @@ pub mod payload;
 mod sync;
 mod watch;
 
-pub use ops::{pending_refund_quantities, refunded_quantities, RefundSpec};
+pub use ops::{pending_refund_quantities, refund_parts, refunded_quantities, RefundSpec};
 pub use sync::SyncReport;
 
 use std::collections::HashMap;

@@ -70,8 +70,17 @@ impl PricedLine {
         }
         let exact = money::line_amount(taken, self.unit_price);
         let amount = i64::try_from(exact.clamp(0, i128::from(self.amount))).unwrap_or(0);
-        let vat = money::vat_included(amount, self.vat).clamp(0, self.vat_amount.max(0));
-        (amount, vat)
+        (amount, self.vat_up_to(amount))
+    }
+
+    /// The VAT of the line's first `amount` minor units: the line's own VAT once that is all
+    /// of it, else the VAT `amount` includes (never more than the line's). The parts of a line,
+    /// each the difference of two of these, sum to the line's VAT exactly.
+    pub fn vat_up_to(&self, amount: i64) -> i64 {
+        if amount >= self.amount {
+            return self.vat_amount;
+        }
+        money::vat_included(amount.max(0), self.vat).clamp(0, self.vat_amount.max(0))
     }
 
     /// See [`line_part_amount`].

@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 
 use super::SaleStatus;
 use crate::clock::normalize;
+use crate::payment::CardSeen;
 
 /// The facts Kasse reads from a Dintero transaction JSON (dintero-api.md §8).
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +40,8 @@ pub struct TransactionFacts {
     pub vat_amount: Option<i64>,
     /// `payment_product_type`, else `payment_product`.
     pub payment_product: Option<String>,
+    /// The card's brand and last digits (`card`).
+    pub card: Option<CardSeen>,
 }
 
 /// The part of dintero-client's `Transaction` the reducer reads, each field as the client's
@@ -108,6 +111,7 @@ impl TransactionFacts {
             refunded,
             vat_amount,
             payment_product,
+            card: CardSeen::of_transaction(v),
         })
     }
 }

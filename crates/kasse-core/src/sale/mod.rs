@@ -18,6 +18,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::clock::normalize;
+use crate::payment::{payment_method, CardSeen, PaymentMethod};
 
 mod facts;
 use facts::payment_product_of;
@@ -78,6 +79,9 @@ pub struct Sale {
     pub origin: Origin,
     /// Dintero `payment_product_type` (or `payment_product`) once a snapshot showed it.
     pub payment_product: Option<String>,
+    /// The card a transaction snapshot showed (brand, last four digits), for a card payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardSeen>,
     /// The charge error, while the charge failed or its outcome is unknown.
     pub last_error: Option<String>,
     /// Every operation, in request order.
@@ -127,6 +131,7 @@ impl Sale {
                     updated_at: at,
                     origin: Origin::Local,
                     payment_product: None,
+                    card: None,
                     last_error: None,
                     operations: Vec::new(),
                     pending_ops: 0,
@@ -166,6 +171,7 @@ impl Sale {
                     updated_at: at,
                     origin: Origin::Imported,
                     payment_product: facts.payment_product.clone(),
+                    card: facts.card.clone(),
                     last_error: None,
                     operations: Vec::new(),
                     pending_ops: 0,
@@ -190,6 +196,11 @@ impl Sale {
             sale.apply(ev, at);
         }
         Ok(sale)
+    }
+
+    /// How the sale was paid, as people say it (`None` while nothing names it).
+    pub fn payment_method(&self) -> Option<PaymentMethod> {
+        payment_method(self.payment_product.as_deref(), self.card.as_ref())
     }
 
     /// Checks that `event` may be appended to this sale in its current state.
@@ -375,6 +386,9 @@ impl Sale {
                 if let Some(p) = payment_product_of(snapshot) {
                     self.payment_product = Some(p);
                 }
+                if let Some(c) = CardSeen::of_transaction(snapshot) {
+                    self.card = Some(c);
+                }
             }
             LogEvent::OperationRequested {
                 op_id,
@@ -518,6 +532,9 @@ impl Sale {
         }
         if facts.payment_product.is_some() {
             self.payment_product = facts.payment_product;
+        }
+        if facts.card.is_some() {
+            self.card = facts.card;
         }
     }
 }

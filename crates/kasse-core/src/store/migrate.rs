@@ -58,6 +58,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_snapshot_blobs.sql"),
     migration!(5, "0005_compact_journal.sql", then super::row::move_events_to_journal),
     migration!(6, "0006_catalog.sql"),
+    migration!(7, "0007_sale_card.sql", then super::projection::fill_cards),
 ];
 
 /// The schema version this code writes.

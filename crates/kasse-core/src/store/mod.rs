@@ -62,6 +62,7 @@ use serde_json::Value;
 use time::{Date, OffsetDateTime};
 
 use crate::clock::{from_unix_ms, normalize, unix_ms};
+use crate::payment::CardSeen;
 use crate::sale::{
     format_merchant_reference, LogEvent, Operation, ParseEnumError, Sale, SaleError, COUNTER_STREAM,
 };

@@ -59,7 +59,7 @@ impl Store {
             let mut next_stored = move || -> Result<Option<(Sale, i64, Option<i64>)>> {
                 match rows.next()? {
                     None => Ok(None),
-                    Some(r) => Ok(Some((sale_from_row(r)?, r.get(21)?, r.get(22)?))),
+                    Some(r) => Ok(Some((sale_from_row(r)?, r.get(21)?, r.get(24)?))),
                 }
             };
             let mut stored = next_stored()?;
@@ -117,6 +117,23 @@ impl Store {
     }
 }
 
+/// Migration 6's step: the card of every sale whose events show one, into the card columns
+/// added by its SQL (the rest of each row is what it was).
+pub(crate) fn fill_cards(tx: &Connection) -> Result<()> {
+    replay_each(tx, |group| {
+        if let Ok(Sale {
+            id, card: Some(c), ..
+        }) = &group.rebuilt
+        {
+            tx.execute(
+                "UPDATE sales SET card_brand = ?2, card_last4 = ?3 WHERE id = ?1",
+                params![id, c.brand, c.last4],
+            )?;
+        }
+        Ok(())
+    })
+}
+
 /// Replaces every sale row with the replay of its events; the number of sales written.
 pub(super) fn rebuild_in(tx: &Connection) -> Result<u64> {
     tx.execute("DELETE FROM sales", [])?;
@@ -167,6 +184,7 @@ pub(super) fn diff(stored: &Sale, rebuilt: &Sale) -> Vec<String> {
         updated_at,
         origin,
         payment_product,
+        card,
         last_error,
         operations,
         pending_ops

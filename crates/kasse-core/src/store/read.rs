@@ -210,7 +210,13 @@ pub(crate) const SALE_COLUMNS: &str = "id, merchant_reference, counter, session_
     transaction_id, checkout_url, expires_at, currency, amount, vat_amount, status, captured, \
     refunded, created_at, updated_at, origin, payment_product, last_error, pending_ops, \
     operations, coalesce(nullif(order_json, x''), (SELECT zstd FROM blobs WHERE id = \
-    (SELECT blob FROM journal WHERE seq = sales.journal_key))), last_seq";
+    (SELECT blob FROM journal WHERE seq = sales.journal_key))), last_seq, card_brand, \
+    card_last4";
+
+/// The card columns as a sale's card (`None` when both are empty).
+fn card_of_row(brand: Option<String>, last4: Option<String>) -> Option<CardSeen> {
+    (brand.is_some() || last4.is_some()).then_some(CardSeen { brand, last4 })
+}
 
 /// Reads a sale from a row selected with [`SALE_COLUMNS`].
 pub(crate) fn sale_from_row(row: &Row<'_>) -> Result<Sale> {
@@ -245,6 +251,7 @@ pub(crate) fn sale_from_row(row: &Row<'_>) -> Result<Sale> {
         updated_at: time_col(row, 14, &what("updated_at"))?,
         origin: origin.parse().map_err(parse_enum)?,
         payment_product: row.get(16)?,
+        card: card_of_row(row.get(22)?, row.get(23)?),
         last_error: row.get(17)?,
         pending_ops: u32::try_from(pending).map_err(|e| corrupt(&what("pending_ops"), e))?,
         operations: serde_json::from_str(&ops).map_err(|e| corrupt(&what("operations"), e))?,

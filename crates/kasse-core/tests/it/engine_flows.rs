@@ -479,3 +479,93 @@ async fn the_webview_return_is_confirmed_by_one_read_of_its_own_transaction() {
         .unwrap_err();
     assert_eq!(err.code(), "invalid_input");
 }
+
+/// A line refunded in two parts: each part's amount previewed before it is asked is what it
+/// refunds (the parts telescope to the line); each refund's receipt carries its own time,
+/// number, reason and negative figures; the card is named from the transaction and kept in
+/// the sale's row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_line_refund_is_previewed_and_each_refund_has_its_own_receipt() {
+    use kasse_core::payment::{PaymentKind, PaymentMethod};
+    use kasse_core::receipt::{refund_receipt, sale_receipt, ReceiptKind};
+
+    let h = harness().await;
+    let sale = h.paid(&order3()).await;
+    let sale = h.kasse.capture(&sale.id, None).await.expect("capture");
+    let visa = PaymentMethod {
+        kind: PaymentKind::Card,
+        brand: Some("Visa".into()),
+        last4: Some("0002".into()),
+    };
+    assert_eq!(sale.payment_method().as_ref(), Some(&visa));
+    let listed = h.kasse.store().list(&ListQuery::new()).unwrap();
+    assert_eq!(listed.items[0].payment_method().as_ref(), Some(&visa));
+
+    // Apples, line 3: 0.375 kg × 129.90 = 48.71 at 25.5 %; first 0.125 kg, then the rest.
+    let apples = h
+        .kasse
+        .detail(&sale.id)
+        .unwrap()
+        .order
+        .unwrap()
+        .line("3")
+        .unwrap()
+        .clone();
+    let part = |q: &str| vec![("3".to_owned(), q.parse().unwrap())];
+    let first = h.kasse.refund_preview(&sale.id, &part("0.125")).unwrap();
+    assert_eq!(first, 1624, "round(0.125 × 12990)");
+    h.advance(Duration::from_secs(3600));
+    let sale = h
+        .kasse
+        .refund(
+            &sale.id,
+            RefundSpec::Lines(part("0.125")),
+            Some("bruised".into()),
+        )
+        .await
+        .expect("refund");
+    assert_eq!(sale.refunded, first);
+    let rest = h.kasse.refund_preview(&sale.id, &part("0.25")).unwrap();
+    assert_eq!(first + rest, apples.amount, "the parts make the line");
+    h.advance(Duration::from_secs(3600));
+    let sale = h
+        .kasse
+        .refund(&sale.id, RefundSpec::Lines(part("0.25")), None)
+        .await
+        .expect("refund");
+    assert_eq!(sale.refunded, apples.amount);
+
+    let d = h.kasse.detail(&sale.id).unwrap();
+    let paid = sale_receipt(&d.sale, d.order.as_ref(), &d.events).unwrap();
+    assert_eq!(paid.kind, ReceiptKind::Sale);
+    assert_eq!(paid.total, 15_171);
+    let ops: Vec<_> = d
+        .sale
+        .operations
+        .iter()
+        .filter(|o| o.kind == OpKind::Refund)
+        .collect();
+    let r1 = refund_receipt(&d.sale, d.order.as_ref(), &ops[0].op_id).unwrap();
+    let r2 = refund_receipt(&d.sale, d.order.as_ref(), &ops[1].op_id).unwrap();
+    assert!(
+        paid.at < r1.at && r1.at < r2.at,
+        "{} {} {}",
+        paid.at,
+        r1.at,
+        r2.at
+    );
+    assert!(r1.at - paid.at >= time::Duration::hours(1));
+    assert_eq!(
+        (r1.number.as_str(), r1.reason.as_deref()),
+        (ops[0].reference.as_str(), Some("bruised"))
+    );
+    assert_eq!((r1.total, r2.total), (-first, -rest));
+    // 16.24 × 25.5/125.5 = 3.2998 → 3.30; the line's VAT 48.71 × 25.5/125.5 = 9.897 → 9.90,
+    // so 6.60 left for the rest (32.47).
+    assert_eq!((r1.vat_total, r2.vat_total), (Some(-330), Some(-660)));
+    assert_eq!(
+        r1.vat_total.unwrap() + r2.vat_total.unwrap(),
+        -apples.vat_amount
+    );
+    assert_eq!(r2.payment.as_ref(), Some(&visa));
+}

@@ -4,7 +4,7 @@
 
 use super::store_common;
 
-use kasse_core::sale::LogEvent;
+use kasse_core::sale::{LogEvent, SaleStatus};
 use kasse_core::store::journal::row_hash;
 use kasse_core::store::migrate::{self, LATEST_VERSION, MIGRATIONS};
 use kasse_core::store::{JournalProblem, Store, StoreError, StoreOptions};
@@ -39,6 +39,10 @@ const LANDED: &[(&str, &str)] = &[
     (
         "0006_catalog.sql",
         "ca584c930b51376499721648cea0e196192bea79d10fb23b64f4acfe3e675ac2",
+    ),
+    (
+        "0007_sale_card.sql",
+        "c5833ac2586435ffbd36b8ec7239c10283bee45a178bf21808c2894b29dc064b",
     ),
 ];
 
@@ -353,4 +357,45 @@ fn an_append_that_waits_too_long_for_the_lock_is_busy_and_writes_nothing() {
     assert_eq!(store.open_sales().unwrap().len(), 0);
     let s = open(&store, "s1", 1000, T0);
     assert_eq!(s.amount, 1000);
+}
+
+#[test]
+fn a_log_from_before_the_card_columns_gets_the_card_its_journal_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kasse.sqlite");
+    {
+        let store = Store::open(&path).unwrap();
+        paid(&store, "plain", 1000, T0);
+        open(&store, "card", 2000, T0 + 10);
+        let mut seen = observed(SaleStatus::Authorized, "T.card", 0, 0);
+        if let LogEvent::StatusObserved { snapshot, .. } = &mut seen {
+            *snapshot = serde_json::json!({"id": "T.card", "status": "AUTHORIZED",
+                "payment_product_type": "dintero_psp.creditcard",
+                "card": {"brand": "Visa", "masked_pan": "400000******0002"}});
+        }
+        let sale = log(&store, "card", &seen, T0 + 11);
+        assert_eq!(
+            sale.card.as_ref().and_then(|c| c.last4.as_deref()),
+            Some("0002")
+        );
+        assert_eq!(store.sale("card").unwrap().unwrap().card, sale.card);
+    }
+    // The file as migration 6 left it: no card columns.
+    {
+        let conn = raw(&path);
+        conn.execute_batch(
+            "ALTER TABLE sales DROP COLUMN card_brand; ALTER TABLE sales DROP COLUMN card_last4;
+             PRAGMA user_version = 6;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+    let card = store.sale("card").unwrap().unwrap().card.unwrap();
+    assert_eq!(
+        (card.brand.as_deref(), card.last4.as_deref()),
+        (Some("Visa"), Some("0002"))
+    );
+    assert_eq!(store.sale("plain").unwrap().unwrap().card, None);
+    assert!(store.check_projection().unwrap().ok());
 }

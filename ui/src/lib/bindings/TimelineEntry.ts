@@ -46,7 +46,11 @@ reference: string,
 /**
  * The staff member whose PIN allowed it (refund, void), when one was given.
  */
-by: string | null, } | { "what": "operation_accepted", 
+by: string | null, 
+/**
+ * The reason given (a refund's, as the cashier typed it).
+ */
+reason: string | null, } | { "what": "operation_accepted", 
 /**
  * What.
  */

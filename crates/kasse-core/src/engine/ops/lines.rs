@@ -2,6 +2,7 @@
 //! and the quantities refunded, or still being refunded, per line.
 
 use super::*;
+use crate::order::{LinePart, PricedLine};
 
 /// Whether an operation took its lines, or may still take them (pending: in flight at Dintero,
 /// or with an unknown outcome): not to be given again.
@@ -80,4 +81,45 @@ fn refund_quantities(
         Quantity::ZERO,
         |sum, q| sum.checked_add(q).unwrap_or(sum),
     )
+}
+
+/// What refunding `lines` (line id, quantity) of `sale` gives back, line by line: each part
+/// priced by the order's own rules from what the line's earlier refunds took or may still take
+/// (pending). The refund by lines asks exactly this, and a screen shows its amount before.
+pub fn refund_parts(
+    sale: &Sale,
+    lines: &[(String, Quantity)],
+) -> Result<Vec<(PricedLine, LinePart)>, CoreError> {
+    if lines.is_empty() {
+        return Err(CoreError::input(
+            "lines",
+            "choose at least one line to refund",
+        ));
+    }
+    let order = order_of(sale).ok_or_else(|| {
+        CoreError::input(
+            "lines",
+            "this sale has no order lines in the log (imported); refund an amount instead",
+        )
+    })?;
+    let mut already = taken_refund_quantities(sale);
+    let mut parts = Vec::new();
+    for (line_id, qty) in lines {
+        let line = order.line(line_id).ok_or_else(|| {
+            CoreError::input(
+                format!("lines[{line_id}]"),
+                format!(
+                    "the sale has no line {line_id} (it has lines 1 to {})",
+                    order.lines.len()
+                ),
+            )
+        })?;
+        let before = already.get(line_id).copied().unwrap_or(Quantity::ZERO);
+        let part = line.part(before, *qty)?;
+        if let Some(after) = before.checked_add(*qty) {
+            already.insert(line_id.clone(), after);
+        }
+        parts.push((line.clone(), part));
+    }
+    Ok(parts)
 }

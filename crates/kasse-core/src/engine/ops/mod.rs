@@ -28,7 +28,7 @@ mod reconcile;
 mod request;
 
 use lines::*;
-pub use lines::{pending_refund_quantities, refunded_quantities};
+pub use lines::{pending_refund_quantities, refund_parts, refunded_quantities};
 use reconcile::*;
 use request::*;
 
@@ -208,43 +208,16 @@ impl Kasse {
             RefundSpec::Full => refundable,
             RefundSpec::Amount(a) => *a,
             RefundSpec::Lines(lines) => {
-                if lines.is_empty() {
-                    return Err(CoreError::input(
-                        "lines",
-                        "choose at least one line to refund",
-                    ));
-                }
-                let order = order_of(&sale).ok_or_else(|| {
-                    CoreError::input(
-                        "lines",
-                        "this sale has no order lines in the log (imported); refund an amount instead",
-                    )
-                })?;
-                // What is refunded, and what may still be (pending), is no longer there to give.
-                let mut already = taken_refund_quantities(&sale);
-                let mut total = 0i64;
-                let mut chosen = Vec::new();
-                for (line_id, qty) in lines {
-                    let line = order.line(line_id).ok_or_else(|| {
-                        CoreError::input(
-                            format!("lines[{line_id}]"),
-                            format!(
-                                "the sale has no line {line_id} (it has lines 1 to {})",
-                                order.lines.len()
-                            ),
-                        )
-                    })?;
-                    let before = already.get(line_id).copied().unwrap_or(Quantity::ZERO);
-                    let part = line.part(before, *qty)?;
-                    if let Some(after) = before.checked_add(*qty) {
-                        already.insert(line_id.clone(), after);
-                    }
-                    total += part.amount;
-                    items.push(payload::part_item(line, &part));
-                    chosen.push(json!({"line_id": line_id, "quantity": qty.to_string(), "amount": part.amount}));
-                }
-                lines_json = Value::Array(chosen);
-                total
+                let parts = refund_parts(&sale, lines)?;
+                items = parts
+                    .iter()
+                    .map(|(line, part)| payload::part_item(line, part))
+                    .collect();
+                lines_json = parts
+                    .iter()
+                    .map(|(line, part)| json!({"line_id": line.line_id, "quantity": part.quantity.to_string(), "amount": part.amount}))
+                    .collect();
+                parts.iter().map(|(_, p)| p.amount).sum()
             }
         };
         check_amount("amount", amount)?;
@@ -286,6 +259,16 @@ impl Kasse {
             async { self.inner.api.refund(&tx.id, &request).await },
         )
         .await
+    }
+
+    /// What refunding `lines` (line id, quantity) of sale `id` would give back, minor units,
+    /// before it is asked: the amount [`Kasse::refund_once`] asks for these lines now.
+    pub fn refund_preview(&self, id: &str, lines: &[(String, Quantity)]) -> Result<i64, CoreError> {
+        let sale = self.find(id)?;
+        Ok(refund_parts(&sale, lines)?
+            .iter()
+            .map(|(_, p)| p.amount)
+            .sum())
     }
 
     /// Settles pending operations. With `all_ages`, also those still within the grace period

@@ -1,0 +1,285 @@
+//! A receipt as one document, built here so every way of showing it (the app's preview, a
+//! printer, a PDF) prints the same figures: a sale's receipt, and one for each refund that
+//! happened. Renderer-neutral: amounts in minor units, quantities and VAT rates as decimals,
+//! the time as a timestamp, the payment method as facts, and no sentence or formatted amount.
+//! A refund's amounts are negative, its VAT and net like its total; a refund's lines are the
+//! ones its intent logged, each line's VAT the part of the line's VAT that its earlier refunds
+//! left (so a line's refunds sum to its VAT exactly, as Dintero was told).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::CoreError;
+use crate::money::{Quantity, VatRate};
+use crate::order::{PricedLine, PricedOrder};
+use crate::payment::PaymentMethod;
+use crate::sale::{OpKind, Operation, Sale};
+use crate::store::StoredEvent;
+
+/// Which receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptKind {
+    /// The sale's.
+    Sale,
+    /// One refund's.
+    Refund,
+}
+
+/// One line of a receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ReceiptLine {
+    /// The order line (`"1"`, `"2"`, …).
+    pub line_id: String,
+    /// What was sold.
+    pub description: String,
+    /// How many (sold, or refunded).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub quantity: Quantity,
+    /// Price of one, minor units incl. VAT (as sold: never negative).
+    pub unit_price: i64,
+    /// The line's VAT rate, percent.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub vat_rate: VatRate,
+    /// Minor units incl. VAT; negative on a refund.
+    pub amount: i64,
+    /// Its VAT, minor units; negative on a refund.
+    pub vat_amount: i64,
+}
+
+/// Net, VAT and gross of one VAT rate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ReceiptVat {
+    /// Percent.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub rate: VatRate,
+    /// Gross minus VAT.
+    pub net: i64,
+    /// The VAT.
+    pub vat: i64,
+    /// Incl. VAT.
+    pub gross: i64,
+}
+
+/// A receipt: everything a renderer prints, nothing it must compute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Receipt {
+    /// A sale's, or a refund's.
+    pub kind: ReceiptKind,
+    /// The receipt's number: the sale's merchant reference, or the refund's own reference
+    /// (the sale's with `-R1`, `-R2`, …).
+    pub number: String,
+    /// The sale (Kasse's id).
+    pub sale_id: String,
+    /// The sale's merchant reference.
+    pub sale_reference: String,
+    /// When the money moved: the payment's authorisation for a sale, the refund's completion
+    /// for a refund. UTC.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub at: OffsetDateTime,
+    /// The counter that sold (its id in the reference), when known.
+    pub counter: Option<String>,
+    /// ISO 4217.
+    pub currency: String,
+    /// How it was paid (a refund goes back the same way).
+    pub payment: Option<PaymentMethod>,
+    /// Dintero's transaction id.
+    pub transaction_id: Option<String>,
+    /// A refund's reason, as given.
+    pub reason: Option<String>,
+    /// The lines (none for a sale imported without lines).
+    pub lines: Vec<ReceiptLine>,
+    /// Per VAT rate, lowest rate first (none without lines).
+    pub vat: Vec<ReceiptVat>,
+    /// The total incl. VAT; negative on a refund.
+    pub total: i64,
+    /// The total's VAT (`None`: not known, a sale or refund without lines).
+    pub vat_total: Option<i64>,
+    /// The total without VAT, likewise.
+    pub net_total: Option<i64>,
+}
+
+/// The sale's receipt, from the sale, its order (`None` when imported) and its journal rows.
+/// Refused for a sale that was never paid.
+pub fn sale_receipt(
+    sale: &Sale,
+    order: Option<&PricedOrder>,
+    events: &[StoredEvent],
+) -> Result<Receipt, CoreError> {
+    let at = paid_at(&sale.id, events).ok_or_else(|| {
+        CoreError::InvalidState(format!(
+            "no receipt: sale {} was not paid (it is {})",
+            sale.merchant_reference, sale.status
+        ))
+    })?;
+    let lines: Vec<ReceiptLine> = order
+        .map(|o| {
+            o.lines
+                .iter()
+                .map(|l| line(l, l.quantity, l.amount, l.vat_amount))
+                .collect()
+        })
+        .unwrap_or_default();
+    let vat_total = match order {
+        Some(o) => Some(o.vat_amount),
+        None => sale.vat_amount,
+    };
+    Ok(finish(
+        sale,
+        ReceiptKind::Sale,
+        sale.merchant_reference.clone(),
+        at,
+        None,
+        lines,
+        sale.amount,
+        vat_total,
+    ))
+}
+
+/// The receipt of the sale's refund `op_id`, once it happened.
+pub fn refund_receipt(
+    sale: &Sale,
+    order: Option<&PricedOrder>,
+    op_id: &str,
+) -> Result<Receipt, CoreError> {
+    let refunds: Vec<&Operation> = sale
+        .operations
+        .iter()
+        .filter(|o| o.kind == OpKind::Refund && o.applied == Some(true))
+        .collect();
+    let Some(pos) = refunds.iter().position(|o| o.op_id == op_id) else {
+        return Err(match sale.operation(op_id) {
+            Some(o) if o.kind == OpKind::Refund => CoreError::InvalidState(format!(
+                "no receipt: refund {} did not happen (it is {})",
+                o.reference, o.state
+            )),
+            _ => CoreError::NotFound(format!(
+                "sale {} has no refund {op_id}",
+                sale.merchant_reference
+            )),
+        });
+    };
+    let op = refunds[pos];
+    // What the refunds before this one took of each line.
+    let mut before: BTreeMap<&str, i64> = BTreeMap::new();
+    for earlier in &refunds[..pos] {
+        for (id, _, amount) in logged_lines(earlier) {
+            *before.entry(id).or_default() += amount;
+        }
+    }
+    let mut lines = Vec::new();
+    for (id, quantity, amount) in logged_lines(op) {
+        let Some(l) = order.and_then(|o| o.line(id)) else {
+            continue;
+        };
+        let b = before.get(id).copied().unwrap_or(0);
+        let vat = l.vat_up_to(b.saturating_add(amount)) - l.vat_up_to(b);
+        lines.push(line(l, quantity, -amount, -vat));
+    }
+    let total = -op
+        .amount
+        .unwrap_or_else(|| lines.iter().map(|l| -l.amount).sum());
+    let covered = !lines.is_empty() && lines.iter().map(|l| l.amount).sum::<i64>() == total;
+    let vat_total = covered.then(|| lines.iter().map(|l| l.vat_amount).sum());
+    Ok(finish(
+        sale,
+        ReceiptKind::Refund,
+        op.reference.clone(),
+        op.updated_at,
+        op.reason.clone(),
+        lines,
+        total,
+        vat_total,
+    ))
+}
+
+/// When the sale was first seen paid (its journal replayed row by row).
+fn paid_at(id: &str, events: &[StoredEvent]) -> Option<OffsetDateTime> {
+    let (first, rest) = events.split_first()?;
+    let mut view = Sale::open(id, &first.event, first.at).ok()?;
+    if view.status.is_paid() {
+        return Some(first.at);
+    }
+    rest.iter().find_map(|e| {
+        view.apply(&e.event, e.at);
+        view.status.is_paid().then_some(e.at)
+    })
+}
+
+/// The lines an operation's intent logged: line id, quantity, amount.
+fn logged_lines(op: &Operation) -> impl Iterator<Item = (&str, Quantity, i64)> {
+    op.lines.as_array().into_iter().flatten().filter_map(|l| {
+        Some((
+            l["line_id"].as_str()?,
+            l["quantity"].as_str()?.parse().ok()?,
+            l["amount"].as_i64()?.max(0),
+        ))
+    })
+}
+
+fn line(l: &PricedLine, quantity: Quantity, amount: i64, vat_amount: i64) -> ReceiptLine {
+    ReceiptLine {
+        line_id: l.line_id.clone(),
+        description: l.description.clone(),
+        quantity,
+        unit_price: l.unit_price,
+        vat_rate: l.vat,
+        amount,
+        vat_amount,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    sale: &Sale,
+    kind: ReceiptKind,
+    number: String,
+    at: OffsetDateTime,
+    reason: Option<String>,
+    lines: Vec<ReceiptLine>,
+    total: i64,
+    vat_total: Option<i64>,
+) -> Receipt {
+    let mut by_rate: BTreeMap<VatRate, (i64, i64)> = BTreeMap::new();
+    for l in &lines {
+        let e = by_rate.entry(l.vat_rate).or_default();
+        e.0 += l.amount;
+        e.1 += l.vat_amount;
+    }
+    let vat = by_rate
+        .into_iter()
+        .map(|(rate, (gross, vat))| ReceiptVat {
+            rate,
+            net: gross - vat,
+            vat,
+            gross,
+        })
+        .collect();
+    Receipt {
+        kind,
+        number,
+        sale_id: sale.id.clone(),
+        sale_reference: sale.merchant_reference.clone(),
+        at,
+        counter: sale.counter.clone(),
+        currency: sale.currency.clone(),
+        payment: sale.payment_method(),
+        transaction_id: sale.transaction_id.clone(),
+        reason,
+        lines,
+        vat,
+        total,
+        net_total: vat_total.map(|v| total - v),
+        vat_total,
+    }
+}
+
+#[cfg(test)]
+mod tests;
