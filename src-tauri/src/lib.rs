@@ -21,30 +21,29 @@ use crate::state::AppState;
 
 /// Registers every command on a builder (the real one, or Tauri's mock in tests).
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder
-        .manage(paywindow::PayWindows::default())
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::price_order,
-            commands::charge,
-            commands::cancel_charge,
-            commands::pay_here,
-            commands::leave_charge,
-            commands::parked,
-            commands::list_sales,
-            commands::sale_detail,
-            commands::capture,
-            commands::void_sale,
-            commands::refund,
-            commands::sync,
-            commands::day_report,
-            commands::export_csv,
-            commands::settings_get,
-            commands::settings_save,
-            commands::test_connection,
-            commands::staff_set_pin,
-            commands::staff_remove,
-        ])
+    let builder = builder.manage(paywindow::PayWindows::default());
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app_info,
+        commands::price_order,
+        commands::charge,
+        commands::cancel_charge,
+        commands::pay_here,
+        commands::leave_charge,
+        commands::parked,
+        commands::list_sales,
+        commands::sale_detail,
+        commands::capture,
+        commands::void_sale,
+        commands::refund,
+        commands::sync,
+        commands::day_report,
+        commands::export_csv,
+        commands::settings_get,
+        commands::settings_save,
+        commands::test_connection,
+        commands::staff_set_pin,
+        commands::staff_remove,
+    ])
 }
 
 /// Forwards every sale change of the current engine to the UI as `sale-changed`.
