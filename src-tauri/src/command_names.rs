@@ -9,6 +9,7 @@ pub const COMMANDS: &[&str] = &[
     "charge",
     "cancel_charge",
     "pay_here",
+    "leave_charge",
     "parked",
     "list_sales",
     "sale_detail",

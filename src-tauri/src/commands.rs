@@ -234,13 +234,23 @@ pub async fn pay_here<R: Runtime>(
     let url = sale.checkout_url.clone().ok_or_else(|| {
         UiError::new(ErrorCode::InvalidState, "this sale has no checkout to open")
     })?;
-    if !sale.is_open() {
+    if !kasse_core::pay_window::payable(sale.status) {
         return Err(UiError::new(
             ErrorCode::InvalidState,
             format!("the sale is already {}", sale.status),
         ));
     }
     crate::paywindow::open(&app, kasse, sale.id, &url)
+}
+
+/// The counter stopped showing a sale's charge (parked, or moved on): its pay window closes.
+#[tauri::command]
+pub fn leave_charge<R: Runtime>(app: AppHandle<R>, sale_id: String) -> CmdResult<()> {
+    crate::paywindow::obey(
+        &app,
+        kasse_core::pay_window::Moment::CounterLeft { sale_id: &sale_id },
+    );
+    Ok(())
 }
 
 /// Payments still being followed (the parked tray).

@@ -21,6 +21,7 @@ use crate::state::AppState;
 
 /// Registers every command on a builder (the real one, or Tauri's mock in tests).
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    let builder = builder.manage(paywindow::PayWindows::default());
     builder.invoke_handler(tauri::generate_handler![
         commands::app_info,
         commands::about,
@@ -28,6 +29,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::charge,
         commands::cancel_charge,
         commands::pay_here,
+        commands::leave_charge,
         commands::parked,
         commands::list_sales,
         commands::sale_detail,
@@ -57,6 +59,13 @@ pub fn forward_changes<R: Runtime>(app: tauri::AppHandle<R>, state: Arc<AppState
                 let next = tokio::time::timeout(std::time::Duration::from_secs(1), rx.recv()).await;
                 match next {
                     Ok(Ok(change)) => {
+                        paywindow::obey(
+                            &app,
+                            kasse_core::pay_window::Moment::SaleChanged {
+                                sale_id: &change.sale.id,
+                                status: change.sale.status,
+                            },
+                        );
                         let _ = app.emit("sale-changed", SaleChanged::from(&change));
                     }
                     Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}

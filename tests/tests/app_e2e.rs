@@ -9,6 +9,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
+use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, Locator};
 use kasse_e2e::{launch_kasse as launch, screenshot, wait_for, within, KasseApp};
 use serde_json::{json, Value};
@@ -235,20 +236,8 @@ async fn pay_here_window_and_settings_validation() -> Result<()> {
     let c = &app.client;
     let (_, _, sale) = charge_items(c, &["coffee", "bag"]).await?;
     let main = within("main window", c.window()).await?;
-    click(c, "#pay-here-btn").await?;
-
     // The pay window opens on the simulator's checkout page.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let pay = loop {
-        let handles = within("windows", c.windows()).await?;
-        if let Some(h) = handles.into_iter().find(|h| *h != main) {
-            break h;
-        }
-        if Instant::now() > deadline {
-            bail!("the pay window did not open");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let pay = open_pay_window(c, &main).await?;
     within("switching to the pay window", c.switch_to_window(pay)).await?;
     let card = wait_for(c, "#card").await?;
     screenshot(c, "pay-here-checkout").await?;
@@ -260,14 +249,7 @@ async fn pay_here_window_and_settings_validation() -> Result<()> {
     within("back to main", c.switch_to_window(main)).await?;
     wait_status(c, &sale, "authorized").await?;
     wait_phase(c, "paid").await?;
-    let handles = within("windows", c.windows()).await?;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut count = handles.len();
-    while count > 1 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        count = within("windows", c.windows()).await?.len();
-    }
-    assert_eq!(count, 1, "the pay window should close after the return URL");
+    windows_become(c, 1, "the pay window closes after the return URL").await?;
 
     // Settings: a bad account id is refused with a message next to the field.
     click(c, "#nav-settings").await?;
@@ -282,6 +264,104 @@ async fn pay_here_window_and_settings_validation() -> Result<()> {
         "unhelpful error: {text}"
     );
     finish(app, "settings-error").await
+}
+
+/// Waits until the app has `n` windows; `why` says what that shows.
+async fn windows_become(c: &Client, n: usize, why: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let count = within("windows", c.windows()).await?.len();
+        if count == n {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("{why}: {count} windows, expected {n}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Presses Pay here on the Charge screen and returns the pay window that opens.
+async fn open_pay_window(c: &Client, main: &WindowHandle) -> Result<WindowHandle> {
+    click(c, "#pay-here-btn").await?;
+    windows_become(c, 2, "the pay window opens").await?;
+    let handles = within("windows", c.windows()).await?;
+    handles
+        .into_iter()
+        .find(|h| h != main)
+        .ok_or_else(|| anyhow!("the pay window did not open"))
+}
+
+/// The pay window belongs to its sale: it closes when the cashier cancels the sale, when the
+/// customer cancels in it (the counter says so at once), when the payment goes on hold and when
+/// the sale is parked; on hold, nothing on the Charge screen offers paying any more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pay_window_belongs_to_its_sale() -> Result<()> {
+    let app = launch("paywindow").await?;
+    let c = &app.client;
+    let main = within("main window", c.window()).await?;
+
+    // Charge, Pay here, then Cancel in the main window (unambiguous words in the confirmation).
+    let (_, _, sale) = charge_items(c, &["coffee"]).await?;
+    open_pay_window(c, &main).await?;
+    wait_phase(c, "paying").await?;
+    click(c, "#cancel-charge-btn").await?;
+    wait_text(c, "#confirm-cancel-btn", "Keep waiting").await?;
+    wait_text(c, "#confirm-btn", "Cancel payment").await?;
+    screenshot(c, "charge-cancel-confirm").await?;
+    click(c, "#confirm-btn").await?;
+    wait_status(c, &sale, "cancelled").await?;
+    windows_become(
+        c,
+        1,
+        "the cashier cancelled: the pay window goes with its sale",
+    )
+    .await?;
+    wait_text(c, "#charge-status", "Cancelled").await?;
+    assert_attr(c, "#charge-status", "data-by-customer", "false").await?;
+
+    // The customer cancels in the pay window: the counter says so at once.
+    let (_, _, sale) = charge_items(c, &["tea"]).await?;
+    let pay = open_pay_window(c, &main).await?;
+    within("switching to the pay window", c.switch_to_window(pay)).await?;
+    click(c, "button.cancel").await?;
+    within("back to main", c.switch_to_window(main.clone())).await?;
+    wait_phase(c, "cancelled").await?;
+    wait_text(c, "#charge-status", "The customer cancelled").await?;
+    assert_eq!(sale_status(c, &sale).await?, "cancelled");
+    windows_become(c, 1, "the customer cancelled: the pay window closes").await?;
+    screenshot(c, "charge-customer-cancelled").await?;
+
+    // On hold at Dintero: the pay window closes; no QR, Pay here or countdown, only Park.
+    let (base, sid, sale) = charge_items(c, &["sandwich"]).await?;
+    open_pay_window(c, &main).await?;
+    customer(
+        &base,
+        &sid,
+        "pay",
+        json!({"card": "4000000000000002", "on_hold": true}),
+    )
+    .await?;
+    wait_phase(c, "on_hold").await?;
+    windows_become(c, 1, "on hold: the pay window closes").await?;
+    wait_for(c, "#hold-mark").await?;
+    for gone in ["#qr", "#pay-here-btn", "#time-left", "#cancel-charge-btn"] {
+        assert_eq!(count(c, gone).await?, 0, "{gone} on hold");
+    }
+    wait_text(c, "#charge-next", "Park").await?;
+    screenshot(c, "charge-on-hold").await?;
+    click(c, "#park-btn").await?;
+    wait_for(c, "#parked-count[data-count='1']").await?;
+    assert_eq!(sale_status(c, &sale).await?, "on_hold");
+
+    // Parked with the pay window open: it closes, and the next sale's QR stands alone.
+    charge_items(c, &["bag"]).await?;
+    open_pay_window(c, &main).await?;
+    click(c, "#park-btn").await?;
+    windows_become(c, 1, "parked: the pay window closes").await?;
+    charge_items(c, &["coffee"]).await?;
+    assert_eq!(within("windows", c.windows()).await?.len(), 1);
+    finish(app, "charge-next-sale-alone").await
 }
 
 /// Waits until the text of `css` contains `part` (it is re-rendered with each answer).

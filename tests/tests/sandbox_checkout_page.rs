@@ -507,9 +507,9 @@ async fn cancel_returns_with_error_cancelled() -> Result<()> {
         "{headline:?}"
     );
 
-    // No transaction; the session stays open (the customer may come back).
+    // No transaction; the session is cancelled, as Dintero's page does.
     let session = shop.get(&format!("/v1/sessions/{session_id}")).await?;
     ensure!(session["transaction_id"].is_null(), "{session}");
-    ensure!(session["cancelled_at"].is_null(), "{session}");
+    ensure!(session["cancelled_at"].is_string(), "{session}");
     browser.finish("sandbox-return-cancelled").await
 }

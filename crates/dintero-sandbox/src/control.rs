@@ -98,6 +98,15 @@ impl Control {
         Ok(self.state.pay(session_id, &req)?.transaction)
     }
 
+    /// The customer presses Cancel on the checkout page; returns where the page sends them
+    /// (the return URL with `error=cancelled`).
+    pub fn customer_cancel(&self, session_id: &str) -> Result<String, SimError> {
+        let now = self.shared().clock.now_ms();
+        let (location, jobs) = self.shared().store().customer_cancel(session_id, now)?;
+        self.state.dispatch(jobs);
+        Ok(location)
+    }
+
     /// Resolve an `ON_HOLD` transaction: approved → `AUTHORIZED`, else `FAILED`.
     pub fn resolve_on_hold(&self, transaction_id: &str, approve: bool) -> Result<Value, SimError> {
         let now = self.shared().clock.now_ms();

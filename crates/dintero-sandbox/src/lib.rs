@@ -28,6 +28,7 @@
 //! |---|---|---|
 //! | `POST /_sim/sessions/{id}/visit` | the customer opened the checkout | [`Control::visit`] |
 //! | `POST /_sim/sessions/{id}/pay` | `{"card", "initiate_only", "on_hold", "payment_product_type"}` | [`Control::pay_with`] ([`PayOptions`]) |
+//! | `POST /v1/view/{id}/cancel` (the page's form) | the customer cancels: the session is cancelled, back to `return_url` | [`Control::customer_cancel`] |
 //! | `POST /_sim/transactions/{id}/resolve` | `{"outcome": "AUTHORIZED" \| "FAILED"}` | [`Control::resolve_on_hold`] |
 //! | `POST`, `DELETE /_sim/transactions/{id}/corrupt` | unreadable in `GET /v1/transactions` answers, or whole again | [`Control::corrupt_in_lists`] |
 //! | `POST /_sim/behaviour` | `{"payment_product_type"?, "async_operations": {"delay_seconds", "fail_probability"} \| null, "requires_items", "captured_at_authorization"}` (fields not sent are kept) | [`Control::set_behaviour`] ([`Behaviour`]) |

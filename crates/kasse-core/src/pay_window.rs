@@ -1,8 +1,41 @@
-//! Where the "Pay here" window may go: the checkout's own origin, and the return URL (which
-//! ends the payment in the window). Anything else (a link in the page, a script sending the
-//! counter elsewhere) is refused, so the counter's window cannot be turned into a browser.
+//! The "Pay here" window: where it may go (the checkout's own origin, and the return URL, which
+//! ends the payment in the window; anything else is refused, so the counter's window cannot be
+//! turned into a browser), and how long it lives (it belongs to one sale and closes as soon as
+//! the customer can no longer pay that sale in it, or the counter leaves that sale).
 
 use url::Url;
+
+use crate::sale::SaleStatus;
+
+/// Whether the customer can still pay a sale in its checkout: it is waiting for them, or they
+/// are paying. On hold, settled, unknown or not yet created: nothing to pay there.
+pub fn payable(status: SaleStatus) -> bool {
+    matches!(status, SaleStatus::Waiting | SaleStatus::Paying)
+}
+
+/// What the counter learnt or did that may end a pay window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment<'a> {
+    /// A sale is now logged with this status.
+    SaleChanged {
+        sale_id: &'a str,
+        status: SaleStatus,
+    },
+    /// The counter stopped showing a sale's charge: parked, or moved on to another screen.
+    CounterLeft { sale_id: &'a str },
+    /// The customer finished in a sale's pay window (it reached the return URL).
+    Returned { sale_id: &'a str },
+}
+
+/// Whether the pay window opened for `window_sale` must close at `moment`: its own sale can no
+/// longer be paid there (cancelled, settled, on hold…) or the counter left it. What happens to
+/// other sales never touches it.
+pub fn must_close(window_sale: &str, moment: Moment<'_>) -> bool {
+    match moment {
+        Moment::SaleChanged { sale_id, status } => sale_id == window_sale && !payable(status),
+        Moment::CounterLeft { sale_id } | Moment::Returned { sale_id } => sale_id == window_sale,
+    }
+}
 
 /// What the pay window does with a navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +101,49 @@ mod tests {
             "javascript:alert(1)",
         ] {
             assert_eq!(decide(elsewhere), Navigation::Refuse, "{elsewhere}");
+        }
+    }
+
+    #[test]
+    fn the_window_closes_with_its_own_sale_and_only_its_own() {
+        let changed = |sale_id, status| Moment::SaleChanged { sale_id, status };
+        for status in [SaleStatus::Waiting, SaleStatus::Paying] {
+            assert!(!must_close("S1", changed("S1", status)), "{status}");
+        }
+        for status in [
+            SaleStatus::Cancelled,
+            SaleStatus::Authorized,
+            SaleStatus::Captured,
+            SaleStatus::Declined,
+            SaleStatus::Failed,
+            SaleStatus::Expired,
+            SaleStatus::OnHold,
+            SaleStatus::Voided,
+            SaleStatus::Unknown,
+        ] {
+            assert!(must_close("S1", changed("S1", status)), "{status}");
+            assert!(
+                !must_close("S1", changed("S2", status)),
+                "another sale {status}"
+            );
+        }
+        assert!(must_close("S1", Moment::CounterLeft { sale_id: "S1" }));
+        assert!(!must_close("S1", Moment::CounterLeft { sale_id: "S2" }));
+        assert!(must_close("S1", Moment::Returned { sale_id: "S1" }));
+        assert!(!must_close("S1", Moment::Returned { sale_id: "S2" }));
+    }
+
+    #[test]
+    fn only_a_waiting_or_paying_checkout_can_be_paid_here() {
+        assert!(payable(SaleStatus::Waiting) && payable(SaleStatus::Paying));
+        for status in [
+            SaleStatus::Creating,
+            SaleStatus::OnHold,
+            SaleStatus::Unknown,
+            SaleStatus::Cancelled,
+            SaleStatus::Authorized,
+        ] {
+            assert!(!payable(status), "{status}");
         }
     }
 

@@ -143,6 +143,7 @@ export const api = {
   charge: (order: OrderInput) => call<Charge>('charge', { order }),
   cancelCharge: (saleId: string) => call<SaleSummary>('cancel_charge', { saleId }),
   payHere: (saleId: string) => call<null>('pay_here', { saleId }),
+  leaveCharge: (saleId: string) => call<null>('leave_charge', { saleId }),
   parked: () => call<SaleSummary[]>('parked'),
   listSales: (query: ListQuery) => call<SalePage>('list_sales', { query }),
   saleDetail: (saleId: string) => call<SaleDetail>('sale_detail', { saleId }),

@@ -194,9 +194,10 @@ impl Store {
         self.session_json(id)
     }
 
-    /// The customer pressed Cancel on the checkout page: back to `return_url` with
-    /// `error=cancelled` (and the `cancelled` callback with `report_error=true`). The session
-    /// stays open, as the customer may come back (UNCONFIRMED).
+    /// The customer pressed Cancel on the checkout page: the session is cancelled as by the
+    /// API (an `INITIATED` transaction voided, `cancelled_at` set with no `cancelled_by`, the
+    /// `CANCELLED` event), so a read proves it; then back to `return_url` with `error=cancelled`
+    /// (and the `cancelled` callback with `report_error=true`).
     pub fn customer_cancel(
         &mut self,
         id: &str,
@@ -235,7 +236,9 @@ impl Store {
                 now,
             )
         });
-        Ok((location, job.into_iter().collect()))
+        let (_, mut jobs) = self.cancel_session(id, now, Caller::default())?;
+        jobs.extend(job);
+        Ok((location, jobs))
     }
 
     pub(super) fn push_session_event(&mut self, session_id: &str, ev: SessionEvent, now: Millis) {

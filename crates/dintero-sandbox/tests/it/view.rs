@@ -176,6 +176,36 @@ async fn cancel_redirects_with_error_cancelled() {
     assert_eq!(param(&loc, "error").as_deref(), Some("cancelled"));
     assert_eq!(param(&loc, "merchant_reference").as_deref(), Some("V-6"));
     assert_eq!(param(&loc, "till").as_deref(), Some("1"));
+    // As Dintero's page does, the customer's cancel cancels the session: a read proves it and
+    // the page takes no payment any more.
+    let (s, session) = env.get(&format!("/v1/sessions/{sid}")).await;
+    assert_eq!(s, 200);
+    assert!(session["cancelled_at"].is_string(), "{session}");
+    assert!(
+        session.get("cancelled_by").is_none_or(|v| v.is_null()),
+        "{session}"
+    );
+    let names: Vec<_> = session["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert_eq!(names.last(), Some(&"CANCELLED"), "{session}");
+    let resp = pay_on_page(&env, &sid, &[("card", "4000000000000002")]).await;
+    assert_eq!(resp.status(), 400);
+}
+
+#[tokio::test]
+async fn the_customers_cancel_voids_a_payment_they_had_started() {
+    let env = env().await;
+    let sid = new_session(&env, "V-6b").await;
+    let (s, t) = env.pay(&sid, json!({"initiate_only": true})).await;
+    assert_status(s, &t, 200, "INITIATED");
+    let resp = form_post(&env, &format!("/v1/view/{sid}/cancel"), &[]).await;
+    assert_eq!(resp.status(), 303);
+    let tx = env.transaction(t["id"].as_str().unwrap()).await;
+    assert_eq!(tx["status"], "AUTHORIZATION_VOIDED", "{tx}");
 }
 
 #[tokio::test]

@@ -432,6 +432,35 @@ async fn a_watcher_read_overtaken_by_a_cancel_does_not_hide_the_void() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_customer_cancel_in_the_pay_window_is_known_at_once_from_the_session() {
+    // The watcher sleeps: only the return URL wakes it, and the session it reads is the proof.
+    let h = harness_with(|c| c.cadence = sleepy_cadence()).await;
+    let charge = h.charge(2_500).await;
+    h.control.visit(&charge.session_id).unwrap();
+    let back = h.control.customer_cancel(&charge.session_id).unwrap();
+    assert!(back.contains("error=cancelled"), "{back}");
+    h.kasse
+        .confirm_return(&charge.sale.id, &back)
+        .await
+        .unwrap();
+    let sale = h.wait_status(&charge.sale.id, SaleStatus::Cancelled).await;
+    assert!(sale.transaction_id.is_none());
+    // Proven by the session as read: cancelled at Dintero.
+    let events = h.kasse.store().events(&sale.id).unwrap();
+    let proof = events.iter().rev().find_map(|e| match &e.event {
+        kasse_core::sale::LogEvent::StatusObserved {
+            status: SaleStatus::Cancelled,
+            snapshot,
+            ..
+        } => Some(snapshot.clone()),
+        _ => None,
+    });
+    let proof = proof.expect("a cancelled observation");
+    assert_eq!(proof["id"], charge.session_id.as_str(), "{proof}");
+    assert!(proof["cancelled_at"].is_string(), "{proof}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_webview_return_is_confirmed_by_one_read_of_its_own_transaction() {
     // The watcher sleeps: only the return URL can tell.
     let h = harness_with(|c| c.cadence = sleepy_cadence()).await;
