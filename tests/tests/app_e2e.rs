@@ -930,6 +930,31 @@ async fn norwegian_weighed_sale_reads_in_words_and_numbers_of_the_language() -> 
              const over = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;\
              return [...document.querySelectorAll('#main h1, #main h2')]\
                .filter((h) => toasts.some((t) => over(t, h.getBoundingClientRect()))).map((h) => h.id || h.textContent);",
+            vec![],
+        ),
+    )
+    .await?;
+    assert_eq!(covered, json!([]), "headings under a toast");
+    assert_norwegian("toast", &shown(c, "[data-testid=toast]").await?);
+    wait_for(c, "[data-testid=status-badge][data-status='captured']").await?;
+    assert_eq!(text(c, "[data-testid=line-qty]").await?, "0,375 kg");
+    let unit = text(c, "[data-testid=line-unit]").await?;
+    assert!(unit.contains("39,90") && unit.ends_with("/kg"), "{unit:?}");
+    wait_text(c, "#events", "Trekk").await?;
+    assert_norwegian("history", &shown(c, "#events").await?);
+    assert_norwegian("detail", &words(shown(c, "#main").await?));
+    screenshot(c, "words-detail-nb").await?;
+
+    // The receipt's line says the same.
+    click(c, "#receipt-link").await?;
+    let receipt = wait_text(c, "[data-testid=receipt-qty]", "kg").await?;
+    assert!(
+        receipt.starts_with("0,375 kg × ") && receipt.ends_with("/kg"),
+        "{receipt:?}"
+    );
+    finish(app, "words-receipt-nb").await
+}
+
 /// Screenshots of the screen at `hash` in English and Norwegian, light and dark, named
 /// `{name}-{lang}-{theme}`, when `KASSE_E2E_SHOTS=1` (they cost a reload each). `ready` is what
 /// the screen shows once drawn.
@@ -1055,25 +1080,6 @@ async fn a_refund_receipt_is_the_refunds_own_and_the_card_is_named() -> Result<(
         ),
     )
     .await?;
-    assert_eq!(covered, json!([]), "headings under a toast");
-    assert_norwegian("toast", &shown(c, "[data-testid=toast]").await?);
-    wait_for(c, "[data-testid=status-badge][data-status='captured']").await?;
-    assert_eq!(text(c, "[data-testid=line-qty]").await?, "0,375 kg");
-    let unit = text(c, "[data-testid=line-unit]").await?;
-    assert!(unit.contains("39,90") && unit.ends_with("/kg"), "{unit:?}");
-    wait_text(c, "#events", "Trekk").await?;
-    assert_norwegian("history", &shown(c, "#events").await?);
-    assert_norwegian("detail", &words(shown(c, "#main").await?));
-    screenshot(c, "words-detail-nb").await?;
-
-    // The receipt's line says the same.
-    click(c, "#receipt-link").await?;
-    let receipt = wait_text(c, "[data-testid=receipt-qty]", "kg").await?;
-    assert!(
-        receipt.starts_with("0,375 kg × ") && receipt.ends_with("/kg"),
-        "{receipt:?}"
-    );
-    finish(app, "words-receipt-nb").await
     let vats: Vec<String> = serde_json::from_value(vats)?;
     assert!(!vats.is_empty(), "no VAT rows");
     for v in &vats {
