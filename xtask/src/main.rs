@@ -9,6 +9,7 @@ use std::process::ExitCode;
 #[cfg(test)]
 mod architecture;
 mod bench;
+mod bundle;
 mod chaos;
 mod setup;
 mod steps;
@@ -23,6 +24,8 @@ commands:
   bench    measure DESIGN.md §5's targets (release builds), rewrite BENCHMARKS.md; --quick: reduced set
   chaos    the long reliability suites: crash (200 sales, SIGKILLs) and faults (300 sales,
            a fifth of all answers failing); --crash-sales N, --fault-sales N, --only crash|faults
+  bundle   build the release .deb (target/release/bundle/deb/); --install-check: then install it
+           with apt, drive the installed app through a sale, and remove it
   setup    only install what is missing (system packages)
   help     this text
 ";
@@ -41,6 +44,12 @@ fn main() -> ExitCode {
         "test" => steps::test(rest),
         "ui" => steps::ui(),
         "bench" => bench::bench(rest),
+        "bundle" => {
+            bundle::bundle().and_then(|deb| match rest.iter().any(|a| a == "--install-check") {
+                true => bundle::install_check(&deb),
+                false => Ok(()),
+            })
+        }
         "chaos" => chaos::chaos(rest),
         "setup" => setup::ensure(setup::Purpose::Test),
         "help" | "-h" | "--help" => {
