@@ -36,6 +36,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::sync,
         commands::day_report,
         commands::export_csv,
+        commands::export_folder,
         commands::settings_get,
         commands::settings_save,
         commands::test_connection,
@@ -176,6 +177,8 @@ pub fn run() {
     // The main page finished loading: the UI subscribes to events moments later.
     let (page_loaded, loaded) = tokio::sync::watch::channel(false);
     let result = configure(tauri::Builder::default())
+        // The save dialog of the CSV export (the file itself is written by `export_csv`).
+        .plugin(tauri_plugin_dialog::init())
         .on_page_load(move |webview, payload| {
             if webview.label() == "main"
                 && payload.event() == tauri::webview::PageLoadEvent::Finished
