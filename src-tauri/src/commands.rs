@@ -508,7 +508,8 @@ pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Set
         return Err(kasse_core::store::StoreError::JournalBroken(why).into());
     }
     let current = state.settings()?;
-    let next = apply_input(&current, &input)?;
+    let mut next = apply_input(&current, &input)?;
+    next.follow_language(&current.language);
     let kasse = state.kasse();
     let allowed = kasse.guard(Guarded::Settings, input.pin.as_deref())?;
     if let Some(secret) = input.client_secret.as_deref().filter(|s| !s.is_empty()) {
@@ -545,6 +546,7 @@ pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Set
     if current.needs_restart(&next, new_secret) {
         state.rebuild().await?;
     }
+    state.kasse().set_checkout_language(&next.language);
     settings_dto(&state, &next)
 }
 

@@ -343,6 +343,7 @@ async fn start_engine(
         AppMode::Test => Mode::Test,
         AppMode::Live => Mode::Live,
     };
+    app.kasse.set_checkout_language(&settings.language);
     if let Err(e) = app.kasse.resume().await {
         // Offline at start: the watcher and the next sync settle what is open.
         tracing::warn!(error = %e, "could not resume open sales at start");

@@ -70,7 +70,8 @@ async fn invoke(c: &Client, cmd: &str, args: Value) -> Result<Value> {
     .await
 }
 
-/// The checkout URL on the Charge screen → (simulator base URL, session id).
+/// The checkout URL on the Charge screen → (simulator base URL, session id); the URL asks for
+/// the counter's language (`?language=en`).
 async fn checkout(c: &Client) -> Result<(String, String)> {
     let url = attr(c, "#qr", "data-url")
         .await?
@@ -78,6 +79,8 @@ async fn checkout(c: &Client) -> Result<(String, String)> {
     let (base, sid) = url
         .split_once("/v1/view/")
         .ok_or_else(|| anyhow!("unexpected checkout URL {url}"))?;
+    assert!(sid.ends_with("?language=en"), "{url}");
+    let sid = sid.split('?').next().unwrap_or(sid);
     Ok((base.to_owned(), sid.to_owned()))
 }
 
