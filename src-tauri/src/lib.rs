@@ -206,8 +206,11 @@ pub fn run() {
             });
             app.manage(first);
             let secrets = Arc::new(secret::KeyringOrFile::new(&dir));
-            let force_demo = std::env::var("KASSE_DEMO").is_ok_and(|v| v == "1");
-            let state = tauri::async_runtime::block_on(AppState::open(&dir, secrets, force_demo))
+            let launch = state::Launch {
+                force_demo: std::env::var("KASSE_DEMO").is_ok_and(|v| v == "1"),
+                demo_lan: std::env::args().skip(1).any(|a| a == "--lan"),
+            };
+            let state = tauri::async_runtime::block_on(AppState::open(&dir, secrets, launch))
                 .map_err(|e| format!("Kasse could not start: {e}"))?;
             let state = Arc::new(state);
             // Managed before the window exists, so the page's first command finds it.

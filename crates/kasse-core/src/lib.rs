@@ -10,6 +10,7 @@ pub mod cadence;
 pub mod clock;
 pub mod engine;
 pub mod error;
+pub mod lan;
 pub mod money;
 pub mod order;
 pub mod pay_window;
