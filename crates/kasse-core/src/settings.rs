@@ -63,37 +63,14 @@ pub struct Settings {
 pub fn default_quick_items(language: &str) -> Vec<QuickItem> {
     let vat = |p: u32| VatRate::from_hundredths(p * 100).unwrap_or_default();
     // (id, price, VAT %, weighed, [en, nb, sv])
+    #[rustfmt::skip]
     const ITEMS: [(&str, i64, u32, bool, [&str; 3]); 6] = [
         ("coffee", 3900, 25, false, ["Coffee", "Kaffe", "Kaffe"]),
         ("tea", 3500, 25, false, ["Tea", "Te", "Te"]),
-        (
-            "bun",
-            4500,
-            15,
-            false,
-            ["Cinnamon bun", "Kanelbolle", "Kanelbulle"],
-        ),
-        (
-            "sandwich",
-            8900,
-            15,
-            false,
-            ["Sandwich", "Smørbrød", "Smörgås"],
-        ),
-        (
-            "apples",
-            3990,
-            15,
-            true,
-            ["Apples (kg)", "Epler (kg)", "Äpplen (kg)"],
-        ),
-        (
-            "bag",
-            300,
-            25,
-            false,
-            ["Carrier bag", "Bærepose", "Bärkasse"],
-        ),
+        ("bun", 4500, 15, false, ["Cinnamon bun", "Kanelbolle", "Kanelbulle"]),
+        ("sandwich", 8900, 15, false, ["Sandwich", "Smørbrød", "Smörgås"]),
+        ("apples", 3990, 15, true, ["Apples (kg)", "Epler (kg)", "Äpplen (kg)"]),
+        ("bag", 300, 25, false, ["Carrier bag", "Bærepose", "Bärkasse"]),
     ];
     let column = match language {
         "nb" => 1,

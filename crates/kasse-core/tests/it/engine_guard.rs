@@ -154,14 +154,25 @@ async fn closing_the_day_and_exporting_need_the_manager_the_x_report_does_not() 
         .starts_with("created_at,"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_closed_day_and_an_export_name_who_did_them_in_the_counters_stream() {
+/// The staff of [`staff`] (no refund limit), one sale of 100.00 captured, now, and a period
+/// around now.
+async fn staffed_day_with_a_capture() -> (
+    Harness,
+    time::OffsetDateTime,
+    (time::OffsetDateTime, time::OffsetDateTime),
+) {
     let h = harness().await;
     staff(&h, 0);
     let sale = h.authorised(10_000).await;
     h.kasse.capture(&sale.id, None).await.unwrap();
     let now = kasse_core::clock::Clock::now(&h.clock);
-    let (from, to) = (now - time::Duration::days(1), now + time::Duration::days(1));
+    let period = (now - time::Duration::days(1), now + time::Duration::days(1));
+    (h, now, period)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_closed_day_and_an_export_name_who_did_them_in_the_counters_stream() {
+    let (h, now, (from, to)) = staffed_day_with_a_capture().await;
     let counter = || h.kasse.store().events(COUNTER_STREAM).unwrap();
     let before = counter().len();
     // Refused, or only an X report: nothing journaled.
@@ -221,12 +232,7 @@ async fn a_closed_day_and_an_export_name_who_did_them_in_the_counters_stream() {
 /// journal row.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_export_is_written_to_the_chosen_file_and_an_unwritable_one_is_a_file_write_error() {
-    let h = harness().await;
-    staff(&h, 0);
-    let sale = h.authorised(10_000).await;
-    h.kasse.capture(&sale.id, None).await.unwrap();
-    let now = kasse_core::clock::Clock::now(&h.clock);
-    let (from, to) = (now - time::Duration::days(1), now + time::Duration::days(1));
+    let (h, _, (from, to)) = staffed_day_with_a_capture().await;
     let counter = || h.kasse.store().events(COUNTER_STREAM).unwrap().len();
     let cwd = std::env::current_dir().unwrap();
     let cwd_before: Vec<_> = std::fs::read_dir(&cwd)
