@@ -59,6 +59,7 @@ pub fn typescript() -> Vec<(String, String)> {
         ProductLine,
         DayReport,
         SyncReport,
+        CsvExport,
         UiError,
         kasse_core::ErrorCode,
         kasse_core::timeline::TimelineEntry,

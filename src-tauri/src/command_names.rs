@@ -21,6 +21,7 @@ pub const COMMANDS: &[&str] = &[
     "sync",
     "day_report",
     "export_csv",
+    "export_folder",
     "settings_get",
     "settings_save",
     "test_connection",

@@ -415,16 +415,42 @@ pub fn day_report(
         .day_report(from, to, closing, currency, pin.as_deref())?)
 }
 
-/// The period's sales as CSV (the manager's PIN, once one is set).
+/// The period's sales as CSV, written by Kasse to `path`, the file the person chose in the
+/// save dialog (the manager's PIN, once one is set): the full path written and the rows.
 #[tauri::command]
 pub fn export_csv(
     state: St<'_>,
     from: String,
     to: String,
+    path: String,
     pin: Option<String>,
-) -> CmdResult<String> {
+) -> CmdResult<CsvExport> {
     let (from, to) = (parse_time("from", &from)?, parse_time("to", &to)?);
-    Ok(state.kasse().export_csv(from, to, pin.as_deref())?)
+    let file =
+        state
+            .kasse()
+            .export_csv_file(from, to, std::path::Path::new(&path), pin.as_deref())?;
+    Ok(CsvExport {
+        path: file.path.display().to_string(),
+        rows: file.rows,
+    })
+}
+
+/// Where the save dialog of an export starts: the user's Documents folder, else their home
+/// folder (never the folder the app was started from); `None` when neither is known.
+#[tauri::command]
+pub fn export_folder<R: Runtime>(app: AppHandle<R>) -> Option<String> {
+    use tauri::Manager;
+    let paths = app.path();
+    export_dir(paths.document_dir().ok(), paths.home_dir().ok()).map(|d| d.display().to_string())
+}
+
+/// The first of Documents and home that exists.
+pub fn export_dir(
+    documents: Option<std::path::PathBuf>,
+    home: Option<std::path::PathBuf>,
+) -> Option<std::path::PathBuf> {
+    [documents, home].into_iter().flatten().find(|d| d.is_dir())
 }
 
 fn settings_dto(state: &AppState, s: &CoreSettings) -> CmdResult<Settings> {
@@ -533,7 +559,8 @@ pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Set
         return Err(kasse_core::store::StoreError::JournalBroken(why).into());
     }
     let current = state.settings()?;
-    let next = apply_input(&current, &input)?;
+    let mut next = apply_input(&current, &input)?;
+    next.follow_language(&current.language);
     let kasse = state.kasse();
     let allowed = kasse.guard(Guarded::Settings, input.pin.as_deref())?;
     if let Some(secret) = input.client_secret.as_deref().filter(|s| !s.is_empty()) {
@@ -570,6 +597,7 @@ pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Set
     if current.needs_restart(&next, new_secret) {
         state.rebuild().await?;
     }
+    state.kasse().set_checkout_language(&next.language);
     settings_dto(&state, &next)
 }
 

@@ -454,6 +454,15 @@ pub struct SyncReport {
     pub reconciled: u32,
 }
 
+/// A CSV export written to the file the person chose.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct CsvExport {
+    /// The file written, in full.
+    pub path: String,
+    /// Sales in it.
+    pub rows: u32,
+}
+
 /// Every rejected command answers with this: a code from a closed set and a sentence that
 /// says what to do next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -41,6 +41,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::sync,
         commands::day_report,
         commands::export_csv,
+        commands::export_folder,
         commands::settings_get,
         commands::settings_save,
         commands::test_connection,
@@ -212,6 +213,8 @@ pub fn run() {
     // The main page finished loading: the UI subscribes to events moments later.
     let (page_loaded, loaded) = tokio::sync::watch::channel(false);
     let result = configure(tauri::Builder::default())
+        // The save dialog of the CSV export (the file itself is written by `export_csv`).
+        .plugin(tauri_plugin_dialog::init())
         .on_page_load(move |webview, payload| {
             if webview.label() == "main"
                 && payload.event() == tauri::webview::PageLoadEvent::Finished
@@ -240,8 +243,11 @@ pub fn run() {
             });
             app.manage(first);
             let secrets = Arc::new(secret::KeyringOrFile::new(&dir));
-            let force_demo = std::env::var("KASSE_DEMO").is_ok_and(|v| v == "1");
-            let state = tauri::async_runtime::block_on(AppState::open(&dir, secrets, force_demo))
+            let launch = state::Launch {
+                force_demo: std::env::var("KASSE_DEMO").is_ok_and(|v| v == "1"),
+                demo_lan: std::env::args().skip(1).any(|a| a == "--lan"),
+            };
+            let state = tauri::async_runtime::block_on(AppState::open(&dir, secrets, launch))
                 .map_err(|e| format!("Kasse could not start: {e}"))?;
             let state = Arc::new(state);
             // Managed before the window exists, so the page's first command finds it.

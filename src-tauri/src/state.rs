@@ -25,6 +25,16 @@ pub struct Engine {
     pub sandbox: Option<Sandbox>,
 }
 
+/// How the app was started: what the environment and the command line ask of demo mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Launch {
+    /// Demo mode even with an account configured (`KASSE_DEMO=1`).
+    pub force_demo: bool,
+    /// `--lan`: in demo mode, the QR carries this machine's LAN address
+    /// ([`AppConfig::demo_lan`]).
+    pub demo_lan: bool,
+}
+
 /// Everything the commands need.
 pub struct AppState {
     /// Where the log and settings live.
@@ -37,8 +47,8 @@ pub struct AppState {
     pub secrets: Arc<dyn SecretStore>,
     /// The current engine.
     engine: RwLock<Arc<Engine>>,
-    /// Forces demo mode (`KASSE_DEMO=1`).
-    force_demo: bool,
+    /// How the app was started.
+    launch: Launch,
     /// What the start-up checks of the journal found (final once the full verify is done).
     journal: tokio::sync::watch::Receiver<JournalCheck>,
 }
@@ -144,7 +154,7 @@ impl AppState {
     pub async fn open(
         data_dir: &Path,
         secrets: Arc<dyn SecretStore>,
-        force_demo: bool,
+        launch: Launch,
     ) -> Result<AppState, CoreError> {
         kasse_core::store::private_dir(data_dir).map_err(|e| {
             CoreError::input(
@@ -159,7 +169,7 @@ impl AppState {
             &settings_store,
             &settings,
             secrets.as_ref(),
-            force_demo,
+            launch,
             &settings_store,
         )
         .await?;
@@ -168,7 +178,7 @@ impl AppState {
             settings_store,
             secrets,
             engine: RwLock::new(Arc::new(engine)),
-            force_demo,
+            launch,
             journal,
         })
     }
@@ -186,7 +196,11 @@ impl AppState {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdSource>,
     ) -> Result<AppState, CoreError> {
-        let state = AppState::open(data_dir, secrets, true).await?;
+        let launch = Launch {
+            force_demo: true,
+            demo_lan: false,
+        };
+        let state = AppState::open(data_dir, secrets, launch).await?;
         let c = sandbox.config();
         let connection = Connection::Account {
             account_id: c.account_id.clone(),
@@ -265,7 +279,7 @@ impl AppState {
                 &self.settings_store,
                 &settings,
                 self.secrets.as_ref(),
-                self.force_demo,
+                self.launch,
                 &self.settings_store,
             )
             .await?,
@@ -309,7 +323,7 @@ async fn start_engine(
     log: &Store,
     settings: &Settings,
     secrets: &dyn SecretStore,
-    force_demo: bool,
+    launch: Launch,
     staff: &Arc<Store>,
 ) -> Result<Engine, CoreError> {
     let secret = (!settings.account_id.is_empty())
@@ -319,7 +333,7 @@ async fn start_engine(
         &settings.account_id,
         &settings.client_id,
         secret.is_some(),
-        force_demo,
+        launch.force_demo,
     );
     let (connection, store) = match (wanted, &secret) {
         (Wanted::Account, Some(secret)) => (
@@ -336,6 +350,7 @@ async fn start_engine(
     };
     let mut config = app_config(settings, connection);
     config.staff = Some(staff.clone());
+    config.demo_lan = launch.demo_lan;
     let app = App::open(store, config).await?;
     let mode = match app.mode {
         _ if wanted == Wanted::SecretUnreadable => Mode::SecretMissing,
@@ -343,6 +358,7 @@ async fn start_engine(
         AppMode::Test => Mode::Test,
         AppMode::Live => Mode::Live,
     };
+    app.kasse.set_checkout_language(&settings.language);
     if let Err(e) = app.kasse.resume().await {
         // Offline at start: the watcher and the next sync settle what is open.
         tracing::warn!(error = %e, "could not resume open sales at start");

@@ -72,7 +72,8 @@ async fn invoke(c: &Client, cmd: &str, args: Value) -> Result<Value> {
     .await
 }
 
-/// The checkout URL on the Charge screen → (simulator base URL, session id).
+/// The checkout URL on the Charge screen → (simulator base URL, session id); the URL asks for
+/// the counter's language (`?language=en`).
 async fn checkout(c: &Client) -> Result<(String, String)> {
     let url = attr(c, "#qr", "data-url")
         .await?
@@ -80,6 +81,8 @@ async fn checkout(c: &Client) -> Result<(String, String)> {
     let (base, sid) = url
         .split_once("/v1/view/")
         .ok_or_else(|| anyhow!("unexpected checkout URL {url}"))?;
+    assert!(sid.ends_with("?language=en"), "{url}");
+    let sid = sid.split('?').next().unwrap_or(sid);
     Ok((base.to_owned(), sid.to_owned()))
 }
 
@@ -1138,4 +1141,187 @@ async fn a_refund_receipt_is_the_refunds_own_and_the_card_is_named() -> Result<(
     assert_eq!(text(c, &row).await?, card);
     shots_in_every_language_and_theme(c, "list", "#/transactions", &row).await?;
     finish(app, "transactions-card").await
+}
+
+/// Only the digits of a text: "NOK 84.00" → 8400 (the amounts here have two decimals).
+fn minor_units(text: &str) -> Result<i64> {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .with_context(|| format!("no amount in {text:?}"))
+}
+
+/// The CSV files in `dir`.
+fn csv_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The texts of the toasts on screen.
+async fn toasts(c: &Client) -> Result<Vec<String>> {
+    let v = within(
+        "reading the toasts",
+        c.execute(
+            "return [...document.querySelectorAll('[data-testid=toast]')].map((e) => e.textContent);",
+            vec![],
+        ),
+    )
+    .await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+/// Waits for a toast that contains `part`; its text.
+async fn wait_toast(c: &Client, part: &str) -> Result<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(t) = toasts(c).await?.into_iter().find(|t| t.contains(part)) {
+            return Ok(t);
+        }
+        if Instant::now() > deadline {
+            let _ = screenshot(c, "failure").await;
+            bail!("no toast said {part:?}: {:?}", toasts(c).await?);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Answers the next save dialog with `path` (`null`: the person cancels), through the UI's one
+/// seam in front of the native dialog (`window.__KASSE_SAVE_DIALOG__`, see ui/src/lib/api.ts),
+/// remembering the file it proposed in `window.__kasseProposed`.
+async fn answer_save_dialog(c: &Client, path: Option<&std::path::Path>) -> Result<()> {
+    within(
+        "answering the save dialog",
+        c.execute(
+            "const answer = arguments[0];
+             window.__KASSE_SAVE_DIALOG__ = async (o) => { window.__kasseProposed = o.defaultPath; return answer; };",
+            vec![json!(path)],
+        ),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Issue 16 on the Day screen: the X report shows the core's figures; the CSV export asks
+/// where to save (cancelling writes nothing), writes there and says where in a toast (defect
+/// 6); closing the day shows the Z report with its number, and the X button no longer
+/// highlighted (defect 10).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn day_screen_x_figures_csv_export_and_z_number() -> Result<()> {
+    let app = launch("day").await?;
+    let c = &app.client;
+    let (_, _, sale) = captured_sale(c, &["coffee", "bun"]).await?;
+    let detail = invoke(c, "sale_detail", json!({"saleId": sale})).await?;
+    let reference = detail["sale"]["merchant_reference"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+
+    click(c, "#nav-day").await?;
+    wait_for(c, "#report[data-closing='false']").await?;
+    // Today, as the screen asks for it (local midnight to midnight).
+    let range = within(
+        "today's range",
+        c.execute(
+            "const a = new Date(); a.setHours(0, 0, 0, 0); const b = new Date(a); b.setDate(b.getDate() + 1);
+             return [a.toISOString(), b.toISOString()];",
+            vec![],
+        ),
+    )
+    .await?;
+    let core = invoke(
+        c,
+        "day_report",
+        json!({"from": range[0], "to": range[1], "closing": false}),
+    )
+    .await?;
+    assert_eq!(core["sales"], 1, "{core}");
+    wait_text(c, "#report-sales", &core["sales"].to_string()).await?;
+    for (css, field) in [
+        ("#report-captured", "captured"),
+        ("#report-refunded", "refunded"),
+        ("#report-net", "net"),
+        ("#report-open", "open_authorisations"),
+    ] {
+        let shown = minor_units(&text(c, css).await?)?;
+        assert_eq!(
+            Some(shown),
+            core[field].as_i64(),
+            "{css} vs {field}: {core}"
+        );
+    }
+    assert_eq!(
+        minor_units(&text(c, "#report-failed").await?)?,
+        core["failed_attempts"].as_i64().unwrap_or(-1)
+    );
+    assert!(core["captured"].as_i64().unwrap_or(0) > 0, "{core}");
+    let x_class = attr(c, "#x-report-btn", "class").await?.unwrap_or_default();
+    assert!(x_class.contains("primary"), "the X report shown: {x_class}");
+
+    // The export: cancelled first (nothing written, nothing said), then saved where chosen,
+    // behind the manager's PIN.
+    invoke(
+        c,
+        "staff_set_pin",
+        json!({"input": {"name": "Mona", "role": "manager", "new_pin": "2468", "pin": null}}),
+    )
+    .await?;
+    let out = tempfile::tempdir()?;
+    let cwd = std::env::current_dir()?;
+    let cwd_csv = csv_files(&cwd)?;
+    answer_save_dialog(c, None).await?;
+    click(c, "#export-csv-btn").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let said = toasts(c).await?;
+    assert!(!said.iter().any(|t| t.contains("CSV")), "{said:?}");
+    assert_eq!(count(c, "#day-error").await?, 0);
+    assert!(csv_files(out.path())?.is_empty());
+    let chosen = out.path().join("day.csv");
+    answer_save_dialog(c, Some(&chosen)).await?;
+    click(c, "#export-csv-btn").await?;
+    wait_for(c, "#pin-prompt-input").await?;
+    assert!(!chosen.exists(), "written before the PIN");
+    type_into(c, "#pin-prompt-input", "2468").await?;
+    click(c, "#pin-ok-btn").await?;
+    let said = wait_toast(c, &chosen.display().to_string()).await?;
+    assert!(said.contains("CSV export saved"), "{said}");
+    let proposed = within(
+        "the proposed file",
+        c.execute("return window.__kasseProposed;", vec![]),
+    )
+    .await?;
+    let proposed = proposed.as_str().unwrap_or_default();
+    assert!(
+        proposed.starts_with('/') && proposed.ends_with(".csv") && proposed.contains("kasse-"),
+        "proposed {proposed:?}"
+    );
+    let csv = std::fs::read_to_string(&chosen)?;
+    assert!(csv.starts_with("created_at,"), "{csv}");
+    assert!(csv.contains(&reference), "{reference} not in {csv}");
+    assert_eq!(csv_files(out.path())?, vec![chosen.clone()]);
+    assert_eq!(
+        csv_files(&cwd)?,
+        cwd_csv,
+        "nothing written where the app runs"
+    );
+    screenshot(c, "day-export-toast").await?;
+
+    // Close the day: the Z report says its number; the X button is no longer highlighted.
+    click(c, "#z-report-btn").await?;
+    click(c, "#confirm-btn").await?;
+    type_into(c, "#pin-prompt-input", "2468").await?;
+    click(c, "#pin-ok-btn").await?;
+    wait_for(c, "#report[data-closing='true']").await?;
+    wait_text(c, "#report-title", "Z report no. 1").await?;
+    let x_class = attr(c, "#x-report-btn", "class").await?.unwrap_or_default();
+    assert!(
+        !x_class.contains("primary"),
+        "X highlighted under a Z report: {x_class}"
+    );
+    assert_attr(c, "#x-report-btn", "aria-pressed", "false").await?;
+    finish(app, "day-z-report").await
 }

@@ -36,6 +36,11 @@ pub struct SandboxConfig {
     pub async_operations: bool,
     /// Seed for the id source (session, transaction and event ids); `None` = random.
     pub seed: Option<u64>,
+    /// The host customers reach the checkout at: created sessions' `url`s carry it (with the
+    /// port bound) instead of the host the API was called at, e.g. the machine's LAN address
+    /// with `listen` on all interfaces, so a phone on the same network can open them. `None`:
+    /// the host of the request.
+    pub public_host: Option<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -47,6 +52,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("token_ttl", &self.token_ttl)
             .field("async_operations", &self.async_operations)
             .field("seed", &self.seed)
+            .field("public_host", &self.public_host)
             .finish_non_exhaustive()
     }
 }
@@ -66,6 +72,7 @@ impl Default for SandboxConfig {
             allow_http_callbacks: true,
             async_operations: false,
             seed: None,
+            public_host: None,
         }
     }
 }

@@ -127,7 +127,13 @@ impl Control {
             .shared()
             .store()
             .create_session(new, now, serde_json::Map::new());
-        let url = format!("{}/v1/view/{id}", self.shared().base_url);
+        let url = format!(
+            "{}/v1/view/{id}",
+            self.shared()
+                .public_url
+                .as_deref()
+                .unwrap_or(&self.shared().base_url)
+        );
         Ok(serde_json::json!({ "id": id, "url": url }))
     }
 

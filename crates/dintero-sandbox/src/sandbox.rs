@@ -59,6 +59,12 @@ impl Sandbox {
         self.state.base_url().to_owned()
     }
 
+    /// Where customers open the checkout: `http://PUBLIC_HOST:PORT` with
+    /// [`SandboxConfig::public_host`], else [`Sandbox::base_url`].
+    pub fn customer_url(&self) -> String {
+        self.state.customer_url().to_owned()
+    }
+
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr

@@ -42,6 +42,8 @@ pub struct Stats {
 pub struct Shared {
     pub(crate) config: SandboxConfig,
     pub(crate) base_url: String,
+    /// `config.public_host` with the port of `base_url`: where customers open the checkout.
+    pub(crate) public_url: Option<String>,
     pub(crate) clock: SimClock,
     store: Mutex<Store>,
     pub(crate) faults: Faults,
@@ -109,8 +111,17 @@ impl AppState {
             .user_agent("dintero-sandbox callback")
             .build()
             .map_err(|e| SandboxError::Startup(e.to_string()))?;
+        let base_url = base_url.into().trim_end_matches('/').to_owned();
+        let public_url = config.public_host.map(|host| {
+            let port = url::Url::parse(&base_url)
+                .ok()
+                .and_then(|u| u.port_or_known_default())
+                .unwrap_or(80);
+            format!("http://{}", std::net::SocketAddr::new(host, port))
+        });
         let shared = Shared {
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            base_url,
+            public_url,
             clock: SimClock::default(),
             store: Mutex::new(Store::new(
                 &config.account_id,
@@ -134,6 +145,15 @@ impl AppState {
     /// The public base URL.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
+    }
+
+    /// Where customers open the checkout: [`SandboxConfig::public_host`] with the port, when
+    /// set, else [`AppState::base_url`].
+    pub fn customer_url(&self) -> &str {
+        self.shared
+            .public_url
+            .as_deref()
+            .unwrap_or(&self.shared.base_url)
     }
 
     /// Issue an access token (what the token endpoint does after its checks).

@@ -1,5 +1,7 @@
 //! The hosted test checkout page (HTML): a stand-in for Dintero's checkout that a person can
-//! use in a browser. Plain forms, inline CSS, no scripts, no external resources.
+//! use in a browser. Plain forms, inline CSS, no scripts, no external resources. It speaks the
+//! language the view URL asks for (`?language=no|sv|en`, as Dintero's view endpoint takes it,
+//! dintero-api.md §5.5), English otherwise; its forms carry the language on.
 
 use std::fmt::Write as _;
 
@@ -31,6 +33,151 @@ pub(crate) enum PageState {
     Expired,
 }
 
+/// The page's language: `language` of the view URL (ISO 639-1; `nb`/`nn` are Norwegian too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Lang {
+    #[default]
+    En,
+    No,
+    Sv,
+}
+
+impl Lang {
+    /// The `language` query parameter of `query`; English when absent or unknown.
+    pub(crate) fn from_query(query: Option<&str>) -> Lang {
+        let asked = url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+            .find(|(k, _)| k == "language")
+            .map(|(_, v)| v.to_ascii_lowercase());
+        match asked
+            .as_deref()
+            .map(|v| v.split(['-', '_']).next().unwrap_or(""))
+        {
+            Some("no" | "nb" | "nn") => Lang::No,
+            Some("sv") => Lang::Sv,
+            _ => Lang::En,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::No => "no",
+            Lang::Sv => "sv",
+        }
+    }
+
+    /// `?language=…` for the page's own forms (nothing for English).
+    fn query(self) -> &'static str {
+        match self {
+            Lang::En => "",
+            Lang::No => "?language=no",
+            Lang::Sv => "?language=sv",
+        }
+    }
+
+    fn words(self) -> &'static Words {
+        match self {
+            Lang::En => &EN,
+            Lang::No => &NO,
+            Lang::Sv => &SV,
+        }
+    }
+}
+
+/// The page's words in one language (`{}` is filled in where a sentence has one).
+struct Words {
+    title: &'static str,
+    banner: &'static str,
+    order: &'static str,
+    session: &'static str,
+    total: &'static str,
+    of_which_vat: &'static str,
+    paying: &'static str,
+    card_number: &'static str,
+    card_hint: &'static str,
+    pay: &'static str,
+    cancel: &'static str,
+    or_test_card: &'static str,
+    expires_at: &'static str,
+    paid: &'static str,
+    back: &'static str,
+    failed: &'static str,
+    on_hold: &'static str,
+    cancelled: &'static str,
+    expired: &'static str,
+}
+
+const EN: Words = Words {
+    title: "Dintero sandbox checkout",
+    banner: "TEST / sandbox: no real money is moved. Use a test card.",
+    order: "Order",
+    session: "session",
+    total: "Total",
+    of_which_vat: "of which VAT",
+    paying: "A payment has been started for this order.",
+    card_number: "Test card number",
+    card_hint: "Any future expiry date and any CVC are accepted in the sandbox.",
+    pay: "Pay",
+    cancel: "Cancel payment",
+    or_test_card: "Or pay with one of the test cards",
+    expires_at: "This checkout expires at {}.",
+    paid: "This order is paid (status {}).",
+    back: "Back to the shop",
+    failed: "The payment did not go through (status {}).",
+    on_hold: "The payment is on hold, awaiting approval.",
+    cancelled: "This payment was cancelled by the shop. It can no longer be paid.",
+    expired: "This checkout has expired ({}). It can no longer be paid.",
+};
+
+const NO: Words = Words {
+    title: "Dintero testbetaling",
+    banner: "TEST / sandkasse: ingen ekte penger flyttes. Bruk et testkort.",
+    order: "Ordre",
+    session: "økt",
+    total: "Totalt",
+    of_which_vat: "herav mva.",
+    paying: "En betaling er startet for denne ordren.",
+    card_number: "Testkortnummer",
+    card_hint: "Enhver fremtidig utløpsdato og enhver CVC godtas i sandkassen.",
+    pay: "Betal",
+    cancel: "Avbryt betalingen",
+    or_test_card: "Eller betal med et av testkortene",
+    expires_at: "Denne betalingen utløper {}.",
+    paid: "Denne ordren er betalt (status {}).",
+    back: "Tilbake til butikken",
+    failed: "Betalingen gikk ikke gjennom (status {}).",
+    on_hold: "Betalingen er satt på vent og venter på godkjenning.",
+    cancelled: "Denne betalingen ble avbrutt av butikken. Den kan ikke lenger betales.",
+    expired: "Denne betalingen har utløpt ({}). Den kan ikke lenger betales.",
+};
+
+const SV: Words = Words {
+    title: "Dintero testbetalning",
+    banner: "TEST / sandlåda: inga riktiga pengar flyttas. Använd ett testkort.",
+    order: "Order",
+    session: "session",
+    total: "Totalt",
+    of_which_vat: "varav moms",
+    paying: "En betalning har påbörjats för den här ordern.",
+    card_number: "Testkortnummer",
+    card_hint: "Alla framtida utgångsdatum och alla CVC godtas i sandlådan.",
+    pay: "Betala",
+    cancel: "Avbryt betalningen",
+    or_test_card: "Eller betala med ett av testkorten",
+    expires_at: "Den här betalningen går ut {}.",
+    paid: "Den här ordern är betald (status {}).",
+    back: "Tillbaka till butiken",
+    failed: "Betalningen gick inte igenom (status {}).",
+    on_hold: "Betalningen är pausad och väntar på godkännande.",
+    cancelled: "Den här betalningen avbröts av butiken. Den kan inte längre betalas.",
+    expired: "Den här betalningen har gått ut ({}). Den kan inte längre betalas.",
+};
+
+/// `template` with its `{}` replaced by `value` (already escaped).
+fn fill(template: &str, value: &str) -> String {
+    escape(template).replacen("{}", value, 1)
+}
+
 #[derive(Debug)]
 pub(crate) struct Line {
     description: String,
@@ -51,6 +198,7 @@ pub(crate) struct PageData {
     pub state: PageState,
     pub show_banner: bool,
     pub message: Option<String>,
+    pub lang: Lang,
 }
 
 pub(crate) fn page_data(store: &Store, id: &str, now: Millis) -> Option<PageData> {
@@ -132,6 +280,7 @@ pub(crate) fn page_data(store: &Store, id: &str, now: Millis) -> Option<PageData
         state,
         show_banner: true,
         message: None,
+        lang: Lang::En,
     })
 }
 
@@ -197,29 +346,40 @@ button{font-size:1rem;padding:.7rem 1rem;border-radius:8px;border:0;cursor:point
 a.continue{display:inline-block;margin-top:.5rem}";
 
 fn head(out: &mut String, title: &str, banner: bool) {
+    head_in(out, Lang::En, title, banner);
+}
+
+fn head_in(out: &mut String, lang: Lang, title: &str, banner: bool) {
     let _ = write!(
         out,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
 <title>{}</title><style>{STYLE}</style></head><body>",
+        lang.code(),
         escape(title)
     );
     if banner {
-        out.push_str(
-            "<div class=\"banner\">TEST / sandbox: no real money is moved. Use a test card.</div>",
+        let _ = write!(
+            out,
+            "<div class=\"banner\">{}</div>",
+            escape(lang.words().banner)
         );
     }
 }
 
-/// The page for a session.
+/// The page for a session, in its language.
 pub(crate) fn render(d: &PageData) -> String {
+    let w = d.lang.words();
+    let lq = d.lang.query();
     let mut out = String::with_capacity(8 * 1024);
-    head(&mut out, "Dintero sandbox checkout", d.show_banner);
+    head_in(&mut out, d.lang, w.title, d.show_banner);
     let id = escape(&d.id);
     let _ = write!(
         out,
-        "<main><h1>{MERCHANT_NAME}</h1><div class=\"muted\">Order {} &middot; session <code>{id}</code></div>",
-        escape(&d.merchant_reference)
+        "<main><h1>{MERCHANT_NAME}</h1><div class=\"muted\">{} {} &middot; {} <code>{id}</code></div>",
+        escape(w.order),
+        escape(&d.merchant_reference),
+        escape(w.session)
     );
     out.push_str("<table>");
     for l in &d.lines {
@@ -233,13 +393,15 @@ pub(crate) fn render(d: &PageData) -> String {
     }
     let _ = write!(
         out,
-        "<tr class=\"total\"><td>Total</td><td class=\"r\" id=\"total\">{}</td></tr>",
+        "<tr class=\"total\"><td>{}</td><td class=\"r\" id=\"total\">{}</td></tr>",
+        escape(w.total),
         escape(&format_amount(d.amount, &d.currency))
     );
     if let Some(vat) = d.vat_amount {
         let _ = write!(
             out,
-            "<tr><td class=\"muted\">of which VAT</td><td class=\"r muted\">{}</td></tr>",
+            "<tr><td class=\"muted\">{}</td><td class=\"r muted\">{}</td></tr>",
+            escape(w.of_which_vat),
             escape(&format_amount(vat, &d.currency))
         );
     }
@@ -254,22 +416,27 @@ pub(crate) fn render(d: &PageData) -> String {
     match &d.state {
         PageState::Open | PageState::Paying => {
             if d.state == PageState::Paying {
-                out.push_str("<div class=\"state info\">A payment has been started for this order.</div>");
+                let _ = write!(out, "<div class=\"state info\">{}</div>", escape(w.paying));
             }
             let _ = write!(
                 out,
-                "<form method=\"post\" action=\"/v1/view/{id}/pay\">\
-<label for=\"card\">Test card number</label>\
+                "<form method=\"post\" action=\"/v1/view/{id}/pay{lq}\">\
+<label for=\"card\">{}</label>\
 <input type=\"text\" id=\"card\" name=\"card\" inputmode=\"numeric\" autocomplete=\"off\" value=\"4000 0000 0000 0002\">\
-<div class=\"muted\">Any future expiry date and any CVC are accepted in the sandbox.</div>\
-<button class=\"pay\" type=\"submit\">Pay {}</button></form>\
-<form method=\"post\" action=\"/v1/view/{id}/cancel\"><button class=\"cancel\" type=\"submit\">Cancel payment</button></form>",
-                escape(&format_amount(d.amount, &d.currency))
+<div class=\"muted\">{}</div>\
+<button class=\"pay\" type=\"submit\">{} {}</button></form>\
+<form method=\"post\" action=\"/v1/view/{id}/cancel{lq}\"><button class=\"cancel\" type=\"submit\">{}</button></form>",
+                escape(w.card_number),
+                escape(w.card_hint),
+                escape(w.pay),
+                escape(&format_amount(d.amount, &d.currency)),
+                escape(w.cancel)
             );
             let _ = write!(
                 out,
-                "<h2 class=\"muted\" style=\"font-size:1rem;margin-top:1.5rem\">Or pay with one of the test cards</h2>\
-<form class=\"cards\" method=\"post\" action=\"/v1/view/{id}/pay\">"
+                "<h2 class=\"muted\" style=\"font-size:1rem;margin-top:1.5rem\">{}</h2>\
+<form class=\"cards\" method=\"post\" action=\"/v1/view/{id}/pay{lq}\">",
+                escape(w.or_test_card)
             );
             for c in TEST_CARDS {
                 let _ = write!(
@@ -282,8 +449,8 @@ pub(crate) fn render(d: &PageData) -> String {
             }
             let _ = write!(
                 out,
-                "</form><p class=\"muted\">This checkout expires at {}.</p>",
-                escape(&d.expires_at)
+                "</form><p class=\"muted\">{}</p>",
+                fill(w.expires_at, &escape(&d.expires_at))
             );
         }
         PageState::Paid {
@@ -292,9 +459,11 @@ pub(crate) fn render(d: &PageData) -> String {
         } => {
             let _ = write!(
                 out,
-                "<div class=\"state ok\">This order is paid (status {status}).</div>\
-<a class=\"continue\" href=\"{}\">Back to the shop</a>",
-                escape(continue_url)
+                "<div class=\"state ok\">{}</div>\
+<a class=\"continue\" href=\"{}\">{}</a>",
+                fill(w.paid, &escape(&status.to_string())),
+                escape(continue_url),
+                escape(w.back)
             );
         }
         PageState::Failed {
@@ -303,22 +472,28 @@ pub(crate) fn render(d: &PageData) -> String {
         } => {
             let _ = write!(
                 out,
-                "<div class=\"state bad\">The payment did not go through (status {status}).</div>\
-<a class=\"continue\" href=\"{}\">Back to the shop</a>",
-                escape(continue_url)
+                "<div class=\"state bad\">{}</div>\
+<a class=\"continue\" href=\"{}\">{}</a>",
+                fill(w.failed, &escape(&status.to_string())),
+                escape(continue_url),
+                escape(w.back)
             );
         }
-        PageState::OnHold => out.push_str(
-            "<div class=\"state info\">The payment is on hold, awaiting approval.</div>",
-        ),
-        PageState::Cancelled => out.push_str(
-            "<div class=\"state bad\">This payment was cancelled by the shop. It can no longer be paid.</div>",
-        ),
+        PageState::OnHold => {
+            let _ = write!(out, "<div class=\"state info\">{}</div>", escape(w.on_hold));
+        }
+        PageState::Cancelled => {
+            let _ = write!(
+                out,
+                "<div class=\"state bad\">{}</div>",
+                escape(w.cancelled)
+            );
+        }
         PageState::Expired => {
             let _ = write!(
                 out,
-                "<div class=\"state bad\">This checkout has expired ({}). It can no longer be paid.</div>",
-                escape(&d.expires_at)
+                "<div class=\"state bad\">{}</div>",
+                fill(w.expired, &escape(&d.expires_at))
             );
         }
     }

@@ -155,7 +155,12 @@ pub fn currency(env: &Env) -> Result<Currency, ConfigError> {
 /// Builds the engine ([`App::open`]): the log in the data dir, the account from the
 /// environment (or the in-process simulator with `--demo`). What is wrong is said with the
 /// variable the person set.
-pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Result<Opened> {
+pub async fn open(
+    data_dir: Option<&Path>,
+    demo: bool,
+    lan: bool,
+    env: &Env,
+) -> anyhow::Result<Opened> {
     let currency = currency(env)?;
     let timeout = env
         .secs("KASSE_TIMEOUT_SECS")?
@@ -187,6 +192,7 @@ pub async fn open(data_dir: Option<&Path>, demo: bool, env: &Env) -> anyhow::Res
         .unwrap_or_else(|| "default".into());
     config.currency = currency;
     config.return_url = env.owned("KASSE_RETURN_URL");
+    config.demo_lan = lan;
     config.request_timeout = timeout;
     config.reconcile_grace = grace;
     config.store = env.get("KASSE_STORE_ID").map(|id| kasse_core::StoreRef {
@@ -228,6 +234,7 @@ fn say_with_variable(e: CoreError, env: &Env) -> anyhow::Error {
         "request_timeout" => "KASSE_TIMEOUT_SECS",
         "reconcile_grace" => "KASSE_RECONCILE_GRACE_SECS",
         "demo" => "--demo",
+        "lan" => "--lan",
         _ => {
             return CoreError::InvalidInput { field, message }.into();
         }

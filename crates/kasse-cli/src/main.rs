@@ -47,6 +47,10 @@ struct Cli {
     /// Run against an in-process Dintero simulator (nothing is kept between runs).
     #[arg(long, global = true)]
     demo: bool,
+    /// With --demo: the simulator listens on this computer's LAN address and the QR carries
+    /// it, so a phone on the same network can pay.
+    #[arg(long, global = true, requires = "demo")]
+    lan: bool,
     /// Print JSON Lines (one object per line) instead of text.
     #[arg(long, global = true)]
     json: bool,
@@ -403,7 +407,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
     }
 
     let env = config::Env::from_process();
-    let opened = config::open(cli.data_dir.as_deref(), cli.demo, &env).await?;
+    let opened = config::open(cli.data_dir.as_deref(), cli.demo, cli.lan, &env).await?;
     let kasse = &opened.kasse;
     match cli.command {
         Command::Charge { order, wait } => {

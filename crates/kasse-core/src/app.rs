@@ -102,6 +102,10 @@ pub struct AppConfig {
     pub store: Option<StoreRef>,
     /// Where the staff PINs are kept when not in the log ([`KasseConfig::staff`]).
     pub staff: Option<Arc<Store>>,
+    /// Demo mode only (`--lan`): the simulator listens on every interface and its checkout
+    /// URLs (the QR) carry this machine's LAN address ([`crate::lan`]), so a phone on the same
+    /// network can pay; without one, opening fails naming `lan`. Ignored for an account.
+    pub demo_lan: bool,
 }
 
 impl AppConfig {
@@ -119,6 +123,7 @@ impl AppConfig {
             cadence: Cadence::default(),
             store: None,
             staff: None,
+            demo_lan: false,
         }
     }
 }
@@ -144,10 +149,19 @@ impl App {
     /// account (or the demo simulator), the configuration checked against it. Starts nothing:
     /// call [`Kasse::resume`].
     pub async fn open(store: Store, config: AppConfig) -> Result<App, CoreError> {
+        Self::open_probing(store, config, crate::lan::probe).await
+    }
+
+    /// [`App::open`], with `probe` saying this machine's addresses for `demo_lan`.
+    async fn open_probing(
+        store: Store,
+        config: AppConfig,
+        probe: fn() -> Vec<std::net::IpAddr>,
+    ) -> Result<App, CoreError> {
         let read_only = store.check_at_start()?;
         let (client, mode, sandbox) = match &config.connection {
             Connection::Demo => {
-                let sandbox = Sandbox::start(SandboxConfig::default())
+                let sandbox = Sandbox::start(demo_sandbox(config.demo_lan, probe)?)
                     .await
                     .map_err(|e| {
                         CoreError::input("demo", format!("the demo simulator did not start: {e}"))
@@ -173,7 +187,8 @@ impl App {
             }
         };
         let return_url = config.return_url.clone().unwrap_or_else(|| match &sandbox {
-            Some(s) => format!("{}/_sim/return", s.base_url()),
+            // Where the customer's browser lands: reachable from a phone with `demo_lan`.
+            Some(s) => format!("{}/_sim/return", s.customer_url()),
             None => "https://www.dintero.com/".into(),
         });
         let counter = match &config.counter {
@@ -204,6 +219,29 @@ impl App {
             read_only,
         })
     }
+}
+
+/// The demo simulator's configuration: on loopback, or with `lan` on every interface with
+/// checkout URLs at the LAN address `probe` finds ([`crate::lan::pick`]).
+fn demo_sandbox(
+    lan: bool,
+    probe: fn() -> Vec<std::net::IpAddr>,
+) -> Result<SandboxConfig, CoreError> {
+    if !lan {
+        return Ok(SandboxConfig::default());
+    }
+    let host = crate::lan::pick(&probe()).ok_or_else(|| {
+        CoreError::input(
+            "lan",
+            "this computer has no address on a local network, so a phone cannot reach the demo: \
+             connect it to the shop's Wi-Fi or cable, or leave out --lan and use Pay here",
+        )
+    })?;
+    Ok(SandboxConfig {
+        listen: std::net::SocketAddr::from(([0, 0, 0, 0], 0)),
+        public_host: Some(host),
+        ..SandboxConfig::default()
+    })
 }
 
 /// The Dintero client for an account (e.g. to test credentials before they are saved); demo
@@ -313,6 +351,69 @@ mod tests {
             .config()
             .checkout_base_url
             .starts_with(&base));
+    }
+
+    /// Issue 16, defect 11: with `demo_lan` the QR's checkout URL (and where the customer lands)
+    /// carries the machine's LAN address, never loopback, while the engine itself talks to the
+    /// simulator over loopback (nothing is sent to the LAN address here); without an address,
+    /// opening fails naming `lan`.
+    #[tokio::test]
+    async fn demo_lan_puts_the_lan_address_in_the_checkout_url() {
+        fn lan() -> Vec<std::net::IpAddr> {
+            vec!["127.0.0.1".parse().unwrap(), "10.20.30.40".parse().unwrap()]
+        }
+        fn none() -> Vec<std::net::IpAddr> {
+            vec!["127.0.0.1".parse().unwrap()]
+        }
+        let mut config = AppConfig::new(Connection::Demo, "kasse-test");
+        config.demo_lan = true;
+        let app = App::open_probing(Store::open_in_memory().unwrap(), config.clone(), lan)
+            .await
+            .unwrap();
+        let sandbox = app.sandbox.as_ref().unwrap();
+        assert!(sandbox.local_addr().ip().is_unspecified());
+        let port = sandbox.local_addr().port();
+        assert!(app
+            .kasse
+            .api()
+            .config()
+            .checkout_base_url
+            .starts_with("http://127.0.0.1:"));
+        let order = crate::order::OrderInput::from_json_str(
+            r#"{"lines":[{"description":"Coffee","quantity":"1","unit_price":3900,"vat":"25"}]}"#,
+        )
+        .unwrap();
+        let charge = app.kasse.charge(&order).await.unwrap();
+        let lan_url = format!("http://10.20.30.40:{port}/v1/view/");
+        assert!(charge.url.starts_with(&lan_url), "{}", charge.url);
+        assert_eq!(
+            app.kasse.config().return_url,
+            format!("http://10.20.30.40:{port}/_sim/return")
+        );
+        // Issue 16, defect 9: the checkout asks for the counter's language.
+        app.kasse.set_checkout_language("nb");
+        let charge = app.kasse.charge(&order).await.unwrap();
+        assert!(charge.url.starts_with(&lan_url), "{}", charge.url);
+        assert!(charge.url.ends_with("?language=no"), "{}", charge.url);
+
+        let e = App::open_probing(Store::open_in_memory().unwrap(), config, none)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(e), "lan");
+        // Without `demo_lan`, loopback as before.
+        let app = App::open_probing(
+            Store::open_in_memory().unwrap(),
+            AppConfig::new(Connection::Demo, "kasse-test"),
+            lan,
+        )
+        .await
+        .unwrap();
+        let charge = app.kasse.charge(&order).await.unwrap();
+        assert!(
+            charge.url.starts_with("http://127.0.0.1:"),
+            "{}",
+            charge.url
+        );
     }
 
     #[tokio::test]

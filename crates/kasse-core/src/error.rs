@@ -78,6 +78,14 @@ pub enum CoreError {
     /// The checkout URL could not be drawn as a QR code.
     #[error(transparent)]
     Qr(#[from] QrError),
+    /// A file the person chose (an export) could not be written: the path and the reason.
+    #[error("could not write {path}: {reason}")]
+    FileWrite {
+        /// The file asked for, as given.
+        path: String,
+        /// Why not, in the system's words (permission denied, no such folder, …).
+        reason: String,
+    },
 }
 
 /// What kind of error a [`CoreError`] is: a closed set, the one list of codes both shells send
@@ -115,13 +123,15 @@ pub enum ErrorCode {
     Storage,
     /// The log was changed outside Kasse: it is read-only (the row or sale is named).
     JournalBroken,
+    /// A file the person chose could not be written (the path and why are in the message).
+    FileWrite,
     /// A bug.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::InvalidInput,
         ErrorCode::NotFound,
         ErrorCode::InvalidState,
@@ -136,6 +146,7 @@ impl ErrorCode {
         ErrorCode::Dintero,
         ErrorCode::Storage,
         ErrorCode::JournalBroken,
+        ErrorCode::FileWrite,
         ErrorCode::Internal,
     ];
 
@@ -156,6 +167,7 @@ impl ErrorCode {
             ErrorCode::Dintero => "dintero",
             ErrorCode::Storage => "storage",
             ErrorCode::JournalBroken => "journal_broken",
+            ErrorCode::FileWrite => "file_write",
             ErrorCode::Internal => "internal",
         }
     }
@@ -215,6 +227,7 @@ impl CoreError {
             CoreError::Store(StoreError::DayClosedMeanwhile { .. }) => C::InvalidState,
             CoreError::Store(_) => C::Storage,
             CoreError::Sale(_) | CoreError::Qr(_) => C::Internal,
+            CoreError::FileWrite { .. } => C::FileWrite,
         }
     }
 

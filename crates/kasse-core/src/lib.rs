@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod clock;
 pub mod engine;
 pub mod error;
+pub mod lan;
 pub mod money;
 pub mod order;
 pub mod pay_window;

@@ -320,6 +320,42 @@ pub fn csv(store: &Store, from: OffsetDateTime, to: OffsetDateTime) -> Result<St
     csv_rows(store, from, to).map(|(csv, _)| csv)
 }
 
+/// A CSV export written where the person chose ([`write_file`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvFile {
+    /// The file written (absolute).
+    pub path: std::path::PathBuf,
+    /// Sales in it (rows after the header).
+    pub rows: u32,
+}
+
+/// Writes `text` to `path`, which must be absolute (a relative path would land in whatever
+/// folder the app was started from). Written beside it first and renamed over it, so a failed
+/// write never leaves half a file, nor spoils one that was there. Errors are
+/// [`CoreError::FileWrite`] naming the path and the system's reason.
+pub fn write_file(path: &std::path::Path, text: &str) -> Result<std::path::PathBuf, CoreError> {
+    let failed = |reason: String| CoreError::FileWrite {
+        path: path.display().to_string(),
+        reason,
+    };
+    if !path.is_absolute() {
+        return Err(failed("not a full path (choose a folder)".into()));
+    }
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Err(failed("not a file name".into()));
+    };
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(".part");
+    let tmp = dir.join(tmp_name);
+    let written = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(failed(e.to_string()));
+    }
+    Ok(path.to_path_buf())
+}
+
 /// [`csv`] and how many sales it holds (rows after the header).
 pub fn csv_rows(
     store: &Store,

@@ -58,16 +58,40 @@ pub struct Settings {
     pub return_url: Option<String>,
 }
 
+/// The demo's quick items with their labels in `language` (`en`, `nb`, `sv`; English for any
+/// other): the same ids, prices and VAT in every language.
+pub fn default_quick_items(language: &str) -> Vec<QuickItem> {
+    let vat = |p: u32| VatRate::from_hundredths(p * 100).unwrap_or_default();
+    // (id, price, VAT %, weighed, [en, nb, sv])
+    #[rustfmt::skip]
+    const ITEMS: [(&str, i64, u32, bool, [&str; 3]); 6] = [
+        ("coffee", 3900, 25, false, ["Coffee", "Kaffe", "Kaffe"]),
+        ("tea", 3500, 25, false, ["Tea", "Te", "Te"]),
+        ("bun", 4500, 15, false, ["Cinnamon bun", "Kanelbolle", "Kanelbulle"]),
+        ("sandwich", 8900, 15, false, ["Sandwich", "Smørbrød", "Smörgås"]),
+        ("apples", 3990, 15, true, ["Apples (kg)", "Epler (kg)", "Äpplen (kg)"]),
+        ("bag", 300, 25, false, ["Carrier bag", "Bærepose", "Bärkasse"]),
+    ];
+    let column = match language {
+        "nb" => 1,
+        "sv" => 2,
+        _ => 0,
+    };
+    ITEMS
+        .iter()
+        .map(|(id, price, v, weighed, labels)| QuickItem {
+            id: (*id).into(),
+            label: labels[column].into(),
+            unit_price: *price,
+            vat: vat(*v),
+            weighed: *weighed,
+        })
+        .collect()
+}
+
 impl Default for Settings {
     fn default() -> Self {
         let vat = |p: u32| VatRate::from_hundredths(p * 100).unwrap_or_default();
-        let item = |id: &str, label: &str, price: i64, v: u32, weighed: bool| QuickItem {
-            id: id.into(),
-            label: label.into(),
-            unit_price: price,
-            vat: vat(v),
-            weighed,
-        };
         Settings {
             account_id: String::new(),
             client_id: String::new(),
@@ -75,14 +99,7 @@ impl Default for Settings {
             currency: Currency::Nok,
             counter: "KASSE1".into(),
             vat_presets: vec![vat(25), vat(15), vat(12), vat(0)],
-            quick_items: vec![
-                item("coffee", "Coffee", 3900, 25, false),
-                item("tea", "Tea", 3500, 25, false),
-                item("bun", "Cinnamon bun", 4500, 15, false),
-                item("sandwich", "Sandwich", 8900, 15, false),
-                item("apples", "Apples (kg)", 3990, 15, true),
-                item("bag", "Carrier bag", 300, 25, false),
-            ],
+            quick_items: default_quick_items("en"),
             cadence: Cadence::default(),
             language: "en".into(),
             return_url: None,
@@ -153,6 +170,14 @@ impl Settings {
         Ok(())
     }
 
+    /// After a change of language from `previous`: quick items still as the defaults of the
+    /// previous language are named in the new one; items the shop set up are its own and stay.
+    pub fn follow_language(&mut self, previous: &str) {
+        if self.language != previous && self.quick_items == default_quick_items(previous) {
+            self.quick_items = default_quick_items(&self.language);
+        }
+    }
+
     /// Whether going from these settings to `next` needs the engine built anew: what it runs
     /// against (account, client, secret, profile) or how it sells (currency, cadence). The
     /// counter's name, VAT presets, quick items, language, PIN do not.
@@ -208,6 +233,49 @@ impl Settings {
 
 #[cfg(test)]
 mod tests {
+
+    /// Issue 16, defect 9: the demo's quick items follow the UI language; the shop's own do not.
+    #[test]
+    fn default_quick_items_follow_the_language() {
+        let en = Settings::default();
+        let mut nb = en.clone();
+        nb.language = "nb".into();
+        nb.follow_language(&en.language);
+        let labels: Vec<&str> = nb.quick_items.iter().map(|q| q.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Kaffe",
+                "Te",
+                "Kanelbolle",
+                "Smørbrød",
+                "Epler (kg)",
+                "Bærepose"
+            ]
+        );
+        for (a, b) in en.quick_items.iter().zip(&nb.quick_items) {
+            assert_eq!(
+                (&a.id, a.unit_price, a.vat, a.weighed),
+                (&b.id, b.unit_price, b.vat, b.weighed)
+            );
+        }
+        let mut sv = nb.clone();
+        sv.language = "sv".into();
+        sv.follow_language("nb");
+        assert_eq!(sv.quick_items[1].label, "Te");
+        assert_eq!(sv.quick_items[2].label, "Kanelbulle");
+        // Back to English, and the shop's own items never change.
+        let mut back = sv.clone();
+        back.language = "en".into();
+        back.follow_language("sv");
+        assert_eq!(back.quick_items, en.quick_items);
+        let mut own = en.clone();
+        own.quick_items[0].label = "Espresso".into();
+        let kept = own.quick_items.clone();
+        own.language = "nb".into();
+        own.follow_language("en");
+        assert_eq!(own.quick_items, kept);
+    }
 
     #[test]
     fn only_what_the_engine_runs_on_needs_a_restart() {

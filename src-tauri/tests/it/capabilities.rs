@@ -1,5 +1,6 @@
-//! The main window's capability grants exactly the app's commands (plus listening to events),
-//! nothing else; the pay window gets no capability at all.
+//! The main window's capability grants exactly the app's commands (plus listening to events
+//! and the dialog plugin's save dialog, for the CSV export), nothing else; the pay window gets
+//! no capability at all.
 
 use kasse_app::commands::COMMANDS;
 use serde_json::Value;
@@ -14,7 +15,7 @@ fn capability_grants_exactly_the_commands_the_ui_uses() {
         .unwrap()
         .iter()
         .map(|p| p.as_str().unwrap().to_owned())
-        .filter(|p| !p.starts_with("core:event:"))
+        .filter(|p| !p.contains(':'))
         .collect();
     granted.sort();
     let mut expected: Vec<String> = COMMANDS
@@ -23,15 +24,20 @@ fn capability_grants_exactly_the_commands_the_ui_uses() {
         .collect();
     expected.sort();
     assert_eq!(granted, expected);
-    let events: Vec<&str> = cap["permissions"]
+    let plugins: Vec<&str> = cap["permissions"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|p| p.as_str())
-        .filter(|p| p.starts_with("core:"))
+        .filter(|p| p.contains(':'))
         .collect();
+    // Only the save dialog of the dialog plugin: no open, message or file-system access.
     assert_eq!(
-        events,
-        ["core:event:allow-listen", "core:event:allow-unlisten"]
+        plugins,
+        [
+            "core:event:allow-listen",
+            "core:event:allow-unlisten",
+            "dialog:allow-save"
+        ]
     );
 }

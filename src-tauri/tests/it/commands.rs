@@ -299,3 +299,63 @@ fn a_configured_account_without_its_secret_is_not_demo_mode() {
     assert_eq!(info["account_id"], "T12345678");
     assert_eq!(info["secret_storage"], "none");
 }
+
+/// Issue 16, defect 6: the export writes the file the save dialog chose, in full, and says
+/// where; a folder that cannot be written is `file_write` naming the file; the folder the app
+/// runs in gets nothing. The dialog starts in Documents, else home, never elsewhere.
+#[test]
+fn export_csv_writes_the_chosen_file_and_says_where() {
+    let app = app();
+    let cwd = std::env::current_dir().unwrap();
+    let listing = || {
+        let mut l: Vec<_> = std::fs::read_dir(&cwd)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        l.sort();
+        l
+    };
+    let before = listing();
+    let out = tempfile::tempdir().unwrap();
+    let chosen = out.path().join("kasse-KASSE1-2026-12-07.csv");
+    let range = json!({"from": "2000-01-01", "to": "2100-01-01"});
+    let mut args = range.clone();
+    args["path"] = json!(chosen);
+    let done = invoke(&app, "export_csv", args).unwrap();
+    assert_eq!(done["path"], json!(chosen.display().to_string()));
+    assert_eq!(done["rows"], 0);
+    let text = std::fs::read_to_string(&chosen).unwrap();
+    assert!(text.starts_with("created_at,merchant_reference,"), "{text}");
+
+    for path in [
+        out.path()
+            .join("missing")
+            .join("day.csv")
+            .display()
+            .to_string(),
+        "day.csv".to_owned(),
+    ] {
+        let mut args = range.clone();
+        args["path"] = json!(path);
+        let e = invoke(&app, "export_csv", args).unwrap_err();
+        assert_ui_error(&e, "file_write");
+        let message = e["message"].as_str().unwrap();
+        assert!(message.contains(&path), "{message}");
+    }
+    assert_eq!(listing(), before, "nothing lands where the app runs");
+
+    let docs = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let gone = docs.path().join("gone");
+    let pick = kasse_app::commands::export_dir;
+    assert_eq!(
+        pick(Some(docs.path().into()), Some(home.path().into())).as_deref(),
+        Some(docs.path())
+    );
+    assert_eq!(
+        pick(Some(gone), Some(home.path().into())).as_deref(),
+        Some(home.path())
+    );
+    assert_eq!(pick(None, None), None);
+}

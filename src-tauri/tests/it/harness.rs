@@ -23,7 +23,17 @@ pub type Webview = tauri::WebviewWindow<MockRuntime>;
 /// The state of an app on `dir` with an in-memory secret store (`demo`: demo mode forced).
 pub fn open_state(dir: &Path, demo: bool) -> Arc<AppState> {
     let secrets = Arc::new(MemorySecrets::default());
-    Arc::new(tauri::async_runtime::block_on(AppState::open(dir, secrets, demo)).unwrap())
+    Arc::new(
+        tauri::async_runtime::block_on(AppState::open(
+            dir,
+            secrets,
+            kasse_app::state::Launch {
+                force_demo: demo,
+                demo_lan: false,
+            },
+        ))
+        .unwrap(),
+    )
 }
 
 /// An app over `state` with its main window.

@@ -107,7 +107,11 @@ fn call(ids: Vec<String>) -> impl Strategy<Value = (&'static str, Value)> {
             "day_report",
             json!({"from": from, "to": to, "closing": closing})
         )),
-        (text(), text()).prop_map(|(from, to)| ("export_csv", json!({"from": from, "to": to}))),
+        // A folder that does not exist: whatever the dates, nothing can be written.
+        (text(), text()).prop_map(|(from, to)| (
+            "export_csv",
+            json!({"from": from, "to": to, "path": "/nonexistent-kasse-folder/day.csv"})
+        )),
     ]
 }
 

@@ -275,12 +275,16 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
         json!({"from": "2000-01-01", "to": "2100-01-01", "closing": false}),
     )
     .unwrap();
+    let export = tempfile::tempdir().unwrap();
+    let csv = export.path().join("day.csv");
     a.invoke(
         &app,
         "export_csv",
-        json!({"from": "2000-01-01", "to": "2100-01-01"}),
+        json!({"from": "2000-01-01", "to": "2100-01-01", "path": csv}),
     )
     .unwrap();
+    // The file is said to the person too.
+    a.0.push(std::fs::read_to_string(&csv).unwrap());
     a.invoke(&app, "sale_detail", json!({ "saleId": sale }))
         .unwrap();
     a.invoke(&app, "settings_get", json!({})).unwrap();

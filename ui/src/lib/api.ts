@@ -9,6 +9,7 @@ import type { CaptureInput } from './bindings/CaptureInput';
 import type { Charge } from './bindings/Charge';
 import type { Command } from './bindings/commands';
 import type { ConnectionReport } from './bindings/ConnectionReport';
+import type { CsvExport } from './bindings/CsvExport';
 import type { DayReport } from './bindings/DayReport';
 import type { ListQuery } from './bindings/ListQuery';
 import type { Notice } from './bindings/Notice';
@@ -25,6 +26,7 @@ import type { Settings } from './bindings/Settings';
 import type { SettingsInput } from './bindings/SettingsInput';
 import type { StaffPinInput } from './bindings/StaffPinInput';
 import type { SyncReport } from './bindings/SyncReport';
+import { save } from '@tauri-apps/plugin-dialog';
 import { toApiError } from './errors';
 import { loadFixture, Replay } from './replay';
 
@@ -162,8 +164,10 @@ export const api = {
   // (lib/pin.svelte.ts): null the first time.
   dayReport: (from: string, to: string, closing: boolean, pin: string | null = null) =>
     call<DayReport>('day_report', pinned({ from, to, closing }, pin)),
-  exportCsv: (from: string, to: string, pin: string | null = null) =>
-    call<string>('export_csv', pinned({ from, to }, pin)),
+  // The export is written by the shell to `path`, the file chosen in the save dialog.
+  exportCsv: (from: string, to: string, path: string, pin: string | null = null) =>
+    call<CsvExport>('export_csv', pinned({ from, to, path }, pin)),
+  exportFolder: () => call<string | null>('export_folder'),
   settingsGet: () => call<Settings>('settings_get'),
   settingsSave: (input: SettingsInput) => call<Settings>('settings_save', { input }),
   testConnection: (input: SettingsInput) => call<ConnectionReport>('test_connection', { input }),
@@ -174,3 +178,24 @@ export const api = {
 };
 
 export type Api = typeof api;
+
+/** What answers the save dialog: the file chosen, or null when the person cancelled. */
+export type SaveDialog = (options: { defaultPath: string; filterName: string; extension: string }) => Promise<string | null>;
+
+/**
+ * Asks where to save a file, through Tauri's dialog plugin (the native dialog, which confirms
+ * overwriting). The one seam in front of it is `window.__KASSE_SAVE_DIALOG__`: WebDriver cannot
+ * drive a native GTK dialog, so the end-to-end tests answer there; nothing else sets it.
+ */
+export async function chooseSaveFile(options: Parameters<SaveDialog>[0]): Promise<string | null> {
+  const seam = (globalThis as unknown as { __KASSE_SAVE_DIALOG__?: SaveDialog }).__KASSE_SAVE_DIALOG__;
+  if (seam) return seam(options);
+  try {
+    return await save({
+      defaultPath: options.defaultPath,
+      filters: [{ name: options.filterName, extensions: [options.extension] }],
+    });
+  } catch (e) {
+    throw toApiError(e);
+  }
+}

@@ -23,6 +23,7 @@ fn page(
     status: StatusCode,
     message: Option<String>,
     banner: bool,
+    lang: view::Lang,
 ) -> Response {
     let now = state.shared.clock.now_ms();
     let data = view::page_data(&state.shared.store(), id, now);
@@ -30,6 +31,7 @@ fn page(
         Some(mut d) => {
             d.message = message;
             d.show_banner = banner;
+            d.lang = lang;
             (status, Html(view::render(&d))).into_response()
         }
         None => (StatusCode::NOT_FOUND, Html(view::not_found(id))).into_response(),
@@ -68,14 +70,17 @@ pub(crate) async fn show(
         StatusCode::OK,
         None,
         !hide_banner(query.as_deref()),
+        view::Lang::from_query(query.as_deref()),
     )
 }
 
 pub(crate) async fn pay(
     State(state): State<AppState>,
     Id(id): Id,
+    RawQuery(query): RawQuery,
     FormPairs(form): FormPairs,
 ) -> Response {
+    let lang = view::Lang::from_query(query.as_deref());
     let card = form
         .iter()
         .rev()
@@ -88,16 +93,20 @@ pub(crate) async fn pay(
     match state.pay(&id, &req) {
         Ok(paid) => match paid.redirect {
             Some(loc) => see_other(&loc),
-            None => page(&state, &id, StatusCode::OK, None, true),
+            None => page(&state, &id, StatusCode::OK, None, true, lang),
         },
         Err(e) => {
             let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
-            page(&state, &id, status, Some(e.message), true)
+            page(&state, &id, status, Some(e.message), true, lang)
         }
     }
 }
 
-pub(crate) async fn cancel(State(state): State<AppState>, Id(id): Id) -> Response {
+pub(crate) async fn cancel(
+    State(state): State<AppState>,
+    Id(id): Id,
+    RawQuery(query): RawQuery,
+) -> Response {
     let now = state.shared.clock.now_ms();
     let result = state.shared.store().customer_cancel(&id, now);
     match result {
@@ -107,7 +116,8 @@ pub(crate) async fn cancel(State(state): State<AppState>, Id(id): Id) -> Respons
         }
         Err(e) => {
             let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
-            page(&state, &id, status, Some(e.message), true)
+            let lang = view::Lang::from_query(query.as_deref());
+            page(&state, &id, status, Some(e.message), true, lang)
         }
     }
 }

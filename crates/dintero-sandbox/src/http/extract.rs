@@ -145,8 +145,12 @@ pub(crate) fn system_headers(headers: &HeaderMap) -> Map<String, Value> {
     m
 }
 
-/// `http://{Host}` when the request has a sane Host header, else the sandbox base URL.
+/// The configured public host ([`crate::SandboxConfig::public_host`]), else `http://{Host}`
+/// when the request has a sane Host header, else the sandbox base URL.
 pub(crate) fn public_base(headers: &HeaderMap, state: &AppState) -> String {
+    if let Some(url) = &state.shared.public_url {
+        return url.clone();
+    }
     match headers.get(HOST).and_then(|h| h.to_str().ok()) {
         Some(h)
             if !h.is_empty()

@@ -14,6 +14,7 @@ mod faults;
 mod lifecycle;
 mod listing;
 mod malformed;
+mod readme;
 mod sessions;
 mod state_machine;
 mod transactions;

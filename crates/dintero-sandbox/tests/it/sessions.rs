@@ -21,6 +21,39 @@ async fn create_returns_id_and_hosted_url() {
     assert_eq!(v.as_object().unwrap().len(), 2);
 }
 
+/// With `public_host` (Kasse's demo `--lan`), the hosted URL carries that host and the bound
+/// port, whatever host the API was called at; the control API's sessions too. Nothing is sent
+/// to the public host here: every request goes to loopback.
+#[tokio::test]
+async fn a_public_host_goes_into_the_hosted_url() {
+    let env = env_with(SandboxConfig {
+        public_host: Some("10.20.30.40".parse().unwrap()),
+        ..test_config()
+    })
+    .await;
+    let port = env.sandbox.local_addr().port();
+    assert_eq!(
+        env.sandbox.customer_url(),
+        format!("http://10.20.30.40:{port}")
+    );
+    let v = env.create_session(session_body("R-LAN")).await;
+    let id = v["id"].as_str().unwrap();
+    assert_eq!(v["url"], format!("http://10.20.30.40:{port}/v1/view/{id}"));
+    let made = env
+        .sandbox
+        .control()
+        .create_session(session_body("R-LAN-2"))
+        .unwrap();
+    assert!(made["url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("http://10.20.30.40:{port}/v1/view/")));
+    // Without it, the host the API was called at.
+    let plain = crate::common::env().await;
+    let v = plain.create_session(session_body("R-LOOP")).await;
+    assert!(v["url"].as_str().unwrap().starts_with(&plain.base), "{v}");
+}
+
 #[tokio::test]
 async fn include_session_headers_and_metadata() {
     let env = env().await;

@@ -271,3 +271,88 @@ async fn return_landing_page_and_on_hold_page() {
     assert!(html.contains("on hold"));
     assert!(!html.contains("/pay\""));
 }
+
+/// Issue 16, defect 9: the page speaks the view URL's `language` (Norwegian for `no`/`nb`,
+/// Swedish for `sv`, English otherwise), and its forms carry it on, so a refused payment
+/// answers in the same language.
+#[tokio::test]
+async fn the_page_follows_the_sessions_language() {
+    let env = env().await;
+    let sid = env.session_id(session_body("R-LANG")).await;
+    for (query, lang, words) in [
+        (
+            "?language=no",
+            "no",
+            [
+                "Totalt",
+                "Betal 248.00 NOK",
+                "Avbryt betalingen",
+                "Testkortnummer",
+            ],
+        ),
+        (
+            "?language=nb",
+            "no",
+            [
+                "Totalt",
+                "Betal 248.00 NOK",
+                "Avbryt betalingen",
+                "testkortene",
+            ],
+        ),
+        (
+            "?language=sv",
+            "sv",
+            [
+                "Totalt",
+                "Betala 248.00 NOK",
+                "Avbryt betalningen",
+                "testkorten",
+            ],
+        ),
+        (
+            "",
+            "en",
+            [
+                "Total",
+                "Pay 248.00 NOK",
+                "Cancel payment",
+                "Test card number",
+            ],
+        ),
+        (
+            "?language=xx",
+            "en",
+            ["Total", "Pay 248.00 NOK", "Cancel payment", "test cards"],
+        ),
+    ] {
+        let (status, html) = page(&env, &sid, query).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains(&format!("<html lang=\"{lang}\">")),
+            "{query}: {html}"
+        );
+        for w in words {
+            assert!(html.contains(w), "{query}: {w:?} missing");
+        }
+        if lang == "en" {
+            assert!(!html.contains("?language="), "{query}");
+        } else {
+            assert!(html.contains(&format!("/pay?language={lang}\"")), "{query}");
+            assert!(
+                html.contains(&format!("/cancel?language={lang}\"")),
+                "{query}"
+            );
+        }
+    }
+    // An unknown card refused on the Norwegian page: the page comes back in Norwegian.
+    let resp = form_post(
+        &env,
+        &format!("/v1/view/{sid}/pay?language=no"),
+        &[("card", "1234")],
+    )
+    .await;
+    assert!(resp.status().is_client_error());
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("<html lang=\"no\">") && html.contains("Avbryt betalingen"));
+}

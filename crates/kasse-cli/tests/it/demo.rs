@@ -64,3 +64,15 @@ fn post_form(url: &str, body: &str) -> u16 {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no HTTP answer: {answer:?}"))
 }
+
+/// `--lan` is demo mode's (the QR of a Dintero account is Dintero's): without `--demo` it is
+/// refused before anything opens, naming `--demo`.
+#[test]
+fn lan_needs_demo() {
+    let w = World::new();
+    let order = w.order_file(ORDER);
+    let r = w.run(&["--lan", "charge", "--order", path_str(&order)]);
+    assert_eq!(r.code(), Some(2), "{r:?}");
+    assert!(r.stderr.contains("--demo"), "{r:?}");
+    assert!(r.stdout.is_empty(), "{r:?}");
+}

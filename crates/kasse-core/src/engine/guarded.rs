@@ -1,10 +1,12 @@
 //! The engine's guarded actions that are not operations: the Z report and the CSV export,
 //! each through [`crate::access::guard`] with the PIN given and journaled in the counter's
-//! stream naming who did it (after the report or the CSV is made, so a failure to make it
+//! stream naming who did it (after the report or the CSV is made and, for a file, written, so a failure
 //! leaves no trace of something that did not happen); and the guard itself, asked of the
 //! store that keeps the PINs ([`super::KasseConfig::staff`]) at the engine's clock. Refund and
 //! void are guarded inside their operation (`ops/`), once the amount is known and before the
 //! intent is logged, so a refusal sends nothing.
+
+use std::path::Path;
 
 use time::OffsetDateTime;
 
@@ -12,7 +14,7 @@ use super::Kasse;
 use crate::access::{self, Allowed};
 use crate::clock::normalize;
 use crate::error::CoreError;
-use crate::report::{self, DayReport};
+use crate::report::{self, CsvFile, DayReport};
 use crate::sale::LogEvent;
 use crate::staff::Guarded;
 use crate::store::Store;
@@ -64,8 +66,36 @@ impl Kasse {
         to: OffsetDateTime,
         pin: Option<&str>,
     ) -> Result<String, CoreError> {
+        self.export(from, to, pin, |csv, _| Ok(csv))
+    }
+
+    /// [`Kasse::export_csv`] written to `path` (absolute: the file the person chose), journaled
+    /// only once the file is written ([`report::write_file`]; a file that cannot be written is
+    /// [`CoreError::FileWrite`] and leaves no trace).
+    pub fn export_csv_file(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        path: &Path,
+        pin: Option<&str>,
+    ) -> Result<CsvFile, CoreError> {
+        self.export(from, to, pin, |csv, rows| {
+            let path = report::write_file(path, &csv)?;
+            Ok(CsvFile { path, rows })
+        })
+    }
+
+    /// The guarded export: the CSV made, handed to `deliver`, then journaled.
+    fn export<T>(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        pin: Option<&str>,
+        deliver: impl FnOnce(String, u32) -> Result<T, CoreError>,
+    ) -> Result<T, CoreError> {
         let allowed = self.guard(Guarded::JournalExport, pin)?;
         let (csv, rows) = report::csv_rows(&self.inner.store, from, to)?;
+        let delivered = deliver(csv, rows)?;
         let exported = LogEvent::JournalExported {
             actor: allowed.expect(Guarded::JournalExport)?.clone(),
             from: normalize(from),
@@ -73,7 +103,7 @@ impl Kasse {
             rows,
         };
         self.journal_counter_event(&exported)?;
-        Ok(csv)
+        Ok(delivered)
     }
 
     /// Writes a guarded action's event in the counter's stream of the journal, now.

@@ -176,6 +176,8 @@ pub(crate) struct Inner {
     /// One operation at a time per sale (capture, void, refund, cancel): a second one waits and
     /// then runs its local checks against the first one's result.
     operating: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The language new checkouts ask for ([`Kasse::set_checkout_language`]).
+    checkout_language: Mutex<Option<&'static str>>,
 }
 
 /// The engine handle; cheap to clone.
@@ -216,8 +218,19 @@ impl Kasse {
                 followed: Mutex::new(HashMap::new()),
                 observing: Mutex::new(()),
                 operating: Mutex::new(HashMap::new()),
+                checkout_language: Mutex::new(None),
             }),
         }
+    }
+
+    /// New checkouts ask Dintero's page for the counter's UI `language` (`nb`, `sv`, `en`);
+    /// one it does not know leaves the page's own choice. Changes with the setting, at once.
+    pub fn set_checkout_language(&self, language: &str) {
+        *self
+            .inner
+            .checkout_language
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = payload::checkout_language(language);
     }
 
     /// The log.
@@ -301,7 +314,12 @@ impl Kasse {
         );
         tracing::info!(sale = %sale_id, reference = %reference, amount = order.amount, "creating session");
         match inner.api.create_session(&request).await {
-            Ok(created) => {
+            Ok(mut created) => {
+                let language = *inner
+                    .checkout_language
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                created.url = payload::view_url(&created.url, language);
                 // The session exists: log it and follow it before anything else can fail (a QR
                 // that cannot be drawn must not leave a live session unknown to the log).
                 // Committed without its own fsync: it survives a crash of Kasse, and should a

@@ -10,6 +10,27 @@ use time::OffsetDateTime;
 use crate::money::{Quantity, VatRate};
 use crate::order::{LinePart, LineType, PricedLine, PricedOrder};
 
+/// The checkout language Dintero's view takes (`language`, ISO 639-1: `no`, `sv`, `en`) for a
+/// counter's UI language (`nb`, `sv`, `en`); `None` for one it does not know.
+pub fn checkout_language(ui: &str) -> Option<&'static str> {
+    match ui {
+        "nb" | "nn" | "no" => Some("no"),
+        "sv" => Some("sv"),
+        "en" => Some("en"),
+        _ => None,
+    }
+}
+
+/// The hosted checkout `url` asking for `language` (dintero-api.md §5.5), so the customer
+/// reads it in the counter's language; `url` as it is without one.
+pub fn view_url(url: &str, language: Option<&str>) -> String {
+    match language {
+        None => url.to_owned(),
+        Some(l) if url.contains('?') => format!("{url}&language={l}"),
+        Some(l) => format!("{url}?language={l}"),
+    }
+}
+
 /// The decimal Dintero gets for a quantity (`2`, `0.375`).
 pub fn quantity_decimal(q: Quantity) -> Decimal {
     Decimal::new(q.thousandths(), 3).normalize()
@@ -196,5 +217,25 @@ mod type_tests {
         assert_eq!(part["type"], "gift_card");
         let untyped = serde_json::to_value(item(&order.lines[1])).unwrap();
         assert!(untyped.get("type").is_none());
+    }
+}
+
+#[cfg(test)]
+mod language_tests {
+    use super::*;
+
+    #[test]
+    fn the_checkout_url_asks_for_the_counters_language() {
+        assert_eq!(checkout_language("nb"), Some("no"));
+        assert_eq!(checkout_language("sv"), Some("sv"));
+        assert_eq!(checkout_language("en"), Some("en"));
+        assert_eq!(checkout_language("xx"), None);
+        let url = "https://checkout.dintero.com/v1/view/T1.abc";
+        assert_eq!(view_url(url, Some("no")), format!("{url}?language=no"));
+        assert_eq!(
+            view_url(&format!("{url}?ui=fullscreen"), Some("sv")),
+            format!("{url}?ui=fullscreen&language=sv")
+        );
+        assert_eq!(view_url(url, None), url);
     }
 }

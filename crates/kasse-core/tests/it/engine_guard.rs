@@ -154,14 +154,25 @@ async fn closing_the_day_and_exporting_need_the_manager_the_x_report_does_not() 
         .starts_with("created_at,"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_closed_day_and_an_export_name_who_did_them_in_the_counters_stream() {
+/// The staff of [`staff`] (no refund limit), one sale of 100.00 captured, now, and a period
+/// around now.
+async fn staffed_day_with_a_capture() -> (
+    Harness,
+    time::OffsetDateTime,
+    (time::OffsetDateTime, time::OffsetDateTime),
+) {
     let h = harness().await;
     staff(&h, 0);
     let sale = h.authorised(10_000).await;
     h.kasse.capture(&sale.id, None).await.unwrap();
     let now = kasse_core::clock::Clock::now(&h.clock);
-    let (from, to) = (now - time::Duration::days(1), now + time::Duration::days(1));
+    let period = (now - time::Duration::days(1), now + time::Duration::days(1));
+    (h, now, period)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_closed_day_and_an_export_name_who_did_them_in_the_counters_stream() {
+    let (h, now, (from, to)) = staffed_day_with_a_capture().await;
     let counter = || h.kasse.store().events(COUNTER_STREAM).unwrap();
     let before = counter().len();
     // Refused, or only an X report: nothing journaled.
@@ -213,4 +224,67 @@ async fn a_closed_day_and_an_export_name_who_did_them_in_the_counters_stream() {
     h.assert_sound();
     let journal = h.kasse.store().verify_journal().unwrap();
     assert!(journal.ok, "{journal:?}");
+}
+
+/// Issue 16, defect 6: the export is written where the person chose (never into the folder
+/// the app runs in), behind the manager's PIN, and journaled once written; a path that cannot
+/// be written, or a relative one, is `file_write` naming the path, and leaves no file and no
+/// journal row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_export_is_written_to_the_chosen_file_and_an_unwritable_one_is_a_file_write_error() {
+    let (h, _, (from, to)) = staffed_day_with_a_capture().await;
+    let counter = || h.kasse.store().events(COUNTER_STREAM).unwrap().len();
+    let cwd = std::env::current_dir().unwrap();
+    let cwd_before: Vec<_> = std::fs::read_dir(&cwd)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let chosen = dir.path().join("day.csv");
+    std::fs::write(&chosen, "old").unwrap();
+
+    let e = h
+        .kasse
+        .export_csv_file(from, to, &chosen, None)
+        .unwrap_err();
+    assert_eq!(e.code(), "pin_required");
+    let before = counter();
+    let file = h
+        .kasse
+        .export_csv_file(from, to, &chosen, Some("4711"))
+        .unwrap();
+    assert_eq!(file.path, chosen);
+    assert_eq!(file.rows, 1);
+    let written = std::fs::read_to_string(&chosen).unwrap();
+    assert!(written.starts_with("created_at,"), "{written}");
+    assert_eq!(written.lines().count(), 2);
+    assert_eq!(counter(), before + 1);
+    // Nothing beside it (no half-written part file) and nothing in the working directory.
+    let beside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+    assert_eq!(beside.len(), 1);
+
+    let missing = dir.path().join("no such folder").join("day.csv");
+    let relative = std::path::Path::new("day.csv");
+    for path in [missing.as_path(), relative] {
+        let e = h
+            .kasse
+            .export_csv_file(from, to, path, Some("4711"))
+            .unwrap_err();
+        assert_eq!(e.code(), "file_write", "{e}");
+        assert!(matches!(e, CoreError::FileWrite { .. }));
+        let message = e.to_string();
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(!path.exists());
+    }
+    assert_eq!(counter(), before + 1, "a failed export is not journaled");
+    let cwd_after: Vec<_> = std::fs::read_dir(&cwd)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(
+        cwd_after, cwd_before,
+        "nothing is written where the app runs"
+    );
 }

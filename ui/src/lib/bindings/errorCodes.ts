@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'dintero',
   'storage',
   'journal_broken',
+  'file_write',
   'internal',
 ] as const satisfies readonly ErrorCode[];
 
