@@ -465,6 +465,7 @@ export const en = {
   'error.what.dintero': 'Dintero refused it.',
   'error.what.storage': 'Kasse could not save.',
   'error.what.journal_broken': 'The sales log was changed outside Kasse.',
+  'error.what.file_write': 'The file could not be written.',
   'error.what.internal': 'Something went wrong in Kasse.',
   'error.next.invalid_input': 'Correct the marked value and try again.',
   'error.next.not_found': 'It may have been removed. Reload the list and try again.',

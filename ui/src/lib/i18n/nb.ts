@@ -465,6 +465,7 @@ export const nb: Record<MessageKey, string> = {
   'error.what.dintero': 'Dintero avviste det.',
   'error.what.storage': 'Kasse fikk ikke lagret.',
   'error.what.journal_broken': 'Salgsloggen er endret utenfor Kasse.',
+  'error.what.file_write': 'Filen kunne ikke skrives.',
   'error.what.internal': 'Noe gikk galt i Kasse.',
   'error.next.invalid_input': 'Rett den merkede verdien og prøv igjen.',
   'error.next.not_found': 'Den kan være fjernet. Last listen på nytt og prøv igjen.',
