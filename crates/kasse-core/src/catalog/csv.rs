@@ -185,7 +185,7 @@ fn flag(text: &str, default: bool) -> Option<bool> {
     }
 }
 
-fn product<'a>(
+pub(super) fn product<'a>(
     get: impl Fn(&'static str) -> &'a str,
     currency: Currency,
 ) -> Result<Product, (RejectCode, String)> {

@@ -145,3 +145,61 @@ pub fn import(
     })?;
     Ok(store.import_products(parsed, actor, now)?)
 }
+
+/// A product as a person types it in a form: the same text as a CSV row's columns, read by the
+/// same rules ([`csv::parse`]). An empty SKU takes the GTIN's (a product added at a scan).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProductForm {
+    /// The shop's id; empty for the GTIN.
+    pub sku: String,
+    /// The name on the screen and the receipt.
+    pub name: String,
+    /// The barcode, or empty.
+    pub gtin: String,
+    /// In major units, `.` or `,` (`39.90`).
+    pub price: String,
+    /// In percent (`25`, `12.5`).
+    pub vat: String,
+    /// `piece` or `kg`.
+    pub unit: String,
+    /// A tab in Sell, or empty.
+    pub category: String,
+}
+
+/// Adds (or, by SKU, changes) one product from a form, for whoever was `allowed` to change
+/// settings: read like an import's row and written by [`crate::store::Store::import_products`]
+/// (one transaction, journaled). A refused form is the report's one rejected row (line 1).
+pub fn add_product(
+    store: &crate::store::Store,
+    allowed: &crate::access::Allowed,
+    form: &ProductForm,
+    currency: crate::money::Currency,
+    now: time::OffsetDateTime,
+) -> Result<ImportReport, crate::CoreError> {
+    let actor = allowed.expect(crate::staff::Guarded::Settings)?;
+    let sku = match form.sku.trim() {
+        "" => form.gtin.trim(),
+        s => s,
+    };
+    let get = |col: &'static str| match col {
+        "sku" => sku,
+        "name" => form.name.trim(),
+        "gtin" => form.gtin.trim(),
+        "price" => form.price.trim(),
+        "vat" => form.vat.trim(),
+        "unit" => form.unit.trim(),
+        "category" => form.category.trim(),
+        _ => "",
+    };
+    let mut parsed = csv::Parsed::default();
+    match csv::product(get, currency) {
+        Ok(p) => parsed.products.push((1, p)),
+        Err((code, reason)) => parsed.rejected.push(Rejected {
+            line: 1,
+            code,
+            reason,
+        }),
+    }
+    Ok(store.import_products(parsed, actor, now)?)
+}
