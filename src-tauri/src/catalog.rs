@@ -91,13 +91,8 @@ pub fn catalog_import(
     pin: Option<String>,
 ) -> CmdResult<ImportReport> {
     let (kasse, allowed, currency) = settings_guard(&state, pin)?;
-    Ok(catalog::import(
-        kasse.store(),
-        &allowed,
-        &file,
-        currency,
-        kasse.now(),
-    )?)
+    let report = catalog::import(kasse.store(), &allowed, &file, currency, kasse.now())?;
+    Ok(report)
 }
 
 /// Every product as the CSV the import reads.
@@ -116,11 +111,6 @@ pub fn catalog_add(
     pin: Option<String>,
 ) -> CmdResult<ImportReport> {
     let (kasse, allowed, currency) = settings_guard(&state, pin)?;
-    Ok(catalog::add_product(
-        kasse.store(),
-        &allowed,
-        &form,
-        currency,
-        kasse.now(),
-    )?)
+    let report = catalog::add_product(kasse.store(), &allowed, &form, currency, kasse.now())?;
+    Ok(report)
 }
