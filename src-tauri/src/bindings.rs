@@ -65,6 +65,14 @@ pub fn typescript() -> Vec<(String, String)> {
         kasse_core::timeline::TimelineEntry,
         kasse_core::timeline::Failure,
         kasse_core::sale::OpKind,
+        ScanResult,
+        kasse_core::catalog::Product,
+        kasse_core::catalog::Unit,
+        kasse_core::catalog::Gtin,
+        kasse_core::catalog::ProductForm,
+        kasse_core::catalog::ImportReport,
+        kasse_core::catalog::Rejected,
+        kasse_core::catalog::RejectCode,
     ];
     files.push(("errorCodes.ts".to_owned(), error_codes_ts()));
     files.push(("commands.ts".to_owned(), commands_ts()));

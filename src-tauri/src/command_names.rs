@@ -27,4 +27,11 @@ pub const COMMANDS: &[&str] = &[
     "test_connection",
     "staff_set_pin",
     "staff_remove",
+    "catalog_search",
+    "catalog_categories",
+    "catalog_favourites",
+    "catalog_scan",
+    "catalog_import",
+    "catalog_export",
+    "catalog_add",
 ];

@@ -478,3 +478,17 @@ pub struct UiError {
     #[ts(optional)]
     pub locked_seconds: Option<u64>,
 }
+
+/// What a scanned code adds to the cart (`kasse_core::products::ScanLine`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ScanResult {
+    /// A line to add as it is; `weighed` when its quantity is kilograms.
+    Line { line: OrderLineInput, weighed: bool },
+    /// A product sold by weight scanned by its own code: ask for the kilograms.
+    NeedsWeight {
+        product: kasse_core::catalog::Product,
+    },
+    /// No product has this code: offer to add it.
+    Unknown { gtin: String },
+}

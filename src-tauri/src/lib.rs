@@ -3,6 +3,7 @@
 //! keyring, `paywindow` the "Pay here" window, `single` one app per data directory.
 
 pub mod bindings;
+pub mod catalog;
 pub mod commands;
 pub mod dto;
 pub mod error;
@@ -47,6 +48,13 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::test_connection,
         commands::staff_set_pin,
         commands::staff_remove,
+        catalog::catalog_search,
+        catalog::catalog_categories,
+        catalog::catalog_favourites,
+        catalog::catalog_scan,
+        catalog::catalog_import,
+        catalog::catalog_export,
+        catalog::catalog_add,
     ])
 }
 

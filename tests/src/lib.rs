@@ -350,3 +350,34 @@ pub async fn wait_for(c: &fantoccini::Client, css: &str) -> Result<fantoccini::e
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Clicks `css` (waiting for it); when it was re-rendered under us or is covered, clicks the
+/// current one from the page.
+pub async fn click(c: &fantoccini::Client, css: &str) -> Result<()> {
+    let e = wait_for(c, css).await?;
+    if within(&format!("clicking {css}"), e.click()).await.is_ok() {
+        return Ok(());
+    }
+    within(
+        &format!("clicking {css} from the page"),
+        c.execute(
+            "document.querySelector(arguments[0]).click();",
+            vec![serde_json::json!(css)],
+        ),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The attribute `name` of the element at `css` (waiting for it).
+pub async fn attr(c: &fantoccini::Client, css: &str, name: &str) -> Result<Option<String>> {
+    let e = wait_for(c, css).await?;
+    within(&format!("reading {css}[{name}]"), e.attr(name)).await
+}
+
+/// Clears the field at `css` and types `text` into it.
+pub async fn type_into(c: &fantoccini::Client, css: &str, text: &str) -> Result<()> {
+    let e = wait_for(c, css).await?;
+    within(&format!("clearing {css}"), e.clear()).await?;
+    within(&format!("typing into {css}"), e.send_keys(text)).await
+}

@@ -11,25 +11,10 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, Locator};
-use kasse_e2e::{launch_kasse as launch, screenshot, wait_for, within, KasseApp};
+use kasse_e2e::{
+    attr, click, launch_kasse as launch, screenshot, type_into, wait_for, within, KasseApp,
+};
 use serde_json::{json, Value};
-
-async fn click(c: &Client, css: &str) -> Result<()> {
-    let e = wait_for(c, css).await?;
-    if within(&format!("clicking {css}"), e.click()).await.is_ok() {
-        return Ok(());
-    }
-    // Re-rendered under us (stale element) or covered: click the current one from the page.
-    within(
-        &format!("clicking {css} from the page"),
-        c.execute(
-            "document.querySelector(arguments[0]).click();",
-            vec![json!(css)],
-        ),
-    )
-    .await
-    .map(|_| ())
-}
 
 /// Clicks the confirmation dialog's button when one is shown.
 async fn confirm_if_asked(c: &Client) -> Result<()> {
@@ -40,11 +25,6 @@ async fn confirm_if_asked(c: &Client) -> Result<()> {
         within("confirming", e.click()).await?;
     }
     Ok(())
-}
-
-async fn attr(c: &Client, css: &str, name: &str) -> Result<Option<String>> {
-    let e = wait_for(c, css).await?;
-    within(&format!("reading {css}[{name}]"), e.attr(name)).await
 }
 
 /// Fails unless the element at `css` carries attribute `name` with the value `expected`.
@@ -384,12 +364,6 @@ async fn wait_text(c: &Client, css: &str, part: &str) -> Result<String> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-async fn type_into(c: &Client, css: &str, text: &str) -> Result<()> {
-    let e = wait_for(c, css).await?;
-    within(&format!("clearing {css}"), e.clear()).await?;
-    within(&format!("typing into {css}"), e.send_keys(text)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -47,7 +47,7 @@ pub(crate) fn catalog(
             };
             let now = SystemClock.now();
             let allowed = kasse_core::access::guard(store, Guarded::Settings, pin.as_deref(), now)?;
-            let report = kasse_core::catalog::import(store, &allowed, &bytes, currency, now)?;
+            let report = kasse_core::products::import(store, &allowed, &bytes, currency, now)?;
             print_import(out, &report)?;
         }
         CatalogCommand::Export => {

@@ -417,7 +417,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
                     message: e.to_string(),
                 })
             })?;
-            let input = kasse_core::catalog::resolve_order(kasse.store(), &value)?;
+            let input = kasse_core::products::resolve_order(kasse.store(), &value)?;
             let charge = kasse.charge(&input).await?;
             out.charge(&charge)?;
             if wait {

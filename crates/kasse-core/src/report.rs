@@ -13,6 +13,7 @@ use crate::access::Allowed;
 use crate::clock::normalize;
 use crate::error::CoreError;
 use crate::sale::{LogEvent, Sale, SaleStatus};
+use crate::spreadsheet::csv_field;
 use crate::staff::Guarded;
 use crate::store::{ListQuery, Store};
 
@@ -390,20 +391,6 @@ pub fn csv_rows(
     Ok((out, rows))
 }
 
-pub(crate) fn csv_field(f: &str) -> String {
-    // Quote when needed; neutralise spreadsheet formulas (a reference could start with `=`).
-    let f = if f.starts_with(['=', '+', '-', '@']) && f.parse::<f64>().is_err() {
-        format!("'{f}")
-    } else {
-        f.to_owned()
-    };
-    if f.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", f.replace('"', "\"\""))
-    } else {
-        f
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,13 +461,5 @@ mod tests {
         .unwrap();
         assert_eq!(csv.lines().count(), 3);
         assert!(csv.contains("K1-20261124-0001,captured,NOK,11300"));
-    }
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_neutralised() {
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(csv_field("-1500"), "-1500");
     }
 }

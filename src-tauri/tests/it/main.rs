@@ -3,6 +3,7 @@
 
 mod bindings;
 mod capabilities;
+mod catalog;
 mod commands;
 mod fixtures;
 mod harness;

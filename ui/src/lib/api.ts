@@ -11,17 +11,21 @@ import type { Command } from './bindings/commands';
 import type { ConnectionReport } from './bindings/ConnectionReport';
 import type { CsvExport } from './bindings/CsvExport';
 import type { DayReport } from './bindings/DayReport';
+import type { ImportReport } from './bindings/ImportReport';
 import type { ListQuery } from './bindings/ListQuery';
 import type { Notice } from './bindings/Notice';
 import type { OrderInput } from './bindings/OrderInput';
 import type { PricedOrder } from './bindings/PricedOrder';
 import type { Receipt } from './bindings/Receipt';
 import type { RefundLine } from './bindings/RefundLine';
+import type { Product } from './bindings/Product';
+import type { ProductForm } from './bindings/ProductForm';
 import type { RefundInput } from './bindings/RefundInput';
 import type { SaleChanged } from './bindings/SaleChanged';
 import type { SaleDetail } from './bindings/SaleDetail';
 import type { SalePage } from './bindings/SalePage';
 import type { SaleSummary } from './bindings/SaleSummary';
+import type { ScanResult } from './bindings/ScanResult';
 import type { Settings } from './bindings/Settings';
 import type { SettingsInput } from './bindings/SettingsInput';
 import type { StaffPinInput } from './bindings/StaffPinInput';
@@ -173,6 +177,17 @@ export const api = {
   testConnection: (input: SettingsInput) => call<ConnectionReport>('test_connection', { input }),
   staffSetPin: (input: StaffPinInput) => call<Settings>('staff_set_pin', { input }),
   staffRemove: (name: string, pin: string | null) => call<Settings>('staff_remove', { name, pin }),
+  // The catalogue: search, tabs, tiles and scans read it; import and add take the staff PIN the
+  // core asked for (null the first time).
+  catalogSearch: (text: string, category: string | null, limit: number) =>
+    call<Product[]>('catalog_search', { text, category, limit }),
+  catalogCategories: () => call<string[]>('catalog_categories'),
+  catalogFavourites: () => call<Product[]>('catalog_favourites'),
+  catalogScan: (code: string) => call<ScanResult>('catalog_scan', { code }),
+  catalogImport: (file: number[], pin: string | null = null) => call<ImportReport>('catalog_import', pinned({ file }, pin)),
+  // Written by the shell to `path`, the file chosen in the save dialog; the path written.
+  catalogExport: (path: string) => call<string>('catalog_export', { path }),
+  catalogAdd: (form: ProductForm, pin: string | null = null) => call<ImportReport>('catalog_add', pinned({ form }, pin)),
   onSaleChanged: (h: (e: SaleChanged) => void) => listen<SaleChanged>('sale-changed', h),
   onNotice: (h: (e: Notice) => void) => listen<Notice>('notice', h),
 };

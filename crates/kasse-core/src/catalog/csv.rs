@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::{Gtin, Product, RejectCode, Rejected, Unit};
 use crate::money::{Currency, VatRate};
 use crate::order::MAX_TEXT_CHARS;
-use crate::report::csv_field;
+use crate::spreadsheet::csv_field;
 
 /// The columns, in the order export writes them. `sku`, `name`, `price` and `vat` are required
 /// in an import; the others may be left out.
@@ -185,7 +185,7 @@ fn flag(text: &str, default: bool) -> Option<bool> {
     }
 }
 
-fn product<'a>(
+pub(super) fn product<'a>(
     get: impl Fn(&'static str) -> &'a str,
     currency: Currency,
 ) -> Result<Product, (RejectCode, String)> {

@@ -1,18 +1,16 @@
 //! The shop's products: what a cashier searches, scans and sells by name, SKU or barcode.
 //!
 //! The catalogue lives in the log's database (`products`, store/catalog.rs). It is filled from
-//! a spreadsheet's CSV ([`csv`]), and an order may name its products instead of spelling them
-//! ([`resolve_order`]): the catalogue fills description, price and VAT, so the app, the CLI
-//! and a scanner all sell at the same price.
+//! a spreadsheet's CSV ([`csv`]) or a form; what the log does with it (import for someone
+//! allowed, fill an order's lines, read a scan) is [`crate::products`]. This module is the
+//! data and its reading rules only, so the store can keep products without a cycle.
 
 pub mod csv;
 mod gtin;
-mod resolve;
 
 use serde::{Deserialize, Serialize};
 
 pub use gtin::{decode_scan, Gtin, GtinError, Scan};
-pub use resolve::{resolve_order, scan_line, ScanLine};
 
 use crate::money::VatRate;
 
@@ -128,20 +126,50 @@ pub enum RejectCode {
     BadRow,
 }
 
-/// Imports a catalogue CSV ([`csv::parse`]) into `store` for whoever was `allowed` to change
-/// settings ([`crate::staff::Guarded::Settings`]): one transaction, journaled with who did it.
-/// A file that cannot be a catalogue at all is refused whole, naming what to fix.
-pub fn import(
-    store: &crate::store::Store,
-    allowed: &crate::access::Allowed,
-    file: &[u8],
+/// A product as a person types it in a form: the same text as a CSV row's columns, read by the
+/// same rules ([`csv::parse`]). An empty SKU takes the GTIN's (a product added at a scan).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProductForm {
+    /// The shop's id; empty for the GTIN.
+    pub sku: String,
+    /// The name on the screen and the receipt.
+    pub name: String,
+    /// The barcode, or empty.
+    pub gtin: String,
+    /// In major units, `.` or `,` (`39.90`).
+    pub price: String,
+    /// In percent (`25`, `12.5`).
+    pub vat: String,
+    /// `piece` or `kg`.
+    pub unit: String,
+    /// A tab in Sell, or empty.
+    pub category: String,
+}
+
+/// Reads a [`ProductForm`] by the rules of a CSV row: the product, or why not (as a rejected
+/// row, line 1).
+pub fn read_form(
+    form: &ProductForm,
     currency: crate::money::Currency,
-    now: time::OffsetDateTime,
-) -> Result<ImportReport, crate::CoreError> {
-    let actor = allowed.expect(crate::staff::Guarded::Settings)?;
-    let parsed = csv::parse(file, currency).map_err(|e| crate::CoreError::InvalidInput {
-        field: "file".into(),
-        message: e.to_string(),
-    })?;
-    Ok(store.import_products(parsed, actor, now)?)
+) -> Result<Product, Rejected> {
+    let sku = match form.sku.trim() {
+        "" => form.gtin.trim(),
+        s => s,
+    };
+    let get = |col: &'static str| match col {
+        "sku" => sku,
+        "name" => form.name.trim(),
+        "gtin" => form.gtin.trim(),
+        "price" => form.price.trim(),
+        "vat" => form.vat.trim(),
+        "unit" => form.unit.trim(),
+        "category" => form.category.trim(),
+        _ => "",
+    };
+    csv::product(get, currency).map_err(|(code, reason)| Rejected {
+        line: 1,
+        code,
+        reason,
+    })
 }

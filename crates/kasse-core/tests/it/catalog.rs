@@ -2,8 +2,9 @@
 //! journaled, search-as-you-type, orders that name products, and scans.
 
 use kasse_core::catalog::csv::parse;
-use kasse_core::catalog::{resolve_order, scan_line, RejectCode, ScanLine};
+use kasse_core::catalog::RejectCode;
 use kasse_core::money::Currency;
+use kasse_core::products::{resolve_order, scan_line, ScanLine};
 use kasse_core::sale::{LogEvent, SettingChange};
 use kasse_core::staff::Actor;
 use kasse_core::store::Store;
@@ -179,4 +180,67 @@ fn a_scan_adds_the_product_its_weight_or_its_printed_price() {
         scan_line(&store, "4006381333932").unwrap_err().code(),
         "invalid_input"
     );
+}
+
+#[test]
+fn a_product_added_from_a_form_is_read_like_a_row_and_journaled() {
+    use kasse_core::catalog::ProductForm;
+    use kasse_core::products::add_product;
+    use kasse_core::staff::Guarded;
+    let store = shop();
+    let allowed = kasse_core::access::guard(&store, Guarded::Settings, None, NOW).unwrap();
+    let form = ProductForm {
+        name: "Saft".into(),
+        gtin: "4006381333931".into(),
+        price: "24,50".into(),
+        vat: "15".into(),
+        unit: "piece".into(),
+        category: "Drikke".into(),
+        ..ProductForm::default()
+    };
+    let journaled = store.counter_events().unwrap().len();
+    let r = add_product(&store, &allowed, &form, Currency::Nok, NOW).unwrap();
+    assert_eq!((r.added, r.rejected.len()), (1, 0));
+    assert_eq!(store.counter_events().unwrap().len(), journaled + 1);
+    // No SKU: the GTIN is its SKU, and a scan of it now finds it.
+    let saft = store.product_by_sku("4006381333931").unwrap().unwrap();
+    assert_eq!((saft.name.as_str(), saft.price), ("Saft", 2450));
+    assert!(
+        matches!(scan_line(&store, "4006381333931").unwrap(), ScanLine::Line(l) if l.unit_price == 2450)
+    );
+
+    // The import's rules: a VAT the country has not, a GTIN another product has.
+    let bad_vat = ProductForm {
+        vat: "13".into(),
+        sku: "X".into(),
+        ..form.clone()
+    };
+    let r = add_product(&store, &allowed, &bad_vat, Currency::Nok, NOW).unwrap();
+    assert_eq!(
+        r.rejected.iter().map(|x| x.code).collect::<Vec<_>>(),
+        vec![RejectCode::VatNotAllowed]
+    );
+    let taken = ProductForm {
+        sku: "Y".into(),
+        gtin: "7038010009457".into(),
+        ..form
+    };
+    let r = add_product(&store, &allowed, &taken, Currency::Nok, NOW).unwrap();
+    assert_eq!(
+        r.rejected.iter().map(|x| x.code).collect::<Vec<_>>(),
+        vec![RejectCode::DuplicateGtin]
+    );
+    assert!(
+        store.product_by_sku("X").unwrap().is_none()
+            && store.product_by_sku("Y").unwrap().is_none()
+    );
+    assert_eq!(
+        store.counter_events().unwrap().len(),
+        journaled + 1,
+        "a refused form journals nothing"
+    );
+
+    // Without the settings right it is refused.
+    let sale = kasse_core::access::guard(&store, Guarded::Void, None, NOW).unwrap();
+    assert!(add_product(&store, &sale, &ProductForm::default(), Currency::Nok, NOW).is_err());
 }

@@ -1,14 +1,53 @@
-//! Orders and scans by catalogue: a line that names a product (`{"sku","quantity"}`,
-//! `{"gtin","quantity"}`) gets its description, price, VAT and id from the catalogue, and a
-//! scanned code becomes the line it stands for.
+//! The catalogue in use: a CSV imported or a form added for whoever was allowed to change
+//! settings (one transaction, journaled), an order whose lines name products
+//! (`{"sku","quantity"}`, `{"gtin","quantity"}`) filled from the catalogue, and a scanned code
+//! turned into the cart line it stands for.
 
 use serde_json::{json, Map, Value};
 
-use super::{decode_scan, Gtin, Product, Scan, Unit};
+use crate::catalog::{csv, decode_scan, Gtin, ImportReport, Product, ProductForm, Scan, Unit};
 use crate::error::CoreError;
 use crate::money::Quantity;
 use crate::order::{LineInput, OrderInput};
 use crate::store::Store;
+
+/// Imports a catalogue CSV ([`csv::parse`]) into `store` for whoever was `allowed` to change
+/// settings ([`crate::staff::Guarded::Settings`]): one transaction, journaled with who did it.
+/// A file that cannot be a catalogue at all is refused whole, naming what to fix.
+pub fn import(
+    store: &Store,
+    allowed: &crate::access::Allowed,
+    file: &[u8],
+    currency: crate::money::Currency,
+    now: time::OffsetDateTime,
+) -> Result<ImportReport, CoreError> {
+    let actor = allowed.expect(crate::staff::Guarded::Settings)?;
+    let parsed = csv::parse(file, currency).map_err(|e| CoreError::InvalidInput {
+        field: "file".into(),
+        message: e.to_string(),
+    })?;
+    Ok(store.import_products(parsed, actor, now)?)
+}
+
+/// Adds (or, by SKU, changes) one product from a form, for whoever was `allowed` to change
+/// settings: read like an import's row ([`crate::catalog::read_form`]) and written by
+/// [`Store::import_products`] (one transaction, journaled). A refused form is the report's one
+/// rejected row (line 1).
+pub fn add_product(
+    store: &Store,
+    allowed: &crate::access::Allowed,
+    form: &ProductForm,
+    currency: crate::money::Currency,
+    now: time::OffsetDateTime,
+) -> Result<ImportReport, CoreError> {
+    let actor = allowed.expect(crate::staff::Guarded::Settings)?;
+    let mut parsed = csv::Parsed::default();
+    match crate::catalog::read_form(form, currency) {
+        Ok(p) => parsed.products.push((1, p)),
+        Err(rejected) => parsed.rejected.push(rejected),
+    }
+    Ok(store.import_products(parsed, actor, now)?)
+}
 
 fn invalid(field: String, message: String) -> CoreError {
     CoreError::InvalidInput { field, message }
