@@ -19,7 +19,8 @@ usage: cargo xtask <command>
 
 commands:
   run      install what is missing, build, and start Kasse (demo mode without credentials)
-  test     install what is missing, then fmt, clippy and every test (end-to-end included)
+  test     install what is missing, then fmt, clippy and every test (end-to-end included),
+           then the .deb built, installed, driven through a sale and removed
   ui       build the web UI only (ui/dist)
   bench    measure DESIGN.md §5's targets (release builds), rewrite BENCHMARKS.md; --quick: reduced set
   chaos    the long reliability suites: crash (200 sales, SIGKILLs) and faults (300 sales,
