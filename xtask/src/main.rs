@@ -42,7 +42,10 @@ fn main() -> ExitCode {
     };
     let result = match cmd {
         "run" => steps::run(rest),
-        "test" => steps::test(rest),
+        // Then the package a shop installs: built, installed, driven through a sale, removed.
+        "test" => steps::test(rest)
+            .and_then(|()| bundle::bundle())
+            .and_then(|deb| bundle::install_check(&deb)),
         "ui" => steps::ui(),
         "bench" => bench::bench(rest),
         "bundle" => {
