@@ -3,6 +3,6 @@ import type { OrderLineInput } from "./OrderLineInput";
 import type { Product } from "./Product";
 
 /**
- * What a scanned code adds to the cart (`kasse_core::catalog::ScanLine`).
+ * What a scanned code adds to the cart (`kasse_core::products::ScanLine`).
  */
 export type ScanResult = { "kind": "line", line: OrderLineInput, weighed: boolean, } | { "kind": "needs_weight", product: Product, } | { "kind": "unknown", gtin: string, };
