@@ -53,7 +53,7 @@ async fn invoke(c: &Client, cmd: &str, args: Value) -> Result<Value> {
 }
 
 /// The checkout URL on the Charge screen → (simulator base URL, session id); the URL asks for
-/// the counter's language (`?language=en`).
+/// the counter's language (`?language=en`, `?language=no`, …).
 async fn checkout(c: &Client) -> Result<(String, String)> {
     let url = attr(c, "#qr", "data-url")
         .await?
@@ -61,8 +61,11 @@ async fn checkout(c: &Client) -> Result<(String, String)> {
     let (base, sid) = url
         .split_once("/v1/view/")
         .ok_or_else(|| anyhow!("unexpected checkout URL {url}"))?;
-    assert!(sid.ends_with("?language=en"), "{url}");
-    let sid = sid.split('?').next().unwrap_or(sid);
+    let (sid, query) = sid.split_once('?').unwrap_or((sid, ""));
+    assert!(
+        ["language=en", "language=no", "language=sv"].contains(&query),
+        "the checkout URL should carry the counter's language: {url}"
+    );
     Ok((base.to_owned(), sid.to_owned()))
 }
 
