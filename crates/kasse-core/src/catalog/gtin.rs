@@ -77,6 +77,19 @@ impl Gtin {
         })
     }
 
+    /// The code whose digits before the check digit are `body` (7, 11 or 12 digits), with the
+    /// check digit computed: for a shop numbering its own goods.
+    pub fn complete(body: &str) -> Result<Gtin, GtinError> {
+        let digits = body.trim().as_bytes();
+        if !matches!(digits.len(), 7 | 11 | 12) || !digits.iter().all(u8::is_ascii_digit) {
+            return Err(GtinError::Length {
+                got: body.trim().chars().take(40).collect(),
+            });
+        }
+        let check = char::from(b'0' + check_digit(digits));
+        Gtin::parse(&format!("{}{check}", body.trim()))
+    }
+
     /// The digits (13, or 8 for an EAN-8).
     pub fn as_str(&self) -> &str {
         &self.0
@@ -175,6 +188,27 @@ mod tests {
         ));
         assert!(matches!(
             Gtin::parse("70380100094x7"),
+            Err(GtinError::Length { .. })
+        ));
+    }
+
+    #[test]
+    fn a_body_is_completed_with_its_check_digit() {
+        assert_eq!(
+            Gtin::complete("703801000945").unwrap().as_str(),
+            "7038010009457"
+        );
+        assert_eq!(Gtin::complete("9638507").unwrap().as_str(), "96385074");
+        assert_eq!(
+            Gtin::complete("03600029145").unwrap().as_str(),
+            "0036000291452"
+        );
+        assert!(matches!(
+            Gtin::complete("7038010009457"),
+            Err(GtinError::Length { .. })
+        ));
+        assert!(matches!(
+            Gtin::complete("70380100094x"),
             Err(GtinError::Length { .. })
         ));
     }
