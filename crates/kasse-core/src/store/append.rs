@@ -603,14 +603,7 @@ mod tests {
         let store = Store::open(&path).unwrap();
         let at = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
         for id in ["a", "b"] {
-            let new = NewSale {
-                counter: "K1".into(),
-                currency: "NOK".into(),
-                amount: 100,
-                vat_amount: 20,
-                order: Value::Null,
-            };
-            store.open_sale(id, &new, at).unwrap();
+            store.open_sale(id, &small_sale(), at).unwrap();
         }
         let other = Connection::open(&path).unwrap();
         (dir, store, other)
@@ -619,6 +612,11 @@ mod tests {
     fn rows(conn: &Connection) -> i64 {
         conn.query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
             .unwrap()
+    }
+
+    /// [`commit_batch`] on the store's connection.
+    fn commit(store: &Store, take: impl FnMut() -> Vec<QueuedAppend>) -> Vec<Result<Appended>> {
+        commit_batch(&mut store.lock(), &store.views, take)
     }
 
     #[test]
@@ -636,14 +634,12 @@ mod tests {
         ]
         .into_iter();
         let mut asked = 0;
-        let mut conn = store.lock();
-        let results = commit_batch(&mut conn, &store.views, || {
+        let results = commit(&store, || {
             asked += 1;
             // Nothing of the batch is visible elsewhere before its one commit.
             assert_eq!(rows(&other), before);
             rounds.next().unwrap_or_default()
         });
-        drop(conn);
         // Taken until the queue was empty: two rounds and the empty answer.
         assert_eq!(asked, 3);
         assert_eq!(results.len(), 4);
@@ -660,15 +656,13 @@ mod tests {
         let (_dir, store, other) = two_sales();
         let before = rows(&other);
         let mut asked = 0;
-        let mut conn = store.lock();
-        let results = commit_batch(&mut conn, &store.views, || {
+        let results = commit(&store, || {
             asked += 1;
             match asked {
                 1 => vec![queued(1, "nobody", note("refused"))],
                 _ => vec![queued(2, "a", note("would have joined"))],
             }
         });
-        drop(conn);
         assert_eq!(asked, 1);
         assert_eq!(results.len(), 1);
         assert!(results[0].is_err());
@@ -680,13 +674,11 @@ mod tests {
         let (_dir, store, other) = two_sales();
         let before = rows(&other);
         let mut next = 0;
-        let mut conn = store.lock();
         // A queue that never empties.
-        let results = commit_batch(&mut conn, &store.views, || {
+        let results = commit(&store, || {
             next += 1;
             vec![queued(next, "a", note("again"))]
         });
-        drop(conn);
         assert_eq!(results.len(), MAX_BATCH);
         assert_eq!(rows(&other), before + MAX_BATCH as i64);
     }
