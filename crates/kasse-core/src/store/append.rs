@@ -11,9 +11,10 @@ impl Store {
     /// with [`Sale::validate`]. `at` is stored in UTC milliseconds.
     ///
     /// **Group commit**: when several threads append at once, the one that gets the connection
-    /// commits every append queued meanwhile in one transaction (each in its own savepoint, so a
-    /// refused event does not affect the others), sharing one fsync. Each call still returns
-    /// only once its own event is committed (durably, under [`Durability::Full`]).
+    /// commits every append queued meanwhile, and those queued while it writes, in one
+    /// transaction (each in its own savepoint, so a refused event does not affect the others),
+    /// sharing one fsync. Each call still returns only once its own event is committed
+    /// (durably, under [`Durability::Full`]).
     pub fn append(&self, sale_id: &str, event: &LogEvent, at: OffsetDateTime) -> Result<Appended> {
         self.writable()?;
         // What does not depend on the journal is done before queueing, so that concurrent
@@ -50,10 +51,14 @@ impl Store {
                 results: Vec::new(),
             };
             let mut conn = self.lock();
-            // Take what queued up while we waited for the connection too.
-            let mut batch = std::mem::take(&mut lock_ignoring_poison(&self.queue).waiting);
-            leader.taken = batch.iter().map(|b| b.id).collect();
-            leader.results = commit_batch(&mut conn, &self.views, &mut batch);
+            // Take what queued up while we waited for the connection, and while we write.
+            let taken = &mut leader.taken;
+            let take = || {
+                let batch = std::mem::take(&mut lock_ignoring_poison(&self.queue).waiting);
+                taken.extend(batch.iter().map(|b| b.id));
+                batch
+            };
+            leader.results = commit_batch(&mut conn, &self.views, take);
             drop(conn);
             drop(leader); // publishes the results and signals
             q = lock_ignoring_poison(&self.queue);
@@ -235,57 +240,51 @@ impl Drop for Leader<'_> {
     }
 }
 
-/// Commits a batch of queued appends in one transaction, each in a savepoint; one result each.
+/// The most appends one commit takes: writers that keep queueing cannot hold it back longer.
+pub(super) const MAX_BATCH: usize = 256;
+
+/// Commits queued appends in one transaction, one result each, in the order `take` gave them.
+///
+/// `take` hands over what is queued (its first answer must not be empty); it is asked again
+/// after each round of writes, and what queued up meanwhile joins the same commit, until it
+/// answers nothing or [`MAX_BATCH`] is reached. Its writers already waited for this commit's
+/// sync, so they share it instead of waiting for the next one. Each append is in its own
+/// savepoint (a refused event does not fail the others), except a lone first one: if that is
+/// refused, nothing more is taken and nothing is committed.
 pub(super) fn commit_batch(
     conn: &mut Connection,
     views: &Mutex<views::Views>,
-    batch: &mut [QueuedAppend],
+    mut take: impl FnMut() -> Vec<QueuedAppend>,
 ) -> Vec<Result<Appended>> {
-    let n = batch.len();
-    let fail_all = |e: &StoreError| {
-        (0..n)
-            .map(|_| match e {
-                // Still typed: the caller can say "try again" rather than "failed".
-                StoreError::Busy => Err(StoreError::Busy),
-                e => Err(StoreError::CommitFailed(e.to_string())),
-            })
-            .collect()
-    };
+    let mut batch = take();
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
-        Err(e) => return fail_all(&e.into()),
+        Err(e) => return fail_all(batch.len(), &e.into()),
     };
-    let mut results = Vec::with_capacity(batch.len());
-    if let [only] = batch {
+    let mut results: Vec<Result<Appended>> = Vec::with_capacity(batch.len());
+    if let [only] = &mut batch[..] {
         let prepared = only.prepared.take();
-        results.push(append_in(
-            &tx,
-            views,
-            &only.sale_id,
-            &only.event,
-            only.at,
-            prepared,
-        ));
-    } else {
-        for q in batch.iter_mut() {
-            let r = match tx.savepoint() {
-                Err(e) => Err(e.into()),
-                Ok(mut sp) => {
-                    match append_in(&sp, views, &q.sale_id, &q.event, q.at, q.prepared.take()) {
-                        Ok(a) => sp.commit().map(|()| a).map_err(StoreError::from),
-                        Err(e) => {
-                            // Undo this event only; the savepoint is released on drop.
-                            sp.rollback().ok();
-                            Err(e)
-                        }
-                    }
-                }
-            };
-            results.push(r);
+        let r = append_in(&tx, views, &only.sale_id, &only.event, only.at, prepared);
+        let refused = r.is_err();
+        results.push(r);
+        if refused {
+            // Nothing to keep (the event may have written part of itself): no commit, no
+            // fsync; whatever queued meanwhile waits for the next leader.
+            drop(tx);
+            return results;
         }
+        batch = take();
+    }
+    while !batch.is_empty() {
+        for q in &mut batch {
+            results.push(append_in_savepoint(&mut tx, views, q));
+        }
+        if results.len() >= MAX_BATCH {
+            break;
+        }
+        batch = take();
     }
     if results.iter().all(Result::is_err) {
-        // Nothing to keep (e.g. a lone refused event): no commit, no fsync.
         drop(tx);
         return results;
     }
@@ -296,8 +295,36 @@ pub(super) fn commit_batch(
             }
             results
         }
-        Err(e) => fail_all(&e.into()),
+        Err(e) => fail_all(results.len(), &e.into()),
     }
+}
+
+/// One queued append in a savepoint of `tx`: undone alone if refused.
+fn append_in_savepoint(
+    tx: &mut Transaction<'_>,
+    views: &Mutex<views::Views>,
+    q: &mut QueuedAppend,
+) -> Result<Appended> {
+    let mut sp = tx.savepoint()?;
+    match append_in(&sp, views, &q.sale_id, &q.event, q.at, q.prepared.take()) {
+        Ok(a) => sp.commit().map(|()| a).map_err(StoreError::from),
+        Err(e) => {
+            // Undo this event only; the savepoint is released on drop.
+            sp.rollback().ok();
+            Err(e)
+        }
+    }
+}
+
+/// `n` results of a commit that failed.
+fn fail_all(n: usize, e: &StoreError) -> Vec<Result<Appended>> {
+    (0..n)
+        .map(|_| match e {
+            // Still typed: the caller can say "try again" rather than "failed".
+            StoreError::Busy => Err(StoreError::Busy),
+            e => Err(StoreError::CommitFailed(e.to_string())),
+        })
+        .collect()
 }
 
 /// The core of every append (inside a write transaction); `prepared`: the event's
@@ -548,5 +575,111 @@ mod erased {
         fn to_json(&self) -> Result<String, serde_json::Error> {
             serde_json::to_string(self)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queued(id: u64, sale_id: &str, event: LogEvent) -> QueuedAppend {
+        QueuedAppend {
+            id,
+            sale_id: sale_id.to_owned(),
+            event,
+            at: OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000),
+            prepared: None,
+        }
+    }
+
+    fn note(text: &str) -> LogEvent {
+        LogEvent::Note { text: text.into() }
+    }
+
+    /// A store with sales `a` and `b`, and a second connection to its file.
+    fn two_sales() -> (tempfile::TempDir, Store, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kasse.sqlite");
+        let store = Store::open(&path).unwrap();
+        let at = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        for id in ["a", "b"] {
+            store.open_sale(id, &small_sale(), at).unwrap();
+        }
+        let other = Connection::open(&path).unwrap();
+        (dir, store, other)
+    }
+
+    fn rows(conn: &Connection) -> i64 {
+        conn.query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// [`commit_batch`] on the store's connection.
+    fn commit(store: &Store, take: impl FnMut() -> Vec<QueuedAppend>) -> Vec<Result<Appended>> {
+        commit_batch(&mut store.lock(), &store.views, take)
+    }
+
+    #[test]
+    fn appends_queued_while_the_leader_writes_join_its_commit() {
+        let (_dir, store, other) = two_sales();
+        let before = rows(&other);
+        let mut rounds = vec![
+            vec![queued(1, "a", note("first"))],
+            // Queued while the first was written: one refused (no such sale), two kept.
+            vec![
+                queued(2, "b", note("second")),
+                queued(3, "nobody", note("refused")),
+                queued(4, "a", note("third")),
+            ],
+        ]
+        .into_iter();
+        let mut asked = 0;
+        let results = commit(&store, || {
+            asked += 1;
+            // Nothing of the batch is visible elsewhere before its one commit.
+            assert_eq!(rows(&other), before);
+            rounds.next().unwrap_or_default()
+        });
+        // Taken until the queue was empty: two rounds and the empty answer.
+        assert_eq!(asked, 3);
+        assert_eq!(results.len(), 4);
+        assert!(results[0].is_ok() && results[1].is_ok() && results[3].is_ok());
+        assert!(matches!(results[2], Err(StoreError::SaleNotFound(_))));
+        assert_eq!(rows(&other), before + 3);
+        let seqs: Vec<i64> = results.iter().flatten().map(|a| a.seq).collect();
+        assert_eq!(seqs, [before + 1, before + 2, before + 3]);
+        assert!(store.verify_journal().unwrap().ok);
+    }
+
+    #[test]
+    fn a_lone_refused_append_takes_nothing_more_and_commits_nothing() {
+        let (_dir, store, other) = two_sales();
+        let before = rows(&other);
+        let mut asked = 0;
+        let results = commit(&store, || {
+            asked += 1;
+            match asked {
+                1 => vec![queued(1, "nobody", note("refused"))],
+                _ => vec![queued(2, "a", note("would have joined"))],
+            }
+        });
+        assert_eq!(asked, 1);
+        assert_eq!(results.len(), 1);
+        assert!(results[0].is_err());
+        assert_eq!(rows(&other), before);
+    }
+
+    #[test]
+    fn a_commit_takes_at_most_max_batch_appends() {
+        let (_dir, store, other) = two_sales();
+        let before = rows(&other);
+        let mut next = 0;
+        // A queue that never empties.
+        let results = commit(&store, || {
+            next += 1;
+            vec![queued(next, "a", note("again"))]
+        });
+        assert_eq!(results.len(), MAX_BATCH);
+        assert_eq!(rows(&other), before + MAX_BATCH as i64);
     }
 }

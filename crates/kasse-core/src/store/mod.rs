@@ -550,6 +550,18 @@ fn lock_ignoring_poison<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// A small local sale, for the store's unit tests.
+#[cfg(test)]
+fn small_sale() -> NewSale {
+    NewSale {
+        counter: "K1".into(),
+        currency: "NOK".into(),
+        amount: 100,
+        vat_amount: 20,
+        order: Value::Null,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -576,14 +588,7 @@ mod tests {
         let store = Store::open(&path).unwrap();
         const FULL: i64 = 2;
         assert_eq!(synchronous(&store), FULL);
-        let new = NewSale {
-            counter: "K1".into(),
-            currency: "NOK".into(),
-            amount: 100,
-            vat_amount: 20,
-            order: Value::Null,
-        };
-        store.open_sale("s1", &new, at).unwrap();
+        store.open_sale("s1", &small_sale(), at).unwrap();
         let session = LogEvent::SessionCreated {
             session_id: "T1".into(),
             url: "https://checkout.example/v1/view/T1".into(),
