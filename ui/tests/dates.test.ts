@@ -114,6 +114,10 @@ describe.each(['nb', 'en', 'sv'] as const)('every screen in %s writes dates one 
     location.hash = `#/receipt/${sales.vars.captured}`;
     await until(() => $('#receipt') !== null, 'the receipt');
     expectOneFormat(lang, 'receipt');
+    // Its VAT table names each column once (the rate apart from the VAT amount).
+    const heads = $$('#receipt th').map((h) => h.textContent?.trim());
+    expect(heads.length, 'receipt VAT headings').toBe(4);
+    expect(new Set(heads).size, `receipt VAT headings ${heads.join(' | ')}`).toBe(4);
 
     // The day report opens on today: the fixture's day.
     vi.setSystemTime(new Date(day));

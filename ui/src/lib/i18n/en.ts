@@ -362,6 +362,7 @@ export const en = {
   'receipt.of_sale': 'Of sale',
   'receipt.reason': 'Reason',
   'receipt.transaction': 'Transaction',
+  'receipt.rate': 'VAT %',
   'receipt.vat_rate': 'VAT',
   'receipt.net': 'Net',
   'receipt.gross': 'Gross',
