@@ -21,6 +21,7 @@ describe('the date format module', () => {
     expect(formatDay('2026-12-06', 'sv')).toBe('2026-12-06');
     expect(formatDateTime(at, 'nb')).toBe('06.12.2026 14:05');
     expect(formatDateTime(at, 'en')).toBe('6 Dec 2026 14:05');
+    expect(formatDateTime(at, 'sv')).toBe('2026-12-06 14:05');
   });
   it('shows the time alone for today in a list', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -48,16 +49,26 @@ describe('the date format module', () => {
     expect(parseDay('12/06/2026', 'nb')).toBeNull();
     expect(parseDay('12/06/2026', 'en')).toBeNull();
     expect(parseDay('6 Foo 2026', 'en')).toBeNull();
+    expect(parseDay('2026-12-06', 'sv')).toBe('2026-12-06');
+    expect(parseDay('6 dec 2026', 'sv')).toBe('2026-12-06');
+    expect(parseDay('6 maj 2026', 'sv')).toBe('2026-05-06');
+    expect(parseDay('6 oktober 2026', 'sv')).toBe('2026-10-06');
+    expect(parseDay('6 May 2026', 'sv')).toBeNull();
+    expect(parseDay('06.12.2026', 'sv')).toBeNull();
   });
 });
 
 /** Every date written on the page, in any of the shapes a locale might give it. */
-const MONTH = '(?:jan|feb|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|des|dec)[a-zé]*\\.?';
+const MONTH = '(?:jan|feb|mar|apr|mai|maj|may|jun|jul|aug|sep|okt|oct|nov|des|dec)[a-zé]*\\.?';
 const ANY_DATE = new RegExp(
   [`\\b\\d{1,4}[./-]\\d{1,2}[./-]\\d{2,4}\\b`, `\\b\\d{1,2}\\.? ${MONTH},? \\d{4}\\b`, `\\b${MONTH} \\d{1,2},? \\d{4}\\b`].join('|'),
   'gi',
 );
-const ONE_FORMAT = { nb: /^\d{2}\.\d{2}\.\d{4}$/, en: /^\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}$/ };
+const ONE_FORMAT = {
+  nb: /^\d{2}\.\d{2}\.\d{4}$/,
+  en: /^\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}$/,
+  sv: /^\d{4}-\d{2}-\d{2}$/,
+};
 
 /** The dates on screen: in each piece of text and what each field holds. */
 function shownDates(): string[] {
@@ -68,14 +79,14 @@ function shownDates(): string[] {
   return [...texts, ...fields].flatMap((s) => s.match(ANY_DATE) ?? []);
 }
 
-function expectOneFormat(lang: 'nb' | 'en', where: string): void {
+function expectOneFormat(lang: 'nb' | 'en' | 'sv', where: string): void {
   const dates = shownDates();
   expect(dates.length, `${where}: a date is shown`).toBeGreaterThan(0);
   for (const d of dates) expect(d, `${where} (${lang})`).toMatch(ONE_FORMAT[lang]);
   expect(document.body.textContent, `${where}: 24-hour times`).not.toMatch(/\b[AP]M\b/);
 }
 
-describe.each(['nb', 'en'] as const)('every screen in %s writes dates one way', (lang) => {
+describe.each(['nb', 'en', 'sv'] as const)('every screen in %s writes dates one way', (lang) => {
   let close = () => {};
   afterEach(() => vi.useRealTimers());
   afterAll(() => {
@@ -103,6 +114,10 @@ describe.each(['nb', 'en'] as const)('every screen in %s writes dates one way', 
     location.hash = `#/receipt/${sales.vars.captured}`;
     await until(() => $('#receipt') !== null, 'the receipt');
     expectOneFormat(lang, 'receipt');
+    // Its VAT table names each column once (the rate apart from the VAT amount).
+    const heads = $$('#receipt th').map((h) => h.textContent?.trim());
+    expect(heads.length, 'receipt VAT headings').toBe(4);
+    expect(new Set(heads).size, `receipt VAT headings ${heads.join(' | ')}`).toBe(4);
 
     // The day report opens on today: the fixture's day.
     vi.setSystemTime(new Date(day));
@@ -127,7 +142,7 @@ describe.each(['nb', 'en'] as const)('every screen in %s writes dates one way', 
     input.dispatchEvent(new Event('change', { bubbles: true }));
     flushSync();
     expect(tx.from).toBe('2041-02-01');
-    expect(input.value).toBe(lang === 'nb' ? '01.02.2041' : '1 Feb 2041');
+    expect(input.value).toBe({ nb: '01.02.2041', en: '1 Feb 2041', sv: '2041-02-01' }[lang]);
     input.value = '13/25/2041';
     input.dispatchEvent(new Event('input', { bubbles: true }));
     input.dispatchEvent(new Event('change', { bubbles: true }));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { formatMoney, formatAmount, minorDigits, parseMajor, minorToMajorString, formatVat, decimalSeparator } from '../src/lib/money';
+import { formatMoney, formatAmount, minorDigits, parseMajor, minorToMajorString, formatVat, decimalSeparator, currencyAffix } from '../src/lib/money';
 
 // Intl output uses no-break spaces (U+00A0 / U+202F); compare with plain spaces.
 const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
@@ -27,6 +27,18 @@ describe('formatMoney', () => {
     const s = plain(formatMoney(99, 'SEK', 'sv'));
     expect(s).toContain('0,99');
     expect(s).toContain('kr');
+  });
+  it('writes amounts as Swedish does: space groups, decimal comma, kr after, a neighbour\'s krone by its code', () => {
+    expect(plain(formatMoney(123450, 'SEK', 'sv'))).toBe('1 234,50 kr');
+    expect(plain(formatMoney(123450, 'NOK', 'sv'))).toBe('1 234,50 NOK');
+    expect(plain(formatMoney(-3900, 'SEK', 'sv'))).toMatch(/^[-−]39,00 kr$/);
+    expect(plain(formatMoney(2550, 'EUR', 'sv'))).toBe('25,50 €');
+    expect(plain(formatMoney(123450, 'SEK', 'nb'))).toBe('1 234,50 SEK');
+    expect(plain(formatAmount(123450, 'SEK', 'sv'))).toBe('1 234,50');
+    expect(decimalSeparator('sv')).toBe(',');
+    expect(currencyAffix('SEK', 'sv')).toEqual({ symbol: 'kr', before: false });
+    expect(currencyAffix('NOK', 'sv')).toEqual({ symbol: 'NOK', before: false });
+    expect(formatVat('12.5', 'sv')).toBe('12,5 %');
   });
   it('uses the currency minor units (JPY has none)', () => {
     expect(plain(formatMoney(1234, 'JPY', 'en'))).toMatch(/1,234$/);

@@ -1,8 +1,8 @@
 // No internal name reaches the cashier: every screen that shows a sale, drawn from the answers
 // the engine recorded (every fixture's sale details, lists and day reports) and from those
-// answers with the sale in each status Kasse knows, in English and Norwegian, shows no
+// answers with the sale in each status Kasse knows, in English, Norwegian and Swedish, shows no
 // snake_case status or other enum value (on_hold, partially_refunded), no English status word
-// in Norwegian, and one spelling of "Authorised" in English, and no Dintero payment product id
+// in Norwegian or Swedish, and one spelling of "Authorised" in English, and no Dintero payment product id
 // (dintero_psp.creditcard) where a payment method is named.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tick } from 'svelte';
@@ -115,13 +115,13 @@ function shownText(skip?: string): string[] {
  *  another matter of issue 16 (defect 9), their internal names are not. */
 const QUOTES = '[data-testid=event], [data-testid=error], [data-testid=toast]';
 
-function expectNoRawNames(lang: 'en' | 'nb', where: string): void {
+function expectNoRawNames(lang: 'en' | 'nb' | 'sv', where: string): void {
   const text = shownText().join('\n');
   for (const raw of RAW) expect(text, `${where} (${lang}): "${raw}"`).not.toMatch(new RegExp(`\\b${raw}\\b`));
   if (lang === 'en') expect(text, `${where}: one spelling of Authorised`).not.toMatch(/\bauthorized\b/i);
-  if (lang === 'nb') {
+  if (lang !== 'en') {
     const own = shownText(QUOTES).join('\n');
-    for (const s of STATUSES) expect(own, `${where} (nb): the English "${s}"`).not.toMatch(new RegExp(`\\b${s}\\b`, 'i'));
+    for (const s of STATUSES) expect(own, `${where} (${lang}): the English "${s}"`).not.toMatch(new RegExp(`\\b${s}\\b`, 'i'));
   }
 }
 
@@ -131,7 +131,7 @@ async function visit(hash: string, ready: () => boolean, what: string): Promise<
   await tick();
 }
 
-describe.each(['en', 'nb'] as const)('no raw names on screen in %s', (lang) => {
+describe.each(['en', 'nb', 'sv'] as const)('no raw names on screen in %s', (lang) => {
   const transport = new Recorded();
   let close = () => {};
   beforeAll(async () => {
@@ -226,39 +226,43 @@ const words = (s: string) => new Set((s.toLowerCase().match(/\p{L}{4,}/gu) ?? []
 describe('the history, statuses and errors in words', () => {
   afterAll(() => setLang('en'));
 
-  it('word every history entry with no internal name, and Norwegian with no English word and comma decimals', () => {
+  it('word every history entry with no internal name, and Norwegian and Swedish with no English word and comma decimals', () => {
     for (const e of HISTORY) {
       setLang('en');
       const en = timelineText(e, 'NOK');
-      setLang('nb');
-      const nb = timelineText(e, 'NOK');
       const what = JSON.stringify(e);
-      for (const [lang, text] of [['en', en], ['nb', nb]] as const) {
+      expect(en, `en ${what}`).not.toMatch(IDENTIFIER);
+      if (en.match(/authori[sz]ed/i)) expect(en, what).not.toMatch(/authorized/i);
+      for (const lang of ['nb', 'sv'] as const) {
+        setLang(lang);
+        const text = timelineText(e, 'NOK');
         expect(text, `${lang} ${what}`).not.toMatch(IDENTIFIER);
         expect(text, `${lang} ${what}: a currency in letters apart from its number`).not.toMatch(/\b(?:NOK|kr)\d|\d(?:NOK|kr)\b/);
+        expect(text, `${lang} ${what}: dot decimals`).not.toMatch(/\d\.\d/);
+        // What staff typed (a name, a reason) reads the same in every language.
+        const typed = 'reason' in e && e.reason ? e.reason : '';
+        const mine = (t: string) => (typed ? t.replace(typed, '') : t);
+        const english = [...words(mine(text))].filter((w) => words(mine(en)).has(w));
+        expect(english, `${lang} ${what}: "${text}" shares English words with "${en}"`).toEqual([]);
       }
-      if (en.match(/authori[sz]ed/i)) expect(en, what).not.toMatch(/authorized/i);
-      expect(nb, `nb ${what}: dot decimals`).not.toMatch(/\d\.\d/);
-      // What staff typed (a name, a reason) reads the same in every language.
-      const typed = 'reason' in e && e.reason ? e.reason : '';
-      const mine = (text: string) => (typed ? text.replace(typed, '') : text);
-      const english = [...words(mine(nb))].filter((w) => words(mine(en)).has(w));
-      expect(english, `nb ${what}: "${nb}" shares English words with "${en}"`).toEqual([]);
     }
   });
 
-  it('say amounts in the language: "39,50" and "1 234,56" in Norwegian, "39.50" in English', () => {
+  it('say amounts in the language: "39,50" and "1 234,56" in Norwegian and Swedish, "39.50" in English', () => {
     const opened = HISTORY[0]!;
     const asked = HISTORY.find((e) => e.what === 'operation_asked' && e.amount !== null)!;
     setLang('nb');
     expect(timelineText(opened, 'NOK').replace(/\s/g, ' ')).toMatch(/39,50/);
     expect(timelineText(asked, 'NOK').replace(/\s/g, ' ')).toMatch(/1 234,56/);
+    setLang('sv');
+    expect(timelineText(opened, 'NOK').replace(/\s/g, ' ')).toMatch(/39,50 NOK/);
+    expect(timelineText(asked, 'SEK').replace(/\s/g, ' ')).toMatch(/1 234,56 kr/);
     setLang('en');
     expect(timelineText(opened, 'NOK')).toMatch(/NOK\s39\.50/);
   });
 
   it('name every status in words in every language, one spelling of Authorised in English', () => {
-    for (const lang of ['en', 'nb'] as const) {
+    for (const lang of ['en', 'nb', 'sv'] as const) {
       setLang(lang);
       for (const s of STATUSES) expect(statusLabel(s), `${lang} ${s}`).not.toMatch(IDENTIFIER);
     }
@@ -268,13 +272,15 @@ describe('the history, statuses and errors in words', () => {
     expect(all).not.toMatch(/authorized/i);
   });
 
-  it('give every error code its own words in Norwegian, never the core\'s English sentence', () => {
+  it('give every error code its own words in Norwegian and Swedish, never the core\'s English sentence', () => {
     const core = 'the sale is already on_hold; there is nothing to cancel (HTTP 400, invalid_state)';
     for (const code of ERROR_CODES) {
-      const nb = errorHeadline({ code, message: core }, 'nb');
-      expect(nb, code).not.toMatch(IDENTIFIER);
-      expect(nb, code).not.toMatch(/already|nothing|cancel|hold/i);
-      expect(nb, code).not.toBe(errorHeadline({ code, message: core }, 'en'));
+      for (const lang of ['nb', 'sv'] as const) {
+        const text = errorHeadline({ code, message: core }, lang);
+        expect(text, `${lang} ${code}`).not.toMatch(IDENTIFIER);
+        expect(text, `${lang} ${code}`).not.toMatch(/already|nothing|cancel|hold/i);
+        expect(text, `${lang} ${code}`).not.toBe(errorHeadline({ code, message: core }, 'en'));
+      }
     }
     expect(errorHeadline({ code: 'invalid_state', message: core }, 'en')).toBe(
       'the sale is already on hold; there is nothing to cancel (HTTP 400)',

@@ -75,6 +75,15 @@ impl Lang {
         }
     }
 
+    /// The decimal separator the language writes amounts with (`248,00 NOK` in Norwegian
+    /// and Swedish, `248.00 NOK` in English).
+    fn decimal(self) -> char {
+        match self {
+            Lang::En => '.',
+            Lang::No | Lang::Sv => ',',
+        }
+    }
+
     fn words(self) -> &'static Words {
         match self {
             Lang::En => &EN,
@@ -300,8 +309,9 @@ pub(crate) fn escape(s: &str) -> String {
     out
 }
 
-/// `24800` NOK → `248.00 NOK`, with thin grouping: `1 234.50 NOK`.
-pub(crate) fn format_amount(minor: i64, currency: &str) -> String {
+/// `24800` NOK → `248.00 NOK` in English, `248,00 NOK` in Norwegian and Swedish, with
+/// no-break grouping: `1 234.50 NOK`.
+pub(crate) fn format_amount(minor: i64, currency: &str, lang: Lang) -> String {
     let decimals = match currency {
         "JPY" | "KRW" | "ISK" | "CLP" | "VND" | "UGX" | "XAF" | "XOF" => 0,
         "BHD" | "KWD" | "OMR" | "JOD" | "TND" => 3,
@@ -324,7 +334,8 @@ pub(crate) fn format_amount(minor: i64, currency: &str) -> String {
         format!("{sign}{grouped} {currency}")
     } else {
         format!(
-            "{sign}{grouped}.{frac:0width$} {currency}",
+            "{sign}{grouped}{}{frac:0width$} {currency}",
+            lang.decimal(),
             width = decimals as usize
         )
     }
@@ -388,21 +399,21 @@ pub(crate) fn render(d: &PageData) -> String {
             "<tr><td>{} &times; {}</td><td class=\"r\">{}</td></tr>",
             escape(&l.quantity),
             escape(&l.description),
-            escape(&format_amount(l.amount, &d.currency))
+            escape(&format_amount(l.amount, &d.currency, d.lang))
         );
     }
     let _ = write!(
         out,
         "<tr class=\"total\"><td>{}</td><td class=\"r\" id=\"total\">{}</td></tr>",
         escape(w.total),
-        escape(&format_amount(d.amount, &d.currency))
+        escape(&format_amount(d.amount, &d.currency, d.lang))
     );
     if let Some(vat) = d.vat_amount {
         let _ = write!(
             out,
             "<tr><td class=\"muted\">{}</td><td class=\"r muted\">{}</td></tr>",
             escape(w.of_which_vat),
-            escape(&format_amount(vat, &d.currency))
+            escape(&format_amount(vat, &d.currency, d.lang))
         );
     }
     out.push_str("</table>");
@@ -429,7 +440,7 @@ pub(crate) fn render(d: &PageData) -> String {
                 escape(w.card_number),
                 escape(w.card_hint),
                 escape(w.pay),
-                escape(&format_amount(d.amount, &d.currency)),
+                escape(&format_amount(d.amount, &d.currency, d.lang)),
                 escape(w.cancel)
             );
             let _ = write!(
@@ -549,14 +560,92 @@ mod tests {
 
     #[test]
     fn amounts_are_formatted_in_the_currency() {
-        assert_eq!(format_amount(24800, "NOK"), "248.00 NOK");
+        let en = Lang::En;
+        assert_eq!(format_amount(24800, "NOK", en), "248.00 NOK");
         assert_eq!(
-            format_amount(123456789, "SEK"),
+            format_amount(123456789, "SEK", en),
             "1\u{a0}234\u{a0}567.89 SEK"
         );
-        assert_eq!(format_amount(5, "EUR"), "0.05 EUR");
-        assert_eq!(format_amount(-1500, "NOK"), "-15.00 NOK");
-        assert_eq!(format_amount(500, "JPY"), "500 JPY");
+        assert_eq!(format_amount(5, "EUR", en), "0.05 EUR");
+        assert_eq!(format_amount(-1500, "NOK", en), "-15.00 NOK");
+        assert_eq!(format_amount(500, "JPY", en), "500 JPY");
+    }
+
+    /// Issue 14, item 8: amounts follow the page's language.
+    #[test]
+    fn amounts_are_written_with_the_languages_decimal_separator() {
+        assert_eq!(format_amount(24800, "NOK", Lang::No), "248,00 NOK");
+        assert_eq!(format_amount(123450, "SEK", Lang::Sv), "1\u{a0}234,50 SEK");
+        assert_eq!(format_amount(500, "JPY", Lang::Sv), "500 JPY");
+    }
+
+    /// Every word of the page, by name: a field added to `Words` fails to compile here until
+    /// it is listed, and so is checked below.
+    fn all(w: &Words) -> [(&'static str, &'static str); 19] {
+        let Words {
+            title,
+            banner,
+            order,
+            session,
+            total,
+            of_which_vat,
+            paying,
+            card_number,
+            card_hint,
+            pay,
+            cancel,
+            or_test_card,
+            expires_at,
+            paid,
+            back,
+            failed,
+            on_hold,
+            cancelled,
+            expired,
+        } = *w;
+        [
+            ("title", title),
+            ("banner", banner),
+            ("order", order),
+            ("session", session),
+            ("total", total),
+            ("of_which_vat", of_which_vat),
+            ("paying", paying),
+            ("card_number", card_number),
+            ("card_hint", card_hint),
+            ("pay", pay),
+            ("cancel", cancel),
+            ("or_test_card", or_test_card),
+            ("expires_at", expires_at),
+            ("paid", paid),
+            ("back", back),
+            ("failed", failed),
+            ("on_hold", on_hold),
+            ("cancelled", cancelled),
+            ("expired", expired),
+        ]
+    }
+
+    /// Issue 14, item 8: Norwegian and Swedish translate every word of the page; only the
+    /// listed ones read as in English, and every `{}` is kept.
+    #[test]
+    fn every_language_translates_every_word() {
+        const SAME: [(Lang, &str); 2] = [(Lang::Sv, "order"), (Lang::Sv, "session")];
+        for lang in [Lang::No, Lang::Sv] {
+            for ((name, english), (_, word)) in all(&EN).into_iter().zip(all(lang.words())) {
+                assert!(!word.trim().is_empty(), "{lang:?} {name}");
+                assert_eq!(
+                    word.matches("{}").count(),
+                    english.matches("{}").count(),
+                    "{lang:?} {name}"
+                );
+                assert_eq!(
+                    word == english,
+                    SAME.contains(&(lang, name)),
+                    "{lang:?} {name}: {word:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -277,6 +277,34 @@ mod tests {
         assert_eq!(own.quick_items, kept);
     }
 
+    /// Issue 14, item 8: every language names every demo item in its own words (the table's
+    /// type has a label per language; none may be empty or left as English writes it).
+    #[test]
+    fn every_language_names_every_demo_item_in_its_own_words() {
+        let en = default_quick_items("en");
+        for lang in ["nb", "sv"] {
+            for (e, l) in en.iter().zip(default_quick_items(lang)) {
+                assert!(!l.label.trim().is_empty(), "{lang} {}", e.id);
+                assert_ne!(l.label, e.label, "{lang} {}: left in English", e.id);
+            }
+        }
+        let sv: Vec<String> = default_quick_items("sv")
+            .into_iter()
+            .map(|q| q.label)
+            .collect();
+        assert_eq!(
+            sv,
+            [
+                "Kaffe",
+                "Te",
+                "Kanelbulle",
+                "Smörgås",
+                "Äpplen (kg)",
+                "Bärkasse"
+            ]
+        );
+    }
+
     #[test]
     fn only_what_the_engine_runs_on_needs_a_restart() {
         let s = Settings::default();

@@ -30,6 +30,9 @@ export function dayEnd(day: string): string | null {
 // 06.12.2026, English 6 Dec 2026, Swedish 2026-12-06; times are 24-hour, 14:05.
 
 const EN_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** The first three letters of each month as Swedish writes it ("6 dec 2026", "6 maj"), for
+ *  reading what a cashier types; shown dates in Swedish are ISO. */
+const SV_MONTHS = ['jan', 'feb', 'mar', 'apr', 'maj', 'jun', 'jul', 'aug', 'sep', 'okt', 'nov', 'dec'];
 const pad = (n: number) => String(n).padStart(2, '0');
 
 function dateOf(d: Date, lang: Lang): string {
@@ -87,7 +90,8 @@ export function formatPeriod(fromIso: string, toIso: string, lang: Lang): { from
 }
 
 /** What the cashier typed in a date field, as "YYYY-MM-DD", or null when it is no day.
- *  Every language takes its own format and ISO; nb also takes 6.12.26, en "6 December 2026". */
+ *  Every language takes its own format and ISO; nb also takes 6.12.26, en "6 December 2026",
+ *  sv "6 dec 2026" and "6 december 2026". */
 export function parseDay(text: string, lang: Lang): string | null {
   const s = text.trim();
   let y: number, mo: number, d: number;
@@ -97,9 +101,9 @@ export function parseDay(text: string, lang: Lang): string | null {
   } else if (lang === 'nb' && (m = /^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})$/.exec(s))) {
     [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
     if (m[3]!.length === 2) y += 2000;
-  } else if (lang === 'en' && (m = /^(\d{1,2})\.? ([A-Za-z]{3,9})\.?,? (\d{4})$/.exec(s))) {
+  } else if (lang !== 'nb' && (m = /^(\d{1,2})\.? ([A-Za-z]{3,9})\.?,? (\d{4})$/.exec(s))) {
     const name = m[2]!.slice(0, 3).toLowerCase();
-    const i = EN_MONTHS.findIndex((x) => x.toLowerCase() === name);
+    const i = (lang === 'sv' ? SV_MONTHS : EN_MONTHS).findIndex((x) => x.toLowerCase() === name);
     if (i < 0) return null;
     [d, mo, y] = [Number(m[1]), i + 1, Number(m[3])];
   } else {

@@ -57,21 +57,36 @@ export function numberLocale(lang: string): string {
   }
 }
 
-/** "kr 1 234,50" / "1 234,50 kr" (nb; depends on the platform's CLDR), "NOK 1,234.50" (en).
- *  A currency written in letters (NOK, kr) is always apart from the number by a no-break
- *  space, whatever the platform's CLDR does ("NOK25.50" in some WebKit builds). */
+/** The currency each Nordic language writes as plain "kr". */
+const OWN_CURRENCY: Record<string, string> = { nb: 'NOK', sv: 'SEK' };
+
+/** The currency sign `sign` (the platform's) as the language writes it: in nb and sv only the
+ *  language's own krone is "kr"; any other currency written in letters is its ISO code, as
+ *  Nordic shops write a neighbour's money ("NOK" in Swedish, not CLDR's "Nkr"; "SEK" in
+ *  Norwegian). A sign that is no word ("€") stays. */
+function currencySign(sign: string, currency: string, lang: string): string {
+  const own = OWN_CURRENCY[lang];
+  return own !== undefined && currency.toUpperCase() !== own && /\p{L}/u.test(sign) ? currency.toUpperCase() : sign;
+}
+
+/** "kr 1 234,50" / "1 234,50 kr" (nb; depends on the platform's CLDR), "NOK 1,234.50" (en),
+ *  "1 234,50 kr" (SEK in sv), "1 234,50 NOK" (NOK in sv). A currency written in letters (NOK,
+ *  kr) is always apart from the number by a no-break space, whatever the platform's CLDR does
+ *  ("NOK25.50" in some WebKit builds). */
 export function formatMoney(minor: number, currency: string, lang: string): string {
   const digits = minorDigits(currency);
   const major = minor / 10 ** digits;
   const parts = formatter(numberLocale(lang), currency.toUpperCase(), digits).formatToParts(major);
   return parts
     .map((p, i) => {
-      if (p.type !== 'currency' || !/\p{L}/u.test(p.value)) return p.value;
+      if (p.type !== 'currency') return p.value;
+      const sign = currencySign(p.value, currency, lang);
+      if (!/\p{L}/u.test(sign)) return sign;
       const before = parts[i - 1];
       const after = parts[i + 1];
       const lead = before && before.type !== 'literal' && before.type !== 'minusSign' ? NBSP : '';
       const trail = after && after.type !== 'literal' ? NBSP : '';
-      return `${lead}${p.value}${trail}`;
+      return `${lead}${sign}${trail}`;
     })
     .join('');
 }
@@ -107,7 +122,7 @@ export function currencyAffix(currency: string, lang: string): { symbol: string;
   const parts = formatter(numberLocale(lang), currency.toUpperCase(), minorDigits(currency)).formatToParts(1);
   const i = parts.findIndex((p) => p.type === 'currency');
   const n = parts.findIndex((p) => p.type === 'integer');
-  return { symbol: parts[i]?.value ?? currency, before: i < n };
+  return { symbol: currencySign(parts[i]?.value ?? currency, currency, lang), before: i < n };
 }
 
 /** Decimal separator of a language ("," in nb and sv, "." in en). */

@@ -274,7 +274,7 @@ async fn return_landing_page_and_on_hold_page() {
 
 /// Issue 16, defect 9: the page speaks the view URL's `language` (Norwegian for `no`/`nb`,
 /// Swedish for `sv`, English otherwise), and its forms carry it on, so a refused payment
-/// answers in the same language.
+/// answers in the same language; amounts take the language's decimal separator (issue 14).
 #[tokio::test]
 async fn the_page_follows_the_sessions_language() {
     let env = env().await;
@@ -285,7 +285,7 @@ async fn the_page_follows_the_sessions_language() {
             "no",
             [
                 "Totalt",
-                "Betal 248.00 NOK",
+                "Betal 248,00 NOK",
                 "Avbryt betalingen",
                 "Testkortnummer",
             ],
@@ -295,7 +295,7 @@ async fn the_page_follows_the_sessions_language() {
             "no",
             [
                 "Totalt",
-                "Betal 248.00 NOK",
+                "Betal 248,00 NOK",
                 "Avbryt betalingen",
                 "testkortene",
             ],
@@ -305,7 +305,7 @@ async fn the_page_follows_the_sessions_language() {
             "sv",
             [
                 "Totalt",
-                "Betala 248.00 NOK",
+                "Betala 248,00 NOK",
                 "Avbryt betalningen",
                 "testkorten",
             ],

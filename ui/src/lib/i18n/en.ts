@@ -1,5 +1,5 @@
-// English: the reference language. Every key here must exist in nb.ts (a test and the type
-// checker enforce it); sv.ts may leave keys out (English is shown instead).
+// English: the reference language. Every key here must exist in nb.ts and sv.ts (the type
+// checker and ui/tests/i18n.test.ts enforce it).
 
 export const en = {
   'app.name': 'Kasse',
@@ -362,6 +362,7 @@ export const en = {
   'receipt.of_sale': 'Of sale',
   'receipt.reason': 'Reason',
   'receipt.transaction': 'Transaction',
+  'receipt.rate': 'VAT %',
   'receipt.vat_rate': 'VAT',
   'receipt.net': 'Net',
   'receipt.gross': 'Gross',

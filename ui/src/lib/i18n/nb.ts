@@ -362,6 +362,7 @@ export const nb: Record<MessageKey, string> = {
   'receipt.of_sale': 'Av salg',
   'receipt.reason': 'Årsak',
   'receipt.transaction': 'Transaksjon',
+  'receipt.rate': 'MVA %',
   'receipt.vat_rate': 'MVA',
   'receipt.net': 'Netto',
   'receipt.gross': 'Brutto',
