@@ -45,11 +45,30 @@ pub(crate) fn report(
             report::day_report(store, from, to, false, currency)?
         }
         ReportCommand::Z { pin_stdin } => {
+            warn_uncaptured(store)?;
             let pin = read_pin(pin_stdin)?;
             let allowed = kasse_core::access::guard(store, Guarded::CloseDay, pin.as_deref(), now)?;
             report::close_period(store, &allowed, open.start(), now, currency, now)?
         }
     })
+}
+
+/// Before a Z report: the authorisations nobody will capture unless someone does, named on
+/// stderr (the report closes the day all the same; their money is not in it until captured).
+fn warn_uncaptured(store: &kasse_core::store::Store) -> anyhow::Result<()> {
+    let open = store.uncaptured_sales()?;
+    if !open.is_empty() {
+        let named: Vec<String> = open
+            .iter()
+            .map(|s| format!("{} ({} {})", s.merchant_reference, s.amount, s.currency))
+            .collect();
+        eprintln!(
+            "warning: {} authorised payment(s) not captured, capture or void them: {}",
+            open.len(),
+            named.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// The end of a period: a date includes that day (up to the next midnight).
