@@ -21,11 +21,18 @@ fn capture_at_payment_follows_the_sale_to_captured_and_off_report_z_names_what_i
     let (left, _) = w.paid_sale();
     let z = w.run(&["--json", "report", "z"]);
     assert!(z.ok(), "{}", z.stderr);
-    let reference = left["merchant_reference"].as_str().unwrap();
+    let warning: serde_json::Value = serde_json::from_str(z.stderr.trim()).unwrap();
+    assert_eq!(warning["warning"]["code"], "uncaptured");
+    assert_eq!(
+        warning["warning"]["references"],
+        serde_json::json!([left["merchant_reference"]])
+    );
     assert!(
-        z.stderr.contains("1 authorised payment(s) not captured") && z.stderr.contains(reference),
-        "{}",
-        z.stderr
+        warning["warning"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 authorised payment(s) not captured"),
+        "{warning}"
     );
 
     w.set_env(&[("KASSE_CAPTURE_AT_PAYMENT", "maybe")]);
