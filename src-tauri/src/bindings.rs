@@ -30,6 +30,7 @@ pub fn typescript() -> Vec<(String, String)> {
         PricedOrder,
         Charge,
         SaleStatus,
+        Uncaptured,
         SaleSummary,
         SalePage,
         ListQuery,

@@ -11,6 +11,7 @@ pub const COMMANDS: &[&str] = &[
     "pay_here",
     "leave_charge",
     "parked",
+    "uncaptured",
     "list_sales",
     "sale_detail",
     "capture",

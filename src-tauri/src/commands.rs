@@ -253,6 +253,28 @@ pub fn leave_charge<R: Runtime>(app: AppHandle<R>, sale_id: String) -> CmdResult
     Ok(())
 }
 
+/// The authorisations staff must capture or void ([`kasse_core::store::Store::uncaptured_sales`]),
+/// oldest first, as one page.
+fn uncaptured_page(state: &AppState) -> CmdResult<SalePage> {
+    Ok(SalePage {
+        items: state
+            .kasse()
+            .store()
+            .uncaptured_sales()?
+            .iter()
+            .map(SaleSummary::from)
+            .collect(),
+        next_cursor: None,
+    })
+}
+
+/// The authorisations staff must capture or void: the Sell screen counts them, the Z report's
+/// confirmation names them.
+#[tauri::command]
+pub async fn uncaptured(state: St<'_>) -> CmdResult<Vec<SaleSummary>> {
+    Ok(uncaptured_page(&state)?.items)
+}
+
 /// Payments still being followed (the parked tray).
 #[tauri::command]
 pub async fn parked(state: St<'_>) -> CmdResult<Vec<SaleSummary>> {
@@ -262,6 +284,9 @@ pub async fn parked(state: St<'_>) -> CmdResult<Vec<SaleSummary>> {
 /// One page of the transaction list.
 #[tauri::command]
 pub fn list_sales(state: St<'_>, query: ListQuery) -> CmdResult<SalePage> {
+    if query.uncaptured {
+        return uncaptured_page(&state);
+    }
     let mut q = CoreListQuery::new().limit(if query.limit == 0 { 50 } else { query.limit });
     for s in &query.statuses {
         q = q.status(*s);
@@ -488,6 +513,7 @@ fn settings_dto(state: &AppState, s: &CoreSettings) -> CmdResult<Settings> {
             poll_paying_ms: u32::try_from(s.cadence.paying_ms).unwrap_or(u32::MAX),
             language: s.language.clone(),
             refund_limit: access::refund_limit(store)?,
+            capture_at_payment: s.capture_at_payment,
         },
         has_secret: !s.account_id.is_empty() && state.secrets.get(&s.account_id).is_some(),
         staff,
@@ -507,6 +533,7 @@ fn apply_input(current: &CoreSettings, input: &SettingsInput) -> Result<CoreSett
         .parse::<Currency>()
         .map_err(|e| bad("currency", e.to_string()))?;
     s.counter = fields.counter.trim().to_owned();
+    s.capture_at_payment = fields.capture_at_payment;
     s.vat_presets = fields
         .vat_presets
         .iter()
@@ -598,6 +625,7 @@ pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Set
         state.rebuild().await?;
     }
     state.kasse().set_checkout_language(&next.language);
+    state.kasse().set_auto_capture(next.capture_at_payment);
     settings_dto(&state, &next)
 }
 

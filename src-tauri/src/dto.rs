@@ -168,6 +168,10 @@ pub use kasse_core::receipt::{Receipt, ReceiptKind, ReceiptLine, ReceiptVat};
 pub use kasse_core::report::{DayReport, ProductLine, StatusLine, VatLine};
 pub use kasse_core::sale::SaleStatus;
 
+/// Why an authorised sale is not captured yet: the core's own
+/// ([`kasse_core::sale::Uncaptured`]), exported as it is.
+pub use kasse_core::sale::Uncaptured;
+
 /// One row of the transaction list.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct SaleSummary {
@@ -183,6 +187,8 @@ pub struct SaleSummary {
     pub created_at: String,
     /// How it was paid, as facts the UI words (never Dintero's product id).
     pub payment_method: Option<PaymentMethod>,
+    /// Authorised and not captured yet: why (Dintero is capturing it, or staff must).
+    pub uncaptured: Option<Uncaptured>,
 }
 
 impl From<&Sale> for SaleSummary {
@@ -199,6 +205,7 @@ impl From<&Sale> for SaleSummary {
             currency: s.currency.clone(),
             created_at: rfc3339(s.created_at),
             payment_method: s.payment_method(),
+            uncaptured: s.uncaptured(),
         }
     }
 }
@@ -222,6 +229,8 @@ pub struct ListQuery {
     pub amount_max: Option<i64>,
     pub cursor: Option<String>,
     pub limit: u32,
+    /// Only the authorisations staff must capture (or void), oldest first, on one page.
+    pub uncaptured: bool,
 }
 
 /// One journal row in the timeline.
@@ -364,6 +373,14 @@ pub struct SettingsFields {
     /// Refunds up to this (minor units) need no PIN; above it, or always when 0, the
     /// manager's.
     pub refund_limit: i64,
+    /// "Capture at payment" (`kasse_core::settings::Settings::capture_at_payment`); absent in
+    /// an input: on.
+    #[serde(default = "on")]
+    pub capture_at_payment: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 /// A staff member's role.

@@ -32,6 +32,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::pay_here,
         commands::leave_charge,
         commands::parked,
+        commands::uncaptured,
         commands::list_sales,
         commands::sale_detail,
         commands::receipt,

@@ -297,6 +297,7 @@ pub fn app_config(settings: &Settings, connection: Connection) -> AppConfig {
     config.profile_id = settings.profile_id.clone();
     config.currency = settings.currency;
     config.cadence = settings.cadence;
+    config.auto_capture = Some(settings.capture_at_payment);
     if !demo {
         config.return_url = settings.return_url.clone();
     }

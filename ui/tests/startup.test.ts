@@ -39,6 +39,7 @@ function openSale(id: string): SaleSummary {
     currency: 'NOK',
     created_at: '2026-01-01T10:00:00Z',
     payment_method: null,
+    uncaptured: null,
   };
 }
 

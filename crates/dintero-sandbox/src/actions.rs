@@ -1,7 +1,8 @@
 //! What the API and the control endpoints both do to a payment: pay, and capture/refund/void
-//! (an accepted 202 completes on the simulated clock), each followed by the callbacks it causes.
+//! (an accepted 202, and a deferred auto-capture, complete on the simulated clock), each followed by the callbacks it causes.
 
 use crate::callbacks::CallbackJob;
+use crate::clock::Millis;
 use crate::delivery;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -20,6 +21,15 @@ impl AppState {
         let now = self.shared.clock.now_ms();
         let mut paid = self.shared.store().pay(session_id, now, req)?;
         self.dispatch(std::mem::take(&mut paid.callbacks));
+        if let Some(due) = paid.auto_capture_due {
+            let tid = paid.transaction["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            self.at(due, move |state, now| {
+                state.shared.store().complete_auto_capture(&tid, now)
+            });
+        }
         Ok(paid)
     }
 
@@ -41,21 +51,32 @@ impl AppState {
             Operated::Accepted {
                 request_id, due, ..
             } => {
-                let state = self.clone();
-                let (tid, rid, due) = (transaction_id.to_owned(), request_id.clone(), *due);
-                let generation = self.shared.generation();
-                tokio::spawn(async move {
-                    // The simulated clock: `/_sim/clock/advance` past `due` completes it at once.
-                    state.shared.clock.sleep_until(due).await;
-                    if state.shared.generation() != generation {
-                        return;
-                    }
-                    let now = state.shared.clock.now_ms();
-                    let jobs = state.shared.store().complete_pending(&tid, &rid, now);
-                    state.dispatch(jobs);
+                let (tid, rid) = (transaction_id.to_owned(), request_id.clone());
+                self.at(*due, move |state, now| {
+                    state.shared.store().complete_pending(&tid, &rid, now)
                 });
             }
         }
         Ok(result)
+    }
+
+    /// Runs `step` at `due` on the simulated clock (`/_sim/clock/advance` past it runs it at
+    /// once), then sends the callbacks it causes; not after a reset since.
+    fn at(
+        &self,
+        due: Millis,
+        step: impl FnOnce(&AppState, Millis) -> Vec<CallbackJob> + Send + 'static,
+    ) {
+        let state = self.clone();
+        let generation = self.shared.generation();
+        tokio::spawn(async move {
+            state.shared.clock.sleep_until(due).await;
+            if state.shared.generation() != generation {
+                return;
+            }
+            let now = state.shared.clock.now_ms();
+            let jobs = step(&state, now);
+            state.dispatch(jobs);
+        });
     }
 }

@@ -30,6 +30,12 @@
 //!   auto-capture, Swish, terminals". Paying goes straight to `CAPTURED` with an `AUTHORIZE`
 //!   event whose `transaction_status` is `CAPTURED` and no `CAPTURE` event; the captured
 //!   amount is known, so refunds work.
+//! - **`auto_capture_delay`** — §5.1: with `configuration.auto_capture` Dintero captures "after
+//!   `AUTHORIZED`", retrying for 48 hours, and "a manual capture while auto-capture is pending
+//!   stops the auto-capture"; the callback comes "only after `CAPTURED`". Zero (the default):
+//!   the `CAPTURE` event follows the `AUTHORIZE` at once. Otherwise the transaction stays
+//!   `AUTHORIZED` for that long on the simulated clock, then captures (or fails, with the
+//!   auto-capture timeout card of §19) unless a capture or void came first; the callback waits.
 //!
 //! Defaults: synchronous (or `SandboxConfig::async_operations`: asynchronous with
 //! [`crate::ASYNC_COMPLETION_DELAY`] and no failures), items optional, authorization only.
@@ -74,6 +80,9 @@ pub struct Behaviour {
     pub requires_items: bool,
     /// Paying goes straight to `CAPTURED` (no `CAPTURE` event).
     pub captured_at_authorization: bool,
+    /// How long after the authorization a session's `configuration.auto_capture` captures
+    /// (simulated time; zero: at once, in the same step as the authorization).
+    pub auto_capture_delay: Duration,
 }
 
 impl Behaviour {
@@ -100,6 +109,7 @@ impl Behaviour {
             })),
             "requires_items": self.requires_items,
             "captured_at_authorization": self.captured_at_authorization,
+            "auto_capture_delay_seconds": self.auto_capture_delay.as_secs_f64(),
         })
     }
 }

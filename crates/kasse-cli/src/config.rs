@@ -31,7 +31,7 @@ pub enum ConfigError {
 }
 
 /// Every `KASSE_*` variable [`Env`] holds (`KASSE_DATA_DIR` is a flag's default, read by clap).
-const VARS: [&str; 13] = [
+const VARS: [&str; 14] = [
     "KASSE_ACCOUNT_ID",
     "KASSE_CLIENT_ID",
     "KASSE_CLIENT_SECRET",
@@ -45,6 +45,7 @@ const VARS: [&str; 13] = [
     "KASSE_RECONCILE_GRACE_SECS",
     "KASSE_STORE_ID",
     "KASSE_STORE_NAME",
+    "KASSE_CAPTURE_AT_PAYMENT",
 ];
 
 /// The credential variables, in the order an error names them.
@@ -94,6 +95,21 @@ impl Env {
 
     fn owned(&self, name: &str) -> Option<String> {
         self.get(name).map(str::to_owned)
+    }
+
+    /// `on`/`off` (also `1`/`0`, `true`/`false`), when set.
+    fn switch(&self, name: &'static str) -> Result<Option<bool>, ConfigError> {
+        let Some(s) = self.get(name) else {
+            return Ok(None);
+        };
+        match s.trim().to_ascii_lowercase().as_str() {
+            "on" | "1" | "true" | "yes" => Ok(Some(true)),
+            "off" | "0" | "false" | "no" => Ok(Some(false)),
+            _ => Err(ConfigError::Invalid {
+                name,
+                message: format!("must be on or off (got {s:?})"),
+            }),
+        }
     }
 
     /// A whole number of seconds, when set.
@@ -193,6 +209,8 @@ pub async fn open(
     config.currency = currency;
     config.return_url = env.owned("KASSE_RETURN_URL");
     config.demo_lan = lan;
+    // Unset: as the log's saved setting "Capture at payment" says (on by default).
+    config.auto_capture = env.switch("KASSE_CAPTURE_AT_PAYMENT")?;
     config.request_timeout = timeout;
     config.reconcile_grace = grace;
     config.store = env.get("KASSE_STORE_ID").map(|id| kasse_core::StoreRef {

@@ -400,7 +400,12 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Report { command } => {
             let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
             let currency = config::currency(&config::Env::from_process())?;
-            out.report(&report::report(&log.store, command, currency.code())?)?;
+            out.report(&report::report(
+                &log.store,
+                command,
+                currency.code(),
+                out.json,
+            )?)?;
             return Ok(ExitCode::SUCCESS);
         }
         _ => {}

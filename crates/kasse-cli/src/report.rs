@@ -31,6 +31,7 @@ pub(crate) fn report(
     store: &kasse_core::store::Store,
     command: ReportCommand,
     currency: &str,
+    json: bool,
 ) -> anyhow::Result<kasse_core::report::DayReport> {
     use kasse_core::clock::{Clock as _, SystemClock};
     use kasse_core::report;
@@ -47,9 +48,39 @@ pub(crate) fn report(
         ReportCommand::Z { pin_stdin } => {
             let pin = read_pin(pin_stdin)?;
             let allowed = kasse_core::access::guard(store, Guarded::CloseDay, pin.as_deref(), now)?;
+            warn_uncaptured(store, json)?;
             report::close_period(store, &allowed, open.start(), now, currency, now)?
         }
     })
+}
+
+/// Before a Z report (once allowed): the authorisations nobody will capture unless someone
+/// does, named on stderr, as `{"warning":{"code":"uncaptured","message","references"}}` with
+/// `--json` (the report closes the day all the same; their money is not in it until captured).
+fn warn_uncaptured(store: &kasse_core::store::Store, json: bool) -> anyhow::Result<()> {
+    let open = store.uncaptured_sales()?;
+    if open.is_empty() {
+        return Ok(());
+    }
+    let named: Vec<String> = open
+        .iter()
+        .map(|s| format!("{} ({} {})", s.merchant_reference, s.amount, s.currency))
+        .collect();
+    let message = format!(
+        "{} authorised payment(s) not captured, capture or void them: {}",
+        open.len(),
+        named.join(", ")
+    );
+    if json {
+        let references: Vec<&str> = open.iter().map(|s| s.merchant_reference.as_str()).collect();
+        eprintln!(
+            "{}",
+            serde_json::json!({"warning": {"code": "uncaptured", "message": message, "references": references}})
+        );
+    } else {
+        eprintln!("warning: {message}");
+    }
+    Ok(())
 }
 
 /// The end of a period: a date includes that day (up to the next midnight).

@@ -106,6 +106,9 @@ pub struct AppConfig {
     /// URLs (the QR) carry this machine's LAN address ([`crate::lan`]), so a phone on the same
     /// network can pay; without one, opening fails naming `lan`. Ignored for an account.
     pub demo_lan: bool,
+    /// Capture counter sales at payment ([`KasseConfig::auto_capture`]); `None`: as the log's
+    /// saved setting says ([`crate::settings::Settings::capture_at_payment`], on by default).
+    pub auto_capture: Option<bool>,
 }
 
 impl AppConfig {
@@ -124,6 +127,7 @@ impl AppConfig {
             store: None,
             staff: None,
             demo_lan: false,
+            auto_capture: None,
         }
     }
 }
@@ -204,6 +208,10 @@ impl App {
             .unwrap_or(config.request_timeout + Duration::from_secs(15));
         kc.store = config.store.clone();
         kc.staff = config.staff.clone();
+        kc.auto_capture = match config.auto_capture {
+            Some(on) => on,
+            None => crate::settings::Settings::load(&store)?.capture_at_payment,
+        };
         kc.check_against(&client)?;
         let kasse = Kasse::new(
             store,

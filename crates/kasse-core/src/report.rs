@@ -418,6 +418,7 @@ mod tests {
                         amount: order.amount,
                         vat_amount: order.vat_amount,
                         order: serde_json::to_value(&order).unwrap(),
+                        auto_capture: false,
                     },
                     at,
                 )

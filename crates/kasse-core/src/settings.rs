@@ -56,6 +56,12 @@ pub struct Settings {
     pub language: String,
     /// Where customers land after paying.
     pub return_url: Option<String>,
+    /// "Capture at payment": counter sales ask Dintero to capture when the payment is
+    /// authorised (`configuration.auto_capture`), so a paid sale's money is collected without
+    /// anyone capturing it under Transactions. Off for shops that hand goods over later; the
+    /// authorisations left uncaptured are then flagged ([`crate::sale::Sale::uncaptured`]).
+    /// On by default.
+    pub capture_at_payment: bool,
 }
 
 /// The demo's quick items with their labels in `language` (`en`, `nb`, `sv`; English for any
@@ -103,6 +109,7 @@ impl Default for Settings {
             cadence: Cadence::default(),
             language: "en".into(),
             return_url: None,
+            capture_at_payment: true,
         }
     }
 }
@@ -180,7 +187,10 @@ impl Settings {
 
     /// Whether going from these settings to `next` needs the engine built anew: what it runs
     /// against (account, client, secret, profile) or how it sells (currency, cadence). The
-    /// counter's name, VAT presets, quick items, language, PIN do not.
+    /// counter's name, VAT presets, quick items, language, PIN do not, nor "Capture at payment"
+    /// ([`crate::Kasse::set_auto_capture`]: the next charge follows it, sales already charged
+    /// keep what their session asked). Like every setting, changing it needs the manager's PIN
+    /// ([`Guarded::Settings`]): it decides whether money is collected.
     pub fn needs_restart(&self, next: &Settings, new_secret: bool) -> bool {
         new_secret
             || next.account_id != self.account_id
@@ -312,6 +322,7 @@ mod tests {
         name.counter = "Bar".into();
         name.language = "nb".into();
         name.quick_items.clear();
+        name.capture_at_payment = false;
         assert!(!s.needs_restart(&name, false));
         assert!(s.needs_restart(&name, true), "a new secret");
         for change in [
@@ -328,6 +339,59 @@ mod tests {
         }
     }
     use super::*;
+
+    /// A log whose manager, Mona, has the PIN 4711; and the time.
+    fn managed() -> (Store, OffsetDateTime) {
+        let now = time::macros::datetime!(2026-12-06 12:00 UTC);
+        let store = Store::open_in_memory().unwrap();
+        let anyone = crate::access::guard(&store, Guarded::Settings, None, now).unwrap();
+        crate::access::set_pin(
+            &store,
+            &anyone,
+            "Mona",
+            crate::staff::Role::Manager,
+            "4711",
+            now,
+        )
+        .unwrap();
+        (store, now)
+    }
+
+    #[test]
+    fn capture_at_payment_is_on_by_default_also_for_settings_saved_before_it() {
+        assert!(Settings::default().capture_at_payment);
+        let older: Settings =
+            serde_json::from_value(serde_json::json!({"counter": "BAR"})).unwrap();
+        assert!(older.capture_at_payment);
+        assert_eq!(older.counter, "BAR");
+    }
+
+    #[test]
+    fn changing_capture_at_payment_is_guarded_and_journaled() {
+        use crate::access::guard;
+        let (store, now) = managed();
+        let before = Settings::load(&store).unwrap();
+        let mut off = before.clone();
+        off.capture_at_payment = false;
+        assert_eq!(
+            guard(&store, Guarded::Settings, None, now)
+                .unwrap_err()
+                .code(),
+            "pin_required"
+        );
+        let mona = guard(&store, Guarded::Settings, Some("4711"), now).unwrap();
+        off.save(&store, &mona, &before, false, now).unwrap();
+        assert!(!Settings::load(&store).unwrap().capture_at_payment);
+        let events = store.counter_events().unwrap();
+        let crate::sale::LogEvent::SettingsChanged { changes, .. } = &events.last().unwrap().event
+        else {
+            panic!("{events:?}");
+        };
+        assert_eq!(
+            serde_json::to_value(changes).unwrap(),
+            serde_json::json!([{"change": "value", "setting": "capture_at_payment", "old": true, "new": false}])
+        );
+    }
 
     #[test]
     fn defaults_are_valid_and_round_trip() {
@@ -367,13 +431,10 @@ mod tests {
 
     #[test]
     fn a_change_is_journaled_old_to_new_and_the_secret_only_as_changed() {
-        use crate::access::{guard, set_pin};
+        use crate::access::guard;
         use crate::sale::LogEvent;
         use crate::staff::{Actor, Role};
-        let now = time::macros::datetime!(2026-12-06 12:00 UTC);
-        let store = Store::open_in_memory().unwrap();
-        let anyone = guard(&store, Guarded::Settings, None, now).unwrap();
-        set_pin(&store, &anyone, "Mona", Role::Manager, "4711", now).unwrap();
+        let (store, now) = managed();
         let before = Settings::load(&store).unwrap();
         let mut next = before.clone();
         next.account_id = "T12345678".into();

@@ -246,6 +246,7 @@ mod tests {
             amount: 5000,
             vat_amount: 1000,
             order: Value::Null,
+            auto_capture: false,
         }
     }
 

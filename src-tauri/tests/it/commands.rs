@@ -359,3 +359,50 @@ fn export_csv_writes_the_chosen_file_and_says_where() {
     );
     assert_eq!(pick(None, None), None);
 }
+
+/// Capture at payment through the commands: saved in Settings without a restart, the next
+/// charge asks Dintero to capture and lands captured, flagged by nothing; off again, a paid
+/// sale stays authorised and `uncaptured` (and the list's filter) name it.
+#[test]
+fn capture_at_payment_is_a_setting_the_next_charge_follows() {
+    let app = app();
+    let settings = invoke(&app, "settings_get", json!({})).unwrap();
+    assert_eq!(
+        settings["capture_at_payment"], false,
+        "the harness captures by hand"
+    );
+    let on = settings_input(&settings, json!({"capture_at_payment": true}));
+    let saved = invoke(&app, "settings_save", json!({ "input": on })).unwrap();
+    assert_eq!(saved["capture_at_payment"], true);
+
+    let c = invoke(&app, "charge", order()).unwrap();
+    let (sale, session) = (
+        c["sale_id"].as_str().unwrap().to_owned(),
+        c["session_id"].as_str().unwrap().to_owned(),
+    );
+    let control = app.0.control();
+    assert_eq!(
+        control.session(&session).unwrap()["configuration"]["auto_capture"],
+        true
+    );
+    control.pay(&session, "4000000000000002").unwrap();
+    app.0.wait_status(&sale, "captured");
+    assert_eq!(invoke(&app, "uncaptured", json!({})).unwrap(), json!([]));
+
+    let off = settings_input(&saved, json!({"capture_at_payment": false}));
+    invoke(&app, "settings_save", json!({ "input": off })).unwrap();
+    let c = invoke(&app, "charge", order()).unwrap();
+    let (sale, session) = (
+        c["sale_id"].as_str().unwrap().to_owned(),
+        c["session_id"].as_str().unwrap().to_owned(),
+    );
+    control.pay(&session, "4000000000000002").unwrap();
+    app.0.wait_status(&sale, "authorized");
+    let left = invoke(&app, "uncaptured", json!({})).unwrap();
+    assert_eq!(left.as_array().unwrap().len(), 1, "{left}");
+    assert_eq!(left[0]["sale_id"], json!(sale));
+    assert_eq!(left[0]["uncaptured"], "not_requested");
+    let query = json!({"query": {"search": null, "statuses": [], "from": null, "to": null, "amount_min": null, "amount_max": null, "cursor": null, "limit": 50, "uncaptured": true}});
+    let page = invoke(&app, "list_sales", query).unwrap();
+    assert_eq!(page["items"], left);
+}

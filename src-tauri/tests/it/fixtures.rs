@@ -22,7 +22,7 @@ use serde_json::{json, Map, Value};
 use time::macros::datetime;
 use tokio::sync::broadcast;
 
-use crate::harness::{settings_input, MockApp};
+use crate::harness::{capture_by_hand, settings_input, MockApp};
 
 /// The engine's time at the start of every scenario. In the future: the simulator expires
 /// sessions by its own clock, which starts at the real time and is moved to this one.
@@ -82,6 +82,7 @@ impl Recorder {
             Arc::new(UuidShaped(AtomicU64::new(1))),
         ))
         .unwrap();
+        capture_by_hand(&state);
         let changes = state.kasse().subscribe();
         Recorder {
             app: MockApp::new(Arc::new(state)),
@@ -293,7 +294,7 @@ fn detail_and_receipts(r: &mut Recorder, sale: &str) {
 
 /// What the UI reads when it starts.
 fn start(r: &mut Recorder) {
-    for cmd in ["app_info", "settings_get", "parked"] {
+    for cmd in ["app_info", "settings_get", "parked", "uncaptured"] {
         r.read(cmd, json!({})).unwrap();
     }
 }
@@ -622,7 +623,7 @@ fn sales() {
     r.var("captured", &json!(captured));
     r.var("authorized", &json!(authorized));
     start(&mut r);
-    let query = json!({ "search": null, "statuses": [], "from": null, "to": null, "amount_min": null, "amount_max": null, "cursor": null, "limit": 50 });
+    let query = json!({ "search": null, "statuses": [], "from": null, "to": null, "amount_min": null, "amount_max": null, "cursor": null, "limit": 50, "uncaptured": false });
     let page = r.read("list_sales", json!({ "query": query })).unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 4);
     let mut only = query.clone();
@@ -632,6 +633,13 @@ fn sales() {
     search["search"] = page["items"][0]["merchant_reference"].clone();
     let found = r.read("list_sales", json!({ "query": search })).unwrap();
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    // Capture at payment is off here: the authorisation is flagged for staff.
+    let mut left = query.clone();
+    left["uncaptured"] = json!(true);
+    let flagged = r.read("list_sales", json!({ "query": left })).unwrap();
+    assert_eq!(flagged["items"][0]["sale_id"], json!(authorized));
+    assert_eq!(flagged["items"][0]["uncaptured"], "not_requested");
+    assert_eq!(flagged["items"].as_array().unwrap().len(), 1);
     for id in [&captured, &authorized, &open] {
         detail_and_receipts(&mut r, id);
     }
@@ -665,6 +673,8 @@ fn sales() {
         .unwrap();
     assert_eq!(d["sale"]["status"], "voided");
     r.read("list_sales", json!({ "query": query })).unwrap();
+    let none = r.read("uncaptured", json!({})).unwrap();
+    assert_eq!(none, json!([]));
     r.finish(
         "sales",
         "Four sales (captured, authorized, declined, cancelled) listed, filtered, searched and reported; then a line refunded and the authorisation voided.",

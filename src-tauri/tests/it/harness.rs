@@ -20,20 +20,41 @@ use tauri::WebviewWindowBuilder;
 /// The main window under the mock runtime.
 pub type Webview = tauri::WebviewWindow<MockRuntime>;
 
-/// The state of an app on `dir` with an in-memory secret store (`demo`: demo mode forced).
+/// The state of an app on `dir` with an in-memory secret store (`demo`: demo mode forced),
+/// capturing by hand ([`capture_by_hand`]): the flows here capture under Transactions.
 pub fn open_state(dir: &Path, demo: bool) -> Arc<AppState> {
     let secrets = Arc::new(MemorySecrets::default());
-    Arc::new(
-        tauri::async_runtime::block_on(AppState::open(
-            dir,
-            secrets,
-            kasse_app::state::Launch {
-                force_demo: demo,
-                demo_lan: false,
-            },
-        ))
-        .unwrap(),
-    )
+    let state = tauri::async_runtime::block_on(AppState::open(
+        dir,
+        secrets,
+        kasse_app::state::Launch {
+            force_demo: demo,
+            demo_lan: false,
+        },
+    ))
+    .unwrap();
+    capture_by_hand(&state);
+    Arc::new(state)
+}
+
+/// "Capture at payment" off, as a shop that hands goods over later has it: the scenarios
+/// capture, void and keep authorisations by hand. Saved as a person would (journaled), before
+/// anything is recorded.
+pub fn capture_by_hand(state: &AppState) {
+    let before = state.settings().unwrap();
+    // Saved off already (a reopened data dir), or a log that takes no settings.
+    if !before.capture_at_payment || state.settings_store.read_only().is_some() {
+        return;
+    }
+    let mut off = before.clone();
+    off.capture_at_payment = false;
+    let kasse = state.kasse();
+    let allowed = kasse
+        .guard(kasse_core::staff::Guarded::Settings, None)
+        .unwrap();
+    off.save(&state.settings_store, &allowed, &before, false, kasse.now())
+        .unwrap();
+    kasse.set_auto_capture(false);
 }
 
 /// An app over `state` with its main window.

@@ -31,6 +31,7 @@ fn journal(dir: &std::path::Path) {
                     amount: 1000 + i,
                     vat_amount: 200,
                     order: Value::Null,
+                    auto_capture: false,
                 },
                 at,
             )

@@ -151,6 +151,7 @@ export const api = {
   payHere: (saleId: string) => call<null>('pay_here', { saleId }),
   leaveCharge: (saleId: string) => call<null>('leave_charge', { saleId }),
   parked: () => call<SaleSummary[]>('parked'),
+  uncaptured: () => call<SaleSummary[]>('uncaptured'),
   listSales: (query: ListQuery) => call<SalePage>('list_sales', { query }),
   saleDetail: (saleId: string) => call<SaleDetail>('sale_detail', { saleId }),
   // Capture, void and refund carry the idempotency key of the dialog that asked (`input.key`,

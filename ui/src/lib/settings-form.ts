@@ -24,6 +24,8 @@ export type SettingsForm = {
   poll_paying_s: string;
   /** Major units; refunds up to it need no PIN (0: every refund needs the manager's). */
   refund_limit: string;
+  /** Counter sales are captured when paid (the core's `capture_at_payment`). */
+  capture_at_payment: boolean;
 };
 
 export const ACCOUNT_ID_RE = /^[PT]\d{8}$/;
@@ -63,6 +65,7 @@ export function toForm(s: Settings, lang = 'en'): SettingsForm {
     poll_waiting_s: msToSeconds(s.poll_waiting_ms, lang),
     poll_paying_s: msToSeconds(s.poll_paying_ms, lang),
     refund_limit: minorToMajorString(s.refund_limit, s.currency),
+    capture_at_payment: s.capture_at_payment,
   };
 }
 
@@ -143,6 +146,7 @@ export function fromForm(
     poll_waiting_ms: pollW ?? 0,
     poll_paying_ms: pollP ?? 0,
     refund_limit: refundLimit ?? 0,
+    capture_at_payment: f.capture_at_payment,
     pin: null,
     language: f.language,
   };

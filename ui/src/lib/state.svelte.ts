@@ -27,6 +27,8 @@ export const app = $state({
   settings: null as Settings | null,
   loadError: null as ApiError | null,
   parked: [] as SaleSummary[],
+  /** Authorised payments staff must capture or void (counted on the Sell screen). */
+  uncaptured: [] as SaleSummary[],
   theme: 'auto' as Theme,
   helpOpen: false,
   parkedOpen: false,
@@ -176,7 +178,18 @@ export function rememberCharge(c: Charge): void {
     currency: c.currency,
     created_at: new Date().toISOString(),
     payment_method: null,
+    uncaptured: null,
   });
+}
+
+/** Reads the authorisations staff must capture again (after a start, or a sale that became or
+ *  stopped being one). A failed read keeps the last list: it is a reminder, not a gate. */
+export async function refreshUncaptured(): Promise<void> {
+  try {
+    app.uncaptured = await api.uncaptured();
+  } catch (e) {
+    console.warn('uncaptured payments could not be read', e);
+  }
 }
 
 function upsertParked(s: SaleSummary): void {
@@ -199,6 +212,9 @@ export function onSaleChanged(e: SaleChanged): void {
   const wasFollowed = s.sale_id in statuses || app.parked.some((p) => p.sale_id === s.sale_id);
   statuses[s.sale_id] = s.status;
   upsertParked(s);
+  if (s.status === 'authorized' || e.previous === 'authorized' || app.uncaptured.some((u) => u.sale_id === s.sale_id)) {
+    void refreshUncaptured();
+  }
   const onScreen = router.route.name === 'charge' && router.route.saleId === s.sale_id;
   const settled = !OPEN_STATUSES.includes(s.status);
   const wasOpen = e.previous === null || OPEN_STATUSES.includes(e.previous);

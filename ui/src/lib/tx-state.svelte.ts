@@ -9,6 +9,8 @@ export const tx = $state({
   to: '',
   amountMin: '',
   amountMax: '',
+  /** Only the authorisations staff must capture or void (the core's list, one page). */
+  uncaptured: false,
   items: [] as SaleSummary[],
   nextCursor: null as string | null,
   loaded: false,

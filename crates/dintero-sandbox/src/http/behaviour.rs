@@ -4,7 +4,8 @@
 //! `POST` body (every field optional; absent fields keep the scope's current value):
 //! `{"payment_product_type": "vipps" (absent = the default for all),
 //!   "async_operations": {"delay_seconds": 120, "fail_probability": 0.0} | null,
-//!   "requires_items": true, "captured_at_authorization": false}`;
+//!   "requires_items": true, "captured_at_authorization": false,
+//!   "auto_capture_delay_seconds": 30}`;
 //! answers the scope's behaviour in the same shape. `GET` (`?payment_product_type=…` for one
 //! scope) answers `{"default": {…}, "payment_product_types": {type: {…}}}` with every type
 //! that differs from the default; `DELETE` restores the defaults.
@@ -21,11 +22,12 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::validate::Obj;
 
-const FIELDS: [&str; 4] = [
+const FIELDS: [&str; 5] = [
     "payment_product_type",
     "async_operations",
     "requires_items",
     "captured_at_authorization",
+    "auto_capture_delay_seconds",
 ];
 
 fn scoped(payment_product_type: Option<&str>, b: &Behaviour) -> Value {
@@ -97,6 +99,15 @@ pub(crate) async fn set(
     }
     if let Some(c) = root.opt_bool("captured_at_authorization")? {
         b.captured_at_authorization = c;
+    }
+    if let Some(d) = root.opt_number("auto_capture_delay_seconds")? {
+        if !(0.0..=1e9).contains(&d) {
+            return Err(ApiError::field(
+                "auto_capture_delay_seconds",
+                "must be between 0 and 1e9",
+            ));
+        }
+        b.auto_capture_delay = Duration::from_secs_f64(d);
     }
     control.set_behaviour(scope, b)?;
     Ok(Json(scoped(scope, &b)))

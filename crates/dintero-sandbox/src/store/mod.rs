@@ -57,6 +57,8 @@ pub(crate) struct Paid {
     /// Where the browser goes next (`return_url` + Dintero's parameters); `None` while INITIATED.
     pub redirect: Option<String>,
     pub callbacks: Vec<CallbackJob>,
+    /// When a deferred auto-capture is due ([`Store::complete_auto_capture`]).
+    pub auto_capture_due: Option<Millis>,
 }
 
 /// What a capture/refund/void produced.

@@ -86,6 +86,7 @@ impl Store {
                 transaction: self.tx_json(tx, TxView::default()),
                 redirect: None,
                 callbacks: Vec::new(),
+                auto_capture_due: None,
             });
         };
         self.authorize(&tid, now, card, req.on_hold)
@@ -199,10 +200,10 @@ impl Store {
                 Some("failed"),
             ),
         };
-        let captured_now = self
+        let behaviour = self
             .behaviours
-            .resolve(self.transactions[tid].payment_product_type)
-            .captured_at_authorization;
+            .resolve(self.transactions[tid].payment_product_type);
+        let captured_now = behaviour.captured_at_authorization;
         let tx = self.transactions.get_mut(tid).expect("exists");
         let session_id = tx.session_id.clone();
         let status = approve(tx, status, captured_now);
@@ -219,9 +220,15 @@ impl Store {
             .map(|s| s.auto_capture)
             .unwrap_or(false);
         let mut capture_error = None;
+        let mut auto_capture_due = None;
         if status == Status::Authorized && auto_capture {
-            capture_error =
-                self.auto_capture(tid, now, card.times_out == Some(TimesOut::AutoCapture));
+            let delay = i64::try_from(behaviour.auto_capture_delay.as_millis()).unwrap_or(i64::MAX);
+            if delay == 0 {
+                capture_error =
+                    self.auto_capture(tid, now, card.times_out == Some(TimesOut::AutoCapture));
+            } else {
+                auto_capture_due = Some(now.saturating_add(delay));
+            }
         }
         if return_error.is_some() {
             let details = json!({
@@ -243,7 +250,10 @@ impl Store {
             (None, None) => Trigger::Authorized,
         };
         let mut jobs = Vec::new();
-        jobs.extend(self.callback_for(tx, trigger));
+        // With auto-capture the callback waits for the capture (dintero-api.md §16.1).
+        if auto_capture_due.is_none() {
+            jobs.extend(self.callback_for(tx, trigger));
+        }
         let redirect = match (return_error, capture_error) {
             (Some(e), _) => return_location(&tx.return_url, &tx.merchant_reference, None, Some(e)),
             (None, Some(e)) => return_location(
@@ -260,7 +270,29 @@ impl Store {
             transaction: self.tx_json(tx, TxView::default()),
             redirect: Some(redirect),
             callbacks: jobs,
+            auto_capture_due,
         })
+    }
+
+    /// The deferred auto-capture of a transaction authorized with an `auto_capture_delay`,
+    /// when it is due: captures the whole amount (or fails, for the auto-capture timeout card),
+    /// then the callback that waited for it. Nothing when the transaction is no longer
+    /// `AUTHORIZED` with nothing captured and nothing in flight: a capture or void came first
+    /// ("a manual capture while auto-capture is pending stops the auto-capture").
+    pub fn complete_auto_capture(&mut self, tid: &str, now: Millis) -> Vec<CallbackJob> {
+        let Some(tx) = self.transactions.get(tid) else {
+            return Vec::new();
+        };
+        if tx.status != Status::Authorized || tx.ledger.captured > 0 || !tx.pending.is_empty() {
+            return Vec::new();
+        }
+        let times_out = tx.times_out == Some(TimesOut::AutoCapture);
+        let error = self.auto_capture(tid, now, times_out);
+        let tx = self.transactions.get_mut(tid).expect("checked");
+        tx.updated_at = now;
+        let tx = &self.transactions[tid];
+        let trigger = error.map_or(Trigger::Authorized, Trigger::Error);
+        self.callback_for(tx, trigger).into_iter().collect()
     }
 
     /// `configuration.auto_capture`: capture the whole amount at once. Returns the

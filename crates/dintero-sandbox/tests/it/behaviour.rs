@@ -405,7 +405,7 @@ async fn behaviour_endpoint_validates_merges_and_resets() {
     assert_eq!(s, 200);
     assert_eq!(
         all["default"],
-        json!({"async_operations": null, "requires_items": false, "captured_at_authorization": false})
+        json!({"async_operations": null, "requires_items": false, "captured_at_authorization": false, "auto_capture_delay_seconds": 0.0})
     );
     let types = all["payment_product_types"].as_object().unwrap();
     assert_eq!(types["instabank.finance"]["requires_items"], true);
@@ -423,6 +423,7 @@ async fn behaviour_endpoint_validates_merges_and_resets() {
         json!({"async_operations": true}),
         json!({"requires_item": true}),
         json!({"requires_items": "yes"}),
+        json!({"auto_capture_delay_seconds": -1}),
     ] {
         let (s, v) = env.post("/_sim/behaviour", bad.clone()).await;
         assert_eq!(
@@ -514,4 +515,72 @@ async fn behaviour_endpoint_validates_merges_and_resets() {
         .unwrap()
         .async_operations
         .is_some());
+}
+
+/// Polls the transaction until it has a `CAPTURE` event (the deferred auto-capture ran).
+async fn auto_captured(env: &Env, tid: &str) -> Value {
+    for _ in 0..400 {
+        let tx = env.transaction(tid).await;
+        if tx["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "CAPTURE")
+        {
+            return tx;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("no CAPTURE event on {tid}");
+}
+
+#[tokio::test]
+async fn a_slow_auto_capture_waits_for_the_sim_clock_and_a_manual_capture_stops_it() {
+    let env = env().await;
+    let set = env
+        .set_behaviour(json!({"auto_capture_delay_seconds": 30}))
+        .await;
+    assert_eq!(set["auto_capture_delay_seconds"].as_f64(), Some(30.0));
+    let auto = |reference: &str| {
+        let mut b = session_body(reference);
+        b["configuration"]["auto_capture"] = json!(true);
+        b
+    };
+    // Authorized first; captured only once 30 s of simulated time passed.
+    let (_, tx) = env.paid_with(auto("B-ac1"), "4000000000000002").await;
+    assert_eq!(tx["status"], "AUTHORIZED");
+    let slow = id(&tx);
+    // The auto-capture timeout card: authorized, then a failed CAPTURE at the same moment.
+    let (_, tx) = env.paid_with(auto("B-ac2"), "4100000000000035").await;
+    let failing = id(&tx);
+    // A capture by hand before it is due stops the auto-capture.
+    let (_, tx) = env.paid_with(auto("B-ac3"), "4000000000000002").await;
+    let manual = id(&tx);
+    let (s, v) = env
+        .operate(&manual, "capture", json!({"amount": 24800}))
+        .await;
+    assert_status(s, &v, 200, "CAPTURED");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(env.transaction(&slow).await["status"], "AUTHORIZED");
+
+    env.advance(31).await;
+    let tx = auto_captured(&env, &slow).await;
+    assert_eq!(tx["status"], "CAPTURED");
+    assert_eq!(last_event(&tx)["amount"], 24800);
+    let tx = auto_captured(&env, &failing).await;
+    assert_eq!(tx["status"], "AUTHORIZED");
+    assert_eq!(last_event(&tx)["event"], "CAPTURE");
+    assert_eq!(last_event(&tx)["success"], false);
+    let tx = env.transaction(&manual).await;
+    assert_eq!(sum_events(&tx, "CAPTURE"), 24800);
+    let captures = tx["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "CAPTURE")
+        .count();
+    assert_eq!(
+        captures, 1,
+        "the auto-capture did not run after the manual one"
+    );
 }

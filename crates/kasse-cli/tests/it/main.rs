@@ -5,6 +5,7 @@
 
 mod common;
 
+mod capture;
 mod catalog;
 mod charge;
 mod crash;

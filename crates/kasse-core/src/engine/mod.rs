@@ -21,6 +21,7 @@ pub use ops::{pending_refund_quantities, refund_parts, refunded_quantities, Refu
 pub use sync::SyncReport;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -53,7 +54,9 @@ pub struct KasseConfig {
     pub return_url: String,
     /// Optional server-to-server callback URL.
     pub callback_url: Option<String>,
-    /// Capture at once when authorised.
+    /// Counter sales ask Dintero to capture at authorisation (`configuration.auto_capture`),
+    /// and the watcher follows them until the capture shows or fails. The engine starts with
+    /// this; [`Kasse::set_auto_capture`] changes it for the sales charged from then on.
     pub auto_capture: bool,
     /// Poll cadence of the watcher.
     pub cadence: Cadence,
@@ -178,6 +181,8 @@ pub(crate) struct Inner {
     operating: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The language new checkouts ask for ([`Kasse::set_checkout_language`]).
     checkout_language: Mutex<Option<&'static str>>,
+    /// Whether new sales are captured at payment ([`Kasse::set_auto_capture`]).
+    auto_capture: AtomicBool,
 }
 
 /// The engine handle; cheap to clone.
@@ -213,12 +218,13 @@ impl Kasse {
                 api,
                 clock,
                 ids,
-                config,
                 changes,
                 followed: Mutex::new(HashMap::new()),
                 observing: Mutex::new(()),
                 operating: Mutex::new(HashMap::new()),
                 checkout_language: Mutex::new(None),
+                auto_capture: AtomicBool::new(config.auto_capture),
+                config,
             }),
         }
     }
@@ -231,6 +237,19 @@ impl Kasse {
             .checkout_language
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = payload::checkout_language(language);
+    }
+
+    /// Whether the sales charged from now on are captured at payment (the setting "Capture at
+    /// payment", [`crate::settings::Settings::capture_at_payment`]). Sales already charged
+    /// keep what their session asked for: it is in their `sale_opened` row. Takes effect at
+    /// once, without a new engine.
+    pub fn set_auto_capture(&self, on: bool) {
+        self.inner.auto_capture.store(on, Ordering::SeqCst);
+    }
+
+    /// Whether new sales are captured at payment ([`Kasse::set_auto_capture`]).
+    pub fn auto_capture(&self) -> bool {
+        self.inner.auto_capture.load(Ordering::SeqCst)
     }
 
     /// The log.
@@ -285,6 +304,7 @@ impl Kasse {
         let order = input.price(inner.config.currency)?;
         let sale_id = inner.ids.new_id();
         let now = inner.clock.now();
+        let auto_capture = self.auto_capture();
         let opened = inner.store.open_sale(
             &sale_id,
             &NewSale {
@@ -293,6 +313,7 @@ impl Kasse {
                 amount: order.amount,
                 vat_amount: order.vat_amount,
                 order: serde_json::to_value(&order).unwrap_or(Value::Null),
+                auto_capture,
             },
             now,
         )?;
@@ -308,7 +329,7 @@ impl Kasse {
                 counter: &inner.config.counter,
                 merchant_reference: &reference,
                 expires_at,
-                auto_capture: inner.config.auto_capture,
+                auto_capture,
                 store: inner.config.store.as_ref(),
             },
         );
@@ -376,7 +397,7 @@ impl Kasse {
         if self.inner.store.read_only().is_some() {
             return Ok(());
         }
-        for sale in self.inner.store.open_sales()? {
+        for sale in self.inner.store.followed_sales()? {
             self.follow(&sale.id);
         }
         self.reconcile_pending(false).await?;

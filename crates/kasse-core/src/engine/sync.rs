@@ -115,7 +115,7 @@ impl Kasse {
             }
         }
         report.reconciled = self.reconcile_pending(false).await?;
-        for sale in self.inner.store.open_sales()? {
+        for sale in self.inner.store.followed_sales()? {
             self.follow(&sale.id);
         }
         let stamp = started

@@ -1,5 +1,8 @@
-//! The payment watcher: one task per open sale, following session → transaction until the
-//! sale settles, at the cadence of [`crate::cadence`].
+//! The payment watcher: one task per followed sale, following session → transaction until the
+//! sale settles, at the cadence of [`crate::cadence`]. A sale is followed while its payment is
+//! open and, when its session asked for auto-capture, after the authorisation until the
+//! capture shows or fails ([`Sale::is_followed`]); "can it still be cancelled" is the narrower
+//! [`Sale::is_open`], which cancel and expiry use.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +32,7 @@ enum Seen {
 impl Seen {
     /// Settled, or open at the waiting cadence.
     fn from_sale(sale: &Sale) -> Seen {
-        if sale.is_open() {
+        if sale.is_followed() {
             Seen::Open(Phase::Waiting)
         } else {
             Seen::Settled
@@ -73,7 +76,7 @@ impl Kasse {
             drop(registered);
             // A `follow` that came while this task was finishing found it still registered and
             // did nothing: if the sale is open again, follow it anew.
-            if settled && matches!(kasse.inner.store.sale(&id), Ok(Some(s)) if s.is_open()) {
+            if settled && matches!(kasse.inner.store.sale(&id), Ok(Some(s)) if s.is_followed()) {
                 kasse.follow(&id);
             }
         });
@@ -143,7 +146,7 @@ impl Kasse {
         let Some(sale) = self.inner.store.sale(sale_id)? else {
             return Ok(Seen::Settled);
         };
-        if !sale.is_open() {
+        if !sale.is_followed() {
             return Ok(Seen::Settled);
         }
         let api = &self.inner.api;
@@ -324,7 +327,7 @@ impl Kasse {
         source: &str,
     ) -> Result<Seen, CoreError> {
         let sale = self.observe_transaction(sale, tx, source)?;
-        Ok(if !sale.is_open() {
+        Ok(if !sale.is_followed() {
             Seen::Settled
         } else if tx.status == TransactionStatus::Initiated {
             Seen::Open(Phase::Paying)
@@ -339,7 +342,7 @@ impl Kasse {
     /// watching is seen before anything acts on the sale.
     pub async fn refresh(&self, id: &str) -> Result<Sale, CoreError> {
         let sale = self.find(id)?;
-        if sale.is_open() {
+        if sale.is_followed() {
             let mut schedule = Schedule::new(self.inner.config.cadence, 0);
             self.look(&sale.id, &mut schedule, 0).await?;
         }
@@ -347,7 +350,8 @@ impl Kasse {
     }
 
     /// Follows a sale until it settles, calling `on_change` for each change (and once at the
-    /// start with the current state). Returns the settled sale.
+    /// start with the current state). Returns the settled sale: with auto-capture, once the
+    /// capture showed or failed, however long Dintero takes.
     pub async fn wait_settled(
         &self,
         id: &str,
@@ -356,7 +360,7 @@ impl Kasse {
         let mut rx = self.subscribe();
         let sale = self.find(id)?;
         on_change(&sale);
-        if !sale.is_open() {
+        if !sale.is_followed() {
             return Ok(sale);
         }
         self.follow(&sale.id);
@@ -371,7 +375,7 @@ impl Kasse {
                 Ok(Err(broadcast::error::RecvError::Closed)) => return self.find(&sale.id),
                 Ok(Err(broadcast::error::RecvError::Lagged(_))) | Err(_) => {
                     let s = self.find(&sale.id)?;
-                    if s.is_open() {
+                    if s.is_followed() {
                         self.follow(&s.id);
                     }
                     if s == last {
@@ -381,7 +385,7 @@ impl Kasse {
                 }
             };
             on_change(&current);
-            if !current.is_open() {
+            if !current.is_followed() {
                 return Ok(current);
             }
             last = current;

@@ -81,6 +81,7 @@ fn journal(upto: usize) -> (Sale, Vec<StoredEvent>) {
                 amount: o.amount,
                 vat_amount: o.vat_amount,
                 order: serde_json::to_value(&o).unwrap(),
+                auto_capture: false,
             },
             datetime!(2026-12-07 10:00 UTC),
         ),

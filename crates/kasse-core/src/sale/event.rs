@@ -149,6 +149,38 @@ impl SaleStatus {
 }
 
 string_enum! {
+    /// What became of the capture a sale's session asked Dintero to make at authorisation.
+    pub enum AutoCapture ("auto-capture state") {
+        /// Asked for (`configuration.auto_capture`); done once the transaction shows a capture.
+        Requested = "requested",
+        /// The transaction showed the auto-capture failing (a `CAPTURE` event with `success:
+        /// false` that is none of Kasse's own captures) while still `AUTHORIZED`: someone must
+        /// capture it by hand (Dintero may still retry; a capture by hand stops that).
+        Failed = "failed",
+    }
+}
+
+string_enum! {
+    /// Why an authorised sale's money is not collected yet ([`super::Sale::uncaptured`]).
+    pub enum Uncaptured ("uncaptured reason") {
+        /// Dintero captures it by itself: the auto-capture was asked for and has not shown yet.
+        Capturing = "capturing",
+        /// The auto-capture failed: capture it by hand (or void it).
+        CaptureFailed = "capture_failed",
+        /// Nobody asked Dintero to capture it (capture at payment off, or an imported sale):
+        /// capture it by hand when the goods are handed over (or void it).
+        NotRequested = "not_requested",
+    }
+}
+
+impl Uncaptured {
+    /// Whether a person must act: the money stays uncollected until someone captures it.
+    pub fn needs_staff(self) -> bool {
+        !matches!(self, Uncaptured::Capturing)
+    }
+}
+
+string_enum! {
     /// The kind of an after-sale operation.
     pub enum OpKind ("operation kind") {
         /// `POST /v1/transactions/{id}/capture`.
@@ -231,6 +263,11 @@ pub enum LogEvent {
         vat_amount: i64,
         /// The priced order, as the order module serializes it (opaque to the store).
         order: Value,
+        /// The session asks Dintero to capture at authorisation (`configuration.auto_capture`):
+        /// the watcher then follows the sale until the capture shows or fails. Absent (false)
+        /// on older rows, so their canonical bytes and hashes are unchanged.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        auto_capture: bool,
     },
     /// The session exists.
     SessionCreated {

@@ -5,7 +5,7 @@
 
 use dintero_client::{
     settled_totals, OrderItem, PaymentProduct, PaymentProductType, TransactionEvent,
-    TransactionStatus,
+    TransactionEventName, TransactionStatus,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -124,4 +124,24 @@ pub(super) fn payment_product_of(v: &Value) -> Option<String> {
         .find_map(|k| v.get(*k).and_then(Value::as_str))
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
+}
+
+/// The `event_reference` of every failed `CAPTURE` event a transaction snapshot shows (none for
+/// a session, or for anything that is not a transaction's events).
+pub(super) fn failed_capture_references(v: &Value) -> Vec<Option<String>> {
+    #[derive(Deserialize)]
+    struct Events {
+        #[serde(default)]
+        events: Vec<TransactionEvent>,
+    }
+    let Ok(Events { events }) = Events::deserialize(v) else {
+        return Vec::new();
+    };
+    events
+        .into_iter()
+        .filter(|e| {
+            e.success == Some(false) && matches!(e.event, Some(TransactionEventName::Capture))
+        })
+        .map(|e| e.event_reference)
+        .collect()
 }

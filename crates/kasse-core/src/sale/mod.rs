@@ -21,8 +21,8 @@ use crate::clock::normalize;
 use crate::payment::{payment_method, CardSeen, PaymentMethod};
 
 mod facts;
-use facts::payment_product_of;
 pub use facts::TransactionFacts;
+use facts::{failed_capture_references, payment_product_of};
 
 mod error;
 mod event;
@@ -88,6 +88,10 @@ pub struct Sale {
     pub operations: Vec<Operation>,
     /// How many operations are pending (`requested` or `unknown`).
     pub pending_ops: u32,
+    /// The capture the session asked Dintero to make at authorisation, and what became of it
+    /// (`None`: none was asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_capture: Option<AutoCapture>,
 }
 
 impl Sale {
@@ -103,6 +107,7 @@ impl Sale {
                 amount,
                 vat_amount,
                 order,
+                auto_capture,
             } => {
                 non_empty("merchant_reference", merchant_reference)?;
                 non_empty("counter", counter)?;
@@ -135,6 +140,7 @@ impl Sale {
                     last_error: None,
                     operations: Vec::new(),
                     pending_ops: 0,
+                    auto_capture: auto_capture.then_some(AutoCapture::Requested),
                 })
             }
             LogEvent::Imported { snapshot } => {
@@ -175,6 +181,7 @@ impl Sale {
                     last_error: None,
                     operations: Vec::new(),
                     pending_ops: 0,
+                    auto_capture: None,
                 })
             }
             other => Err(SaleError::NotAnOpeningEvent { kind: other.kind() }),
@@ -389,6 +396,7 @@ impl Sale {
                 if let Some(c) = CardSeen::of_transaction(snapshot) {
                     self.card = Some(c);
                 }
+                self.see_auto_capture(snapshot);
             }
             LogEvent::OperationRequested {
                 op_id,
@@ -535,6 +543,27 @@ impl Sale {
         }
         if facts.card.is_some() {
             self.card = facts.card;
+        }
+        self.see_auto_capture(snapshot);
+    }
+
+    /// An auto-capture still awaited fails when the transaction, still `AUTHORIZED`, shows a
+    /// failed `CAPTURE` event that none of this sale's own captures explains.
+    fn see_auto_capture(&mut self, snapshot: &Value) {
+        if self.auto_capture != Some(AutoCapture::Requested)
+            || self.status != SaleStatus::Authorized
+        {
+            return;
+        }
+        let ours = |r: &Option<String>| {
+            r.as_ref().is_some_and(|r| {
+                self.operations
+                    .iter()
+                    .any(|o| o.kind == OpKind::Capture && o.reference == *r)
+            })
+        };
+        if failed_capture_references(snapshot).iter().any(|r| !ours(r)) {
+            self.auto_capture = Some(AutoCapture::Failed);
         }
     }
 }

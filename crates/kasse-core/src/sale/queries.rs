@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{OpKind, Operation, Sale, SaleStatus};
+use super::{AutoCapture, OpKind, Operation, Sale, SaleStatus, Uncaptured};
 
 impl Sale {
     /// The operation with this id.
@@ -43,9 +43,32 @@ impl Sale {
             .fold(0i64, i64::saturating_add)
     }
 
-    /// Whether the watcher must keep following the sale.
+    /// Whether the payment is still open: not settled yet, so it can still be cancelled (and
+    /// the watcher follows it). An authorised payment is not open, even while its auto-capture
+    /// is awaited: see [`Sale::is_followed`].
     pub fn is_open(&self) -> bool {
         self.status.is_open()
+    }
+
+    /// Whether the watcher keeps following the sale: while its payment is open, and after the
+    /// authorisation while the capture the session asked Dintero to make has neither shown nor
+    /// failed. No timer ends that: a slow capture is followed until Dintero shows it.
+    pub fn is_followed(&self) -> bool {
+        self.is_open() || self.uncaptured() == Some(Uncaptured::Capturing)
+    }
+
+    /// Why an authorised sale's money is not collected yet: Dintero is capturing it, its
+    /// auto-capture failed, or nobody asked for one. `None` unless the sale is `AUTHORIZED`
+    /// (nothing captured, nothing released).
+    pub fn uncaptured(&self) -> Option<Uncaptured> {
+        if self.status != SaleStatus::Authorized {
+            return None;
+        }
+        Some(match self.auto_capture {
+            Some(AutoCapture::Requested) => Uncaptured::Capturing,
+            Some(AutoCapture::Failed) => Uncaptured::CaptureFailed,
+            None => Uncaptured::NotRequested,
+        })
     }
 
     /// What can still be captured, as far as this view knows (authorised minus captured, in the

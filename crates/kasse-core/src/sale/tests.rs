@@ -10,6 +10,40 @@ fn opened() -> LogEvent {
         amount: 10000,
         vat_amount: 2000,
         order: json!({"lines": []}),
+        auto_capture: false,
+    }
+}
+
+/// The sale opened with a session that asks Dintero to capture at authorisation.
+fn opened_auto() -> LogEvent {
+    let mut v = serde_json::to_value(opened()).unwrap();
+    v["auto_capture"] = json!(true);
+    serde_json::from_value(v).unwrap()
+}
+
+/// Kasse's own capture `op1` with `reference`, requested.
+fn capture_requested(reference: &str) -> LogEvent {
+    LogEvent::OperationRequested {
+        op_id: "op1".into(),
+        kind: OpKind::Capture,
+        amount: None,
+        lines: Value::Null,
+        reference: reference.into(),
+        reason: None,
+        key: None,
+        basis: None,
+        actor: None,
+    }
+}
+
+fn observed(status: SaleStatus, captured: i64, snapshot: Value) -> LogEvent {
+    LogEvent::StatusObserved {
+        status,
+        transaction_id: Some("T1".into()),
+        captured,
+        refunded: 0,
+        source: "poll".into(),
+        snapshot,
     }
 }
 
@@ -71,17 +105,7 @@ fn a_sale_through_charge_capture_and_refund() {
     );
     assert_eq!(s.capturable(), 10000);
     assert_eq!(s.payment_product.as_deref(), Some("dintero_psp.creditcard"));
-    let req = LogEvent::OperationRequested {
-        op_id: "op1".into(),
-        kind: OpKind::Capture,
-        amount: None,
-        lines: Value::Null,
-        reference: "cap-1".into(),
-        reason: None,
-        key: None,
-        basis: None,
-        actor: None,
-    };
+    let req = capture_requested("cap-1");
     s.validate(&req).unwrap();
     s.apply(&req, t);
     assert_eq!(s.pending_ops, 1);
@@ -310,4 +334,118 @@ fn an_intent_written_before_actors_reads_as_none_and_writes_back_the_same() {
     ));
     // The same JSON, so the chain's hash over it still holds.
     assert_eq!(serde_json::to_value(&event).unwrap(), old);
+}
+
+#[test]
+fn an_auto_captured_sale_is_followed_until_the_capture_shows() {
+    let t = datetime!(2026-11-24 10:00 UTC);
+    let mut s = Sale::open("s1", &opened_auto(), t).unwrap();
+    assert_eq!(s.auto_capture, Some(AutoCapture::Requested));
+    assert!(s.is_followed() && s.is_open());
+    let authorized = json!({"id": "T1", "status": "AUTHORIZED", "events": [
+        {"event": "AUTHORIZE", "success": true, "transaction_status": "AUTHORIZED", "amount": 10000}
+    ]});
+    s.apply(&observed(SaleStatus::Authorized, 0, authorized), t);
+    // Paid (authorised), no longer open (nothing to cancel), but still followed for the capture.
+    assert!(s.status.is_paid());
+    assert!(
+        !s.is_open(),
+        "an authorisation is not cancelled as an open payment"
+    );
+    assert!(s.is_followed(), "followed until the capture shows");
+    assert_eq!(s.uncaptured(), Some(Uncaptured::Capturing));
+    assert!(!Uncaptured::Capturing.needs_staff());
+    s.apply(
+        &observed(
+            SaleStatus::Captured,
+            10000,
+            json!({"id": "T1", "status": "CAPTURED"}),
+        ),
+        t,
+    );
+    assert!(!s.is_followed());
+    assert_eq!(s.uncaptured(), None);
+}
+
+#[test]
+fn a_failed_auto_capture_stops_the_following_and_asks_for_staff() {
+    let t = datetime!(2026-11-24 10:00 UTC);
+    let mut s = Sale::open("s1", &opened_auto(), t).unwrap();
+    let failed = json!({"id": "T1", "status": "AUTHORIZED", "events": [
+        {"event": "AUTHORIZE", "success": true, "transaction_status": "AUTHORIZED"},
+        {"event": "CAPTURE", "success": false, "transaction_status": "AUTHORIZED", "amount": 10000}
+    ]});
+    s.apply(&observed(SaleStatus::Authorized, 0, failed.clone()), t);
+    assert_eq!(s.auto_capture, Some(AutoCapture::Failed));
+    assert!(!s.is_followed());
+    assert_eq!(s.uncaptured(), Some(Uncaptured::CaptureFailed));
+    assert!(Uncaptured::CaptureFailed.needs_staff());
+    // Dintero retried after all: captured is captured.
+    s.apply(
+        &observed(
+            SaleStatus::Captured,
+            10000,
+            json!({"id": "T1", "status": "CAPTURED"}),
+        ),
+        t,
+    );
+    assert_eq!(s.uncaptured(), None);
+
+    // A failed capture of Kasse's own (by its reference) is not the auto-capture failing.
+    let mut own = Sale::open("s2", &opened_auto(), t).unwrap();
+    own.apply(
+        &observed(
+            SaleStatus::Authorized,
+            0,
+            json!({"id": "T1", "status": "AUTHORIZED"}),
+        ),
+        t,
+    );
+    own.apply(&capture_requested("cap-1"), t);
+    let mut theirs = failed.clone();
+    theirs["events"][1]["event_reference"] = json!("cap-1");
+    own.apply(&observed(SaleStatus::Authorized, 0, theirs), t);
+    assert_eq!(own.auto_capture, Some(AutoCapture::Requested));
+    assert!(own.is_followed());
+}
+
+#[test]
+fn without_auto_capture_an_authorisation_waits_for_staff_and_is_not_followed() {
+    let t = datetime!(2026-11-24 10:00 UTC);
+    let mut s = Sale::open("s1", &opened(), t).unwrap();
+    assert_eq!(s.auto_capture, None);
+    s.apply(
+        &observed(
+            SaleStatus::Authorized,
+            0,
+            json!({"id": "T1", "status": "AUTHORIZED"}),
+        ),
+        t,
+    );
+    assert!(!s.is_followed());
+    assert_eq!(s.uncaptured(), Some(Uncaptured::NotRequested));
+    assert!(Uncaptured::NotRequested.needs_staff());
+    // A failed CAPTURE event means nothing here: nobody asked for an auto-capture.
+    s.apply(
+        &observed(
+            SaleStatus::Authorized,
+            0,
+            json!({"id": "T1", "status": "AUTHORIZED", "events": [{"event": "CAPTURE", "success": false}]}),
+        ),
+        t,
+    );
+    assert_eq!(s.auto_capture, None);
+}
+
+#[test]
+fn the_auto_capture_flag_is_absent_from_older_rows_and_round_trips() {
+    let old = serde_json::to_value(opened()).unwrap();
+    assert!(
+        old.get("auto_capture").is_none(),
+        "older rows keep their bytes"
+    );
+    let v = serde_json::to_value(opened_auto()).unwrap();
+    assert_eq!(v["auto_capture"], true);
+    let back: LogEvent = serde_json::from_value(v).unwrap();
+    assert_eq!(back, opened_auto());
 }

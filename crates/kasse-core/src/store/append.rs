@@ -151,6 +151,7 @@ impl Store {
                 amount: new.amount,
                 vat_amount: new.vat_amount,
                 order: new.order.clone(),
+                auto_capture: new.auto_capture,
             };
             append_in(tx, &self.views, sale_id, &ev, at, None)
         })?;
@@ -466,7 +467,7 @@ pub(super) fn chain_in(
 }
 
 /// Inserts a sale row (`before` = `None`) or updates it. An update sets only the columns that
-/// changed (plus `updated_at`, `last_seq` and the unindexed card, which the statement's last
+/// changed (plus `updated_at`, `last_seq`, the unindexed card and auto-capture, which the statement's last
 /// parameters always name), so SQLite rewrites only the indexes on those
 /// columns: most events touch no sales index at all. `order_in_journal`: the sale's order is
 /// its opening row's blob, not copied into the row.
@@ -502,14 +503,15 @@ pub(super) fn write_sale(
         None => "INSERT INTO sales (id, merchant_reference, counter, session_id, transaction_id,
             checkout_url, expires_at, currency, amount, vat_amount, status, captured, refunded,
             created_at, updated_at, origin, payment_product, last_error, pending_ops, operations,
-            order_json, last_seq, journal_key, card_brand, card_last4)
+            order_json, last_seq, journal_key, card_brand, card_last4, auto_capture)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
+            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"
             .into(),
         Some(b) => {
             let mut sql = String::from(
                 "UPDATE sales SET updated_at = ?15, last_seq = ?22, \
-                 journal_key = coalesce(journal_key, ?23), card_brand = ?24, card_last4 = ?25",
+                 journal_key = coalesce(journal_key, ?23), card_brand = ?24, card_last4 = ?25, \
+                 auto_capture = ?26",
             );
             let mut set = |changed: bool, col: &str, param: u8| {
                 if changed {
@@ -562,6 +564,7 @@ pub(super) fn write_sale(
         journal_key,
         s.card.as_ref().and_then(|c| c.brand.as_deref()),
         s.card.as_ref().and_then(|c| c.last4.as_deref()),
+        s.auto_capture.map(|a| a.as_str()),
     ])?;
     Ok(())
 }

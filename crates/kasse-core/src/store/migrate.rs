@@ -59,6 +59,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_compact_journal.sql", then super::row::move_events_to_journal),
     migration!(6, "0006_catalog.sql"),
     migration!(7, "0007_sale_card.sql", then super::projection::fill_cards),
+    migration!(8, "0008_auto_capture.sql"),
 ];
 
 /// The schema version this code writes.

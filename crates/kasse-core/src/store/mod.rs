@@ -286,6 +286,8 @@ pub struct NewSale {
     pub vat_amount: i64,
     /// The priced order (opaque JSON).
     pub order: Value,
+    /// The session asks Dintero to capture at authorisation ([`crate::sale::LogEvent::SaleOpened`]).
+    pub auto_capture: bool,
 }
 
 fn corrupt(what: &str, detail: impl ToString) -> StoreError {
@@ -559,6 +561,7 @@ fn small_sale() -> NewSale {
         amount: 100,
         vat_amount: 20,
         order: Value::Null,
+        auto_capture: false,
     }
 }
 

@@ -59,7 +59,7 @@ impl Store {
             let mut next_stored = move || -> Result<Option<(Sale, i64, Option<i64>)>> {
                 match rows.next()? {
                     None => Ok(None),
-                    Some(r) => Ok(Some((sale_from_row(r)?, r.get(21)?, r.get(24)?))),
+                    Some(r) => Ok(Some((sale_from_row(r)?, r.get(21)?, r.get(25)?))),
                 }
             };
             let mut stored = next_stored()?;
@@ -187,7 +187,8 @@ pub(super) fn diff(stored: &Sale, rebuilt: &Sale) -> Vec<String> {
         card,
         last_error,
         operations,
-        pending_ops
+        pending_ops,
+        auto_capture
     );
     d
 }

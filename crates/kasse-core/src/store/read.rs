@@ -76,6 +76,39 @@ impl Store {
         query_sales(&conn, &sql, [])
     }
 
+    /// The sales the watcher follows ([`Sale::is_followed`]), oldest first: the open ones, and
+    /// the authorised ones whose auto-capture has neither shown nor failed.
+    pub fn followed_sales(&self) -> Result<Vec<Sale>> {
+        let mut sales = self.open_sales()?;
+        sales.extend(
+            self.authorized_sales()?
+                .into_iter()
+                .filter(Sale::is_followed),
+        );
+        sales.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(sales)
+    }
+
+    /// The authorisations someone must capture by hand (or void): authorised sales whose
+    /// capture nobody asked Dintero for, or whose auto-capture failed ([`Sale::uncaptured`]),
+    /// oldest first.
+    pub fn uncaptured_sales(&self) -> Result<Vec<Sale>> {
+        Ok(self
+            .authorized_sales()?
+            .into_iter()
+            .filter(|s| s.uncaptured().is_some_and(|u| u.needs_staff()))
+            .collect())
+    }
+
+    fn authorized_sales(&self) -> Result<Vec<Sale>> {
+        let conn = self.lock();
+        let sql = format!(
+            "SELECT {SALE_COLUMNS} FROM sales INDEXED BY sales_authorized
+             WHERE status = 'authorized' ORDER BY created_at"
+        );
+        query_sales(&conn, &sql, [])
+    }
+
     /// Every operation without a final outcome (an intent whose outcome was never written, or an
     /// unknown outcome), with its sale, oldest sale first: to reconcile on start.
     pub fn pending_operations(&self) -> Result<Vec<PendingOperation>> {
@@ -211,7 +244,7 @@ pub(crate) const SALE_COLUMNS: &str = "id, merchant_reference, counter, session_
     refunded, created_at, updated_at, origin, payment_product, last_error, pending_ops, \
     operations, coalesce(nullif(order_json, x''), (SELECT zstd FROM blobs WHERE id = \
     (SELECT blob FROM journal WHERE seq = sales.journal_key))), last_seq, card_brand, \
-    card_last4";
+    card_last4, auto_capture";
 
 /// The card columns as a sale's card (`None` when both are empty).
 fn card_of_row(brand: Option<String>, last4: Option<String>) -> Option<CardSeen> {
@@ -232,6 +265,10 @@ pub(crate) fn sale_from_row(row: &Row<'_>) -> Result<Sale> {
     let status: String = row.get(10)?;
     let origin: String = row.get(15)?;
     let pending: i64 = row.get(18)?;
+    let auto_capture = match row.get::<_, Option<String>>(24)? {
+        Some(a) => Some(a.parse().map_err(parse_enum)?),
+        None => None,
+    };
     let ops = blob::unpack_json(row.get_ref(19)?, &what("operations"))?;
     let order = blob::unpack_json(row.get_ref(20)?, &what("order_json"))?;
     Ok(Sale {
@@ -256,6 +293,7 @@ pub(crate) fn sale_from_row(row: &Row<'_>) -> Result<Sale> {
         pending_ops: u32::try_from(pending).map_err(|e| corrupt(&what("pending_ops"), e))?,
         operations: serde_json::from_str(&ops).map_err(|e| corrupt(&what("operations"), e))?,
         order: serde_json::from_str(&order).map_err(|e| corrupt(&what("order_json"), e))?,
+        auto_capture,
         id,
     })
 }

@@ -57,6 +57,7 @@ fn write_intent(h: &Harness, store: &Store, sale_id: &str, amount: i64) -> (Stri
                 amount: order.amount,
                 vat_amount: order.vat_amount,
                 order: serde_json::to_value(&order).unwrap(),
+                auto_capture: false,
             },
             h.clock.now(),
         )

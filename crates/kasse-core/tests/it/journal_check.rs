@@ -196,6 +196,7 @@ fn measure_verify_and_start_up_check() {
                         amount: 1000 + k,
                         vat_amount: 200,
                         order: serde_json::json!({"lines": [{"description": "Vare", "quantity": "1", "unit_price": 1000 + k, "vat": "25"}]}),
+                        auto_capture: false,
                     },
                     t(T0 + k),
                 )

@@ -32,6 +32,7 @@ fn open(store: &Store, id: &str, at: OffsetDateTime) {
         amount: order.amount,
         vat_amount: order.vat_amount,
         order: serde_json::to_value(&order).unwrap(),
+        auto_capture: false,
     };
     store.open_sale(id, &new, at).unwrap();
 }

@@ -252,6 +252,7 @@ fn a_log_of_schema_is_migrated(from: i64) {
         amount: 24_800,
         vat_amount: 4_960,
         order: big_snapshot("order", "n/a", 0),
+        auto_capture: false,
     };
     let old_events = vec![
         opened,

@@ -44,6 +44,10 @@ const LANDED: &[(&str, &str)] = &[
         "0007_sale_card.sql",
         "c5833ac2586435ffbd36b8ec7239c10283bee45a178bf21808c2894b29dc064b",
     ),
+    (
+        "0008_auto_capture.sql",
+        "348f5b035c63a0b736ecd898c589f6d52470cba3848a4de42895dbbc31132399",
+    ),
 ];
 
 fn sha(text: &str) -> String {

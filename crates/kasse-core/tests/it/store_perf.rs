@@ -41,6 +41,7 @@ fn run(durability: Durability, batch: usize, threads: usize) -> f64 {
                 order: serde_json::json!({"currency": "NOK", "lines": [
                 {"description": "Coffee", "quantity": "2", "unit_price": 3900, "vat": "15"},
                 {"description": "Bun", "quantity": "1", "unit_price": 2200, "vat": "15"}]}),
+                auto_capture: false,
             },
         ));
         events.push((

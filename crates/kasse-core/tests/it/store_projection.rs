@@ -70,6 +70,7 @@ fn event_of(a: &Action) -> (String, LogEvent) {
                 amount: 2000,
                 vat_amount: 400,
                 order: json!({"lines": [s]}),
+                auto_capture: false,
             },
         ),
         Action::Import(s, t) => (
@@ -164,6 +165,7 @@ fn opened_as(reference: &str) -> LogEvent {
         amount: 1,
         vat_amount: 0,
         order: Value::Null,
+        auto_capture: false,
     }
 }
 

@@ -4,4 +4,8 @@ import type { SaleStatus } from "./SaleStatus";
 /**
  * Filters of the list.
  */
-export type ListQuery = { search: string | null, statuses: Array<SaleStatus>, from: string | null, to: string | null, amount_min: number | null, amount_max: number | null, cursor: string | null, limit: number, };
+export type ListQuery = { search: string | null, statuses: Array<SaleStatus>, from: string | null, to: string | null, amount_min: number | null, amount_max: number | null, cursor: string | null, limit: number, 
+/**
+ * Only the authorisations staff must capture (or void), oldest first, on one page.
+ */
+uncaptured: boolean, };

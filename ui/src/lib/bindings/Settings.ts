@@ -14,4 +14,9 @@ staff: Array<StaffEntry>, account_id: string, client_id: string, profile_id: str
  * Refunds up to this (minor units) need no PIN; above it, or always when 0, the
  * manager's.
  */
-refund_limit: number, };
+refund_limit: number, 
+/**
+ * "Capture at payment" (`kasse_core::settings::Settings::capture_at_payment`); absent in
+ * an input: on.
+ */
+capture_at_payment: boolean, };

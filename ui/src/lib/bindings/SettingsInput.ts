@@ -10,4 +10,9 @@ export type SettingsInput = { client_secret: string | null, pin: string | null, 
  * Refunds up to this (minor units) need no PIN; above it, or always when 0, the
  * manager's.
  */
-refund_limit: number, };
+refund_limit: number, 
+/**
+ * "Capture at payment" (`kasse_core::settings::Settings::capture_at_payment`); absent in
+ * an input: on.
+ */
+capture_at_payment: boolean, };

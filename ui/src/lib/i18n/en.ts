@@ -535,6 +535,17 @@ export const en = {
   'common.none': '—',
   'date.hint': 'e.g. 6 Dec 2026',
   'date.invalid': 'Write the date as 6 Dec 2026 or 2026-12-06.',
+  'capture.capturing': 'Capturing…',
+  'capture.failed': 'Capture failed',
+  'capture.not_requested': 'Not captured',
+  'capture.sell_count': 'Not captured: {count}',
+  'capture.sell_count_label': 'Show the authorised payments nobody has captured ({count})',
+  'capture.filter': 'Not captured',
+  'capture.z_warning': 'Authorised but not captured, so their money is not collected ({count}): {names}.',
+  'capture.z_more': 'And {more} more.',
+  'capture.z_hint': 'Capture or void them under Transactions; the report counts them as open authorisations.',
+  'settings.capture_at_payment': 'Capture at payment',
+  'settings.capture_at_payment_hint': 'On: a paid sale is captured at once, so its money is collected. Off: for shops that hand goods over later; authorised payments must then be captured under Transactions.',
 } as const;
 
 export type MessageKey = keyof typeof en;

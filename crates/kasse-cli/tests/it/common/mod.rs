@@ -106,6 +106,8 @@ impl World {
             .env("KASSE_API_URL", &self.url)
             .env("KASSE_DATA_DIR", data_dir)
             .env("KASSE_COUNTER", counter)
+            // The flows here capture by hand; capture at payment has tests of its own.
+            .env("KASSE_CAPTURE_AT_PAYMENT", "off")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -25,6 +25,7 @@ pub fn new_sale(amount: i64) -> NewSale {
         amount,
         vat_amount: amount / 5,
         order: json!({"currency": "NOK", "lines": [{"description": "Coffee", "quantity": "1", "unit_price": amount, "vat": "25"}]}),
+        auto_capture: false,
     }
 }
 
@@ -64,6 +65,7 @@ pub fn sale_opened(
         amount,
         vat_amount: amount / 5,
         order,
+        auto_capture: false,
     }
 }
 
