@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use kasse_core::link::LinkStatus;
 use kasse_core::money::format_minor_code as money;
 use kasse_core::qr::TerminalStyle;
 use kasse_core::report::DayReport;
@@ -143,14 +144,44 @@ impl Out {
     pub fn charge(&self, c: &Charge) -> std::io::Result<()> {
         let currency = c.order.currency.code();
         if self.json {
-            return self.line(&json!({
+            let mut line = json!({
                 "session_id": c.session_id,
                 "url": c.url,
                 "merchant_reference": c.sale.merchant_reference,
                 "amount": c.order.amount,
                 "vat_amount": c.order.vat_amount,
                 "currency": currency,
-            }));
+            });
+            if let Some(link) = &c.link {
+                line["link"] = json!({"channel": "sms", "to": link.to, "status": link.status});
+            }
+            return self.line(&line);
+        }
+        if let Some(link) = &c.link {
+            let said = match link.status {
+                LinkStatus::Sent => format!("Payment link sent by SMS to {}", link.to),
+                LinkStatus::Skipped | LinkStatus::Failed => format!(
+                    "The SMS to {} was not sent ({}): read the link to the customer, or cancel",
+                    link.to,
+                    serde_json::to_value(link.status)
+                        .unwrap_or_default()
+                        .as_str()
+                        .unwrap_or("")
+                ),
+                LinkStatus::Unknown => format!(
+                    "Payment link asked for by SMS to {} (Dintero did not say whether it was sent)",
+                    link.to
+                ),
+            };
+            return self.text(&format!(
+                "{said}: {} (VAT {}), reference {}\n{}\nsession {} · open until {} · parked: the payment is followed until the customer pays",
+                money(c.order.amount, currency),
+                money(c.order.vat_amount, currency),
+                c.sale.merchant_reference,
+                c.url,
+                c.session_id,
+                short_time(c.expires_at),
+            ));
         }
         // Colour escapes force dark-on-light whatever the terminal's theme; into a file or a
         // pipe (or with NO_COLOR) the plain blocks are drawn instead.
