@@ -157,42 +157,39 @@ impl Out {
             }
             return self.line(&line);
         }
-        if let Some(link) = &c.link {
-            let said = match link.status {
-                LinkStatus::Sent => format!("Payment link sent by SMS to {}", link.to),
+        let headline = match &c.link {
+            Some(link) => match link.status {
+                LinkStatus::Sent => format!("Payment link sent by SMS to {}:", link.to),
                 LinkStatus::Skipped | LinkStatus::Failed => format!(
-                    "The SMS to {} was not sent ({}): read the link to the customer, or cancel",
+                    "The SMS to {} was not sent ({}): read the link to the customer, or cancel:",
                     link.to,
-                    serde_json::to_value(link.status)
-                        .unwrap_or_default()
-                        .as_str()
-                        .unwrap_or("")
+                    serde_json::to_value(link.status).unwrap_or_default().as_str().unwrap_or("")
                 ),
                 LinkStatus::Unknown => format!(
-                    "Payment link asked for by SMS to {} (Dintero did not say whether it was sent)",
+                    "Payment link asked for by SMS to {} (Dintero did not say whether it was sent):",
                     link.to
                 ),
-            };
-            return self.text(&format!(
-                "{said}: {} (VAT {}), reference {}\n{}\nsession {} · open until {} · parked: the payment is followed until the customer pays",
-                money(c.order.amount, currency),
-                money(c.order.vat_amount, currency),
-                c.sale.merchant_reference,
-                c.url,
-                c.session_id,
-                short_time(c.expires_at),
-            ));
-        }
-        // Colour escapes force dark-on-light whatever the terminal's theme; into a file or a
-        // pipe (or with NO_COLOR) the plain blocks are drawn instead.
-        let style = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-            TerminalStyle::Ansi
-        } else {
-            TerminalStyle::LightBackground
+            },
+            None => {
+                // Colour escapes force dark-on-light whatever the terminal's theme; into a file
+                // or a pipe (or with NO_COLOR) the plain blocks are drawn instead.
+                let style =
+                    if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+                        TerminalStyle::Ansi
+                    } else {
+                        TerminalStyle::LightBackground
+                    };
+                let qr = kasse_core::qr::qr_terminal_with(&c.url, style).unwrap_or_default();
+                format!("{qr}\nScan to pay")
+            }
         };
-        let qr = kasse_core::qr::qr_terminal_with(&c.url, style).unwrap_or_default();
+        let parked = if c.link.is_some() {
+            " · parked: the payment is followed until the customer pays"
+        } else {
+            ""
+        };
         self.text(&format!(
-            "{qr}\nScan to pay {} (VAT {}), reference {}\n{}\nsession {} · open until {}",
+            "{headline} {} (VAT {}), reference {}\n{}\nsession {} · open until {}{parked}",
             money(c.order.amount, currency),
             money(c.order.vat_amount, currency),
             c.sale.merchant_reference,

@@ -199,16 +199,17 @@ fn text_charge_draws_a_qr_of_the_url_in_half_blocks() {
 fn charge_sms_sends_the_link_and_the_sale_waits_parked_until_paid() {
     let w = World::new();
     let order = w.order_file(ORDER);
-    let c = w
-        .run(&[
+    let sms = |number: &str| {
+        w.run(&[
             "--json",
             "charge",
             "--order",
             path_str(&order),
             "--sms",
-            "412 34 987",
+            number,
         ])
-        .one();
+    };
+    let c = sms("412 34 987").one();
     assert_eq!(
         c["link"],
         serde_json::json!({"channel": "sms", "to": "+47 ••• •• 987", "status": "sent"})
@@ -247,16 +248,7 @@ fn charge_sms_sends_the_link_and_the_sale_waits_parked_until_paid() {
     assert_eq!(lines.last().unwrap()["status"], "authorized", "{lines:?}");
 
     // A number that is not one is refused before anything is sent.
-    let (code, message) = w
-        .run(&[
-            "--json",
-            "charge",
-            "--order",
-            path_str(&order),
-            "--sms",
-            "4123",
-        ])
-        .json_error();
+    let (code, message) = sms("4123").json_error();
     assert_eq!(code, "invalid_input");
     assert!(message.starts_with("phone_number:"), "{message}");
     assert_eq!(w.control.published().len(), 2);
