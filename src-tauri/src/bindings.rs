@@ -65,6 +65,8 @@ pub fn typescript() -> Vec<(String, String)> {
         kasse_core::ErrorCode,
         kasse_core::timeline::TimelineEntry,
         kasse_core::timeline::Failure,
+        kasse_core::link::LinkSent,
+        kasse_core::link::LinkStatus,
         kasse_core::sale::OpKind,
         ScanResult,
         kasse_core::catalog::Product,

@@ -7,6 +7,7 @@ pub const COMMANDS: &[&str] = &[
     "about",
     "price_order",
     "charge",
+    "send_link",
     "cancel_charge",
     "pay_here",
     "leave_charge",

@@ -202,7 +202,28 @@ pub fn price_order(state: St<'_>, order: OrderInput) -> CmdResult<PricedOrder> {
 pub async fn charge(state: St<'_>, order: OrderInput) -> CmdResult<Charge> {
     let input = core_order(&order)?;
     let c = state.kasse().charge(&input).await?;
-    Ok(Charge {
+    Ok(charge_dto(c))
+}
+
+/// A phone order: creates the checkout with its link sent by SMS to `phone`; the sale then
+/// waits as a parked payment. `key` is the press's idempotency key (a second press with it
+/// sends nothing).
+#[tauri::command]
+pub async fn send_link(
+    state: St<'_>,
+    order: OrderInput,
+    phone: String,
+    key: String,
+) -> CmdResult<Charge> {
+    let phone =
+        kasse_core::phone::PhoneNumber::parse(&phone).map_err(kasse_core::CoreError::from)?;
+    let input = core_order(&order)?;
+    let c = state.kasse().send_link(&input, &phone, &key).await?;
+    Ok(charge_dto(c))
+}
+
+fn charge_dto(c: kasse_core::Charge) -> Charge {
+    Charge {
         sale_id: c.sale.id.clone(),
         session_id: c.session_id,
         url: c.url,
@@ -212,7 +233,8 @@ pub async fn charge(state: St<'_>, order: OrderInput) -> CmdResult<Charge> {
         vat_amount: c.order.vat_amount,
         currency: c.order.currency.code().to_owned(),
         expires_at: rfc3339(c.expires_at),
-    })
+        link: c.link,
+    }
 }
 
 /// Cancels a waiting checkout.

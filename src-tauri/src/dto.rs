@@ -160,6 +160,8 @@ pub struct Charge {
     pub vat_amount: i64,
     pub currency: String,
     pub expires_at: String,
+    /// The payment link sent by SMS, for a phone order.
+    pub link: Option<kasse_core::link::LinkSent>,
 }
 
 pub use kasse_core::payment::{PaymentKind, PaymentMethod};

@@ -28,6 +28,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::about,
         commands::price_order,
         commands::charge,
+        commands::send_link,
         commands::cancel_charge,
         commands::pay_here,
         commands::leave_charge,

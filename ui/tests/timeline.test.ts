@@ -21,6 +21,9 @@ const ENTRIES: TimelineEntry[] = [
   { what: 'imported' },
   { what: 'paid_before_cancel', then: 'void' },
   { what: 'paid_as_expired' },
+  { what: 'link_sent', to: '+47 ••• •• 987', status: 'sent' },
+  { what: 'link_sent', to: '+47 ••• •• 987', status: 'skipped' },
+  { what: 'link_sent', to: '+47 ••• •• 987', status: 'unknown' },
   { what: 'note', text: 'a remark' },
 ];
 
@@ -51,5 +54,18 @@ describe('the sale history', () => {
     setLang('nb');
     expect(timelineText(ENTRIES[5], 'NOK').startsWith('Refusjon')).toBe(true);
     expect(timelineText(ENTRIES[5], 'NOK')).toMatch(/årsak: Knust kopp$/);
+  });
+
+  it('says where a payment link went, masked, and whether the SMS went out', () => {
+    const link = (status: 'sent' | 'skipped' | 'failed' | 'unknown') =>
+      timelineText({ what: 'link_sent', to: '+47 ••• •• 987', status }, 'NOK');
+    setLang('en');
+    expect(link('sent')).toBe('Payment link sent by SMS to +47 ••• •• 987');
+    expect(link('failed')).toBe('Payment link by SMS to +47 ••• •• 987: not sent');
+    expect(link('skipped')).toBe(link('failed'));
+    expect(link('unknown')).toContain('did not say');
+    setLang('nb');
+    expect(link('sent')).toBe('Betalingslenke sendt på SMS til +47 ••• •• 987');
+    expect(link('failed')).toContain('ikke sendt');
   });
 });

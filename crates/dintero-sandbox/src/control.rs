@@ -11,6 +11,7 @@ use crate::behaviour::Behaviour;
 use crate::callbacks::CallbackDelivery;
 use crate::error::{ApiError, SimError};
 use crate::faults::FaultRule;
+use crate::publish::Publication;
 use crate::state::{AppState, Shared, Stats};
 use crate::store::PayRequest;
 
@@ -227,6 +228,12 @@ impl Control {
     /// All transactions, newest first, as `GET /v1/transactions/{id}` shows them.
     pub fn transactions(&self) -> Vec<Value> {
         self.shared().store().all_transactions()
+    }
+
+    /// Every checkout link the sandbox would have sent (`configuration.publish`), oldest
+    /// first: to whom, which link, and whether it was sent or skipped.
+    pub fn published(&self) -> Vec<Publication> {
+        self.shared().store().published()
     }
 
     /// All sessions, oldest first, as `GET /v1/sessions/{id}` shows them.

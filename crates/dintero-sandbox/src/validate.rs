@@ -169,6 +169,71 @@ pub(crate) struct NewSession {
     pub customer: Option<Value>,
     pub configuration: Value,
     pub metadata: Map<String, Value>,
+    /// `configuration.publish[]`: where to send the checkout link.
+    pub publish: Vec<PublishAsk>,
+    /// `customer.phone_number`, checked.
+    pub phone_number: Option<String>,
+}
+
+/// One `configuration.publish[]` entry: `{channel: "sms"|"push", type: "checkout-link"|"app"|"terminal"}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PublishAsk {
+    pub channel: String,
+    pub kind: String,
+}
+
+/// `configuration.publish`, each entry checked against dintero-api.md §5.1.2.
+fn publish_asks(cfg: &Obj<'_, '_>) -> Result<Vec<PublishAsk>, ApiError> {
+    let Some(list) = cfg.opt_array("publish")? else {
+        return Ok(Vec::new());
+    };
+    let mut asks = Vec::with_capacity(list.len());
+    for (i, entry) in list.iter().enumerate() {
+        let path = format!("configuration.publish[{i}]");
+        let Value::Object(m) = entry else {
+            return Err(ApiError::field(&path, "must be an object"));
+        };
+        let o = Obj::of(m, &path);
+        let channel = o.req_str("channel")?;
+        if !matches!(channel, "sms" | "push") {
+            return Err(ApiError::field(
+                &format!("{path}.channel"),
+                "must be sms or push",
+            ));
+        }
+        let kind = o.req_str("type")?;
+        if !matches!(kind, "checkout-link" | "app" | "terminal") {
+            return Err(ApiError::field(
+                &format!("{path}.type"),
+                "must be checkout-link, app or terminal",
+            ));
+        }
+        asks.push(PublishAsk {
+            channel: channel.to_owned(),
+            kind: kind.to_owned(),
+        });
+    }
+    Ok(asks)
+}
+
+/// `customer.phone_number`: ITU E.123 international form, `+` and 7 to 15 digits (the form of
+/// dintero-api.md §5.1; what Dintero does with another form is UNCONFIRMED, SIM: 400). The
+/// message never repeats the number.
+fn phone_number(customer: Option<&Map<String, Value>>) -> Result<Option<String>, ApiError> {
+    let Some(customer) = customer else {
+        return Ok(None);
+    };
+    let Some(number) = Obj::of(customer, "customer").opt_str("phone_number")? else {
+        return Ok(None);
+    };
+    let digits = number.strip_prefix('+').unwrap_or("");
+    if !(7..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::field(
+            "customer.phone_number",
+            "must be + and the country code and number, 7 to 15 digits, e.g. +4712345678",
+        ));
+    }
+    Ok(Some(number.to_owned()))
 }
 
 /// Check a session body. `strict` enforces `order.amount == Σ items.amount (+ shipping)`.
@@ -252,8 +317,10 @@ pub(crate) fn new_session(body: Value, strict: bool) -> Result<NewSession, ApiEr
 
     let mut auto_capture = false;
     let mut channel = "ecommerce";
+    let mut publish = Vec::new();
     if let Some(cfg) = root.opt_obj("configuration")? {
         let cfg = Obj::of(cfg, "configuration");
+        publish = publish_asks(&cfg)?;
         auto_capture = cfg.opt_bool("auto_capture")?.unwrap_or(false);
         if let Some(c) = cfg.opt_str("channel")? {
             if !matches!(c, "ecommerce" | "in_app" | "in_store") {
@@ -265,7 +332,7 @@ pub(crate) fn new_session(body: Value, strict: bool) -> Result<NewSession, ApiEr
             channel = c;
         }
     }
-    root.opt_obj("customer")?;
+    let phone_number = phone_number(root.opt_obj("customer")?)?;
     if let Some(meta) = root.opt_obj("metadata")? {
         for (k, v) in meta {
             if !matches!(v, Value::String(_) | Value::Number(_)) {
@@ -323,6 +390,8 @@ pub(crate) fn new_session(body: Value, strict: bool) -> Result<NewSession, ApiEr
         customer: body.remove("customer").filter(|v| !v.is_null()),
         configuration,
         metadata,
+        publish,
+        phone_number,
     })
 }
 

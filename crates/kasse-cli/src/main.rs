@@ -68,6 +68,11 @@ enum Command {
         /// Then follow the payment until it settles.
         #[arg(long)]
         wait: bool,
+        /// A phone order: send the checkout link by SMS to this number (8 digits for a
+        /// Norwegian number, else + and the country code). The sale then waits as a parked
+        /// payment; `kasse-cli wait REFERENCE` follows it.
+        #[arg(long, value_name = "PHONE")]
+        sms: Option<String>,
     },
     /// Follow a payment until it settles.
     Wait {
@@ -415,7 +420,13 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
     let opened = config::open(cli.data_dir.as_deref(), cli.demo, cli.lan, &env).await?;
     let kasse = &opened.kasse;
     match cli.command {
-        Command::Charge { order, wait } => {
+        Command::Charge { order, wait, sms } => {
+            // The number is checked before anything is read or logged.
+            let phone = sms
+                .as_deref()
+                .map(kasse_core::phone::PhoneNumber::parse)
+                .transpose()
+                .map_err(CoreError::from)?;
             let text = read_order(&order)?;
             let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
                 CoreError::from(kasse_core::order::OrderError::InvalidJson {
@@ -423,7 +434,10 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
                 })
             })?;
             let input = kasse_core::products::resolve_order(kasse.store(), &value)?;
-            let charge = kasse.charge(&input).await?;
+            let charge = match &phone {
+                Some(phone) => kasse.send_link(&input, phone, &new_key()).await?,
+                None => kasse.charge(&input).await?,
+            };
             out.charge(&charge)?;
             if wait {
                 return follow(kasse, &charge.sale.id, out).await;

@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use kasse_core::link::LinkStatus;
 use kasse_core::money::format_minor_code as money;
 use kasse_core::qr::TerminalStyle;
 use kasse_core::report::DayReport;
@@ -143,25 +144,52 @@ impl Out {
     pub fn charge(&self, c: &Charge) -> std::io::Result<()> {
         let currency = c.order.currency.code();
         if self.json {
-            return self.line(&json!({
+            let mut line = json!({
                 "session_id": c.session_id,
                 "url": c.url,
                 "merchant_reference": c.sale.merchant_reference,
                 "amount": c.order.amount,
                 "vat_amount": c.order.vat_amount,
                 "currency": currency,
-            }));
+            });
+            if let Some(link) = &c.link {
+                line["link"] = json!({"channel": "sms", "to": link.to, "status": link.status});
+            }
+            return self.line(&line);
         }
-        // Colour escapes force dark-on-light whatever the terminal's theme; into a file or a
-        // pipe (or with NO_COLOR) the plain blocks are drawn instead.
-        let style = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-            TerminalStyle::Ansi
-        } else {
-            TerminalStyle::LightBackground
+        let headline = match &c.link {
+            Some(link) => match link.status {
+                LinkStatus::Sent => format!("Payment link sent by SMS to {}:", link.to),
+                LinkStatus::Skipped | LinkStatus::Failed => format!(
+                    "The SMS to {} was not sent ({}): read the link to the customer, or cancel:",
+                    link.to,
+                    serde_json::to_value(link.status).unwrap_or_default().as_str().unwrap_or("")
+                ),
+                LinkStatus::Unknown => format!(
+                    "Payment link asked for by SMS to {} (Dintero did not say whether it was sent):",
+                    link.to
+                ),
+            },
+            None => {
+                // Colour escapes force dark-on-light whatever the terminal's theme; into a file
+                // or a pipe (or with NO_COLOR) the plain blocks are drawn instead.
+                let style =
+                    if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+                        TerminalStyle::Ansi
+                    } else {
+                        TerminalStyle::LightBackground
+                    };
+                let qr = kasse_core::qr::qr_terminal_with(&c.url, style).unwrap_or_default();
+                format!("{qr}\nScan to pay")
+            }
         };
-        let qr = kasse_core::qr::qr_terminal_with(&c.url, style).unwrap_or_default();
+        let parked = if c.link.is_some() {
+            " · parked: the payment is followed until the customer pays"
+        } else {
+            ""
+        };
         self.text(&format!(
-            "{qr}\nScan to pay {} (VAT {}), reference {}\n{}\nsession {} · open until {}",
+            "{headline} {} (VAT {}), reference {}\n{}\nsession {} · open until {}{parked}",
             money(c.order.amount, currency),
             money(c.order.vat_amount, currency),
             c.sale.merchant_reference,

@@ -15,6 +15,9 @@ pub enum CoreError {
     /// A refund/capture by lines asks for more than is left of a line, or nothing.
     #[error(transparent)]
     LinePart(#[from] LinePartError),
+    /// The phone number typed for a payment link is not one (never repeats the number).
+    #[error(transparent)]
+    Phone(#[from] crate::phone::PhoneError),
     /// Any other input that is wrong, with the field and what to fix.
     #[error("{field}: {message}")]
     InvalidInput {
@@ -190,9 +193,10 @@ impl CoreError {
         use dintero_client::Error as E;
         use ErrorCode as C;
         match self {
-            CoreError::Order(_) | CoreError::LinePart(_) | CoreError::InvalidInput { .. } => {
-                C::InvalidInput
-            }
+            CoreError::Order(_)
+            | CoreError::LinePart(_)
+            | CoreError::Phone(_)
+            | CoreError::InvalidInput { .. } => C::InvalidInput,
             CoreError::NotFound(_) => C::NotFound,
             CoreError::InvalidState(_) | CoreError::PendingOperation { .. } => C::InvalidState,
             CoreError::AmountExceeds(_) => C::AmountExceeds,

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::link::{LinkSent, LinkStatus};
 use crate::sale::{LogEvent, OpKind, Sale, SaleStatus};
 use crate::staff::Actor;
 
@@ -86,6 +87,14 @@ pub enum TimelineEntry {
     },
     /// A payment arrived as the checkout expired; it is recorded with its true status.
     PaidAsExpired,
+    /// The checkout link was sent by SMS (a phone order): to the masked number, and whether
+    /// Dintero sent it.
+    LinkSent {
+        /// The number, masked (`+47 ••• •• 987`).
+        to: String,
+        /// What Dintero said of the SMS.
+        status: LinkStatus,
+    },
     /// A remark.
     Note {
         /// The text.
@@ -141,6 +150,9 @@ pub(crate) const PAID_AS_EXPIRED_NOTE: &str =
 fn note(text: &str) -> TimelineEntry {
     if text == PAID_AS_EXPIRED_NOTE {
         return TimelineEntry::PaidAsExpired;
+    }
+    if let Some(LinkSent { to, status }) = LinkSent::from_note(text) {
+        return TimelineEntry::LinkSent { to, status };
     }
     for then in [OpKind::Void, OpKind::Refund] {
         if text == paid_before_cancel_note(then) {
@@ -342,6 +354,11 @@ mod tests {
         assert_eq!(
             note(PAID_AS_EXPIRED_NOTE.into()),
             TimelineEntry::PaidAsExpired
+        );
+        assert_eq!(
+            serde_json::to_value(note("payment link by sms to +47 ••• •• 987: sent".into()))
+                .unwrap(),
+            json!({"what": "link_sent", "to": "+47 ••• •• 987", "status": "sent"})
         );
         assert_eq!(
             note("a remark".into()),

@@ -147,6 +147,7 @@ export const api = {
   about: () => call<About>('about'),
   priceOrder: (order: OrderInput) => call<PricedOrder>('price_order', { order }),
   charge: (order: OrderInput) => call<Charge>('charge', { order }),
+  sendLink: (order: OrderInput, phone: string, key: string) => call<Charge>('send_link', { order, phone, key }),
   cancelCharge: (saleId: string) => call<SaleSummary>('cancel_charge', { saleId }),
   payHere: (saleId: string) => call<null>('pay_here', { saleId }),
   leaveCharge: (saleId: string) => call<null>('leave_charge', { saleId }),

@@ -57,6 +57,11 @@ export function timelineText(e: TimelineEntry, currency: string): string {
       return t(e.then === 'void' ? 'timeline.paid_before_cancel_void' : 'timeline.paid_before_cancel_refund');
     case 'paid_as_expired':
       return t('timeline.paid_as_expired');
+    case 'link_sent':
+      return t(
+        e.status === 'sent' ? 'timeline.link_sent' : e.status === 'unknown' ? 'timeline.link_unknown' : 'timeline.link_not_sent',
+        { to: e.to },
+      );
     case 'note':
       return e.text;
     default: {

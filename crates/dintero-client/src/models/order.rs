@@ -201,8 +201,10 @@ pub struct StoreAddress {
     pub country: Option<String>,
 }
 
-/// The customer (`customer`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// The customer (`customer`). Its e-mail and phone number are personal data: its `Debug` shows
+/// neither (only a phone number's last three digits), so a request or a transaction formatted
+/// into a log line does not carry them. They are sent to Dintero as they are.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Customer {
     /// Merchant's customer id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -217,6 +219,41 @@ pub struct Customer {
     /// My Dintero data (untyped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub my_dintero: Option<serde_json::Value>,
+}
+
+impl Customer {
+    /// A customer known only by a phone number (E.164, `+4799999999`): what an SMS publish
+    /// needs (dintero-api.md §5.1).
+    pub fn with_phone(phone_number: impl Into<String>) -> Customer {
+        Customer {
+            phone_number: Some(phone_number.into()),
+            ..Customer::default()
+        }
+    }
+}
+
+impl std::fmt::Debug for Customer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Customer")
+            .field("customer_id", &self.customer_id)
+            .field("email", &self.email.as_ref().map(|_| "<personal>"))
+            .field(
+                "phone_number",
+                &self.phone_number.as_deref().map(masked_tail),
+            )
+            .field(
+                "my_dintero",
+                &self.my_dintero.as_ref().map(|_| "<personal>"),
+            )
+            .finish()
+    }
+}
+
+/// `+4799999123` as `…123`: enough to tell two numbers apart in a log, not to call one.
+fn masked_tail(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    let tail: String = chars[chars.len().saturating_sub(3)..].iter().collect();
+    format!("…{tail}")
 }
 
 /// A session's URLs (`url`).
@@ -282,6 +319,18 @@ pub struct Publish {
     /// Read-only outcome.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PublishStatus>,
+}
+
+impl Publish {
+    /// Send the checkout link by SMS to `customer.phone_number`
+    /// (`{"channel":"sms","type":"checkout-link"}`).
+    pub fn sms_checkout_link() -> Publish {
+        Publish {
+            channel: Some(PublishChannel::Sms),
+            publish_type: Some(PublishType::CheckoutLink),
+            ..Publish::default()
+        }
+    }
 }
 
 /// Lower-case `dintero-system-*` request headers as Dintero echoes them.

@@ -5,10 +5,10 @@ use std::str::FromStr;
 
 use crate::common::fixture;
 use dintero_client::{
-    CaptureRequest, CardType, Channel, ErrorBody, ItemType, OrderItem, PaymentProduct,
-    PaymentProductType, RefundRequest, Session, SessionCreateRequest, SessionCreated,
-    SessionEventName, SessionState, SettlementStatus, Transaction, TransactionEventName,
-    TransactionStatus,
+    CaptureRequest, CardType, Channel, Configuration, Customer, ErrorBody, ItemType, OrderItem,
+    PaymentProduct, PaymentProductType, Publish, PublishChannel, PublishStatus, PublishType,
+    RefundRequest, Session, SessionCreateRequest, SessionCreated, SessionEventName, SessionState,
+    SettlementStatus, Transaction, TransactionEventName, TransactionStatus,
 };
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
@@ -88,6 +88,59 @@ fn session_create_request_example() {
     assert_eq!(
         request.order.store.as_ref().unwrap().name.as_deref(),
         Some("Papirbutikken Oslo Sentrum")
+    );
+}
+
+#[test]
+fn an_sms_payment_link_is_a_publish_and_the_customer_phone_number() {
+    let mut request = SessionCreateRequest::new(
+        "default",
+        "https://kasse.example.no/takk",
+        dintero_client::Order {
+            amount: 5000,
+            currency: "NOK".into(),
+            merchant_reference: "K1-20261207-0001".into(),
+            ..Default::default()
+        },
+    );
+    request.customer = Some(Customer::with_phone("+4799999123"));
+    request.configuration = Some(Configuration {
+        publish: vec![Publish::sms_checkout_link()],
+        ..Configuration::default()
+    });
+    let written = serde_json::to_value(&request).unwrap();
+    assert_eq!(
+        written["configuration"],
+        serde_json::json!({"publish": [{"channel": "sms", "type": "checkout-link"}]})
+    );
+    assert_eq!(
+        written["customer"],
+        serde_json::json!({"phone_number": "+4799999123"})
+    );
+    // Personal data: the request's Debug keeps the last three digits only.
+    let debug = format!("{request:?}");
+    assert!(!debug.contains("99999123"), "{debug}");
+    assert!(debug.contains("…123"), "{debug}");
+
+    // The answer echoes each publish with its id and outcome (§5.2).
+    let created: SessionCreated = serde_json::from_value(serde_json::json!({
+        "id": "T11223344.4Xk9mPq2RtVbN7cYhJ3sWd",
+        "url": "https://checkout.dintero.com/v1/view/T11223344.4Xk9mPq2RtVbN7cYhJ3sWd",
+        "publish": [
+            {"channel": "sms", "type": "checkout-link", "id": "p1", "status": "sent"},
+            {"channel": "push", "type": "app", "id": "p2", "status": "queued"}
+        ]
+    }))
+    .unwrap();
+    assert_eq!(created.publish[0].status, Some(PublishStatus::Sent));
+    assert_eq!(created.publish[0].channel, Some(PublishChannel::Sms));
+    assert_eq!(
+        created.publish[0].publish_type,
+        Some(PublishType::CheckoutLink)
+    );
+    assert_eq!(
+        created.publish[1].status,
+        Some(PublishStatus::Other("queued".into()))
     );
 }
 

@@ -1,6 +1,7 @@
 //! A full flow against the in-process sandbox with every log line of the process captured at
 //! TRACE (the client's spans, reqwest/hyper via the `log` bridge, and the sandbox's own
-//! logs): neither the client secret nor any access token ever appears.
+//! logs): neither the client secret nor any access token ever appears, nor the phone number
+//! of a payment link sent by SMS (personal data).
 
 use std::time::Duration;
 
@@ -10,6 +11,9 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use dintero_client::{CaptureRequest, Error, RefundRequest, TransactionQuery};
 
+/// The customer's phone number of the payment link sent in the flow.
+const PHONE: &str = "+4741234987";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_or_token_in_any_log_line_of_a_full_flow() {
     let buffer = capture();
@@ -18,6 +22,17 @@ async fn no_secret_or_token_in_any_log_line_of_a_full_flow() {
     let client = &env.client;
     let token = client.fetch_token().await.unwrap();
     let first_token = token.access_token.expose().to_owned();
+
+    // A payment link by SMS: the customer's phone number is personal data, in no log line.
+    let mut link = crate::common::sandbox::session_request(5000);
+    link.customer = Some(dintero_client::Customer::with_phone(PHONE));
+    link.configuration
+        .get_or_insert_with(Default::default)
+        .publish = vec![dintero_client::Publish::sms_checkout_link()];
+    let created = client.create_session(&link).await.unwrap();
+    assert_eq!(created.publish.len(), 1);
+    client.get_session(&created.id).await.unwrap();
+    tracing::info!(?link, "a link request logged by the app");
 
     let (session_id, tid) = env.authorized(24800).await;
     client.get_session(&session_id).await.unwrap();
@@ -89,6 +104,9 @@ async fn no_secret_or_token_in_any_log_line_of_a_full_flow() {
         forbidden.push(token);
     }
     assert!(forbidden.contains(&jwt_header));
+    // The phone number, whole and without its country code.
+    forbidden.push(PHONE.to_owned());
+    forbidden.push(PHONE[3..].to_owned());
     for (i, needle) in forbidden.iter().enumerate() {
         // The message does not repeat the secret; SHOW_LOGS=1 prints the logs.
         assert!(

@@ -57,6 +57,7 @@ pub fn app(state: AppState) -> Router {
 fn control_routes() -> Router<AppState> {
     Router::new()
         .route("/_sim/sessions", get(sim::sessions))
+        .route("/_sim/published", get(sim::published))
         .route("/_sim/sessions/{id}/visit", post(sim::visit))
         .route("/_sim/sessions/{id}/pay", post(sim::pay))
         .route("/_sim/transactions", get(sim::transactions))

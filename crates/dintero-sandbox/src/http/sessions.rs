@@ -34,18 +34,25 @@ pub(crate) async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let strict = strict_amounts(&headers, state.shared.config.strict_amounts_default);
-    let new = validate::new_session(body, strict)?;
+    let mut new = validate::new_session(body, strict)?;
     let include_session = query_flag(query.as_deref(), "include_session");
     let sys = system_headers(&headers);
     let now = state.shared.clock.now_ms();
-    let (id, session) = {
+    let base = public_base(&headers, &state);
+    let asks = std::mem::take(&mut new.publish);
+    let phone_number = new.phone_number.take();
+    let (id, url, session, published) = {
         let mut store = state.shared.store();
         let id = store.create_session(new, now, sys);
+        let url = format!("{base}/v1/view/{id}");
+        let published = store.publish(&id, &asks, phone_number.as_deref(), &url, now);
         let session = include_session.then(|| store.session_json(&id));
-        (id, session)
+        (id, url, session, published)
     };
-    let url = format!("{}/v1/view/{id}", public_base(&headers, &state));
     let mut out = json!({ "id": id, "url": url });
+    if !published.is_empty() {
+        out["publish"] = Value::Array(published);
+    }
     if let Some(s) = session {
         out["session"] = s?;
     }

@@ -139,6 +139,10 @@ pub(crate) async fn stats(State(state): State<AppState>) -> Json<Value> {
     Json(serde_json::to_value(state.control().stats()).unwrap_or(Value::Null))
 }
 
+pub(crate) async fn published(State(state): State<AppState>) -> Json<Value> {
+    Json(serde_json::to_value(state.control().published()).unwrap_or(Value::Null))
+}
+
 pub(crate) async fn sessions(State(state): State<AppState>) -> Json<Value> {
     Json(Value::Array(state.control().sessions()))
 }

@@ -21,6 +21,7 @@ use crate::listing::TransactionFilter;
 use crate::machine::{self, Ledger, Operation, Status};
 use crate::model::{Card, PendingOperation, Session, SessionEvent, Transaction, TxEvent};
 use crate::products;
+use crate::publish::Publication;
 use crate::validate::{NewSession, OperationBody};
 
 /// Session lifetime when `expires_at` is not sent (UNCONFIRMED in Dintero; SIM choice).
@@ -96,6 +97,8 @@ pub(crate) struct Store {
     transactions: HashMap<String, Transaction>,
     /// Transaction ids in creation order.
     tx_order: Vec<String>,
+    /// Every `configuration.publish` asked for, in order.
+    published: Vec<Publication>,
 }
 
 /// `return_url` with Dintero's parameters appended, keeping the merchant's own.
@@ -162,6 +165,7 @@ impl Store {
             sessions: HashMap::new(),
             transactions: HashMap::new(),
             tx_order: Vec::new(),
+            published: Vec::new(),
         }
     }
 
@@ -170,6 +174,7 @@ impl Store {
         self.sessions.clear();
         self.transactions.clear();
         self.tx_order.clear();
+        self.published.clear();
         self.behaviours.reset();
     }
 

@@ -3,6 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::*;
+use crate::publish;
+use crate::validate::PublishAsk;
 
 impl Store {
     /// `POST /v1/sessions-profile`. Returns the new id.
@@ -52,6 +54,32 @@ impl Store {
         };
         self.sessions.insert(id.clone(), session);
         id
+    }
+
+    /// Records what session `session_id` asked to publish (its checkout link `url`) and
+    /// returns the create answer's `publish[]`.
+    pub fn publish(
+        &mut self,
+        session_id: &str,
+        asks: &[PublishAsk],
+        phone_number: Option<&str>,
+        url: &str,
+        now: Millis,
+    ) -> Vec<Value> {
+        asks.iter()
+            .map(|ask| {
+                let id = self.ids.uuid();
+                let p = publish::record(id, ask, session_id, phone_number, url, now);
+                let answer = p.answer();
+                self.published.push(p);
+                answer
+            })
+            .collect()
+    }
+
+    /// Every publish recorded, oldest first.
+    pub fn published(&self) -> Vec<Publication> {
+        self.published.clone()
     }
 
     pub fn session(&self, id: &str) -> Option<&Session> {

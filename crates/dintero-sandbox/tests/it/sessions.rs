@@ -400,3 +400,92 @@ async fn cancel_refused_for_expired_sessions_and_settled_transactions() {
         assert_eq!(env.transaction(tid).await["status"], status);
     }
 }
+
+#[tokio::test]
+async fn an_sms_publish_is_recorded_with_the_number_and_the_link_and_answered() {
+    let env = env().await;
+    let mut body = session_body("LINK-1");
+    body["customer"] = json!({"phone_number": "+4741234987"});
+    body["configuration"] = json!({"publish": [{"channel": "sms", "type": "checkout-link"}]});
+    let created = env.create_session(body).await;
+    let sid = created["id"].as_str().unwrap();
+    let url = created["url"].as_str().unwrap();
+    assert_eq!(created["publish"][0]["channel"], "sms");
+    assert_eq!(created["publish"][0]["type"], "checkout-link");
+    assert_eq!(created["publish"][0]["status"], "sent");
+    let id = created["publish"][0]["id"].as_str().unwrap();
+
+    // Without a phone number the SMS is skipped, as Dintero's `skipped` says (§5.1.2).
+    let mut bare = session_body("LINK-2");
+    bare["configuration"] = json!({"publish": [{"channel": "sms", "type": "checkout-link"}]});
+    let skipped = env.create_session(bare).await;
+    assert_eq!(skipped["publish"][0]["status"], "skipped");
+    // No publish asked: no `publish` in the answer.
+    let plain = env.create_session(session_body("LINK-3")).await;
+    assert!(plain.get("publish").is_none(), "{plain}");
+
+    let (s, published) = env.get("/_sim/published").await;
+    assert_eq!(s, 200, "{published}");
+    let list = published.as_array().unwrap();
+    assert_eq!(list.len(), 2, "{published}");
+    assert_eq!(list[0]["id"], id);
+    assert_eq!(list[0]["session_id"], sid);
+    assert_eq!(list[0]["channel"], "sms");
+    assert_eq!(list[0]["to"], "+4741234987");
+    assert_eq!(list[0]["url"], url);
+    assert_eq!(list[0]["status"], "sent");
+    assert_eq!(list[1]["status"], "skipped");
+    assert!(list[1]["to"].is_null());
+
+    // The link is the checkout: the customer opens it and pays.
+    let page = env.http.get(url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let (s, tx) = env.pay(sid, json!({"card": "4000000000000002"})).await;
+    assert_eq!(s, 200, "{tx}");
+
+    env.post("/_sim/reset", json!({})).await;
+    let (_, after) = env.get("/_sim/published").await;
+    assert_eq!(after, json!([]));
+}
+
+#[tokio::test]
+async fn a_publish_or_a_phone_number_of_the_wrong_form_is_refused_naming_the_field() {
+    let env = env().await;
+    let cases = [
+        (
+            json!({"phone_number": "99999999"}),
+            json!([{"channel": "sms", "type": "checkout-link"}]),
+            "customer.phone_number",
+        ),
+        (
+            json!({"phone_number": "+47 999 99 999"}),
+            json!([]),
+            "customer.phone_number",
+        ),
+        (
+            json!({}),
+            json!([{"channel": "fax", "type": "checkout-link"}]),
+            "configuration.publish[0].channel",
+        ),
+        (
+            json!({}),
+            json!([{"channel": "sms"}]),
+            "configuration.publish[0].type",
+        ),
+    ];
+    for (customer, publish, field) in cases {
+        let mut body = session_body("LINK-BAD");
+        body["customer"] = customer;
+        body["configuration"] = json!({ "publish": publish });
+        let (s, v) = env.post("/v1/sessions-profile", body).await;
+        refused(s, &v, 400, "invalid_request");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(field), "{message}");
+        assert!(
+            !message.contains("999"),
+            "the number is not repeated: {message}"
+        );
+    }
+    let (_, published) = env.get("/_sim/published").await;
+    assert_eq!(published, json!([]));
+}

@@ -194,3 +194,62 @@ fn text_charge_draws_a_qr_of_the_url_in_half_blocks() {
     // The hint says how to follow it (stderr: not part of the result).
     assert!(run.stderr.contains("kasse-cli wait"), "{}", run.stderr);
 }
+
+#[test]
+fn charge_sms_sends_the_link_and_the_sale_waits_parked_until_paid() {
+    let w = World::new();
+    let order = w.order_file(ORDER);
+    let sms = |number: &str| {
+        w.run(&[
+            "--json",
+            "charge",
+            "--order",
+            path_str(&order),
+            "--sms",
+            number,
+        ])
+    };
+    let c = sms("412 34 987").one();
+    assert_eq!(
+        c["link"],
+        serde_json::json!({"channel": "sms", "to": "+47 ••• •• 987", "status": "sent"})
+    );
+    let reference = c["merchant_reference"].as_str().unwrap();
+    assert_eq!(reference, "KASSE1-".to_owned() + &today() + "-0001");
+    let sid = c["session_id"].as_str().unwrap();
+    let published = w.control.published();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].to.as_deref(), Some("+4741234987"));
+    assert_eq!(published[0].session_id, sid);
+
+    // In text: that the link was sent, to whom (masked), and the reference.
+    let text = w.run(&[
+        "charge",
+        "--order",
+        path_str(&order),
+        "--sms",
+        "+46 70 123 45 67",
+    ]);
+    assert!(text.ok(), "{text:#?}");
+    assert!(
+        text.stdout
+            .contains("Payment link sent by SMS to +46 •••••• 567"),
+        "{}",
+        text.stdout
+    );
+    assert!(text
+        .stdout
+        .contains(&("KASSE1-".to_owned() + &today() + "-0002")));
+    assert!(!text.stdout.contains("701234567"), "{}", text.stdout);
+
+    // The customer pays through the link; `wait` by reference sees it paid.
+    w.control.pay(sid, CARD_OK).expect("pay");
+    let lines = w.run(&["--json", "wait", reference]).json_ok();
+    assert_eq!(lines.last().unwrap()["status"], "authorized", "{lines:?}");
+
+    // A number that is not one is refused before anything is sent.
+    let (code, message) = sms("4123").json_error();
+    assert_eq!(code, "invalid_input");
+    assert!(message.starts_with("phone_number:"), "{message}");
+    assert_eq!(w.control.published().len(), 2);
+}

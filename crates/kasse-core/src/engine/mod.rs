@@ -14,6 +14,7 @@ mod guarded;
 mod observe;
 mod ops;
 pub mod payload;
+mod phone_order;
 mod sync;
 mod watch;
 
@@ -34,8 +35,10 @@ use tokio::sync::{broadcast, Notify};
 use crate::cadence::Cadence;
 use crate::clock::{Clock, IdSource};
 use crate::error::CoreError;
+use crate::link::LinkSent;
 use crate::money::Currency;
 use crate::order::{OrderInput, PricedOrder};
+use crate::phone::PhoneNumber;
 use crate::sale::{LogEvent, Sale, SaleStatus};
 use crate::store::{NewSale, Store, StoredEvent};
 
@@ -151,6 +154,8 @@ pub struct Charge {
     /// When the checkout stops being available.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+    /// The payment link sent by SMS, for a phone order ([`Kasse::send_link`]).
+    pub link: Option<LinkSent>,
 }
 
 /// A sale with its journal, for detail views.
@@ -183,6 +188,8 @@ pub(crate) struct Inner {
     checkout_language: Mutex<Option<&'static str>>,
     /// Whether new sales are captured at payment ([`Kasse::set_auto_capture`]).
     auto_capture: AtomicBool,
+    /// Payment links by the idempotency key of the press that sent them ([`Kasse::send_link`]).
+    links: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<phone_order::Sent>>>>>,
 }
 
 /// The engine handle; cheap to clone.
@@ -225,6 +232,7 @@ impl Kasse {
                 checkout_language: Mutex::new(None),
                 auto_capture: AtomicBool::new(config.auto_capture),
                 config,
+                links: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -300,6 +308,17 @@ impl Kasse {
     /// Charges an order: logs the intent, creates the Dintero session, logs it, starts
     /// following it, and returns what to show (URL and QR).
     pub async fn charge(&self, input: &OrderInput) -> Result<Charge, CoreError> {
+        self.charge_as(input, None, &mut None).await
+    }
+
+    /// [`Kasse::charge`], with the checkout link sent by SMS to `link` in the same
+    /// create-session POST; `opened` is set to the sale's id once its intent is logged.
+    async fn charge_as(
+        &self,
+        input: &OrderInput,
+        link: Option<&PhoneNumber>,
+        opened_id: &mut Option<String>,
+    ) -> Result<Charge, CoreError> {
         let inner = &self.inner;
         let order = input.price(inner.config.currency)?;
         let sale_id = inner.ids.new_id();
@@ -317,10 +336,11 @@ impl Kasse {
             },
             now,
         )?;
+        *opened_id = Some(sale_id.clone());
         self.publish(opened.sale.clone(), None);
         let reference = opened.sale.merchant_reference.clone();
         let expires_at = now + inner.config.session_ttl;
-        let request = payload::session_request(
+        let mut request = payload::session_request(
             &order,
             &payload::SessionParams {
                 profile_id: &inner.config.profile_id,
@@ -333,7 +353,10 @@ impl Kasse {
                 store: inner.config.store.as_ref(),
             },
         );
-        tracing::info!(sale = %sale_id, reference = %reference, amount = order.amount, "creating session");
+        if let Some(phone) = link {
+            payload::send_link_by_sms(&mut request, phone);
+        }
+        tracing::info!(sale = %sale_id, reference = %reference, amount = order.amount, link = link.is_some(), "creating session");
         match inner.api.create_session(&request).await {
             Ok(mut created) => {
                 let language = *inner
@@ -357,6 +380,13 @@ impl Kasse {
                     opened.sale.status,
                 )?;
                 self.follow(&sale_id);
+                let (sale, link) = match link {
+                    Some(phone) => {
+                        let sent = LinkSent::of(phone, &created.publish);
+                        (self.append(&sale_id, &sent.note())?, Some(sent))
+                    }
+                    None => (sale, None),
+                };
                 let qr_svg = crate::qr::qr_svg(&created.url)?;
                 Ok(Charge {
                     sale,
@@ -365,6 +395,7 @@ impl Kasse {
                     url: created.url,
                     qr_svg,
                     expires_at,
+                    link,
                 })
             }
             Err(e) => {
@@ -374,11 +405,16 @@ impl Kasse {
                 } else {
                     "dintero"
                 });
+                let mut message = e.to_string();
+                if let Some(phone) = link {
+                    // Dintero's message may quote the number: the log keeps it masked.
+                    message = message.replace(phone.e164(), &phone.masked());
+                }
                 self.append(
                     &sale_id,
                     &LogEvent::ChargeFailed {
                         error_code: code.to_owned(),
-                        message: e.to_string(),
+                        message,
                         outcome_unknown,
                     },
                 )?;

@@ -104,9 +104,31 @@ impl Kasse {
     }
 }
 
-/// A Dintero object as the JSON snapshot that proves an event.
+/// A Dintero object as the JSON snapshot that proves an event. A customer's phone number (a
+/// payment link's) is personal data Kasse needs no more once the link is sent: the log keeps
+/// it masked, here as in the sale's note.
 pub(crate) fn snapshot<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
+    let mut value = serde_json::to_value(v).unwrap_or(Value::Null);
+    mask_phone_numbers(&mut value);
+    value
+}
+
+/// Masks `customer.phone_number` in a session or transaction, and in the session a
+/// transaction carries (`includes=session`).
+fn mask_phone_numbers(value: &mut Value) {
+    let Value::Object(object) = value else {
+        return;
+    };
+    if let Some(Value::Object(customer)) = object.get_mut("customer") {
+        if let Some(Value::String(number)) = customer.get_mut("phone_number") {
+            *number = crate::phone::PhoneNumber::parse(number)
+                .map(|p| p.masked())
+                .unwrap_or_else(|_| "•••".to_owned());
+        }
+    }
+    if let Some(session) = object.get_mut("session") {
+        mask_phone_numbers(session);
+    }
 }
 
 /// Whether a transaction is this sale's: its own transaction id, else the same session, else

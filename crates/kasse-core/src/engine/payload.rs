@@ -133,6 +133,15 @@ pub fn session_request(order: &PricedOrder, p: &SessionParams<'_>) -> SessionCre
     req
 }
 
+/// Asks Dintero to send the checkout link of `req` by SMS to `phone` (dintero-api.md §5.1.2:
+/// `configuration.publish` with `customer.phone_number`), in the same create-session POST.
+pub fn send_link_by_sms(req: &mut SessionCreateRequest, phone: &crate::phone::PhoneNumber) {
+    req.customer = Some(dintero_client::Customer::with_phone(phone.e164()));
+    req.configuration
+        .get_or_insert_with(Configuration::default)
+        .publish = vec![dintero_client::Publish::sms_checkout_link()];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ mod engine_chaos;
 mod engine_faults;
 mod engine_flows;
 mod engine_guard;
+mod engine_link;
 mod engine_ops;
 mod engine_sync;
 mod engine_unwatched;
