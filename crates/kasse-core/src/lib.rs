@@ -16,6 +16,7 @@ pub mod money;
 pub mod order;
 pub mod pay_window;
 pub mod payment;
+pub mod print;
 pub mod products;
 pub mod qr;
 pub mod receipt;

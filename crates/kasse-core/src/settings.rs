@@ -12,6 +12,7 @@ use crate::staff::Guarded;
 use crate::cadence::Cadence;
 use crate::error::CoreError;
 use crate::money::{Currency, VatRate};
+use crate::print::ReceiptSettings;
 use crate::store::Store;
 
 const KEY: &str = crate::store::settings::keys::APP;
@@ -56,6 +57,8 @@ pub struct Settings {
     pub language: String,
     /// Where customers land after paying.
     pub return_url: Option<String>,
+    /// The shop on its receipts, the receipt printer, and printing after each paid sale.
+    pub receipt: ReceiptSettings,
 }
 
 /// The demo's quick items with their labels in `language` (`en`, `nb`, `sv`; English for any
@@ -103,6 +106,7 @@ impl Default for Settings {
             cadence: Cadence::default(),
             language: "en".into(),
             return_url: None,
+            receipt: ReceiptSettings::default(),
         }
     }
 }
@@ -167,7 +171,7 @@ impl Settings {
                 "poll intervals must be at least 200 ms",
             ));
         }
-        Ok(())
+        self.receipt.validate()
     }
 
     /// After a change of language from `previous`: quick items still as the defaults of the
