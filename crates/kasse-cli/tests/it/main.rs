@@ -13,6 +13,7 @@ mod journal;
 mod listing;
 mod operations;
 mod pins;
+mod receipt;
 mod refusals;
 mod report;
 mod secrets;
