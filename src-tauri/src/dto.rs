@@ -364,6 +364,8 @@ pub struct SettingsFields {
     /// Refunds up to this (minor units) need no PIN; above it, or always when 0, the
     /// manager's.
     pub refund_limit: i64,
+    /// The shop on its receipts and the receipt printer (kasse-core's, as saved).
+    pub receipt: kasse_core::print::ReceiptSettings,
 }
 
 /// A staff member's role.

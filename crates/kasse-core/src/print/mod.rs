@@ -126,14 +126,18 @@ pub fn print(
     printer.send(&escpos(receipt, options), PRINTER_TIMEOUT)
 }
 
-/// Prints a test page (the shop's header, the paper's width, æøå, a QR code) on `printer`.
+/// A test page (the shop's header, the paper's width, æøå, a QR code) as ESC/POS bytes.
+pub fn test_page(shop: &Shop, options: &PrintOptions) -> Vec<u8> {
+    escpos::render(&layout::test_page(shop, options))
+}
+
+/// Prints [`test_page`] on `printer`.
 pub fn print_test_page(
     shop: &Shop,
     printer: &PrinterUrl,
     options: &PrintOptions,
 ) -> Result<(), PrintError> {
-    let page = escpos::render(&layout::test_page(shop, options));
-    printer.send(&page, PRINTER_TIMEOUT)
+    printer.send(&test_page(shop, options), PRINTER_TIMEOUT)
 }
 
 #[cfg(test)]
