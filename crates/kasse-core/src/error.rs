@@ -89,7 +89,7 @@ pub enum CoreError {
     /// The receipt did not reach the printer (what to check is in the message); nothing else
     /// changed.
     #[error(transparent)]
-    Printer(#[from] crate::print::PrintError),
+    Printer(#[from] crate::printer::PrintError),
 }
 
 /// What kind of error a [`CoreError`] is: a closed set, the one list of codes both shells send

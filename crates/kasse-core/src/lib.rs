@@ -17,6 +17,7 @@ pub mod order;
 pub mod pay_window;
 pub mod payment;
 pub mod print;
+pub mod printer;
 pub mod products;
 pub mod qr;
 pub mod receipt;

@@ -196,6 +196,12 @@ impl Decoded {
     pub fn line_with(&self, needle: &str) -> Option<&DecodedLine> {
         self.lines.iter().find(|l| l.text.contains(needle))
     }
+
+    /// Whether the first line containing `label` ends with `value` (`Total        153,00`).
+    pub fn says(&self, label: &str, value: &str) -> bool {
+        self.line_with(label)
+            .is_some_and(|l| l.text.ends_with(value))
+    }
 }
 
 /// Reads ESC/POS bytes as a printer would: the commands [`render`] writes (and `ESC !`, `ESC

@@ -1,7 +1,7 @@
 //! Receipts on paper and in files: the shop's receipt settings (its name, address and
 //! organisation number, the printer and its paper, printing after each paid sale), the
 //! receipt laid out for a paper width (`layout`, worded by `words`), drawn as ESC/POS
-//! (`escpos`) or PDF (`pdf`), and sent to a printer (`transport`). It reads receipts the core
+//! (`escpos`) or PDF (`pdf`), and sent to a printer ([`crate::printer`]). It reads receipts the core
 //! built ([`crate::receipt`]) and writes no log: a printer that fails costs a reprint, never a
 //! sale.
 
@@ -9,16 +9,15 @@ pub mod escpos;
 mod layout;
 mod orgnr;
 pub mod pdf;
-mod transport;
 pub mod words;
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::printer::{PrintError, PrinterUrl, DEFAULT_PORT};
 pub use layout::{Block, Layout, PaperWidth, PrintOptions, Style};
 pub use orgnr::{CheckDigit, OrgNumber, OrgNumberError};
-pub use transport::{PrintError, PrinterUrl, DEFAULT_PORT};
 pub use words::Language;
 
 use crate::error::CoreError;

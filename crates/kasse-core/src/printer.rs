@@ -2,7 +2,8 @@
 //! a printer's device file (`/dev/usb/lp0`, or `file:///dev/usb/lp0`) or a CUPS queue taken
 //! raw (`cups://QUEUE`, sent with `lp -d QUEUE -o raw`). Connecting and writing are bounded by
 //! a timeout, and every failure says what to check. Printing reads a receipt and writes to a
-//! printer; it never touches the log, so a printer that fails loses no sale.
+//! printer; it never touches the log, so a printer that fails loses no sale. A leaf: the
+//! engine's error holds its [`PrintError`].
 
 use std::io::Write;
 use std::net::{TcpStream, ToSocketAddrs};
