@@ -110,24 +110,18 @@ fn a_printer_that_is_not_there_is_a_printer_error_and_the_sale_stays() {
         .unwrap()
         .port();
     let printer = format!("tcp://127.0.0.1:{port}");
-    w.run(&[
-        "--json",
-        "receipt",
-        "print",
-        reference,
-        "--printer",
-        &printer,
-    ])
-    .refused_naming("printer", "usually 9100");
-    w.run(&[
-        "--json",
-        "receipt",
-        "print",
-        reference,
-        "--printer",
-        "http://x",
-    ])
-    .refused_naming("printer", "not a printer address");
+    let print_on = |printer: &str| {
+        w.run(&[
+            "--json",
+            "receipt",
+            "print",
+            reference,
+            "--printer",
+            printer,
+        ])
+    };
+    print_on(&printer).refused_naming("printer", "usually 9100");
+    print_on("http://x").refused_naming("printer", "not a printer address");
     // No printer in Settings and none given.
     w.run(&["--json", "receipt", "print", reference])
         .refused_naming("printer", "Settings");
