@@ -422,18 +422,6 @@ pub fn refund_preview(state: St<'_>, sale_id: String, lines: Vec<RefundLine>) ->
         .refund_preview(&sale_id, &refund_lines(&lines)?)?)
 }
 
-/// A receipt as the core builds it: the sale's (`refund` = `None`), or that of the refund whose
-/// operation id is `refund`.
-#[tauri::command]
-pub fn receipt(state: St<'_>, sale_id: String, refund: Option<String>) -> CmdResult<Receipt> {
-    let d = state.kasse().detail(&sale_id)?;
-    let order = d.order.as_ref();
-    Ok(match refund {
-        None => kasse_core::receipt::sale_receipt(&d.sale, order, &d.events)?,
-        Some(op_id) => kasse_core::receipt::refund_receipt(&d.sale, order, &op_id)?,
-    })
-}
-
 /// Imports and refreshes from Dintero.
 #[tauri::command]
 pub async fn sync(state: St<'_>) -> CmdResult<SyncReport> {
@@ -536,6 +524,7 @@ fn settings_dto(state: &AppState, s: &CoreSettings) -> CmdResult<Settings> {
             language: s.language.clone(),
             refund_limit: access::refund_limit(store)?,
             capture_at_payment: s.capture_at_payment,
+            receipt: s.receipt.clone(),
         },
         has_secret: !s.account_id.is_empty() && state.secrets.get(&s.account_id).is_some(),
         staff,
@@ -587,6 +576,7 @@ fn apply_input(current: &CoreSettings, input: &SettingsInput) -> Result<CoreSett
     s.cadence.waiting_ms = u64::from(fields.poll_waiting_ms);
     s.cadence.paying_ms = u64::from(fields.poll_paying_ms);
     s.language = fields.language.clone();
+    s.receipt = fields.receipt.clone();
     s.validate()?;
     Ok(s)
 }

@@ -375,6 +375,8 @@ pub struct SettingsFields {
     /// Refunds up to this (minor units) need no PIN; above it, or always when 0, the
     /// manager's.
     pub refund_limit: i64,
+    /// The shop on its receipts and the receipt printer (kasse-core's, as saved).
+    pub receipt: kasse_core::print::ReceiptSettings,
     /// "Capture at payment" (`kasse_core::settings::Settings::capture_at_payment`); absent in
     /// an input: on.
     #[serde(default = "on")]

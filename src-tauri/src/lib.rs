@@ -8,6 +8,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod paywindow;
+pub mod printing;
 pub mod secret;
 pub mod single;
 pub mod state;
@@ -36,7 +37,10 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::uncaptured,
         commands::list_sales,
         commands::sale_detail,
-        commands::receipt,
+        printing::receipt,
+        printing::receipt_print,
+        printing::receipt_pdf,
+        printing::printer_test,
         commands::refund_preview,
         commands::capture,
         commands::void_sale,

@@ -980,7 +980,16 @@ async fn shots_in_every_language_and_theme(
             )
             .await?;
             tokio::time::sleep(Duration::from_millis(500)).await;
-            wait_for(c, &format!("html[data-theme='{theme}'] {ready}")).await?;
+            let shown = wait_for(c, &format!("html[data-theme='{theme}'] {ready}")).await?;
+            // A card further down (Settings' receipts) is scrolled into view first.
+            within(
+                "scrolling",
+                c.execute(
+                    "arguments[0].scrollIntoView({block: 'nearest'});",
+                    vec![serde_json::to_value(shown)?],
+                ),
+            )
+            .await?;
             tokio::time::sleep(Duration::from_millis(300)).await;
             screenshot(c, &format!("{name}-{lang}-{theme}")).await?;
         }
@@ -1453,4 +1462,117 @@ async fn z_warning_shots(c: &Client) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A network receipt printer on a free local port: each job's bytes, as they came.
+fn fake_printer() -> Result<(String, std::sync::mpsc::Receiver<Vec<u8>>)> {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("tcp://{}", listener.local_addr()?);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let mut bytes = Vec::new();
+            if conn.and_then(|mut c| c.read_to_end(&mut bytes)).is_ok() && tx.send(bytes).is_err() {
+                break;
+            }
+        }
+    });
+    Ok((url, rx))
+}
+
+/// The next job the fake printer got: an ESC/POS job (initialised first, cut last) holding
+/// every one of `texts` (ASCII; the letters æøå are checked by kasse-core's decoder tests).
+fn printed_job(rx: &std::sync::mpsc::Receiver<Vec<u8>>, texts: &[&str]) -> Result<Vec<u8>> {
+    let job = rx
+        .recv_timeout(Duration::from_secs(20))
+        .map_err(|_| anyhow!("nothing reached the printer"))?;
+    assert!(job.starts_with(b"\x1b@"), "ESC @ first: {job:?}");
+    assert!(job.ends_with(b"\x1dV\x01"), "GS V last");
+    assert!(job.windows(3).any(|w| w == b"\x1d(k"), "a QR code (GS ( k)");
+    for t in texts {
+        assert!(
+            job.windows(t.len()).any(|w| w == t.as_bytes()),
+            "{t:?} not printed: {}",
+            String::from_utf8_lossy(&job)
+        );
+    }
+    Ok(job)
+}
+
+/// Issue 15, receipts: Settings refuses an org number whose check digit is wrong (the field
+/// marked) and a printer address Kasse does not know; "Print test page" reaches the printer typed
+/// in, before saving; the receipt screen shows the shop and prints on the saved printer; with
+/// "print automatically", a sale paid while its Charge screen is open prints by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_print_on_the_printer_settings_choose() -> Result<()> {
+    let (printer, jobs) = fake_printer()?;
+    let app = launch("printing").await?;
+    let c = &app.client;
+    click(c, "#nav-settings").await?;
+    wait_for(c, "#receipts-section").await?;
+    type_into(c, "#shop-name", "Bakeriet AS").await?;
+    type_into(c, "#org-number", "923 609 017").await?;
+    type_into(c, "#printer-url", "http://printer").await?;
+    click(c, "#save-settings-btn").await?;
+    wait_text(c, "#settings-save-error", "receipt.").await?;
+    assert_attr(c, "#org-number", "aria-invalid", "true").await?;
+    let org = wait_for(c, "#org-number").await?;
+    within("fixing the org number", org.clear()).await?;
+    type_into(c, "#org-number", "923 609 016").await?;
+    click(c, "#save-settings-btn").await?;
+    wait_text(c, "#settings-save-error", "receipt.printer").await?;
+    assert_attr(c, "#printer-url", "aria-invalid", "true").await?;
+    let url = wait_for(c, "#printer-url").await?;
+    within("typing the printer", url.clear()).await?;
+    type_into(c, "#printer-url", &printer).await?;
+
+    // The test page goes to the printer in the form, saved or not.
+    click(c, "#printer-test-btn").await?;
+    wait_text(c, "#printer-test-sent", &printer).await?;
+    printed_job(
+        &jobs,
+        &[
+            "TEST PAGE",
+            "Bakeriet AS",
+            "Org.nr 923 609 016 MVA",
+            "80 mm, 48",
+        ],
+    )?;
+    click(c, "#auto-print").await?;
+    click(c, "#save-settings-btn").await?;
+    wait_for(c, "#settings-saved").await?;
+    screenshot(c, "settings-receipts").await?;
+    shots_in_every_language_and_theme(c, "settings-receipts", "#/settings", "#receipts-section")
+        .await?;
+
+    // Paid while its Charge screen is open: printed by itself, once.
+    let (base, sid, sale) = charge_items(c, &["coffee", "bun"]).await?;
+    customer(&base, &sid, "pay", json!({"card": "4000000000000002"})).await?;
+    wait_status(c, &sale, "authorized").await?;
+    let d = invoke(c, "sale_detail", json!({"saleId": sale})).await?;
+    let reference = d["sale"]["merchant_reference"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    printed_job(&jobs, &["RECEIPT", &reference, "Bakeriet AS", "TOTAL NOK"])?;
+
+    // The receipt screen shows the shop and prints there too.
+    let hash = format!("#/receipt/{sale}");
+    within(
+        "opening the receipt",
+        c.execute("location.hash = arguments[0];", vec![json!(hash)]),
+    )
+    .await?;
+    assert_eq!(text(c, "#receipt-shop-name").await?, "Bakeriet AS");
+    assert_eq!(text(c, "#receipt-org").await?, "Org.nr 923 609 016 MVA");
+    click(c, "#print-btn").await?;
+    printed_job(&jobs, &["RECEIPT", &reference, "Paid with"])?;
+    wait_toast(c, "printer").await?;
+    assert!(
+        jobs.try_recv().is_err(),
+        "the automatic print happened once"
+    );
+    shots_in_every_language_and_theme(c, "receipt-shop", &hash, "#receipt-shop-name").await?;
+    finish(app, "receipt-printed").await
 }

@@ -7,6 +7,7 @@ mod catalog;
 mod config;
 mod output;
 mod pins;
+mod receipt;
 mod report;
 mod support;
 
@@ -171,6 +172,11 @@ enum Command {
     Report {
         #[command(subcommand)]
         command: ReportCommand,
+    },
+    /// Receipts: print one on a receipt printer, or save it as PDF.
+    Receipt {
+        #[command(subcommand)]
+        command: receipt::ReceiptCommand,
     },
     /// The shop's products: import and export as CSV.
     Catalog {
@@ -386,6 +392,11 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             pins::pin(&log.store, command, out)?;
             return Ok(ExitCode::SUCCESS);
         }
+        Command::Receipt { command } => {
+            let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
+            receipt::receipt(&log.store, command, out)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Catalog { command } => {
             let log = config::open_log(cli.data_dir.as_deref(), cli.demo)?;
             let currency = config::currency(&config::Env::from_process())?;
@@ -526,6 +537,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         | Command::Journal { .. }
         | Command::Report { .. }
         | Command::Catalog { .. }
+        | Command::Receipt { .. }
         | Command::Pin { .. }
         | Command::Support(_) => {
             unreachable!("answered from the log above")

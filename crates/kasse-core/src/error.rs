@@ -89,6 +89,10 @@ pub enum CoreError {
         /// Why not, in the system's words (permission denied, no such folder, …).
         reason: String,
     },
+    /// The receipt did not reach the printer (what to check is in the message); nothing else
+    /// changed.
+    #[error(transparent)]
+    Printer(#[from] crate::printer::PrintError),
 }
 
 /// What kind of error a [`CoreError`] is: a closed set, the one list of codes both shells send
@@ -128,13 +132,15 @@ pub enum ErrorCode {
     JournalBroken,
     /// A file the person chose could not be written (the path and why are in the message).
     FileWrite,
+    /// The receipt did not reach the printer (what to check is in the message).
+    Printer,
     /// A bug.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::InvalidInput,
         ErrorCode::NotFound,
         ErrorCode::InvalidState,
@@ -150,6 +156,7 @@ impl ErrorCode {
         ErrorCode::Storage,
         ErrorCode::JournalBroken,
         ErrorCode::FileWrite,
+        ErrorCode::Printer,
         ErrorCode::Internal,
     ];
 
@@ -171,6 +178,7 @@ impl ErrorCode {
             ErrorCode::Storage => "storage",
             ErrorCode::JournalBroken => "journal_broken",
             ErrorCode::FileWrite => "file_write",
+            ErrorCode::Printer => "printer",
             ErrorCode::Internal => "internal",
         }
     }
@@ -232,6 +240,7 @@ impl CoreError {
             CoreError::Store(_) => C::Storage,
             CoreError::Sale(_) | CoreError::Qr(_) => C::Internal,
             CoreError::FileWrite { .. } => C::FileWrite,
+            CoreError::Printer(_) => C::Printer,
         }
     }
 

@@ -18,6 +18,8 @@ pub mod order;
 pub mod pay_window;
 pub mod payment;
 pub mod phone;
+pub mod print;
+pub mod printer;
 pub mod products;
 pub mod qr;
 pub mod receipt;

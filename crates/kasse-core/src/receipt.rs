@@ -11,11 +11,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::engine::SaleDetail;
 use crate::error::CoreError;
 use crate::money::{Quantity, VatRate};
 use crate::order::{PricedLine, PricedOrder};
 use crate::payment::PaymentMethod;
-use crate::sale::{OpKind, Operation, Sale};
+use crate::sale::{LogEvent, OpKind, Operation, Sale};
+use crate::staff::Actor;
 use crate::store::StoredEvent;
 
 /// Which receipt.
@@ -66,6 +68,19 @@ pub struct ReceiptVat {
     pub gross: i64,
 }
 
+/// The shop as its receipts name it (Settings): empty fields are left off.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Shop {
+    /// The shop's name.
+    pub name: String,
+    /// Its address, one line per printed line.
+    pub address: String,
+    /// Its organisation number, nine digits without spaces (checked when saved); printed
+    /// `Org.nr 923 609 016 MVA`.
+    pub org_number: Option<String>,
+}
+
 /// A receipt: everything a renderer prints, nothing it must compute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -86,6 +101,16 @@ pub struct Receipt {
     pub at: OffsetDateTime,
     /// The counter that sold (its id in the reference), when known.
     pub counter: Option<String>,
+    /// The shop (empty when the receipt was built without one).
+    #[serde(default)]
+    pub shop: Shop,
+    /// The counter's name as the shop calls it (Settings), when given.
+    #[serde(default)]
+    pub counter_name: Option<String>,
+    /// Who did it, when the log names them: the staff member whose PIN a refund was given
+    /// with (a sale is not signed by anyone).
+    #[serde(default)]
+    pub staff: Option<String>,
     /// ISO 4217.
     pub currency: String,
     /// How it was paid (a refund goes back the same way).
@@ -200,6 +225,53 @@ pub fn refund_receipt(
     ))
 }
 
+/// The receipt of a sale (`refund` = `None`) or of its refund `refund` (an operation id, or
+/// its reference), with the shop and the counter's name, and on a refund who gave it when the
+/// log names them: what the shells show, print and save.
+pub fn for_sale(
+    detail: &SaleDetail,
+    refund: Option<&str>,
+    shop: &Shop,
+    counter_name: &str,
+) -> Result<Receipt, CoreError> {
+    let order = detail.order.as_ref();
+    let mut receipt = match refund {
+        None => sale_receipt(&detail.sale, order, &detail.events)?,
+        Some(which) => {
+            let op_id = detail
+                .sale
+                .operations
+                .iter()
+                .find(|o| o.kind == OpKind::Refund && refund_named(o, which))
+                .map_or(which, |o| o.op_id.as_str());
+            let mut r = refund_receipt(&detail.sale, order, op_id)?;
+            r.staff = detail.events.iter().find_map(|e| match &e.event {
+                LogEvent::OperationRequested {
+                    op_id: id,
+                    actor: Some(Actor::Staff { name, .. }),
+                    ..
+                } if id == op_id => Some(name.clone()),
+                _ => None,
+            });
+            r
+        }
+    };
+    receipt.shop = shop.clone();
+    receipt.counter_name = Some(counter_name.trim().to_owned()).filter(|n| !n.is_empty());
+    Ok(receipt)
+}
+
+/// Whether `which` names refund `op`: its id, its reference (`KASSE1-0001-R2`), its suffix
+/// (`R2`) or its number (`2`).
+fn refund_named(op: &Operation, which: &str) -> bool {
+    let which = which.trim();
+    let suffix = op.reference.rsplit('-').next().unwrap_or("");
+    op.op_id == which
+        || op.reference == which
+        || suffix.eq_ignore_ascii_case(which)
+        || suffix.get(1..) == Some(which)
+}
+
 /// When the sale was first seen paid (its journal replayed row by row).
 fn paid_at(id: &str, events: &[StoredEvent]) -> Option<OffsetDateTime> {
     let (first, rest) = events.split_first()?;
@@ -269,6 +341,9 @@ fn finish(
         sale_reference: sale.merchant_reference.clone(),
         at,
         counter: sale.counter.clone(),
+        shop: Shop::default(),
+        counter_name: None,
+        staff: None,
         currency: sale.currency.clone(),
         payment: sale.payment_method(),
         transaction_id: sale.transaction_id.clone(),
@@ -282,4 +357,4 @@ fn finish(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

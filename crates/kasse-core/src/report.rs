@@ -334,7 +334,10 @@ pub struct CsvFile {
 /// folder the app was started from). Written beside it first and renamed over it, so a failed
 /// write never leaves half a file, nor spoils one that was there. Errors are
 /// [`CoreError::FileWrite`] naming the path and the system's reason.
-pub fn write_file(path: &std::path::Path, text: &str) -> Result<std::path::PathBuf, CoreError> {
+pub fn write_file(
+    path: &std::path::Path,
+    text: impl AsRef<[u8]>,
+) -> Result<std::path::PathBuf, CoreError> {
     let failed = |reason: String| CoreError::FileWrite {
         path: path.display().to_string(),
         reason,
@@ -349,7 +352,7 @@ pub fn write_file(path: &std::path::Path, text: &str) -> Result<std::path::PathB
     tmp_name.push(name);
     tmp_name.push(".part");
     let tmp = dir.join(tmp_name);
-    let written = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    let written = std::fs::write(&tmp, text.as_ref()).and_then(|()| std::fs::rename(&tmp, path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(failed(e.to_string()));

@@ -12,6 +12,7 @@ use crate::staff::Guarded;
 use crate::cadence::Cadence;
 use crate::error::CoreError;
 use crate::money::{Currency, VatRate};
+use crate::print::ReceiptSettings;
 use crate::store::Store;
 
 const KEY: &str = crate::store::settings::keys::APP;
@@ -62,6 +63,8 @@ pub struct Settings {
     /// authorisations left uncaptured are then flagged ([`crate::sale::Sale::uncaptured`]).
     /// On by default.
     pub capture_at_payment: bool,
+    /// The shop on its receipts, the receipt printer, and printing after each paid sale.
+    pub receipt: ReceiptSettings,
 }
 
 /// The demo's quick items with their labels in `language` (`en`, `nb`, `sv`; English for any
@@ -110,6 +113,7 @@ impl Default for Settings {
             language: "en".into(),
             return_url: None,
             capture_at_payment: true,
+            receipt: ReceiptSettings::default(),
         }
     }
 }
@@ -174,7 +178,7 @@ impl Settings {
                 "poll intervals must be at least 200 ms",
             ));
         }
-        Ok(())
+        self.receipt.validate()
     }
 
     /// After a change of language from `previous`: quick items still as the defaults of the

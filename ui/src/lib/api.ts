@@ -17,6 +17,7 @@ import type { Notice } from './bindings/Notice';
 import type { OrderInput } from './bindings/OrderInput';
 import type { PricedOrder } from './bindings/PricedOrder';
 import type { Receipt } from './bindings/Receipt';
+import type { ReceiptSettings } from './bindings/ReceiptSettings';
 import type { RefundLine } from './bindings/RefundLine';
 import type { Product } from './bindings/Product';
 import type { ProductForm } from './bindings/ProductForm';
@@ -165,6 +166,13 @@ export const api = {
   refundPreview: (saleId: string, lines: RefundLine[]) => call<number>('refund_preview', { saleId, lines }),
   /** The sale's receipt (`refund` null) or that of one refund (its operation id), built by the core. */
   receipt: (saleId: string, refund: string | null) => call<Receipt>('receipt', { saleId, refund }),
+  // Printing and the PDF go through the core's renderers; the offset (minutes east of UTC)
+  // prints the time as this screen shows it. Each answers the printer or file it went to.
+  receiptPrint: (saleId: string, refund: string | null) =>
+    call<string>('receipt_print', { saleId, refund, offsetMinutes: utcOffsetMinutes() }),
+  receiptPdf: (saleId: string, refund: string | null, path: string) =>
+    call<string>('receipt_pdf', { saleId, refund, path, offsetMinutes: utcOffsetMinutes() }),
+  printerTest: (receipt: ReceiptSettings) => call<string>('printer_test', { receipt }),
   sync: () => call<SyncReport>('sync'),
   // The Z report, the export, void, settings and PINs take the staff PIN the core asked for
   // (lib/pin.svelte.ts): null the first time.
@@ -195,6 +203,11 @@ export const api = {
 };
 
 export type Api = typeof api;
+
+/** This computer's offset from UTC now, minutes east (Oslo in winter: 60). */
+export function utcOffsetMinutes(): number {
+  return -new Date().getTimezoneOffset();
+}
 
 /** What answers the save dialog: the file chosen, or null when the person cancelled. */
 export type SaveDialog = (options: { defaultPath: string; filterName: string; extension: string }) => Promise<string | null>;

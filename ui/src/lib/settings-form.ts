@@ -1,6 +1,7 @@
 // The Settings form: converting Settings ↔ editable text fields, and validating them before
 // settings_save (the core validates again; its errors are shown too).
 import type { QuickItem } from './bindings/QuickItem';
+import type { ReceiptSettings } from './bindings/ReceiptSettings';
 import type { Settings } from './bindings/Settings';
 import type { SettingsInput } from './bindings/SettingsInput';
 import { fromScaled, normalizeDecimal, toScaled } from './decimal';
@@ -26,6 +27,8 @@ export type SettingsForm = {
   refund_limit: string;
   /** Counter sales are captured when paid (the core's `capture_at_payment`). */
   capture_at_payment: boolean;
+  /** The shop on receipts and the printer, as kasse-core keeps them (it checks them on save). */
+  receipt: ReceiptSettings;
 };
 
 export const ACCOUNT_ID_RE = /^[PT]\d{8}$/;
@@ -66,6 +69,7 @@ export function toForm(s: Settings, lang = 'en'): SettingsForm {
     poll_paying_s: msToSeconds(s.poll_paying_ms, lang),
     refund_limit: minorToMajorString(s.refund_limit, s.currency),
     capture_at_payment: s.capture_at_payment,
+    receipt: { ...s.receipt },
   };
 }
 
@@ -149,13 +153,15 @@ export function fromForm(
     capture_at_payment: f.capture_at_payment,
     pin: null,
     language: f.language,
+    receipt: { ...f.receipt, printer: f.receipt.printer.trim(), org_number: f.receipt.org_number.trim() },
   };
   return { input, errors };
 }
 
-/** Maps a core error message ("account_id: …") to the form field it names. */
+/** Maps a core error message ("account_id: …", "receipt.org_number: …") to the form field it
+ *  names. */
 export function fieldOfMessage(message: string): string | null {
-  const m = /^([a-z_]+)(?:\[(\d+)\])?/.exec(message);
+  const m = /^([a-z_]+(?:\.[a-z_]+)?)(?:\[(\d+)\])?/.exec(message);
   if (!m) return null;
   if (m[1] === 'quick_items' && m[2] !== undefined) return `qi_${m[2]}`;
   return m[1] ?? null;

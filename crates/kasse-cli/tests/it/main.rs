@@ -14,6 +14,7 @@ mod journal;
 mod listing;
 mod operations;
 mod pins;
+mod receipt;
 mod refusals;
 mod report;
 mod secrets;

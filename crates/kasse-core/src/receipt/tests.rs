@@ -17,7 +17,7 @@ use crate::order::OrderInput;
 use crate::payment::PaymentKind;
 use crate::sale::{LogEvent, SaleStatus};
 
-fn order() -> PricedOrder {
+pub(crate) fn order() -> PricedOrder {
     OrderInput::from_json_str(
         r#"{"lines":[
             {"description":"Kaffe","quantity":"2","unit_price":3900,"vat":"25"},
@@ -58,7 +58,11 @@ fn refund(op: &str, n: u32, reason: Option<&str>, lines: Value, amount: i64) -> 
         reason: reason.map(str::to_owned),
         key: None,
         basis: None,
-        actor: None,
+        // The first refund was given with Mona's PIN; the second needed none.
+        actor: (n == 1).then(|| crate::staff::Actor::Staff {
+            name: "Mona".into(),
+            role: crate::staff::Role::Manager,
+        }),
     }
 }
 
@@ -70,7 +74,7 @@ fn done(op: &str, refunded: i64) -> LogEvent {
 }
 
 /// The worked example's journal, up to and including row `upto`.
-fn journal(upto: usize) -> (Sale, Vec<StoredEvent>) {
+pub(crate) fn journal(upto: usize) -> (Sale, Vec<StoredEvent>) {
     let o = order();
     let rows: Vec<(LogEvent, OffsetDateTime)> = vec![
         (

@@ -5,4 +5,4 @@
  * (`{"error":{"code",…}}` from kasse-cli, `{code, message}` to the UI, which words each code in
  * the user's language; exported to TypeScript with ts-rs under the `ts` feature).
  */
-export type ErrorCode = "invalid_input" | "not_found" | "invalid_state" | "amount_exceeds" | "pin_required" | "pin_wrong" | "pin_locked" | "manager_required" | "unauthorized" | "network" | "outcome_unknown" | "dintero" | "storage" | "journal_broken" | "file_write" | "internal";
+export type ErrorCode = "invalid_input" | "not_found" | "invalid_state" | "amount_exceeds" | "pin_required" | "pin_wrong" | "pin_locked" | "manager_required" | "unauthorized" | "network" | "outcome_unknown" | "dintero" | "storage" | "journal_broken" | "file_write" | "printer" | "internal";

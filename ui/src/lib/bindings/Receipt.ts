@@ -3,6 +3,7 @@ import type { PaymentMethod } from "./PaymentMethod";
 import type { ReceiptKind } from "./ReceiptKind";
 import type { ReceiptLine } from "./ReceiptLine";
 import type { ReceiptVat } from "./ReceiptVat";
+import type { Shop } from "./Shop";
 
 /**
  * A receipt: everything a renderer prints, nothing it must compute.
@@ -34,6 +35,19 @@ at: string,
  * The counter that sold (its id in the reference), when known.
  */
 counter: string | null, 
+/**
+ * The shop (empty when the receipt was built without one).
+ */
+shop: Shop, 
+/**
+ * The counter's name as the shop calls it (Settings), when given.
+ */
+counter_name: string | null, 
+/**
+ * Who did it, when the log names them: the staff member whose PIN a refund was given
+ * with (a sale is not signed by anyone).
+ */
+staff: string | null, 
 /**
  * ISO 4217.
  */

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'storage',
   'journal_broken',
   'file_write',
+  'printer',
   'internal',
 ] as const satisfies readonly ErrorCode[];
 
