@@ -68,6 +68,10 @@ enum Command {
         /// Then follow the payment until it settles.
         #[arg(long)]
         wait: bool,
+        /// Read the manager's PIN from the first line of standard input, for discounts above
+        /// the manager's limit (the order then comes from a file).
+        #[arg(long)]
+        pin_stdin: bool,
     },
     /// Follow a payment until it settles.
     Wait {
@@ -410,7 +414,15 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
     let opened = config::open(cli.data_dir.as_deref(), cli.demo, cli.lan, &env).await?;
     let kasse = &opened.kasse;
     match cli.command {
-        Command::Charge { order, wait } => {
+        Command::Charge {
+            order,
+            wait,
+            pin_stdin,
+        } => {
+            if pin_stdin && order == "-" {
+                anyhow::bail!("--pin-stdin reads standard input: give the order as a file");
+            }
+            let pin = read_pin(pin_stdin)?;
             let text = read_order(&order)?;
             let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
                 CoreError::from(kasse_core::order::OrderError::InvalidJson {
@@ -418,7 +430,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
                 })
             })?;
             let input = kasse_core::products::resolve_order(kasse.store(), &value)?;
-            let charge = kasse.charge(&input).await?;
+            let charge = kasse.charge_with_pin(&input, pin.as_deref()).await?;
             out.charge(&charge)?;
             if wait {
                 return follow(kasse, &charge.sale.id, out).await;
