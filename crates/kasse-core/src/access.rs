@@ -190,6 +190,18 @@ pub fn guard_discounts(
     Ok(())
 }
 
+/// Whether charging `order` will need the manager's PIN: a manager PIN is set and a discount
+/// is above the limit (for the cart to say so before the cashier charges).
+pub fn discount_needs_manager(store: &Store, order: &PricedOrder) -> Result<bool, CoreError> {
+    let share = order.largest_discount_share();
+    Ok(share > 0
+        && manager_pin_set(store)?
+        && store
+            .staff_policy()?
+            .needs(Guarded::Discount { share })
+            .is_some())
+}
+
 /// The amount up to which anyone may refund (0: every refund needs the manager).
 pub fn refund_limit(store: &Store) -> Result<i64, CoreError> {
     Ok(store.staff_policy()?.refund_limit)

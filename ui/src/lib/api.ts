@@ -146,7 +146,7 @@ export const api = {
   appInfo: () => call<AppInfo>('app_info'),
   about: () => call<About>('about'),
   priceOrder: (order: OrderInput) => call<PricedOrder>('price_order', { order }),
-  charge: (order: OrderInput) => call<Charge>('charge', { order }),
+  charge: (order: OrderInput, pin: string | null = null) => call<Charge>('charge', pinned({ order }, pin)),
   cancelCharge: (saleId: string) => call<SaleSummary>('cancel_charge', { saleId }),
   payHere: (saleId: string) => call<null>('pay_here', { saleId }),
   leaveCharge: (saleId: string) => call<null>('leave_charge', { saleId }),

@@ -24,6 +24,8 @@ export type SettingsForm = {
   poll_paying_s: string;
   /** Major units; refunds up to it need no PIN (0: every refund needs the manager's). */
   refund_limit: string;
+  /** A percentage; discounts up to it need no PIN (0: every discount needs the manager's). */
+  discount_limit: string;
 };
 
 export const ACCOUNT_ID_RE = /^[PT]\d{8}$/;
@@ -63,6 +65,7 @@ export function toForm(s: Settings, lang = 'en'): SettingsForm {
     poll_waiting_s: msToSeconds(s.poll_waiting_ms, lang),
     poll_paying_s: msToSeconds(s.poll_paying_ms, lang),
     refund_limit: minorToMajorString(s.refund_limit, s.currency),
+    discount_limit: fromScaled(s.discount_limit ?? 0, 2),
   };
 }
 
@@ -131,6 +134,9 @@ export function fromForm(
   if (!pollOk(pollP)) errors.poll_paying_ms = pollInvalid;
   const refundLimit = parseMajor(f.refund_limit.trim() === '' ? '0' : f.refund_limit, /^[A-Z]{3}$/.test(currency) ? currency : 'NOK');
   if (refundLimit === null) errors.refund_limit = { key: 'settings.refund_limit_invalid' };
+  const discountText = normalizeDecimal((f.discount_limit ?? '').trim() === '' ? '0' : f.discount_limit.replace('%', ''), 2);
+  const discountLimit = discountText === null ? null : toScaled(discountText, 2);
+  if (discountLimit === null || discountLimit > 10000) errors.discount_limit = { key: 'settings.discount_limit_invalid' };
   const input: SettingsInput = {
     account_id: account,
     client_id: f.client_id.trim(),
@@ -143,6 +149,7 @@ export function fromForm(
     poll_waiting_ms: pollW ?? 0,
     poll_paying_ms: pollP ?? 0,
     refund_limit: refundLimit ?? 0,
+    discount_limit: discountLimit !== null && discountLimit <= 10000 ? discountLimit : 0,
     pin: null,
     language: f.language,
   };

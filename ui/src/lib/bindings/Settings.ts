@@ -14,4 +14,9 @@ staff: Array<StaffEntry>, account_id: string, client_id: string, profile_id: str
  * Refunds up to this (minor units) need no PIN; above it, or always when 0, the
  * manager's.
  */
-refund_limit: number, };
+refund_limit: number, 
+/**
+ * Discounts up to this share (hundredths of a percent) need no PIN; above it, or always
+ * when 0, the manager's.
+ */
+discount_limit: number, };

@@ -10,4 +10,9 @@ export type SettingsInput = { client_secret: string | null, pin: string | null, 
  * Refunds up to this (minor units) need no PIN; above it, or always when 0, the
  * manager's.
  */
-refund_limit: number, };
+refund_limit: number, 
+/**
+ * Discounts up to this share (hundredths of a percent) need no PIN; above it, or always
+ * when 0, the manager's.
+ */
+discount_limit: number, };
