@@ -73,6 +73,7 @@ pub fn catalog_scan(state: St<'_>, code: String) -> CmdResult<ScanResult> {
                     unit_price: l.unit_price,
                     vat: l.vat.to_string(),
                     product_id: l.product_id,
+                    discount: None,
                 },
                 weighed,
             }

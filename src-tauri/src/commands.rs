@@ -60,12 +60,15 @@ fn core_order(order: &OrderInput) -> Result<kasse_core::order::OrderInput, UiErr
     Ok(kasse_core::order::OrderInput::from_json_value(&value).map_err(CoreError::from)?)
 }
 
-fn priced(o: &kasse_core::order::PricedOrder) -> PricedOrder {
+fn priced(o: &kasse_core::order::PricedOrder, needs_manager: bool) -> PricedOrder {
     PricedOrder {
         currency: o.currency.code().to_owned(),
         lines: o.lines.iter().map(priced_line).collect(),
         amount: o.amount,
         vat_amount: o.vat_amount,
+        discount: o.discount,
+        discount_total: o.discount_total(),
+        discount_needs_manager: needs_manager,
     }
 }
 
@@ -79,6 +82,7 @@ fn priced_line(l: &kasse_core::order::PricedLine) -> PricedLine {
         vat: l.vat.to_string(),
         amount: l.amount,
         vat_amount: l.vat_amount,
+        discount: l.discount,
     }
 }
 
@@ -194,31 +198,41 @@ pub fn about(state: St<'_>) -> About {
 #[tauri::command]
 pub fn price_order(state: St<'_>, order: OrderInput) -> CmdResult<PricedOrder> {
     let input = core_order(&order)?;
-    Ok(priced(&state.kasse().price(&input)?))
+    let kasse = state.kasse();
+    let o = kasse.price(&input)?;
+    let needs = access::discount_needs_manager(kasse.staff_store(), &o)?;
+    Ok(priced(&o, needs))
 }
 
 /// Creates the checkout and returns the QR.
 #[tauri::command]
-pub async fn charge(state: St<'_>, order: OrderInput) -> CmdResult<Charge> {
+pub async fn charge(state: St<'_>, order: OrderInput, pin: Option<String>) -> CmdResult<Charge> {
     let input = core_order(&order)?;
-    let c = state.kasse().charge(&input).await?;
+    let c = state
+        .kasse()
+        .charge_with_pin(&input, pin.as_deref())
+        .await?;
     Ok(charge_dto(c))
 }
 
 /// A phone order: creates the checkout with its link sent by SMS to `phone`; the sale then
 /// waits as a parked payment. `key` is the press's idempotency key (a second press with it
-/// sends nothing).
+/// sends nothing); `pin` allows discounts above the manager's limit.
 #[tauri::command]
 pub async fn send_link(
     state: St<'_>,
     order: OrderInput,
     phone: String,
     key: String,
+    pin: Option<String>,
 ) -> CmdResult<Charge> {
     let phone =
         kasse_core::phone::PhoneNumber::parse(&phone).map_err(kasse_core::CoreError::from)?;
     let input = core_order(&order)?;
-    let c = state.kasse().send_link(&input, &phone, &key).await?;
+    let c = state
+        .kasse()
+        .send_link(&input, &phone, pin.as_deref(), &key)
+        .await?;
     Ok(charge_dto(c))
 }
 
@@ -525,6 +539,7 @@ fn settings_dto(state: &AppState, s: &CoreSettings) -> CmdResult<Settings> {
             refund_limit: access::refund_limit(store)?,
             capture_at_payment: s.capture_at_payment,
             receipt: s.receipt.clone(),
+            discount_limit: access::discount_limit(store)?,
         },
         has_secret: !s.account_id.is_empty() && state.secrets.get(&s.account_id).is_some(),
         staff,
@@ -631,6 +646,12 @@ pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Set
         &state.settings_store,
         &allowed,
         input.fields.refund_limit,
+        kasse.now(),
+    )?;
+    access::set_discount_limit(
+        &state.settings_store,
+        &allowed,
+        input.fields.discount_limit,
         kasse.now(),
     )?;
     if current.needs_restart(&next, new_secret) {

@@ -117,6 +117,10 @@ pub struct OrderLineInput {
     /// Decimal string, up to 2 decimals.
     pub vat: String,
     pub product_id: Option<String>,
+    /// The line's discount (percent, amount off or a new unit price).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub discount: Option<Discount>,
 }
 
 /// An order as the cashier entered it.
@@ -124,6 +128,10 @@ pub struct OrderLineInput {
 pub struct OrderInput {
     pub currency: Option<String>,
     pub lines: Vec<OrderLineInput>,
+    /// The whole order's discount (percent or amount off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub discount: Option<Discount>,
 }
 
 /// A priced line (amounts by kasse-core's rules).
@@ -137,6 +145,10 @@ pub struct PricedLine {
     pub vat: String,
     pub amount: i64,
     pub vat_amount: i64,
+    /// What discounts took off the line (its price before them in `before`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub discount: Option<LineDiscount>,
 }
 
 /// A priced order.
@@ -146,6 +158,16 @@ pub struct PricedOrder {
     pub lines: Vec<PricedLine>,
     pub amount: i64,
     pub vat_amount: i64,
+    /// The order's own discount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub discount: Option<OrderDiscount>,
+    /// Everything discounts took off (0: none).
+    #[serde(default)]
+    pub discount_total: i64,
+    /// Whether charging it will ask for the manager's PIN (a discount above the limit).
+    #[serde(default)]
+    pub discount_needs_manager: bool,
 }
 
 /// A created checkout: what to show the customer.
@@ -164,6 +186,7 @@ pub struct Charge {
     pub link: Option<kasse_core::link::LinkSent>,
 }
 
+pub use kasse_core::order::{Discount, LineDiscount, OrderDiscount};
 pub use kasse_core::payment::{PaymentKind, PaymentMethod};
 pub use kasse_core::receipt::{Receipt, ReceiptKind, ReceiptLine, ReceiptVat};
 /// A sale's status: the core's own ([`kasse_core::sale::SaleStatus`]), exported as it is.
@@ -375,6 +398,10 @@ pub struct SettingsFields {
     /// Refunds up to this (minor units) need no PIN; above it, or always when 0, the
     /// manager's.
     pub refund_limit: i64,
+    /// Discounts up to this share (hundredths of a percent) need no PIN; above it, or always
+    /// when 0, the manager's.
+    #[serde(default)]
+    pub discount_limit: u32,
     /// The shop on its receipts and the receipt printer (kasse-core's, as saved).
     pub receipt: kasse_core::print::ReceiptSettings,
     /// "Capture at payment" (`kasse_core::settings::Settings::capture_at_payment`); absent in

@@ -74,6 +74,10 @@ enum Command {
         /// payment; `kasse-cli wait REFERENCE` follows it.
         #[arg(long, value_name = "PHONE")]
         sms: Option<String>,
+        /// Read the manager's PIN from the first line of standard input, for discounts above
+        /// the manager's limit (the order then comes from a file).
+        #[arg(long)]
+        pin_stdin: bool,
     },
     /// Follow a payment until it settles.
     Wait {
@@ -431,13 +435,22 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
     let opened = config::open(cli.data_dir.as_deref(), cli.demo, cli.lan, &env).await?;
     let kasse = &opened.kasse;
     match cli.command {
-        Command::Charge { order, wait, sms } => {
+        Command::Charge {
+            order,
+            wait,
+            sms,
+            pin_stdin,
+        } => {
+            if pin_stdin && order == "-" {
+                anyhow::bail!("--pin-stdin reads standard input: give the order as a file");
+            }
             // The number is checked before anything is read or logged.
             let phone = sms
                 .as_deref()
                 .map(kasse_core::phone::PhoneNumber::parse)
                 .transpose()
                 .map_err(CoreError::from)?;
+            let pin = read_pin(pin_stdin)?;
             let text = read_order(&order)?;
             let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
                 CoreError::from(kasse_core::order::OrderError::InvalidJson {
@@ -446,8 +459,12 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
             })?;
             let input = kasse_core::products::resolve_order(kasse.store(), &value)?;
             let charge = match &phone {
-                Some(phone) => kasse.send_link(&input, phone, &new_key()).await?,
-                None => kasse.charge(&input).await?,
+                Some(phone) => {
+                    kasse
+                        .send_link(&input, phone, pin.as_deref(), &new_key())
+                        .await?
+                }
+                None => kasse.charge_with_pin(&input, pin.as_deref()).await?,
             };
             out.charge(&charge)?;
             if wait {

@@ -31,6 +31,15 @@ pub(crate) enum PinCommand {
         #[arg(long)]
         pin_stdin: bool,
     },
+    /// Discounts up to this percentage need no manager PIN (0: every discount needs it).
+    /// Needs the manager's PIN (--pin-stdin).
+    DiscountLimit {
+        /// A percentage, up to 2 decimals (`10`, `12.5`).
+        percent: kasse_core::money::Percent,
+        /// Read the manager's PIN from the first line of standard input.
+        #[arg(long)]
+        pin_stdin: bool,
+    },
     /// Who has a PIN, and the refund limit.
     List,
 }
@@ -108,6 +117,13 @@ pub(crate) fn pin(
                 return Err(CoreError::NotFound(name).into());
             }
             out.pin_changed(&name, "removed")?;
+        }
+        PinCommand::DiscountLimit { percent, pin_stdin } => {
+            let allowed = manager_pin(pin_stdin)?;
+            access::set_discount_limit(store, &allowed, percent.hundredths(), now())?;
+            out.note(&format!(
+                "discounts above {percent} % now need the manager's PIN"
+            ));
         }
         PinCommand::List => {
             out.staff(&access::staff(store)?, access::refund_limit(store)?)?;

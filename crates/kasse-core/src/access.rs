@@ -10,6 +10,7 @@
 use time::OffsetDateTime;
 
 use crate::error::CoreError;
+use crate::order::PricedOrder;
 use crate::staff::{Actor, Guarded, PinHash, Role};
 use crate::store::{StaffChange, Store};
 
@@ -143,6 +144,62 @@ pub fn set_refund_limit(
     }
     store.change_staff(StaffChange::RefundLimit(limit), actor, now)?;
     Ok(())
+}
+
+/// Sets the share (hundredths of a percent: `1000` is 10 %) up to which anyone may give a
+/// discount; above it, or always when 0, the sale needs the manager's PIN.
+pub fn set_discount_limit(
+    store: &Store,
+    allowed: &Allowed,
+    limit: u32,
+    now: OffsetDateTime,
+) -> Result<(), CoreError> {
+    let actor = allowed.expect(Guarded::Settings)?;
+    if limit > 10_000 {
+        return Err(CoreError::input(
+            "discount_limit",
+            "0 (every discount needs the manager) or a percentage up to 100",
+        ));
+    }
+    store.change_staff(StaffChange::DiscountLimit(limit), actor, now)?;
+    Ok(())
+}
+
+/// The share (hundredths of a percent) up to which anyone may give a discount (0: every
+/// discount needs the manager).
+pub fn discount_limit(store: &Store) -> Result<u32, CoreError> {
+    Ok(store.staff_policy()?.discount_limit)
+}
+
+/// Guards the discounts of `order` ([`Guarded::Discount`] with its largest share) and notes who
+/// allowed them on the order; an order without discounts needs nothing.
+pub fn guard_discounts(
+    store: &Store,
+    order: &mut PricedOrder,
+    pin: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(), CoreError> {
+    let share = order.largest_discount_share();
+    if share == 0 {
+        return Ok(());
+    }
+    let allowed = guard(store, Guarded::Discount { share }, pin, now)?;
+    if let Actor::Staff { .. } = allowed.actor() {
+        order.discount_approved_by = Some(allowed.actor().clone());
+    }
+    Ok(())
+}
+
+/// Whether charging `order` will need the manager's PIN: a manager PIN is set and a discount
+/// is above the limit (for the cart to say so before the cashier charges).
+pub fn discount_needs_manager(store: &Store, order: &PricedOrder) -> Result<bool, CoreError> {
+    let share = order.largest_discount_share();
+    Ok(share > 0
+        && manager_pin_set(store)?
+        && store
+            .staff_policy()?
+            .needs(Guarded::Discount { share })
+            .is_some())
 }
 
 /// The amount up to which anyone may refund (0: every refund needs the manager).

@@ -103,10 +103,13 @@ fn named(
         ));
     }
     for key in line.keys() {
-        if !matches!(key.as_str(), "sku" | "gtin" | "quantity" | "type") {
+        if !matches!(
+            key.as_str(),
+            "sku" | "gtin" | "quantity" | "type" | "discount"
+        ) {
             return Err(invalid(
                 format!("{path}.{key}"),
-                format!("a line that names a product by sku or gtin takes only quantity (the catalogue gives {key})"),
+                format!("a line that names a product by sku or gtin takes only quantity and discount (the catalogue gives {key})"),
             ));
         }
     }
@@ -134,8 +137,10 @@ pub fn resolve_order(store: &Store, order: &Value) -> Result<OrderInput, CoreErr
                 "vat": p.vat.to_string(),
                 "product_id": p.sku,
             });
-            if let Some(t) = obj.get("type") {
-                filled["type"] = t.clone();
+            for key in ["type", "discount"] {
+                if let Some(v) = obj.get(key) {
+                    filled[key] = v.clone();
+                }
             }
             *line = filled;
         }

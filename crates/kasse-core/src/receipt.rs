@@ -4,7 +4,8 @@
 //! the time as a timestamp, the payment method as facts, and no sentence or formatted amount.
 //! A refund's amounts are negative, its VAT and net like its total; a refund's lines are the
 //! ones its intent logged, each line's VAT the part of the line's VAT that its earlier refunds
-//! left (so a line's refunds sum to its VAT exactly, as Dintero was told).
+//! left (so a line's refunds sum to its VAT exactly, as Dintero was told). A sale's receipt
+//! shows each discounted line's price before its discounts, what they took and the result.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,7 @@ use time::OffsetDateTime;
 use crate::engine::SaleDetail;
 use crate::error::CoreError;
 use crate::money::{Quantity, VatRate};
-use crate::order::{PricedLine, PricedOrder};
+use crate::order::{LineDiscount, OrderDiscount, PricedLine, PricedOrder};
 use crate::payment::PaymentMethod;
 use crate::sale::{LogEvent, OpKind, Operation, Sale};
 use crate::staff::Actor;
@@ -51,6 +52,11 @@ pub struct ReceiptLine {
     pub amount: i64,
     /// Its VAT, minor units; negative on a refund.
     pub vat_amount: i64,
+    /// On a sale's receipt, what discounts took off the line: its price before them
+    /// (`before`), its own discount and its share of the order's; `amount` is the result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub discount: Option<LineDiscount>,
 }
 
 /// Net, VAT and gross of one VAT rate.
@@ -129,6 +135,12 @@ pub struct Receipt {
     pub vat_total: Option<i64>,
     /// The total without VAT, likewise.
     pub net_total: Option<i64>,
+    /// On a sale's receipt, the order's own discount (spread over the lines' `discount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub order_discount: Option<OrderDiscount>,
+    /// On a sale's receipt, everything discounts took off (0: none).
+    pub discount_total: i64,
 }
 
 /// The sale's receipt, from the sale, its order (`None` when imported) and its journal rows.
@@ -148,7 +160,10 @@ pub fn sale_receipt(
         .map(|o| {
             o.lines
                 .iter()
-                .map(|l| line(l, l.quantity, l.amount, l.vat_amount))
+                .map(|l| ReceiptLine {
+                    discount: l.discount,
+                    ..line(l, l.quantity, l.amount, l.vat_amount)
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -156,7 +171,7 @@ pub fn sale_receipt(
         Some(o) => Some(o.vat_amount),
         None => sale.vat_amount,
     };
-    Ok(finish(
+    let mut receipt = finish(
         sale,
         ReceiptKind::Sale,
         sale.merchant_reference.clone(),
@@ -165,7 +180,10 @@ pub fn sale_receipt(
         lines,
         sale.amount,
         vat_total,
-    ))
+    );
+    receipt.order_discount = order.and_then(|o| o.discount);
+    receipt.discount_total = order.map_or(0, PricedOrder::discount_total);
+    Ok(receipt)
 }
 
 /// The receipt of the sale's refund `op_id`, once it happened.
@@ -305,6 +323,7 @@ fn line(l: &PricedLine, quantity: Quantity, amount: i64, vat_amount: i64) -> Rec
         vat_rate: l.vat,
         amount,
         vat_amount,
+        discount: None,
     }
 }
 
@@ -353,6 +372,8 @@ fn finish(
         total,
         net_total: vat_total.map(|v| total - v),
         vat_total,
+        order_discount: None,
+        discount_total: 0,
     }
 }
 

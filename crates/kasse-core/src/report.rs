@@ -95,6 +95,10 @@ pub struct DayReport {
     pub open_authorisations: i64,
     /// Sales in other currencies, not in the totals.
     pub other_currency_sales: u32,
+    /// Paid sales (as [`DayReport::sales`] counts them) that were sold with a discount.
+    pub discounted_sales: u32,
+    /// What discounts took off those sales, minor units.
+    pub discounts: i64,
     /// The journal's chain head when the report was made, as printed (`SEQ:HASH`): written
     /// down or printed, it proves later that nothing up to it was changed
     /// (`kasse-cli journal verify --head`). `None` for an empty journal.
@@ -234,6 +238,8 @@ pub fn day_report(
         net: 0,
         open_authorisations: 0,
         other_currency_sales: 0,
+        discounted_sales: 0,
+        discounts: 0,
         journal_head: store.journal_head()?.map(|h| h.printed().to_string()),
     };
     // A sale untouched since before the period, in a status that holds nothing open, is not
@@ -270,6 +276,10 @@ pub fn day_report(
         line.amount = line.amount.saturating_add(m.sale.amount);
         r.failed_attempts += u32::from(m.failed);
         r.sales += u32::from(m.captured > 0);
+        if m.captured > 0 && m.discount > 0 {
+            r.discounted_sales += 1;
+            r.discounts = r.discounts.saturating_add(m.discount);
+        }
         r.captured = r.captured.saturating_add(m.captured);
         r.refunded = r.refunded.saturating_add(m.refunded);
         if m.captured != 0 || m.refunded != 0 {

@@ -147,8 +147,9 @@ export const api = {
   appInfo: () => call<AppInfo>('app_info'),
   about: () => call<About>('about'),
   priceOrder: (order: OrderInput) => call<PricedOrder>('price_order', { order }),
-  charge: (order: OrderInput) => call<Charge>('charge', { order }),
-  sendLink: (order: OrderInput, phone: string, key: string) => call<Charge>('send_link', { order, phone, key }),
+  charge: (order: OrderInput, pin: string | null = null) => call<Charge>('charge', pinned({ order }, pin)),
+  sendLink: (order: OrderInput, phone: string, key: string, pin: string | null = null) =>
+    call<Charge>('send_link', pinned({ order, phone, key }, pin)),
   cancelCharge: (saleId: string) => call<SaleSummary>('cancel_charge', { saleId }),
   payHere: (saleId: string) => call<null>('pay_here', { saleId }),
   leaveCharge: (saleId: string) => call<null>('leave_charge', { saleId }),

@@ -1,6 +1,7 @@
 // Cart state: pure functions over an immutable list of lines. The core prices the cart
 // (price_order); the cart only holds what the cashier chose.
 
+import type { Discount } from './bindings/Discount';
 import type { OrderInput } from './bindings/OrderInput';
 import { addDecimal, normalizeDecimal, toScaled } from './decimal';
 
@@ -13,11 +14,14 @@ export type CartLine = {
   vat: string;
   product_id: string | null;
   weighed: boolean;
+  /** The line's own discount, as asked (the core prices it). */
+  discount?: Discount | null;
 };
 
-export type Cart = { lines: CartLine[]; nextKey: number };
+/** `discount`: the whole order's, as asked. */
+export type Cart = { lines: CartLine[]; nextKey: number; discount?: Discount | null };
 
-export const emptyCart: Cart = { lines: [], nextKey: 1 };
+export const emptyCart: Cart = { lines: [], nextKey: 1, discount: null };
 
 export type NewLine = Omit<CartLine, 'key'>;
 
@@ -31,7 +35,8 @@ export function addLine(cart: Cart, line: NewLine): { cart: Cart; key: number } 
         !l.weighed &&
         l.unit_price === line.unit_price &&
         l.vat === line.vat &&
-        l.description === line.description,
+        l.description === line.description &&
+        !l.discount,
     );
     if (same) {
       const lines = cart.lines.map((l) =>
@@ -41,7 +46,7 @@ export function addLine(cart: Cart, line: NewLine): { cart: Cart; key: number } 
     }
   }
   const key = cart.nextKey;
-  return { cart: { lines: [...cart.lines, { ...line, key }], nextKey: key + 1 }, key };
+  return { cart: { ...cart, lines: [...cart.lines, { ...line, key }], nextKey: key + 1 }, key };
 }
 
 export function removeLine(cart: Cart, key: number): Cart {
@@ -71,7 +76,17 @@ export function stepQuantity(cart: Cart, key: number, delta: 1 | -1): Cart {
 }
 
 export function clearCart(cart: Cart): Cart {
-  return { lines: [], nextKey: cart.nextKey };
+  return { lines: [], nextKey: cart.nextKey, discount: null };
+}
+
+/** Sets (or, with null, removes) a line's discount. */
+export function setLineDiscount(cart: Cart, key: number, discount: Discount | null): Cart {
+  return updateLine(cart, key, { discount });
+}
+
+/** Sets (or, with null, removes) the whole order's discount. */
+export function setOrderDiscount(cart: Cart, discount: Discount | null): Cart {
+  return { ...cart, discount };
 }
 
 export function itemCount(cart: Cart): number {
@@ -87,6 +102,8 @@ export function toOrderInput(cart: Cart, currency: string | null): OrderInput {
       unit_price: l.unit_price,
       vat: l.vat,
       product_id: l.product_id,
+      ...(l.discount ? { discount: l.discount } : {}),
     })),
+    ...(cart.discount && cart.lines.length > 0 ? { discount: cart.discount } : {}),
   };
 }

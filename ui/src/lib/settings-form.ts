@@ -29,6 +29,8 @@ export type SettingsForm = {
   capture_at_payment: boolean;
   /** The shop on receipts and the printer, as kasse-core keeps them (it checks them on save). */
   receipt: ReceiptSettings;
+  /** A percentage; discounts up to it need no PIN (0: every discount needs the manager's). */
+  discount_limit: string;
 };
 
 export const ACCOUNT_ID_RE = /^[PT]\d{8}$/;
@@ -70,6 +72,7 @@ export function toForm(s: Settings, lang = 'en'): SettingsForm {
     refund_limit: minorToMajorString(s.refund_limit, s.currency),
     capture_at_payment: s.capture_at_payment,
     receipt: { ...s.receipt },
+    discount_limit: fromScaled(s.discount_limit ?? 0, 2),
   };
 }
 
@@ -138,6 +141,9 @@ export function fromForm(
   if (!pollOk(pollP)) errors.poll_paying_ms = pollInvalid;
   const refundLimit = parseMajor(f.refund_limit.trim() === '' ? '0' : f.refund_limit, /^[A-Z]{3}$/.test(currency) ? currency : 'NOK');
   if (refundLimit === null) errors.refund_limit = { key: 'settings.refund_limit_invalid' };
+  const discountText = normalizeDecimal((f.discount_limit ?? '').trim() === '' ? '0' : f.discount_limit.replace('%', ''), 2);
+  const discountLimit = discountText === null ? null : toScaled(discountText, 2);
+  if (discountLimit === null || discountLimit > 10000) errors.discount_limit = { key: 'settings.discount_limit_invalid' };
   const input: SettingsInput = {
     account_id: account,
     client_id: f.client_id.trim(),
@@ -151,6 +157,7 @@ export function fromForm(
     poll_paying_ms: pollP ?? 0,
     refund_limit: refundLimit ?? 0,
     capture_at_payment: f.capture_at_payment,
+    discount_limit: discountLimit !== null && discountLimit <= 10000 ? discountLimit : 0,
     pin: null,
     language: f.language,
     receipt: { ...f.receipt, printer: f.receipt.printer.trim(), org_number: f.receipt.org_number.trim() },

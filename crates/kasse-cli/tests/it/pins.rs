@@ -206,3 +206,51 @@ fn the_managers_pin_refunds_and_the_journal_names_her() {
     assert_eq!(changes.len(), 2, "{changes:?}");
     assert!(changes[1].contains(r#""setting":"pin:Kari""#) && !changes[1].contains("1234"));
 }
+
+#[test]
+fn a_discount_above_the_managers_limit_needs_her_pin_and_the_checkout_gets_the_discounted_lines() {
+    let w = World::new();
+    staff(&w);
+    let limit = w.run_with_stdin(
+        &["--json", "pin", "discount-limit", "10", "--pin-stdin"],
+        "4711\n",
+    );
+    assert!(limit.ok(), "{limit:#?}");
+    let order = w.order_file(
+        r#"{"currency":"NOK","lines":[
+            {"description":"Kaffe","quantity":"3","unit_price":3333,"vat":"25","discount":{"percent":"15"}},
+            {"description":"Bolle","quantity":"1","unit_price":2500,"vat":"15"}],
+          "discount":{"amount":100}}"#,
+    );
+    let args = ["--json", "charge", "--order", path_str(&order)];
+    pin_error(&w.run(&args), "pin_required");
+    pin_error(
+        &w.run_with_stdin(&[&args[..], &["--pin-stdin"]].concat(), "1234\n"),
+        "manager_required",
+    );
+    let c = w
+        .run_with_stdin(&[&args[..], &["--pin-stdin"]].concat(), "4711\n")
+        .one();
+    // 99.99 − 15.00 = 84.99; + 25.00 = 109.99; − 1.00 = 108.99.
+    assert_eq!(c["amount"], 10899);
+    let session = w
+        .control
+        .session(c["session_id"].as_str().unwrap())
+        .unwrap();
+    let items = session["order"]["items"].as_array().unwrap();
+    let amounts: Vec<i64> = items
+        .iter()
+        .map(|i| i["amount"].as_i64().unwrap())
+        .collect();
+    assert_eq!(amounts, [8499 - 77, 2500 - 23]);
+    assert_eq!(amounts.iter().sum::<i64>(), 10899);
+    // Within the limit no PIN is asked.
+    let small = w.order_file(
+        r#"{"lines":[{"description":"Kaffe","quantity":"1","unit_price":3900,"vat":"25","discount":{"amount":390}}]}"#,
+    );
+    assert_eq!(
+        w.run(&["--json", "charge", "--order", path_str(&small)])
+            .one()["amount"],
+        3510
+    );
+}

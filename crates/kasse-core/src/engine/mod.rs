@@ -306,21 +306,35 @@ impl Kasse {
     }
 
     /// Charges an order: logs the intent, creates the Dintero session, logs it, starts
-    /// following it, and returns what to show (URL and QR).
+    /// following it, and returns what to show (URL and QR). An order with discounts above the
+    /// manager's limit is refused (`pin_required`): see [`Kasse::charge_with_pin`].
     pub async fn charge(&self, input: &OrderInput) -> Result<Charge, CoreError> {
-        self.charge_as(input, None, &mut None).await
+        self.charge_as(input, None, None, &mut None).await
     }
 
-    /// [`Kasse::charge`], with the checkout link sent by SMS to `link` in the same
-    /// create-session POST; `opened` is set to the sale's id once its intent is logged.
+    /// [`Kasse::charge`] with the PIN given for its discounts: they are guarded
+    /// ([`access::guard_discounts`]) before anything is logged or sent, and who allowed them is
+    /// kept with the order.
+    pub async fn charge_with_pin(
+        &self,
+        input: &OrderInput,
+        pin: Option<&str>,
+    ) -> Result<Charge, CoreError> {
+        self.charge_as(input, pin, None, &mut None).await
+    }
+
+    /// [`Kasse::charge_with_pin`], with the checkout link sent by SMS to `link` in the same
+    /// create-session POST; `opened_id` is set to the sale's id once its intent is logged.
     async fn charge_as(
         &self,
         input: &OrderInput,
+        pin: Option<&str>,
         link: Option<&PhoneNumber>,
         opened_id: &mut Option<String>,
     ) -> Result<Charge, CoreError> {
         let inner = &self.inner;
-        let order = input.price(inner.config.currency)?;
+        let mut order = input.price(inner.config.currency)?;
+        crate::access::guard_discounts(self.staff_store(), &mut order, pin, inner.clock.now())?;
         let sale_id = inner.ids.new_id();
         let now = inner.clock.now();
         let auto_capture = self.auto_capture();

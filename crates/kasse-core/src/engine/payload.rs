@@ -1,5 +1,8 @@
 //! From Kasse's priced order to Dintero's request bodies. The amounts are taken as priced, never
-//! recomputed here, so `order.amount == Σ items.amount` holds by construction.
+//! recomputed here, so `order.amount == Σ items.amount` holds by construction. A discounted
+//! line is sent as its discounted amount and VAT (`items[].amount` is "after discounts",
+//! dintero-api.md §5.1); `discount_lines` is not sent, as the reference names it without its
+//! fields.
 
 use dintero_client::{
     Channel, Configuration, Metadata, Order, OrderItem, SessionCreateRequest, SessionUrl,

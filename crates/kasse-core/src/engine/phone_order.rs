@@ -26,11 +26,13 @@ pub(crate) struct Sent {
 impl Kasse {
     /// Charges `input` as a phone order: creates the checkout with its link sent by SMS to
     /// `phone`, logs it and follows it as a parked payment. `key` is the idempotency key of the
-    /// press: a second call with it answers with the first call's sale and sends nothing.
+    /// press: a second call with it answers with the first call's sale and sends nothing. `pin`
+    /// allows discounts above the manager's limit, as for [`Kasse::charge_with_pin`].
     pub async fn send_link(
         &self,
         input: &OrderInput,
         phone: &PhoneNumber,
+        pin: Option<&str>,
         key: &str,
     ) -> Result<Charge, CoreError> {
         if key.trim().is_empty() {
@@ -46,7 +48,7 @@ impl Kasse {
             return self.charge_of(sent);
         }
         let mut opened = None;
-        let result = self.charge_as(input, Some(phone), &mut opened).await;
+        let result = self.charge_as(input, pin, Some(phone), &mut opened).await;
         if let Some(sale_id) = opened {
             *done = Some(Sent {
                 sale_id,

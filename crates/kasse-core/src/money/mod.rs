@@ -7,7 +7,7 @@
 //! * A [`Quantity`] is a decimal with at most 3 fractional digits (weighed goods: `0.375` kg),
 //!   stored as integer thousandths.
 //! * A [`VatRate`] is a percentage with at most 2 fractional digits (`25`, `25.5`, `0`), stored as
-//!   integer hundredths of a percent.
+//!   integer hundredths of a percent; a [`Percent`] off a price likewise (`0 ..= 100`).
 //!
 //! # The rules (written once, here)
 //!
@@ -25,12 +25,14 @@ use std::num::NonZeroU64;
 
 mod currency;
 mod decimal;
+mod percent;
 mod quantity;
 mod text;
 mod vat;
 
 pub use currency::{format_minor, format_minor_code, Currency, UnknownCurrency};
 pub use decimal::DecimalError;
+pub use percent::Percent;
 pub use quantity::Quantity;
 pub(crate) use text::{group_thousands, json_kind, quote_cut};
 pub use vat::VatRate;

@@ -1,6 +1,7 @@
 //! Why an order was refused: errors that name their field (`lines[N].quantity`, with N the
 //! line's 1-based `line_id`) and carry a stable code for the shells.
 
+use super::DiscountError;
 use crate::money::{group_thousands, quote_cut, DecimalError, Quantity};
 
 /// Why a text field was rejected.
@@ -153,6 +154,15 @@ pub enum OrderError {
         /// The line's unit price.
         unit_price: i64,
     },
+    /// A discount that cannot be given (`lines[N].discount`, `discount`, or `amount` when the
+    /// discounts leave nothing to pay). Code: [`DiscountError::code`].
+    #[error("{field}: {reason}")]
+    InvalidDiscount {
+        /// Where.
+        field: String,
+        /// Why.
+        reason: DiscountError,
+    },
     /// A line or the order total does not fit Dintero's int32. Code `amount_too_large`.
     #[error(
         "{field}: the {} total {} exceeds what Dintero accepts (2 147 483 647)",
@@ -186,6 +196,7 @@ impl OrderError {
             | OrderError::InvalidProductId { field, .. }
             | OrderError::InvalidLineType { field, .. }
             | OrderError::ZeroLineAmount { field, .. }
+            | OrderError::InvalidDiscount { field, .. }
             | OrderError::AmountTooLarge { field, .. } => field,
         }
     }
@@ -207,6 +218,7 @@ impl OrderError {
             OrderError::InvalidProductId { .. } => "invalid_product_id",
             OrderError::InvalidLineType { .. } => "invalid_line_type",
             OrderError::ZeroLineAmount { .. } => "zero_amount",
+            OrderError::InvalidDiscount { reason, .. } => reason.code(),
             OrderError::AmountTooLarge { .. } => "amount_too_large",
         }
     }

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::Discount;
 use crate::money::{Currency, Quantity, VatRate};
 
 /// Dintero's `items[].type`.
@@ -85,6 +86,9 @@ pub struct LineInput {
     /// Dintero item `type`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub line_type: Option<LineType>,
+    /// The line's own discount ([`super::discount`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Discount>,
 }
 
 impl LineInput {
@@ -102,6 +106,7 @@ impl LineInput {
             vat,
             product_id: None,
             line_type: None,
+            discount: None,
         }
     }
 }
@@ -115,4 +120,7 @@ pub struct OrderInput {
     pub currency: Option<Currency>,
     /// The lines, in order; line N gets `line_id` `"N"`.
     pub lines: Vec<LineInput>,
+    /// A discount on the whole order, spread over its lines ([`super::discount`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Discount>,
 }

@@ -8,20 +8,22 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use super::price::check_line_count;
-use super::{LineInput, LineType, OrderError, OrderInput, PricedOrder, UnitPriceError};
+use super::UnitPriceError;
+use super::{Discount, DiscountError, LineInput, LineType, OrderError, OrderInput, PricedOrder};
 use crate::money::{json_kind, quote_cut, Currency, DecimalError};
 
-const ORDER_FIELDS: &str = "currency, lines";
+const ORDER_FIELDS: &str = "currency, lines, discount";
 /// The fields of a line in the JSON contract (any other is refused).
-pub const LINE_KEYS: [&str; 6] = [
+pub const LINE_KEYS: [&str; 7] = [
     "description",
     "quantity",
     "unit_price",
     "vat",
     "product_id",
     "type",
+    "discount",
 ];
-const LINE_FIELDS: &str = "description, quantity, unit_price, vat, product_id, type";
+const LINE_FIELDS: &str = "description, quantity, unit_price, vat, product_id, type, discount";
 
 impl<'de> Deserialize<'de> for OrderInput {
     /// Same checks and messages as [`OrderInput::from_json_value`].
@@ -44,7 +46,7 @@ impl OrderInput {
     /// here; ranges, texts and amounts by [`OrderInput::price`]).
     pub fn from_json_value(value: &Value) -> Result<OrderInput, OrderError> {
         let obj = as_object(value, "order", "a JSON object with \"lines\"")?;
-        reject_unknown(obj, "", &["currency", "lines"], ORDER_FIELDS)?;
+        reject_unknown(obj, "", &["currency", "lines", "discount"], ORDER_FIELDS)?;
 
         let currency = match obj.get("currency") {
             None | Some(Value::Null) => None,
@@ -78,7 +80,12 @@ impl OrderInput {
             .enumerate()
             .map(|(i, raw)| parse_line(raw, i + 1))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(OrderInput { currency, lines })
+        let discount = parse_discount(obj.get("discount"), "discount", false)?;
+        Ok(OrderInput {
+            currency,
+            lines,
+            discount,
+        })
     }
 }
 
@@ -183,6 +190,7 @@ fn parse_line(raw: &Value, n: usize) -> Result<LineInput, OrderError> {
         Some(other) => return Err(wrong_type(field("type"), "a string", other)),
     };
 
+    let discount = parse_discount(obj.get("discount"), &field("discount"), true)?;
     Ok(LineInput {
         description,
         quantity,
@@ -190,7 +198,61 @@ fn parse_line(raw: &Value, n: usize) -> Result<LineInput, OrderError> {
         vat,
         product_id,
         line_type,
+        discount,
     })
+}
+
+/// A discount (`{"percent":"10"}`, `{"amount":500}`, on a line also `{"price":2900}`); `null`
+/// or absent is none. Ranges against the line or order are checked when pricing.
+fn parse_discount(
+    value: Option<&Value>,
+    field: &str,
+    line: bool,
+) -> Result<Option<Discount>, OrderError> {
+    let invalid = |reason| OrderError::InvalidDiscount {
+        field: field.to_owned(),
+        reason,
+    };
+    let obj = match value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(obj)) if obj.len() == 1 => obj,
+        Some(_) => return Err(invalid(DiscountError::Shape { line })),
+    };
+    let (key, v) = obj
+        .iter()
+        .next()
+        .ok_or(invalid(DiscountError::Shape { line }))?;
+    let minor = |v: &Value| match v {
+        Value::Number(n) if n.as_i64().is_some() => Ok(n.as_i64().unwrap_or(0)),
+        Value::Number(n) if n.as_u64().is_some() => Ok(i64::MAX),
+        other => Err(wrong_type(
+            format!("{field}.{key}"),
+            "a whole number of minor units (500 for 5.00)",
+            other,
+        )),
+    };
+    Ok(Some(match key.as_str() {
+        "percent" => {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                other => {
+                    return Err(wrong_type(
+                        format!("{field}.percent"),
+                        "a decimal number (a string such as \"10\" or a number)",
+                        other,
+                    ))
+                }
+            };
+            Discount::Percent(
+                text.parse()
+                    .map_err(|e| invalid(DiscountError::of_percent(e)))?,
+            )
+        }
+        "amount" => Discount::Amount(minor(v)?),
+        "price" if line => Discount::Price(minor(v)?),
+        _ => return Err(invalid(DiscountError::Shape { line })),
+    }))
 }
 
 /// A quantity or VAT value: a string parsed as is, a number by its JSON text; `invalid` says

@@ -1,6 +1,8 @@
 //! Part of a priced line (a capture or refund by line): amounts that telescope, so a line's
 //! parts never sum to more than the line.
 
+use std::num::NonZeroU64;
+
 use serde::{Deserialize, Serialize};
 
 use super::PricedLine;
@@ -68,7 +70,17 @@ impl PricedLine {
         if taken >= self.quantity {
             return (self.amount, self.vat_amount);
         }
-        let exact = money::line_amount(taken, self.unit_price);
+        // A discounted line's units share its discounted amount: never more than was paid.
+        let exact = match (
+            self.discount,
+            NonZeroU64::new(self.quantity.thousandths().unsigned_abs()),
+        ) {
+            (Some(_), Some(whole)) => money::div_round_half_away_from_zero(
+                i128::from(self.amount) * i128::from(taken.thousandths()),
+                whole,
+            ),
+            _ => money::line_amount(taken, self.unit_price),
+        };
         let amount = i64::try_from(exact.clamp(0, i128::from(self.amount))).unwrap_or(0);
         (amount, self.vat_up_to(amount))
     }
@@ -101,7 +113,9 @@ impl PricedLine {
 /// line's values exactly. For whole units of a line with an integer quantity every part is exact
 /// (`unit_price × quantity`); for weighed goods a part's rounding may differ by one minor unit
 /// from rounding it alone (`0.375 kg × 12990` = 4871 refunded as 0.125 + 0.125 + 0.125 gives
-/// 1624 + 1624 + 1623). A very small part can be 0.
+/// 1624 + 1624 + 1623). A very small part can be 0. A discounted line's cumulative amount is
+/// its discounted amount's share instead, `round(amount × taken / quantity)`: a refund by line
+/// gives back what was paid for those units, never their price before the discount.
 pub fn line_part_amount(
     line: &PricedLine,
     already: Quantity,

@@ -4,9 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::discount::{self, spread, Discount, DiscountError, LineDiscount, OrderDiscount};
 use super::{LineInput, LineType, OrderError, OrderInput, TextError, UnitPriceError};
 use super::{MAX_AMOUNT, MAX_LINES, MAX_TEXT_CHARS};
-use crate::money::{self, quote_cut, Currency, DecimalError, Quantity, VatRate};
+use crate::money::{self, quote_cut, Currency, DecimalError, Percent, Quantity, VatRate};
+use crate::staff::Actor;
 
 impl OrderInput {
     /// Validates and prices the order. `default_currency` is used when the order names none.
@@ -17,24 +19,71 @@ impl OrderInput {
     pub fn price(&self, default_currency: Currency) -> Result<PricedOrder, OrderError> {
         check_line_count(self.lines.len())?;
         let mut lines = Vec::with_capacity(self.lines.len());
-        let mut total: i128 = 0;
-        let mut vat_total: i128 = 0;
         for (i, line) in self.lines.iter().enumerate() {
-            let priced = price_line(line, i + 1)?;
-            total += i128::from(priced.amount);
-            vat_total += i128::from(priced.vat_amount);
-            lines.push(priced);
+            lines.push(price_line(line, i + 1)?);
         }
-        let amount = fit_amount(total, "amount".to_owned())?;
-        // 0 ≤ vat_total ≤ total, so it fits too.
-        let vat_amount = i64::try_from(vat_total).unwrap_or(amount);
+        let subtotal: i128 = lines.iter().map(|l| i128::from(l.amount)).sum();
+        let subtotal = fit_amount(subtotal, "amount".to_owned())?;
+        let discount = match self.discount {
+            None => None,
+            Some(asked) => order_discount(&mut lines, asked, subtotal)?,
+        };
+        let amount: i64 = lines.iter().map(|l| l.amount).sum();
+        if amount == 0 {
+            return Err(OrderError::InvalidDiscount {
+                field: "amount".to_owned(),
+                reason: DiscountError::NothingLeft,
+            });
+        }
+        // 0 ≤ each line's VAT ≤ its amount, so the sum fits as the amounts' did.
+        let vat_amount = lines.iter().map(|l| l.vat_amount).sum();
         Ok(PricedOrder {
             currency: self.currency.unwrap_or(default_currency),
             lines,
             amount,
             vat_amount,
+            discount,
+            discount_approved_by: None,
         })
     }
+}
+
+/// Takes the order's discount off `lines` (summing to `subtotal`), spread by the rule of
+/// [`super::discount`]; each line's VAT follows its new amount.
+fn order_discount(
+    lines: &mut [PricedLine],
+    asked: Discount,
+    subtotal: i64,
+) -> Result<Option<OrderDiscount>, OrderError> {
+    let off =
+        discount::order_off(asked, subtotal).map_err(|reason| OrderError::InvalidDiscount {
+            field: "discount".to_owned(),
+            reason,
+        })?;
+    if off == 0 {
+        return Ok(None);
+    }
+    let amounts: Vec<i64> = lines.iter().map(|l| l.amount).collect();
+    for (line, share) in lines.iter_mut().zip(spread(off, &amounts)) {
+        if share == 0 {
+            continue;
+        }
+        let before = line.amount;
+        line.amount -= share;
+        line.vat_amount = money::vat_included(line.amount, line.vat);
+        let d = line.discount.get_or_insert(LineDiscount {
+            asked: None,
+            before,
+            line: 0,
+            order: 0,
+        });
+        d.order = share;
+    }
+    Ok(Some(OrderDiscount {
+        asked,
+        subtotal,
+        amount: off,
+    }))
 }
 
 pub(super) fn check_line_count(count: usize) -> Result<(), OrderError> {
@@ -134,7 +183,17 @@ fn price_line(line: &LineInput, n: usize) -> Result<PricedLine, OrderError> {
             unit_price: line.unit_price,
         });
     }
-    let amount = fit_amount(exact, field("amount"))?;
+    let before = fit_amount(exact, field("amount"))?;
+    let off =
+        match line.discount {
+            None => 0,
+            Some(asked) => discount::line_off(asked, before, line.quantity, line.unit_price)
+                .map_err(|reason| OrderError::InvalidDiscount {
+                    field: field("discount"),
+                    reason,
+                })?,
+        };
+    let amount = before - off;
     let vat_amount = money::vat_included(amount, line.vat);
 
     Ok(PricedLine {
@@ -147,6 +206,12 @@ fn price_line(line: &LineInput, n: usize) -> Result<PricedLine, OrderError> {
         vat: line.vat,
         amount,
         vat_amount,
+        discount: (off > 0).then_some(LineDiscount {
+            asked: line.discount,
+            before,
+            line: off,
+            order: 0,
+        }),
     })
 }
 
@@ -169,10 +234,21 @@ pub struct PricedLine {
     pub unit_price: i64,
     /// VAT rate.
     pub vat: VatRate,
-    /// `round(quantity × unit_price)`, minor units incl. VAT; `1 ..= 2 147 483 647`.
+    /// `round(quantity × unit_price)` less its discounts, minor units incl. VAT;
+    /// `0 ..= 2 147 483 647` (0 only when a discount took all of it).
     pub amount: i64,
     /// `round(amount × vat / (100 + vat))`; `0 ..= amount`.
     pub vat_amount: i64,
+    /// What discounts took off the line (`None`: nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<LineDiscount>,
+}
+
+impl PricedLine {
+    /// The line before discounts: `round(quantity × unit_price)`.
+    pub fn before_discount(&self) -> i64 {
+        self.discount.map_or(self.amount, |d| d.before)
+    }
 }
 
 /// A validated order with its totals. `amount == Σ lines[].amount` and
@@ -187,9 +263,44 @@ pub struct PricedOrder {
     pub amount: i64,
     /// VAT part of `amount`, minor units.
     pub vat_amount: i64,
+    /// The order's own discount (its share of each line is in the line's `discount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<OrderDiscount>,
+    /// Who allowed discounts above the manager's limit (set by the engine after the guard).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_approved_by: Option<Actor>,
 }
 
 impl PricedOrder {
+    /// Everything discounts took off the order, minor units.
+    pub fn discount_total(&self) -> i64 {
+        self.lines
+            .iter()
+            .filter_map(|l| l.discount.map(|d| d.total()))
+            .sum()
+    }
+
+    /// The order before discounts: `amount + discount_total()`.
+    pub fn before_discounts(&self) -> i64 {
+        self.amount + self.discount_total()
+    }
+
+    /// The largest discount in the order as a share of what it was taken off, in hundredths
+    /// of a percent, rounded up: each line's own discount of its line, and the order's of
+    /// the lines after theirs. 0 without discounts. What the manager's limit is held against
+    /// ([`crate::staff::Guarded::Discount`]).
+    pub fn largest_discount_share(&self) -> u32 {
+        let lines = self
+            .lines
+            .iter()
+            .filter_map(|l| l.discount)
+            .map(|d| Percent::share_hundredths(d.line, d.before));
+        let order = self
+            .discount
+            .map(|d| Percent::share_hundredths(d.amount, d.subtotal));
+        lines.chain(order).max().unwrap_or(0)
+    }
+
     /// The line with this `line_id`.
     pub fn line(&self, line_id: &str) -> Option<&PricedLine> {
         self.lines.iter().find(|l| l.line_id == line_id)

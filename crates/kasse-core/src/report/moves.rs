@@ -32,6 +32,8 @@ pub(super) struct Moves {
     pub failed: bool,
     /// Captured minus refunded in the period, per VAT rate (none for a sale without lines).
     pub vat: ByRate,
+    /// What discounts took off the sale's order (0: none, or no lines).
+    pub discount: i64,
 }
 
 /// An attempt that took no money.
@@ -157,7 +159,9 @@ fn between(start: Option<&Sale>, end: Sale, touched: bool) -> Moves {
         false => 0,
     };
     let mut vat = ByRate::new();
+    let mut discount = 0;
     if let Ok(order) = serde_json::from_value::<PricedOrder>(end.order.clone()) {
+        discount = order.discount_total();
         add(
             &mut vat,
             taken_by_rate(&order, Some(&end), OpKind::Capture),
@@ -178,6 +182,7 @@ fn between(start: Option<&Sale>, end: Sale, touched: bool) -> Moves {
         open,
         failed: is_failed_attempt(end.status) && status0 != Some(end.status),
         vat,
+        discount,
         sale: end,
     }
 }

@@ -49,6 +49,12 @@ pub enum Guarded {
     JournalExport,
     /// Closing the day (the Z report).
     CloseDay,
+    /// Selling with a discount: the order's largest discount as a share of what it was taken
+    /// off ([`crate::order::PricedOrder::largest_discount_share`]).
+    Discount {
+        /// Hundredths of a percent.
+        share: u32,
+    },
 }
 
 /// The manager's choices about what needs the manager.
@@ -56,6 +62,9 @@ pub enum Guarded {
 pub struct Policy {
     /// Refunds above this many minor units need the manager; 0: every refund does.
     pub refund_limit: i64,
+    /// Discounts above this share (hundredths of a percent) need the manager; 0: every
+    /// discount does.
+    pub discount_limit: u32,
 }
 
 impl Policy {
@@ -65,6 +74,7 @@ impl Policy {
             Guarded::Refund { amount } if self.refund_limit > 0 && amount <= self.refund_limit => {
                 None
             }
+            Guarded::Discount { share } if share <= self.discount_limit => None,
             _ => Some(Role::Manager),
         }
     }

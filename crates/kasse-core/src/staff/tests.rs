@@ -65,6 +65,7 @@ fn the_manager_guards_voids_settings_export_and_closing_and_refunds_over_the_lim
     let staff = shop();
     let policy = Policy {
         refund_limit: 50_00,
+        discount_limit: 10_00,
     };
     for action in [
         Guarded::Void,
@@ -72,6 +73,7 @@ fn the_manager_guards_voids_settings_export_and_closing_and_refunds_over_the_lim
         Guarded::JournalExport,
         Guarded::CloseDay,
         Guarded::Refund { amount: 50_01 },
+        Guarded::Discount { share: 10_01 },
     ] {
         let (_, r) = authorize(&staff, policy, Lockout::default(), action, None, NOW);
         assert_eq!(r, Err(Refusal::Required), "{action:?}");
@@ -113,7 +115,34 @@ fn the_manager_guards_voids_settings_export_and_closing_and_refunds_over_the_lim
         }),
         "a PIN given under the limit still names who refunded"
     );
-    let every_refund = Policy { refund_limit: 0 };
+    let small_discount = Guarded::Discount { share: 10_00 };
+    assert_eq!(
+        authorize(
+            &staff,
+            policy,
+            Lockout::default(),
+            small_discount,
+            None,
+            NOW
+        )
+        .1,
+        Ok(Actor::Anyone),
+        "a discount up to the limit is anyone's"
+    );
+    let every_refund = Policy::default();
+    assert_eq!(
+        authorize(
+            &staff,
+            every_refund,
+            Lockout::default(),
+            Guarded::Discount { share: 1 },
+            None,
+            NOW
+        )
+        .1,
+        Err(Refusal::Required),
+        "limit 0: every discount needs the manager"
+    );
     assert_eq!(
         authorize(
             &staff,

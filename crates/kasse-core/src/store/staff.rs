@@ -48,6 +48,8 @@ struct StoredLockout {
 #[derive(Serialize, Deserialize, Default)]
 struct StoredPolicy {
     refund_limit: i64,
+    #[serde(default)]
+    discount_limit: u32,
 }
 
 /// A change to who may do what ([`Store::change_staff`]).
@@ -69,6 +71,8 @@ pub enum StaffChange {
     },
     /// Refunds above this need the manager (0: all do).
     RefundLimit(i64),
+    /// Discounts above this share (hundredths of a percent) need the manager (0: all do).
+    DiscountLimit(u32),
 }
 
 /// A setting of this module, its default when none is stored.
@@ -150,7 +154,16 @@ fn policy(conn: &rusqlite::Connection) -> Result<Policy> {
     let stored: StoredPolicy = load(conn, POLICY)?;
     Ok(Policy {
         refund_limit: stored.refund_limit,
+        discount_limit: stored.discount_limit,
     })
+}
+
+fn save_policy(conn: &rusqlite::Connection, refund_limit: i64, discount_limit: u32) -> Result<()> {
+    let stored = StoredPolicy {
+        refund_limit,
+        discount_limit,
+    };
+    settings::set(conn, POLICY, &settings::to_value(&stored)?)
 }
 
 fn lockout(conn: &rusqlite::Connection) -> Result<Lockout> {
@@ -269,17 +282,32 @@ impl Store {
                             reason: "0 (every refund needs the manager) or more".into(),
                         });
                     }
-                    let old = policy(tx)?.refund_limit;
-                    if old == limit {
+                    let old = policy(tx)?;
+                    if old.refund_limit == limit {
                         return Ok(false);
                     }
-                    let stored = StoredPolicy {
-                        refund_limit: limit,
-                    };
-                    settings::set(tx, POLICY, &settings::to_value(&stored)?)?;
+                    save_policy(tx, limit, old.discount_limit)?;
                     SettingChange::Value {
                         setting: "refund_limit".into(),
-                        old: old.into(),
+                        old: old.refund_limit.into(),
+                        new: limit.into(),
+                    }
+                }
+                StaffChange::DiscountLimit(limit) => {
+                    if limit > 10_000 {
+                        return Err(StoreError::InvalidInput {
+                            field: "discount_limit",
+                            reason: "a percentage from 0 to 100".into(),
+                        });
+                    }
+                    let old = policy(tx)?;
+                    if old.discount_limit == limit {
+                        return Ok(false);
+                    }
+                    save_policy(tx, old.refund_limit, limit)?;
+                    SettingChange::Value {
+                        setting: "discount_limit".into(),
+                        old: old.discount_limit.into(),
                         new: limit.into(),
                     }
                 }

@@ -1,6 +1,8 @@
 //! Refund, void, the Z report and the export behind the staff PINs, against the sandbox: a
 //! refusal logs nothing and sends nothing, a right PIN names who did it in the journal, and
-//! refunds up to the manager's limit need no PIN.
+//! refunds up to the manager's limit need no PIN; a discount above the manager's limit needs
+//! the manager before the sale is logged, and Dintero, the receipt, a refund by line and the
+//! day report all see the discounted amounts.
 
 use super::engine_common;
 
@@ -287,4 +289,144 @@ async fn an_export_is_written_to_the_chosen_file_and_an_unwritable_one_is_a_file
         cwd_after, cwd_before,
         "nothing is written where the app runs"
     );
+}
+
+/// 15 % off a coffee line and 10 kr off the order: above a 10 % limit.
+fn discounted_order() -> kasse_core::order::OrderInput {
+    kasse_core::order::OrderInput::from_json_str(
+        r#"{"currency":"NOK","lines":[
+            {"description":"Kaffe","quantity":"2","unit_price":3900,"vat":"25","discount":{"percent":"15"}},
+            {"description":"Bolle","quantity":"1","unit_price":3333,"vat":"15"},
+            {"description":"Epler","quantity":"0.375","unit_price":12990,"vat":"15"}],
+          "discount":{"amount":1000}}"#,
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_discount_above_the_limit_needs_the_manager_and_dintero_gets_the_discounted_lines() {
+    let h = harness().await;
+    staff(&h, 0);
+    let store = h.kasse.staff_store();
+    let now = kasse_core::clock::Clock::now(&h.clock);
+    let m = access::guard(store, Guarded::Settings, Some("4711"), now).unwrap();
+    access::set_discount_limit(store, &m, 10_00, now).unwrap();
+    assert_eq!(access::discount_limit(store).unwrap(), 10_00);
+
+    let input = discounted_order();
+    let priced = h.kasse.price(&input).unwrap();
+    assert_eq!(priced.largest_discount_share(), 15_00);
+    let sales_before = h.kasse.store().open_sales().unwrap().len();
+    for (pin, code) in [
+        (None, "pin_required"),
+        (Some("9999"), "pin_wrong"),
+        (Some("1234"), "manager_required"),
+    ] {
+        let e = h.kasse.charge_with_pin(&input, pin).await.unwrap_err();
+        assert_eq!(e.code(), code, "{e}");
+    }
+    assert_eq!(
+        h.kasse.store().open_sales().unwrap().len(),
+        sales_before,
+        "a refused discount logs no sale"
+    );
+    // Within the limit anyone may: 10 % off the order alone.
+    let small = kasse_core::order::OrderInput {
+        discount: Some(kasse_core::order::Discount::Percent("10".parse().unwrap())),
+        ..order3()
+    };
+    let c = h.kasse.charge(&small).await.unwrap();
+    assert_eq!(c.order.discount_approved_by, None);
+
+    let charge = h.kasse.charge_with_pin(&input, Some("4711")).await.unwrap();
+    assert_eq!(charge.order.discount_approved_by, Some(mona()));
+    // 78.00 − 11.70 = 66.30, 33.33, 48.71: 148.34, 10.00 off spread 4.47 + 2.25 + 3.28.
+    let session = h.control.session(&charge.session_id).unwrap();
+    let items = session["order"]["items"].as_array().unwrap();
+    let sent: Vec<(i64, i64)> = items
+        .iter()
+        .map(|i| {
+            (
+                i["amount"].as_i64().unwrap(),
+                i["vat_amount"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let lines: Vec<(i64, i64)> = charge
+        .order
+        .lines
+        .iter()
+        .map(|l| (l.amount, l.vat_amount))
+        .collect();
+    assert_eq!(sent, lines);
+    assert_eq!(sent, [(6183, 1237), (3108, 405), (4543, 593)]);
+    let sum: i64 = sent.iter().map(|(a, _)| a).sum();
+    assert_eq!(session["order"]["amount"].as_i64(), Some(sum));
+    assert_eq!(sum, 7800 + 3333 + 4871 - 1170 - 1000);
+    assert_eq!(
+        session["order"]["vat_amount"].as_i64(),
+        Some(sent.iter().map(|(_, v)| v).sum())
+    );
+
+    // Paid and captured; a refund of one coffee gives back half the discounted line.
+    h.control.pay(&charge.session_id, CARD_OK).unwrap();
+    let sale = h.wait_status(&charge.sale.id, SaleStatus::Authorized).await;
+    let sale = h.kasse.capture(&sale.id, None).await.unwrap();
+    let receipt = {
+        let d = h.kasse.detail(&sale.id).unwrap();
+        kasse_core::receipt::sale_receipt(&d.sale, d.order.as_ref(), &d.events).unwrap()
+    };
+    let coffee = &receipt.lines[0];
+    assert_eq!(coffee.unit_price, 3900, "the price before the discount");
+    let d = coffee.discount.unwrap();
+    assert_eq!(
+        (d.before, d.line, d.order, coffee.amount),
+        (7800, 1170, 447, 6183)
+    );
+    assert_eq!(receipt.order_discount.unwrap().amount, 1000);
+    assert_eq!(receipt.discount_total, 2170);
+    assert_eq!(receipt.total, sum);
+
+    let refunded = h
+        .kasse
+        .refund_once(
+            &sale.id,
+            RefundSpec::Lines(vec![("1".into(), "1".parse().unwrap())]),
+            None,
+            "d1",
+            Some("4711"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refunded.refunded, 3092, "round(6183 / 2), not 39.00");
+    let tid = sale.transaction_id.clone().unwrap();
+    let refund = h.sandbox_events(&tid, "REFUND");
+    assert_eq!(refund[0]["amount"].as_i64(), Some(3092));
+    // The rest of the line is what is left of it, never more than was paid.
+    let rest = h
+        .kasse
+        .refund_once(
+            &sale.id,
+            RefundSpec::Lines(vec![("1".into(), "1".parse().unwrap())]),
+            None,
+            "d2",
+            Some("4711"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rest.refunded, 6183);
+
+    // The day report counts the discounts of the sales paid in it.
+    let r = h
+        .kasse
+        .day_report(
+            now - time::Duration::hours(1),
+            now + time::Duration::hours(1),
+            false,
+            "NOK",
+            None,
+        )
+        .unwrap();
+    assert_eq!(r.discounted_sales, 1, "only the captured sale counts");
+    assert_eq!(r.discounts, 2170);
 }

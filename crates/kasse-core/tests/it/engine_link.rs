@@ -17,7 +17,7 @@ async fn a_link_sent_by_sms_is_recorded_parked_then_paid_by_the_customer() {
     let phone = PhoneNumber::parse("412 34 987").unwrap();
     let charge = h
         .kasse
-        .send_link(&order3(), &phone, "press-1")
+        .send_link(&order3(), &phone, None, "press-1")
         .await
         .expect("link sent");
     let link = charge.link.clone().expect("a link");
@@ -47,7 +47,7 @@ async fn a_link_sent_by_sms_is_recorded_parked_then_paid_by_the_customer() {
     // A second press of the same button: the same sale, no second SMS, no second session.
     let again = h
         .kasse
-        .send_link(&order3(), &phone, "press-1")
+        .send_link(&order3(), &phone, None, "press-1")
         .await
         .expect("same answer");
     assert_eq!(again.sale.id, charge.sale.id);
@@ -97,12 +97,12 @@ async fn a_new_press_sends_a_new_link_and_a_refused_number_sends_nothing() {
     let first = PhoneNumber::parse("+46 70 123 45 67").unwrap();
     let a = h
         .kasse
-        .send_link(&order_of(5000), &first, "a")
+        .send_link(&order_of(5000), &first, None, "a")
         .await
         .unwrap();
     let b = h
         .kasse
-        .send_link(&order_of(5000), &first, "b")
+        .send_link(&order_of(5000), &first, None, "b")
         .await
         .unwrap();
     assert_ne!(a.sale.id, b.sale.id, "another press is another link");
@@ -111,7 +111,7 @@ async fn a_new_press_sends_a_new_link_and_a_refused_number_sends_nothing() {
     assert_eq!(h.control.published()[1].to.as_deref(), Some("+46701234567"));
     let err = h
         .kasse
-        .send_link(&order_of(5000), &first, " ")
+        .send_link(&order_of(5000), &first, None, " ")
         .await
         .unwrap_err();
     assert_eq!(err.code(), "invalid_input");

@@ -23,6 +23,7 @@ mod import_props;
 mod journal_check;
 mod money_props;
 mod money_units;
+mod order_discounts;
 mod order_json;
 mod order_props;
 mod qr_render;

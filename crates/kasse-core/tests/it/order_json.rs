@@ -224,6 +224,7 @@ fn orders_built_in_code_are_checked_the_same_way() {
             3900,
             VatRate::from_percent(25).unwrap(),
         )],
+        discount: None,
     };
     assert_eq!(input.price(Currency::Nok).unwrap().amount, 7800);
 
@@ -267,7 +268,7 @@ fn every_error_names_its_field() {
             err(json!({"lines":[], "merchant_reference":"x"})),
             "merchant_reference",
             "unknown_field",
-            "merchant_reference: unknown field (expected one of: currency, lines)",
+            "merchant_reference: unknown field (expected one of: currency, lines, discount)",
         ),
         (err(json!({"lines":{}})), "lines", "invalid_type", "lines: must be an array of lines (got an object)"),
         (err(json!({"lines":[]})), "lines", "empty_order", "lines: an order needs at least one line"),
@@ -457,7 +458,7 @@ fn every_error_names_its_field() {
             err(one_line_with("quantiy", Some(json!("2")))),
             "lines[1].quantiy",
             "unknown_field",
-            "lines[1].quantiy: unknown field (expected one of: description, quantity, unit_price, vat, product_id, type)",
+            "lines[1].quantiy: unknown field (expected one of: description, quantity, unit_price, vat, product_id, type, discount)",
         ),
         (
             err(json!({"lines":[{"description":"Tiny","quantity":"0.001","unit_price":499,"vat":"25"}]})),

@@ -37,6 +37,7 @@ fn order_input() -> impl Strategy<Value = OrderInput> {
     prop::collection::vec(line_input(), 1..20).prop_map(|lines| OrderInput {
         currency: Some(Currency::Nok),
         lines,
+        discount: None,
     })
 }
 
@@ -46,6 +47,7 @@ fn priced_line() -> impl Strategy<Value = PricedLine> {
         OrderInput {
             currency: None,
             lines: vec![line],
+            discount: None,
         }
         .price(Currency::Nok)
         .unwrap()
@@ -139,6 +141,7 @@ proptest! {
         let line = OrderInput {
             currency: None,
             lines: vec![LineInput::new("x", Quantity::whole(units).unwrap(), price, rate)],
+            discount: None,
         }.price(Currency::Nok).unwrap().lines.remove(0);
         let part = line_part_amount(&line, Quantity::ZERO, Quantity::whole(k).unwrap()).unwrap();
         prop_assert_eq!(part.amount, k * price);

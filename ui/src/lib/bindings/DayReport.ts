@@ -70,6 +70,14 @@ open_authorisations: number,
  */
 other_currency_sales: number, 
 /**
+ * Paid sales (as [`DayReport::sales`] counts them) that were sold with a discount.
+ */
+discounted_sales: number, 
+/**
+ * What discounts took off those sales, minor units.
+ */
+discounts: number, 
+/**
  * The journal's chain head when the report was made, as printed (`SEQ:HASH`): written
  * down or printed, it proves later that nothing up to it was changed
  * (`kasse-cli journal verify --head`). `None` for an empty journal.

@@ -17,6 +17,11 @@ staff: Array<StaffEntry>, account_id: string, client_id: string, profile_id: str
  */
 refund_limit: number, 
 /**
+ * Discounts up to this share (hundredths of a percent) need no PIN; above it, or always
+ * when 0, the manager's.
+ */
+discount_limit: number, 
+/**
  * The shop on its receipts and the receipt printer (kasse-core's, as saved).
  */
 receipt: ReceiptSettings, 
