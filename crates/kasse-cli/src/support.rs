@@ -66,7 +66,11 @@ pub fn run(
         }
         SupportCommand::Completions { shell } => {
             let mut cli = cli;
-            clap_complete::generate(shell, &mut cli, "kasse-cli", &mut std::io::stdout());
+            // Into a buffer first: clap_complete panics when stdout is a closed pipe
+            // (`| head`); written here, that is an ordinary error, and a quiet one.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cli, "kasse-cli", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout(), &script)?;
         }
         SupportCommand::Manpage { out: folder } => {
             std::fs::create_dir_all(&folder).map_err(|e| config::ConfigError::Invalid {

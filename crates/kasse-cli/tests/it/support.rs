@@ -72,6 +72,11 @@ fn completions_name_every_command_in_bash_zsh_and_fish() {
         // The options of a command too.
         assert!(r.stdout.contains("pin-stdin"), "{shell}");
     }
+    let mut child = w.cmd(&["completions", "bash"]).spawn().unwrap();
+    drop(child.stdout.take());
+    let run = finish(child, PATIENCE);
+    assert!(!run.stderr.contains("panicked"), "{run:?}");
+    assert!(run.ok(), "into a closed pipe: {run:?}");
     let r = w.run(&["completions", "tcsh"]);
     assert!(!r.ok(), "an unknown shell is refused");
     assert!(!w.data_dir().exists(), "completions made the data dir");
