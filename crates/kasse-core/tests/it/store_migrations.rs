@@ -388,7 +388,8 @@ fn a_log_from_before_the_card_columns_gets_the_card_its_journal_shows() {
     {
         let conn = raw(&path);
         conn.execute_batch(
-            "ALTER TABLE sales DROP COLUMN card_brand; ALTER TABLE sales DROP COLUMN card_last4;
+            "DROP INDEX sales_authorized; ALTER TABLE sales DROP COLUMN auto_capture;
+             ALTER TABLE sales DROP COLUMN card_brand; ALTER TABLE sales DROP COLUMN card_last4;
              PRAGMA user_version = 6;",
         )
         .unwrap();

@@ -522,7 +522,7 @@ fn a_tampered_projection_is_reported_and_rebuilt() {
         "INSERT INTO sales SELECT 'ghost', 'G-1', counter, NULL, NULL, checkout_url, expires_at,
            currency, amount, vat_amount, status, captured, refunded, created_at, updated_at,
            origin, payment_product, last_error, pending_ops, operations, order_json, last_seq,
-           NULL, card_brand, card_last4
+           NULL, card_brand, card_last4, auto_capture
          FROM sales WHERE id = 's0'",
         [],
     )
