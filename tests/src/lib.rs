@@ -381,3 +381,19 @@ pub async fn type_into(c: &fantoccini::Client, css: &str, text: &str) -> Result<
     within(&format!("clearing {css}"), e.clear()).await?;
     within(&format!("typing into {css}"), e.send_keys(text)).await
 }
+
+/// Calls a Tauri command from the page, as the UI does, and returns its answer.
+pub async fn invoke(
+    c: &fantoccini::Client,
+    cmd: &str,
+    args: serde_json::Value,
+) -> Result<serde_json::Value> {
+    within(
+        &format!("invoking {cmd}"),
+        c.execute(
+            "return window.__TAURI__.core.invoke(arguments[0], arguments[1]);",
+            vec![serde_json::json!(cmd), args],
+        ),
+    )
+    .await
+}

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, Locator};
-use kasse_e2e::{attr, click, launch_kasse, screenshot, type_into, wait_for, within, KasseApp};
+use kasse_e2e::{
+    attr, click, invoke, launch_kasse, screenshot, type_into, wait_for, within, KasseApp,
+};
 use serde_json::{json, Value};
 
 /// The app with "Capture at payment" off: the flows here capture by hand under Transactions
@@ -61,17 +63,6 @@ async fn finish(app: KasseApp, name: &str) -> Result<()> {
     screenshot(&app.client, name).await?;
     let _ = app.client.close().await;
     Ok(())
-}
-
-async fn invoke(c: &Client, cmd: &str, args: Value) -> Result<Value> {
-    within(
-        &format!("invoking {cmd}"),
-        c.execute(
-            "return window.__TAURI__.core.invoke(arguments[0], arguments[1]);",
-            vec![json!(cmd), args],
-        ),
-    )
-    .await
 }
 
 /// The checkout URL on the Charge screen → (simulator base URL, session id); the URL asks for

@@ -9,19 +9,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Result};
 use fantoccini::Client;
-use kasse_e2e::{attr, click, launch_kasse as launch, screenshot, type_into, wait_for, within};
+use kasse_e2e::{attr, click, invoke, launch_kasse as launch, screenshot, type_into, wait_for};
 use serde_json::{json, Value};
-
-async fn invoke(c: &Client, cmd: &str, args: Value) -> Result<Value> {
-    within(
-        &format!("invoking {cmd}"),
-        c.execute(
-            "return window.__TAURI__.core.invoke(arguments[0], arguments[1]);",
-            vec![json!(cmd), args],
-        ),
-    )
-    .await
-}
 
 async fn amount(c: &Client, css: &str) -> Result<i64> {
     let v = attr(c, css, "data-amount").await?.unwrap_or_default();
