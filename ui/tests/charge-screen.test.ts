@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SaleStatus } from '../src/lib/bindings/SaleStatus';
-import { chargeButtons, chargePhase, payable, type ChargeButton } from '../src/lib/charge-screen';
+import { chargeAdvice, chargeButtons, chargePhase, payable, type ChargeButton } from '../src/lib/charge-screen';
 import { translate, type Lang, type MessageKey } from '../src/lib/i18n/index';
 
 const STATUSES: SaleStatus[] = [
@@ -13,6 +13,17 @@ const NAMED: ChargeButton[] = ['charge.pay_here', 'charge.park', 'charge.new_sal
 const LANGS: Lang[] = ['en', 'nb', 'sv'];
 
 describe('the Charge screen', () => {
+  it('does not ask a customer who got the link by SMS to scan the code', () => {
+    for (const lang of LANGS) {
+      const scan = translate(lang, chargeAdvice('waiting', false) as MessageKey);
+      const link = translate(lang, chargeAdvice('waiting', true) as MessageKey);
+      expect(link).not.toBe(scan);
+      expect(link.toLowerCase()).not.toMatch(/scan|skann/);
+    }
+    expect(chargeAdvice('paid', true)).toBe('charge.paid_next');
+    expect(chargeAdvice('waiting', false)).toBe('charge.waiting_next');
+  });
+
   it('advises only buttons that are on the screen', () => {
     for (const lang of LANGS) {
       for (const status of STATUSES) {

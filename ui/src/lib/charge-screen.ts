@@ -22,6 +22,13 @@ export function chargePhase(status: SaleStatus): ChargePhase {
   return 'other';
 }
 
+/** The advice under the title: a sale whose link went by SMS waits for a customer who is not
+ *  at the counter, so the advice is not to scan the code. */
+export function chargeAdvice(phase: ChargePhase, linkSent: boolean): `charge.${string}_next` {
+  if (linkSent && phase === 'waiting') return 'charge.waiting_link_next';
+  return `charge.${phase}_next`;
+}
+
 /** Whether the customer can still pay in the checkout (as the core's `pay_window::payable`):
  *  only then are the QR, Pay here and the countdown shown. */
 export function payable(status: SaleStatus): boolean {

@@ -144,6 +144,7 @@ export const en = {
   'charge.reference': 'Reference {ref}',
   'charge.waiting': 'Waiting for the customer',
   'charge.waiting_next': 'Ask the customer to scan the code with their phone camera.',
+  'charge.waiting_link_next': 'The customer pays with the link on their phone. Serve the next customer: the sale waits among the waiting payments.',
   'charge.paying': 'Customer is paying…',
   'charge.paying_next': 'The customer has opened the payment. Keep this screen open.',
   'charge.paid': 'Paid',

@@ -144,6 +144,7 @@ export const nb: Record<MessageKey, string> = {
   'charge.reference': 'Referanse {ref}',
   'charge.waiting': 'Venter på kunden',
   'charge.waiting_next': 'Be kunden skanne koden med kameraet på telefonen.',
+  'charge.waiting_link_next': 'Kunden betaler med lenken på telefonen. Ta neste kunde: salget venter blant ventende betalinger.',
   'charge.paying': 'Kunden betaler…',
   'charge.paying_next': 'Kunden har åpnet betalingen. La skjermen stå.',
   'charge.paid': 'Betalt',

@@ -145,6 +145,7 @@ export const sv: Record<MessageKey, string> = {
   'charge.reference': 'Referens {ref}',
   'charge.waiting': 'Väntar på kunden',
   'charge.waiting_next': 'Be kunden skanna koden med mobilkameran.',
+  'charge.waiting_link_next': 'Kunden betalar med länken i telefonen. Ta nästa kund: köpet väntar bland väntande betalningar.',
   'charge.paying': 'Kunden betalar…',
   'charge.paying_next': 'Kunden har öppnat betalningen. Låt skärmen vara.',
   'charge.paid': 'Betald',
