@@ -19,14 +19,32 @@ use std::process::Command;
 /// The e2e test run against the installed app.
 const SMOKE_TEST: &str = "declined_card_cancel_and_park";
 
-/// Documentation the package must install (and remove): the main manual page and one
-/// completion script per shell.
-const INSTALLED_DOCS: &[&str] = &[
-    "/usr/share/man/man1/kasse-cli.1",
-    "/usr/share/bash-completion/completions/kasse-cli",
-    "/usr/share/zsh/vendor-completions/_kasse-cli",
-    "/usr/share/fish/vendor_completions.d/kasse-cli.fish",
+/// `kasse-cli`'s completion scripts: (shell, file written by [`cli_docs`], installed path).
+const COMPLETIONS: &[(&str, &str, &str)] = &[
+    (
+        "bash",
+        "kasse-cli.bash",
+        "/usr/share/bash-completion/completions/kasse-cli",
+    ),
+    (
+        "zsh",
+        "_kasse-cli",
+        "/usr/share/zsh/vendor-completions/_kasse-cli",
+    ),
+    (
+        "fish",
+        "kasse-cli.fish",
+        "/usr/share/fish/vendor_completions.d/kasse-cli.fish",
+    ),
 ];
+
+/// The main manual page, which the package must install (and remove) with the completions.
+const MAIN_PAGE: &str = "/usr/share/man/man1/kasse-cli.1";
+
+/// Documentation the package must install and remove: the main page and every completion.
+fn installed_docs() -> impl Iterator<Item = &'static str> {
+    std::iter::once(MAIN_PAGE).chain(COMPLETIONS.iter().map(|(_, _, to)| *to))
+}
 
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
@@ -38,20 +56,10 @@ fn target_dir() -> PathBuf {
 /// Where the package puts `kasse-cli`'s generated documentation (relative to `docs`, the
 /// folder [`cli_docs`] writes): (installed path, source file).
 fn doc_files(docs: &Path) -> Result<Vec<(String, PathBuf)>> {
-    let mut files = vec![
-        (
-            "/usr/share/bash-completion/completions/kasse-cli".to_owned(),
-            docs.join("kasse-cli.bash"),
-        ),
-        (
-            "/usr/share/zsh/vendor-completions/_kasse-cli".to_owned(),
-            docs.join("_kasse-cli"),
-        ),
-        (
-            "/usr/share/fish/vendor_completions.d/kasse-cli.fish".to_owned(),
-            docs.join("kasse-cli.fish"),
-        ),
-    ];
+    let mut files: Vec<(String, PathBuf)> = COMPLETIONS
+        .iter()
+        .map(|(_, file, to)| ((*to).to_owned(), docs.join(file)))
+        .collect();
     let man = docs.join("man");
     let mut pages: Vec<PathBuf> = std::fs::read_dir(&man)
         .with_context(|| format!("reading {}", man.display()))?
@@ -78,11 +86,7 @@ fn cli_docs(release: &Path, docs: &Path) -> Result<()> {
     let mut man = Command::new(&cli);
     man.arg("manpage").arg("--out").arg(docs.join("man"));
     sh("manual pages", man)?;
-    for (shell, file) in [
-        ("bash", "kasse-cli.bash"),
-        ("zsh", "_kasse-cli"),
-        ("fish", "kasse-cli.fish"),
-    ] {
+    for (shell, file, _) in COMPLETIONS {
         let script = output(Command::new(&cli).args(["completions", shell]))?;
         if script.trim().is_empty() {
             bail!("kasse-cli completions {shell} printed nothing");
@@ -321,7 +325,7 @@ pub fn install_check(deb: &Path) -> Result<()> {
             }
             libraries_declared(bin, &package)?;
         }
-        for doc in INSTALLED_DOCS {
+        for doc in installed_docs() {
             if !Path::new(doc).exists() {
                 bail!("{doc} is not installed by the package");
             }
@@ -349,8 +353,8 @@ pub fn install_check(deb: &Path) -> Result<()> {
         "/usr/bin/kasse-cli",
         "/usr/bin/dintero-sandbox",
     ]
-    .iter()
-    .chain(INSTALLED_DOCS)
+    .into_iter()
+    .chain(installed_docs())
     {
         if Path::new(left).exists() {
             bail!("{left} is still there after removing the package");
@@ -374,8 +378,8 @@ mod tests {
         }
         let files = doc_files(&docs).unwrap();
         let installed: Vec<&str> = files.iter().map(|(to, _)| to.as_str()).collect();
-        for doc in INSTALLED_DOCS {
-            assert!(installed.contains(doc), "{doc} missing from {installed:?}");
+        for doc in installed_docs() {
+            assert!(installed.contains(&doc), "{doc} missing from {installed:?}");
         }
         assert!(installed.contains(&"/usr/share/man/man1/kasse-cli-charge.1"));
         assert!(!installed.iter().any(|p| p.ends_with("notes.txt")));
