@@ -361,6 +361,27 @@ mod tests {
         (store, now)
     }
 
+    /// Saves `next` over `before` with the manager's PIN, after checking that without one the
+    /// change is refused; returns the manager's permission.
+    fn manager_saves(
+        store: &Store,
+        next: &Settings,
+        before: &Settings,
+        new_secret: bool,
+        now: OffsetDateTime,
+    ) -> crate::access::Allowed {
+        use crate::access::guard;
+        assert_eq!(
+            guard(store, Guarded::Settings, None, now)
+                .unwrap_err()
+                .code(),
+            "pin_required"
+        );
+        let mona = guard(store, Guarded::Settings, Some("4711"), now).unwrap();
+        next.save(store, &mona, before, new_secret, now).unwrap();
+        mona
+    }
+
     #[test]
     fn capture_at_payment_is_on_by_default_also_for_settings_saved_before_it() {
         assert!(Settings::default().capture_at_payment);
@@ -372,19 +393,11 @@ mod tests {
 
     #[test]
     fn changing_capture_at_payment_is_guarded_and_journaled() {
-        use crate::access::guard;
         let (store, now) = managed();
         let before = Settings::load(&store).unwrap();
         let mut off = before.clone();
         off.capture_at_payment = false;
-        assert_eq!(
-            guard(&store, Guarded::Settings, None, now)
-                .unwrap_err()
-                .code(),
-            "pin_required"
-        );
-        let mona = guard(&store, Guarded::Settings, Some("4711"), now).unwrap();
-        off.save(&store, &mona, &before, false, now).unwrap();
+        manager_saves(&store, &off, &before, false, now);
         assert!(!Settings::load(&store).unwrap().capture_at_payment);
         let events = store.counter_events().unwrap();
         let crate::sale::LogEvent::SettingsChanged { changes, .. } = &events.last().unwrap().event
@@ -435,7 +448,6 @@ mod tests {
 
     #[test]
     fn a_change_is_journaled_old_to_new_and_the_secret_only_as_changed() {
-        use crate::access::guard;
         use crate::sale::LogEvent;
         use crate::staff::{Actor, Role};
         let (store, now) = managed();
@@ -443,14 +455,7 @@ mod tests {
         let mut next = before.clone();
         next.account_id = "T12345678".into();
         next.client_id = "abc".into();
-        assert_eq!(
-            guard(&store, Guarded::Settings, None, now)
-                .unwrap_err()
-                .code(),
-            "pin_required"
-        );
-        let mona = guard(&store, Guarded::Settings, Some("4711"), now).unwrap();
-        next.save(&store, &mona, &before, true, now).unwrap();
+        let mona = manager_saves(&store, &next, &before, true, now);
         assert_eq!(Settings::load(&store).unwrap(), next);
         let events = store.counter_events().unwrap();
         let LogEvent::SettingsChanged { actor, changes } = &events.last().unwrap().event else {
