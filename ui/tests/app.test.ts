@@ -42,6 +42,17 @@ describe('the app on the recorded answers', () => {
     await until(() => $('#cart-total')!.dataset.amount === String(7800 + 13500 + 2500), 'total');
     expect($$('[data-testid=cart-line]')).toHaveLength(3);
     expect(replay.calls.some(([c]) => c === 'price_order')).toBe(true);
+    // The line being edited shows its quantity, and follows + and − from the keyboard.
+    $$('[data-testid=cart-line]')[0]!.querySelector<HTMLElement>('.line-main')!.click();
+    await until(() => !!$('#line-qty'), 'line editor');
+    expect($<HTMLInputElement>('#line-qty')!.value).toBe('2');
+    key('+');
+    await until(() => $<HTMLInputElement>('#line-qty')!.value === '3', 'quantity up');
+    key('-');
+    await until(() => $<HTMLInputElement>('#line-qty')!.value === '2', 'quantity down');
+    await until(() => $('#cart-total')!.dataset.amount === String(7800 + 13500 + 2500) && !$('#price-error'), 'priced again');
+    key('Escape');
+    await until(() => !$('#line-qty'), 'line editor closed');
     key('Delete');
     await until(() => $('#cart-total')!.dataset.amount === String(7800 + 13500), 'total after delete');
   });

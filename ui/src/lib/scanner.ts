@@ -2,7 +2,7 @@
 // then Enter. BurstDetector tells the two apart by the gaps between keys: digits are held back
 // as they come; a run of at least `minLength` digits each within `maxGapMs` of the last, ended by
 // Enter, is a scan (and none of it is typed); anything else is given back as typed, in order.
-// Pure (times are passed in), so tests drive it with any clock; Sell.svelte wires it to keydown.
+// Pure (times are passed in), so tests drive it with any clock; scan-keys.ts wires it to keydown.
 
 export type BurstOptions = { minLength: number; maxGapMs: number };
 
