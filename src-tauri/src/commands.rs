@@ -108,6 +108,7 @@ fn detail(state: &AppState, id: &str) -> CmdResult<SaleDetail> {
         can_void: sale.can_void(),
         checkout_url: sale.checkout_url.clone(),
         expires_at: sale.expires_at.map(rfc3339),
+        link: d.link(),
         events: d
             .events
             .iter()

@@ -284,6 +284,8 @@ pub struct SaleDetail {
     pub can_void: bool,
     pub checkout_url: Option<String>,
     pub expires_at: Option<String>,
+    /// The payment link sent by SMS for this sale, if one was.
+    pub link: Option<kasse_core::link::LinkSent>,
     pub events: Vec<SaleEvent>,
     /// Capture, void, refund and cancel operations, oldest first, with where each is.
     pub operations: Vec<SaleOperation>,

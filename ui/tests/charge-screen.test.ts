@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SaleStatus } from '../src/lib/bindings/SaleStatus';
-import { chargeAdvice, chargeButtons, chargePhase, payable, type ChargeButton } from '../src/lib/charge-screen';
+import { chargeAdvice, chargeButtons, chargePhase, payable, saleLink, type ChargeButton } from '../src/lib/charge-screen';
 import { translate, type Lang, type MessageKey } from '../src/lib/i18n/index';
 
 const STATUSES: SaleStatus[] = [
@@ -62,5 +62,13 @@ describe('the Charge screen', () => {
       }
     }
     expect(translate('sv', 'charge.cancel_payment')).not.toBe(translate('en', 'charge.cancel_payment'));
+  });
+
+  it('says where the link went also when the sale is opened from its log', () => {
+    const link = { to: '+47 ••• •• 987', status: 'sent' as const };
+    expect(saleLink({ link }, null)).toEqual(link);
+    expect(saleLink(null, { link })).toEqual(link);
+    expect(saleLink({ link: null }, { link })).toEqual(link);
+    expect(saleLink(null, { link: null })).toBeNull();
   });
 });

@@ -1,6 +1,9 @@
 // What the Charge screen shows in each state of a sale: its phase (the title and advice it
 // says), whether the customer can still pay (QR, Pay here and the countdown), and which buttons
 // it offers, so the advice can be checked against the buttons really on screen.
+import type { Charge } from './bindings/Charge';
+import type { LinkSent } from './bindings/LinkSent';
+import type { SaleDetail } from './bindings/SaleDetail';
 import type { SaleStatus } from './bindings/SaleStatus';
 import { OPEN_STATUSES, PAID_STATUSES } from './state.svelte';
 
@@ -27,6 +30,12 @@ export function chargePhase(status: SaleStatus): ChargePhase {
 export function chargeAdvice(phase: ChargePhase, linkSent: boolean): `charge.${string}_next` {
   if (linkSent && phase === 'waiting') return 'charge.waiting_link_next';
   return `charge.${phase}_next`;
+}
+
+/** Where the sale's payment link went: from the charge made in this session, else from the
+ *  sale's log (a parked link sale opened after a restart). */
+export function saleLink(charge: Pick<Charge, 'link'> | null, detail: Pick<SaleDetail, 'link'> | null): LinkSent | null {
+  return charge?.link ?? detail?.link ?? null;
 }
 
 /** Whether the customer can still pay in the checkout (as the core's `pay_window::payable`):

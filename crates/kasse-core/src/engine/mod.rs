@@ -169,6 +169,17 @@ pub struct SaleDetail {
     pub events: Vec<StoredEvent>,
 }
 
+impl SaleDetail {
+    /// The payment link sent for this sale by SMS, as its log recorded it (the last one, should
+    /// there be several), so a parked link sale says where it went also after a restart.
+    pub fn link(&self) -> Option<LinkSent> {
+        self.events.iter().rev().find_map(|e| match &e.event {
+            LogEvent::Note { text } => LinkSent::from_note(text),
+            _ => None,
+        })
+    }
+}
+
 pub(crate) struct Inner {
     pub(crate) store: Store,
     pub(crate) api: Client,

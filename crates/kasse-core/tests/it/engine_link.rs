@@ -39,6 +39,10 @@ async fn a_link_sent_by_sms_is_recorded_parked_then_paid_by_the_customer() {
         published[0].url
     );
 
+    // Where the link went is read back from the log (the counter's screen after a restart).
+    let detail = h.kasse.detail(&charge.sale.id).unwrap();
+    assert_eq!(detail.link(), Some(link.clone()));
+
     // Parked: an open sale the watcher follows, not waiting on the counter.
     let open = h.kasse.store().open_sales().unwrap();
     assert!(open.iter().any(|s| s.id == charge.sale.id));
@@ -88,6 +92,9 @@ async fn a_link_sent_by_sms_is_recorded_parked_then_paid_by_the_customer() {
             }
         }
     }
+    // A sale charged at the counter sent no link.
+    let counter = h.kasse.charge(&order3()).await.unwrap();
+    assert_eq!(h.kasse.detail(&counter.sale.id).unwrap().link(), None);
     h.assert_sound();
 }
 
