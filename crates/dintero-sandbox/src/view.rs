@@ -232,16 +232,13 @@ pub(crate) fn page_data(store: &Store, id: &str, now: Millis) -> Option<PageData
     let state = if s.cancelled_at.is_some() {
         PageState::Cancelled
     } else if let Some(tx) = tx {
+        // Where a payment (paid or on hold) sends the customer back.
+        let paid_url = return_location(&s.return_url, &s.merchant_reference, Some(&tx.id), None);
         match tx.status {
             Status::Initiated => PageState::Paying,
             Status::OnHold => PageState::OnHold {
                 transaction_id: tx.id.clone(),
-                continue_url: return_location(
-                    &s.return_url,
-                    &s.merchant_reference,
-                    Some(&tx.id),
-                    None,
-                ),
+                continue_url: paid_url,
             },
             Status::Failed | Status::Declined | Status::Unknown | Status::AuthorizationVoided => {
                 let error = if tx.status == Status::Failed {
@@ -263,12 +260,7 @@ pub(crate) fn page_data(store: &Store, id: &str, now: Millis) -> Option<PageData
             st => PageState::Paid {
                 status: st,
                 transaction_id: tx.id.clone(),
-                continue_url: return_location(
-                    &s.return_url,
-                    &s.merchant_reference,
-                    Some(&tx.id),
-                    None,
-                ),
+                continue_url: paid_url,
             },
         }
     } else if s.is_expired(now) {

@@ -99,14 +99,18 @@ pub(crate) async fn show(
 }
 
 /// `GET /?sid=…&sdk=…`: the page in the Web SDK's iframe (the SDK's URL for an endpoint other
-/// than Dintero's own, which goes through `/v1/view/{id}`).
+/// than Dintero's own, which goes through `/v1/view/{id}`). Without `sid` it is no page: the
+/// API's 404.
 pub(crate) async fn embed(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     peer: Option<Extension<PeerAddr>>,
 ) -> Response {
-    let id = param(query.as_deref(), "sid").unwrap_or_default();
+    let Some(id) = param(query.as_deref(), "sid") else {
+        return crate::error::ApiError::new(404, "not_found", "No such endpoint: GET /")
+            .into_response();
+    };
     visited(&state, &id, &headers, peer);
     let look = Look {
         embed: true,
