@@ -290,26 +290,15 @@ mod tests {
 
     #[test]
     fn only_the_payment_events_of_the_sdk_wake_the_watcher() {
-        assert_eq!(
-            CheckoutEvent::from_sdk("SessionPaymentAuthorized"),
-            Some(CheckoutEvent::Authorized)
-        );
-        assert_eq!(
-            CheckoutEvent::from_sdk("SessionPaymentOnHold"),
-            Some(CheckoutEvent::OnHold)
-        );
-        assert_eq!(
-            CheckoutEvent::from_sdk("SessionPaymentError"),
-            Some(CheckoutEvent::Error)
-        );
-        assert_eq!(
-            CheckoutEvent::from_sdk("SessionCancel"),
-            Some(CheckoutEvent::Cancelled)
-        );
-        assert_eq!(
-            CheckoutEvent::from_sdk("SessionNotFound"),
-            Some(CheckoutEvent::NotFound)
-        );
+        for (sdk, event) in [
+            ("SessionPaymentAuthorized", CheckoutEvent::Authorized),
+            ("SessionPaymentOnHold", CheckoutEvent::OnHold),
+            ("SessionPaymentError", CheckoutEvent::Error),
+            ("SessionCancel", CheckoutEvent::Cancelled),
+            ("SessionNotFound", CheckoutEvent::NotFound),
+        ] {
+            assert_eq!(CheckoutEvent::from_sdk(sdk), Some(event), "{sdk}");
+        }
         for other in [
             "SessionLoaded",
             "HeightChanged",
