@@ -266,8 +266,7 @@ pub async fn pay_here<R: Runtime>(
     sale_id: String,
 ) -> CmdResult<()> {
     let kasse = state.kasse();
-    let sale = kasse.find(&sale_id)?;
-    let embed = kasse_core::pay_window::Embed::of(&sale)?;
+    let embed = kasse.embed(&sale_id)?;
     crate::paywindow::open(&app, kasse, embed)
 }
 

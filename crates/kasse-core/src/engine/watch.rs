@@ -15,7 +15,6 @@ use super::observe::{belongs_to, snapshot};
 use super::{lock, Kasse, SaleChange};
 use crate::cadence::{Phase, Schedule};
 use crate::error::CoreError;
-use crate::pay_window::CheckoutEvent;
 use crate::sale::{LogEvent, OpKind, Sale, SaleStatus};
 use crate::store::StoreError;
 
@@ -89,24 +88,6 @@ impl Kasse {
         if let Some(n) = followed.get(sale_id) {
             n.notify_one();
         }
-    }
-
-    /// The embedded checkout said something happened to a sale's payment (a Web SDK event,
-    /// [`CheckoutEvent`]): its watcher reads the payment now, followed anew if it was not, and
-    /// that read decides. The event itself proves nothing and books nothing.
-    pub fn checkout_event(&self, sale_id: &str, event: CheckoutEvent) -> Result<(), CoreError> {
-        let sale = self.find(sale_id)?;
-        tracing::info!(sale = %sale.id, ?event, "embedded checkout event; reading the payment");
-        if sale.is_followed() {
-            let woken = lock(&self.inner.followed)
-                .get(&sale.id)
-                .map(|n| n.notify_one())
-                .is_some();
-            if !woken {
-                self.follow(&sale.id);
-            }
-        }
-        Ok(())
     }
 
     /// Sales followed right now (parked payments included).
