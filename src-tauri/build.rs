@@ -10,8 +10,9 @@ fn main() {
         eprintln!("error: the web UI is not built (ui/dist/index.html is missing): run `cargo xtask run` or `cargo xtask ui` first");
         std::process::exit(1);
     }
-    let attributes = tauri_build::Attributes::new()
-        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    let all: &'static [&'static str] = [COMMANDS, PAY_COMMANDS].concat().leak();
+    let attributes =
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(all));
     if let Err(e) = tauri_build::try_build(attributes) {
         eprintln!("error: tauri-build failed: {e:#}");
         std::process::exit(1);

@@ -14,9 +14,13 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2020',
-    // One JS and one CSS file: the app is small and is loaded from disk by the shell.
+    // The counter (index.html) and the pay window (pay.html, the embedded checkout); each a
+    // JS and a CSS file loaded from disk by the shell.
     modulePreload: false,
     assetsInlineLimit: 0,
+    rollupOptions: {
+      input: { main: 'index.html', pay: 'pay.html' },
+    },
   },
   preview: {
     headers: { 'Content-Security-Policy': CSP },

@@ -1,5 +1,6 @@
 // The commands the UI may call. Included by `build.rs` (one permission each) and by the crate
-// (`commands::COMMANDS`); `tests/it/capabilities.rs` checks the capability grants exactly these.
+// (`commands::COMMANDS`, `commands::PAY_COMMANDS`); `tests/it/capabilities.rs` checks each
+// window's capability grants exactly its list.
 
 #[allow(dead_code)]
 pub const COMMANDS: &[&str] = &[
@@ -40,3 +41,8 @@ pub const COMMANDS: &[&str] = &[
     "catalog_export",
     "catalog_add",
 ];
+
+/// The commands the pay window's page may call (`capabilities/pay.json`): nothing but telling
+/// the engine what the embedded checkout said.
+#[allow(dead_code)]
+pub const PAY_COMMANDS: &[&str] = &["checkout_event"];

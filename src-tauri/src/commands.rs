@@ -267,17 +267,35 @@ pub async fn pay_here<R: Runtime>(
     sale_id: String,
 ) -> CmdResult<()> {
     let kasse = state.kasse();
-    let sale = kasse.find(&sale_id)?;
-    let url = sale.checkout_url.clone().ok_or_else(|| {
-        UiError::new(ErrorCode::InvalidState, "this sale has no checkout to open")
-    })?;
-    if !kasse_core::pay_window::payable(sale.status) {
+    let embed = kasse.embed(&sale_id)?;
+    crate::paywindow::open(&app, kasse, embed)
+}
+
+/// The pay window's embedded checkout said something happened (`event`: the Web SDK's event
+/// type): the sale's watcher reads the payment now. Only the pay window open for that sale may
+/// say so, and what it says books nothing.
+#[tauri::command]
+pub fn checkout_event<R: Runtime>(
+    app: AppHandle<R>,
+    window: tauri::WebviewWindow<R>,
+    state: St<'_>,
+    sale_id: String,
+    event: String,
+) -> CmdResult<()> {
+    if !crate::paywindow::belongs(&app, window.label(), &sale_id) {
         return Err(UiError::new(
             ErrorCode::InvalidState,
-            format!("the sale is already {}", sale.status),
+            "this window does not show that sale's checkout",
         ));
     }
-    crate::paywindow::open(&app, kasse, sale.id, &url)
+    let event = kasse_core::pay_window::CheckoutEvent::from_sdk(&event).ok_or_else(|| {
+        UiError::new(
+            ErrorCode::InvalidInput,
+            format!("{event:?} is not an event of the checkout's payment"),
+        )
+    })?;
+    state.kasse().checkout_event(&sale_id, event)?;
+    Ok(())
 }
 
 /// The counter stopped showing a sale's charge (parked, or moved on): its pay window closes.

@@ -33,6 +33,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::cancel_charge,
         commands::pay_here,
         commands::leave_charge,
+        commands::checkout_event,
         commands::parked,
         commands::uncaptured,
         commands::list_sales,

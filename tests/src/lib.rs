@@ -397,3 +397,10 @@ pub async fn invoke(
     )
     .await
 }
+
+/// In the pay window: waits for the checkout that Dintero's Web SDK embeds on Kasse's page
+/// (`#checkout iframe`) and switches into it; switching to a window leaves it again.
+pub async fn enter_checkout(c: &fantoccini::Client) -> Result<()> {
+    let frame = wait_for(c, "#checkout iframe").await?;
+    within("entering the checkout's iframe", frame.enter_frame()).await
+}

@@ -12,7 +12,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, Locator};
 use kasse_e2e::{
-    attr, click, invoke, launch_kasse, screenshot, type_into, wait_for, within, KasseApp,
+    attr, click, enter_checkout, invoke, launch_kasse, screenshot, type_into, wait_for, within,
+    KasseApp,
 };
 use serde_json::{json, Value};
 
@@ -235,16 +236,15 @@ async fn pay_here_window_and_settings_validation() -> Result<()> {
     let c = &app.client;
     let (_, _, sale) = charge_items(c, &["coffee", "bag"]).await?;
     let main = within("main window", c.window()).await?;
-    // The pay window opens on the simulator's checkout page.
+    // The pay window opens with the simulator's checkout embedded by Dintero's Web SDK.
     let pay = open_pay_window(c, &main).await?;
     within("switching to the pay window", c.switch_to_window(pay)).await?;
-    let card = wait_for(c, "#card").await?;
+    enter_checkout(c).await?;
+    wait_for(c, "#card").await?;
     screenshot(c, "pay-here-checkout").await?;
-    within("card", card.clear()).await?;
-    within("card", card.send_keys("4000000000000002")).await?;
-    click(c, "button.pay").await?;
+    click(c, ".cards button[value='4000000000000002']").await?;
 
-    // The return URL is caught, the window closes, the sale is paid.
+    // The checkout's event wakes the watcher, the window closes, the sale is paid.
     within("back to main", c.switch_to_window(main)).await?;
     wait_status(c, &sale, "authorized").await?;
     wait_phase(c, "paid").await?;
@@ -323,6 +323,7 @@ async fn the_pay_window_belongs_to_its_sale() -> Result<()> {
     let (_, _, sale) = charge_items(c, &["tea"]).await?;
     let pay = open_pay_window(c, &main).await?;
     within("switching to the pay window", c.switch_to_window(pay)).await?;
+    enter_checkout(c).await?;
     click(c, "button.cancel").await?;
     within("back to main", c.switch_to_window(main.clone())).await?;
     wait_phase(c, "cancelled").await?;

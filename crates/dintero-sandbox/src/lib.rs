@@ -21,7 +21,9 @@
 //! (401, or 403 for another account's token, in Dintero's error shape), and a body, if any, of
 //! `Content-Type: application/json` (415). A web page on the same machine can send neither, so it
 //! cannot pay or fault a demo. The customer's pages take no token: the checkout
-//! (`/v1/view/{id}` and its form posts) and the return landing page `GET /_sim/return`.
+//! (`/v1/view/{id}` and its form posts), the same page in Dintero's Web SDK iframe (`GET /?sid=…`
+//! and `GET /embedResult/`, posting the SDK's messages to the embedding page) and the return
+//! landing page `GET /_sim/return`.
 //! In-process callers use [`Sandbox::control`] instead.
 //!
 //! | Endpoint | Body / effect | [`Control`] method |
@@ -50,6 +52,7 @@ mod clock;
 mod config;
 mod control;
 mod delivery;
+mod embed;
 mod error;
 mod faults;
 mod http;

@@ -1,7 +1,8 @@
 //! The hosted test checkout page (HTML): a stand-in for Dintero's checkout that a person can
-//! use in a browser. Plain forms, inline CSS, no scripts, no external resources. It speaks the
+//! use in a browser. Plain forms, inline CSS, no external resources, and no scripts unless it is
+//! embedded by Dintero's Web SDK (then `crate::embed` adds the SDK's messages). It speaks the
 //! language the view URL asks for (`?language=no|sv|en`, as Dintero's view endpoint takes it,
-//! dintero-api.md §5.5), English otherwise; its forms carry the language on.
+//! dintero-api.md §5.5), English otherwise; its forms carry the language (and the embed) on.
 
 use std::fmt::Write as _;
 
@@ -20,13 +21,19 @@ pub(crate) enum PageState {
     /// A transaction is INITIATED (someone is paying): paying here completes it.
     Paying,
     /// ON_HOLD: awaiting the payment provider's review.
-    OnHold,
+    OnHold {
+        transaction_id: String,
+        continue_url: String,
+    },
     Paid {
         status: Status,
+        transaction_id: String,
         continue_url: String,
     },
     Failed {
         status: Status,
+        /// `error` of the return URL: `failed` or `authorization`.
+        error: &'static str,
         continue_url: String,
     },
     Cancelled,
@@ -66,12 +73,14 @@ impl Lang {
         }
     }
 
-    /// `?language=…` for the page's own forms (nothing for English).
-    fn query(self) -> &'static str {
-        match self {
-            Lang::En => "",
-            Lang::No => "?language=no",
-            Lang::Sv => "?language=sv",
+    /// `?language=…` for the page's own forms (nothing for English), with `embed=1` when the
+    /// page is in the Web SDK's iframe.
+    fn query(self, embed: bool) -> String {
+        match (self, embed) {
+            (Lang::En, false) => String::new(),
+            (Lang::En, true) => "?embed=1".into(),
+            (l, false) => format!("?language={}", l.code()),
+            (l, true) => format!("?language={}&embed=1", l.code()),
         }
     }
 
@@ -197,17 +206,21 @@ pub(crate) struct Line {
 /// What the page needs, copied out of the store so rendering happens without the lock.
 #[derive(Debug)]
 pub(crate) struct PageData {
-    id: String,
-    merchant_reference: String,
+    pub(crate) id: String,
+    pub(crate) merchant_reference: String,
     currency: String,
     amount: i64,
     vat_amount: Option<i64>,
     lines: Vec<Line>,
     expires_at: String,
+    /// Where a customer who cancels is sent (`return_url` with `error=cancelled`).
+    pub(crate) cancel_url: String,
     pub state: PageState,
     pub show_banner: bool,
     pub message: Option<String>,
     pub lang: Lang,
+    /// In the Web SDK's iframe: the page posts the SDK's messages to its parent.
+    pub embed: bool,
 }
 
 pub(crate) fn page_data(store: &Store, id: &str, now: Millis) -> Option<PageData> {
@@ -219,32 +232,35 @@ pub(crate) fn page_data(store: &Store, id: &str, now: Millis) -> Option<PageData
     let state = if s.cancelled_at.is_some() {
         PageState::Cancelled
     } else if let Some(tx) = tx {
+        // Where a payment (paid or on hold) sends the customer back.
+        let paid_url = return_location(&s.return_url, &s.merchant_reference, Some(&tx.id), None);
         match tx.status {
             Status::Initiated => PageState::Paying,
-            Status::OnHold => PageState::OnHold,
+            Status::OnHold => PageState::OnHold {
+                transaction_id: tx.id.clone(),
+                continue_url: paid_url,
+            },
             Status::Failed | Status::Declined | Status::Unknown | Status::AuthorizationVoided => {
+                let error = if tx.status == Status::Failed {
+                    "failed"
+                } else {
+                    "authorization"
+                };
                 PageState::Failed {
                     status: tx.status,
+                    error,
                     continue_url: return_location(
                         &s.return_url,
                         &s.merchant_reference,
                         None,
-                        Some(if tx.status == Status::Failed {
-                            "failed"
-                        } else {
-                            "authorization"
-                        }),
+                        Some(error),
                     ),
                 }
             }
             st => PageState::Paid {
                 status: st,
-                continue_url: return_location(
-                    &s.return_url,
-                    &s.merchant_reference,
-                    Some(&tx.id),
-                    None,
-                ),
+                transaction_id: tx.id.clone(),
+                continue_url: paid_url,
             },
         }
     } else if s.is_expired(now) {
@@ -286,10 +302,17 @@ pub(crate) fn page_data(store: &Store, id: &str, now: Millis) -> Option<PageData
             .and_then(Value::as_i64),
         lines,
         expires_at: format_millis(s.expires_at),
+        cancel_url: return_location(
+            &s.return_url,
+            &s.merchant_reference,
+            None,
+            Some("cancelled"),
+        ),
         state,
         show_banner: true,
         message: None,
         lang: Lang::En,
+        embed: false,
     })
 }
 
@@ -381,7 +404,9 @@ fn head_in(out: &mut String, lang: Lang, title: &str, banner: bool) {
 /// The page for a session, in its language.
 pub(crate) fn render(d: &PageData) -> String {
     let w = d.lang.words();
-    let lq = d.lang.query();
+    let lq = d.lang.query(d.embed);
+    // Links out of the page leave the SDK's iframe for the whole window, as Dintero's do.
+    let target = if d.embed { " target=\"_top\"" } else { "" };
     let mut out = String::with_capacity(8 * 1024);
     head_in(&mut out, d.lang, w.title, d.show_banner);
     let id = escape(&d.id);
@@ -467,11 +492,12 @@ pub(crate) fn render(d: &PageData) -> String {
         PageState::Paid {
             status,
             continue_url,
+            ..
         } => {
             let _ = write!(
                 out,
                 "<div class=\"state ok\">{}</div>\
-<a class=\"continue\" href=\"{}\">{}</a>",
+<a class=\"continue\" href=\"{}\"{target}>{}</a>",
                 fill(w.paid, &escape(&status.to_string())),
                 escape(continue_url),
                 escape(w.back)
@@ -480,17 +506,18 @@ pub(crate) fn render(d: &PageData) -> String {
         PageState::Failed {
             status,
             continue_url,
+            ..
         } => {
             let _ = write!(
                 out,
                 "<div class=\"state bad\">{}</div>\
-<a class=\"continue\" href=\"{}\">{}</a>",
+<a class=\"continue\" href=\"{}\"{target}>{}</a>",
                 fill(w.failed, &escape(&status.to_string())),
                 escape(continue_url),
                 escape(w.back)
             );
         }
-        PageState::OnHold => {
+        PageState::OnHold { .. } => {
             let _ = write!(out, "<div class=\"state info\">{}</div>", escape(w.on_hold));
         }
         PageState::Cancelled => {
@@ -508,7 +535,11 @@ pub(crate) fn render(d: &PageData) -> String {
             );
         }
     }
-    out.push_str("</main></body></html>");
+    out.push_str("</main>");
+    if d.embed {
+        out.push_str(&crate::embed::script(&crate::embed::messages(d)));
+    }
+    out.push_str("</body></html>");
     out
 }
 
@@ -542,15 +573,19 @@ pub(crate) fn return_page(params: &[(String, String)]) -> String {
     out
 }
 
-/// The page for an unknown session id.
-pub(crate) fn not_found(id: &str) -> String {
+/// The page for an unknown session id (telling the Web SDK so when embedded).
+pub(crate) fn not_found(id: &str, embed: bool) -> String {
     let mut out = String::new();
     head(&mut out, "Checkout not found", true);
     let _ = write!(
         out,
-        "<main><h1>Checkout not found</h1><p>There is no checkout session <code>{}</code>.</p></main></body></html>",
+        "<main><h1>Checkout not found</h1><p>There is no checkout session <code>{}</code>.</p></main>",
         escape(id)
     );
+    if embed {
+        out.push_str(&crate::embed::script(&crate::embed::not_found(id)));
+    }
+    out.push_str("</body></html>");
     out
 }
 

@@ -43,7 +43,7 @@ enum Cmd {
     },
     /// 2. Kasse::charge minus its API call.
     Charge,
-    /// 3. Paid → shown (polling and webview), API reads per waiting payment.
+    /// 3. Paid → shown (polling, return URL, embedded checkout), API reads per waiting payment.
     Paid,
     /// 4. The log at a million sales: list/search latency, append throughput, size.
     Log,

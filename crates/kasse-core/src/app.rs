@@ -200,6 +200,12 @@ impl App {
             None => store.counter_id()?,
         };
         let mut kc = KasseConfig::new(counter, return_url);
+        // The pay window is on this machine: with `demo_lan` it frames the simulator over
+        // loopback, as the engine talks to it.
+        kc.embed_endpoint = sandbox
+            .as_ref()
+            .filter(|s| s.customer_url() != s.base_url())
+            .map(|s| s.base_url());
         kc.profile_id = config.profile_id.clone();
         kc.currency = config.currency;
         kc.cadence = config.cadence;
@@ -394,6 +400,9 @@ mod tests {
         let charge = app.kasse.charge(&order).await.unwrap();
         let lan_url = format!("http://10.20.30.40:{port}/v1/view/");
         assert!(charge.url.starts_with(&lan_url), "{}", charge.url);
+        // Pay here, on this machine, frames the simulator over loopback.
+        let embed = app.kasse.embed(&charge.sale.id).unwrap();
+        assert_eq!(embed.endpoint, format!("http://127.0.0.1:{port}"));
         assert_eq!(
             app.kasse.config().return_url,
             format!("http://10.20.30.40:{port}/_sim/return")
@@ -422,6 +431,14 @@ mod tests {
             "{}",
             charge.url
         );
+        // And Pay here frames the checkout URL's own origin.
+        let embed = app.kasse.embed(&charge.sale.id).unwrap();
+        assert!(
+            charge.url.starts_with(&embed.endpoint),
+            "{}",
+            embed.endpoint
+        );
+        assert_eq!(app.kasse.config().embed_endpoint, None);
     }
 
     #[tokio::test]

@@ -1,8 +1,8 @@
 //! The main window's capability grants exactly the app's commands (plus listening to events
-//! and the dialog plugin's save dialog, for the CSV export), nothing else; the pay window gets
-//! no capability at all.
+//! and the dialog plugin's save dialog, for the CSV export), nothing else; the pay window's
+//! grants only its own command (telling the engine what the embedded checkout said).
 
-use kasse_app::commands::COMMANDS;
+use kasse_app::commands::{COMMANDS, PAY_COMMANDS};
 use serde_json::Value;
 
 #[test]
@@ -40,4 +40,17 @@ fn capability_grants_exactly_the_commands_the_ui_uses() {
             "dialog:allow-save"
         ]
     );
+}
+
+#[test]
+fn the_pay_window_may_only_pass_on_the_checkouts_events() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities/pay.json");
+    let cap: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(cap["windows"], serde_json::json!(["pay-*"]));
+    let expected: Vec<String> = PAY_COMMANDS
+        .iter()
+        .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .collect();
+    assert_eq!(cap["permissions"], serde_json::json!(expected));
+    assert!(PAY_COMMANDS.iter().all(|c| !COMMANDS.contains(c)));
 }

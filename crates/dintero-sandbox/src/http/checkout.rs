@@ -1,4 +1,7 @@
-//! The hosted test checkout: `GET /v1/view/{id}` and its form posts.
+//! The hosted test checkout: `GET /v1/view/{id}` and its form posts; and the same page inside
+//! Dintero's Web SDK: `GET /?sid=…` (the SDK's iframe at a custom endpoint), `GET /embedResult/`
+//! (where the SDK points the iframe after a final event), and the form posts with `embed=1`,
+//! which answer the page (posting the SDK's messages, `crate::embed`) instead of a redirect.
 
 use axum::extract::{RawQuery, State};
 use axum::http::header::{LOCATION, USER_AGENT};
@@ -12,9 +15,38 @@ use crate::state::AppState;
 use crate::store::PayRequest;
 use crate::view;
 
-fn hide_banner(query: Option<&str>) -> bool {
+/// The value of `name` in `query`.
+fn param(query: Option<&str>, name: &str) -> Option<String> {
     url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
-        .any(|(k, v)| k == "hide_test_message" && v == "true")
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn hide_banner(query: Option<&str>) -> bool {
+    param(query, "hide_test_message").as_deref() == Some("true")
+}
+
+/// Whether the page is in the Web SDK's iframe (its forms carry `embed=1`).
+fn embedded(query: Option<&str>) -> bool {
+    param(query, "embed").as_deref() == Some("1")
+}
+
+/// How a page is shown: its banner, language and whether it is embedded.
+#[derive(Clone, Copy)]
+struct Look {
+    banner: bool,
+    lang: view::Lang,
+    embed: bool,
+}
+
+impl Look {
+    fn of(query: Option<&str>) -> Look {
+        Look {
+            banner: !hide_banner(query),
+            lang: view::Lang::from_query(query),
+            embed: embedded(query),
+        }
+    }
 }
 
 fn page(
@@ -22,19 +54,19 @@ fn page(
     id: &str,
     status: StatusCode,
     message: Option<String>,
-    banner: bool,
-    lang: view::Lang,
+    look: Look,
 ) -> Response {
     let now = state.shared.clock.now_ms();
     let data = view::page_data(&state.shared.store(), id, now);
     match data {
         Some(mut d) => {
             d.message = message;
-            d.show_banner = banner;
-            d.lang = lang;
+            d.show_banner = look.banner;
+            d.lang = look.lang;
+            d.embed = look.embed;
             (status, Html(view::render(&d))).into_response()
         }
-        None => (StatusCode::NOT_FOUND, Html(view::not_found(id))).into_response(),
+        None => (StatusCode::NOT_FOUND, Html(view::not_found(id, look.embed))).into_response(),
     }
 }
 
@@ -56,6 +88,53 @@ pub(crate) async fn show(
     headers: HeaderMap,
     peer: Option<Extension<PeerAddr>>,
 ) -> Response {
+    visited(&state, &id, &headers, peer);
+    page(
+        &state,
+        &id,
+        StatusCode::OK,
+        None,
+        Look::of(query.as_deref()),
+    )
+}
+
+/// `GET /?sid=…&sdk=…`: the page in the Web SDK's iframe (the SDK's URL for an endpoint other
+/// than Dintero's own, which goes through `/v1/view/{id}`). Without `sid` it is no page: the
+/// API's 404.
+pub(crate) async fn embed(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    peer: Option<Extension<PeerAddr>>,
+) -> Response {
+    let Some(id) = param(query.as_deref(), "sid") else {
+        return crate::error::ApiError::new(404, "not_found", "No such endpoint: GET /")
+            .into_response();
+    };
+    visited(&state, &id, &headers, peer);
+    let look = Look {
+        embed: true,
+        ..Look::of(query.as_deref())
+    };
+    page(&state, &id, StatusCode::OK, None, look)
+}
+
+/// `GET /embedResult/?sid=…`: where the SDK points its iframe once it has the final event; the
+/// page as it stands, embedded (its final message again, which the SDK ignores).
+pub(crate) async fn embed_result(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let id = param(query.as_deref(), "sid").unwrap_or_default();
+    let look = Look {
+        embed: true,
+        ..Look::of(query.as_deref())
+    };
+    page(&state, &id, StatusCode::OK, None, look)
+}
+
+/// Records that the customer opened session `id`'s page.
+fn visited(state: &AppState, id: &str, headers: &HeaderMap, peer: Option<Extension<PeerAddr>>) {
     let now = state.shared.clock.now_ms();
     let ua = headers
         .get(USER_AGENT)
@@ -63,15 +142,7 @@ pub(crate) async fn show(
         .map(str::to_owned);
     let ip = peer.map(|Extension(PeerAddr(a))| a.ip().to_string());
     // Unknown sessions simply render the not-found page.
-    let _ = state.shared.store().visit(&id, now, ip, ua);
-    page(
-        &state,
-        &id,
-        StatusCode::OK,
-        None,
-        !hide_banner(query.as_deref()),
-        view::Lang::from_query(query.as_deref()),
-    )
+    let _ = state.shared.store().visit(id, now, ip, ua);
 }
 
 pub(crate) async fn pay(
@@ -80,7 +151,7 @@ pub(crate) async fn pay(
     RawQuery(query): RawQuery,
     FormPairs(form): FormPairs,
 ) -> Response {
-    let lang = view::Lang::from_query(query.as_deref());
+    let look = Look::of(query.as_deref());
     let card = form
         .iter()
         .rev()
@@ -91,13 +162,14 @@ pub(crate) async fn pay(
         ..PayRequest::default()
     };
     match state.pay(&id, &req) {
+        // Embedded, the page itself tells the SDK (which then follows `href` or not).
         Ok(paid) => match paid.redirect {
-            Some(loc) => see_other(&loc),
-            None => page(&state, &id, StatusCode::OK, None, true, lang),
+            Some(loc) if !look.embed => see_other(&loc),
+            _ => page(&state, &id, StatusCode::OK, None, look),
         },
         Err(e) => {
             let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
-            page(&state, &id, status, Some(e.message), true, lang)
+            page(&state, &id, status, Some(e.message), look)
         }
     }
 }
@@ -108,16 +180,20 @@ pub(crate) async fn cancel(
     RawQuery(query): RawQuery,
 ) -> Response {
     let now = state.shared.clock.now_ms();
+    let look = Look::of(query.as_deref());
     let result = state.shared.store().customer_cancel(&id, now);
     match result {
         Ok((location, jobs)) => {
             state.dispatch(jobs);
-            see_other(&location)
+            if look.embed {
+                page(&state, &id, StatusCode::OK, None, look)
+            } else {
+                see_other(&location)
+            }
         }
         Err(e) => {
             let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
-            let lang = view::Lang::from_query(query.as_deref());
-            page(&state, &id, status, Some(e.message), true, lang)
+            page(&state, &id, status, Some(e.message), look)
         }
     }
 }

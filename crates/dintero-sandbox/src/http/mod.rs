@@ -29,6 +29,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/sessions-profile", post(sessions::create))
         .route("/v1/sessions/{id}", get(sessions::get))
         .route("/v1/sessions/{id}/cancel", post(sessions::cancel))
+        .route("/", get(checkout::embed))
+        .route("/embedResult/", get(checkout::embed_result))
         .route("/v1/view/{id}", get(checkout::show))
         .route("/v1/view/{id}/pay", post(checkout::pay))
         .route("/v1/view/{id}/cancel", post(checkout::cancel))

@@ -10,6 +10,7 @@ mod behaviour;
 mod binary;
 mod callbacks;
 mod control;
+mod embed;
 mod faults;
 mod lifecycle;
 mod listing;

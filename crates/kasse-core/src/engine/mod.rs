@@ -13,6 +13,7 @@
 mod guarded;
 mod observe;
 mod ops;
+mod pay_here;
 pub mod payload;
 mod phone_order;
 mod sync;
@@ -55,6 +56,11 @@ pub struct KasseConfig {
     pub session_ttl: Duration,
     /// Where the customer's browser goes after the checkout.
     pub return_url: String,
+    /// Where the pay window's Web SDK loads the checkout from, when not from the origin of the
+    /// sale's checkout URL: the demo simulator's loopback address when its checkout URLs carry
+    /// the LAN address (`--lan`), which the app's content policy does not let it frame.
+    /// `None`: the checkout URL's origin.
+    pub embed_endpoint: Option<String>,
     /// Optional server-to-server callback URL.
     pub callback_url: Option<String>,
     /// Counter sales ask Dintero to capture at authorisation (`configuration.auto_capture`),
@@ -97,6 +103,7 @@ impl KasseConfig {
             currency: Currency::Nok,
             session_ttl: Duration::from_secs(15 * 60),
             return_url: return_url.into(),
+            embed_endpoint: None,
             callback_url: None,
             auto_capture: false,
             cadence: Cadence::default(),

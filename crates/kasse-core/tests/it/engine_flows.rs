@@ -509,6 +509,48 @@ async fn the_webview_return_is_confirmed_by_one_read_of_its_own_transaction() {
     assert_eq!(err.code(), "invalid_input");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_embedded_checkout_event_wakes_the_watcher_whose_read_decides() {
+    use kasse_core::pay_window::CheckoutEvent;
+    // The watcher sleeps: only the event wakes it.
+    let h = harness_with(|c| c.cadence = sleepy_cadence()).await;
+    let paid = h.charge(3_000).await;
+    let unpaid = h.charge(4_000).await;
+    h.control.pay(&paid.session_id, CARD_OK).unwrap();
+    h.kasse
+        .checkout_event(&paid.sale.id, CheckoutEvent::Authorized)
+        .unwrap();
+    let sale = h.wait_status(&paid.sale.id, SaleStatus::Authorized).await;
+    h.assert_agrees(&sale);
+    // An event that is not true books nothing: the read finds the checkout still waiting.
+    h.kasse
+        .checkout_event(&unpaid.sale.id, CheckoutEvent::Authorized)
+        .unwrap();
+    // A cancel in the embed: the session read is the proof.
+    h.control.customer_cancel(&unpaid.session_id).unwrap();
+    h.kasse
+        .checkout_event(&unpaid.sale.id, CheckoutEvent::Cancelled)
+        .unwrap();
+    h.wait_status(&unpaid.sale.id, SaleStatus::Cancelled).await;
+    let events = h.kasse.store().events(&unpaid.sale.id).unwrap();
+    assert!(
+        !events.iter().any(|e| matches!(
+            &e.event,
+            kasse_core::sale::LogEvent::StatusObserved {
+                status: SaleStatus::Authorized,
+                ..
+            }
+        )),
+        "{:?}",
+        h.observed(&unpaid.sale.id)
+    );
+    let err = h
+        .kasse
+        .checkout_event("no-such-sale", CheckoutEvent::Error)
+        .unwrap_err();
+    assert_eq!(err.code(), "not_found");
+}
+
 /// A line refunded in two parts: each part's amount previewed before it is asked is what it
 /// refunds (the parts telescope to the line); each refund's receipt carries its own time,
 /// number, reason and negative figures; the card is named from the transaction and kept in

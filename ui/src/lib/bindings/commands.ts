@@ -40,3 +40,5 @@ export const COMMANDS: readonly Command[] = [
   'catalog_export',
   'catalog_add',
 ];
+
+export type PayCommand = 'checkout_event';

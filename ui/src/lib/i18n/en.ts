@@ -172,6 +172,8 @@ export const en = {
   'charge.park_label': 'Park this payment and start the next sale',
   'charge.pay_here': 'Pay here',
   'charge.pay_here_label': 'Open the payment on this screen for the customer',
+  'pay.title': 'Pay',
+  'pay.unavailable': 'The payment could not be shown here. The customer can scan the QR code on the counter instead.',
   'charge.new_sale': 'New sale',
   'charge.charge_again': 'Charge again',
   'charge.back_to_cart': 'Back to cart',

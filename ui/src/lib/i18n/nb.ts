@@ -172,6 +172,8 @@ export const nb: Record<MessageKey, string> = {
   'charge.park_label': 'Parker betalingen og start neste salg',
   'charge.pay_here': 'Betal her',
   'charge.pay_here_label': 'Åpne betalingen på denne skjermen for kunden',
+  'pay.title': 'Betal',
+  'pay.unavailable': 'Betalingen kunne ikke vises her. Kunden kan skanne QR-koden på disken i stedet.',
   'charge.new_sale': 'Nytt salg',
   'charge.charge_again': 'Ta betalt på nytt',
   'charge.back_to_cart': 'Tilbake til handlekurven',

@@ -173,6 +173,8 @@ export const sv: Record<MessageKey, string> = {
   'charge.park_label': 'Parkera betalningen och börja nästa köp',
   'charge.pay_here': 'Betala här',
   'charge.pay_here_label': 'Öppna betalningen på den här skärmen åt kunden',
+  'pay.title': 'Betala',
+  'pay.unavailable': 'Betalningen kunde inte visas här. Kunden kan skanna QR-koden vid kassan i stället.',
   'charge.new_sale': 'Nytt köp',
   'charge.charge_again': 'Ta betalt igen',
   'charge.back_to_cart': 'Tillbaka till varukorgen',
