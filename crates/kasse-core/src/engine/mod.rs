@@ -10,6 +10,7 @@
 //! - `ops`: capture, void, refund, cancel, and reconciliation of unknown outcomes.
 //! - `sync`: import and refresh from `GET /v1/transactions`.
 
+mod display;
 mod guarded;
 mod observe;
 mod ops;
@@ -77,6 +78,9 @@ pub struct KasseConfig {
     /// itself: the desktop app in demo mode sells into a log in memory but keeps its PINs with
     /// its settings on disk. `None`: the log.
     pub staff: Option<Arc<Store>>,
+    /// The customer display this engine feeds ([`Kasse::display`]); a shell that rebuilds its
+    /// engine hands the new one the same hub, so displays keep following.
+    pub display: crate::display::Hub,
 }
 
 /// A shop as Dintero's `order.store` names it.
@@ -103,6 +107,7 @@ impl KasseConfig {
             reconcile_grace: Duration::from_secs(45),
             store: None,
             staff: None,
+            display: crate::display::Hub::new(),
         }
     }
 }
@@ -402,6 +407,9 @@ impl Kasse {
                     None => (sale, None),
                 };
                 let qr_svg = crate::qr::qr_svg(&created.url)?;
+                if link.is_none() {
+                    self.show_charged(&sale_id, &order, &created.url, &qr_svg);
+                }
                 Ok(Charge {
                     sale,
                     order,
@@ -535,6 +543,10 @@ impl Kasse {
     }
 
     fn publish(&self, sale: Sale, previous: Option<SaleStatus>) {
+        self.inner
+            .config
+            .display
+            .sale_changed(&sale.id, sale.status);
         // No subscriber is fine.
         let _ = self.inner.changes.send(SaleChange { sale, previous });
     }

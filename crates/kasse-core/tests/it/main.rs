@@ -12,6 +12,7 @@ mod store_common;
 mod catalog;
 mod engine_capture;
 mod engine_chaos;
+mod engine_display;
 mod engine_faults;
 mod engine_flows;
 mod engine_guard;
