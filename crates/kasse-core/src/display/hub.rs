@@ -17,7 +17,8 @@ pub struct Hub {
 }
 
 struct Inner {
-    screen: Mutex<Screen>,
+    /// What the display is at, and its language.
+    screen: Mutex<(Screen, &'static str)>,
     views: watch::Sender<CustomerView>,
 }
 
@@ -39,10 +40,10 @@ impl Hub {
     /// A hub showing the idle view.
     pub fn new() -> Hub {
         let screen = Screen::Idle;
-        let (views, _) = watch::channel(screen.view());
+        let (views, _) = watch::channel(screen.view("en"));
         Hub {
             inner: Arc::new(Inner {
-                screen: Mutex::new(screen),
+                screen: Mutex::new((screen, "en")),
                 views,
             }),
         }
@@ -73,15 +74,25 @@ impl Hub {
         self.step(|s| s.sale_changed(sale_id, status));
     }
 
+    /// The counter's UI language changed ([`super::view::language`]).
+    pub fn set_language(&self, ui: &str) {
+        let language = super::view::language(ui);
+        self.update(|(_, l)| *l = language);
+    }
+
     /// Moves the screen by `rule` and publishes its view when that changed.
     fn step(&self, rule: impl FnOnce(Screen) -> Screen) {
-        let mut screen = self
+        self.update(|(screen, _)| *screen = rule(std::mem::take(screen)));
+    }
+
+    fn update(&self, change: impl FnOnce(&mut (Screen, &'static str))) {
+        let mut state = self
             .inner
             .screen
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        *screen = rule(std::mem::take(&mut *screen));
-        let view = screen.view();
+        change(&mut state);
+        let view = state.0.view(state.1);
         self.inner.views.send_if_modified(|v| {
             let changed = *v != view;
             if changed {

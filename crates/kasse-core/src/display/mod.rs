@@ -4,9 +4,11 @@
 //! `view` is the customer-facing view and the pure rules that derive it from the counter's
 //! priced cart and the current sale's status; `hub` holds the current view behind a
 //! `tokio::sync::watch` so any number of displays (a second window, a tablet) follow it. Nothing
-//! secret or internal reaches a view: no PINs, staff, ids or references.
+//! secret or internal reaches a view: no PINs, staff, ids or references. `place` picks the
+//! screen for a display window.
 
 pub mod hub;
+pub mod place;
 pub mod view;
 
 pub use hub::Hub;

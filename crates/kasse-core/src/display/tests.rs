@@ -46,7 +46,7 @@ fn a_cart_shows_its_lines_units_discounts_and_totals_with_vat() {
     let mut apples = line("Apples", 512, 4990, Some("APPLES"));
     apples.discount = Some(Discount::Amount(100));
     let order = priced(vec![line("Coffee", 2000, 3900, Some("COF")), apples]);
-    let view = Screen::Idle.cart(Some(basket(&order))).view();
+    let view = Screen::Idle.cart(Some(basket(&order))).view("en");
     assert_eq!(view.phase, Phase::Cart);
     assert_eq!(view.lines.len(), 2);
     assert_eq!(
@@ -76,10 +76,10 @@ fn a_cart_shows_its_lines_units_discounts_and_totals_with_vat() {
 #[test]
 fn an_emptied_cart_is_idle_but_a_sale_on_show_stays_when_the_counter_clears_its_cart() {
     let cart = Screen::Idle.cart(Some(coffee()));
-    let idle = cart.cart(None).view();
+    let idle = cart.cart(None).view("en");
     assert_eq!(idle.phase, Phase::Idle);
     assert!(idle.lines.is_empty() && idle.totals.is_none());
-    let waiting = charged().cart(None).view();
+    let waiting = charged().cart(None).view("en");
     assert_eq!(
         waiting.phase,
         Phase::Waiting {
@@ -93,7 +93,7 @@ fn an_emptied_cart_is_idle_but_a_sale_on_show_stays_when_the_counter_clears_its_
 #[test]
 fn the_sale_on_show_moves_with_its_status_and_other_sales_do_not_move_it() {
     let other = charged().sale_changed("sale-2", SaleStatus::Authorized);
-    assert!(matches!(other.view().phase, Phase::Waiting { .. }));
+    assert!(matches!(other.view("en").phase, Phase::Waiting { .. }));
     for (status, phase) in [
         (SaleStatus::Paying, "waiting"),
         (SaleStatus::OnHold, "waiting"),
@@ -104,7 +104,7 @@ fn the_sale_on_show_moves_with_its_status_and_other_sales_do_not_move_it() {
         (SaleStatus::Cancelled, "cancelled"),
         (SaleStatus::Expired, "cancelled"),
     ] {
-        let view = charged().sale_changed("sale-1", status).view();
+        let view = charged().sale_changed("sale-1", status).view("en");
         let json = serde_json::to_value(&view).unwrap();
         assert_eq!(json["phase"], phase, "{status:?}");
         assert_eq!(view.lines, coffee().lines, "the lines stay on show");
@@ -113,7 +113,7 @@ fn the_sale_on_show_moves_with_its_status_and_other_sales_do_not_move_it() {
     let again = charged()
         .sale_changed("sale-1", SaleStatus::Declined)
         .sale_changed("sale-1", SaleStatus::Authorized);
-    assert_eq!(again.view().phase, Phase::Paid);
+    assert_eq!(again.view("en").phase, Phase::Paid);
 }
 
 #[test]
@@ -121,23 +121,37 @@ fn the_next_cart_ends_a_finished_sale_but_the_same_cart_priced_again_does_not() 
     let declined = charged().sale_changed("sale-1", SaleStatus::Declined);
     let kept = declined.clone().cart(Some(coffee()));
     assert_eq!(
-        kept.view().phase,
+        kept.view("en").phase,
         Phase::Declined,
         "the counter re-prices the cart it kept"
     );
     let next = basket(&priced(vec![line("Tea", 1000, 2900, None)]));
     let paid = charged().sale_changed("sale-1", SaleStatus::Captured);
-    let view = paid.cart(Some(next.clone())).view();
+    let view = paid.cart(Some(next.clone())).view("en");
     assert_eq!(view.phase, Phase::Cart);
     assert_eq!(view.lines, next.lines);
 }
 
 #[test]
 fn a_view_carries_nothing_internal() {
-    let json = serde_json::to_string(&charged().view()).unwrap();
+    let json = serde_json::to_string(&charged().view("en")).unwrap();
     assert!(!json.contains("sale-1"), "{json}");
     assert!(json.contains(r#""phase":"waiting""#), "{json}");
     assert!(json.contains(r#""qr_svg":"<svg/>""#), "{json}");
+}
+
+#[test]
+fn the_display_speaks_the_counters_language() {
+    assert_eq!(super::view::language("nb"), "nb");
+    assert_eq!(super::view::language("nn"), "nb");
+    assert_eq!(super::view::language("sv"), "sv");
+    assert_eq!(super::view::language("de"), "en");
+    let hub = Hub::new();
+    assert_eq!(hub.view().language, "en");
+    hub.set_language("sv");
+    assert_eq!(hub.view().language, "sv");
+    hub.cart(Some(coffee()));
+    assert_eq!(hub.view().language, "sv", "kept as the view moves");
 }
 
 #[tokio::test]

@@ -74,6 +74,8 @@ pub struct ViewTotals {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CustomerView {
+    /// The counter's language, which the display speaks: `en`, `nb` or `sv`.
+    pub language: String,
     /// Where the customer is, with the QR while waiting.
     #[serde(flatten)]
     pub phase: Phase,
@@ -230,10 +232,11 @@ impl Screen {
         }
     }
 
-    /// What a display draws.
-    pub fn view(&self) -> CustomerView {
-        match self {
+    /// What a display draws, in `language` ([`language`]).
+    pub fn view(&self, language: &str) -> CustomerView {
+        let mut view = match self {
             Screen::Idle => CustomerView {
+                language: String::new(),
                 phase: Phase::Idle,
                 lines: Vec::new(),
                 totals: None,
@@ -257,12 +260,25 @@ impl Screen {
                 };
                 shown(phase, basket)
             }
-        }
+        };
+        view.language = language.to_owned();
+        view
+    }
+}
+
+/// The display's language for the counter's UI language: `nb` (also for `nn`, `no`), `sv`,
+/// and `en` for anything else.
+pub fn language(ui: &str) -> &'static str {
+    match ui {
+        "nb" | "nn" | "no" => "nb",
+        "sv" => "sv",
+        _ => "en",
     }
 }
 
 fn shown(phase: Phase, basket: &Basket) -> CustomerView {
     CustomerView {
+        language: String::new(),
         phase,
         lines: basket.lines.clone(),
         totals: Some(basket.totals.clone()),

@@ -243,8 +243,10 @@ impl Kasse {
     }
 
     /// New checkouts ask Dintero's page for the counter's UI `language` (`nb`, `sv`, `en`);
-    /// one it does not know leaves the page's own choice. Changes with the setting, at once.
+    /// one it does not know leaves the page's own choice. Changes with the setting, at once;
+    /// the customer display speaks it too.
     pub fn set_checkout_language(&self, language: &str) {
+        self.display().set_language(language);
         *self
             .inner
             .checkout_language
