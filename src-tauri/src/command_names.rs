@@ -39,4 +39,7 @@ pub const COMMANDS: &[&str] = &[
     "catalog_import",
     "catalog_export",
     "catalog_add",
+    "display_view",
+    "display_window",
+    "cart_emptied",
 ];

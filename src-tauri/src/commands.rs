@@ -194,12 +194,15 @@ pub fn about(state: St<'_>) -> About {
     }
 }
 
-/// Prices a cart by the core's rules (live totals); errors name the field.
+/// Prices a cart by the core's rules (live totals) and shows it on the customer display;
+/// errors name the field.
 #[tauri::command]
 pub fn price_order(state: St<'_>, order: OrderInput) -> CmdResult<PricedOrder> {
     let input = core_order(&order)?;
     let kasse = state.kasse();
     let o = kasse.price(&input)?;
+    // The customer display shows the cart as the counter prices it.
+    kasse.show_cart(Some(&o));
     let needs = access::discount_needs_manager(kasse.staff_store(), &o)?;
     Ok(priced(&o, needs))
 }

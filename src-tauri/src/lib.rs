@@ -1,10 +1,12 @@
 //! The Kasse desktop shell: Tauri 2 around kasse-core. Everything here adapts: `commands`
 //! holds every IPC command, `dto` the IPC types, `state` the engine wiring, `secret` the
-//! keyring, `paywindow` the "Pay here" window, `single` one app per data directory.
+//! keyring, `paywindow` the "Pay here" window, `display` the customer display window, `single`
+//! one app per data directory.
 
 pub mod bindings;
 pub mod catalog;
 pub mod commands;
+pub mod display;
 pub mod dto;
 pub mod error;
 pub mod paywindow;
@@ -61,6 +63,9 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         catalog::catalog_import,
         catalog::catalog_export,
         catalog::catalog_add,
+        display::display_view,
+        display::display_window,
+        display::cart_emptied,
     ])
 }
 
@@ -283,6 +288,7 @@ pub fn run() {
             window.build()?;
             let handle = app.handle().clone();
             forward_changes(handle.clone(), state.clone());
+            display::forward(handle.clone(), state.display.clone());
             let mut loaded = loaded.clone();
             announce_journal(handle, state.clone(), async move {
                 let _ = loaded.wait_for(|l| *l).await;

@@ -613,6 +613,20 @@ export const en = {
   'settings.discount_limit': 'Discounts without the manager PIN up to (%)',
   'settings.discount_limit_hint': '0: every discount needs the manager PIN.',
   'settings.discount_limit_invalid': 'A percentage from 0 to 100.',
+  'display.open': 'Customer display',
+  'display.open_hint': 'Open the screen the customer sees (on a second monitor when there is one)',
+  'display.close': 'Close the customer display',
+  'display.welcome': 'Welcome',
+  'display.welcome_hint': 'Your purchase will appear here.',
+  'display.items': 'Your purchase',
+  'display.total': 'To pay',
+  'display.vat': 'incl. VAT {amount}',
+  'display.discount': 'You save {amount}',
+  'display.scan': 'Scan the code with your phone to pay',
+  'display.paid': 'Paid — thank you',
+  'display.declined': 'Declined — please try again',
+  'display.cancelled': 'Payment cancelled',
+  'display.lost': 'The display has lost contact with the counter. Reconnecting…',
 } as const;
 
 export type MessageKey = keyof typeof en;
