@@ -5,7 +5,7 @@
 import type { CustomerView } from './bindings/CustomerView';
 import type { ViewLine } from './bindings/ViewLine';
 import type { Lang, MessageKey } from './i18n/index';
-import { formatDecimal, formatMoney } from './money';
+import { lineQuantityText } from './lines';
 
 /** The display's big sentence for the view's phase. */
 export function headline(view: CustomerView): MessageKey {
@@ -25,12 +25,10 @@ export function headline(view: CustomerView): MessageKey {
   }
 }
 
-/** "2 × kr 39,00", "0,512 kg × kr 49,90/kg"; a single piece says nothing ("" ). */
+/** "2 × kr 39,00", "0,512 kg × kr 49,90/kg" (as the cart says it); one piece says nothing. */
 export function quantityText(line: ViewLine, currency: string, lang: Lang): string {
-  const price = formatMoney(line.unit_price, currency, lang);
-  if (line.unit === 'kg') return `${formatDecimal(line.quantity, lang)} kg × ${price}/kg`;
-  if (line.quantity === '1') return '';
-  return `${formatDecimal(line.quantity, lang)} × ${price}`;
+  if (line.unit === 'piece' && line.quantity === '1') return '';
+  return lineQuantityText(line, currency, line.unit === 'kg', lang);
 }
 
 /** Whether the view shows the customer's lines (every phase but the welcome). */

@@ -43,12 +43,16 @@ fn charged() -> Screen {
 
 #[test]
 fn a_cart_shows_its_lines_units_discounts_and_totals_with_vat() {
-    let mut apples = line("Apples", 512, 4990, Some("APPLES"));
+    let mut apples = line("Apples", 1000, 4990, Some("APPLES"));
     apples.discount = Some(Discount::Amount(100));
-    let order = priced(vec![line("Coffee", 2000, 3900, Some("COF")), apples]);
+    let order = priced(vec![
+        line("Coffee", 2000, 3900, Some("COF")),
+        apples,
+        line("Pears", 250, 3000, None),
+    ]);
     let view = Screen::Idle.cart(Some(basket(&order))).view("en");
     assert_eq!(view.phase, Phase::Cart);
-    assert_eq!(view.lines.len(), 2);
+    assert_eq!(view.lines.len(), 3);
     assert_eq!(
         (
             view.lines[0].quantity.as_str(),
@@ -58,16 +62,21 @@ fn a_cart_shows_its_lines_units_discounts_and_totals_with_vat() {
         ("2", Unit::Piece, 7800)
     );
     assert_eq!(view.lines[0].before_discount, None);
+    // Weighed by its product, though a whole kilogram.
     assert_eq!(
         (view.lines[1].quantity.as_str(), view.lines[1].unit),
-        ("0.512", Unit::Kg)
+        ("1", Unit::Kg)
     );
-    // 0.512 kg × 49.90 = 25.55, less 1.00.
-    assert_eq!(view.lines[1].before_discount, Some(2555));
-    assert_eq!(view.lines[1].amount, 2455);
+    assert_eq!(view.lines[1].before_discount, Some(4990));
+    assert_eq!(view.lines[1].amount, 4890);
+    // No product: a quantity with decimals came from the scale.
+    assert_eq!(
+        (view.lines[2].quantity.as_str(), view.lines[2].unit),
+        ("0.25", Unit::Kg)
+    );
     let totals = view.totals.unwrap();
     assert_eq!(totals.currency, "NOK");
-    assert_eq!(totals.amount, 7800 + 2455);
+    assert_eq!(totals.amount, 7800 + 4890 + 750);
     assert_eq!(totals.amount, order.amount);
     assert_eq!(totals.vat_amount, order.vat_amount);
     assert_eq!(totals.discount, 100);

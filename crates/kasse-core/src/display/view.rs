@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Unit;
+use crate::money::Quantity;
 use crate::order::PricedOrder;
 use crate::sale::SaleStatus;
 
@@ -95,8 +96,9 @@ pub struct Basket {
 }
 
 impl Basket {
-    /// The customer's view of `order`; `unit_of` says how a line's product (by SKU) is sold
-    /// (lines without a product are pieces).
+    /// The customer's view of `order`; `unit_of` says how a line's product (by SKU) is sold.
+    /// A line it does not know is weighed when its quantity has decimals (only a scale gives
+    /// those), else pieces.
     pub fn of(order: &PricedOrder, unit_of: impl Fn(&str) -> Option<Unit>) -> Basket {
         let lines = order
             .lines
@@ -104,11 +106,13 @@ impl Basket {
             .map(|l| ViewLine {
                 description: l.description.clone(),
                 quantity: l.quantity.to_string(),
-                unit: l
-                    .product_id
-                    .as_deref()
-                    .and_then(&unit_of)
-                    .unwrap_or_default(),
+                unit: l.product_id.as_deref().and_then(&unit_of).unwrap_or(
+                    if l.quantity.thousandths() % Quantity::SCALE == 0 {
+                        Unit::Piece
+                    } else {
+                        Unit::Kg
+                    },
+                ),
                 unit_price: l.unit_price,
                 amount: l.amount,
                 before_discount: l.discount.map(|d| d.before),

@@ -1,8 +1,9 @@
 //! The engine's side of the customer display: the cart the counter prices and each sale it
 //! charges at the counter go to the hub ([`crate::display::Hub`]), as the customer sees them
-//! (a line's unit read from the catalogue by its SKU).
+//! (a line's unit read from the catalogue or the quick items by its SKU).
 
 use super::Kasse;
+use crate::catalog::Unit;
 use crate::display::{Basket, Hub};
 use crate::order::PricedOrder;
 
@@ -22,10 +23,23 @@ impl Kasse {
         self.display().charged(sale_id, self.basket(order), url, qr);
     }
 
+    /// A line's unit: its catalogue product's, else its quick item's (Settings).
     fn basket(&self, order: &PricedOrder) -> Basket {
         let store = self.store();
+        let quick = crate::settings::Settings::load(self.staff_store())
+            .map(|s| s.quick_items)
+            .unwrap_or_default();
         Basket::of(order, |sku| {
-            store.product_by_sku(sku).ok().flatten().map(|p| p.unit)
+            let product = store.product_by_sku(sku).ok().flatten().map(|p| p.unit);
+            product.or_else(|| {
+                quick.iter().find(|q| q.id == sku).map(|q| {
+                    if q.weighed {
+                        Unit::Kg
+                    } else {
+                        Unit::Piece
+                    }
+                })
+            })
         })
     }
 }

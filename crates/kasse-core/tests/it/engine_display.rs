@@ -49,10 +49,15 @@ async fn the_display_follows_the_cart_the_qr_and_the_payment() {
     let paid = until(&mut views, "paid").await;
     assert_eq!(paid.totals, cart.totals);
 
-    // The next customer's cart ends the thank-you.
-    let next = h.kasse.price(&order_of(2900)).unwrap();
+    // The next customer's cart ends the thank-you; a whole kilogram of the weighed quick
+    // item still reads as kilograms.
+    let mut next = order_of(3990);
+    next.lines[0].product_id = Some("apples".into());
+    let next = h.kasse.price(&next).unwrap();
     h.kasse.show_cart(Some(&next));
-    assert_eq!(until(&mut views, "cart").await.lines.len(), 1);
+    let cart = until(&mut views, "cart").await;
+    assert_eq!(cart.lines.len(), 1);
+    assert_eq!(cart.lines[0].unit, kasse_core::catalog::Unit::Kg);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -620,6 +620,7 @@ export const en = {
   'display.welcome_hint': 'Your purchase will appear here.',
   'display.items': 'Your purchase',
   'display.total': 'To pay',
+  'display.sum': 'Total',
   'display.vat': 'incl. VAT {amount}',
   'display.discount': 'You save {amount}',
   'display.scan': 'Scan the code with your phone to pay',

@@ -620,6 +620,7 @@ export const nb: Record<MessageKey, string> = {
   'display.welcome_hint': 'Det du kjøper vises her.',
   'display.items': 'Ditt kjøp',
   'display.total': 'Å betale',
+  'display.sum': 'Totalt',
   'display.vat': 'herav mva. {amount}',
   'display.discount': 'Du sparer {amount}',
   'display.scan': 'Skann koden med mobilen for å betale',

@@ -621,6 +621,7 @@ export const sv: Record<MessageKey, string> = {
   'display.welcome_hint': 'Det du köper visas här.',
   'display.items': 'Ditt köp',
   'display.total': 'Att betala',
+  'display.sum': 'Totalt',
   'display.vat': 'varav moms {amount}',
   'display.discount': 'Du sparar {amount}',
   'display.scan': 'Skanna koden med mobilen för att betala',

@@ -1,0 +1,205 @@
+//! The customer display in the real app (demo mode, WebKitWebDriver under Xvfb): the counter's
+//! top bar opens its window, which shows the cart as lines are added at the counter (while the
+//! counter keeps working), the QR once the cashier charges, then "Paid — thank you"; a declined
+//! card shows "Declined — please try again" and the next cart ends it. With
+//! `KASSE_E2E_SHOTS=1` the display is photographed in English and Norwegian, light and dark
+//! (`target/e2e-screenshots/display-*`).
+
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use fantoccini::wd::WindowHandle;
+use fantoccini::Client;
+use kasse_e2e::{attr, click, launch_kasse as launch, screenshot, wait_for, within};
+use serde_json::{json, Value};
+
+/// Waits until the element at `css` shows a text containing `part`.
+async fn shows(c: &Client, css: &str, part: &str) -> Result<String> {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = wait_for(c, css).await {
+            last = within(css, e.text()).await.unwrap_or_default();
+            if last.contains(part) {
+                return Ok(last);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = screenshot(c, "failure").await;
+    bail!("{css} never showed {part:?} (last: {last:?})")
+}
+
+/// The simulator's test payment of session `sid` with `card`, as the customer's phone would.
+async fn pay(base: &str, sid: &str, card: &str) -> Result<()> {
+    let demo = dintero_sandbox::SandboxConfig::default();
+    let http = reqwest::Client::new();
+    let token: Value = http
+        .post(format!("{base}/v1/accounts/{}/auth/token", demo.account_id))
+        .basic_auth(&demo.client_id, Some(&demo.client_secret))
+        .json(&json!({
+            "grant_type": "client_credentials",
+            "audience": format!("https://api.dintero.com/v1/accounts/{}", demo.account_id),
+        }))
+        .send()
+        .await
+        .context("token")?
+        .json()
+        .await?;
+    let answer = http
+        .post(format!("{base}/_sim/sessions/{sid}/pay"))
+        .bearer_auth(token["access_token"].as_str().unwrap_or_default())
+        .json(&json!({ "card": card }))
+        .send()
+        .await
+        .context("pay")?;
+    if !answer.status().is_success() {
+        bail!("paying {sid}: {}", answer.status());
+    }
+    Ok(())
+}
+
+/// Switches to the window `to`.
+async fn to(c: &Client, to: &WindowHandle) -> Result<()> {
+    within("switching window", c.switch_to_window(to.clone())).await
+}
+
+/// The checkout's base URL and session id, from the counter's QR.
+async fn checkout(c: &Client) -> Result<(String, String)> {
+    let url = attr(c, "#qr", "data-url").await?.unwrap_or_default();
+    let (base, rest) = url
+        .split_once("/v1/view/")
+        .ok_or_else(|| anyhow!("checkout URL {url}"))?;
+    Ok((
+        base.to_owned(),
+        rest.split('?').next().unwrap_or_default().to_owned(),
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customer_sees_the_cart_the_qr_and_the_outcome() -> Result<()> {
+    let app = launch("customer-display").await?;
+    let c = &app.client;
+    let counter = within("the counter's window", c.window()).await?;
+
+    click(c, "#display-btn").await?;
+    wait_for(c, "#display-btn[aria-pressed='true']").await?;
+    let mut display = None;
+    for _ in 0..50 {
+        let all = within("windows", c.windows()).await?;
+        display = all.into_iter().find(|w| *w != counter);
+        if display.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let display = display.ok_or_else(|| anyhow!("no display window opened"))?;
+    to(c, &display).await?;
+    wait_for(c, "#customer-display[data-phase='idle']").await?;
+    shows(c, "#display-headline", "Welcome").await?;
+
+    // Lines added at the counter appear on the display.
+    to(c, &counter).await?;
+    click(c, "[data-testid=quick-item][data-id='coffee']").await?;
+    click(c, "[data-testid=quick-item][data-id='coffee']").await?;
+    click(c, "[data-testid=quick-item][data-id='bun']").await?;
+    let total = shows(c, "#charge-btn", "123").await?;
+    to(c, &display).await?;
+    wait_for(c, "#customer-display[data-phase='cart']").await?;
+    let lines = shows(c, "#display-lines", "Cinnamon bun").await?;
+    assert!(lines.contains("Coffee"), "{lines}");
+    assert!(lines.contains("2 × NOK"), "{lines}");
+    let amount = shows(c, "#display-amount", "123.00").await?;
+    assert!(total.contains(&amount), "{total:?} vs {amount:?}");
+    shows(c, "#display-total", "incl. VAT").await?;
+
+    // Charged: the QR; paid: thank you.
+    to(c, &counter).await?;
+    click(c, "#charge-btn:not([disabled])").await?;
+    let (base, sid) = checkout(c).await?;
+    to(c, &display).await?;
+    wait_for(c, "#customer-display[data-phase='waiting'] #display-qr svg").await?;
+    shows(c, "#display-headline", "Scan the code").await?;
+    shows(c, "#display-lines", "Coffee").await?;
+    pay(&base, &sid, "4000000000000002").await?;
+    wait_for(c, "#customer-display[data-phase='paid']").await?;
+    shows(c, "#display-headline", "Paid — thank you").await?;
+
+    // The next customer: a declined card, then a new cart ends it.
+    to(c, &counter).await?;
+    wait_for(c, "#charge-status[data-phase='paid']").await?;
+    within("to Sell", c.execute("location.hash = '#/sell';", vec![])).await?;
+    click(c, "[data-testid=quick-item][data-id='tea']").await?;
+    to(c, &display).await?;
+    wait_for(c, "#customer-display[data-phase='cart']").await?;
+    to(c, &counter).await?;
+    click(c, "#charge-btn:not([disabled])").await?;
+    let (base, sid) = checkout(c).await?;
+    to(c, &display).await?;
+    wait_for(c, "#customer-display[data-phase='waiting']").await?;
+    pay(&base, &sid, "4100000000000076").await?;
+    wait_for(c, "#customer-display[data-phase='declined']").await?;
+    shows(c, "#display-headline", "Declined — please try again").await?;
+    shows(c, "#display-lines", "Tea").await?;
+
+    if std::env::var("KASSE_E2E_SHOTS").as_deref() == Ok("1") {
+        shots(c, &counter, &display).await?;
+    }
+
+    // The counter closes the display.
+    to(c, &counter).await?;
+    click(c, "#display-btn[aria-pressed='true']").await?;
+    wait_for(c, "#display-btn[aria-pressed='false']").await?;
+    let _ = app.client.close().await;
+    Ok(())
+}
+
+/// The display's phases (cart, QR, paid) in English and Norwegian, light and dark.
+async fn shots(c: &Client, counter: &WindowHandle, display: &WindowHandle) -> Result<()> {
+    for lang in ["en", "nb"] {
+        for theme in ["light", "dark"] {
+            let name = format!("{lang}-{theme}");
+            to(c, display).await?;
+            let go = "localStorage.setItem('kasse.theme', arguments[0]); location.replace(\
+                      location.pathname + '?lang=' + arguments[1] + '&theme=' + arguments[0] + '#/display');";
+            within("reloading", c.execute(go, vec![json!(theme), json!(lang)])).await?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            wait_for(
+                c,
+                &format!("html[data-theme='{theme}'] body[data-ready='1']"),
+            )
+            .await?;
+            to(c, counter).await?;
+            within("to Sell", c.execute("location.hash = '#/sell';", vec![])).await?;
+            for item in ["coffee", "apples", "bag"] {
+                click(c, &format!("[data-testid=quick-item][data-id='{item}']")).await?;
+                if item == "apples" {
+                    weigh(c).await?;
+                }
+            }
+            to(c, display).await?;
+            wait_for(c, "#customer-display[data-phase='cart']").await?;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            screenshot(c, &format!("display-cart-{name}")).await?;
+            to(c, counter).await?;
+            click(c, "#charge-btn:not([disabled])").await?;
+            let (base, sid) = checkout(c).await?;
+            to(c, display).await?;
+            wait_for(c, "#customer-display[data-phase='waiting']").await?;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            screenshot(c, &format!("display-qr-{name}")).await?;
+            pay(&base, &sid, "4000000000000002").await?;
+            wait_for(c, "#customer-display[data-phase='paid']").await?;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            screenshot(c, &format!("display-paid-{name}")).await?;
+            to(c, counter).await?;
+            wait_for(c, "#charge-status[data-phase='paid']").await?;
+        }
+    }
+    Ok(())
+}
+
+/// Weighs the apples the cashier tapped: 0.512 kg on the scale's dialog.
+async fn weigh(c: &Client) -> Result<()> {
+    kasse_e2e::type_into(c, "#weight-input", "0.512").await?;
+    click(c, "#weigh-add-btn").await
+}
