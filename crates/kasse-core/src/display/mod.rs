@@ -5,9 +5,12 @@
 //! priced cart and the current sale's status; `hub` holds the current view behind a
 //! `tokio::sync::watch` so any number of displays (a second window, a tablet) follow it. Nothing
 //! secret or internal reaches a view: no PINs, staff, ids or references. `place` picks the
-//! screen for a display window.
+//! screen for a display window; `lan` serves the view to a tablet on the shop's network that
+//! paired with the counter's code (`pairing`).
 
 pub mod hub;
+pub mod lan;
+pub mod pairing;
 pub mod place;
 pub mod view;
 

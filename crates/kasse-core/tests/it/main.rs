@@ -10,6 +10,7 @@ mod money_common;
 mod store_common;
 
 mod catalog;
+mod display_lan;
 mod engine_capture;
 mod engine_chaos;
 mod engine_display;
