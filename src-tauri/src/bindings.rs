@@ -51,6 +51,7 @@ pub fn typescript() -> Vec<(String, String)> {
         kasse_core::display::Phase,
         kasse_core::display::ViewLine,
         kasse_core::display::ViewTotals,
+        crate::display::LanStatus,
         kasse_core::print::ReceiptSettings,
         kasse_core::print::PaperWidth,
         RefundLine,

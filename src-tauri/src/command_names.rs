@@ -42,4 +42,7 @@ pub const COMMANDS: &[&str] = &[
     "display_view",
     "display_window",
     "cart_emptied",
+    "display_lan",
+    "display_lan_set",
+    "display_lan_renew",
 ];

@@ -1,13 +1,20 @@
 //! The customer display window: the customer-facing view of `kasse_core::display`, drawn by the
 //! UI's `#/display` page in a window of its own (on a second monitor when there is one), which
 //! reads the view once and then follows it as the `display-changed` event. Its capability
-//! (`capabilities/display.json`) grants reading that view and listening, nothing else.
+//! (`capabilities/display.json`) grants reading that view and listening, nothing else. `Lan`
+//! runs the core's network display for a tablet while Settings has it on.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use kasse_core::clock::SystemClock;
+use kasse_core::display::lan::{self, LanDisplay};
 use kasse_core::display::place::{other_screen, Area};
 use kasse_core::display::{CustomerView, Hub};
+use kasse_core::staff::Guarded;
+use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State, WebviewUrl, WebviewWindowBuilder};
+use ts_rs::TS;
 
 use kasse_core::ErrorCode;
 
@@ -108,4 +115,111 @@ pub fn forward<R: Runtime>(app: AppHandle<R>, hub: Hub) {
             }
         }
     });
+}
+
+/// The page a tablet on the shop's network gets (`kasse_core::display::lan`).
+const LAN_PAGE: &str = include_str!("display_page.html");
+
+/// The customer display on the shop's network, while the setting has it on.
+#[derive(Debug, Default)]
+pub struct Lan(tokio::sync::Mutex<Option<LanDisplay>>);
+
+/// The network display as Settings shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LanStatus {
+    /// The setting (off by default).
+    pub on: bool,
+    /// Where a tablet opens it (`http://192.168.1.20:8737/`); `None` when off or without a
+    /// network address.
+    pub url: Option<String>,
+    /// The pairing code to type on the tablet, while on.
+    pub code: Option<String>,
+}
+
+impl Lan {
+    /// Starts or stops the server as `on` says.
+    async fn apply(&self, on: bool, hub: &Hub) -> CmdResult<LanStatus> {
+        let mut running = self.0.lock().await;
+        if !on {
+            *running = None;
+        } else if running.is_none() {
+            // `KASSE_DISPLAY_PORT` when the shop's machine has the usual port taken.
+            let port = std::env::var("KASSE_DISPLAY_PORT")
+                .ok()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(lan::PORT);
+            let listen = SocketAddr::from(([0, 0, 0, 0], port));
+            *running =
+                Some(lan::serve(hub.clone(), Arc::new(SystemClock), listen, LAN_PAGE).await?);
+        }
+        Ok(status(running.as_ref()))
+    }
+}
+
+fn status(running: Option<&LanDisplay>) -> LanStatus {
+    let address = kasse_core::lan::pick(&kasse_core::lan::probe());
+    LanStatus {
+        on: running.is_some(),
+        url: running
+            .zip(address)
+            .map(|(r, ip)| format!("http://{ip}:{}/", r.local_addr().port())),
+        code: running.map(LanDisplay::code),
+    }
+}
+
+/// Starts the network display at start-up when the setting is on.
+pub fn start_lan<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
+    if state.settings().is_ok_and(|s| s.display_lan) {
+        let app = app.clone();
+        let hub = state.display.clone();
+        tauri::async_runtime::spawn(async move {
+            if let Err(e) = app.state::<Lan>().apply(true, &hub).await {
+                tracing::warn!(error = %e.message, "the customer display on the network could not start");
+            }
+        });
+    }
+}
+
+/// The network display's state.
+#[tauri::command]
+pub async fn display_lan(lan: State<'_, Lan>) -> CmdResult<LanStatus> {
+    Ok(status(lan.0.lock().await.as_ref()))
+}
+
+/// Turns the network display on or off: a settings change, guarded and journaled as one.
+#[tauri::command]
+pub async fn display_lan_set(
+    state: State<'_, Arc<AppState>>,
+    lan: State<'_, Lan>,
+    on: bool,
+    pin: Option<String>,
+) -> CmdResult<LanStatus> {
+    let current = state.settings()?;
+    let kasse = state.kasse();
+    let allowed = kasse.guard(Guarded::Settings, pin.as_deref())?;
+    let mut next = current.clone();
+    next.display_lan = on;
+    next.save(
+        &state.settings_store,
+        &allowed,
+        &current,
+        false,
+        kasse.now(),
+    )?;
+    lan.apply(on, &state.display).await
+}
+
+/// A new pairing code (every tablet pairs again), with the manager's PIN like a setting.
+#[tauri::command]
+pub async fn display_lan_renew(
+    state: State<'_, Arc<AppState>>,
+    lan: State<'_, Lan>,
+    pin: Option<String>,
+) -> CmdResult<LanStatus> {
+    state.kasse().guard(Guarded::Settings, pin.as_deref())?;
+    let running = lan.0.lock().await;
+    if let Some(r) = running.as_ref() {
+        r.renew();
+    }
+    Ok(status(running.as_ref()))
 }

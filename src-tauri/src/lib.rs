@@ -25,7 +25,9 @@ use crate::state::AppState;
 
 /// Registers every command on a builder (the real one, or Tauri's mock in tests).
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    let builder = builder.manage(paywindow::PayWindows::default());
+    let builder = builder
+        .manage(paywindow::PayWindows::default())
+        .manage(display::Lan::default());
     builder.invoke_handler(tauri::generate_handler![
         commands::app_info,
         commands::about,
@@ -66,6 +68,9 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         display::display_view,
         display::display_window,
         display::cart_emptied,
+        display::display_lan,
+        display::display_lan_set,
+        display::display_lan_renew,
     ])
 }
 
@@ -289,6 +294,7 @@ pub fn run() {
             let handle = app.handle().clone();
             forward_changes(handle.clone(), state.clone());
             display::forward(handle.clone(), state.display.clone());
+            display::start_lan(&handle, &state);
             let mut loaded = loaded.clone();
             announce_journal(handle, state.clone(), async move {
                 let _ = loaded.wait_for(|l| *l).await;

@@ -77,6 +77,10 @@ async fn checkout(c: &Client) -> Result<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_customer_sees_the_cart_the_qr_and_the_outcome() -> Result<()> {
+    // The network display's port, free on this machine (the app inherits it; the only test in
+    // this binary, so no other thread reads the environment meanwhile).
+    let port = kasse_e2e::free_port()?;
+    std::env::set_var("KASSE_DISPLAY_PORT", port.to_string());
     let app = launch("customer-display").await?;
     let c = &app.client;
     let counter = within("the counter's window", c.window()).await?;
@@ -149,7 +153,69 @@ async fn the_customer_sees_the_cart_the_qr_and_the_outcome() -> Result<()> {
     to(c, &counter).await?;
     click(c, "#display-btn[aria-pressed='true']").await?;
     wait_for(c, "#display-btn[aria-pressed='false']").await?;
+
+    tablet(c, port).await?;
     let _ = app.client.close().await;
+    Ok(())
+}
+
+/// A tablet on the shop's network (headless Chromium): Settings turns the network display on
+/// and shows the pairing code; the tablet's page refuses a wrong code, pairs with the right
+/// one, and then follows the counter's cart live.
+async fn tablet(c: &Client, port: u16) -> Result<()> {
+    within(
+        "to Settings",
+        c.execute("location.hash = '#/settings';", vec![]),
+    )
+    .await?;
+    click(c, "#display-lan:not([disabled])").await?;
+    let code = shows(c, "#display-lan-code", "").await?;
+    let code = code.trim().to_owned();
+    assert_eq!(code.len(), 6, "{code:?}");
+
+    let (_driver, tab) = kasse_e2e::Driver::chromium().await?;
+    within(
+        "opening the page",
+        tab.goto(&format!("http://127.0.0.1:{port}/")),
+    )
+    .await?;
+    wait_for(&tab, "#pair:not([hidden])").await?;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    kasse_e2e::type_into(&tab, "#code", wrong).await?;
+    click(&tab, "#pair-btn").await?;
+    shows(&tab, "#pair-error", "not right").await?;
+    if std::env::var("KASSE_E2E_SHOTS").as_deref() == Ok("1") {
+        screenshot(&tab, "display-lan-pair").await?;
+    }
+    kasse_e2e::type_into(&tab, "#code", &code).await?;
+    click(&tab, "#pair-btn").await?;
+    wait_for(&tab, "#pair[hidden]").await?;
+
+    // The counter starts a cart: the tablet shows it as it grows.
+    within("to Sell", c.execute("location.hash = '#/sell';", vec![])).await?;
+    click(c, "[data-testid=quick-item][data-id='sandwich']").await?;
+    wait_for(&tab, "body[data-phase='cart']").await?;
+    shows(&tab, "#lines", "Sandwich").await?;
+    click(c, "[data-testid=quick-item][data-id='bag']").await?;
+    shows(&tab, "#lines", "Carrier bag").await?;
+    click(c, "#charge-btn:not([disabled])").await?;
+    wait_for(&tab, "body[data-phase='waiting'] #qr svg").await?;
+    if std::env::var("KASSE_E2E_SHOTS").as_deref() == Ok("1") {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        screenshot(&tab, "display-lan-qr").await?;
+        within(
+            "to Settings",
+            c.execute("location.hash = '#/settings';", vec![]),
+        )
+        .await?;
+        let into_view =
+            "document.querySelector('#display-section').scrollIntoView({block: 'center'});";
+        wait_for(c, "#display-lan-code").await?;
+        within("scrolling", c.execute(into_view, vec![])).await?;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        screenshot(c, "display-lan-settings").await?;
+    }
+    let _ = tab.close().await;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 // (a plain browser via `npm run dev`, and Vitest) answers the real engine gave are replayed
 // (./replay.ts): the fixture named by `?fixture=`, else `app`.
 import type { CustomerView } from './bindings/CustomerView';
+import type { LanStatus } from './bindings/LanStatus';
 import type { About } from './bindings/About';
 import type { AppInfo } from './bindings/AppInfo';
 import type { Boot } from './bindings/Boot';
@@ -205,6 +206,9 @@ export const api = {
   displayView: () => call<CustomerView>('display_view'),
   displayWindow: (open: boolean) => call<boolean>('display_window', { open }),
   cartEmptied: () => call<null>('cart_emptied'),
+  displayLan: () => call<LanStatus>('display_lan'),
+  displayLanSet: (on: boolean, pin: string | null = null) => call<LanStatus>('display_lan_set', pinned({ on }, pin)),
+  displayLanRenew: (pin: string | null = null) => call<LanStatus>('display_lan_renew', pinned({}, pin)),
   onDisplayChanged: (h: (v: CustomerView) => void) => listen<CustomerView>('display-changed', h),
   onSaleChanged: (h: (e: SaleChanged) => void) => listen<SaleChanged>('sale-changed', h),
   onNotice: (h: (e: Notice) => void) => listen<Notice>('notice', h),

@@ -22,6 +22,9 @@ use super::Hub;
 use crate::clock::Clock;
 use crate::error::CoreError;
 
+/// The port the shells serve it on (`http://<this machine's LAN address>:8737/`).
+pub const PORT: u16 = 8737;
+
 /// The session cookie's name.
 pub const COOKIE: &str = "kasse_display";
 
