@@ -662,6 +662,7 @@ pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Set
     }
     state.kasse().set_checkout_language(&next.language);
     state.kasse().set_auto_capture(next.capture_at_payment);
+    state.display.set_weighed(next.weighed_quick_items());
     settings_dto(&state, &next)
 }
 

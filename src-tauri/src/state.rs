@@ -371,6 +371,7 @@ async fn start_engine(
         AppMode::Live => Mode::Live,
     };
     app.kasse.set_checkout_language(&settings.language);
+    display.set_weighed(settings.weighed_quick_items());
     if let Err(e) = app.kasse.resume().await {
         // Offline at start: the watcher and the next sync settle what is open.
         tracing::warn!(error = %e, "could not resume open sales at start");

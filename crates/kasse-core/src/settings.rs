@@ -123,6 +123,15 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The ids of the quick items sold by weight (for the customer display's units).
+    pub fn weighed_quick_items(&self) -> Vec<String> {
+        self.quick_items
+            .iter()
+            .filter(|q| q.weighed)
+            .map(|q| q.id.clone())
+            .collect()
+    }
+
     /// Loads the settings (defaults when none are saved yet).
     pub fn load(store: &Store) -> Result<Settings, CoreError> {
         Ok(store.setting_as::<Settings>(KEY)?.unwrap_or_default())

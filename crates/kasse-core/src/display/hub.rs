@@ -20,6 +20,8 @@ struct Inner {
     /// What the display is at, and its language.
     screen: Mutex<(Screen, &'static str)>,
     views: watch::Sender<CustomerView>,
+    /// The ids of the quick items sold by weight ([`Hub::set_weighed`]).
+    weighed: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -45,6 +47,7 @@ impl Hub {
             inner: Arc::new(Inner {
                 screen: Mutex::new((screen, "en")),
                 views,
+                weighed: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -78,6 +81,26 @@ impl Hub {
     pub fn set_language(&self, ui: &str) {
         let language = super::view::language(ui);
         self.update(|(_, l)| *l = language);
+    }
+
+    /// The quick items sold by weight, by id (the shell sets them from the settings), so their
+    /// lines read as kilograms even when a whole kilogram was weighed.
+    pub fn set_weighed(&self, ids: Vec<String>) {
+        *self
+            .inner
+            .weighed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = ids;
+    }
+
+    /// Whether `id` is a quick item sold by weight.
+    pub fn weighed(&self, id: &str) -> bool {
+        self.inner
+            .weighed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .any(|w| w == id)
     }
 
     /// Moves the screen by `rule` and publishes its view when that changed.

@@ -1,6 +1,6 @@
 //! The engine's side of the customer display: the cart the counter prices and each sale it
 //! charges at the counter go to the hub ([`crate::display::Hub`]), as the customer sees them
-//! (a line's unit read from the catalogue or the quick items by its SKU).
+//! (a line's unit read from the catalogue by its SKU, or the weighed quick items).
 
 use super::Kasse;
 use crate::catalog::Unit;
@@ -23,23 +23,13 @@ impl Kasse {
         self.display().charged(sale_id, self.basket(order), url, qr);
     }
 
-    /// A line's unit: its catalogue product's, else its quick item's (Settings).
+    /// A line's unit: its catalogue product's, else the hub's weighed quick items say.
     fn basket(&self, order: &PricedOrder) -> Basket {
         let store = self.store();
-        let quick = crate::settings::Settings::load(self.staff_store())
-            .map(|s| s.quick_items)
-            .unwrap_or_default();
+        let hub = self.display();
         Basket::of(order, |sku| {
             let product = store.product_by_sku(sku).ok().flatten().map(|p| p.unit);
-            product.or_else(|| {
-                quick.iter().find(|q| q.id == sku).map(|q| {
-                    if q.weighed {
-                        Unit::Kg
-                    } else {
-                        Unit::Piece
-                    }
-                })
-            })
+            product.or_else(|| hub.weighed(sku).then_some(Unit::Kg))
         })
     }
 }

@@ -49,8 +49,11 @@ async fn the_display_follows_the_cart_the_qr_and_the_payment() {
     let paid = until(&mut views, "paid").await;
     assert_eq!(paid.totals, cart.totals);
 
-    // The next customer's cart ends the thank-you; a whole kilogram of the weighed quick
-    // item still reads as kilograms.
+    // The next customer's cart ends the thank-you; a whole kilogram of a weighed quick item
+    // still reads as kilograms.
+    let weighed = kasse_core::settings::Settings::default().weighed_quick_items();
+    assert_eq!(weighed, ["apples"]);
+    h.kasse.display().set_weighed(weighed);
     let mut next = order_of(3990);
     next.lines[0].product_id = Some("apples".into());
     let next = h.kasse.price(&next).unwrap();
