@@ -7,11 +7,13 @@
 
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use fantoccini::wd::WindowHandle;
 use fantoccini::Client;
 use kasse_e2e::{attr, click, launch_kasse as launch, screenshot, wait_for, within};
-use serde_json::{json, Value};
+use serde_json::json;
+
+mod sim;
 
 /// Waits until the element at `css` shows a text containing `part`.
 async fn shows(c: &Client, css: &str, part: &str) -> Result<String> {
@@ -31,30 +33,8 @@ async fn shows(c: &Client, css: &str, part: &str) -> Result<String> {
 
 /// The simulator's test payment of session `sid` with `card`, as the customer's phone would.
 async fn pay(base: &str, sid: &str, card: &str) -> Result<()> {
-    let demo = dintero_sandbox::SandboxConfig::default();
-    let http = reqwest::Client::new();
-    let token: Value = http
-        .post(format!("{base}/v1/accounts/{}/auth/token", demo.account_id))
-        .basic_auth(&demo.client_id, Some(&demo.client_secret))
-        .json(&json!({
-            "grant_type": "client_credentials",
-            "audience": format!("https://api.dintero.com/v1/accounts/{}", demo.account_id),
-        }))
-        .send()
-        .await
-        .context("token")?
-        .json()
-        .await?;
-    let answer = http
-        .post(format!("{base}/_sim/sessions/{sid}/pay"))
-        .bearer_auth(token["access_token"].as_str().unwrap_or_default())
-        .json(&json!({ "card": card }))
-        .send()
-        .await
-        .context("pay")?;
-    if !answer.status().is_success() {
-        bail!("paying {sid}: {}", answer.status());
-    }
+    let path = format!("/_sim/sessions/{sid}/pay");
+    sim::control(base, reqwest::Method::POST, &path, json!({ "card": card })).await?;
     Ok(())
 }
 

@@ -38,6 +38,11 @@ async fn pair(http: &reqwest::Client, base: &str, code: &str) -> reqwest::Respon
         .unwrap()
 }
 
+/// `GET base + path` with the tablet's cookie.
+async fn get(http: &reqwest::Client, url: String, cookie: &str) -> reqwest::Response {
+    http.get(url).header("cookie", cookie).send().await.unwrap()
+}
+
 fn coffee() -> Basket {
     let order = OrderInput {
         currency: None,
@@ -89,12 +94,7 @@ async fn a_tablet_sees_nothing_but_the_page_until_it_pairs_then_follows_the_view
     for path in ["/view", "/events"] {
         let r = http.get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
-        let forged = http
-            .get(format!("{base}{path}"))
-            .header("cookie", format!("{COOKIE}=00"))
-            .send()
-            .await
-            .unwrap();
+        let forged = get(&http, format!("{base}{path}"), &format!("{COOKIE}=00")).await;
         assert_eq!(forged.status(), StatusCode::UNAUTHORIZED, "{path}");
     }
     let other = http.get(format!("{base}/_sim/reset")).send().await.unwrap();
@@ -119,24 +119,15 @@ async fn a_tablet_sees_nothing_but_the_page_until_it_pairs_then_follows_the_view
     );
     let cookie = set.split(';').next().unwrap().to_owned();
 
-    let view: Value = http
-        .get(format!("{base}/view"))
-        .header("cookie", &cookie)
-        .send()
+    let view: Value = get(&http, format!("{base}/view"), &cookie)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(view["phase"], "idle");
 
     // Live: the view now, then the cart as the counter adds it.
-    let mut events = http
-        .get(format!("{base}/events"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let mut events = get(&http, format!("{base}/events"), &cookie).await;
     assert_eq!(events.status(), StatusCode::OK);
     let mut buffer = String::new();
     assert_eq!(next_event(&mut events, &mut buffer).await["phase"], "idle");
@@ -148,12 +139,7 @@ async fn a_tablet_sees_nothing_but_the_page_until_it_pairs_then_follows_the_view
 
     // A new code unpairs the tablet.
     lan.renew();
-    let after = http
-        .get(format!("{base}/view"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let after = get(&http, format!("{base}/view"), &cookie).await;
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
 }
 
