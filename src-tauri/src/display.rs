@@ -26,6 +26,8 @@ use crate::state::AppState;
 pub const LABEL: &str = "display";
 /// The event that carries each new view to the display window.
 pub const EVENT: &str = "display-changed";
+/// The event that tells the counter the display window closed.
+pub const WINDOW_EVENT: &str = "display-window";
 
 /// What the customer display shows now (read once when its page loads).
 #[tauri::command]
@@ -39,11 +41,15 @@ pub fn cart_emptied(state: State<'_, Arc<AppState>>) {
     state.kasse().show_cart(None);
 }
 
-/// Opens (`open`) or closes the customer display window; answers whether it is open. Opening
-/// an open one brings it to the front.
+/// Opens (`Some(true)`) or closes (`Some(false)`) the customer display window, or only asks
+/// (`None`); answers whether it is open. Opening an open one brings it to the front. When it
+/// closes (also by hand) the counter is told as [`WINDOW_EVENT`].
 #[tauri::command]
-pub fn display_window<R: Runtime>(app: AppHandle<R>, open: bool) -> CmdResult<bool> {
+pub fn display_window<R: Runtime>(app: AppHandle<R>, open: Option<bool>) -> CmdResult<bool> {
     let existing = app.get_webview_window(LABEL);
+    let Some(open) = open else {
+        return Ok(existing.is_some());
+    };
     match (open, existing) {
         (true, Some(w)) => {
             let _ = w.unminimize();
@@ -65,6 +71,12 @@ pub fn display_window<R: Runtime>(app: AppHandle<R>, open: bool) -> CmdResult<bo
                     format!("The customer display could not open: {e}"),
                 )
             })?;
+            let handle = app.clone();
+            window.on_window_event(move |e| {
+                if matches!(e, tauri::WindowEvent::Destroyed) {
+                    let _ = handle.emit_to("main", WINDOW_EVENT, false);
+                }
+            });
             place(&app, &window);
         }
         (false, Some(w)) => {

@@ -38,6 +38,18 @@ async fn pay(base: &str, sid: &str, card: &str) -> Result<()> {
     Ok(())
 }
 
+/// The customer display's window: the one that is not the counter's.
+async fn display_window(c: &Client, counter: &WindowHandle) -> Result<WindowHandle> {
+    for _ in 0..50 {
+        let all = within("windows", c.windows()).await?;
+        if let Some(w) = all.into_iter().find(|w| w != counter) {
+            return Ok(w);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    bail!("no display window opened")
+}
+
 /// Switches to the window `to`.
 async fn to(c: &Client, to: &WindowHandle) -> Result<()> {
     within("switching window", c.switch_to_window(to.clone())).await
@@ -67,16 +79,7 @@ async fn the_customer_sees_the_cart_the_qr_and_the_outcome() -> Result<()> {
 
     click(c, "#display-btn").await?;
     wait_for(c, "#display-btn[aria-pressed='true']").await?;
-    let mut display = None;
-    for _ in 0..50 {
-        let all = within("windows", c.windows()).await?;
-        display = all.into_iter().find(|w| *w != counter);
-        if display.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let display = display.ok_or_else(|| anyhow!("no display window opened"))?;
+    let display = display_window(c, &counter).await?;
     to(c, &display).await?;
     wait_for(c, "#customer-display[data-phase='idle']").await?;
     shows(c, "#display-headline", "Welcome").await?;
@@ -129,8 +132,11 @@ async fn the_customer_sees_the_cart_the_qr_and_the_outcome() -> Result<()> {
         shots(c, &counter, &display).await?;
     }
 
-    // The counter closes the display.
+    // The counter's page reloaded still knows the display is open; the counter closes it.
     to(c, &counter).await?;
+    within("reloading", c.execute("location.reload();", vec![])).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_for(c, "body[data-ready='1'] #display-btn[aria-pressed='true']").await?;
     click(c, "#display-btn[aria-pressed='true']").await?;
     wait_for(c, "#display-btn[aria-pressed='false']").await?;
 
@@ -204,10 +210,33 @@ async fn shots(c: &Client, counter: &WindowHandle, display: &WindowHandle) -> Re
     for lang in ["en", "nb"] {
         for theme in ["light", "dark"] {
             let name = format!("{lang}-{theme}");
-            to(c, display).await?;
             let go = "localStorage.setItem('kasse.theme', arguments[0]); location.replace(\
-                      location.pathname + '?lang=' + arguments[1] + '&theme=' + arguments[0] + '#/display');";
-            within("reloading", c.execute(go, vec![json!(theme), json!(lang)])).await?;
+                      location.pathname + '?lang=' + arguments[1] + '&theme=' + arguments[0] + arguments[2]);";
+            // The counter's Settings card and top bar in this language and theme.
+            to(c, counter).await?;
+            within(
+                "reloading",
+                c.execute(go, vec![json!(theme), json!(lang), json!("#/settings")]),
+            )
+            .await?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            wait_for(
+                c,
+                &format!("html[data-theme='{theme}'] body[data-ready='1']"),
+            )
+            .await?;
+            let into_view =
+                "document.querySelector('#display-section').scrollIntoView({block: 'center'});";
+            wait_for(c, "#display-lan:not([disabled])").await?;
+            within("scrolling", c.execute(into_view, vec![])).await?;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            screenshot(c, &format!("display-settings-{name}")).await?;
+            to(c, display).await?;
+            within(
+                "reloading",
+                c.execute(go, vec![json!(theme), json!(lang), json!("#/display")]),
+            )
+            .await?;
             tokio::time::sleep(Duration::from_millis(500)).await;
             wait_for(
                 c,

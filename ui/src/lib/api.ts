@@ -204,12 +204,14 @@ export const api = {
   // The customer display: its view (the display window's one command), opening its window,
   // and the counter's emptied cart (a cart with lines reaches it through price_order).
   displayView: () => call<CustomerView>('display_view'),
-  displayWindow: (open: boolean) => call<boolean>('display_window', { open }),
+  // `null` only asks whether the window is open.
+  displayWindow: (open: boolean | null) => call<boolean>('display_window', { open }),
   cartEmptied: () => call<null>('cart_emptied'),
   displayLan: () => call<LanStatus>('display_lan'),
   displayLanSet: (on: boolean, pin: string | null = null) => call<LanStatus>('display_lan_set', pinned({ on }, pin)),
   displayLanRenew: (pin: string | null = null) => call<LanStatus>('display_lan_renew', pinned({}, pin)),
   onDisplayChanged: (h: (v: CustomerView) => void) => listen<CustomerView>('display-changed', h),
+  onDisplayWindow: (h: (open: boolean) => void) => listen<boolean>('display-window', h),
   onSaleChanged: (h: (e: SaleChanged) => void) => listen<SaleChanged>('sale-changed', h),
   onNotice: (h: (e: Notice) => void) => listen<Notice>('notice', h),
 };
