@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 
 use super::pairing::{Paired, Pairing};
 use super::Hub;
@@ -28,11 +28,16 @@ pub const PORT: u16 = 8737;
 /// The session cookie's name.
 pub const COOKIE: &str = "kasse_display";
 
-/// The running server; dropping it stops it.
+/// The running server; dropping it stops it and ends every tablet's stream.
 pub struct LanDisplay {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    _stop: oneshot::Sender<()>,
+}
+
+impl Drop for LanDisplay {
+    fn drop(&mut self) {
+        self.shared.stop.send_replace(true);
+    }
 }
 
 impl std::fmt::Debug for LanDisplay {
@@ -48,6 +53,8 @@ struct Shared {
     clock: Arc<dyn Clock>,
     pairing: Mutex<Pairing>,
     page: Arc<str>,
+    /// Turns true when the server stops: the listener and every open stream end.
+    stop: watch::Sender<bool>,
 }
 
 impl Shared {
@@ -79,6 +86,7 @@ pub async fn serve(
         clock,
         pairing: Mutex::new(Pairing::new(rand::random())),
         page: page.into(),
+        stop: watch::channel(false).0,
     });
     let app = Router::new()
         .route("/", get(page_of))
@@ -86,20 +94,16 @@ pub async fn serve(
         .route("/view", get(view))
         .route("/events", get(events))
         .with_state(shared.clone());
-    let (stop, stopped) = oneshot::channel::<()>();
+    let mut stopped = shared.stop.subscribe();
     tokio::spawn(async move {
-        let server = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = stopped.await;
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|s| *s).await;
         });
         if let Err(e) = server.await {
             tracing::warn!(error = %e, "the customer display's server stopped");
         }
     });
-    Ok(LanDisplay {
-        addr,
-        shared,
-        _stop: stop,
-    })
+    Ok(LanDisplay { addr, shared })
 }
 
 impl LanDisplay {
@@ -185,19 +189,24 @@ async fn events(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
         return refused(StatusCode::UNAUTHORIZED, "not_paired");
     };
     let views = s.hub.follow();
-    // The view now, then each new one, while the token stays paired (a new code ends it).
+    let stop = s.stop.subscribe();
+    // The view now, then each new one, while the token stays paired (a new code ends it at the
+    // next view) and the server runs.
     let stream = futures_util::stream::unfold(
-        (views, s, token, true),
-        |(mut views, s, token, first)| async move {
-            if !first && views.changed().await.is_err() {
-                return None;
+        (views, stop, s, token, true),
+        |(mut views, mut stop, s, token, first)| async move {
+            if !first {
+                tokio::select! {
+                    changed = views.changed() => changed.ok()?,
+                    _ = stop.wait_for(|s| *s) => return None,
+                }
             }
             if !s.pairing().admits(&token) {
                 return None;
             }
             let view = views.borrow_and_update().clone();
             let event = Event::default().json_data(&view).unwrap_or_default();
-            Some((Ok::<_, Infallible>(event), (views, s, token, false)))
+            Some((Ok::<_, Infallible>(event), (views, stop, s, token, false)))
         },
     );
     guarded(

@@ -168,3 +168,20 @@ async fn guessing_the_code_is_locked_after_five_wrong_tries() {
         StatusCode::NO_CONTENT
     );
 }
+
+#[tokio::test]
+async fn turning_the_server_off_ends_a_tablets_stream() {
+    let (_hub, _clock, lan, base) = server().await;
+    let http = reqwest::Client::new();
+    let paired = pair(&http, &base, &lan.code()).await;
+    let set = paired.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let mut events = get(&http, format!("{base}/events"), &cookie).await;
+    let mut buffer = String::new();
+    assert_eq!(next_event(&mut events, &mut buffer).await["phase"], "idle");
+    drop(lan);
+    let end = tokio::time::timeout(Duration::from_secs(15), events.chunk())
+        .await
+        .expect("the stream ends within 15 s");
+    assert!(matches!(end, Ok(None) | Err(_)), "{end:?}");
+}
