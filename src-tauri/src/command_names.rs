@@ -40,6 +40,12 @@ pub const COMMANDS: &[&str] = &[
     "catalog_import",
     "catalog_export",
     "catalog_add",
+    "display_view",
+    "display_window",
+    "cart_emptied",
+    "display_lan",
+    "display_lan_set",
+    "display_lan_renew",
 ];
 
 /// The commands the pay window's page may call (`capabilities/pay.json`): nothing but telling

@@ -195,12 +195,15 @@ pub fn about(state: St<'_>) -> About {
     }
 }
 
-/// Prices a cart by the core's rules (live totals); errors name the field.
+/// Prices a cart by the core's rules (live totals) and shows it on the customer display;
+/// errors name the field.
 #[tauri::command]
 pub fn price_order(state: St<'_>, order: OrderInput) -> CmdResult<PricedOrder> {
     let input = core_order(&order)?;
     let kasse = state.kasse();
     let o = kasse.price(&input)?;
+    // The customer display shows the cart as the counter prices it.
+    kasse.show_cart(Some(&o));
     let needs = access::discount_needs_manager(kasse.staff_store(), &o)?;
     Ok(priced(&o, needs))
 }
@@ -678,6 +681,7 @@ pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Set
     }
     state.kasse().set_checkout_language(&next.language);
     state.kasse().set_auto_capture(next.capture_at_payment);
+    state.display.set_weighed(next.weighed_quick_items());
     settings_dto(&state, &next)
 }
 

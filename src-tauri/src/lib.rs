@@ -1,10 +1,12 @@
 //! The Kasse desktop shell: Tauri 2 around kasse-core. Everything here adapts: `commands`
 //! holds every IPC command, `dto` the IPC types, `state` the engine wiring, `secret` the
-//! keyring, `paywindow` the "Pay here" window, `single` one app per data directory.
+//! keyring, `paywindow` the "Pay here" window, `display` the customer display window, `single`
+//! one app per data directory.
 
 pub mod bindings;
 pub mod catalog;
 pub mod commands;
+pub mod display;
 pub mod dto;
 pub mod error;
 pub mod paywindow;
@@ -23,7 +25,9 @@ use crate::state::AppState;
 
 /// Registers every command on a builder (the real one, or Tauri's mock in tests).
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    let builder = builder.manage(paywindow::PayWindows::default());
+    let builder = builder
+        .manage(paywindow::PayWindows::default())
+        .manage(display::Lan::default());
     builder.invoke_handler(tauri::generate_handler![
         commands::app_info,
         commands::about,
@@ -62,6 +66,12 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         catalog::catalog_import,
         catalog::catalog_export,
         catalog::catalog_add,
+        display::display_view,
+        display::display_window,
+        display::cart_emptied,
+        display::display_lan,
+        display::display_lan_set,
+        display::display_lan_renew,
     ])
 }
 
@@ -284,6 +294,8 @@ pub fn run() {
             window.build()?;
             let handle = app.handle().clone();
             forward_changes(handle.clone(), state.clone());
+            display::forward(handle.clone(), state.display.clone());
+            display::start_lan(&handle, &state);
             let mut loaded = loaded.clone();
             announce_journal(handle, state.clone(), async move {
                 let _ = loaded.wait_for(|l| *l).await;

@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 use dintero_sandbox::Sandbox;
 use kasse_core::app::{App, AppConfig, Connection, Mode as AppMode, Wanted};
 use kasse_core::clock::{Clock, IdSource};
+use kasse_core::display::Hub;
 use kasse_core::settings::Settings;
 use kasse_core::store::{JournalBroken, Store};
 use kasse_core::{CoreError, Kasse};
@@ -45,6 +46,9 @@ pub struct AppState {
     pub settings_store: Arc<Store>,
     /// The secret store.
     pub secrets: Arc<dyn SecretStore>,
+    /// The customer display every engine of this app feeds, so a display window or tablet
+    /// keeps following across a settings change.
+    pub display: Hub,
     /// The current engine.
     engine: RwLock<Arc<Engine>>,
     /// How the app was started.
@@ -165,15 +169,18 @@ impl AppState {
         let settings_store = Arc::new(Store::open(data_dir.join("kasse.sqlite"))?);
         let journal = check_journal_at_start(&settings_store);
         let settings = Settings::load(&settings_store)?;
+        let display = Hub::new();
         let engine = start_engine(
             &settings_store,
             &settings,
             secrets.as_ref(),
             launch,
             &settings_store,
+            &display,
         )
         .await?;
         Ok(AppState {
+            display,
             data_dir: data_dir.to_path_buf(),
             settings_store,
             secrets,
@@ -212,6 +219,7 @@ impl AppState {
         let mut config = app_config(&state.settings()?, connection);
         config.counter = Some(counter.to_owned());
         config.staff = Some(state.settings_store.clone());
+        config.display = Some(state.display.clone());
         config.return_url = Some(format!("{}/_sim/return", sandbox.base_url()));
         let app = App::open(Store::open_in_memory()?, config).await?;
         let kasse = Kasse::new(
@@ -281,6 +289,7 @@ impl AppState {
                 self.secrets.as_ref(),
                 self.launch,
                 &self.settings_store,
+                &self.display,
             )
             .await?,
         );
@@ -326,6 +335,7 @@ async fn start_engine(
     secrets: &dyn SecretStore,
     launch: Launch,
     staff: &Arc<Store>,
+    display: &Hub,
 ) -> Result<Engine, CoreError> {
     let secret = (!settings.account_id.is_empty())
         .then(|| secrets.get(&settings.account_id))
@@ -351,6 +361,7 @@ async fn start_engine(
     };
     let mut config = app_config(settings, connection);
     config.staff = Some(staff.clone());
+    config.display = Some(display.clone());
     config.demo_lan = launch.demo_lan;
     let app = App::open(store, config).await?;
     let mode = match app.mode {
@@ -360,6 +371,7 @@ async fn start_engine(
         AppMode::Live => Mode::Live,
     };
     app.kasse.set_checkout_language(&settings.language);
+    display.set_weighed(settings.weighed_quick_items());
     if let Err(e) = app.kasse.resume().await {
         // Offline at start: the watcher and the next sync settle what is open.
         tracing::warn!(error = %e, "could not resume open sales at start");

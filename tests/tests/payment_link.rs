@@ -9,10 +9,13 @@
 
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use fantoccini::Client;
 use kasse_e2e::{attr, click, launch_kasse as launch, screenshot, type_into, wait_for, within};
 use serde_json::{json, Value};
+use sim::control;
+
+mod sim;
 
 /// The number the cashier types, as Dintero gets it, and as the screens show it.
 const TYPED: &str = "412 34 987";
@@ -41,39 +44,6 @@ async fn shows(c: &Client, css: &str, part: &str) -> Result<String> {
     }
     let _ = screenshot(c, "failure").await;
     bail!("{css} never showed {part:?}")
-}
-
-/// The demo simulator's control API, with the token its account gets from the token endpoint.
-async fn control(base: &str, method: reqwest::Method, path: &str, body: Value) -> Result<Value> {
-    let demo = dintero_sandbox::SandboxConfig::default();
-    let http = reqwest::Client::new();
-    let token: Value = http
-        .post(format!("{base}/v1/accounts/{}/auth/token", demo.account_id))
-        .basic_auth(&demo.client_id, Some(&demo.client_secret))
-        .json(&json!({
-            "grant_type": "client_credentials",
-            "audience": format!("https://api.dintero.com/v1/accounts/{}", demo.account_id),
-        }))
-        .send()
-        .await
-        .context("token")?
-        .json()
-        .await?;
-    let bearer = token["access_token"].as_str().unwrap_or_default();
-    let mut request = http
-        .request(method.clone(), format!("{base}{path}"))
-        .bearer_auth(bearer);
-    if !body.is_null() {
-        request = request.json(&body);
-    }
-    let answer = request
-        .send()
-        .await
-        .with_context(|| format!("{method} {path}"))?;
-    if !answer.status().is_success() {
-        bail!("{method} {path}: {}", answer.status());
-    }
-    Ok(answer.json().await?)
 }
 
 /// The open sale (as `parked` lists it) whose reference the toast named.

@@ -1,6 +1,7 @@
 import './app.css';
 import { mount } from 'svelte';
 import App from './App.svelte';
+import CustomerDisplay from './screens/CustomerDisplay.svelte';
 import { applyBoot, applyTheme, type Theme } from './lib/state.svelte';
 
 const params = new URLSearchParams(location.search);
@@ -14,6 +15,11 @@ if (!theme) {
 }
 applyTheme(theme === 'light' || theme === 'dark' ? theme : 'auto');
 
-// The shell's start-up data first, so the first frame is the usable Sell screen.
-applyBoot();
-mount(App, { target: document.getElementById('app')! });
+if (location.hash.startsWith('#/display')) {
+  // The customer display window: its own page, which asks for nothing but its view.
+  mount(CustomerDisplay, { target: document.getElementById('app')! });
+} else {
+  // The shell's start-up data first, so the first frame is the usable Sell screen.
+  applyBoot();
+  mount(App, { target: document.getElementById('app')! });
+}

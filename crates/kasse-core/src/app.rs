@@ -109,6 +109,8 @@ pub struct AppConfig {
     /// Capture counter sales at payment ([`KasseConfig::auto_capture`]); `None`: as the log's
     /// saved setting says ([`crate::settings::Settings::capture_at_payment`], on by default).
     pub auto_capture: Option<bool>,
+    /// The customer display the engine feeds ([`KasseConfig::display`]); `None`: its own.
+    pub display: Option<crate::display::Hub>,
 }
 
 impl AppConfig {
@@ -128,6 +130,7 @@ impl AppConfig {
             staff: None,
             demo_lan: false,
             auto_capture: None,
+            display: None,
         }
     }
 }
@@ -214,6 +217,9 @@ impl App {
             .unwrap_or(config.request_timeout + Duration::from_secs(15));
         kc.store = config.store.clone();
         kc.staff = config.staff.clone();
+        if let Some(hub) = &config.display {
+            kc.display = hub.clone();
+        }
         kc.auto_capture = match config.auto_capture {
             Some(on) => on,
             None => crate::settings::Settings::load(&store)?.capture_at_payment,

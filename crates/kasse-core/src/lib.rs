@@ -9,6 +9,7 @@ pub mod app;
 pub mod cadence;
 pub mod catalog;
 pub mod clock;
+pub mod display;
 pub mod engine;
 pub mod error;
 pub mod lan;

@@ -63,6 +63,9 @@ pub struct Settings {
     /// authorisations left uncaptured are then flagged ([`crate::sale::Sale::uncaptured`]).
     /// On by default.
     pub capture_at_payment: bool,
+    /// The customer display on the shop's network ([`crate::display::lan`]): a tablet that
+    /// types the counter's pairing code follows it. Off by default.
+    pub display_lan: bool,
     /// The shop on its receipts, the receipt printer, and printing after each paid sale.
     pub receipt: ReceiptSettings,
 }
@@ -113,12 +116,22 @@ impl Default for Settings {
             language: "en".into(),
             return_url: None,
             capture_at_payment: true,
+            display_lan: false,
             receipt: ReceiptSettings::default(),
         }
     }
 }
 
 impl Settings {
+    /// The ids of the quick items sold by weight (for the customer display's units).
+    pub fn weighed_quick_items(&self) -> Vec<String> {
+        self.quick_items
+            .iter()
+            .filter(|q| q.weighed)
+            .map(|q| q.id.clone())
+            .collect()
+    }
+
     /// Loads the settings (defaults when none are saved yet).
     pub fn load(store: &Store) -> Result<Settings, CoreError> {
         Ok(store.setting_as::<Settings>(KEY)?.unwrap_or_default())

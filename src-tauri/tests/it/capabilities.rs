@@ -1,6 +1,7 @@
 //! The main window's capability grants exactly the app's commands (plus listening to events
 //! and the dialog plugin's save dialog, for the CSV export), nothing else; the pay window's
-//! grants only its own command (telling the engine what the embedded checkout said).
+//! grants only its own command (telling the engine what the embedded checkout said); the
+//! customer display window's only reading its view and listening.
 
 use kasse_app::commands::{COMMANDS, PAY_COMMANDS};
 use serde_json::Value;
@@ -53,4 +54,34 @@ fn the_pay_window_may_only_pass_on_the_checkouts_events() {
         .collect();
     assert_eq!(cap["permissions"], serde_json::json!(expected));
     assert!(PAY_COMMANDS.iter().all(|c| !COMMANDS.contains(c)));
+}
+
+#[test]
+fn the_customer_display_may_only_read_its_view_and_listen() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities/display.json");
+    let cap: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(
+        cap["windows"],
+        serde_json::json!([kasse_app::display::LABEL])
+    );
+    assert_eq!(
+        cap["permissions"],
+        serde_json::json!([
+            "core:event:allow-listen",
+            "core:event:allow-unlisten",
+            "allow-display-view"
+        ])
+    );
+    assert!(COMMANDS.contains(&"display_view"));
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        ["display.json", "main.json", "pay.json"],
+        "no window gets another grant"
+    );
 }

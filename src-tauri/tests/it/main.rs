@@ -5,6 +5,7 @@ mod bindings;
 mod capabilities;
 mod catalog;
 mod commands;
+mod display;
 mod fixtures;
 mod harness;
 mod ipc_props;

@@ -2,6 +2,8 @@
 // window.__TAURI__.core.invoke and events come from window.__TAURI__.event.listen. Without it
 // (a plain browser via `npm run dev`, and Vitest) answers the real engine gave are replayed
 // (./replay.ts): the fixture named by `?fixture=`, else `app`.
+import type { CustomerView } from './bindings/CustomerView';
+import type { LanStatus } from './bindings/LanStatus';
 import type { About } from './bindings/About';
 import type { AppInfo } from './bindings/AppInfo';
 import type { Boot } from './bindings/Boot';
@@ -199,6 +201,17 @@ export const api = {
   // Written by the shell to `path`, the file chosen in the save dialog; the path written.
   catalogExport: (path: string) => call<string>('catalog_export', { path }),
   catalogAdd: (form: ProductForm, pin: string | null = null) => call<ImportReport>('catalog_add', pinned({ form }, pin)),
+  // The customer display: its view (the display window's one command), opening its window,
+  // and the counter's emptied cart (a cart with lines reaches it through price_order).
+  displayView: () => call<CustomerView>('display_view'),
+  // `null` only asks whether the window is open.
+  displayWindow: (open: boolean | null) => call<boolean>('display_window', { open }),
+  cartEmptied: () => call<null>('cart_emptied'),
+  displayLan: () => call<LanStatus>('display_lan'),
+  displayLanSet: (on: boolean, pin: string | null = null) => call<LanStatus>('display_lan_set', pinned({ on }, pin)),
+  displayLanRenew: (pin: string | null = null) => call<LanStatus>('display_lan_renew', pinned({}, pin)),
+  onDisplayChanged: (h: (v: CustomerView) => void) => listen<CustomerView>('display-changed', h),
+  onDisplayWindow: (h: (open: boolean) => void) => listen<boolean>('display-window', h),
   onSaleChanged: (h: (e: SaleChanged) => void) => listen<SaleChanged>('sale-changed', h),
   onNotice: (h: (e: Notice) => void) => listen<Notice>('notice', h),
 };

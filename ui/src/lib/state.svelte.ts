@@ -136,6 +136,8 @@ export async function repriceCart(): Promise<void> {
     sell.priced = null;
     sell.priceError = null;
     sell.pricing = false;
+    // The customer display goes back to its welcome (it keeps a sale it is showing).
+    void api.cartEmptied().catch(() => {});
     return;
   }
   sell.pricing = true;

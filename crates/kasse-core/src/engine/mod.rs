@@ -10,6 +10,7 @@
 //! - `ops`: capture, void, refund, cancel, and reconciliation of unknown outcomes.
 //! - `sync`: import and refresh from `GET /v1/transactions`.
 
+mod display;
 mod guarded;
 mod observe;
 mod ops;
@@ -83,6 +84,9 @@ pub struct KasseConfig {
     /// itself: the desktop app in demo mode sells into a log in memory but keeps its PINs with
     /// its settings on disk. `None`: the log.
     pub staff: Option<Arc<Store>>,
+    /// The customer display this engine feeds ([`Kasse::display`]); a shell that rebuilds its
+    /// engine hands the new one the same hub, so displays keep following.
+    pub display: crate::display::Hub,
 }
 
 /// A shop as Dintero's `order.store` names it.
@@ -110,6 +114,7 @@ impl KasseConfig {
             reconcile_grace: Duration::from_secs(45),
             store: None,
             staff: None,
+            display: crate::display::Hub::new(),
         }
     }
 }
@@ -256,8 +261,10 @@ impl Kasse {
     }
 
     /// New checkouts ask Dintero's page for the counter's UI `language` (`nb`, `sv`, `en`);
-    /// one it does not know leaves the page's own choice. Changes with the setting, at once.
+    /// one it does not know leaves the page's own choice. Changes with the setting, at once;
+    /// the customer display speaks it too.
     pub fn set_checkout_language(&self, language: &str) {
+        self.display().set_language(language);
         *self
             .inner
             .checkout_language
@@ -420,6 +427,9 @@ impl Kasse {
                     None => (sale, None),
                 };
                 let qr_svg = crate::qr::qr_svg(&created.url)?;
+                if link.is_none() {
+                    self.show_charged(&sale_id, &order, &created.url, &qr_svg);
+                }
                 Ok(Charge {
                     sale,
                     order,
@@ -553,6 +563,10 @@ impl Kasse {
     }
 
     fn publish(&self, sale: Sale, previous: Option<SaleStatus>) {
+        self.inner
+            .config
+            .display
+            .sale_changed(&sale.id, sale.status);
         // No subscriber is fine.
         let _ = self.inner.changes.send(SaleChange { sale, previous });
     }

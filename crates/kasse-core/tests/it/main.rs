@@ -10,8 +10,10 @@ mod money_common;
 mod store_common;
 
 mod catalog;
+mod display_lan;
 mod engine_capture;
 mod engine_chaos;
+mod engine_display;
 mod engine_faults;
 mod engine_flows;
 mod engine_guard;
