@@ -523,11 +523,15 @@ static TRAINED: Mutex<Vec<(Digest8, Arc<Vec<u8>>)>> = Mutex::new(Vec::new());
 /// The log's newest trained dictionary of `kind`, if it has one: what new values of that kind
 /// are compressed after. (Remembered as the next [`prepare`]'s guess.)
 fn newest_trained(conn: &Connection, kind: Kind) -> Result<Option<Trained>> {
+    // The kind written out, not bound: SQLite re-prepares a statement whose plan depends on a
+    // bound value each time the value changes, and appends ask for both kinds in turn.
+    let sql = match kind {
+        Kind::Blob => "SELECT id, sha256 FROM dictionaries WHERE kind = 'blob' ORDER BY id DESC",
+        Kind::Row => "SELECT id, sha256 FROM dictionaries WHERE kind = 'row' ORDER BY id DESC",
+    };
     let newest: Option<(i64, Vec<u8>)> = conn
-        .prepare_cached(
-            "SELECT id, sha256 FROM dictionaries WHERE kind = ?1 ORDER BY id DESC LIMIT 1",
-        )?
-        .query_row([kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached(sql)?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let trained = match newest {
         None => None,
