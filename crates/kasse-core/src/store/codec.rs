@@ -1,9 +1,9 @@
 //! The zstd contexts the log compresses with, one set per thread and kind of history (the
 //! raw-content dictionary a frame is written after), and a journal row's body
-//! (store/row.rs), compressed after [`JOURNAL_DICTIONARY`].
+//! (store/row.rs), compressed after [`JOURNAL_DICTIONARY`] or a dictionary trained on the log.
 //!
-//! Frames are stored without zstd's 4-byte magic number (migration 9): every value in the log is
-//! a zstd frame, so the magic tells nothing, and it is 4 of a snapshot's ~200 bytes. Frames
+//! Frames are stored without zstd's 4-byte magic number (migration 9): every compressed value in
+//! the log is a zstd frame, so the magic tells nothing, and it is 4 of a snapshot's ~100 bytes. Frames
 //! written before keep theirs; both read back, as a frame header never starts with the magic's
 //! first byte (it sets a bit the header keeps reserved).
 

@@ -3,10 +3,10 @@
 //! `sale` is the seq of the sale's opening row, which alone carries the sale id (`sale_id`), so
 //! the journal names its sales without the projection and the rows of a sale are found by an
 //! integer. `body` is the row's `data` (the canonical JSON, its large value possibly moved to a
-//! blob: store/blob.rs) compressed after [`super::codec::JOURNAL_DICTIONARY`], or, when `dict` is
-//! set (migration 9), after that dictionary trained on the log's own rows (store/blob.rs). `hash` is the
-//! row's 32-byte hash (store/journal.rs); the previous row's hash it chains from is that row's
-//! own, not stored twice. `intent` is the operation id of an `operation_requested` row (unique:
+//! blob: store/blob.rs) compressed after [`super::codec::JOURNAL_DICTIONARY`], or, when `dict`
+//! is set (migration 9), after that dictionary, trained on the log's own rows (store/blob.rs).
+//! `hash` is the row's 32-byte hash (store/journal.rs); the previous row's hash it chains from
+//! is that row's own, not stored twice. `intent` is the operation id of an `operation_requested` row (unique:
 //! one intent per operation).
 
 use std::collections::HashMap;
