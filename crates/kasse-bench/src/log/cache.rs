@@ -90,17 +90,26 @@ pub async fn ensure_db(cache: &Path, n: u64) -> Result<(PathBuf, Cached)> {
         let _ = std::fs::remove_file(format!("{}{suffix}", partial.display()));
     }
     {
-        let store = Store::open_with(
-            &partial,
-            StoreOptions {
-                durability: Durability::Normal,
-                cache_kib: 256 * 1024,
-                ..StoreOptions::default()
-            },
-        )?;
+        let open = || {
+            Store::open_with(
+                &partial,
+                StoreOptions {
+                    durability: Durability::Normal,
+                    cache_kib: 256 * 1024,
+                    ..StoreOptions::default()
+                },
+            )
+        };
+        let mut store = open()?;
         let mut gen = Generator::new(templates, n)?;
         let mut done = 0;
         while done < n {
+            if done > 0 {
+                // Kasse is started again between batches, as a shop's is every day: what a
+                // log does at start (training its snapshot dictionary, once) happens here too.
+                drop(store);
+                store = open()?;
+            }
             let k = (BATCH_SALES as u64).min(n - done);
             let sales: Vec<GenSale> = (0..k).map(|_| gen.next_sale()).collect::<Result<_>>()?;
             store.append_many(

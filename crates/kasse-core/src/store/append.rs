@@ -448,6 +448,7 @@ pub(super) fn chain_in(
             sale_id: (key == seq).then_some(sale_id),
             intent: op_id.filter(|_| matches!(event, LogEvent::OperationRequested { .. })),
             body: &stored.body,
+            dict: stored.dict,
             blob: stored.blob,
             hash: &hash,
         },

@@ -1,6 +1,11 @@
 //! The zstd contexts the log compresses with, one set per thread and kind of history (the
 //! raw-content dictionary a frame is written after), and a journal row's body
-//! (store/row.rs), compressed after [`JOURNAL_DICTIONARY`].
+//! (store/row.rs), compressed after [`JOURNAL_DICTIONARY`] or a dictionary trained on the log.
+//!
+//! Frames are stored without zstd's 4-byte magic number (migration 9): every compressed value in
+//! the log is a zstd frame, so the magic tells nothing, and it is 4 of a snapshot's ~100 bytes. Frames
+//! written before keep theirs; both read back, as a frame header never starts with the magic's
+//! first byte (it sets a bit the header keeps reserved).
 
 use zstd::zstd_safe::{self, CCtx, CParameter, DCtx};
 
@@ -15,6 +20,9 @@ const MAX_BLOB: u64 = 64 << 20;
 /// placeholder values. **Never edit it** (a test pins its SHA-256), like the blobs' dictionary
 /// (`blob::DICTIONARY`).
 pub(crate) const JOURNAL_DICTIONARY: &str = include_str!("journal_dictionary.jsonl");
+/// zstd's frame magic number, as the frame's first 4 bytes.
+const MAGIC: [u8; 4] = 0xFD2F_B528_u32.to_le_bytes();
+
 fn zstd_error(what: &str, code: usize) -> StoreError {
     StoreError::Corrupt {
         what: what.to_owned(),
@@ -109,6 +117,9 @@ pub(crate) fn compress_after(
             .c
             .compress2(&mut out, bytes)
             .map_err(|code| zstd_error(what, code))?;
+        if out.starts_with(&MAGIC) {
+            out.drain(..MAGIC.len());
+        }
         Ok(out)
     })
 }
@@ -120,6 +131,14 @@ pub(crate) fn decompress_after(
     history: &[u8],
     z: &[u8],
 ) -> Result<Vec<u8>> {
+    // A frame stored without its magic gets it back (see the module docs).
+    let framed;
+    let z = if z.starts_with(&MAGIC) {
+        z
+    } else {
+        framed = [&MAGIC[..], z].concat();
+        &framed[..]
+    };
     let size = match zstd_safe::get_frame_content_size(z) {
         Ok(Some(n)) if n <= MAX_BLOB => n as usize,
         other => return Err(corrupt(what, format!("frame size {other:?}"))),
@@ -141,19 +160,39 @@ pub(crate) fn decompress_after(
     Ok(out)
 }
 
-/// A journal row's `body`: its `data` compressed after [`JOURNAL_DICTIONARY`].
-pub(crate) fn pack_row(data: &str) -> Result<Vec<u8>> {
+/// A journal row's `body`: its `data` compressed after a dictionary trained on the log's rows
+/// (store/blob.rs), or `None`: [`JOURNAL_DICTIONARY`].
+pub(crate) fn pack_row(data: &str, dict: Option<&[u8]>) -> Result<Vec<u8>> {
     compress_after(
         "compressing a journal row",
         Slot::Row,
-        JOURNAL_DICTIONARY.as_bytes(),
+        dict.unwrap_or(JOURNAL_DICTIONARY.as_bytes()),
         data.as_bytes(),
     )
 }
 
-/// A journal row's `data` from its `body`.
-pub(crate) fn unpack_row(seq: i64, body: &[u8]) -> Result<String> {
+/// A journal row's `data` from its `body`, compressed after `dict` (as [`pack_row`]).
+pub(crate) fn unpack_row(seq: i64, body: &[u8], dict: Option<&[u8]>) -> Result<String> {
     let what = format!("journal row {seq}");
-    let bytes = decompress_after(&what, Slot::Row, JOURNAL_DICTIONARY.as_bytes(), body)?;
+    let history = dict.unwrap_or(JOURNAL_DICTIONARY.as_bytes());
+    let bytes = decompress_after(&what, Slot::Row, history, body)?;
     String::from_utf8(bytes).map_err(|e| corrupt(&what, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_stored_without_the_magic_and_old_ones_with_it_still_read() {
+        let row = r#"{"type":"note","text":"a note"}"#;
+        let packed = pack_row(row, None).unwrap();
+        assert!(!packed.starts_with(&MAGIC), "{packed:?}");
+        assert_eq!(unpack_row(1, &packed, None).unwrap(), row);
+        // A frame as written before migration 9, magic included.
+        let framed = [&MAGIC[..], &packed].concat();
+        assert_eq!(unpack_row(1, &framed, None).unwrap(), row);
+        // What is neither is refused, not misread.
+        assert!(unpack_row(1, &packed[1..], None).is_err());
+    }
 }

@@ -220,7 +220,7 @@ pub(crate) fn verify_after(
     let mut blobs = BlobReader::default();
     let mut sales = SaleIds::default();
     while let Some(row) = rows.next()? {
-        let mut raw = RawRow::read(row)?;
+        let mut raw = RawRow::read(row, conn, &mut blobs)?;
         let seq = raw.seq;
         let stored = raw.hash_hex();
         let malformed = |detail: String| JournalProblem::Malformed { seq, detail };

@@ -60,6 +60,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_catalog.sql"),
     migration!(7, "0007_sale_card.sql", then super::projection::fill_cards),
     migration!(8, "0008_auto_capture.sql"),
+    migration!(9, "0009_trained_dictionary.sql"),
 ];
 
 /// The schema version this code writes.

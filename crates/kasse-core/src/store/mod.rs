@@ -2,7 +2,8 @@
 //!
 //! Tables (`migrations/`): `journal`, the append-only, hash-chained journal (triggers refuse
 //! `UPDATE` and `DELETE`; [`journal`], its rows' stored form in `row`); `blobs`, the events' large JSON values (Dintero's
-//! snapshots, the order) stored once each, compressed (`blob`); `journal_head`, the journal's
+//! snapshots, the order) stored once each, compressed (`blob`), some after a dictionary trained on
+//! the log's own snapshots (`dictionaries`); `journal_head`, the journal's
 //! last row; `sales`, the projection derived from the events by [`crate::sale`]'s reducer;
 //! `reference_counters`; `settings` (never credentials).
 //!
@@ -402,6 +403,15 @@ impl Store {
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "cache_size", -i64::from(options.cache_kib))?;
         migrate::migrate(&mut conn)?;
+        // Once in a log's life; a log that cannot have one now is only bigger, so an error
+        // here is logged, not returned (it leaves nothing written).
+        match blob::train_if_due(&mut conn) {
+            Ok(kinds) if !kinds.is_empty() => {
+                tracing::info!(?kinds, "trained compression dictionaries on the log");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "no dictionary trained on the log"),
+        }
         conn.set_prepared_statement_cache_capacity(64);
         Ok(Store {
             conn: Mutex::new(conn),

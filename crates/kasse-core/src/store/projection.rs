@@ -212,14 +212,14 @@ pub(super) fn replay_each(
 ) -> Result<()> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {} FROM journal INDEXED BY journal_sale ORDER BY sale, seq",
-        row::ROW_COLUMNS
+        row::row_columns(conn)?
     ))?;
     let mut rows = stmt.query([])?;
     let mut current: Option<ReplayedSale> = None;
     let mut blobs = BlobReader::default();
     let mut ids = row::SaleIds::default();
     while let Some(r) = rows.next()? {
-        let mut raw = row::RawRow::read(r)?;
+        let mut raw = row::RawRow::read(r, conn, &mut blobs)?;
         let (seq, key) = (raw.seq, raw.sale);
         if key == row::COUNTER_KEY {
             continue; // the counter's own stream makes no sale

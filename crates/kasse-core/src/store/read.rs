@@ -220,7 +220,7 @@ pub(super) fn sale_events(conn: &Connection, sale_id: &str) -> Result<Vec<Stored
     let mut blobs = BlobReader::default();
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let mut raw = row::RawRow::read(r)?;
+        let mut raw = row::RawRow::read(r, conn, &mut blobs)?;
         let seq = raw.seq;
         let data = raw.canonical(conn, &mut blobs)?;
         out.push(StoredEvent {

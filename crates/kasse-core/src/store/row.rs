@@ -3,9 +3,10 @@
 //! `sale` is the seq of the sale's opening row, which alone carries the sale id (`sale_id`), so
 //! the journal names its sales without the projection and the rows of a sale are found by an
 //! integer. `body` is the row's `data` (the canonical JSON, its large value possibly moved to a
-//! blob: store/blob.rs) compressed after [`super::codec::JOURNAL_DICTIONARY`]. `hash` is the
-//! row's 32-byte hash (store/journal.rs); the previous row's hash it chains from is that row's
-//! own, not stored twice. `intent` is the operation id of an `operation_requested` row (unique:
+//! blob: store/blob.rs) compressed after [`super::codec::JOURNAL_DICTIONARY`], or, when `dict`
+//! is set (migration 9), after that dictionary, trained on the log's own rows (store/blob.rs).
+//! `hash` is the row's 32-byte hash (store/journal.rs); the previous row's hash it chains from
+//! is that row's own, not stored twice. `intent` is the operation id of an `operation_requested` row (unique:
 //! one intent per operation).
 
 use std::collections::HashMap;
@@ -22,7 +23,23 @@ use crate::sale::COUNTER_STREAM;
 pub(crate) const COUNTER_KEY: i64 = 0;
 
 /// The columns [`RawRow::read`] expects, in its order.
-pub(crate) const ROW_COLUMNS: &str = "seq, sale, at, sale_id, body, blob, blob_at, hash, intent";
+pub(crate) const ROW_COLUMNS: &str =
+    "seq, sale, at, sale_id, body, blob, blob_at, hash, intent, dict";
+
+/// [`ROW_COLUMNS`] on a journal of any version (a migration's step replays the journal): before
+/// migration 9 it has no `dict` (all rows after the built-in dictionary).
+pub(crate) fn row_columns(conn: &Connection) -> Result<String> {
+    let has_dict: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('journal') WHERE name = 'dict')",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(if has_dict {
+        ROW_COLUMNS.to_owned()
+    } else {
+        ROW_COLUMNS.replace(", dict", ", NULL")
+    })
+}
 
 /// A row's columns, its body decompressed.
 pub(crate) struct RawRow {
@@ -43,16 +60,22 @@ pub(crate) struct RawRow {
 }
 
 impl RawRow {
-    /// Reads a row selected with [`ROW_COLUMNS`].
-    pub fn read(r: &Row<'_>) -> Result<RawRow> {
+    /// Reads a row selected with [`ROW_COLUMNS`] (`blobs` reads its dictionary, if trained).
+    pub fn read(r: &Row<'_>, conn: &Connection, blobs: &mut BlobReader) -> Result<RawRow> {
         let seq: i64 = r.get(0)?;
         let body: Vec<u8> = r.get(4)?;
+        let data = match r.get::<_, Option<i64>>(9)? {
+            None => codec::unpack_row(seq, &body, None),
+            Some(id) => blobs
+                .dictionary(conn, id)
+                .and_then(|d| codec::unpack_row(seq, &body, Some(&d[..]))),
+        };
         Ok(RawRow {
             seq,
             sale: r.get(1)?,
             at: r.get(2)?,
             sale_id: r.get(3)?,
-            data: codec::unpack_row(seq, &body),
+            data,
             blob: blob_cols(r, 5)?,
             hash: r.get(7)?,
             intent: r.get(8)?,
@@ -82,6 +105,8 @@ pub(crate) struct NewRow<'a> {
     pub intent: Option<&'a str>,
     /// The data compressed ([`codec::pack_row`]).
     pub body: &'a [u8],
+    /// The trained dictionary `body` is compressed after, or `None`: the built-in one.
+    pub dict: Option<i64>,
     pub blob: Option<(i64, i64)>,
     /// The row's hash as [`super::journal::row_hash`] gives it (hex).
     pub hash: &'a str,
@@ -91,11 +116,7 @@ pub(crate) struct NewRow<'a> {
 pub(crate) fn insert(tx: &Connection, row: &NewRow<'_>) -> rusqlite::Result<()> {
     let hash = hex::decode(row.hash).unwrap_or_else(|_| row.hash.as_bytes().to_vec());
     let (blob, blob_at) = row.blob.unzip();
-    tx.prepare_cached(
-        "INSERT INTO journal (seq, sale, at, sale_id, intent, body, blob, blob_at, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
+    let cols = params![
         row.seq,
         row.sale,
         row.at,
@@ -105,7 +126,22 @@ pub(crate) fn insert(tx: &Connection, row: &NewRow<'_>) -> rusqlite::Result<()> 
         blob,
         blob_at,
         hash
-    ])?;
+    ];
+    // `dict` named only when set: migration 5's step writes rows before the column exists.
+    match row.dict {
+        None => tx
+            .prepare_cached(
+                "INSERT INTO journal (seq, sale, at, sale_id, intent, body, blob, blob_at, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(cols)?,
+        Some(dict) => tx
+            .prepare_cached(
+                "INSERT INTO journal (seq, sale, at, sale_id, intent, body, blob, blob_at, hash,
+                 dict) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute([cols, &[&dict as &dyn rusqlite::ToSql]].concat().as_slice())?,
+    };
     Ok(())
 }
 
@@ -210,7 +246,8 @@ pub(crate) fn move_events_to_journal(tx: &Connection) -> Result<()> {
                     at: r.get(2)?,
                     sale_id: opening,
                     intent,
-                    body: &codec::pack_row(&data)?,
+                    body: &codec::pack_row(&data, None)?,
+                    dict: None,
                     blob: blob_cols(r, 6)?,
                     hash: &hash,
                 },
@@ -235,7 +272,7 @@ mod tests {
     fn sale_ids_stay_bounded_and_read_a_forgotten_one_again() {
         let mut conn = Connection::open_in_memory().unwrap();
         super::super::migrate::migrate(&mut conn).unwrap();
-        let body = codec::pack_row(r#"{"type":"note","text":""}"#).unwrap();
+        let body = codec::pack_row(r#"{"type":"note","text":""}"#, None).unwrap();
         insert(
             &conn,
             &NewRow {
@@ -245,6 +282,7 @@ mod tests {
                 sale_id: Some("s1"),
                 intent: None,
                 body: &body,
+                dict: None,
                 blob: None,
                 hash: &"00".repeat(32),
             },

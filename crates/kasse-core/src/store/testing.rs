@@ -6,10 +6,10 @@ use super::{codec, Result};
 
 /// A journal row's `body` for `data`.
 pub fn pack_body(data: &str) -> Result<Vec<u8>> {
-    codec::pack_row(data)
+    codec::pack_row(data, None)
 }
 
 /// The `data` of a journal row's `body`.
 pub fn unpack_body(body: &[u8]) -> Result<String> {
-    codec::unpack_row(0, body)
+    codec::unpack_row(0, body, None)
 }

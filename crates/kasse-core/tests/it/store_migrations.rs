@@ -48,6 +48,10 @@ const LANDED: &[(&str, &str)] = &[
         "0008_auto_capture.sql",
         "348f5b035c63a0b736ecd898c589f6d52470cba3848a4de42895dbbc31132399",
     ),
+    (
+        "0009_trained_dictionary.sql",
+        "e6d04c811cf747690771ba2a0556f4dba66795eeecff3cccc0cda90efe9dce0e",
+    ),
 ];
 
 fn sha(text: &str) -> String {
@@ -388,7 +392,8 @@ fn a_log_from_before_the_card_columns_gets_the_card_its_journal_shows() {
     {
         let conn = raw(&path);
         conn.execute_batch(
-            "DROP INDEX sales_authorized; ALTER TABLE sales DROP COLUMN auto_capture;
+            "DROP TABLE dictionaries; ALTER TABLE journal DROP COLUMN dict;
+             DROP INDEX sales_authorized; ALTER TABLE sales DROP COLUMN auto_capture;
              ALTER TABLE sales DROP COLUMN card_brand; ALTER TABLE sales DROP COLUMN card_last4;
              PRAGMA user_version = 6;",
         )
