@@ -14,12 +14,13 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2020',
-    // The counter (index.html) and the pay window (pay.html, the embedded checkout); each a
-    // JS and a CSS file loaded from disk by the shell.
+    // The counter (index.html), the pay window (pay.html, the embedded checkout) and the
+    // customer display for a tablet (tablet.html, served by the network display); each a JS
+    // and a CSS file loaded from disk by the shell.
     modulePreload: false,
     assetsInlineLimit: 0,
     rollupOptions: {
-      input: { main: 'index.html', pay: 'pay.html' },
+      input: { main: 'index.html', pay: 'pay.html', tablet: 'tablet.html' },
     },
   },
   preview: {

@@ -129,8 +129,22 @@ pub fn forward<R: Runtime>(app: AppHandle<R>, hub: Hub) {
     });
 }
 
-/// The page a tablet on the shop's network gets (`kasse_core::display::lan`).
-const LAN_PAGE: &str = include_str!("display_page.html");
+/// The page a tablet on the shop's network gets (`kasse_core::display::lan`): the UI's own build
+/// of the display screen (`ui/tablet.html` and the files it loads), from the app's assets.
+fn tablet_page<R: Runtime>(app: &AppHandle<R>) -> lan::Assets {
+    let resolver = app.asset_resolver();
+    Arc::new(move |path: &str| {
+        let asset = resolver.get(path.to_owned())?;
+        // Tauri answers a missing file with index.html: only the entry itself may be HTML.
+        if path != lan::ENTRY && asset.mime_type.starts_with("text/html") {
+            return None;
+        }
+        Some(lan::Asset {
+            bytes: asset.bytes,
+            mime: asset.mime_type,
+        })
+    })
+}
 
 /// The customer display on the shop's network, while the setting has it on.
 #[derive(Debug, Default)]
@@ -150,7 +164,12 @@ pub struct LanStatus {
 
 impl Lan {
     /// Starts or stops the server as `on` says.
-    async fn apply(&self, on: bool, hub: &Hub) -> CmdResult<LanStatus> {
+    async fn apply<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        on: bool,
+        hub: &Hub,
+    ) -> CmdResult<LanStatus> {
         let mut running = self.0.lock().await;
         if !on {
             *running = None;
@@ -161,8 +180,9 @@ impl Lan {
                 .and_then(|p| p.parse().ok())
                 .unwrap_or(lan::PORT);
             let listen = SocketAddr::from(([0, 0, 0, 0], port));
-            *running =
-                Some(lan::serve(hub.clone(), Arc::new(SystemClock), listen, LAN_PAGE).await?);
+            *running = Some(
+                lan::serve(hub.clone(), Arc::new(SystemClock), listen, tablet_page(app)).await?,
+            );
         }
         Ok(status(running.as_ref()))
     }
@@ -185,7 +205,7 @@ pub fn start_lan<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
         let app = app.clone();
         let hub = state.display.clone();
         tauri::async_runtime::spawn(async move {
-            if let Err(e) = app.state::<Lan>().apply(true, &hub).await {
+            if let Err(e) = app.state::<Lan>().apply(&app, true, &hub).await {
                 tracing::warn!(error = %e.message, "the customer display on the network could not start");
             }
         });
@@ -200,7 +220,8 @@ pub async fn display_lan(lan: State<'_, Lan>) -> CmdResult<LanStatus> {
 
 /// Turns the network display on or off: a settings change, guarded and journaled as one.
 #[tauri::command]
-pub async fn display_lan_set(
+pub async fn display_lan_set<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, Arc<AppState>>,
     lan: State<'_, Lan>,
     on: bool,
@@ -218,7 +239,7 @@ pub async fn display_lan_set(
         false,
         kasse.now(),
     )?;
-    lan.apply(on, &state.display).await
+    lan.apply(&app, on, &state.display).await
 }
 
 /// A new pairing code (every tablet pairs again), with the manager's PIN like a setting.

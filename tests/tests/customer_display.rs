@@ -146,8 +146,8 @@ async fn the_customer_sees_the_cart_the_qr_and_the_outcome() -> Result<()> {
 }
 
 /// A tablet on the shop's network (headless Chromium): Settings turns the network display on
-/// and shows the pairing code; the tablet's page refuses a wrong code, pairs with the right
-/// one, and then follows the counter's cart live.
+/// and shows the pairing code; the tablet's page (the UI's display screen, served by the
+/// counter) refuses a wrong code, pairs with the right one, and then follows the cart live.
 async fn tablet(c: &Client, port: u16) -> Result<()> {
     within(
         "to Settings",
@@ -165,7 +165,7 @@ async fn tablet(c: &Client, port: u16) -> Result<()> {
         tab.goto(&format!("http://127.0.0.1:{port}/")),
     )
     .await?;
-    wait_for(&tab, "#pair:not([hidden])").await?;
+    wait_for(&tab, "#pair #code").await?;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     kasse_e2e::type_into(&tab, "#code", wrong).await?;
     click(&tab, "#pair-btn").await?;
@@ -175,17 +175,21 @@ async fn tablet(c: &Client, port: u16) -> Result<()> {
     }
     kasse_e2e::type_into(&tab, "#code", &code).await?;
     click(&tab, "#pair-btn").await?;
-    wait_for(&tab, "#pair[hidden]").await?;
+    wait_for(&tab, "#customer-display").await?;
 
     // The counter starts a cart: the tablet shows it as it grows.
     within("to Sell", c.execute("location.hash = '#/sell';", vec![])).await?;
     click(c, "[data-testid=quick-item][data-id='sandwich']").await?;
-    wait_for(&tab, "body[data-phase='cart']").await?;
-    shows(&tab, "#lines", "Sandwich").await?;
+    wait_for(&tab, "#customer-display[data-phase='cart']").await?;
+    shows(&tab, "#display-lines", "Sandwich").await?;
     click(c, "[data-testid=quick-item][data-id='bag']").await?;
-    shows(&tab, "#lines", "Carrier bag").await?;
+    shows(&tab, "#display-lines", "Carrier bag").await?;
     click(c, "#charge-btn:not([disabled])").await?;
-    wait_for(&tab, "body[data-phase='waiting'] #qr svg").await?;
+    wait_for(
+        &tab,
+        "#customer-display[data-phase='waiting'] #display-qr svg",
+    )
+    .await?;
     if std::env::var("KASSE_E2E_SHOTS").as_deref() == Ok("1") {
         tokio::time::sleep(Duration::from_millis(300)).await;
         screenshot(&tab, "display-lan-qr").await?;

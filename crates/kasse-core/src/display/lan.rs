@@ -1,5 +1,7 @@
 //! The customer display on the shop's network, for a tablet facing the customer: a small HTTP
-//! server (axum, as the simulator) with the page the shell hands it, `POST /pair` (the code
+//! server (axum, as the simulator) with the page the shell hands it (the UI's own build of the
+//! display screen, `tablet.html` and its `assets/`, so the tablet shows what the display window
+//! shows, in the same words and formats), `POST /pair` (the code
 //! shown on the counter → a session cookie, wrong codes rate-limited by [`super::pairing`]),
 //! and for a paired tablet only `GET /view` (the view now) and `GET /events` (each new view as
 //! server-sent events). Nothing else is readable: the view is all a tablet ever gets.
@@ -8,7 +10,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -48,11 +50,25 @@ impl std::fmt::Debug for LanDisplay {
     }
 }
 
+/// A file of the tablet's page.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub bytes: Vec<u8>,
+    /// Its MIME type (`text/html`, `text/javascript`, …).
+    pub mime: String,
+}
+
+/// The tablet's page by path: `tablet.html` and the files under `assets/` it loads.
+pub type Assets = Arc<dyn Fn(&str) -> Option<Asset> + Send + Sync>;
+
+/// The page's entry among the assets.
+pub const ENTRY: &str = "tablet.html";
+
 struct Shared {
     hub: Hub,
     clock: Arc<dyn Clock>,
     pairing: Mutex<Pairing>,
-    page: Arc<str>,
+    assets: Assets,
     /// Turns true when the server stops: the listener and every open stream end.
     stop: watch::Sender<bool>,
 }
@@ -68,12 +84,12 @@ impl Shared {
     }
 }
 
-/// Serves `hub`'s view on `listen` with `page` as its page; a fresh pairing code.
+/// Serves `hub`'s view on `listen` with the page in `assets`; a fresh pairing code.
 pub async fn serve(
     hub: Hub,
     clock: Arc<dyn Clock>,
     listen: SocketAddr,
-    page: impl Into<Arc<str>>,
+    assets: Assets,
 ) -> Result<LanDisplay, CoreError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -85,11 +101,12 @@ pub async fn serve(
         hub,
         clock,
         pairing: Mutex::new(Pairing::new(rand::random())),
-        page: page.into(),
+        assets,
         stop: watch::channel(false).0,
     });
     let app = Router::new()
         .route("/", get(page_of))
+        .route("/assets/{*path}", get(asset_of))
         .route("/pair", post(pair))
         .route("/view", get(view))
         .route("/events", get(events))
@@ -135,7 +152,7 @@ fn guarded(mut response: Response) -> Response {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'",
+            "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'",
         ),
     );
     response
@@ -146,8 +163,24 @@ fn refused(status: StatusCode, error: &str) -> Response {
 }
 
 async fn page_of(State(s): State<Arc<Shared>>) -> Response {
-    let html = [(header::CONTENT_TYPE, "text/html; charset=utf-8")];
-    guarded((html, s.page.to_string()).into_response())
+    file(&s, ENTRY)
+}
+
+async fn asset_of(State(s): State<Arc<Shared>>, Path(path): Path<String>) -> Response {
+    if path
+        .split('/')
+        .any(|part| part.is_empty() || part.starts_with('.'))
+    {
+        return refused(StatusCode::NOT_FOUND, "not_found");
+    }
+    file(&s, &format!("assets/{path}"))
+}
+
+fn file(s: &Shared, path: &str) -> Response {
+    match (s.assets)(path) {
+        Some(a) => guarded(([(header::CONTENT_TYPE, a.mime)], a.bytes).into_response()),
+        None => refused(StatusCode::NOT_FOUND, "not_found"),
+    }
 }
 
 #[derive(Deserialize)]

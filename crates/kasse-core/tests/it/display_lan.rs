@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kasse_core::clock::ManualClock;
-use kasse_core::display::lan::{serve, LanDisplay, COOKIE};
+use kasse_core::display::lan::{serve, Asset, Assets, LanDisplay, COOKIE, ENTRY};
 use kasse_core::display::{Basket, Hub};
 use kasse_core::money::{Currency, Quantity, VatRate};
 use kasse_core::order::{LineInput, OrderInput};
@@ -14,6 +14,22 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 const PAGE: &str = "<!doctype html><title>display</title>";
+const SCRIPT: &str = "console.log('display')";
+
+/// The page as the shell hands it: its entry and one script under `assets/`.
+fn assets() -> Assets {
+    Arc::new(|path: &str| {
+        let (body, mime) = match path {
+            ENTRY => (PAGE, "text/html"),
+            "assets/tablet.js" => (SCRIPT, "text/javascript"),
+            _ => return None,
+        };
+        Some(Asset {
+            bytes: body.as_bytes().to_vec(),
+            mime: mime.into(),
+        })
+    })
+}
 
 async fn server() -> (Hub, Arc<ManualClock>, LanDisplay, String) {
     let hub = Hub::new();
@@ -22,7 +38,7 @@ async fn server() -> (Hub, Arc<ManualClock>, LanDisplay, String) {
         hub.clone(),
         clock.clone(),
         "127.0.0.1:0".parse().unwrap(),
-        PAGE,
+        assets(),
     )
     .await
     .unwrap();
@@ -91,6 +107,23 @@ async fn a_tablet_sees_nothing_but_the_page_until_it_pairs_then_follows_the_view
         .unwrap()
         .contains("default-src 'none'"));
     assert_eq!(page.text().await.unwrap(), PAGE);
+    let script = http
+        .get(format!("{base}/assets/tablet.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(script.status(), StatusCode::OK);
+    assert_eq!(script.headers()["content-type"], "text/javascript");
+    assert_eq!(script.text().await.unwrap(), SCRIPT);
+    for path in [
+        "/assets/other.js",
+        "/assets/../tablet.html",
+        "/assets/.hidden",
+        "/tablet.html",
+    ] {
+        let r = http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+    }
     for path in ["/view", "/events"] {
         let r = http.get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");

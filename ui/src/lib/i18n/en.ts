@@ -637,6 +637,11 @@ export const en = {
   'display.declined': 'Declined — please try again',
   'display.cancelled': 'Payment cancelled',
   'display.lost': 'The display has lost contact with the counter. Reconnecting…',
+  'display.pair_hint': 'Type the pairing code shown in Kasse’s Settings.',
+  'display.pair_code': 'Pairing code',
+  'display.pair_button': 'Pair',
+  'display.pair_wrong': 'That code is not right.',
+  'display.pair_locked': 'Too many wrong codes: wait a minute.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -637,4 +637,9 @@ export const nb: Record<MessageKey, string> = {
   'display.declined': 'Avvist — prøv igjen',
   'display.cancelled': 'Betalingen er avbrutt',
   'display.lost': 'Skjermen har mistet kontakten med kassen. Kobler til igjen …',
+  'display.pair_hint': 'Skriv inn paringskoden som vises i Innstillinger i Kasse.',
+  'display.pair_code': 'Paringskode',
+  'display.pair_button': 'Koble til',
+  'display.pair_wrong': 'Koden er feil.',
+  'display.pair_locked': 'For mange feil koder: vent et minutt.',
 };

@@ -638,4 +638,9 @@ export const sv: Record<MessageKey, string> = {
   'display.declined': 'Nekad — försök igen',
   'display.cancelled': 'Betalningen avbröts',
   'display.lost': 'Skärmen har tappat kontakten med kassan. Ansluter igen …',
+  'display.pair_hint': 'Skriv parkopplingskoden som visas i Kassas inställningar.',
+  'display.pair_code': 'Parkopplingskod',
+  'display.pair_button': 'Koppla',
+  'display.pair_wrong': 'Koden stämmer inte.',
+  'display.pair_locked': 'För många fel koder: vänta en minut.',
 };
