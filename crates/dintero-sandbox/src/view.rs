@@ -1,6 +1,6 @@
 //! The hosted test checkout page (HTML): a stand-in for Dintero's checkout that a person can
 //! use in a browser. Plain forms, inline CSS, no external resources, and no scripts unless it is
-//! embedded by Dintero's Web SDK (then `crate::embed` adds the SDK's messages). It speaks the
+//! embedded by Dintero's Web SDK (then the caller ends it with `crate::embed`'s messages). It speaks the
 //! language the view URL asks for (`?language=no|sv|en`, as Dintero's view endpoint takes it,
 //! dintero-api.md §5.5), English otherwise; its forms carry the language (and the embed) on.
 
@@ -401,8 +401,9 @@ fn head_in(out: &mut String, lang: Lang, title: &str, banner: bool) {
     }
 }
 
-/// The page for a session, in its language.
-pub(crate) fn render(d: &PageData) -> String {
+/// The page for a session, in its language; `tail` (the Web SDK's messages when embedded, see
+/// `crate::embed`) ends its body.
+pub(crate) fn render(d: &PageData, tail: &str) -> String {
     let w = d.lang.words();
     let lq = d.lang.query(d.embed);
     // Links out of the page leave the SDK's iframe for the whole window, as Dintero's do.
@@ -536,9 +537,7 @@ pub(crate) fn render(d: &PageData) -> String {
         }
     }
     out.push_str("</main>");
-    if d.embed {
-        out.push_str(&crate::embed::script(&crate::embed::messages(d)));
-    }
+    out.push_str(tail);
     out.push_str("</body></html>");
     out
 }
@@ -573,8 +572,8 @@ pub(crate) fn return_page(params: &[(String, String)]) -> String {
     out
 }
 
-/// The page for an unknown session id (telling the Web SDK so when embedded).
-pub(crate) fn not_found(id: &str, embed: bool) -> String {
+/// The page for an unknown session id; `tail` as for [`render`] (telling the Web SDK so).
+pub(crate) fn not_found(id: &str, tail: &str) -> String {
     let mut out = String::new();
     head(&mut out, "Checkout not found", true);
     let _ = write!(
@@ -582,9 +581,7 @@ pub(crate) fn not_found(id: &str, embed: bool) -> String {
         "<main><h1>Checkout not found</h1><p>There is no checkout session <code>{}</code>.</p></main>",
         escape(id)
     );
-    if embed {
-        out.push_str(&crate::embed::script(&crate::embed::not_found(id)));
-    }
+    out.push_str(tail);
     out.push_str("</body></html>");
     out
 }

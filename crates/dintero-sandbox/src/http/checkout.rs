@@ -13,7 +13,7 @@ use super::extract::{FormPairs, Id};
 use crate::server::PeerAddr;
 use crate::state::AppState;
 use crate::store::PayRequest;
-use crate::view;
+use crate::{embed, view};
 
 /// The value of `name` in `query`.
 fn param(query: Option<&str>, name: &str) -> Option<String> {
@@ -64,9 +64,21 @@ fn page(
             d.show_banner = look.banner;
             d.lang = look.lang;
             d.embed = look.embed;
-            (status, Html(view::render(&d))).into_response()
+            let tail = if d.embed {
+                embed::script(&embed::messages(&d))
+            } else {
+                String::new()
+            };
+            (status, Html(view::render(&d, &tail))).into_response()
         }
-        None => (StatusCode::NOT_FOUND, Html(view::not_found(id, look.embed))).into_response(),
+        None => {
+            let tail = if look.embed {
+                embed::script(&embed::not_found(id))
+            } else {
+                String::new()
+            };
+            (StatusCode::NOT_FOUND, Html(view::not_found(id, &tail))).into_response()
+        }
     }
 }
 

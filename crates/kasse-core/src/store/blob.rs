@@ -17,8 +17,8 @@
 //! differs from the last in a few fields), in chains of at most [`MAX_DEPTH`] blobs; reading one
 //! decompresses its chain. The dictionary (`blobs.dict`) is [`DICTIONARY`] (Dintero's field
 //! names and Kasse's own request headers, which every snapshot repeats), or, from migration 9
-//! on, one trained by zstd on this log's own snapshots once it has [`TRAIN_SAMPLES`] of them
-//! ([`train_if_due`], at open; kept in `dictionaries`, never changed): what a shop's snapshots
+//! on, one trained by zstd on this log's own snapshots once it has enough of them
+//! (store/train.rs, at open; kept in `dictionaries`, never changed): what a shop's snapshots
 //! repeat besides the field names (its merchant name and account, its return URL, its products,
 //! the shape of its card payments) is then written once in the log instead of once per
 //! snapshot. A sale's opening value (its order) keeps [`DICTIONARY`]: it is read as a projection
@@ -38,7 +38,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::codec::{compress_after, decompress_after, pack_row, Slot};
-use super::{corrupt, lock_ignoring_poison, Result, StoreError};
+use super::dict::{
+    digest, last_trained, newest_trained, read_trained, stored_digest, Digest8, Kind, DIGEST,
+};
+use super::{corrupt, Result, StoreError};
 use crate::sale::LogEvent;
 
 /// A value shorter than this (canonical JSON bytes) stays inline: a blob row costs more.
@@ -51,43 +54,6 @@ pub(crate) const MAX_DEPTH: u32 = 8;
 pub(crate) const DICTIONARY: &str = include_str!("blob_dictionary.jsonl");
 /// `blobs.dict` of [`DICTIONARY`].
 const DICTIONARY_ID: i64 = 1;
-/// The blobs a log has before a dictionary is trained, on the latest this many of them.
-pub(crate) const TRAIN_SAMPLES: i64 = 1_000;
-/// The journal rows a log has before a dictionary is trained for rows, on the latest this many.
-pub(crate) const TRAIN_ROWS: i64 = 3_000;
-/// How a dictionary zstd trained starts.
-const ZDICT_MAGIC: [u8; 4] = 0xEC30_A437_u32.to_le_bytes();
-
-/// What a trained dictionary compresses (`dictionaries.kind`).
-///
-/// A dictionary is kept as raw content, like the built-in ones: the end of what zstd trains
-/// (its content; the entropy tables before it are left out, as a blob's prefix is the
-/// dictionary and its base together, and tables would be rebuilt at every compression), so it
-/// costs a compression or a decompression what the built-in dictionary did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// Blobs: 6 of 8 KiB trained did within 5 % of 16 KiB on snapshots.
-    Blob = 0,
-    /// Journal rows' bodies (store/row.rs): 3 of 4 KiB, as well as 8 on them.
-    Row = 1,
-}
-
-impl Kind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::Blob => "blob",
-            Kind::Row => "row",
-        }
-    }
-
-    /// The size zstd trains, and how much of its end is kept.
-    fn size(self) -> (usize, usize) {
-        match self {
-            Kind::Blob => (8 << 10, 6 << 10),
-            Kind::Row => (4 << 10, 3 << 10),
-        }
-    }
-}
 
 /// An event as its row stores it.
 #[derive(Debug)]
@@ -286,27 +252,6 @@ pub(crate) fn store_event(
     })
 }
 
-/// The first [`DIGEST`] bytes of a blob's SHA-256: what a blob stores since migration 5
-/// (before: all 32) and what finds it again. The journal's hash covers the blob's bytes in
-/// full; this only tells a sale's blobs apart and checks a decompression.
-type Digest8 = [u8; DIGEST];
-const DIGEST: usize = 8;
-
-fn digest(bytes: &[u8]) -> Digest8 {
-    let full: [u8; 32] = Sha256::digest(bytes).into();
-    let mut d = [0u8; DIGEST];
-    d.copy_from_slice(&full[..DIGEST]);
-    d
-}
-
-/// A stored `blobs.sha256` as a [`Digest8`] (its first bytes).
-fn stored_digest(sha: &[u8]) -> Option<Digest8> {
-    sha.get(..DIGEST).and_then(|d| d.try_into().ok())
-}
-
-/// Stores `bytes` unless the sale (journal key `key`; `None`: a new sale) already has them:
-/// the id of the sale's blob with the same SHA-256, or of a new blob compressed against the
-/// sale's latest one.
 fn put(tx: &Connection, sale_id: &str, key: Option<i64>, blob: &PreparedBlob) -> Result<i64> {
     let (bytes, hash) = (blob.bytes.as_bytes(), blob.hash);
     // The sale's blobs, newest first. Neither a join nor an ORDER BY here: with either, SQLite
@@ -498,171 +443,6 @@ fn prefix(dict: Option<&[u8]>, base: Option<&[u8]>) -> Vec<u8> {
     p.extend_from_slice(dict);
     p.extend_from_slice(base);
     p
-}
-
-/// A dictionary trained on a log's snapshots (`dictionaries`).
-struct Trained {
-    id: i64,
-    sha: Digest8,
-    bytes: Arc<Vec<u8>>,
-}
-
-/// The trained dictionary of each kind the last write used (a guess for [`prepare`], which
-/// [`store_event`] and [`put`] check).
-type LastTrained = [Option<(Digest8, Arc<Vec<u8>>)>; 2];
-static LAST_TRAINED: Mutex<LastTrained> = Mutex::new([None, None]);
-
-fn last_trained(kind: Kind) -> Option<(Digest8, Arc<Vec<u8>>)> {
-    lock_ignoring_poison(&LAST_TRAINED)[kind as usize].clone()
-}
-
-/// Trained dictionaries read lately, by SHA-256 (content-addressed, so never stale, whichever
-/// log they came from).
-static TRAINED: Mutex<Vec<(Digest8, Arc<Vec<u8>>)>> = Mutex::new(Vec::new());
-
-/// The log's newest trained dictionary of `kind`, if it has one: what new values of that kind
-/// are compressed after. (Remembered as the next [`prepare`]'s guess.)
-fn newest_trained(conn: &Connection, kind: Kind) -> Result<Option<Trained>> {
-    // The kind written out, not bound: SQLite re-prepares a statement whose plan depends on a
-    // bound value each time the value changes, and appends ask for both kinds in turn.
-    let sql = match kind {
-        Kind::Blob => "SELECT id, sha256 FROM dictionaries WHERE kind = 'blob' ORDER BY id DESC",
-        Kind::Row => "SELECT id, sha256 FROM dictionaries WHERE kind = 'row' ORDER BY id DESC",
-    };
-    let newest: Option<(i64, Vec<u8>)> = conn
-        .prepare_cached(sql)?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let trained = match newest {
-        None => None,
-        Some((id, sha)) => {
-            let bytes = trained_bytes(conn, id, &sha)?;
-            let sha = stored_digest(&sha)
-                .ok_or_else(|| corrupt(&format!("dictionary {id}"), "sha256"))?;
-            Some(Trained { id, sha, bytes })
-        }
-    };
-    lock_ignoring_poison(&LAST_TRAINED)[kind as usize] =
-        trained.as_ref().map(|d| (d.sha, d.bytes.clone()));
-    Ok(trained)
-}
-
-/// The bytes of trained dictionary `id` (with the stored SHA-256 `sha`, checked).
-fn trained_bytes(conn: &Connection, id: i64, sha: &[u8]) -> Result<Arc<Vec<u8>>> {
-    let what = format!("dictionary {id}");
-    let key = stored_digest(sha).ok_or_else(|| corrupt(&what, "its sha256 is not 8 bytes"))?;
-    if let Some((_, b)) = lock_ignoring_poison(&TRAINED)
-        .iter()
-        .find(|(s, _)| *s == key)
-    {
-        return Ok(b.clone());
-    }
-    let bytes = Arc::new(read_trained(conn, id, sha)?);
-    let mut cache = lock_ignoring_poison(&TRAINED);
-    if cache.len() >= 8 {
-        cache.remove(0);
-    }
-    cache.push((key, bytes.clone()));
-    Ok(bytes)
-}
-
-/// Trained dictionary `id` from the file, checked against its stored SHA-256 `sha`.
-fn read_trained(conn: &Connection, id: i64, sha: &[u8]) -> Result<Vec<u8>> {
-    let bytes: Vec<u8> = conn
-        .prepare_cached("SELECT content FROM dictionaries WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))?;
-    if stored_digest(sha) != Some(digest(&bytes)) {
-        return Err(corrupt(
-            &format!("dictionary {id}"),
-            "its content does not match its SHA-256",
-        ));
-    }
-    Ok(bytes)
-}
-
-/// Trains a dictionary on the log's latest [`TRAIN_SAMPLES`] blobs, and one on its latest
-/// [`TRAIN_ROWS`] journal rows, each once: when the log has that many and no such dictionary
-/// yet. The kinds it trained. (Store::open, after the migrations: once in a log's life.)
-pub(crate) fn train_if_due(conn: &mut Connection) -> Result<Vec<Kind>> {
-    let mut trained = Vec::new();
-    for kind in [Kind::Blob, Kind::Row] {
-        if train_one(conn, kind)? {
-            trained.push(kind);
-        }
-    }
-    Ok(trained)
-}
-
-/// [`train_if_due`] for one kind: whether it made one.
-fn train_one(conn: &mut Connection, kind: Kind) -> Result<bool> {
-    let (count, samples) = match kind {
-        Kind::Blob => ("SELECT max(id) FROM blobs", TRAIN_SAMPLES),
-        Kind::Row => ("SELECT max(seq) FROM journal", TRAIN_ROWS),
-    };
-    let due = |conn: &Connection| -> Result<bool> {
-        let (n, trained): (i64, bool) = conn.query_row(
-            &format!(
-                "SELECT coalesce(({count}), 0), \
-                 EXISTS (SELECT 1 FROM dictionaries WHERE kind = ?1)"
-            ),
-            [kind.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        Ok(n >= samples && !trained)
-    };
-    if !due(conn)? {
-        return Ok(false);
-    }
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    // Another connection may have trained one meanwhile.
-    if !due(&tx)? {
-        return Ok(false);
-    }
-    let mut reader = BlobReader::default();
-    let (mut bytes, mut sizes) = (Vec::new(), Vec::new());
-    let mut add = |sample: &[u8]| {
-        bytes.extend_from_slice(sample);
-        sizes.push(sample.len());
-    };
-    match kind {
-        Kind::Blob => {
-            let ids: Vec<i64> = tx
-                .prepare("SELECT id FROM blobs ORDER BY id DESC LIMIT ?1")?
-                .query_map([samples], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            for id in ids {
-                add(&reader.get(&tx, id)?);
-                reader.clear_if_over(4 * MAX_DEPTH as usize);
-            }
-        }
-        Kind::Row => {
-            let mut stmt = tx.prepare(&format!(
-                "SELECT {} FROM journal ORDER BY seq DESC LIMIT ?1",
-                super::row::ROW_COLUMNS
-            ))?;
-            let mut rows = stmt.query([samples])?;
-            while let Some(r) = rows.next()? {
-                add(super::row::RawRow::read(r, &tx, &mut reader)?
-                    .data?
-                    .as_bytes());
-            }
-        }
-    }
-    let (size, keep) = kind.size();
-    let trained = zstd::dict::from_continuous(&bytes, &sizes, size)
-        .map_err(|e| corrupt("training a dictionary on the log", e))?;
-    let mut dict = &trained[trained.len().saturating_sub(keep)..];
-    // Raw content must not start like a trained dictionary (zstd would read it as one).
-    while dict.starts_with(&ZDICT_MAGIC) {
-        dict = &dict[1..];
-    }
-    tx.execute(
-        "INSERT INTO dictionaries (id, kind, sha256, content) \
-         VALUES (coalesce((SELECT max(id) FROM dictionaries), 1) + 1, ?1, ?2, ?3)",
-        params![kind.as_str(), &digest(dict)[..], dict],
-    )?;
-    tx.commit()?;
-    Ok(true)
 }
 
 /// A JSON column of the projection (`sales.operations`, `sales.order_json`) as stored: the text,

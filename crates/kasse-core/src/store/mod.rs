@@ -28,6 +28,7 @@ mod blob;
 mod catalog;
 mod checkpoint;
 mod codec;
+mod dict;
 mod files;
 pub mod journal;
 pub mod list;
@@ -40,6 +41,7 @@ pub mod settings;
 mod staff;
 #[doc(hidden)]
 pub mod testing;
+mod train;
 mod views;
 pub use staff::{pin_setting, StaffChange, LEGACY_MANAGER};
 
@@ -405,7 +407,7 @@ impl Store {
         migrate::migrate(&mut conn)?;
         // Once in a log's life; a log that cannot have one now is only bigger, so an error
         // here is logged, not returned (it leaves nothing written).
-        match blob::train_if_due(&mut conn) {
+        match train::train_if_due(&mut conn) {
             Ok(kinds) if !kinds.is_empty() => {
                 tracing::info!(?kinds, "trained compression dictionaries on the log");
             }
