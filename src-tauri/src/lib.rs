@@ -12,6 +12,7 @@ pub mod error;
 pub mod paywindow;
 pub mod printing;
 pub mod secret;
+pub mod settings;
 pub mod single;
 pub mod state;
 
@@ -54,11 +55,11 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::day_report,
         commands::export_csv,
         commands::export_folder,
-        commands::settings_get,
-        commands::settings_save,
-        commands::test_connection,
-        commands::staff_set_pin,
-        commands::staff_remove,
+        settings::settings_get,
+        settings::settings_save,
+        settings::test_connection,
+        settings::staff_set_pin,
+        settings::staff_remove,
         catalog::catalog_search,
         catalog::catalog_categories,
         catalog::catalog_favourites,
