@@ -77,6 +77,15 @@ enum Cmd {
         #[arg(long, default_value_t = 1)]
         writers: usize,
     },
+    /// Diagnosis: the catalogue's search-as-you-type figure alone (what `log` measures last).
+    Catalog {
+        /// Products in the catalogue.
+        #[arg(long, default_value_t = 10_000)]
+        products: usize,
+        /// Products typed in full, a character at a time.
+        #[arg(long, default_value_t = 120)]
+        typed: usize,
+    },
     /// Merges the figures into summary.json and rewrites the tables in BENCHMARKS.md.
     Report {
         /// BENCHMARKS.md to rewrite between its markers.
@@ -163,6 +172,7 @@ fn main() -> std::process::ExitCode {
                 }),
             )
         }
+        Cmd::Catalog { products, typed } => ("catalog", log::catalog(&out, products, typed)),
         Cmd::Log => {
             init_log();
             (

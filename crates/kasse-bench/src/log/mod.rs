@@ -57,6 +57,15 @@ fn log_size(path: &Path) -> Result<(u64, String)> {
     Ok((bytes, parts))
 }
 
+/// The catalogue's figure alone, in a fresh log under `out` (`kasse-bench catalog`).
+pub fn catalog(out: &std::path::Path, products: usize, typed: usize) -> Result<Section> {
+    let tmp = out.join("tmp");
+    std::fs::create_dir_all(&tmp)?;
+    let mut s = Section::new("The catalogue");
+    catalog::catalog_figures(&mut s, &tmp, products, typed)?;
+    Ok(s)
+}
+
 pub fn run(opts: &Opts) -> Result<Section> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
