@@ -2,7 +2,7 @@
 //! of the embedded checkout does (wakes the sale's watcher, whose read decides). The rules
 //! themselves are [`crate::pay_window`]'s.
 
-use super::{lock, Kasse};
+use super::Kasse;
 use crate::error::CoreError;
 use crate::pay_window::{CheckoutEvent, Embed};
 
@@ -23,14 +23,8 @@ impl Kasse {
     pub fn checkout_event(&self, sale_id: &str, event: CheckoutEvent) -> Result<(), CoreError> {
         let sale = self.find(sale_id)?;
         tracing::info!(sale = %sale.id, ?event, "embedded checkout event; reading the payment");
-        if sale.is_followed() {
-            let woken = lock(&self.inner.followed)
-                .get(&sale.id)
-                .map(|n| n.notify_one())
-                .is_some();
-            if !woken {
-                self.follow(&sale.id);
-            }
+        if sale.is_followed() && !self.check_now(&sale.id) {
+            self.follow(&sale.id);
         }
         Ok(())
     }

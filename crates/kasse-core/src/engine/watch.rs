@@ -82,12 +82,11 @@ impl Kasse {
         });
     }
 
-    /// Wakes the watcher of a sale now (e.g. the webview saw the return URL).
-    pub fn check_now(&self, sale_id: &str) {
+    /// Wakes the watcher of a sale now (e.g. the webview saw the return URL); whether the sale
+    /// had one to wake.
+    pub fn check_now(&self, sale_id: &str) -> bool {
         let followed = lock(&self.inner.followed);
-        if let Some(n) = followed.get(sale_id) {
-            n.notify_one();
-        }
+        followed.get(sale_id).map(|n| n.notify_one()).is_some()
     }
 
     /// Sales followed right now (parked payments included).
