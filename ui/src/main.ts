@@ -2,18 +2,12 @@ import './app.css';
 import { mount } from 'svelte';
 import App from './App.svelte';
 import CustomerDisplay from './screens/CustomerDisplay.svelte';
-import { applyBoot, applyTheme, type Theme } from './lib/state.svelte';
+import { applyBoot, applyTheme } from './lib/state.svelte';
+import { storedTheme } from './lib/theme';
 
-const params = new URLSearchParams(location.search);
-let theme = (params.get('theme') as Theme | null) ?? null;
-if (!theme) {
-  try {
-    theme = (localStorage.getItem('kasse.theme') as Theme | null) ?? 'auto';
-  } catch {
-    theme = 'auto';
-  }
-}
-applyTheme(theme === 'light' || theme === 'dark' ? theme : 'auto');
+// `?theme=` forces one (screenshots); else the one the counter chose last.
+const forced = new URLSearchParams(location.search).get('theme');
+applyTheme(forced === null ? storedTheme() : forced === 'light' || forced === 'dark' ? forced : 'auto');
 
 if (location.hash.startsWith('#/display')) {
   // The customer display window: its own page, which asks for nothing but its view.

@@ -3,6 +3,7 @@ import './app.css';
 import { embed } from '@dintero/checkout-web-sdk';
 import { translate } from './lib/i18n';
 import { handlers, readPayPage, tell, type Invoke } from './lib/pay-page';
+import { isDark, storedTheme } from './lib/theme';
 
 declare global {
   interface Window {
@@ -10,19 +11,8 @@ declare global {
   }
 }
 
-function theme(): void {
-  let t: string | null = null;
-  try {
-    t = localStorage.getItem('kasse.theme');
-  } catch {
-    t = null;
-  }
-  const dark = t === 'dark' || (t !== 'light' && matchMedia('(prefers-color-scheme: dark)').matches);
-  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
-}
-
 async function start(): Promise<void> {
-  theme();
+  document.documentElement.dataset.theme = isDark(storedTheme()) ? 'dark' : 'light';
   const page = readPayPage(location.search);
   const unavailable = document.getElementById('pay-unavailable')!;
   const lang = page?.lang ?? 'en';

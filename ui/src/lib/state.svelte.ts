@@ -15,12 +15,13 @@ import { formatMoney } from './money';
 import { i18n, setLang, t } from './i18n.svelte';
 import { isLang, toLang, type MessageKey } from './i18n/index';
 import { router } from './router.svelte';
+import { isDark, storeTheme, type Theme } from './theme';
 
 export const OPEN_STATUSES: SaleStatus[] = ['creating', 'waiting', 'paying', 'on_hold'];
 export const PAID_STATUSES: SaleStatus[] = ['authorized', 'partially_captured', 'partially_captured_refunded', 'captured', 'partially_refunded', 'refunded'];
 export const FAILED_STATUSES: SaleStatus[] = ['charge_failed', 'declined', 'failed', 'cancelled', 'expired', 'voided'];
 
-export type Theme = 'auto' | 'light' | 'dark';
+export type { Theme };
 
 export const app = $state({
   info: null as AppInfo | null,
@@ -96,11 +97,7 @@ export function statusLabel(s: SaleStatus): string {
 
 export function applyTheme(theme: Theme): void {
   app.theme = theme;
-  try {
-    localStorage.setItem('kasse.theme', theme);
-  } catch {
-    /* storage may be unavailable */
-  }
+  storeTheme(theme);
   showTheme();
 }
 
@@ -117,8 +114,7 @@ if (typeof matchMedia !== 'undefined') {
 }
 
 export function effectiveDark(): boolean {
-  if (app.theme !== 'auto') return app.theme === 'dark';
-  return typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches;
+  return isDark(app.theme);
 }
 
 export function toggleTheme(): void {
