@@ -64,21 +64,23 @@ fn page(
             d.show_banner = look.banner;
             d.lang = look.lang;
             d.embed = look.embed;
-            let tail = if d.embed {
-                embed::script(&embed::messages(&d))
-            } else {
-                String::new()
-            };
+            let tail = sdk_tail(d.embed, || embed::messages(&d));
             (status, Html(view::render(&d, &tail))).into_response()
         }
         None => {
-            let tail = if look.embed {
-                embed::script(&embed::not_found(id))
-            } else {
-                String::new()
-            };
+            let tail = sdk_tail(look.embed, || embed::not_found(id));
             (StatusCode::NOT_FOUND, Html(view::not_found(id, &tail))).into_response()
         }
+    }
+}
+
+/// The end of an embedded page's body: the Web SDK's `messages` (`crate::embed`); nothing when
+/// the page is not embedded.
+fn sdk_tail(embedded: bool, messages: impl FnOnce() -> Vec<serde_json::Value>) -> String {
+    if embedded {
+        embed::script(&messages())
+    } else {
+        String::new()
     }
 }
 
