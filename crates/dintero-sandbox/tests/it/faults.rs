@@ -132,9 +132,7 @@ async fn drop_closes_the_connection_without_an_answer() {
     .await;
     let conns_before = env.sandbox.control().stats().accepted_connections;
     let err = env
-        .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
-        .json(&json!({"amount": 100}))
-        .send()
+        .operate_raw(&tid, "capture", json!({"amount": 100}))
         .await
         .expect_err("no answer");
     assert!(!err.is_status(), "{err}");
@@ -152,9 +150,11 @@ async fn after_applies_the_fault_once_the_operation_took_effect() {
     let (env, tid) = env_with_authorized("F-3").await;
     set_faults(&env, json!([{"path": "/v1/transactions/*/refund", "status": 503, "after": true, "times": 1}, {"path": "/v1/transactions/*/capture", "drop": true, "after": true, "times": 1}])).await;
     let res = env
-        .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
-        .json(&json!({"amount": 24800, "capture_reference": "CAP-X"}))
-        .send()
+        .operate_raw(
+            &tid,
+            "capture",
+            json!({"amount": 24800, "capture_reference": "CAP-X"}),
+        )
         .await;
     assert!(res.is_err(), "client never hears");
     let tx = env.transaction(&tid).await;
@@ -258,9 +258,11 @@ async fn cut_body_sends_status_and_headers_then_part_of_the_body() {
     )
     .await;
     let resp = env
-        .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
-        .json(&json!({"amount": 24800, "capture_reference": "CAP-CUT"}))
-        .send()
+        .operate_raw(
+            &tid,
+            "capture",
+            json!({"amount": 24800, "capture_reference": "CAP-CUT"}),
+        )
         .await
         .expect("status and headers arrive");
     assert_eq!(resp.status(), 200);
@@ -302,9 +304,11 @@ async fn garbage_body_answers_the_real_status_with_html() {
     )
     .await;
     let resp = env
-        .request(Method::POST, &format!("/v1/transactions/{tid}/refund"))
-        .json(&json!({"amount": 1500, "refund_reference": "RF-G"}))
-        .send()
+        .operate_raw(
+            &tid,
+            "refund",
+            json!({"amount": 1500, "refund_reference": "RF-G"}),
+        )
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
@@ -325,9 +329,7 @@ async fn garbage_body_answers_the_real_status_with_html() {
     )
     .await;
     let resp = env
-        .request(Method::POST, &format!("/v1/transactions/{tid}/refund"))
-        .json(&json!({"amount": 500}))
-        .send()
+        .operate_raw(&tid, "refund", json!({"amount": 500}))
         .await
         .unwrap();
     assert_eq!(resp.status(), 502);

@@ -295,6 +295,20 @@ impl Env {
             .bearer_auth(&self.token)
     }
 
+    /// `POST /v1/transactions/{tid}/{op}` with `body`, the answer read as it comes (or the
+    /// transport error a fault makes).
+    pub async fn operate_raw(
+        &self,
+        tid: &str,
+        op: &str,
+        body: Value,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.request(Method::POST, &format!("/v1/transactions/{tid}/{op}"))
+            .json(&body)
+            .send()
+            .await
+    }
+
     /// The id of a new session made from `body`.
     pub async fn session_id(&self, body: Value) -> String {
         self.create_session(body).await["id"]
