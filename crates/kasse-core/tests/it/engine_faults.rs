@@ -37,12 +37,9 @@ fn assert_one_refund_r2(h: &Harness, tid: &str, sale: &Sale) {
 }
 
 fn reconciled(h: &Harness, sale_id: &str) -> Vec<bool> {
-    h.kasse
-        .store()
-        .events(sale_id)
-        .unwrap()
+    h.events(sale_id)
         .into_iter()
-        .filter_map(|e| match e.event {
+        .filter_map(|e| match e {
             LogEvent::OperationReconciled { applied, .. } => Some(applied),
             _ => None,
         })

@@ -310,26 +310,23 @@ impl Harness {
         assert!(projection.ok(), "projection: {projection:?}");
     }
 
+    /// The events of the sale's journal rows, in order.
+    pub fn events(&self, sale_id: &str) -> Vec<LogEvent> {
+        let rows = self.kasse.store().events(sale_id).expect("events");
+        rows.into_iter().map(|e| e.event).collect()
+    }
+
     /// Kinds of the sale's journal rows, in order.
     pub fn kinds(&self, sale_id: &str) -> Vec<&'static str> {
-        self.kasse
-            .store()
-            .events(sale_id)
-            .expect("events")
-            .iter()
-            .map(|e| e.event.kind())
-            .collect()
+        self.events(sale_id).iter().map(LogEvent::kind).collect()
     }
 
     /// The statuses the log observed for a sale, in order.
     pub fn observed(&self, sale_id: &str) -> Vec<SaleStatus> {
-        self.kasse
-            .store()
-            .events(sale_id)
-            .expect("events")
-            .iter()
-            .filter_map(|e| match &e.event {
-                LogEvent::StatusObserved { status, .. } => Some(*status),
+        let observed = self.events(sale_id).into_iter();
+        observed
+            .filter_map(|e| match e {
+                LogEvent::StatusObserved { status, .. } => Some(status),
                 _ => None,
             })
             .collect()
