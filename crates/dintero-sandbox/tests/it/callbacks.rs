@@ -142,9 +142,7 @@ async fn authorization_and_event_callbacks_by_get() {
     let mut seen = false;
     for _ in 0..100 {
         let (_, s) = env.get(&format!("/v1/sessions/{sid}")).await;
-        if let Some(e) = s["events"]
-            .as_array()
-            .unwrap()
+        if let Some(e) = events_of(&s)
             .iter()
             .find(|e| e["name"] == "AUTH_CALLBACK_SENT")
         {

@@ -33,9 +33,7 @@ async fn authorized_transaction_has_dintero_shape() {
         .unwrap()
         .starts_with("12/"));
     assert_eq!(tx["metadata"]["session:profile_id"], "default");
-    let events: Vec<(&str, &str, bool)> = tx["events"]
-        .as_array()
-        .unwrap()
+    let events: Vec<(&str, &str, bool)> = events_of(&tx)
         .iter()
         .map(|e| {
             (
@@ -314,11 +312,7 @@ async fn timeout_cards_fail_the_named_operation_with_503() {
             "/v1/transactions/{tid}?includes=events.success.true"
         ))
         .await;
-    assert!(ok_only["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|e| e["success"] == true));
+    assert!(events_of(&ok_only).iter().all(|e| e["success"] == true));
     assert_eq!(ok_only["events"].as_array().unwrap().len(), 3);
 
     // void times out

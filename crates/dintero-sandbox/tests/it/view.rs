@@ -78,9 +78,7 @@ async fn page_shows_the_order_the_cards_and_the_buttons() {
     assert!(!no_banner.contains("TEST / sandbox"));
     // two visits recorded, with the browser's user agent
     let (_, s) = env.get(&format!("/v1/sessions/{sid}")).await;
-    let visits = s["events"]
-        .as_array()
-        .unwrap()
+    let visits = events_of(&s)
         .iter()
         .filter(|e| e["name"] == "VISITED")
         .count();
@@ -185,9 +183,7 @@ async fn cancel_redirects_with_error_cancelled() {
         session.get("cancelled_by").is_none_or(|v| v.is_null()),
         "{session}"
     );
-    let names: Vec<_> = session["events"]
-        .as_array()
-        .unwrap()
+    let names: Vec<_> = events_of(&session)
         .iter()
         .filter_map(|e| e["name"].as_str())
         .collect();

@@ -182,11 +182,14 @@ pub async fn answer(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     (status, v)
 }
 
+/// The `events` of a transaction or session.
+pub fn events_of(v: &Value) -> &[Value] {
+    v["events"].as_array().expect("events")
+}
+
 /// Σ amount of successful events named `name`.
 pub fn sum_events(tx: &Value, name: &str) -> i64 {
-    tx["events"]
-        .as_array()
-        .unwrap()
+    events_of(tx)
         .iter()
         .filter(|e| e["event"] == name && e["success"] == true)
         .map(|e| e["amount"].as_i64().unwrap_or(0))
@@ -205,9 +208,7 @@ pub fn refused<'v>(s: StatusCode, v: &'v Value, status: u16, code: &str) -> &'v 
 
 /// The events of a transaction as (event, transaction_status, success).
 pub fn event_names(tx: &Value) -> Vec<(String, String, bool)> {
-    tx["events"]
-        .as_array()
-        .unwrap()
+    events_of(tx)
         .iter()
         .map(|e| {
             (
@@ -259,9 +260,7 @@ impl Env {
     pub async fn completed(&self, tid: &str, rid: &str) -> (Value, Value) {
         for _ in 0..400 {
             let (_, tx) = self.get(&format!("/v1/transactions/{tid}")).await;
-            let found = tx["events"]
-                .as_array()
-                .unwrap()
+            let found = events_of(&tx)
                 .iter()
                 .find(|e| e["correlation_request_id"] == rid)
                 .cloned();
