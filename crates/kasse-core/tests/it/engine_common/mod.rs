@@ -92,6 +92,20 @@ pub async fn harness() -> Harness {
     harness_with(|_| {}).await
 }
 
+/// A harness with a charge of one line of `amount` made (not paid).
+pub async fn charged(amount: i64) -> (Harness, Charge) {
+    let h = harness().await;
+    let charge = h.charge(amount).await;
+    (h, charge)
+}
+
+/// A harness with a paid (authorised) sale of one line of `amount`.
+pub async fn authorised(amount: i64) -> (Harness, Sale) {
+    let h = harness().await;
+    let sale = h.authorised(amount).await;
+    (h, sale)
+}
+
 pub async fn harness_with(tweak: impl FnOnce(&mut KasseConfig)) -> Harness {
     harness_on(SandboxConfig::default(), tweak).await
 }
