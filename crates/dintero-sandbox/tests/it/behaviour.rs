@@ -9,10 +9,6 @@ use dintero_sandbox::{AsyncOperations, Behaviour, PayOptions, SandboxConfig};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-fn last_event(tx: &Value) -> &Value {
-    tx["events"].as_array().unwrap().last().unwrap()
-}
-
 fn id(tx: &Value) -> String {
     tx["id"].as_str().unwrap().to_owned()
 }

@@ -8,10 +8,6 @@ use dintero_sandbox::{PayOptions, SandboxConfig};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-fn last_event(tx: &Value) -> &Value {
-    tx["events"].as_array().unwrap().last().unwrap()
-}
-
 #[tokio::test]
 async fn authorized_transaction_has_dintero_shape() {
     let env = env().await;
@@ -533,10 +529,7 @@ async fn async_operations_answer_202_then_complete() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 202);
-    let rid = resp.headers()["event-request-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let rid = header(&resp, "event-request-id").to_owned();
     let tx: Value = resp.json().await.unwrap();
     assert_eq!(tx["status"], "AUTHORIZED");
     assert_eq!(last_event(&tx)["event"], "INITIATE_CAPTURE");

@@ -182,9 +182,19 @@ pub async fn answer(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     (status, v)
 }
 
+/// Header `name` of an answer, as text.
+pub fn header<'r>(resp: &'r reqwest::Response, name: &str) -> &'r str {
+    resp.headers()[name].to_str().expect("a text header")
+}
+
 /// The `events` of a transaction or session.
 pub fn events_of(v: &Value) -> &[Value] {
     v["events"].as_array().expect("events")
+}
+
+/// The latest event of a transaction.
+pub fn last_event(tx: &Value) -> &Value {
+    events_of(tx).last().expect("an event")
 }
 
 /// Σ amount of successful events named `name`.
