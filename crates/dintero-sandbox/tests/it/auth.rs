@@ -162,11 +162,7 @@ async fn checkout_endpoints_require_a_valid_bearer() {
 
 #[tokio::test]
 async fn tokens_expire_on_the_sim_clock() {
-    let env = env_with(SandboxConfig {
-        token_ttl: Duration::from_secs(5),
-        ..test_config()
-    })
-    .await;
+    let env = env_tweaked(|c| c.token_ttl = Duration::from_secs(5)).await;
     let (s, _) = env.get("/v1/transactions").await;
     assert_eq!(s, 200);
     env.sandbox.control().advance_clock(Duration::from_secs(6));

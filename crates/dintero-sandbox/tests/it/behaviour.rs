@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::common::*;
-use dintero_sandbox::{AsyncOperations, Behaviour, PayOptions, SandboxConfig};
+use dintero_sandbox::{AsyncOperations, Behaviour, PayOptions};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -487,11 +487,7 @@ async fn behaviour_endpoint_validates_merges_and_resets() {
         .is_err());
 
     // SandboxConfig::async_operations is the default's short delay, and survives a reset.
-    let env = env_with(SandboxConfig {
-        async_operations: true,
-        ..test_config()
-    })
-    .await;
+    let env = env_tweaked(|c| c.async_operations = true).await;
     let (_, all) = env.get("/_sim/behaviour").await;
     assert_eq!(
         all["default"]["async_operations"]["delay_seconds"].as_f64(),

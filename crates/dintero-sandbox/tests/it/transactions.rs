@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::common::*;
-use dintero_sandbox::{PayOptions, SandboxConfig};
+use dintero_sandbox::PayOptions;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -514,11 +514,7 @@ async fn list_filters_and_pagination() {
 
 #[tokio::test]
 async fn async_operations_answer_202_then_complete() {
-    let env = env_with(SandboxConfig {
-        async_operations: true,
-        ..test_config()
-    })
-    .await;
+    let env = env_tweaked(|c| c.async_operations = true).await;
     let tid = env.authorized("R-async").await;
     let resp = env
         .operate_raw(

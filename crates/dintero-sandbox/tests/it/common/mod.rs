@@ -43,6 +43,13 @@ pub async fn env_with_authorized(reference: &str) -> (Env, String) {
     (env, tid)
 }
 
+/// A fresh sandbox with [`test_config`] changed by `tweak`.
+pub async fn env_tweaked(tweak: impl FnOnce(&mut SandboxConfig)) -> Env {
+    let mut config = test_config();
+    tweak(&mut config);
+    env_with(config).await
+}
+
 pub async fn env_with(config: SandboxConfig) -> Env {
     let sandbox = Sandbox::start(config).await.expect("sandbox starts");
     let base = sandbox.base_url();
@@ -180,6 +187,12 @@ pub async fn answer(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
     };
     (status, v)
+}
+
+/// A checkout page that says `what` and offers no Pay button (the payment is over).
+pub fn assert_closed_page(html: &str, what: &str) {
+    assert!(html.contains(what), "{what:?} not in {html}");
+    assert!(!html.contains("/pay\""), "a Pay button in {html}");
 }
 
 /// Header `name` of an answer, as text.
