@@ -37,13 +37,10 @@ fn assert_one_refund_r2(h: &Harness, tid: &str, sale: &Sale) {
 }
 
 fn reconciled(h: &Harness, sale_id: &str) -> Vec<bool> {
-    h.events(sale_id)
-        .into_iter()
-        .filter_map(|e| match e {
-            LogEvent::OperationReconciled { applied, .. } => Some(applied),
-            _ => None,
-        })
-        .collect()
+    h.picked(sale_id, |e| match e {
+        LogEvent::OperationReconciled { applied, .. } => Some(applied),
+        _ => None,
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

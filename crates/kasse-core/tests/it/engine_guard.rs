@@ -41,14 +41,11 @@ fn staff(h: &Harness, limit: i64) {
 }
 
 fn actor_of_last_request(h: &Harness, sale_id: &str) -> Option<Actor> {
-    h.events(sale_id)
-        .into_iter()
-        .rev()
-        .find_map(|e| match e {
-            LogEvent::OperationRequested { actor, .. } => Some(actor),
-            _ => None,
-        })
-        .flatten()
+    let actors = h.picked(sale_id, |e| match e {
+        LogEvent::OperationRequested { actor, .. } => Some(actor),
+        _ => None,
+    });
+    actors.into_iter().last().flatten()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -335,15 +335,17 @@ impl Harness {
         self.events(sale_id).iter().map(LogEvent::kind).collect()
     }
 
+    /// What `pick` takes from the sale's journal rows, in order (rows it skips give nothing).
+    pub fn picked<T>(&self, sale_id: &str, pick: impl FnMut(LogEvent) -> Option<T>) -> Vec<T> {
+        self.events(sale_id).into_iter().filter_map(pick).collect()
+    }
+
     /// The statuses the log observed for a sale, in order.
     pub fn observed(&self, sale_id: &str) -> Vec<SaleStatus> {
-        let observed = self.events(sale_id).into_iter();
-        observed
-            .filter_map(|e| match e {
-                LogEvent::StatusObserved { status, .. } => Some(status),
-                _ => None,
-            })
-            .collect()
+        self.picked(sale_id, |e| match e {
+            LogEvent::StatusObserved { status, .. } => Some(status),
+            _ => None,
+        })
     }
 
     /// Waits until the sale satisfies `pred` (driven by the engine's broadcasts, re-checked on
