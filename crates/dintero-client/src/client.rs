@@ -199,13 +199,14 @@ impl Client {
         session_id: &str,
         includes: &[SessionInclude],
     ) -> Result<Session, Error> {
-        let id = non_empty("session_id", session_id)?;
-        let mut url = self.inner.checkout_url(Collection::Sessions, &[id]);
-        append_includes(&mut url, includes.iter().map(|i| i.as_str()));
-        self.inner
-            .call(Call::new(Method::GET, url))
-            .await?
-            .json("Session")
+        let includes = includes.iter().map(|i| i.as_str());
+        self.get_one(
+            Collection::Sessions,
+            ("session_id", session_id),
+            includes,
+            "Session",
+        )
+        .await
     }
 
     /// `POST /v1/sessions/{id}/cancel` (no body). Voids an initiated or authorized transaction
@@ -233,13 +234,28 @@ impl Client {
         transaction_id: &str,
         includes: &[TransactionInclude],
     ) -> Result<Transaction, Error> {
-        let id = non_empty("transaction_id", transaction_id)?;
-        let mut url = self.inner.checkout_url(Collection::Transactions, &[id]);
-        append_includes(&mut url, includes.iter().map(|i| i.as_str()));
+        let includes = includes.iter().map(|i| i.as_str());
+        let id = ("transaction_id", transaction_id);
+        self.get_one(Collection::Transactions, id, includes, "Transaction")
+            .await
+    }
+
+    /// `GET` of one session or transaction by id (`field` names it in an error), with
+    /// `includes`, read as `what`.
+    async fn get_one<'a, T: serde::de::DeserializeOwned>(
+        &self,
+        collection: Collection,
+        (field, id): (&'static str, &str),
+        includes: impl Iterator<Item = &'a str>,
+        what: &str,
+    ) -> Result<T, Error> {
+        let id = non_empty(field, id)?;
+        let mut url = self.inner.checkout_url(collection, &[id]);
+        append_includes(&mut url, includes);
         self.inner
             .call(Call::new(Method::GET, url))
             .await?
-            .json("Transaction")
+            .json(what)
     }
 
     /// `GET /v1/transactions`: one page (a bare JSON array).
@@ -310,22 +326,20 @@ impl Client {
         &self,
         query: &TransactionQuery,
     ) -> Result<TransactionPage, Error> {
-        let mut page_query = query.clone();
-        let limit = *page_query.limit.get_or_insert(100) as usize;
+        let mut cursor = Cursor::new(query);
         let mut all = TransactionPage::default();
         loop {
-            let page = self.list_transactions_page(&page_query).await?;
+            let page = self.list_transactions_page(&cursor.query).await?;
             all.len += page.len;
             all.transactions.extend(page.transactions);
             all.unreadable.extend(page.unreadable);
-            let Some(last) = page.last_id else { break };
-            all.last_id = Some(last.clone());
-            if page.len < limit || page_query.starting_after.as_deref() == Some(last.as_str()) {
-                break;
+            if page.last_id.is_some() {
+                all.last_id = page.last_id.clone();
             }
-            page_query.starting_after = Some(last);
+            if !cursor.advance(page.len, page.last_id) {
+                return Ok(all);
+            }
         }
-        Ok(all)
     }
 
     /// Every page of `GET /v1/transactions` from `query.starting_after` on, following the
@@ -335,21 +349,16 @@ impl Client {
         &self,
         query: &TransactionQuery,
     ) -> Result<Vec<Transaction>, Error> {
-        let mut page_query = query.clone();
-        let limit = *page_query.limit.get_or_insert(100) as usize;
+        let mut cursor = Cursor::new(query);
         let mut all = Vec::new();
         loop {
-            let page = self.list_transactions(&page_query).await?;
-            let count = page.len();
-            let last = page.last().map(|t| t.id.clone());
+            let page = self.list_transactions(&cursor.query).await?;
+            let (count, last) = (page.len(), page.last().map(|t| t.id.clone()));
             all.extend(page);
-            let Some(last) = last else { break };
-            if count < limit || page_query.starting_after.as_deref() == Some(last.as_str()) {
-                break;
+            if !cursor.advance(count, last) {
+                return Ok(all);
             }
-            page_query.starting_after = Some(last);
         }
-        Ok(all)
     }
 
     /// `POST /v1/transactions/{id}/capture`. Not retried; on [`Error::OutcomeUnknown`] (or a
@@ -430,6 +439,32 @@ fn operation_response(response: &RawResponse, path: &str) -> Result<OperationRes
             None
         },
     })
+}
+
+/// The `starting_after` walk of [`Client::scan_transactions`] and
+/// [`Client::list_all_transactions`]: the query of the next page (limit 100 unless set).
+struct Cursor {
+    query: TransactionQuery,
+    limit: usize,
+}
+
+impl Cursor {
+    fn new(query: &TransactionQuery) -> Cursor {
+        let mut query = query.clone();
+        let limit = *query.limit.get_or_insert(100) as usize;
+        Cursor { query, limit }
+    }
+
+    /// After a page of `len` elements ending with `last`: whether there is a next page (the
+    /// page was full and the cursor moves), with the query set to it.
+    fn advance(&mut self, len: usize, last: Option<String>) -> bool {
+        let Some(last) = last else { return false };
+        if len < self.limit || self.query.starting_after.as_deref() == Some(last.as_str()) {
+            return false;
+        }
+        self.query.starting_after = Some(last);
+        true
+    }
 }
 
 /// What [`Client::list_transactions_page`] and [`Client::scan_transactions`] read.

@@ -15,46 +15,35 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-/// One fault rule. Every field is optional: an empty rule matches every Dintero request and
-/// does nothing but count.
+/// One fault rule. Every field is optional (absent means its default): an empty rule matches
+/// every Dintero request and does nothing but count.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct FaultRule {
     /// HTTP method to match (any when absent).
-    #[serde(default)]
     pub method: Option<String>,
     /// Path to match; `*` matches one segment (any path when absent).
-    #[serde(default)]
     pub path: Option<String>,
     /// Answer with this status and Dintero's error body.
-    #[serde(default)]
     pub status: Option<u16>,
     /// Wait this long before answering (or before the operation, unless `after`).
-    #[serde(default)]
     pub latency_ms: Option<u64>,
     /// Close the connection without any answer.
-    #[serde(default)]
     pub drop: bool,
     /// Apply the fault after the operation took effect.
-    #[serde(default)]
     pub after: bool,
     /// Chance that a matching request is faulted (default 1.0).
-    #[serde(default)]
     pub probability: Option<f64>,
     /// How many faults the rule makes before it is spent (unlimited when absent).
-    #[serde(default)]
     pub times: Option<u32>,
     /// `Retry-After` seconds on 429 answers (default 1).
-    #[serde(default)]
     pub retry_after: Option<u32>,
     /// The operation takes effect; the answer has its real status and headers (with the full
     /// body's `Content-Length`), but only part of the body is sent before the connection is
     /// closed, so the client fails while reading the body.
-    #[serde(default)]
     pub cut_body: bool,
     /// The operation takes effect; the answer has its real status and a complete body that is
     /// not JSON (a proxy's HTML page, `Content-Type: text/html`).
-    #[serde(default)]
     pub garbage_body: bool,
 }
 

@@ -194,22 +194,24 @@ pub(crate) struct Transaction {
     pub metadata: Map<String, Value>,
     pub initiating_system_request_headers: Map<String, Value>,
     pub events: Vec<TxEvent>,
+    /// The simulator's own bookkeeping: never part of Dintero's JSON.
+    #[serde(skip)]
+    pub sim: TxSim,
+}
 
-    #[serde(skip)]
+/// What the simulator keeps of a transaction beside Dintero's JSON.
+#[derive(Debug, Clone)]
+pub(crate) struct TxSim {
     pub ledger: Ledger,
-    #[serde(skip)]
+    /// The test card's timeout, if it has one.
     pub times_out: Option<TimesOut>,
-    #[serde(skip)]
     pub callback_url: Option<String>,
-    #[serde(skip)]
     pub return_url: String,
-    #[serde(skip)]
+    /// The order's `event_reference`, for operations sent without their own.
     pub default_event_reference: Option<String>,
-    #[serde(skip)]
     pub pending: Vec<PendingOperation>,
     /// SIM fault: shown in `GET /v1/transactions` answers as an element that is not a
     /// transaction ([`crate::Control::corrupt_in_lists`]).
-    #[serde(skip)]
     pub corrupt_in_lists: bool,
 }
 
@@ -219,8 +221,8 @@ impl Transaction {
     pub fn projected(&self) -> (Status, Ledger) {
         let vapc = crate::machine::allows_void_after_partial_capture(self.payment_product_type);
         let mut status = self.status;
-        let mut ledger = self.ledger;
-        for p in &self.pending {
+        let mut ledger = self.sim.ledger;
+        for p in &self.sim.pending {
             if let Ok(o) = crate::machine::apply(status, &ledger, p.operation, vapc) {
                 status = o.status;
                 ledger = o.ledger;

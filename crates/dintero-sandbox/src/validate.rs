@@ -48,6 +48,14 @@ impl<'a, 'p> Obj<'a, 'p> {
         Obj { map, path }
     }
 
+    /// An element of an array at `path` (`order.items[1]`), which must be an object.
+    pub fn element(v: &'a Value, path: &'p str) -> Result<Obj<'a, 'p>, ApiError> {
+        match v {
+            Value::Object(map) => Ok(Obj { map, path }),
+            _ => Err(ApiError::field(path, "must be an object")),
+        }
+    }
+
     fn present(&self, key: &str) -> Option<&'a Value> {
         self.map.get(key).filter(|v| !v.is_null())
     }
@@ -190,10 +198,7 @@ fn publish_asks(cfg: &Obj<'_, '_>) -> Result<Vec<PublishAsk>, ApiError> {
     let mut asks = Vec::with_capacity(list.len());
     for (i, entry) in list.iter().enumerate() {
         let path = format!("configuration.publish[{i}]");
-        let Value::Object(m) = entry else {
-            return Err(ApiError::field(&path, "must be an object"));
-        };
-        let o = Obj::of(m, &path);
+        let o = Obj::element(entry, &path)?;
         let channel = o.req_str("channel")?;
         if !matches!(channel, "sms" | "push") {
             return Err(ApiError::field(
@@ -276,10 +281,7 @@ pub(crate) fn new_session(body: Value, strict: bool) -> Result<NewSession, ApiEr
         let mut seen = HashSet::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let path = format!("order.items[{i}]");
-            let Value::Object(m) = item else {
-                return Err(ApiError::field(&path, "must be an object"));
-            };
-            let it = Obj::of(m, &path);
+            let it = Obj::element(item, &path)?;
             let line_id = it.req_str("line_id")?;
             items_sum += it.req_int("amount")?;
             it.opt_int("vat_amount")?;
@@ -422,10 +424,7 @@ pub(crate) fn operation_body(body: Value, reference_key: &str) -> Result<Operati
         let mut sum = 0i64;
         for (i, item) in items.iter().enumerate() {
             let path = format!("items[{i}]");
-            let Value::Object(m) = item else {
-                return Err(ApiError::field(&path, "must be an object"));
-            };
-            let it = Obj::of(m, &path);
+            let it = Obj::element(item, &path)?;
             it.req_str("line_id")?;
             sum += it.req_int("amount")?;
             it.opt_number("quantity")?;

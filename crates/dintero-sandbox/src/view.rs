@@ -494,26 +494,21 @@ pub(crate) fn render(d: &PageData, tail: &str) -> String {
             status,
             continue_url,
             ..
-        } => {
-            let _ = write!(
-                out,
-                "<div class=\"state ok\">{}</div>\
-<a class=\"continue\" href=\"{}\"{target}>{}</a>",
-                fill(w.paid, &escape(&status.to_string())),
-                escape(continue_url),
-                escape(w.back)
-            );
         }
-        PageState::Failed {
+        | PageState::Failed {
             status,
             continue_url,
             ..
         } => {
+            let (class, words) = match &d.state {
+                PageState::Paid { .. } => ("ok", w.paid),
+                _ => ("bad", w.failed),
+            };
             let _ = write!(
                 out,
-                "<div class=\"state bad\">{}</div>\
+                "<div class=\"state {class}\">{}</div>\
 <a class=\"continue\" href=\"{}\"{target}>{}</a>",
-                fill(w.failed, &escape(&status.to_string())),
+                fill(words, &escape(&status.to_string())),
                 escape(continue_url),
                 escape(w.back)
             );

@@ -9,6 +9,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use crate::common::pages_of;
 use dintero_client::{
     AccountId, CaptureRequest, Client, Config, Error, ErrorBody, Order, RefundRequest, RetryPolicy,
     Session, SessionCreateRequest, SessionCreated, Transaction, TransactionQuery,
@@ -172,10 +173,7 @@ fn call_everything(answer: &Answer) -> Vec<Result<(), Error>> {
         out.push(
             tokio::time::timeout(
                 Duration::from_secs(10),
-                c.list_all_transactions(&TransactionQuery {
-                    limit: Some(1),
-                    ..TransactionQuery::default()
-                }),
+                c.list_all_transactions(&pages_of(1)),
             )
             .await
             .expect("paging stops")

@@ -42,8 +42,14 @@ async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Ap
     })
 }
 
-fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(bytes)
+/// The body read as JSON, or `None` when it is empty (or only white space).
+async fn json_or_none<S: Send + Sync>(req: Request, state: &S) -> Result<Option<Value>, ApiError> {
+    let bytes = body_bytes(req, state).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(&bytes)
+        .map(Some)
         .map_err(|e| ApiError::invalid_request(format!("malformed JSON body: {e}")))
 }
 
@@ -55,11 +61,10 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = body_bytes(req, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::invalid_request("a JSON request body is required"));
+        match json_or_none(req, state).await? {
+            Some(value) => Ok(JsonBody(value)),
+            None => Err(ApiError::invalid_request("a JSON request body is required")),
         }
-        parse_json(&bytes).map(JsonBody)
     }
 }
 
@@ -71,11 +76,10 @@ impl<S: Send + Sync> FromRequest<S> for OptionalJsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = body_bytes(req, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(OptionalJsonBody(Value::Object(Map::new())));
-        }
-        parse_json(&bytes).map(OptionalJsonBody)
+        let value = json_or_none(req, state).await?;
+        Ok(OptionalJsonBody(
+            value.unwrap_or_else(|| Value::Object(Map::new())),
+        ))
     }
 }
 

@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::ids::IdSource;
 use crate::listing::TransactionFilter;
 use crate::machine::{self, Ledger, Operation, Status};
-use crate::model::{Card, PendingOperation, Session, SessionEvent, Transaction, TxEvent};
+use crate::model::{Card, PendingOperation, Session, SessionEvent, Transaction, TxEvent, TxSim};
 use crate::products;
 use crate::publish::Publication;
 use crate::validate::{NewSession, OperationBody};
@@ -251,7 +251,7 @@ impl Store {
             .filter_map(|id| self.transactions.get(id))
             .filter(|t| filter.matches(t))
             .take(filter.limit)
-            .map(|t| match t.corrupt_in_lists {
+            .map(|t| match t.sim.corrupt_in_lists {
                 true => unreadable(t),
                 false => self.tx_json(t, view),
             })
@@ -262,7 +262,7 @@ impl Store {
     /// normally again with `corrupt: false`). `GET /v1/transactions/{id}` is not affected.
     pub fn corrupt_in_lists(&mut self, id: &str, corrupt: bool) -> Result<(), ApiError> {
         let tx = self.transaction_mut_or_404(id)?;
-        tx.corrupt_in_lists = corrupt;
+        tx.sim.corrupt_in_lists = corrupt;
         Ok(())
     }
 
@@ -284,7 +284,7 @@ impl Store {
 
     /// The callback a transaction change causes, if the session asked for one.
     fn callback_for(&self, tx: &Transaction, trigger: Trigger<'_>) -> Option<CallbackJob> {
-        let url = tx.callback_url.as_deref()?;
+        let url = tx.sim.callback_url.as_deref()?;
         let (transaction_id, auth_event) = match trigger {
             Trigger::Error("capture") => (Some(tx.id.as_str()), None),
             Trigger::Error(_) => (None, None),

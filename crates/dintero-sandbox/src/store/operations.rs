@@ -43,9 +43,9 @@ fn operation_items(
 fn correction(tx: &Transaction) -> Value {
     json!({
         "status": tx.status,
-        "remaining_capture_amount": tx.ledger.capturable(),
-        "remaining_refund_amount": tx.ledger.refundable(),
-        "remaining_void_amount": tx.ledger.capturable(),
+        "remaining_capture_amount": tx.sim.ledger.capturable(),
+        "remaining_refund_amount": tx.sim.ledger.refundable(),
+        "remaining_void_amount": tx.sim.ledger.capturable(),
     })
 }
 
@@ -90,10 +90,10 @@ impl Store {
         let vapc = machine::allows_void_after_partial_capture(tx.payment_product_type);
         let (p_status, p_ledger) = tx.projected();
         machine::apply(p_status, &p_ledger, operation, vapc)?;
-        let outcome = machine::apply(tx.status, &tx.ledger, operation, vapc)?;
+        let outcome = machine::apply(tx.status, &tx.sim.ledger, operation, vapc)?;
         let event_reference = match operation {
             Operation::Void => None,
-            _ => reference.or_else(|| tx.default_event_reference.clone()),
+            _ => reference.or_else(|| tx.sim.default_event_reference.clone()),
         };
         let event = TxEvent {
             amount: Some(outcome.event_amount),
@@ -111,7 +111,7 @@ impl Store {
             )
         };
         let tx = self.transactions.get_mut(id).expect("checked");
-        if tx.times_out == Some(times_out) {
+        if tx.sim.times_out == Some(times_out) {
             let mut failed = event;
             failed.success = false;
             failed.transaction_status = tx.status;
@@ -170,7 +170,7 @@ impl Store {
             ..TxEvent::new(initiate_id, name, tx.status, request_id.clone(), now)
         });
         tx.updated_at = now;
-        tx.pending.push(PendingOperation {
+        tx.sim.pending.push(PendingOperation {
             request_id: request_id.clone(),
             operation,
             event: final_event,
@@ -194,7 +194,7 @@ impl Store {
     ) -> Vec<CallbackJob> {
         let release = (outcome.released > 0).then(|| (self.ids.uuid(), self.ids.uuid()));
         let tx = self.transactions.get_mut(id).expect("caller checked");
-        tx.ledger = outcome.ledger;
+        tx.sim.ledger = outcome.ledger;
         tx.status = outcome.status;
         tx.updated_at = now;
         let event_id = event.id.clone();
@@ -233,14 +233,19 @@ impl Store {
         let Some(tx) = self.transactions.get_mut(id) else {
             return Vec::new();
         };
-        let Some(pos) = tx.pending.iter().position(|p| p.request_id == request_id) else {
+        let Some(pos) = tx
+            .sim
+            .pending
+            .iter()
+            .position(|p| p.request_id == request_id)
+        else {
             return Vec::new();
         };
-        let pending = tx.pending.remove(pos);
+        let pending = tx.sim.pending.remove(pos);
         let mut event = pending.event;
         event.created_at = now;
         let vapc = machine::allows_void_after_partial_capture(tx.payment_product_type);
-        let error = match machine::apply(tx.status, &tx.ledger, pending.operation, vapc) {
+        let error = match machine::apply(tx.status, &tx.sim.ledger, pending.operation, vapc) {
             Ok(_) if pending.fails => json!({
                 "message": format!(
                     "The {} failed at the payment processor",

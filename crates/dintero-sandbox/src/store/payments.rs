@@ -9,8 +9,8 @@ use super::*;
 fn approve(tx: &mut Transaction, status: Status, captured_at_authorization: bool) -> Status {
     tx.status = status;
     if status == Status::Authorized && captured_at_authorization {
-        tx.ledger.captured = tx.amount;
-        tx.status = tx.ledger.status();
+        tx.sim.ledger.captured = tx.amount;
+        tx.status = tx.sim.ledger.status();
     }
     tx.status
 }
@@ -78,7 +78,7 @@ impl Store {
                 expiry_date: format!("12/{expiry_year}"),
                 kind: "Credit",
             });
-            tx.times_out = card.times_out;
+            tx.sim.times_out = card.times_out;
         }
         let (Some(card), false) = (card, req.initiate_only) else {
             let tx = &self.transactions[&tid];
@@ -152,13 +152,15 @@ impl Store {
             metadata,
             initiating_system_request_headers: s.initiating_system_request_headers.clone(),
             events: vec![ev],
-            ledger: Ledger::authorized(s.amount),
-            times_out: None,
-            callback_url: s.callback_url.clone(),
-            return_url: s.return_url.clone(),
-            default_event_reference,
-            pending: Vec::new(),
-            corrupt_in_lists: false,
+            sim: TxSim {
+                ledger: Ledger::authorized(s.amount),
+                times_out: None,
+                callback_url: s.callback_url.clone(),
+                return_url: s.return_url.clone(),
+                default_event_reference,
+                pending: Vec::new(),
+                corrupt_in_lists: false,
+            },
         };
         self.transactions.insert(tid.clone(), tx);
         self.tx_order.push(tid.clone());
@@ -255,16 +257,21 @@ impl Store {
             jobs.extend(self.callback_for(tx, trigger));
         }
         let redirect = match (return_error, capture_error) {
-            (Some(e), _) => return_location(&tx.return_url, &tx.merchant_reference, None, Some(e)),
+            (Some(e), _) => {
+                return_location(&tx.sim.return_url, &tx.merchant_reference, None, Some(e))
+            }
             (None, Some(e)) => return_location(
-                &tx.return_url,
+                &tx.sim.return_url,
                 &tx.merchant_reference,
                 Some(&tx.id),
                 Some(e),
             ),
-            (None, None) => {
-                return_location(&tx.return_url, &tx.merchant_reference, Some(&tx.id), None)
-            }
+            (None, None) => return_location(
+                &tx.sim.return_url,
+                &tx.merchant_reference,
+                Some(&tx.id),
+                None,
+            ),
         };
         Ok(Paid {
             transaction: self.tx_json(tx, TxView::default()),
@@ -283,10 +290,13 @@ impl Store {
         let Some(tx) = self.transactions.get(tid) else {
             return Vec::new();
         };
-        if tx.status != Status::Authorized || tx.ledger.captured > 0 || !tx.pending.is_empty() {
+        if tx.status != Status::Authorized
+            || tx.sim.ledger.captured > 0
+            || !tx.sim.pending.is_empty()
+        {
             return Vec::new();
         }
-        let times_out = tx.times_out == Some(TimesOut::AutoCapture);
+        let times_out = tx.sim.times_out == Some(TimesOut::AutoCapture);
         let error = self.auto_capture(tid, now, times_out);
         let tx = self.transactions.get_mut(tid).expect("checked");
         tx.updated_at = now;
@@ -302,7 +312,7 @@ impl Store {
         let request_id = self.ids.uuid();
         let tx = self.transactions.get_mut(tid).expect("exists");
         let amount = tx.amount;
-        let reference = tx.default_event_reference.clone();
+        let reference = tx.sim.default_event_reference.clone();
         let (success, error) = if times_out {
             (
                 false,
@@ -311,8 +321,8 @@ impl Store {
                 ),
             )
         } else {
-            tx.ledger.captured = amount;
-            tx.status = tx.ledger.status();
+            tx.sim.ledger.captured = amount;
+            tx.status = tx.sim.ledger.status();
             (true, None)
         };
         tx.events.push(TxEvent {

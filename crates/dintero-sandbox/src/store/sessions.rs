@@ -161,7 +161,7 @@ impl Store {
         };
         let mut jobs = Vec::new();
         let tx = &self.transactions[&tid];
-        if !tx.pending.is_empty() {
+        if !tx.sim.pending.is_empty() {
             return Err(ApiError::invalid_state(format!(
                 "Session {id} cannot be cancelled: its transaction {tid} has an operation in progress"
             )));
@@ -171,11 +171,11 @@ impl Store {
                 let event_id = self.ids.uuid();
                 let request_id = self.ids.uuid();
                 let tx = self.transactions.get_mut(&tid).expect("status was read");
-                tx.ledger.voided = true;
+                tx.sim.ledger.voided = true;
                 tx.status = Status::AuthorizationVoided;
                 tx.updated_at = now;
                 tx.events.push(TxEvent {
-                    amount: Some(tx.ledger.amount - tx.ledger.captured),
+                    amount: Some(tx.sim.ledger.amount - tx.sim.ledger.captured),
                     created_by: caller.client_id.map(str::to_owned),
                     request_headers: system_headers(caller.headers),
                     ..TxEvent::new(

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use reqwest::StatusCode;
+
 use crate::common::*;
 use dintero_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
@@ -16,6 +18,17 @@ async fn token_call(env: &Env, aid: &str, auth: Option<String>, body: Value) -> 
     }
     let resp = req.send().await.unwrap();
     (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
+/// `GET /v1/transactions` with `token` as the bearer.
+async fn list_with(env: &Env, token: &str) -> (StatusCode, Value) {
+    answer(env.http.get(env.url("/v1/transactions")).bearer_auth(token)).await
+}
+
+/// A token of another sandbox, started with `config`.
+async fn token_of(config: SandboxConfig) -> String {
+    let other = Sandbox::start(config).await.unwrap();
+    other.control().access_token()
 }
 
 fn body(aud: &str) -> Value {
@@ -149,11 +162,7 @@ async fn checkout_endpoints_require_a_valid_bearer() {
 
 #[tokio::test]
 async fn tokens_expire_on_the_sim_clock() {
-    let env = env_with(SandboxConfig {
-        token_ttl: Duration::from_secs(5),
-        ..test_config()
-    })
-    .await;
+    let env = env_tweaked(|c| c.token_ttl = Duration::from_secs(5)).await;
     let (s, _) = env.get("/v1/transactions").await;
     assert_eq!(s, 200);
     env.sandbox.control().advance_clock(Duration::from_secs(6));
@@ -162,49 +171,27 @@ async fn tokens_expire_on_the_sim_clock() {
     assert!(v["error"]["message"].as_str().unwrap().contains("expired"));
     // A fresh token works again.
     let token = env.fetch_token().await;
-    let resp = env
-        .http
-        .get(env.url("/v1/transactions"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
+    assert_eq!(list_with(&env, &token).await.0, 200);
 }
 
 #[tokio::test]
 async fn a_token_for_another_account_is_forbidden() {
     let env = env().await;
-    let other = Sandbox::start(SandboxConfig {
+    let foreign = token_of(SandboxConfig {
         account_id: "T99999999".into(),
         ..test_config()
     })
-    .await
-    .unwrap();
-    let foreign = other.control().access_token();
-    let (s, v) = answer(
-        env.http
-            .get(env.url("/v1/transactions"))
-            .bearer_auth(foreign),
-    )
     .await;
+    let (s, v) = list_with(&env, &foreign).await;
     assert_eq!(s, 403);
     assert_eq!(error_code(&v), "forbidden");
     // A sandbox with another secret does not even recognise the signature: 401.
-    let stranger = Sandbox::start(SandboxConfig {
+    let stranger = token_of(SandboxConfig {
         client_secret: "other".into(),
         ..test_config()
     })
-    .await
-    .unwrap();
-    let resp = env
-        .http
-        .get(env.url("/v1/transactions"))
-        .bearer_auth(stranger.control().access_token())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 401);
+    .await;
+    assert_eq!(list_with(&env, &stranger).await.0, 401);
 }
 
 #[tokio::test]

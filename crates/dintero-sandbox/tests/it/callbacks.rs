@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::Router;
-use dintero_sandbox::{CallbackDelivery, SandboxConfig};
+use dintero_sandbox::CallbackDelivery;
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone)]
@@ -142,9 +142,7 @@ async fn authorization_and_event_callbacks_by_get() {
     let mut seen = false;
     for _ in 0..100 {
         let (_, s) = env.get(&format!("/v1/sessions/{sid}")).await;
-        if let Some(e) = s["events"]
-            .as_array()
-            .unwrap()
+        if let Some(e) = events_of(&s)
             .iter()
             .find(|e| e["name"] == "AUTH_CALLBACK_SENT")
         {
@@ -263,11 +261,7 @@ async fn failures_call_back_only_with_report_error() {
 
 #[tokio::test]
 async fn signature_is_computed_as_dintero_does() {
-    let env = env_with(SandboxConfig {
-        signature_secret: Some("demo-signature-secret".into()),
-        ..test_config()
-    })
-    .await;
+    let env = env_tweaked(|c| c.signature_secret = Some("demo-signature-secret".into())).await;
     let recv = receiver(&[]).await;
     let cb = format!(
         "{}/dintero/callback?method=GET&report_error=true",
@@ -360,11 +354,7 @@ async fn no_retry_on_4xx() {
 
 #[tokio::test]
 async fn gives_up_after_max_retries_and_on_connection_errors() {
-    let env = env_with(SandboxConfig {
-        callback_max_retries: 2,
-        ..test_config()
-    })
-    .await;
+    let env = env_tweaked(|c| c.callback_max_retries = 2).await;
     let recv = receiver(&[500, 500, 500, 500, 500]).await;
     env.paid_with(
         body_with_callback("CB-7", &format!("{}/cb", recv.base)),
@@ -426,11 +416,7 @@ async fn auto_capture_calls_back_after_capture_and_http_can_be_refused() {
         tx["id"].as_str().map(str::to_owned)
     );
 
-    let strict = env_with(SandboxConfig {
-        allow_http_callbacks: false,
-        ..test_config()
-    })
-    .await;
+    let strict = env_tweaked(|c| c.allow_http_callbacks = false).await;
     strict
         .paid_with(
             body_with_callback("CB-10", &format!("{}/cb", recv.base)),

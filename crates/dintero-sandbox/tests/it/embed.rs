@@ -64,11 +64,7 @@ async fn the_sdks_iframe_shows_the_session_and_says_it_loaded() {
     )));
     // Opening it counts as a visit, as the hosted page does.
     let (_, s) = env.get(&format!("/v1/sessions/{sid}")).await;
-    assert!(s["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|e| e["name"] == "VISITED"));
+    assert!(events_of(&s).iter().any(|e| e["name"] == "VISITED"));
     // The script posts to its parent's origin only, never to any.
     assert!(page.contains("parentWindow.postMessage(m,origin)"));
     assert!(!page.contains("'*'"));

@@ -132,9 +132,7 @@ async fn drop_closes_the_connection_without_an_answer() {
     .await;
     let conns_before = env.sandbox.control().stats().accepted_connections;
     let err = env
-        .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
-        .json(&json!({"amount": 100}))
-        .send()
+        .operate_raw(&tid, "capture", json!({"amount": 100}))
         .await
         .expect_err("no answer");
     assert!(!err.is_status(), "{err}");
@@ -152,9 +150,11 @@ async fn after_applies_the_fault_once_the_operation_took_effect() {
     let (env, tid) = env_with_authorized("F-3").await;
     set_faults(&env, json!([{"path": "/v1/transactions/*/refund", "status": 503, "after": true, "times": 1}, {"path": "/v1/transactions/*/capture", "drop": true, "after": true, "times": 1}])).await;
     let res = env
-        .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
-        .json(&json!({"amount": 24800, "capture_reference": "CAP-X"}))
-        .send()
+        .operate_raw(
+            &tid,
+            "capture",
+            json!({"amount": 24800, "capture_reference": "CAP-X"}),
+        )
         .await;
     assert!(res.is_err(), "client never hears");
     let tx = env.transaction(&tid).await;
@@ -258,27 +258,19 @@ async fn cut_body_sends_status_and_headers_then_part_of_the_body() {
     )
     .await;
     let resp = env
-        .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
-        .json(&json!({"amount": 24800, "capture_reference": "CAP-CUT"}))
-        .send()
+        .operate_raw(
+            &tid,
+            "capture",
+            json!({"amount": 24800, "capture_reference": "CAP-CUT"}),
+        )
         .await
         .expect("status and headers arrive");
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("application/json"));
-    let announced: usize = resp.headers()["content-length"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    assert!(header(&resp, "content-type").starts_with("application/json"));
+    let announced: usize = header(&resp, "content-length").parse().unwrap();
     let tx = env.transaction(&tid).await;
     assert_eq!(tx["status"], "CAPTURED", "the capture took effect");
-    assert_eq!(
-        tx["events"].as_array().unwrap().last().unwrap()["event_reference"],
-        "CAP-CUT"
-    );
+    assert_eq!(last_event(&tx)["event_reference"], "CAP-CUT");
     assert_eq!(
         announced,
         serde_json::to_vec(&tx).unwrap().len(),
@@ -302,16 +294,15 @@ async fn garbage_body_answers_the_real_status_with_html() {
     )
     .await;
     let resp = env
-        .request(Method::POST, &format!("/v1/transactions/{tid}/refund"))
-        .json(&json!({"amount": 1500, "refund_reference": "RF-G"}))
-        .send()
+        .operate_raw(
+            &tid,
+            "refund",
+            json!({"amount": 1500, "refund_reference": "RF-G"}),
+        )
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(header(&resp, "content-type").starts_with("text/html"));
     let text = resp.text().await.expect("a complete body");
     assert!(text.starts_with("<!DOCTYPE html>"), "{text}");
     assert!(serde_json::from_str::<Value>(&text).is_err());
@@ -325,9 +316,7 @@ async fn garbage_body_answers_the_real_status_with_html() {
     )
     .await;
     let resp = env
-        .request(Method::POST, &format!("/v1/transactions/{tid}/refund"))
-        .json(&json!({"amount": 500}))
-        .send()
+        .operate_raw(&tid, "refund", json!({"amount": 500}))
         .await
         .unwrap();
     assert_eq!(resp.status(), 502);

@@ -25,6 +25,11 @@ fn oneshot() -> Oneshot {
 }
 
 impl Oneshot {
+    /// `POST uri` with `body` as JSON.
+    async fn post(&self, uri: &str, body: Value) -> (StatusCode, Value) {
+        self.send("POST", uri, body.to_string()).await
+    }
+
     async fn send(&self, method: &str, uri: &str, body: impl Into<Body>) -> (StatusCode, Value) {
         let req = Request::builder()
             .method(method)
@@ -78,34 +83,27 @@ async fn malformed_bodies_are_400_naming_the_problem() {
         }
     }
     let bad_types = json!({"profile_id": 1, "url": {}, "order": {}});
-    let (s, v) = o
-        .send("POST", "/v1/sessions-profile", bad_types.to_string())
-        .await;
+    let (s, v) = o.post("/v1/sessions-profile", bad_types).await;
     assert_error(s, &v, 400, "invalid_request");
     assert_eq!(
         v["error"]["message"],
         "profile_id: must be a string, got a number"
     );
-    let (s, v) = o
-        .send(
-            "POST",
-            "/v1/sessions-profile",
-            json!({"profile_id": "d", "url": {"return_url": "not a url"}, "order": {}}).to_string(),
-        )
-        .await;
-    assert_error(s, &v, 400, "invalid_request");
-    assert!(v["error"]["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("url.return_url"));
-    let (s, v) = o
-        .send("POST", "/v1/sessions-profile", json!({"profile_id": "d", "url": {"return_url": "https://x.example"}, "order": {"amount": 1e12, "currency": "NOK", "merchant_reference": "r"}}).to_string())
-        .await;
-    assert_error(s, &v, 400, "invalid_request");
-    assert!(v["error"]["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("order.amount"));
+    for (body, field) in [
+        (
+            json!({"profile_id": "d", "url": {"return_url": "not a url"}, "order": {}}),
+            "url.return_url",
+        ),
+        (
+            json!({"profile_id": "d", "url": {"return_url": "https://x.example"}, "order": {"amount": 1e12, "currency": "NOK", "merchant_reference": "r"}}),
+            "order.amount",
+        ),
+    ] {
+        let (s, v) = o.post("/v1/sessions-profile", body).await;
+        assert_error(s, &v, 400, "invalid_request");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(field), "{message}");
+    }
 }
 
 #[tokio::test]
@@ -119,24 +117,27 @@ async fn huge_bodies_are_413() {
 #[tokio::test]
 async fn unknown_paths_methods_and_odd_ids() {
     let o = oneshot();
-    for (m, p) in [
+    let unknown_paths = [
         ("GET", "/"),
         ("GET", "/v2/sessions"),
         ("GET", "/v1/transactions/a/b/c"),
         ("POST", "/_sim/unknown"),
         ("GET", "//"),
-    ] {
-        let (s, v) = o.send(m, p, "").await;
-        assert_error(s, &v, 404, "not_found");
-    }
-    for (m, p) in [
+    ];
+    let wrong_methods = [
         ("DELETE", "/v1/sessions-profile"),
         ("GET", "/v1/sessions/x/cancel"),
         ("PATCH", "/v1/transactions/x"),
         ("GET", "/v1/transactions/x/capture"),
+    ];
+    for (requests, status, code) in [
+        (&unknown_paths[..], 404, "not_found"),
+        (&wrong_methods[..], 405, "method_not_allowed"),
     ] {
-        let (s, v) = o.send(m, p, "").await;
-        assert_error(s, &v, 405, "method_not_allowed");
+        for (m, p) in requests {
+            let (s, v) = o.send(m, p, "").await;
+            assert_error(s, &v, status, code);
+        }
     }
     for p in [
         "/v1/sessions/%FF%FE",
@@ -149,11 +150,7 @@ async fn unknown_paths_methods_and_odd_ids() {
         assert!(v["error"]["code"].is_string(), "{p}");
     }
     let (s, v) = o
-        .send(
-            "POST",
-            "/v1/transactions/%FF/capture",
-            json!({"amount": 1}).to_string(),
-        )
+        .post("/v1/transactions/%FF/capture", json!({"amount": 1}))
         .await;
     assert!(matches!(s.as_u16(), 400 | 404), "{v}");
 }
@@ -183,11 +180,7 @@ async fn operations_reject_wrong_types() {
         json!({"amount": 99999999999u64}),
     ] {
         let (s, v) = o
-            .send(
-                "POST",
-                &format!("/v1/transactions/{tid}/capture"),
-                body.to_string(),
-            )
+            .post(&format!("/v1/transactions/{tid}/capture"), body)
             .await;
         assert_error(s, &v, 400, "invalid_request");
     }
@@ -223,7 +216,7 @@ async fn operations_reject_wrong_types() {
             "not_found",
         ),
     ] {
-        let (s, v) = o.send("POST", path, body.to_string()).await;
+        let (s, v) = o.post(path, body).await;
         assert_error(s, &v, status, code);
     }
 }
@@ -247,11 +240,7 @@ async fn clock_and_stats_through_app() {
     let o = oneshot();
     let before = o.state.control().now();
     let (s, v) = o
-        .send(
-            "POST",
-            "/_sim/clock/advance",
-            json!({"seconds": 3600}).to_string(),
-        )
+        .post("/_sim/clock/advance", json!({"seconds": 3600}))
         .await;
     assert_eq!(s, 200);
     assert!(v["now"].is_string());

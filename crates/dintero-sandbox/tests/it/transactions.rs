@@ -4,13 +4,9 @@
 use std::time::Duration;
 
 use crate::common::*;
-use dintero_sandbox::{PayOptions, SandboxConfig};
+use dintero_sandbox::PayOptions;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-fn last_event(tx: &Value) -> &Value {
-    tx["events"].as_array().unwrap().last().unwrap()
-}
 
 #[tokio::test]
 async fn authorized_transaction_has_dintero_shape() {
@@ -33,9 +29,7 @@ async fn authorized_transaction_has_dintero_shape() {
         .unwrap()
         .starts_with("12/"));
     assert_eq!(tx["metadata"]["session:profile_id"], "default");
-    let events: Vec<(&str, &str, bool)> = tx["events"]
-        .as_array()
-        .unwrap()
+    let events: Vec<(&str, &str, bool)> = events_of(&tx)
         .iter()
         .map(|e| {
             (
@@ -314,11 +308,7 @@ async fn timeout_cards_fail_the_named_operation_with_503() {
             "/v1/transactions/{tid}?includes=events.success.true"
         ))
         .await;
-    assert!(ok_only["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|e| e["success"] == true));
+    assert!(events_of(&ok_only).iter().all(|e| e["success"] == true));
     assert_eq!(ok_only["events"].as_array().unwrap().len(), 3);
 
     // void times out
@@ -465,32 +455,27 @@ async fn list_filters_and_pagination() {
     let (_, v) = env.get("/v1/transactions?limit=100").await;
     assert_eq!(v.as_array().unwrap().len(), 12);
     // filters
-    let count = |q: &'static str| {
-        let env = &env;
-        async move {
-            let (s, v) = env.get(&format!("/v1/transactions?limit=100&{q}")).await;
-            assert_eq!(s, 200, "{q}: {v}");
-            v.as_array().unwrap().len()
-        }
-    };
-    assert_eq!(count("status=CAPTURED").await, 1);
-    assert_eq!(count("status=CAPTURED&status=DECLINED").await, 2);
-    assert_eq!(count("status=AUTHORIZED").await, 10);
-    assert_eq!(count("currency=SEK").await, 4);
-    assert_eq!(count("merchant_reference=LIST-03").await, 1);
-    assert_eq!(count("search=list-0").await, 10);
-    assert_eq!(count("amount=24800").await, 12);
-    assert_eq!(count("amount.gte=24801").await, 0);
-    assert_eq!(count("amount.lte=24800&amount.gte=24800").await, 12);
-    assert_eq!(count("store_id=oslo-1").await, 12);
-    assert_eq!(count("store_id=bergen").await, 0);
-    assert_eq!(count("terminal_id=T0292").await, 12);
-    assert_eq!(count("channel=in_store").await, 12);
-    assert_eq!(
-        count("payment_product_type=dintero_psp.creditcard").await,
-        12
-    );
-    assert_eq!(count("card_brand=Visa").await, 12);
+    for (q, expected) in [
+        ("status=CAPTURED", 1),
+        ("status=CAPTURED&status=DECLINED", 2),
+        ("status=AUTHORIZED", 10),
+        ("currency=SEK", 4),
+        ("merchant_reference=LIST-03", 1),
+        ("search=list-0", 10),
+        ("amount=24800", 12),
+        ("amount.gte=24801", 0),
+        ("amount.lte=24800&amount.gte=24800", 12),
+        ("store_id=oslo-1", 12),
+        ("store_id=bergen", 0),
+        ("terminal_id=T0292", 12),
+        ("channel=in_store", 12),
+        ("payment_product_type=dintero_psp.creditcard", 12),
+        ("card_brand=Visa", 12),
+    ] {
+        let (s, v) = env.get(&format!("/v1/transactions?limit=100&{q}")).await;
+        assert_eq!(s, 200, "{q}: {v}");
+        assert_eq!(v.as_array().unwrap().len(), expected, "{q}");
+    }
     let (_, v) = env
         .get(&format!("/v1/transactions?id={}&id={}", ids[0], ids[1]))
         .await;
@@ -529,23 +514,18 @@ async fn list_filters_and_pagination() {
 
 #[tokio::test]
 async fn async_operations_answer_202_then_complete() {
-    let env = env_with(SandboxConfig {
-        async_operations: true,
-        ..test_config()
-    })
-    .await;
+    let env = env_tweaked(|c| c.async_operations = true).await;
     let tid = env.authorized("R-async").await;
     let resp = env
-        .request(Method::POST, &format!("/v1/transactions/{tid}/capture"))
-        .json(&json!({"amount": 20000, "capture_reference": "C-A"}))
-        .send()
+        .operate_raw(
+            &tid,
+            "capture",
+            json!({"amount": 20000, "capture_reference": "C-A"}),
+        )
         .await
         .unwrap();
     assert_eq!(resp.status(), 202);
-    let rid = resp.headers()["event-request-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let rid = header(&resp, "event-request-id").to_owned();
     let tx: Value = resp.json().await.unwrap();
     assert_eq!(tx["status"], "AUTHORIZED");
     assert_eq!(last_event(&tx)["event"], "INITIATE_CAPTURE");

@@ -41,11 +41,17 @@ fn tamper(db: &Path, pick_seq: &str, from: &str, to: &str) -> i64 {
     seq
 }
 
-#[test]
-fn journal_verify_passes_then_names_the_row_someone_edited() {
+/// A world with one sale paid and captured; its transaction id.
+fn captured_sale() -> (World, String) {
     let w = World::new();
     let (_, tid) = w.paid_sale();
     w.run(&["--json", "capture", &tid]).one();
+    (w, tid)
+}
+
+#[test]
+fn journal_verify_passes_then_names_the_row_someone_edited() {
+    let (w, _) = captured_sale();
 
     let ok = w.run(&["--json", "journal", "verify"]).one();
     assert_eq!(ok["ok"], true, "{ok}");
@@ -162,9 +168,7 @@ fn an_altered_journal_makes_kasse_read_only_naming_the_row() {
 
 #[test]
 fn a_changed_sale_row_is_named_by_verify_and_rebuilt_from_the_journal() {
-    let w = World::new();
-    let (_, tid) = w.paid_sale();
-    w.run(&["--json", "capture", &tid]).one();
+    let (w, tid) = captured_sale();
     // Someone raises what the sale says was captured.
     let conn = rusqlite::Connection::open(w.db_path()).unwrap();
     let sale_id: String = conn
@@ -226,9 +230,7 @@ fn a_changed_sale_row_is_named_by_verify_and_rebuilt_from_the_journal() {
 
 #[test]
 fn a_printed_chain_head_is_proven_or_refuted() {
-    let w = World::new();
-    let (_, tid) = w.paid_sale();
-    w.run(&["--json", "capture", &tid]).one();
+    let (w, _) = captured_sale();
     let report = w.run(&["--json", "journal", "verify"]).one();
     let head = report["head"].as_str().unwrap().to_owned();
     let (seq, hash) = head.split_once(':').unwrap();
@@ -257,9 +259,7 @@ fn a_printed_chain_head_is_proven_or_refuted() {
 
 #[test]
 fn a_closed_day_and_an_export_in_the_counters_stream_keep_the_journal_sound() {
-    let w = World::new();
-    let (_, tid) = w.paid_sale();
-    w.run(&["--json", "capture", &tid]).one();
+    let (w, _) = captured_sale();
     // The app closes the day and exports on the same log (what its commands journal).
     let z_head = {
         let store = kasse_core::store::Store::open(w.db_path()).unwrap();

@@ -160,17 +160,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn check_digits_of_each_kind() {
-        assert_eq!(
-            Gtin::parse("7038010009457").unwrap().as_str(),
-            "7038010009457"
-        );
-        assert_eq!(Gtin::parse("96385074").unwrap().as_str(), "96385074");
-        // A UPC-A, 12 digits, kept as the 13-digit EAN it also scans as.
-        assert_eq!(
-            Gtin::parse("036000291452").unwrap().as_str(),
-            "0036000291452"
-        );
+    fn check_digits_of_each_kind_are_checked_and_completed() {
+        // (a body without its check digit, the code typed, the code kept)
+        for (body, typed, kept) in [
+            ("703801000945", "7038010009457", "7038010009457"),
+            ("9638507", "96385074", "96385074"),
+            // A UPC-A, 12 digits, kept as the 13-digit EAN it also scans as.
+            ("03600029145", "036000291452", "0036000291452"),
+        ] {
+            assert_eq!(Gtin::parse(typed).unwrap().as_str(), kept, "{typed}");
+            assert_eq!(Gtin::complete(body).unwrap().as_str(), kept, "{body}");
+        }
         assert_eq!(
             Gtin::parse("036000291452").unwrap(),
             Gtin::parse("0036000291452").unwrap()
@@ -182,46 +182,30 @@ mod tests {
                 expected: 7
             })
         );
-        assert!(matches!(
-            Gtin::parse("12345"),
-            Err(GtinError::Length { .. })
-        ));
-        assert!(matches!(
-            Gtin::parse("70380100094x7"),
-            Err(GtinError::Length { .. })
-        ));
+        for typed in ["12345", "70380100094x7"] {
+            let refused = Gtin::parse(typed);
+            assert!(matches!(refused, Err(GtinError::Length { .. })), "{typed}");
+        }
+        // A whole code is no body.
+        for body in ["7038010009457", "70380100094x"] {
+            let refused = Gtin::complete(body);
+            assert!(matches!(refused, Err(GtinError::Length { .. })), "{body}");
+        }
     }
 
-    #[test]
-    fn a_body_is_completed_with_its_check_digit() {
-        assert_eq!(
-            Gtin::complete("703801000945").unwrap().as_str(),
-            "7038010009457"
-        );
-        assert_eq!(Gtin::complete("9638507").unwrap().as_str(), "96385074");
-        assert_eq!(
-            Gtin::complete("03600029145").unwrap().as_str(),
-            "0036000291452"
-        );
-        assert!(matches!(
-            Gtin::complete("7038010009457"),
-            Err(GtinError::Length { .. })
-        ));
-        assert!(matches!(
-            Gtin::complete("70380100094x"),
-            Err(GtinError::Length { .. })
-        ));
+    /// `body` with its check digit appended.
+    fn with_check_digit(body: &[u8]) -> String {
+        format!(
+            "{}{}",
+            std::str::from_utf8(body).unwrap(),
+            check_digit(body)
+        )
     }
 
     #[test]
     fn variable_measure_codes_carry_weight_or_price() {
         // 23 / item 12345 / 00375 g.
-        let body = b"231234500375";
-        let code = format!(
-            "{}{}",
-            std::str::from_utf8(body).unwrap(),
-            check_digit(body)
-        );
+        let code = with_check_digit(b"231234500375");
         match decode_scan(&code).unwrap() {
             Scan::Weighed { item, grams } => {
                 assert_eq!(grams, 375);
@@ -230,12 +214,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let body = b"210555501990";
-        let code = format!(
-            "{}{}",
-            std::str::from_utf8(body).unwrap(),
-            check_digit(body)
-        );
+        let code = with_check_digit(b"210555501990");
         match decode_scan(&code).unwrap() {
             Scan::Priced { item, amount } => {
                 assert_eq!(amount, 1990);

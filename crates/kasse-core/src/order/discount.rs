@@ -161,13 +161,6 @@ pub(super) fn line_off(
     unit_price: i64,
 ) -> Result<i64, DiscountError> {
     match discount {
-        Discount::Percent(p) => Ok(percent_of(before, p)),
-        Discount::Amount(a) if a < 0 => Err(DiscountError::Negative),
-        Discount::Amount(a) if a > before => Err(DiscountError::ExceedsLine {
-            discount: a,
-            line: before,
-        }),
-        Discount::Amount(a) => Ok(a),
         Discount::Price(p) if p < 0 => Err(DiscountError::Negative),
         Discount::Price(p) if p > unit_price => Err(DiscountError::PriceAbove {
             price: p,
@@ -178,18 +171,30 @@ pub(super) fn line_off(
             let after = i64::try_from(money::line_amount(quantity, p)).unwrap_or(before);
             Ok(before - after.clamp(0, before))
         }
+        _ => amount_off(discount, before, |discount, line| {
+            DiscountError::ExceedsLine { discount, line }
+        }),
     }
 }
 
 /// Minor units the order's `discount` takes off lines summing to `subtotal`.
 pub(super) fn order_off(discount: Discount, subtotal: i64) -> Result<i64, DiscountError> {
+    amount_off(discount, subtotal, |discount, order| {
+        DiscountError::ExceedsOrder { discount, order }
+    })
+}
+
+/// Minor units a percentage or an amount takes off `of`; `exceeds(amount, of)` is the error of
+/// an amount above `of`. A new price needs a unit price, which only a line has.
+fn amount_off(
+    discount: Discount,
+    of: i64,
+    exceeds: impl FnOnce(i64, i64) -> DiscountError,
+) -> Result<i64, DiscountError> {
     match discount {
-        Discount::Percent(p) => Ok(percent_of(subtotal, p)),
+        Discount::Percent(p) => Ok(percent_of(of, p)),
         Discount::Amount(a) if a < 0 => Err(DiscountError::Negative),
-        Discount::Amount(a) if a > subtotal => Err(DiscountError::ExceedsOrder {
-            discount: a,
-            order: subtotal,
-        }),
+        Discount::Amount(a) if a > of => Err(exceeds(a, of)),
         Discount::Amount(a) => Ok(a),
         Discount::Price(_) => Err(DiscountError::Shape { line: false }),
     }

@@ -28,6 +28,11 @@ impl FakePrinter {
             .unwrap()
     }
 
+    /// What `send` printed on a new printer.
+    pub(crate) fn printed(send: impl FnOnce(&PrinterUrl) + Send) -> escpos::Decoded {
+        FakePrinter::start().print(send)
+    }
+
     /// What `send` printed on this printer.
     pub(crate) fn print(&self, send: impl FnOnce(&PrinterUrl) + Send) -> escpos::Decoded {
         std::thread::scope(|s| {
@@ -76,8 +81,7 @@ fn options(width: PaperWidth) -> PrintOptions {
 
 #[test]
 fn a_sale_receipt_reaches_the_printer_with_its_figures() {
-    let printer = FakePrinter::start();
-    let sent = printer.print(|url| {
+    let sent = FakePrinter::printed(|url| {
         print(&receipt(None), url, &options(PaperWidth::Mm58)).unwrap();
     });
     assert!(sent.initialised, "ESC @ first");
@@ -121,8 +125,7 @@ fn a_sale_receipt_reaches_the_printer_with_its_figures() {
 
 #[test]
 fn a_refund_receipt_reaches_the_printer_signed_with_its_reason() {
-    let printer = FakePrinter::start();
-    let sent = printer.print(|url| {
+    let sent = FakePrinter::printed(|url| {
         // Named by its number, as on the command line.
         print(&receipt(Some("1")), url, &options(PaperWidth::Mm80)).unwrap();
     });
@@ -148,8 +151,7 @@ fn a_refund_receipt_reaches_the_printer_signed_with_its_reason() {
 
 #[test]
 fn the_test_page_shows_the_paper_and_the_letters() {
-    let printer = FakePrinter::start();
-    let sent = printer.print(|url| {
+    let sent = FakePrinter::printed(|url| {
         print_test_page(&shop(), url, &options(PaperWidth::Mm58)).unwrap();
     });
     assert!(sent.initialised && sent.cut);

@@ -145,6 +145,11 @@ fn rate(r: &str) -> VatRate {
     r.parse().unwrap()
 }
 
+/// A receipt's total, VAT total and net total.
+fn totals(r: &Receipt) -> (i64, Option<i64>, Option<i64>) {
+    (r.total, r.vat_total, r.net_total)
+}
+
 fn vat(r: &str, net: i64, vat: i64, gross: i64) -> ReceiptVat {
     ReceiptVat {
         rate: rate(r),
@@ -186,10 +191,7 @@ fn the_sale_receipt_is_dated_when_paid_with_net_vat_and_gross_per_rate() {
         r.vat,
         [vat("15", 6522, 978, 7500), vat("25", 6240, 1560, 7800)]
     );
-    assert_eq!(
-        (r.total, r.vat_total, r.net_total),
-        (15300, Some(2538), Some(12762))
-    );
+    assert_eq!(totals(&r), (15300, Some(2538), Some(12762)));
 }
 
 #[test]
@@ -219,10 +221,7 @@ fn a_refund_receipt_is_dated_numbered_and_signed_as_the_refund() {
         ("Kaffe", "1".to_owned(), 3900, -3900, -780)
     );
     assert_eq!(r.vat, [vat("25", -3120, -780, -3900)]);
-    assert_eq!(
-        (r.total, r.vat_total, r.net_total),
-        (-3900, Some(-780), Some(-3120))
-    );
+    assert_eq!(totals(&r), (-3900, Some(-780), Some(-3120)));
 }
 
 #[test]
@@ -238,10 +237,7 @@ fn a_later_refund_takes_what_its_lines_have_left_of_their_vat() {
         r.vat,
         [vat("15", -2174, -326, -2500), vat("25", -3120, -780, -3900)]
     );
-    assert_eq!(
-        (r.total, r.vat_total, r.net_total),
-        (-6400, Some(-1106), Some(-5294))
-    );
+    assert_eq!(totals(&r), (-6400, Some(-1106), Some(-5294)));
 }
 
 #[test]

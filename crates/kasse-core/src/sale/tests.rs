@@ -47,6 +47,15 @@ fn observed(status: SaleStatus, captured: i64, snapshot: Value) -> LogEvent {
     }
 }
 
+/// [`observed`] with a snapshot of transaction `T1` that shows only its Dintero `status`.
+fn observed_plain(status: SaleStatus, captured: i64, dintero_status: &str) -> LogEvent {
+    observed(
+        status,
+        captured,
+        json!({"id": "T1", "status": dintero_status}),
+    )
+}
+
 #[test]
 fn statuses_round_trip_and_map_from_dintero() {
     for s in SaleStatus::ALL {
@@ -355,14 +364,7 @@ fn an_auto_captured_sale_is_followed_until_the_capture_shows() {
     assert!(s.is_followed(), "followed until the capture shows");
     assert_eq!(s.uncaptured(), Some(Uncaptured::Capturing));
     assert!(!Uncaptured::Capturing.needs_staff());
-    s.apply(
-        &observed(
-            SaleStatus::Captured,
-            10000,
-            json!({"id": "T1", "status": "CAPTURED"}),
-        ),
-        t,
-    );
+    s.apply(&observed_plain(SaleStatus::Captured, 10000, "CAPTURED"), t);
     assert!(!s.is_followed());
     assert_eq!(s.uncaptured(), None);
 }
@@ -381,26 +383,12 @@ fn a_failed_auto_capture_stops_the_following_and_asks_for_staff() {
     assert_eq!(s.uncaptured(), Some(Uncaptured::CaptureFailed));
     assert!(Uncaptured::CaptureFailed.needs_staff());
     // Dintero retried after all: captured is captured.
-    s.apply(
-        &observed(
-            SaleStatus::Captured,
-            10000,
-            json!({"id": "T1", "status": "CAPTURED"}),
-        ),
-        t,
-    );
+    s.apply(&observed_plain(SaleStatus::Captured, 10000, "CAPTURED"), t);
     assert_eq!(s.uncaptured(), None);
 
     // A failed capture of Kasse's own (by its reference) is not the auto-capture failing.
     let mut own = Sale::open("s2", &opened_auto(), t).unwrap();
-    own.apply(
-        &observed(
-            SaleStatus::Authorized,
-            0,
-            json!({"id": "T1", "status": "AUTHORIZED"}),
-        ),
-        t,
-    );
+    own.apply(&observed_plain(SaleStatus::Authorized, 0, "AUTHORIZED"), t);
     own.apply(&capture_requested("cap-1"), t);
     let mut theirs = failed.clone();
     theirs["events"][1]["event_reference"] = json!("cap-1");
@@ -414,14 +402,7 @@ fn without_auto_capture_an_authorisation_waits_for_staff_and_is_not_followed() {
     let t = datetime!(2026-11-24 10:00 UTC);
     let mut s = Sale::open("s1", &opened(), t).unwrap();
     assert_eq!(s.auto_capture, None);
-    s.apply(
-        &observed(
-            SaleStatus::Authorized,
-            0,
-            json!({"id": "T1", "status": "AUTHORIZED"}),
-        ),
-        t,
-    );
+    s.apply(&observed_plain(SaleStatus::Authorized, 0, "AUTHORIZED"), t);
     assert!(!s.is_followed());
     assert_eq!(s.uncaptured(), Some(Uncaptured::NotRequested));
     assert!(Uncaptured::NotRequested.needs_staff());

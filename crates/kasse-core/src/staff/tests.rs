@@ -75,27 +75,11 @@ fn the_manager_guards_voids_settings_export_and_closing_and_refunds_over_the_lim
         Guarded::Refund { amount: 50_01 },
         Guarded::Discount { share: 10_01 },
     ] {
-        let (_, r) = authorize(&staff, policy, Lockout::default(), action, None, NOW);
-        assert_eq!(r, Err(Refusal::Required), "{action:?}");
-        let (_, r) = authorize(
-            &staff,
-            policy,
-            Lockout::default(),
-            action,
-            Some("1234"),
-            NOW,
-        );
-        assert_eq!(r, Err(Refusal::NeedsManager), "{action:?}");
-        let (_, r) = authorize(
-            &staff,
-            policy,
-            Lockout::default(),
-            action,
-            Some("4711"),
-            NOW,
-        );
+        let with = |pin| authorize(&staff, policy, Lockout::default(), action, pin, NOW).1;
+        assert_eq!(with(None), Err(Refusal::Required), "{action:?}");
+        assert_eq!(with(Some("1234")), Err(Refusal::NeedsManager), "{action:?}");
         assert_eq!(
-            r,
+            with(Some("4711")),
             Ok(Actor::Staff {
                 name: "Mona".into(),
                 role: Role::Manager

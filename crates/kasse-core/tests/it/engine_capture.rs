@@ -108,8 +108,7 @@ async fn a_failed_auto_capture_is_flagged_and_can_be_captured_by_hand() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn without_capture_at_payment_the_authorisation_waits_for_staff() {
-    let h = harness().await;
-    let sale = h.authorised(4_200).await;
+    let (h, sale) = authorised(4_200).await;
     let session = h
         .control
         .session(sale.session_id.as_deref().unwrap())

@@ -37,22 +37,15 @@ fn assert_one_refund_r2(h: &Harness, tid: &str, sale: &Sale) {
 }
 
 fn reconciled(h: &Harness, sale_id: &str) -> Vec<bool> {
-    h.kasse
-        .store()
-        .events(sale_id)
-        .unwrap()
-        .into_iter()
-        .filter_map(|e| match e.event {
-            LogEvent::OperationReconciled { applied, .. } => Some(applied),
-            _ => None,
-        })
-        .collect()
+    h.picked(sale_id, |e| match e {
+        LogEvent::OperationReconciled { applied, .. } => Some(applied),
+        _ => None,
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn capture_answer_lost_after_it_happened_is_reconciled_as_applied() {
-    let h = harness().await;
-    let sale = h.authorised(10_000).await;
+    let (h, sale) = authorised(10_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     h.fault(answer_lost_once("POST", "/v1/transactions/*/capture"));
     let sale = h
@@ -90,8 +83,7 @@ async fn capture_answer_lost_after_it_happened_is_reconciled_as_applied() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refund_refused_with_503_is_reconciled_as_not_applied_after_the_grace() {
-    let h = harness().await;
-    let sale = h.authorised(8_000).await;
+    let (h, sale) = authorised(8_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
     refund_through_a_503(&h, &sale.id, 3_000).await;
@@ -127,8 +119,7 @@ async fn refund_refused_with_503_is_reconciled_as_not_applied_after_the_grace() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn void_answer_lost_is_reconciled() {
-    let h = harness().await;
-    let sale = h.authorised(5_000).await;
+    let (h, sale) = authorised(5_000).await;
     h.fault(answer_lost_once("POST", "/v1/transactions/*/void"));
     let sale = h.kasse.void(&sale.id).await.expect("void happened");
     assert_eq!(sale.status, SaleStatus::Voided);
@@ -138,8 +129,7 @@ async fn void_answer_lost_is_reconciled() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn rate_limited_session_reads_slow_the_watcher_down_and_it_still_settles() {
-    let h = harness().await;
-    let charge = h.charge(2_000).await;
+    let (h, charge) = charged(2_000).await;
     // Every session read answers 429 with Retry-After: 1 (more than the client's own retry
     // allowance in this harness, so the watcher must schedule the wait itself).
     h.fault(FaultRule {
@@ -167,8 +157,7 @@ async fn rate_limited_session_reads_slow_the_watcher_down_and_it_still_settles()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn short_rate_limits_and_dropped_reads_are_retried() {
-    let h = harness().await;
-    let charge = h.charge(2_100).await;
+    let (h, charge) = charged(2_100).await;
     h.control.set_faults(vec![
         FaultRule {
             status: Some(429),
@@ -293,8 +282,7 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
 /// that this counter's refund happened.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn references_never_collide_with_operations_made_elsewhere() {
-    let h = harness().await;
-    let sale = h.authorised(6_000).await;
+    let (h, sale) = authorised(6_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     // Another till (or the Dintero backoffice) operated on this payment with the references
     // this counter would pick next.
@@ -366,8 +354,7 @@ async fn default_cadence_reads_within_the_schedule() {
 /// reference; the engine reconciles at once as not applied and says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_capture_that_times_out_at_the_processor_is_reported_failed() {
-    let h = harness().await;
-    let charge = h.charge(4_000).await;
+    let (h, charge) = charged(4_000).await;
     h.control
         .pay(&charge.session_id, "4100000000000019")
         .unwrap();
@@ -431,8 +418,7 @@ async fn accepted_operations_settle_in_the_background() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn on_hold_is_followed_until_it_resolves() {
-    let h = harness().await;
-    let charge = h.charge(5_500).await;
+    let (h, charge) = charged(5_500).await;
     let tx = h
         .control
         .pay_with(

@@ -182,8 +182,7 @@ async fn declined_and_3ds_failed_payments_close_the_sale() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_walked_away_customer_expires_the_session() {
-    let h = harness().await;
-    let charge = h.charge(4_200).await;
+    let (h, charge) = charged(4_200).await;
     h.control.visit(&charge.session_id).unwrap();
     h.wait_status(&charge.sale.id, SaleStatus::Paying).await;
 
@@ -229,8 +228,7 @@ async fn a_walked_away_customer_expires_the_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cashier_cancel_before_payment() {
-    let h = harness().await;
-    let charge = h.charge(5_000).await;
+    let (h, charge) = charged(5_000).await;
     let sale = h.kasse.cancel(&charge.sale.id).await.expect("cancel");
     assert_eq!(sale.status, SaleStatus::Cancelled);
     assert!(h.control.session(&charge.session_id).unwrap()["cancelled_at"].is_string());
@@ -362,8 +360,7 @@ async fn auto_capture_lands_captured() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn initiated_transaction_means_paying_then_settles() {
-    let h = harness().await;
-    let charge = h.charge(3_000).await;
+    let (h, charge) = charged(3_000).await;
     h.control
         .pay_with(
             &charge.session_id,
@@ -393,8 +390,7 @@ fn delay_next_transaction_read(h: &Harness) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_watcher_read_overtaken_by_a_capture_does_not_roll_the_log_back() {
-    let h = harness().await;
-    let charge = h.charge(10_000).await;
+    let (h, charge) = charged(10_000).await;
     delay_next_transaction_read(&h);
     let tx = h.control.pay(&charge.session_id, CARD_OK).unwrap();
     let tid = tx["id"].as_str().unwrap().to_owned();
@@ -420,8 +416,7 @@ async fn a_watcher_read_overtaken_by_a_capture_does_not_roll_the_log_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_watcher_read_overtaken_by_a_cancel_does_not_hide_the_void() {
-    let h = harness().await;
-    let charge = h.charge(6_600).await;
+    let (h, charge) = charged(6_600).await;
     delay_next_transaction_read(&h);
     h.control.pay(&charge.session_id, CARD_OK).unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -41,17 +41,11 @@ fn staff(h: &Harness, limit: i64) {
 }
 
 fn actor_of_last_request(h: &Harness, sale_id: &str) -> Option<Actor> {
-    h.kasse
-        .store()
-        .events(sale_id)
-        .unwrap()
-        .into_iter()
-        .rev()
-        .find_map(|e| match e.event {
-            LogEvent::OperationRequested { actor, .. } => Some(actor),
-            _ => None,
-        })
-        .flatten()
+    let actors = h.picked(sale_id, |e| match e {
+        LogEvent::OperationRequested { actor, .. } => Some(actor),
+        _ => None,
+    });
+    actors.into_iter().last().flatten()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -387,33 +381,19 @@ async fn a_discount_above_the_limit_needs_the_manager_and_dintero_gets_the_disco
     assert_eq!(receipt.discount_total, 2170);
     assert_eq!(receipt.total, sum);
 
-    let refunded = h
-        .kasse
-        .refund_once(
-            &sale.id,
-            RefundSpec::Lines(vec![("1".into(), "1".parse().unwrap())]),
-            None,
-            "d1",
-            Some("4711"),
-        )
-        .await
-        .unwrap();
+    // One coffee of line 1, with the manager's PIN, as the press `key`.
+    let one_coffee = |key| {
+        let lines = RefundSpec::Lines(vec![("1".into(), "1".parse().unwrap())]);
+        h.kasse
+            .refund_once(&sale.id, lines, None, key, Some("4711"))
+    };
+    let refunded = one_coffee("d1").await.unwrap();
     assert_eq!(refunded.refunded, 3092, "round(6183 / 2), not 39.00");
     let tid = sale.transaction_id.clone().unwrap();
     let refund = h.sandbox_events(&tid, "REFUND");
     assert_eq!(refund[0]["amount"].as_i64(), Some(3092));
     // The rest of the line is what is left of it, never more than was paid.
-    let rest = h
-        .kasse
-        .refund_once(
-            &sale.id,
-            RefundSpec::Lines(vec![("1".into(), "1".parse().unwrap())]),
-            None,
-            "d2",
-            Some("4711"),
-        )
-        .await
-        .unwrap();
+    let rest = one_coffee("d2").await.unwrap();
     assert_eq!(rest.refunded, 6183);
 
     // The day report counts the discounts of the sales paid in it.

@@ -15,11 +15,9 @@ use kasse_core::timeline::{entry, TimelineEntry};
 async fn a_link_sent_by_sms_is_recorded_parked_then_paid_by_the_customer() {
     let h = harness().await;
     let phone = PhoneNumber::parse("412 34 987").unwrap();
-    let charge = h
-        .kasse
-        .send_link(&order3(), &phone, None, "press-1")
-        .await
-        .expect("link sent");
+    let order = order3();
+    let press = || h.kasse.send_link(&order, &phone, None, "press-1");
+    let charge = press().await.expect("link sent");
     let link = charge.link.clone().expect("a link");
     assert_eq!(link.to, "+47 ••• •• 987");
     assert_eq!(link.status, LinkStatus::Sent);
@@ -49,11 +47,7 @@ async fn a_link_sent_by_sms_is_recorded_parked_then_paid_by_the_customer() {
     assert!(h.kasse.followed().contains(&charge.sale.id));
 
     // A second press of the same button: the same sale, no second SMS, no second session.
-    let again = h
-        .kasse
-        .send_link(&order3(), &phone, None, "press-1")
-        .await
-        .expect("same answer");
+    let again = press().await.expect("same answer");
     assert_eq!(again.sale.id, charge.sale.id);
     assert_eq!(again.session_id, charge.session_id);
     assert_eq!(again.link, charge.link);
@@ -102,25 +96,15 @@ async fn a_link_sent_by_sms_is_recorded_parked_then_paid_by_the_customer() {
 async fn a_new_press_sends_a_new_link_and_a_refused_number_sends_nothing() {
     let h = harness().await;
     let first = PhoneNumber::parse("+46 70 123 45 67").unwrap();
-    let a = h
-        .kasse
-        .send_link(&order_of(5000), &first, None, "a")
-        .await
-        .unwrap();
-    let b = h
-        .kasse
-        .send_link(&order_of(5000), &first, None, "b")
-        .await
-        .unwrap();
+    let order = order_of(5000);
+    let press = |key| h.kasse.send_link(&order, &first, None, key);
+    let a = press("a").await.unwrap();
+    let b = press("b").await.unwrap();
     assert_ne!(a.sale.id, b.sale.id, "another press is another link");
     assert_eq!(a.link.as_ref().unwrap().to, "+46 •••••• 567");
     assert_eq!(h.control.published().len(), 2);
     assert_eq!(h.control.published()[1].to.as_deref(), Some("+46701234567"));
-    let err = h
-        .kasse
-        .send_link(&order_of(5000), &first, None, " ")
-        .await
-        .unwrap_err();
+    let err = press(" ").await.unwrap_err();
     assert_eq!(err.code(), "invalid_input");
     assert_eq!(h.control.published().len(), 2);
 }

@@ -9,8 +9,7 @@ use kasse_core::{CoreError, RefundSpec};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn partial_captures_then_too_much_is_refused_before_any_call() {
-    let h = harness().await;
-    let sale = h.authorised(10_000).await;
+    let (h, sale) = authorised(10_000).await;
     let tid = sale.transaction_id.clone().unwrap();
 
     let sale = h.kasse.capture(&sale.id, Some(3_000)).await.unwrap();
@@ -87,8 +86,7 @@ async fn partial_captures_then_too_much_is_refused_before_any_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn void_an_authorisation() {
-    let h = harness().await;
-    let sale = h.authorised(2_000).await;
+    let (h, sale) = authorised(2_000).await;
     let sale = h.kasse.void(&sale.id).await.unwrap();
     assert_eq!(sale.status, SaleStatus::Voided);
     h.assert_agrees(&sale);
@@ -106,8 +104,7 @@ async fn void_an_authorisation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn operations_on_an_unpaid_sale_are_invalid_state() {
-    let h = harness().await;
-    let charge = h.charge(1_500).await;
+    let (h, charge) = charged(1_500).await;
     let id = charge.sale.id.clone();
     for err in [
         h.kasse.capture(&id, None).await.unwrap_err(),
@@ -155,8 +152,7 @@ async fn refund_by_lines_with_quantities_telescopes_to_the_line() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_operations_on_one_sale_take_turns() {
-    let h = harness().await;
-    let sale = h.authorised(10_000).await;
+    let (h, sale) = authorised(10_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     h.kasse.capture(&sale.id, None).await.unwrap();
     // Slow reads widen the window in which two operations would see the same state.
@@ -339,8 +335,7 @@ async fn an_accepted_refund_that_fails_at_dintero_frees_its_amount() {
 /// read, the refund found, and nothing is sent twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_refund_whose_answer_cannot_be_read_is_found_not_refused() {
-    let h = harness().await;
-    let sale = h.authorised(5_000).await;
+    let (h, sale) = authorised(5_000).await;
     let sale = h.kasse.capture(&sale.id, None).await.unwrap();
     let tid = sale.transaction_id.clone().unwrap();
     h.fault(FaultRule {
@@ -397,8 +392,7 @@ async fn one_press_reaching_two_processes_refunds_once() {
 /// and can be refunded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_payment_captured_at_authorization_can_be_refunded() {
-    let h = harness().await;
-    let charge = h.charge(3_300).await;
+    let (h, charge) = charged(3_300).await;
     h.pay_by(&charge, "swish.swish");
     let sale = h.wait_status(&charge.sale.id, SaleStatus::Captured).await;
     let tid = sale.transaction_id.clone().unwrap();
@@ -467,8 +461,7 @@ async fn partial_captures_and_refunds_name_their_lines_for_methods_that_need_the
 /// waiting, unknown, for a trace by reference that a void never leaves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_lost_202_void_is_followed_by_the_initiation_it_left() {
-    let h = harness().await;
-    let sale = h.authorised(4_000).await;
+    let (h, sale) = authorised(4_000).await;
     let tid = sale.transaction_id.clone().unwrap();
     h.control
         .set_behaviour(

@@ -219,8 +219,7 @@ async fn a_lost_charge_nobody_pays_fails_after_the_checkout_would_have_expired()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn wait_settled_reports_changes_and_returns_the_settled_sale() {
-    let h = harness().await;
-    let charge = h.charge(1_234).await;
+    let (h, charge) = charged(1_234).await;
     let kasse = h.kasse.clone();
     let id = charge.sale.id.clone();
     let waiter = tokio::spawn(async move {

@@ -5,6 +5,7 @@ use super::*;
 #[tokio::test]
 async fn list_filters_and_pagination() {
     let env = Env::start().await;
+    let client = &env.client;
     let mut made = Vec::new(); // (transaction id, session id, amount, captured)
     for i in 0..23i64 {
         let amount = 1000 + i * 100;
@@ -26,8 +27,7 @@ async fn list_filters_and_pagination() {
     let ids = |list: &[Transaction]| list.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
 
     // One page with Dintero's default limit (10), newest first.
-    let page = env
-        .client
+    let page = client
         .list_transactions(&TransactionQuery::default())
         .await
         .unwrap();
@@ -35,20 +35,12 @@ async fn list_filters_and_pagination() {
 
     // A cursor walk: pages of 5 → 5 requests (5+5+5+5+3), every transaction once, in order.
     let before = env.stats();
-    let all = env
-        .client
-        .list_all_transactions(&TransactionQuery {
-            limit: Some(5),
-            ..TransactionQuery::default()
-        })
-        .await
-        .unwrap();
+    let all = client.list_all_transactions(&pages_of(5)).await.unwrap();
     assert_eq!(env.requests_since(before), 5);
     assert_eq!(ids(&all), newest_first);
     assert_eq!(all.iter().map(|t| &t.id).collect::<HashSet<_>>().len(), 23);
     // Starting after the 7th: the rest.
-    let rest = env
-        .client
+    let rest = client
         .list_all_transactions(&TransactionQuery {
             limit: Some(4),
             starting_after: Some(newest_first[6].clone()),
@@ -59,8 +51,7 @@ async fn list_filters_and_pagination() {
     assert_eq!(ids(&rest), newest_first[7..]);
     // Default page size 100: one request.
     let before = env.stats();
-    let all = env
-        .client
+    let all = client
         .list_all_transactions(&TransactionQuery::default())
         .await
         .unwrap();
@@ -68,7 +59,7 @@ async fn list_filters_and_pagination() {
     assert_eq!(all.len(), 23);
 
     let query = |q: TransactionQuery| {
-        let client = env.client.clone();
+        let client = client.clone();
         async move { client.list_all_transactions(&q).await.unwrap() }
     };
     let captured: Vec<String> = made
@@ -92,7 +83,7 @@ async fn list_filters_and_pagination() {
     assert_eq!(got.len(), 23);
 
     let (tid5, sid5, amount5, _) = made[5].clone();
-    let tx5 = env.client.get_transaction(&tid5).await.unwrap();
+    let tx5 = client.get_transaction(&tid5).await.unwrap();
     let got = query(TransactionQuery {
         merchant_reference: tx5.merchant_reference.clone(),
         ..Default::default()
@@ -192,20 +183,11 @@ async fn list_filters_and_pagination() {
             ..fault("PUT", "/v1/transactions/*")
         },
     );
-    let updated = env
-        .client
-        .update_transaction(&tid5, "Z-2026-05-13")
-        .await
-        .unwrap();
-    assert_eq!(
-        updated.merchant_reference_2.as_deref(),
-        Some("Z-2026-05-13")
-    );
+    set_reference_2(client, &tid5, "Z-2026-05-13").await;
     assert_eq!(env.requests_since(before), 2);
 
     // A cursor the sandbox does not know: 400 naming the parameter.
-    let err = env
-        .client
+    let err = client
         .list_transactions(&TransactionQuery {
             starting_after: Some(format!("{ACCOUNT}.unknown")),
             ..Default::default()
@@ -218,14 +200,7 @@ async fn list_filters_and_pagination() {
     assert_eq!(path.as_deref(), Some("starting_after"));
     // A bad limit is refused before anything is sent.
     let before = env.stats();
-    let err = env
-        .client
-        .list_transactions(&TransactionQuery {
-            limit: Some(101),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
+    let err = client.list_transactions(&pages_of(101)).await.unwrap_err();
     assert!(
         matches!(err, Error::InvalidArgument { field: "limit", .. }),
         "{err:?}"

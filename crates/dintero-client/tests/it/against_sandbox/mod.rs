@@ -23,7 +23,7 @@ use crate::common::sandbox::{
     derive_status, lines, next_reference, sandbox_config, session_request, status_of, sums, Env,
     Sums, ACCOUNT, CLIENT_ID, OK_CARD, RETURN_URL, SECRET, TOKEN_TTL,
 };
-use crate::common::{at_once, unknown_outcome, WITH_SESSION};
+use crate::common::{at_once, pages_of, unknown_outcome, WITH_SESSION};
 use dintero_client::{
     AccountId, CaptureRequest, Client, Config, Configuration, Environment, Error,
     OperationResponse, PaymentProduct, RefundRequest, RetryPolicy, SessionInclude, SessionState,
@@ -118,6 +118,13 @@ async fn capture_unavailable(env: &Env, tid: &str, amount: i64, reference: &str)
 }
 
 /// Puts `rule` in force for one request; the sandbox's counters before it.
+/// `PUT merchant_reference_2` of `tid`: the answer carries the new reference.
+async fn set_reference_2(client: &Client, tid: &str, reference: &str) -> Transaction {
+    let updated = client.update_transaction(tid, reference).await.unwrap();
+    assert_eq!(updated.merchant_reference_2.as_deref(), Some(reference));
+    updated
+}
+
 fn once(env: &Env, rule: FaultRule) -> Stats {
     env.control.set_faults(vec![FaultRule {
         times: Some(1),

@@ -6,9 +6,10 @@ use super::*;
 #[tokio::test]
 async fn transaction_read_update_capture_refund_void() {
     let env = Env::start().await;
+    let client = &env.client;
     let (session_id, tid) = env.authorized(24800).await;
 
-    let tx = env.client.get_transaction(&tid).await.unwrap();
+    let tx = client.get_transaction(&tid).await.unwrap();
     assert_eq!(tx.id, tid);
     assert_eq!(tx.status, S::Authorized);
     assert_eq!(tx.amount, 24800);
@@ -30,24 +31,15 @@ async fn transaction_read_update_capture_refund_void() {
     assert_eq!(tx.refundable(), 0);
     assert!(tx.session.is_none());
 
-    let with_session = env
-        .client
+    let with_session = client
         .get_transaction_with(&tid, &[TransactionInclude::Session])
         .await
         .unwrap();
     assert_eq!(with_session.session.unwrap().id, session_id);
 
     // PUT merchant_reference_2.
-    let updated = env
-        .client
-        .update_transaction(&tid, "Z-REPORT-2026-05-12")
-        .await
-        .unwrap();
-    assert_eq!(
-        updated.merchant_reference_2.as_deref(),
-        Some("Z-REPORT-2026-05-12")
-    );
-    let reread = env.client.get_transaction(&tid).await.unwrap();
+    let updated = set_reference_2(client, &tid, "Z-REPORT-2026-05-12").await;
+    let reread = client.get_transaction(&tid).await.unwrap();
     assert_eq!(reread.merchant_reference_2, updated.merchant_reference_2);
 
     // Partial capture of line 1 with items and metadata.
@@ -58,7 +50,7 @@ async fn transaction_read_update_capture_refund_void() {
         metadata: BTreeMap::from([("ext_register".to_owned(), "kasse-1".to_owned())]),
         ..CaptureRequest::new(line1_amount, "POS1-cap-1")
     };
-    let response = env.client.capture(&tid, &capture).await.unwrap();
+    let response = client.capture(&tid, &capture).await.unwrap();
     assert!(!response.is_pending());
     assert!(response.event_request_id.is_none());
     let tx = response.transaction;
@@ -87,7 +79,7 @@ async fn transaction_read_update_capture_refund_void() {
         }],
         ..RefundRequest::new(1000, "RET-1")
     };
-    let tx = env.client.refund(&tid, &refund).await.unwrap().transaction;
+    let tx = client.refund(&tid, &refund).await.unwrap().transaction;
     assert_eq!(tx.status, S::PartiallyCapturedRefunded);
     assert_eq!(tx.refunded(), 1000);
     assert_eq!(tx.refundable(), line1_amount - 1000);
@@ -99,7 +91,7 @@ async fn transaction_read_update_capture_refund_void() {
 
     // Void another authorization.
     let (_, other) = env.authorized(4500).await;
-    let voided = env.client.void(&other).await.unwrap().transaction;
+    let voided = client.void(&other).await.unwrap().transaction;
     assert_eq!(voided.status, S::AuthorizationVoided);
     let void = voided.last_event(TransactionEventName::Void).unwrap();
     assert_eq!(void.amount, Some(4500));
@@ -210,31 +202,38 @@ async fn concurrent_captures_and_refunds_never_exceed_the_limits() {
         }
         ok
     };
-    let results = at_once(&env.client, 50, |c, i| {
-        let tid = tid.clone();
-        async move {
-            c.capture(&tid, &CaptureRequest::new(300, format!("cc{i}")))
-                .await
-        }
-    })
-    .await;
-    assert_eq!(outcomes(results, "amount_exceeds_capturable"), 33);
-    let tx = env.client.get_transaction(&tid).await.unwrap();
-    assert_eq!((tx.captured(), tx.capturable()), (9_900, 100));
-    assert_eq!(tx.status, S::PartiallyCaptured);
-    assert_consistent(&tx);
-
-    let results = at_once(&env.client, 50, |c, i| {
-        let tid = tid.clone();
-        async move {
-            c.refund(&tid, &RefundRequest::new(700, format!("rr{i}")))
-                .await
-        }
-    })
-    .await;
-    assert_eq!(outcomes(results, "amount_exceeds_refundable"), 14);
-    let tx = env.client.get_transaction(&tid).await.unwrap();
-    assert_eq!((tx.refunded(), tx.refundable()), (9_800, 100));
-    assert_eq!(tx.status, S::PartiallyCapturedRefunded);
-    assert_consistent(&tx);
+    // 50 at once: 33 captures of 300 fit in 10 000, then 14 refunds of 700 in 9 900.
+    for (refund, amount, succeeded, done_and_left, status) in [
+        (false, 300, 33, (9_900, 100), S::PartiallyCaptured),
+        (true, 700, 14, (9_800, 100), S::PartiallyCapturedRefunded),
+    ] {
+        let refused_code = if refund {
+            "amount_exceeds_refundable"
+        } else {
+            "amount_exceeds_capturable"
+        };
+        let results = at_once(&env.client, 50, |c, i| {
+            let tid = tid.clone();
+            async move {
+                if refund {
+                    let request = RefundRequest::new(amount, format!("rr{i}"));
+                    c.refund(&tid, &request).await
+                } else {
+                    let request = CaptureRequest::new(amount, format!("cc{i}"));
+                    c.capture(&tid, &request).await
+                }
+            }
+        })
+        .await;
+        assert_eq!(outcomes(results, refused_code), succeeded, "{refused_code}");
+        let tx = env.client.get_transaction(&tid).await.unwrap();
+        let now = if refund {
+            (tx.refunded(), tx.refundable())
+        } else {
+            (tx.captured(), tx.capturable())
+        };
+        assert_eq!(now, done_and_left, "{refused_code}");
+        assert_eq!(tx.status, status);
+        assert_consistent(&tx);
+    }
 }

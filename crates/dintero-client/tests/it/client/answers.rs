@@ -243,13 +243,7 @@ async fn invalid_arguments_are_checked_before_sending() {
             ..
         }
     ));
-    let err = client
-        .list_transactions(&TransactionQuery {
-            limit: Some(500),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
+    let err = client.list_transactions(&pages_of(500)).await.unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { field: "limit", .. }));
     // `.` and `..` would vanish from the URL and reach another endpoint.
     let refused = |err: &Error, name: &str| matches!(err, Error::InvalidArgument { field, .. } if *field == name);

@@ -315,10 +315,7 @@ async fn an_unreadable_transaction_in_a_page_is_reported_not_fatal() {
     })
     .await;
     let client = mock.client();
-    let query = TransactionQuery {
-        limit: Some(2),
-        ..Default::default()
-    };
+    let query = pages_of(2);
     // The strict call still refuses the page as a whole…
     assert!(matches!(
         client.list_transactions(&query).await.unwrap_err(),
@@ -359,13 +356,7 @@ async fn list_walk_stops_when_cursor_does_not_advance() {
     })
     .await;
     let client = mock.client();
-    let all = client
-        .list_all_transactions(&TransactionQuery {
-            limit: Some(2),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let all = client.list_all_transactions(&pages_of(2)).await.unwrap();
     assert_eq!(all.len(), 4);
     assert_eq!(mock.api_requests(), 2);
 }

@@ -12,8 +12,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    at_once, fixture, transaction, unknown_outcome, Mock, Reply, ACCOUNT, CLIENT_ID, SECRET,
-    WITH_SESSION,
+    at_once, fixture, pages_of, transaction, unknown_outcome, Mock, Reply, ACCOUNT, CLIENT_ID,
+    SECRET, WITH_SESSION,
 };
 use base64::Engine as _;
 use dintero_client::{

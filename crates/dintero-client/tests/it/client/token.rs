@@ -4,6 +4,17 @@
 
 use super::*;
 
+/// `n` reads of one transaction, all at once.
+async fn reads_at_once(
+    client: &Client,
+    n: usize,
+) -> Vec<Result<dintero_client::Transaction, Error>> {
+    at_once(client, n, |c, _| async move {
+        c.get_transaction("T12345678.abc").await
+    })
+    .await
+}
+
 #[tokio::test]
 async fn token_request_has_basic_auth_json_body_and_audience() {
     let mock = Mock::start(ok_transaction).await;
@@ -135,11 +146,7 @@ async fn one_token_request_for_many_concurrent_cold_callers() {
     let mock = Mock::start(ok_transaction).await;
     mock.state.token_delay_ms.store(100, Ordering::SeqCst);
     let client = mock.client();
-    for answer in at_once(&client, 50, |c, _| async move {
-        c.get_transaction("T12345678.abc").await
-    })
-    .await
-    {
+    for answer in reads_at_once(&client, 50).await {
         answer.unwrap();
     }
     assert_eq!(mock.token_requests(), 1);
@@ -156,11 +163,7 @@ async fn one_token_request_for_many_concurrent_callers_with_expired_token() {
     tokio::time::sleep(Duration::from_millis(1100)).await; // token expired
     mock.state.token_delay_ms.store(100, Ordering::SeqCst);
     mock.set_expires_in(3600);
-    for answer in at_once(&client, 50, |c, _| async move {
-        c.get_transaction("T12345678.abc").await
-    })
-    .await
-    {
+    for answer in reads_at_once(&client, 50).await {
         answer.unwrap();
     }
     assert_eq!(
@@ -180,11 +183,7 @@ async fn queued_callers_share_a_failed_token_fetch() {
     mock.state.token_delay_ms.store(100, Ordering::SeqCst);
     mock.state.token_status.store(401, Ordering::SeqCst);
     let client = mock.client();
-    for answer in at_once(&client, 20, |c, _| async move {
-        c.get_transaction("T12345678.abc").await
-    })
-    .await
-    {
+    for answer in reads_at_once(&client, 20).await {
         let err = answer.unwrap_err();
         assert!(
             matches!(err, Error::Unauthorized { status: 401, .. }),

@@ -25,6 +25,14 @@ pub const WITH_SESSION: dintero_client::CreateSessionOptions =
         include_session: true,
     };
 
+/// A transaction query asking for pages of `limit`, nothing else.
+pub fn pages_of(limit: u32) -> dintero_client::TransactionQuery {
+    dintero_client::TransactionQuery {
+        limit: Some(limit),
+        ..Default::default()
+    }
+}
+
 pub const ACCOUNT: &str = "T12345678";
 pub const CLIENT_ID: &str = "kasse-test-client";
 pub const SECRET: &str = "s3cr3t-never-logged-7d1f";

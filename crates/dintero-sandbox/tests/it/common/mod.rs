@@ -43,6 +43,13 @@ pub async fn env_with_authorized(reference: &str) -> (Env, String) {
     (env, tid)
 }
 
+/// A fresh sandbox with [`test_config`] changed by `tweak`.
+pub async fn env_tweaked(tweak: impl FnOnce(&mut SandboxConfig)) -> Env {
+    let mut config = test_config();
+    tweak(&mut config);
+    env_with(config).await
+}
+
 pub async fn env_with(config: SandboxConfig) -> Env {
     let sandbox = Sandbox::start(config).await.expect("sandbox starts");
     let base = sandbox.base_url();
@@ -182,11 +189,30 @@ pub async fn answer(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     (status, v)
 }
 
+/// A checkout page that says `what` and offers no Pay button (the payment is over).
+pub fn assert_closed_page(html: &str, what: &str) {
+    assert!(html.contains(what), "{what:?} not in {html}");
+    assert!(!html.contains("/pay\""), "a Pay button in {html}");
+}
+
+/// Header `name` of an answer, as text.
+pub fn header<'r>(resp: &'r reqwest::Response, name: &str) -> &'r str {
+    resp.headers()[name].to_str().expect("a text header")
+}
+
+/// The `events` of a transaction or session.
+pub fn events_of(v: &Value) -> &[Value] {
+    v["events"].as_array().expect("events")
+}
+
+/// The latest event of a transaction.
+pub fn last_event(tx: &Value) -> &Value {
+    events_of(tx).last().expect("an event")
+}
+
 /// Σ amount of successful events named `name`.
 pub fn sum_events(tx: &Value, name: &str) -> i64 {
-    tx["events"]
-        .as_array()
-        .unwrap()
+    events_of(tx)
         .iter()
         .filter(|e| e["event"] == name && e["success"] == true)
         .map(|e| e["amount"].as_i64().unwrap_or(0))
@@ -205,9 +231,7 @@ pub fn refused<'v>(s: StatusCode, v: &'v Value, status: u16, code: &str) -> &'v 
 
 /// The events of a transaction as (event, transaction_status, success).
 pub fn event_names(tx: &Value) -> Vec<(String, String, bool)> {
-    tx["events"]
-        .as_array()
-        .unwrap()
+    events_of(tx)
         .iter()
         .map(|e| {
             (
@@ -259,9 +283,7 @@ impl Env {
     pub async fn completed(&self, tid: &str, rid: &str) -> (Value, Value) {
         for _ in 0..400 {
             let (_, tx) = self.get(&format!("/v1/transactions/{tid}")).await;
-            let found = tx["events"]
-                .as_array()
-                .unwrap()
+            let found = events_of(&tx)
                 .iter()
                 .find(|e| e["correlation_request_id"] == rid)
                 .cloned();
@@ -293,6 +315,20 @@ impl Env {
         self.http
             .request(method, self.url(path))
             .bearer_auth(&self.token)
+    }
+
+    /// `POST /v1/transactions/{tid}/{op}` with `body`, the answer read as it comes (or the
+    /// transport error a fault makes).
+    pub async fn operate_raw(
+        &self,
+        tid: &str,
+        op: &str,
+        body: Value,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.request(Method::POST, &format!("/v1/transactions/{tid}/{op}"))
+            .json(&body)
+            .send()
+            .await
     }
 
     /// The id of a new session made from `body`.

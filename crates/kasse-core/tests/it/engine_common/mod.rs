@@ -92,6 +92,20 @@ pub async fn harness() -> Harness {
     harness_with(|_| {}).await
 }
 
+/// A harness with a charge of one line of `amount` made (not paid).
+pub async fn charged(amount: i64) -> (Harness, Charge) {
+    let h = harness().await;
+    let charge = h.charge(amount).await;
+    (h, charge)
+}
+
+/// A harness with a paid (authorised) sale of one line of `amount`.
+pub async fn authorised(amount: i64) -> (Harness, Sale) {
+    let h = harness().await;
+    let sale = h.authorised(amount).await;
+    (h, sale)
+}
+
 pub async fn harness_with(tweak: impl FnOnce(&mut KasseConfig)) -> Harness {
     harness_on(SandboxConfig::default(), tweak).await
 }
@@ -310,29 +324,28 @@ impl Harness {
         assert!(projection.ok(), "projection: {projection:?}");
     }
 
+    /// The events of the sale's journal rows, in order.
+    pub fn events(&self, sale_id: &str) -> Vec<LogEvent> {
+        let rows = self.kasse.store().events(sale_id).expect("events");
+        rows.into_iter().map(|e| e.event).collect()
+    }
+
     /// Kinds of the sale's journal rows, in order.
     pub fn kinds(&self, sale_id: &str) -> Vec<&'static str> {
-        self.kasse
-            .store()
-            .events(sale_id)
-            .expect("events")
-            .iter()
-            .map(|e| e.event.kind())
-            .collect()
+        self.events(sale_id).iter().map(LogEvent::kind).collect()
+    }
+
+    /// What `pick` takes from the sale's journal rows, in order (rows it skips give nothing).
+    pub fn picked<T>(&self, sale_id: &str, pick: impl FnMut(LogEvent) -> Option<T>) -> Vec<T> {
+        self.events(sale_id).into_iter().filter_map(pick).collect()
     }
 
     /// The statuses the log observed for a sale, in order.
     pub fn observed(&self, sale_id: &str) -> Vec<SaleStatus> {
-        self.kasse
-            .store()
-            .events(sale_id)
-            .expect("events")
-            .iter()
-            .filter_map(|e| match &e.event {
-                LogEvent::StatusObserved { status, .. } => Some(*status),
-                _ => None,
-            })
-            .collect()
+        self.picked(sale_id, |e| match e {
+            LogEvent::StatusObserved { status, .. } => Some(status),
+            _ => None,
+        })
     }
 
     /// Waits until the sale satisfies `pred` (driven by the engine's broadcasts, re-checked on
