@@ -1,5 +1,5 @@
 /// <reference types="vitest" />
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 // The CSP the Tauri shell enforces; `vite preview` sends it too, so screenshots in Chromium
@@ -7,9 +7,21 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
 
+// The head every page shares (the counter's index.html, the pay window's pay.html, the tablet's
+// tablet.html), written once here: each page's HTML holds only its title and body.
+const sharedHead: Plugin = {
+  name: 'kasse-shared-head',
+  transformIndexHtml: () => [
+    { tag: 'meta', attrs: { charset: 'UTF-8' }, injectTo: 'head-prepend' },
+    { tag: 'meta', attrs: { name: 'viewport', content: 'width=device-width, initial-scale=1' }, injectTo: 'head-prepend' },
+    { tag: 'meta', attrs: { name: 'color-scheme', content: 'light dark' }, injectTo: 'head-prepend' },
+    { tag: 'link', attrs: { rel: 'icon', href: 'data:,' }, injectTo: 'head-prepend' },
+  ],
+};
+
 export default defineConfig({
   base: './',
-  plugins: [svelte()],
+  plugins: [svelte(), sharedHead],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

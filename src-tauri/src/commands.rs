@@ -118,19 +118,7 @@ fn detail(state: &AppState, id: &str) -> CmdResult<SaleDetail> {
                 entry: kasse_core::timeline::entry(&e.event, sale),
             })
             .collect(),
-        operations: sale
-            .operations
-            .iter()
-            .map(|o| SaleOperation {
-                op_id: o.op_id.clone(),
-                kind: o.kind.to_string(),
-                state: o.state.to_string(),
-                amount: o.amount,
-                reference: o.reference.clone(),
-                requested_at: rfc3339(o.requested_at),
-                applied: o.applied,
-            })
-            .collect(),
+        operations: sale.operations.clone(),
     })
 }
 
@@ -460,12 +448,7 @@ pub fn refund_preview(state: St<'_>, sale_id: String, lines: Vec<RefundLine>) ->
 /// Imports and refreshes from Dintero.
 #[tauri::command]
 pub async fn sync(state: St<'_>) -> CmdResult<SyncReport> {
-    let r = state.kasse().sync(kasse_core::app::FIRST_SYNC_DAYS).await?;
-    Ok(SyncReport {
-        imported: r.imported,
-        updated: r.updated,
-        reconciled: r.reconciled,
-    })
+    Ok(state.kasse().sync(kasse_core::app::FIRST_SYNC_DAYS).await?)
 }
 
 /// X (running) or Z (closing: the manager's PIN, once one is set) report.

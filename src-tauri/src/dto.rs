@@ -197,6 +197,14 @@ pub use kasse_core::sale::SaleStatus;
 /// ([`kasse_core::sale::Uncaptured`]), exported as it is.
 pub use kasse_core::sale::Uncaptured;
 
+/// An operation of a sale (capture, refund, void, cancel) and where it is: the core's own,
+/// exported as `SaleOperation`.
+pub use kasse_core::sale::{OpState, Operation};
+/// A staff member's role: the core's own, exported as `StaffRole`.
+pub use kasse_core::staff::Role;
+/// What a sync did: the core's own report.
+pub use kasse_core::SyncReport;
+
 /// One row of the transaction list.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct SaleSummary {
@@ -288,24 +296,7 @@ pub struct SaleDetail {
     pub link: Option<kasse_core::link::LinkSent>,
     pub events: Vec<SaleEvent>,
     /// Capture, void, refund and cancel operations, oldest first, with where each is.
-    pub operations: Vec<SaleOperation>,
-}
-
-/// One operation of a sale (kasse-core's `Operation`), as the detail screen shows it.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct SaleOperation {
-    pub op_id: String,
-    /// `capture`, `refund`, `void` or `cancel`.
-    pub kind: String,
-    /// `requested`, `unknown`, `in_flight` (pending), `succeeded`, `failed`, `reconciled`.
-    pub state: String,
-    /// Minor units asked (`None`: everything left / not applicable).
-    pub amount: Option<i64>,
-    pub reference: String,
-    /// RFC 3339.
-    pub requested_at: String,
-    /// Whether it took effect, once known.
-    pub applied: Option<bool>,
+    pub operations: Vec<Operation>,
 }
 
 /// A line and quantity to refund.
@@ -416,28 +407,18 @@ fn on() -> bool {
     true
 }
 
-/// A staff member's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "lowercase")]
-pub enum StaffRole {
-    /// Everything, including settings, void, the Z report and exports.
-    Manager,
-    /// Refunds up to the manager's limit.
-    Cashier,
-}
-
 /// Someone with a PIN (never the PIN).
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct StaffEntry {
     pub name: String,
-    pub role: StaffRole,
+    pub role: Role,
 }
 
 /// A PIN to set: `new_pin` for `name`, allowed by `pin` (the manager's, once one is set).
 #[derive(Clone, Serialize, Deserialize, TS)]
 pub struct StaffPinInput {
     pub name: String,
-    pub role: StaffRole,
+    pub role: Role,
     pub new_pin: String,
     pub pin: Option<String>,
 }
@@ -494,14 +475,6 @@ pub struct ConnectionReport {
     pub ok: bool,
     pub environment: Option<String>,
     pub message: String,
-}
-
-/// What a sync did.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct SyncReport {
-    pub imported: u32,
-    pub updated: u32,
-    pub reconciled: u32,
 }
 
 /// A CSV export written to the file the person chose.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use kasse_core::access;
 use kasse_core::money::{Currency, VatRate};
 use kasse_core::settings::{QuickItem as CoreQuickItem, Settings as CoreSettings};
-use kasse_core::staff::{Guarded, Role};
+use kasse_core::staff::Guarded;
 use kasse_core::ErrorCode;
 use tauri::State;
 
@@ -21,13 +21,7 @@ pub(crate) fn settings_dto(state: &AppState, s: &CoreSettings) -> CmdResult<Sett
     let store = &state.settings_store;
     let staff = access::staff(store)?
         .into_iter()
-        .map(|(name, role)| StaffEntry {
-            name,
-            role: match role {
-                Role::Manager => StaffRole::Manager,
-                Role::Cashier => StaffRole::Cashier,
-            },
-        })
+        .map(|(name, role)| StaffEntry { name, role })
         .collect();
     Ok(Settings {
         fields: SettingsFields {
@@ -183,10 +177,7 @@ pub async fn settings_save(state: St<'_>, input: SettingsInput) -> CmdResult<Set
 pub async fn staff_set_pin(state: St<'_>, input: StaffPinInput) -> CmdResult<Settings> {
     let kasse = state.kasse();
     let allowed = kasse.guard(Guarded::Settings, input.pin.as_deref())?;
-    let role = match input.role {
-        StaffRole::Manager => Role::Manager,
-        StaffRole::Cashier => Role::Cashier,
-    };
+    let role = input.role;
     let store = &state.settings_store;
     access::set_pin(
         store,

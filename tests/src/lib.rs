@@ -6,8 +6,10 @@
 //! hang with a timeout.
 
 use anyhow::{anyhow, bail, Context, Result};
+use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
+use std::ops::ControlFlow;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -20,6 +22,14 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 pub fn free_port() -> Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0").context("binding a free port")?;
     Ok(l.local_addr()?.port())
+}
+
+/// Sends signal `sig` (`TERM`, `KILL`) to every process of the process group `pgid`.
+pub fn signal_group(pgid: u32, sig: &str) {
+    let _ = Command::new("kill")
+        .args(["-s", sig, "--", &format!("-{pgid}")])
+        .stderr(Stdio::null())
+        .status();
 }
 
 /// A child process in its own process group; dropping it terminates the whole group.
@@ -45,10 +55,7 @@ impl GroupChild {
     }
 
     fn signal_group(&self, sig: &str) {
-        let _ = Command::new("kill")
-            .args(["-s", sig, "--", &format!("-{}", self.child.id())])
-            .stderr(Stdio::null())
-            .status();
+        signal_group(self.child.id(), sig);
     }
 
     /// Takes the child's piped stdout, if it was piped.
@@ -76,7 +83,8 @@ impl Drop for GroupChild {
     }
 }
 
-/// A virtual X display for the duration of a test (or the one in `$DISPLAY`).
+/// A virtual X display (1280×800×24) for the duration of a test or a benchmark (or the one in
+/// `$DISPLAY`).
 #[derive(Debug)]
 pub struct Display {
     pub name: String,
@@ -96,6 +104,11 @@ impl Display {
                 });
             }
         }
+        Display::start()
+    }
+
+    /// Starts a private `Xvfb -displayfd 1` and reads its number.
+    pub fn start() -> Result<Display> {
         let mut cmd = Command::new("Xvfb");
         cmd.args([
             "-displayfd",
@@ -109,7 +122,7 @@ impl Display {
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
         let mut xvfb = GroupChild::spawn("Xvfb", cmd).context(
-            "Xvfb is needed for this test (apt-get install xvfb, or run `cargo xtask test`)",
+            "Xvfb is needed (apt-get install xvfb; `cargo xtask test` and `cargo xtask bench` install it)",
         )?;
         let pipe = xvfb.take_stdout().ok_or_else(|| anyhow!("Xvfb stdout"))?;
         let mut reader = BufReader::new(pipe);
@@ -223,6 +236,56 @@ pub fn which(name: &str) -> Result<PathBuf> {
     )
 }
 
+/// How long [`poll`] (and [`wait_for`]) wait for the app to get where a test expects it.
+pub const POLL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Asks `check` every 100 ms until it answers `Break` (its value is returned), for at most
+/// [`POLL_TIMEOUT`]; then saves `target/e2e-screenshots/failure.png` and fails with what the
+/// last `Continue` said. An error from `check` ends the wait at once.
+pub async fn poll<T>(
+    c: &fantoccini::Client,
+    mut check: impl AsyncFnMut() -> Result<ControlFlow<T, String>>,
+) -> Result<T> {
+    let deadline = Instant::now() + POLL_TIMEOUT;
+    loop {
+        let why = match check().await? {
+            ControlFlow::Break(done) => return Ok(done),
+            ControlFlow::Continue(why) => why,
+        };
+        if Instant::now() > deadline {
+            let _ = screenshot(c, "failure").await;
+            bail!("{why} (after {POLL_TIMEOUT:?}; screenshot: target/e2e-screenshots/failure.png)");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// What a [`poll`] check answers: `value` once `done`, else what `why` says is still missing.
+pub fn until<T>(done: bool, value: T, why: impl FnOnce() -> String) -> ControlFlow<T, String> {
+    if done {
+        ControlFlow::Break(value)
+    } else {
+        ControlFlow::Continue(why())
+    }
+}
+
+/// Waits (see [`poll`]) until `read` answers `expected`; `what` names the reading when it
+/// never does.
+pub async fn wait_equal<T: PartialEq + std::fmt::Debug>(
+    c: &fantoccini::Client,
+    what: &str,
+    expected: T,
+    mut read: impl AsyncFnMut() -> Result<T>,
+) -> Result<()> {
+    poll(c, async || {
+        let now = read().await?;
+        Ok(until(now == expected, (), || {
+            format!("{what}: {now:?}, expected {expected:?}")
+        }))
+    })
+    .await
+}
+
 /// Runs a future with [`CALL_TIMEOUT`], naming what timed out.
 pub async fn within<T, E: Into<anyhow::Error>>(
     what: &str,
@@ -333,22 +396,30 @@ pub async fn launch_kasse(name: &str) -> Result<KasseApp> {
 /// Waits until `css` matches an element (polling, each WebDriver call time-boxed); on failure
 /// saves `target/e2e-screenshots/failure.png`.
 pub async fn wait_for(c: &fantoccini::Client, css: &str) -> Result<fantoccini::elements::Element> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(Ok(e)) = tokio::time::timeout(
-            Duration::from_secs(5),
-            c.find(fantoccini::Locator::Css(css)),
+    poll(c, async || {
+        let find = c.find(fantoccini::Locator::Css(css));
+        Ok(
+            match tokio::time::timeout(Duration::from_secs(5), find).await {
+                Ok(Ok(e)) => ControlFlow::Break(e),
+                _ => ControlFlow::Continue(format!("nothing matched {css}")),
+            },
         )
-        .await
-        {
-            return Ok(e);
-        }
-        if Instant::now() > deadline {
-            let _ = screenshot(c, "failure").await;
-            bail!("nothing matched {css} within 20 s (screenshot: target/e2e-screenshots/failure.png)");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
+}
+
+/// Waits until the text of `css` contains `part` (it is re-rendered with each answer); the text.
+pub async fn wait_text(c: &fantoccini::Client, css: &str, part: &str) -> Result<String> {
+    poll(c, async || {
+        let e = wait_for(c, css).await?;
+        let text = within(&format!("text of {css}"), e.text())
+            .await
+            .unwrap_or_default();
+        Ok(until(text.contains(part), text.clone(), || {
+            format!("{css} never said {part:?}: {text:?}")
+        }))
+    })
+    .await
 }
 
 /// Clicks `css` (waiting for it); when it was re-rendered under us or is covered, clicks the
@@ -396,6 +467,42 @@ pub async fn invoke(
         ),
     )
     .await
+}
+
+/// Types `pin` into the app's PIN prompt and presses OK.
+pub async fn enter_pin(c: &fantoccini::Client, pin: &str) -> Result<()> {
+    type_into(c, "#pin-prompt-input", pin).await?;
+    click(c, "#pin-ok-btn").await
+}
+
+/// The languages and themes a changed screen is photographed in: English and Norwegian, light
+/// and dark.
+pub const LOOKS: [(&str, &str); 4] = [
+    ("en", "light"),
+    ("en", "dark"),
+    ("nb", "light"),
+    ("nb", "dark"),
+];
+
+/// Reloads the page at `hash` (`#/day`) in `lang` and `theme` and waits until `ready` (a CSS
+/// selector) matches in that theme. The theme is in the query too, only so that every step is
+/// a new page load.
+pub async fn reload_in(
+    c: &fantoccini::Client,
+    lang: &str,
+    theme: &str,
+    hash: &str,
+    ready: &str,
+) -> Result<fantoccini::elements::Element> {
+    let go = "localStorage.setItem('kasse.theme', arguments[0]); location.replace(\
+              location.pathname + '?lang=' + arguments[1] + '&theme=' + arguments[0] + arguments[2]);";
+    within(
+        "reloading",
+        c.execute(go, vec![json!(theme), json!(lang), json!(hash)]),
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_for(c, &format!("html[data-theme='{theme}'] {ready}")).await
 }
 
 /// In the pay window: waits for the checkout that Dintero's Web SDK embeds on Kasse's page

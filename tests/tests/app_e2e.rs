@@ -6,14 +6,15 @@
 //! Build the app first (`cargo build -p kasse`; `cargo xtask test` does it). Each test starts its
 //! own display, driver and app, with its own data directory.
 
-use std::time::{Duration, Instant};
+use std::ops::ControlFlow::{Break, Continue};
+use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, Locator};
 use kasse_e2e::{
-    attr, click, enter_checkout, invoke, launch_kasse, screenshot, type_into, wait_for, within,
-    KasseApp,
+    attr, click, enter_checkout, enter_pin, invoke, launch_kasse, poll, reload_in, screenshot,
+    type_into, until, wait_equal, wait_for, wait_text, within, KasseApp, LOOKS,
 };
 use serde_json::{json, Value};
 
@@ -107,17 +108,11 @@ async fn sale_status(c: &Client, sale_id: &str) -> Result<String> {
 }
 
 async fn wait_status(c: &Client, sale_id: &str, status: &str) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let s = sale_status(c, sale_id).await?;
-        if s == status {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("sale {sale_id} is {s}, expected {status}");
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+    let what = format!("sale {sale_id}'s status");
+    wait_equal(c, &what, status.to_owned(), async || {
+        sale_status(c, sale_id).await
+    })
+    .await
 }
 
 async fn charge_items(c: &Client, items: &[&str]) -> Result<(String, String, String)> {
@@ -267,17 +262,8 @@ async fn pay_here_window_and_settings_validation() -> Result<()> {
 
 /// Waits until the app has `n` windows; `why` says what that shows.
 async fn windows_become(c: &Client, n: usize, why: &str) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let count = within("windows", c.windows()).await?.len();
-        if count == n {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("{why}: {count} windows, expected {n}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let windows = async || Ok(within("windows", c.windows()).await?.len());
+    wait_equal(c, &format!("{why}: windows"), n, windows).await
 }
 
 /// Presses Pay here on the Charge screen and returns the pay window that opens.
@@ -364,25 +350,6 @@ async fn the_pay_window_belongs_to_its_sale() -> Result<()> {
     finish(app, "charge-next-sale-alone").await
 }
 
-/// Waits until the text of `css` contains `part` (it is re-rendered with each answer).
-async fn wait_text(c: &Client, css: &str, part: &str) -> Result<String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let e = wait_for(c, css).await?;
-        let text = within(&format!("text of {css}"), e.text())
-            .await
-            .unwrap_or_default();
-        if text.contains(part) {
-            return Ok(text);
-        }
-        if Instant::now() > deadline {
-            let _ = screenshot(c, "failure").await;
-            bail!("{css} never said {part:?}: {text:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_ask_for_the_manager_pin_and_a_lock_says_how_long() -> Result<()> {
     let app = launch("pins").await?;
@@ -402,12 +369,10 @@ async fn settings_ask_for_the_manager_pin_and_a_lock_says_how_long() -> Result<(
     wait_text(c, "#pin-dialog", "needs a staff PIN").await?;
     screenshot(c, "pin-prompt").await?;
     for left in [4, 3, 2, 1] {
-        type_into(c, "#pin-prompt-input", "1111").await?;
-        click(c, "#pin-ok-btn").await?;
+        enter_pin(c, "1111").await?;
         wait_text(c, "#pin-error", &format!("{left} more wrong PINs")).await?;
     }
-    type_into(c, "#pin-prompt-input", "1111").await?;
-    click(c, "#pin-ok-btn").await?;
+    enter_pin(c, "1111").await?;
     // Counted down from the 30 s the core said.
     let text = wait_text(c, "#pin-error", "Too many wrong PINs").await?;
     let seconds: u32 = text
@@ -587,21 +552,18 @@ async fn confirm_pressed_twice_after_a_lost_answer_refunds_once() -> Result<()> 
 
     // The checking state or, once the app has re-read the transaction, partially refunded;
     // never a second refund meanwhile.
-    let deadline = Instant::now() + Duration::from_secs(20);
     let mut saw_checking = false;
-    loop {
+    poll(c, async || {
         saw_checking |= count(c, "[data-testid=op-checking][data-kind='refund']").await? > 0;
         let refunds = sim_events(&base, &sid, "REFUND").await?;
         assert!(refunds <= 1, "Dintero got {refunds} refunds for one dialog");
-        if count(c, ".title [data-status='partially_refunded']").await? > 0 {
-            break;
-        }
-        if Instant::now() > deadline {
-            let _ = screenshot(c, "failure").await;
-            bail!("the sale shows neither the checking state nor the refund");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        Ok(until(
+            count(c, ".title [data-status='partially_refunded']").await? > 0,
+            (),
+            || "the sale shows neither the checking state nor the refund".to_owned(),
+        ))
+    })
+    .await?;
     eprintln!("the checking state was seen: {saw_checking}");
     wait_status(c, &sale, "partially_refunded").await?;
     assert_eq!(sim_events(&base, &sid, "REFUND").await?, 1);
@@ -643,19 +605,17 @@ async fn confirm_pressed_twice_after_a_lost_answer_refunds_once() -> Result<()> 
         )
         .await?;
     }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let d = loop {
+    let d = poll(c, async || {
         let d = invoke(c, "sale_detail", json!({"saleId": sale})).await?;
         let refused = count(c, "#op-error").await? > 0;
         let settled = pending_ops(&d) == 0 && count(c, "#confirm-dialog").await? == 0;
-        if !asked || (settled && (refused || d["sale"]["refunded"] != tea)) {
-            break d;
-        }
-        if Instant::now() > deadline {
-            bail!("the second refund neither went through nor was refused: {d}");
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    };
+        Ok(until(
+            !asked || (settled && (refused || d["sale"]["refunded"] != tea)),
+            d.clone(),
+            || format!("the second refund neither went through nor was refused: {d}"),
+        ))
+    })
+    .await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let refunds = sim_events(&base, &sid, "REFUND").await?;
     eprintln!("second dialog opened: {asked}; Dintero's refunds: {refunds}");
@@ -737,13 +697,13 @@ async fn a_refund_dintero_takes_two_minutes_over() -> Result<()> {
     .await?;
     wait_status(c, &sale, "partially_refunded").await?;
     wait_for(c, ".title [data-status='partially_refunded']").await?;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while count(c, banner).await? > 0 {
-        if Instant::now() > deadline {
-            bail!("the in-flight banner stayed after the refund completed");
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+    poll(c, async || {
+        let shown = count(c, banner).await? > 0;
+        Ok(until(!shown, (), || {
+            "the in-flight banner stayed after the refund completed".to_owned()
+        }))
+    })
+    .await?;
     assert_eq!(sim_events(&base, &sid, "REFUND").await?, 1);
     let d = invoke(c, "sale_detail", json!({"saleId": sale})).await?;
     assert_eq!(d["sale"]["refunded"], tea);
@@ -961,30 +921,19 @@ async fn shots_in_every_language_and_theme(
     if std::env::var("KASSE_E2E_SHOTS").as_deref() != Ok("1") {
         return Ok(());
     }
-    for lang in ["en", "nb"] {
-        for theme in ["light", "dark"] {
-            // The theme in the query too, only so that every step is a new page load.
-            let go = "localStorage.setItem('kasse.theme', arguments[0]); location.replace(\
-                      location.pathname + '?lang=' + arguments[1] + '&theme=' + arguments[0] + arguments[2]);";
-            within(
-                "reloading",
-                c.execute(go, vec![json!(theme), json!(lang), json!(hash)]),
-            )
-            .await?;
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let shown = wait_for(c, &format!("html[data-theme='{theme}'] {ready}")).await?;
-            // A card further down (Settings' receipts) is scrolled into view first.
-            within(
-                "scrolling",
-                c.execute(
-                    "arguments[0].scrollIntoView({block: 'nearest'});",
-                    vec![serde_json::to_value(shown)?],
-                ),
-            )
-            .await?;
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            screenshot(c, &format!("{name}-{lang}-{theme}")).await?;
-        }
+    for (lang, theme) in LOOKS {
+        let shown = reload_in(c, lang, theme, hash, ready).await?;
+        // A card further down (Settings' receipts) is scrolled into view first.
+        within(
+            "scrolling",
+            c.execute(
+                "arguments[0].scrollIntoView({block: 'nearest'});",
+                vec![serde_json::to_value(shown)?],
+            ),
+        )
+        .await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        screenshot(c, &format!("{name}-{lang}-{theme}")).await?;
     }
     // Back to the language and theme the test started in.
     let back = "localStorage.removeItem('kasse.theme'); location.replace(location.pathname + arguments[0]);";
@@ -1177,17 +1126,14 @@ async fn toasts(c: &Client) -> Result<Vec<String>> {
 
 /// Waits for a toast that contains `part`; its text.
 async fn wait_toast(c: &Client, part: &str) -> Result<String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(t) = toasts(c).await?.into_iter().find(|t| t.contains(part)) {
-            return Ok(t);
-        }
-        if Instant::now() > deadline {
-            let _ = screenshot(c, "failure").await;
-            bail!("no toast said {part:?}: {:?}", toasts(c).await?);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    poll(c, async || {
+        let all = toasts(c).await?;
+        Ok(match all.iter().find(|t| t.contains(part)) {
+            Some(t) => Break(t.clone()),
+            None => Continue(format!("no toast said {part:?}: {all:?}")),
+        })
+    })
+    .await
 }
 
 /// Answers the next save dialog with `path` (`null`: the person cancels), through the UI's one
@@ -1285,8 +1231,7 @@ async fn day_screen_x_figures_csv_export_and_z_number() -> Result<()> {
     click(c, "#export-csv-btn").await?;
     wait_for(c, "#pin-prompt-input").await?;
     assert!(!chosen.exists(), "written before the PIN");
-    type_into(c, "#pin-prompt-input", "2468").await?;
-    click(c, "#pin-ok-btn").await?;
+    enter_pin(c, "2468").await?;
     let said = wait_toast(c, &chosen.display().to_string()).await?;
     assert!(said.contains("CSV export saved"), "{said}");
     let proposed = within(
@@ -1313,8 +1258,7 @@ async fn day_screen_x_figures_csv_export_and_z_number() -> Result<()> {
     // Close the day: the Z report says its number; the X button is no longer highlighted.
     click(c, "#z-report-btn").await?;
     click(c, "#confirm-btn").await?;
-    type_into(c, "#pin-prompt-input", "2468").await?;
-    click(c, "#pin-ok-btn").await?;
+    enter_pin(c, "2468").await?;
     wait_for(c, "#report[data-closing='true']").await?;
     wait_text(c, "#report-title", "Z report no. 1").await?;
     let x_class = attr(c, "#x-report-btn", "class").await?.unwrap_or_default();
@@ -1439,19 +1383,13 @@ async fn z_warning_shots(c: &Client) -> Result<()> {
     if std::env::var("KASSE_E2E_SHOTS").as_deref() != Ok("1") {
         return Ok(());
     }
-    for lang in ["en", "nb"] {
-        for theme in ["light", "dark"] {
-            let go = "localStorage.setItem('kasse.theme', arguments[0]); location.replace(\
-                      location.pathname + '?lang=' + arguments[1] + '&theme=' + arguments[0] + '#/day');";
-            within("reloading", c.execute(go, vec![json!(theme), json!(lang)])).await?;
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            wait_for(c, &format!("html[data-theme='{theme}'] #z-report-btn")).await?;
-            click(c, "#z-report-btn").await?;
-            wait_for(c, "#z-uncaptured").await?;
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            screenshot(c, &format!("capture-z-{lang}-{theme}")).await?;
-            click(c, "#confirm-cancel-btn").await?;
-        }
+    for (lang, theme) in LOOKS {
+        reload_in(c, lang, theme, "#/day", "#z-report-btn").await?;
+        click(c, "#z-report-btn").await?;
+        wait_for(c, "#z-uncaptured").await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        screenshot(c, &format!("capture-z-{lang}-{theme}")).await?;
+        click(c, "#confirm-cancel-btn").await?;
     }
     Ok(())
 }

@@ -5,11 +5,11 @@
 //! digit, and an unknown code offered to the catalogue. Screenshots under
 //! `target/e2e-screenshots/catalog-*`.
 
-use std::time::Duration;
-
-use anyhow::{bail, Result};
+use anyhow::Result;
 use fantoccini::{Client, Locator};
-use kasse_e2e::{attr, click, launch_kasse as launch, screenshot, type_into, wait_for, within};
+use kasse_e2e::{
+    attr, click, launch_kasse as launch, screenshot, type_into, wait_equal, wait_for, within,
+};
 use serde_json::json;
 
 /// WebDriver's Enter key.
@@ -32,19 +32,8 @@ async fn count(c: &Client, css: &str) -> Result<usize> {
 
 /// Waits until `css` matches exactly `n` elements.
 async fn wait_count(c: &Client, css: &str, n: usize) -> Result<()> {
-    let poll = async {
-        while count(c, css).await? != n {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        anyhow::Ok(())
-    };
-    match tokio::time::timeout(Duration::from_secs(20), poll).await {
-        Ok(done) => done,
-        Err(_) => {
-            let _ = screenshot(c, "failure").await;
-            bail!("{css}: {} elements, not {n}", count(c, css).await?)
-        }
-    }
+    let what = format!("elements matching {css}");
+    wait_equal(c, &what, n, async || count(c, css).await).await
 }
 
 /// The text of the cart line of product `sku` (its quantity and price).

@@ -5,31 +5,19 @@
 //! `KASSE_E2E_SHOTS=1` the display is photographed in English and Norwegian, light and dark
 //! (`target/e2e-screenshots/display-*`).
 
+use std::ops::ControlFlow::{Break, Continue};
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 use fantoccini::wd::WindowHandle;
 use fantoccini::Client;
-use kasse_e2e::{attr, click, launch_kasse as launch, screenshot, wait_for, within};
+use kasse_e2e::{
+    attr, click, launch_kasse as launch, poll, reload_in, screenshot, wait_for, wait_text, within,
+    LOOKS,
+};
 use serde_json::json;
 
 mod sim;
-
-/// Waits until the element at `css` shows a text containing `part`.
-async fn shows(c: &Client, css: &str, part: &str) -> Result<String> {
-    let mut last = String::new();
-    for _ in 0..100 {
-        if let Ok(e) = wait_for(c, css).await {
-            last = within(css, e.text()).await.unwrap_or_default();
-            if last.contains(part) {
-                return Ok(last);
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let _ = screenshot(c, "failure").await;
-    bail!("{css} never showed {part:?} (last: {last:?})")
-}
 
 /// The simulator's test payment of session `sid` with `card`, as the customer's phone would.
 async fn pay(base: &str, sid: &str, card: &str) -> Result<()> {
@@ -40,14 +28,12 @@ async fn pay(base: &str, sid: &str, card: &str) -> Result<()> {
 
 /// The customer display's window: the one that is not the counter's.
 async fn display_window(c: &Client, counter: &WindowHandle) -> Result<WindowHandle> {
-    for _ in 0..50 {
+    poll(c, async || {
         let all = within("windows", c.windows()).await?;
-        if let Some(w) = all.into_iter().find(|w| w != counter) {
-            return Ok(w);
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    bail!("no display window opened")
+        let display = all.into_iter().find(|w| w != counter);
+        Ok(display.map_or_else(|| Continue("no display window opened".into()), Break))
+    })
+    .await
 }
 
 /// Switches to the window `to`.
@@ -82,22 +68,22 @@ async fn the_customer_sees_the_cart_the_qr_and_the_outcome() -> Result<()> {
     let display = display_window(c, &counter).await?;
     to(c, &display).await?;
     wait_for(c, "#customer-display[data-phase='idle']").await?;
-    shows(c, "#display-headline", "Welcome").await?;
+    wait_text(c, "#display-headline", "Welcome").await?;
 
     // Lines added at the counter appear on the display.
     to(c, &counter).await?;
     click(c, "[data-testid=quick-item][data-id='coffee']").await?;
     click(c, "[data-testid=quick-item][data-id='coffee']").await?;
     click(c, "[data-testid=quick-item][data-id='bun']").await?;
-    let total = shows(c, "#charge-btn", "123").await?;
+    let total = wait_text(c, "#charge-btn", "123").await?;
     to(c, &display).await?;
     wait_for(c, "#customer-display[data-phase='cart']").await?;
-    let lines = shows(c, "#display-lines", "Cinnamon bun").await?;
+    let lines = wait_text(c, "#display-lines", "Cinnamon bun").await?;
     assert!(lines.contains("Coffee"), "{lines}");
     assert!(lines.contains("2 × NOK"), "{lines}");
-    let amount = shows(c, "#display-amount", "123.00").await?;
+    let amount = wait_text(c, "#display-amount", "123.00").await?;
     assert!(total.contains(&amount), "{total:?} vs {amount:?}");
-    shows(c, "#display-total", "incl. VAT").await?;
+    wait_text(c, "#display-total", "incl. VAT").await?;
 
     // Charged: the QR; paid: thank you.
     to(c, &counter).await?;
@@ -105,11 +91,11 @@ async fn the_customer_sees_the_cart_the_qr_and_the_outcome() -> Result<()> {
     let (base, sid) = checkout(c).await?;
     to(c, &display).await?;
     wait_for(c, "#customer-display[data-phase='waiting'] #display-qr svg").await?;
-    shows(c, "#display-headline", "Scan the code").await?;
-    shows(c, "#display-lines", "Coffee").await?;
+    wait_text(c, "#display-headline", "Scan the code").await?;
+    wait_text(c, "#display-lines", "Coffee").await?;
     pay(&base, &sid, "4000000000000002").await?;
     wait_for(c, "#customer-display[data-phase='paid']").await?;
-    shows(c, "#display-headline", "Paid — thank you").await?;
+    wait_text(c, "#display-headline", "Paid — thank you").await?;
 
     // The next customer: a declined card, then a new cart ends it.
     to(c, &counter).await?;
@@ -125,8 +111,8 @@ async fn the_customer_sees_the_cart_the_qr_and_the_outcome() -> Result<()> {
     wait_for(c, "#customer-display[data-phase='waiting']").await?;
     pay(&base, &sid, "4100000000000076").await?;
     wait_for(c, "#customer-display[data-phase='declined']").await?;
-    shows(c, "#display-headline", "Declined — please try again").await?;
-    shows(c, "#display-lines", "Tea").await?;
+    wait_text(c, "#display-headline", "Declined — please try again").await?;
+    wait_text(c, "#display-lines", "Tea").await?;
 
     if std::env::var("KASSE_E2E_SHOTS").as_deref() == Ok("1") {
         shots(c, &counter, &display).await?;
@@ -155,7 +141,7 @@ async fn tablet(c: &Client, port: u16) -> Result<()> {
     )
     .await?;
     click(c, "#display-lan:not([disabled])").await?;
-    let code = shows(c, "#display-lan-code", "").await?;
+    let code = wait_text(c, "#display-lan-code", "").await?;
     let code = code.trim().to_owned();
     assert_eq!(code.len(), 6, "{code:?}");
 
@@ -169,7 +155,7 @@ async fn tablet(c: &Client, port: u16) -> Result<()> {
     let wrong = if code == "000000" { "111111" } else { "000000" };
     kasse_e2e::type_into(&tab, "#code", wrong).await?;
     click(&tab, "#pair-btn").await?;
-    shows(&tab, "#pair-error", "not right").await?;
+    wait_text(&tab, "#pair-error", "not right").await?;
     if std::env::var("KASSE_E2E_SHOTS").as_deref() == Ok("1") {
         screenshot(&tab, "display-lan-pair").await?;
     }
@@ -181,9 +167,9 @@ async fn tablet(c: &Client, port: u16) -> Result<()> {
     within("to Sell", c.execute("location.hash = '#/sell';", vec![])).await?;
     click(c, "[data-testid=quick-item][data-id='sandwich']").await?;
     wait_for(&tab, "#customer-display[data-phase='cart']").await?;
-    shows(&tab, "#display-lines", "Sandwich").await?;
+    wait_text(&tab, "#display-lines", "Sandwich").await?;
     click(c, "[data-testid=quick-item][data-id='bag']").await?;
-    shows(&tab, "#display-lines", "Carrier bag").await?;
+    wait_text(&tab, "#display-lines", "Carrier bag").await?;
     click(c, "#charge-btn:not([disabled])").await?;
     wait_for(
         &tab,
@@ -209,70 +195,49 @@ async fn tablet(c: &Client, port: u16) -> Result<()> {
     Ok(())
 }
 
+/// What a page shows once it is drawn.
+const READY: &str = "body[data-ready='1']";
+
 /// The display's phases (cart, QR, paid) in English and Norwegian, light and dark.
 async fn shots(c: &Client, counter: &WindowHandle, display: &WindowHandle) -> Result<()> {
-    for lang in ["en", "nb"] {
-        for theme in ["light", "dark"] {
-            let name = format!("{lang}-{theme}");
-            let go = "localStorage.setItem('kasse.theme', arguments[0]); location.replace(\
-                      location.pathname + '?lang=' + arguments[1] + '&theme=' + arguments[0] + arguments[2]);";
-            // The counter's Settings card and top bar in this language and theme.
-            to(c, counter).await?;
-            within(
-                "reloading",
-                c.execute(go, vec![json!(theme), json!(lang), json!("#/settings")]),
-            )
-            .await?;
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            wait_for(
-                c,
-                &format!("html[data-theme='{theme}'] body[data-ready='1']"),
-            )
-            .await?;
-            let into_view =
-                "document.querySelector('#display-section').scrollIntoView({block: 'center'});";
-            wait_for(c, "#display-lan:not([disabled])").await?;
-            within("scrolling", c.execute(into_view, vec![])).await?;
-            tokio::time::sleep(Duration::from_millis(400)).await;
-            screenshot(c, &format!("display-settings-{name}")).await?;
-            to(c, display).await?;
-            within(
-                "reloading",
-                c.execute(go, vec![json!(theme), json!(lang), json!("#/display")]),
-            )
-            .await?;
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            wait_for(
-                c,
-                &format!("html[data-theme='{theme}'] body[data-ready='1']"),
-            )
-            .await?;
-            to(c, counter).await?;
-            within("to Sell", c.execute("location.hash = '#/sell';", vec![])).await?;
-            for item in ["coffee", "apples", "bag"] {
-                click(c, &format!("[data-testid=quick-item][data-id='{item}']")).await?;
-                if item == "apples" {
-                    weigh(c).await?;
-                }
+    for (lang, theme) in LOOKS {
+        let name = format!("{lang}-{theme}");
+        // The counter's Settings card and top bar in this language and theme.
+        to(c, counter).await?;
+        reload_in(c, lang, theme, "#/settings", READY).await?;
+        let into_view =
+            "document.querySelector('#display-section').scrollIntoView({block: 'center'});";
+        wait_for(c, "#display-lan:not([disabled])").await?;
+        within("scrolling", c.execute(into_view, vec![])).await?;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        screenshot(c, &format!("display-settings-{name}")).await?;
+        to(c, display).await?;
+        reload_in(c, lang, theme, "#/display", READY).await?;
+        to(c, counter).await?;
+        within("to Sell", c.execute("location.hash = '#/sell';", vec![])).await?;
+        for item in ["coffee", "apples", "bag"] {
+            click(c, &format!("[data-testid=quick-item][data-id='{item}']")).await?;
+            if item == "apples" {
+                weigh(c).await?;
             }
-            to(c, display).await?;
-            wait_for(c, "#customer-display[data-phase='cart']").await?;
-            tokio::time::sleep(Duration::from_millis(400)).await;
-            screenshot(c, &format!("display-cart-{name}")).await?;
-            to(c, counter).await?;
-            click(c, "#charge-btn:not([disabled])").await?;
-            let (base, sid) = checkout(c).await?;
-            to(c, display).await?;
-            wait_for(c, "#customer-display[data-phase='waiting']").await?;
-            tokio::time::sleep(Duration::from_millis(400)).await;
-            screenshot(c, &format!("display-qr-{name}")).await?;
-            pay(&base, &sid, "4000000000000002").await?;
-            wait_for(c, "#customer-display[data-phase='paid']").await?;
-            tokio::time::sleep(Duration::from_millis(400)).await;
-            screenshot(c, &format!("display-paid-{name}")).await?;
-            to(c, counter).await?;
-            wait_for(c, "#charge-status[data-phase='paid']").await?;
         }
+        to(c, display).await?;
+        wait_for(c, "#customer-display[data-phase='cart']").await?;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        screenshot(c, &format!("display-cart-{name}")).await?;
+        to(c, counter).await?;
+        click(c, "#charge-btn:not([disabled])").await?;
+        let (base, sid) = checkout(c).await?;
+        to(c, display).await?;
+        wait_for(c, "#customer-display[data-phase='waiting']").await?;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        screenshot(c, &format!("display-qr-{name}")).await?;
+        pay(&base, &sid, "4000000000000002").await?;
+        wait_for(c, "#customer-display[data-phase='paid']").await?;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        screenshot(c, &format!("display-paid-{name}")).await?;
+        to(c, counter).await?;
+        wait_for(c, "#charge-status[data-phase='paid']").await?;
     }
     Ok(())
 }

@@ -7,9 +7,12 @@
 
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use fantoccini::Client;
-use kasse_e2e::{attr, click, invoke, launch_kasse as launch, screenshot, type_into, wait_for};
+use kasse_e2e::{
+    attr, click, enter_pin, invoke, launch_kasse as launch, screenshot, type_into, wait_equal,
+    wait_for,
+};
 use serde_json::{json, Value};
 
 async fn amount(c: &Client, css: &str) -> Result<i64> {
@@ -19,21 +22,14 @@ async fn amount(c: &Client, css: &str) -> Result<i64> {
 
 /// Waits until `css`'s `data-amount` is `expected`.
 async fn wait_amount(c: &Client, css: &str, expected: i64) -> Result<()> {
-    for _ in 0..100 {
-        if wait_for(c, css).await.is_ok() && amount(c, css).await? == expected {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = screenshot(c, "failure").await;
-    bail!("{css} shows {}, not {expected}", amount(c, css).await?)
+    let what = format!("{css}[data-amount]");
+    wait_equal(c, &what, expected, async || amount(c, css).await).await
 }
 
 /// Types the manager's PIN into the app's PIN prompt.
 async fn manager_pin(c: &Client) -> Result<()> {
     wait_for(c, "#pin-dialog").await?;
-    type_into(c, "#pin-prompt-input", "2468").await?;
-    click(c, "#pin-ok-btn").await
+    enter_pin(c, "2468").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,12 +4,13 @@
 //! inside the iframe and the counter shows Paid, the window closing with its sale; the next
 //! customer cancels inside the embed and the counter says so ("The customer cancelled").
 
-use std::time::{Duration, Instant};
+use std::ops::ControlFlow::{Break, Continue};
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 use fantoccini::{wd::WindowHandle, Client};
 use kasse_e2e::{
-    attr, click, enter_checkout, invoke, launch_kasse as launch, screenshot, wait_for, within,
+    attr, click, enter_checkout, invoke, launch_kasse as launch, poll, screenshot, until, wait_for,
+    within,
 };
 use serde_json::json;
 
@@ -36,17 +37,12 @@ async fn sell(c: &Client, item: &str) -> Result<String> {
 async fn pay_here(c: &Client) -> Result<WindowHandle> {
     let counter = within("counter window", c.window()).await?;
     click(c, "#pay-here-btn").await?;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let pay = loop {
+    let pay = poll(c, async || {
         let all = within("windows", c.windows()).await?;
-        if let Some(w) = all.into_iter().find(|w| *w != counter) {
-            break w;
-        }
-        if Instant::now() > deadline {
-            bail!("the pay window did not open");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+        let pay = all.into_iter().find(|w| *w != counter);
+        Ok(pay.map_or_else(|| Continue("the pay window did not open".into()), Break))
+    })
+    .await?;
     within("to the pay window", c.switch_to_window(pay)).await?;
     Ok(counter)
 }
@@ -62,19 +58,21 @@ async fn counter_shows(
 ) -> Result<()> {
     within("to the counter", c.switch_to_window(counter)).await?;
     wait_for(c, &format!("#charge-status[data-phase='{phase}']")).await?;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    poll(c, async || {
         let detail = invoke(c, "sale_detail", json!({"saleId": sale})).await?;
         let windows = within("windows", c.windows()).await?.len();
         let status = detail["sale"]["status"].as_str().unwrap_or_default();
-        if statuses.contains(&status) && windows == 1 {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("sale {sale}: {status} with {windows} windows, expected {statuses:?} with 1");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        Ok(until(
+            statuses.contains(&status) && windows == 1,
+            (),
+            || {
+                format!(
+                    "sale {sale}: {status} with {windows} windows, expected {statuses:?} with 1"
+                )
+            },
+        ))
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

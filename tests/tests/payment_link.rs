@@ -9,9 +9,12 @@
 
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 use fantoccini::Client;
-use kasse_e2e::{attr, click, launch_kasse as launch, screenshot, type_into, wait_for, within};
+use kasse_e2e::{
+    attr, click, launch_kasse as launch, reload_in, screenshot, type_into, wait_for, wait_text,
+    within, LOOKS,
+};
 use serde_json::{json, Value};
 use sim::control;
 
@@ -31,19 +34,6 @@ async fn ipc(c: &Client, cmd: &str, args: Value) -> Result<Value> {
 async fn text_of(c: &Client, css: &str) -> Result<String> {
     let found = wait_for(c, css).await?;
     within(css, found.text()).await
-}
-
-/// Waits until `css` shows a text containing `part`.
-async fn shows(c: &Client, css: &str, part: &str) -> Result<String> {
-    for _ in 0..100 {
-        let now = text_of(c, css).await?;
-        if now.contains(part) {
-            return Ok(now);
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let _ = screenshot(c, "failure").await;
-    bail!("{css} never showed {part:?}")
 }
 
 /// The open sale (as `parked` lists it) whose reference the toast named.
@@ -68,7 +58,7 @@ async fn send_link(c: &Client, number: &str, shot: Option<&str>) -> Result<Strin
         screenshot(c, &format!("link-dialog-{name}")).await?;
     }
     click(c, "#link-send-btn:not([disabled])").await?;
-    let toast = shows(c, "[data-testid=toast][data-level=success]", MASKED).await?;
+    let toast = wait_text(c, "[data-testid=toast][data-level=success]", MASKED).await?;
     wait_for(c, "#cart-total[data-amount='0']").await?;
     let reference = toast
         .split(['(', ')'])
@@ -156,7 +146,7 @@ async fn a_phone_order_s_link_goes_by_sms_parks_the_sale_and_is_paid_through() -
         c.execute(go, vec![json!(format!("#/transactions/{sale_id}"))]),
     )
     .await?;
-    let history = shows(c, "#events", MASKED).await?;
+    let history = wait_text(c, "#events", MASKED).await?;
     assert!(history.contains("Payment link sent by SMS to"), "{history}");
     assert!(!history.contains("41234987"), "{history}");
 
@@ -170,43 +160,33 @@ async fn a_phone_order_s_link_goes_by_sms_parks_the_sale_and_is_paid_through() -
 /// The dialog, the Sell screen after sending, the parked sale and its history, in English
 /// and Norwegian, light and dark.
 async fn shots(c: &Client) -> Result<()> {
-    for lang in ["en", "nb"] {
-        for theme in ["light", "dark"] {
-            let go = "localStorage.setItem('kasse.theme', arguments[0]); location.replace(\
-                      location.pathname + '?lang=' + arguments[1] + '&theme=' + arguments[0] + '#/sell');";
-            within("reloading", c.execute(go, vec![json!(theme), json!(lang)])).await?;
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            wait_for(
-                c,
-                &format!("html[data-theme='{theme}'] body[data-ready='1']"),
-            )
-            .await?;
-            let name = format!("{lang}-{theme}");
-            let reference = send_link(c, TYPED, Some(&name)).await?;
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            screenshot(c, &format!("link-sent-{name}")).await?;
-            let sale = parked_sale(c, &reference).await?;
-            let id = sale["sale_id"].as_str().unwrap_or_default();
-            let to_charge = "location.hash = arguments[0];";
-            within(
-                "to the charge",
-                c.execute(to_charge, vec![json!(format!("#/charge/{id}"))]),
-            )
-            .await?;
-            wait_for(c, "#charge-link").await?;
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            screenshot(c, &format!("link-charge-{name}")).await?;
-            within(
-                "to the sale",
-                c.execute(to_charge, vec![json!(format!("#/transactions/{id}"))]),
-            )
-            .await?;
-            shows(c, "#events", MASKED).await?;
-            let into_view = "document.querySelector('#events').scrollIntoView({block: 'center'});";
-            within("scrolling", c.execute(into_view, vec![])).await?;
-            tokio::time::sleep(Duration::from_millis(600)).await;
-            screenshot(c, &format!("link-history-{name}")).await?;
-        }
+    for (lang, theme) in LOOKS {
+        reload_in(c, lang, theme, "#/sell", "body[data-ready='1']").await?;
+        let name = format!("{lang}-{theme}");
+        let reference = send_link(c, TYPED, Some(&name)).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        screenshot(c, &format!("link-sent-{name}")).await?;
+        let sale = parked_sale(c, &reference).await?;
+        let id = sale["sale_id"].as_str().unwrap_or_default();
+        let to_charge = "location.hash = arguments[0];";
+        within(
+            "to the charge",
+            c.execute(to_charge, vec![json!(format!("#/charge/{id}"))]),
+        )
+        .await?;
+        wait_for(c, "#charge-link").await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        screenshot(c, &format!("link-charge-{name}")).await?;
+        within(
+            "to the sale",
+            c.execute(to_charge, vec![json!(format!("#/transactions/{id}"))]),
+        )
+        .await?;
+        wait_text(c, "#events", MASKED).await?;
+        let into_view = "document.querySelector('#events').scrollIntoView({block: 'center'});";
+        within("scrolling", c.execute(into_view, vec![])).await?;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        screenshot(c, &format!("link-history-{name}")).await?;
     }
     Ok(())
 }

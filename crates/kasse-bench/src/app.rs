@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Result};
 
 use crate::common::{self, Section};
-use crate::x11::{Screen, Xvfb};
+use crate::x11::Screen;
+use kasse_e2e::Display;
 use process::{measure_memory, AppProc, Compositing};
 use screen::{wait_until, wait_usable, Launch};
 
@@ -44,7 +45,7 @@ struct Measured {
 
 /// Launches apps on one display and measures them.
 struct Launcher<'a> {
-    xvfb: &'a Xvfb,
+    xvfb: &'a Display,
     screen: &'a Screen,
     out: &'a Path,
     compositing: Compositing,
@@ -62,7 +63,7 @@ impl Launcher<'_> {
         let data = common::scratch_dir(out, &format!("app-{name}-"))?;
         let log = out.join(format!("app-{name}.log"));
         let t0 = Instant::now();
-        let mut app = AppProc::launch(bin, &xvfb.display, data.path(), &log, self.compositing)?;
+        let mut app = AppProc::launch(bin, &xvfb.name, data.path(), &log, self.compositing)?;
         let mut l = match wait_usable(screen, t0, &mut app) {
             Ok(l) => l,
             Err(e) => {
@@ -73,7 +74,7 @@ impl Launcher<'_> {
         if let Some(idle) = memory {
             // Kasse makes a sale first; the blank window has nothing to sell.
             if name == "kasse" {
-                l.sale = Some(sale::make_sale(screen, &xvfb.display, app.pid())?);
+                l.sale = Some(sale::make_sale(screen, &xvfb.name, app.pid())?);
             }
             std::thread::sleep(idle);
             let (kb, parts) = measure_memory(app.pid());
@@ -129,11 +130,11 @@ pub fn run(opts: &Opts) -> Result<Section> {
     std::fs::create_dir_all(opts.out.join("tmp"))?;
     // A fresh private WebKit home for this run (see AppProc::launch).
     let _ = std::fs::remove_dir_all(opts.out.join("tmp").join("webkit-home"));
-    let xvfb = Xvfb::start()?;
+    let xvfb = Display::start()?;
     let screen = {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            match Screen::connect(&xvfb.display) {
+            match Screen::connect(&xvfb.name) {
                 Ok(s) => break s,
                 Err(e) if Instant::now() > deadline => return Err(e),
                 Err(_) => std::thread::sleep(Duration::from_millis(50)),
@@ -186,15 +187,15 @@ pub fn run(opts: &Opts) -> Result<Section> {
 /// app figures detect, printed per launch; gives up on the badge after 10 s).
 pub fn probe(bin: &Path, runs: usize, out: &Path) -> Result<()> {
     std::fs::create_dir_all(out.join("tmp"))?;
-    let xvfb = Xvfb::start()?;
+    let xvfb = Display::start()?;
     std::thread::sleep(Duration::from_millis(300));
-    let screen = Screen::connect(&xvfb.display)?;
+    let screen = Screen::connect(&xvfb.name)?;
     for run in 0..runs {
         let data = common::scratch_dir(out, "probe-")?;
         let t0 = Instant::now();
         let mut app = AppProc::launch(
             bin,
-            &xvfb.display,
+            &xvfb.name,
             data.path(),
             &out.join("probe.log"),
             Compositing::AsShipped,

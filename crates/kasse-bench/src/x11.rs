@@ -1,65 +1,13 @@
-//! The virtual display and what is on it: a private Xvfb, and pixels read straight from the X
-//! server (GetImage on the root window), cheap enough to poll every few milliseconds.
+//! What is on the virtual display (a private Xvfb, the e2e harness's `kasse_e2e::Display`):
+//! pixels read straight from the X server (GetImage on the root window), cheap enough to poll
+//! every few milliseconds.
 
-use std::io::{BufRead, BufReader};
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{ConnectionExt, ImageFormat, ImageOrder, MapState};
 use x11rb::rust_connection::RustConnection;
-
-/// A private `Xvfb` (1280×800×24, like the e2e tests); stopped when dropped.
-#[derive(Debug)]
-pub struct Xvfb {
-    child: Child,
-    _pipe: ChildStdout,
-    pub display: String,
-}
-
-impl Xvfb {
-    pub fn start() -> Result<Xvfb> {
-        let mut cmd = Command::new("Xvfb");
-        cmd.args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1280x800x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .process_group(0);
-        let mut child = cmd
-            .spawn()
-            .context("Xvfb is needed (apt-get install xvfb; `cargo xtask bench` installs it)")?;
-        let pipe = child.stdout.take().context("Xvfb stdout")?;
-        let mut reader = BufReader::new(pipe);
-        let mut line = String::new();
-        reader.read_line(&mut line)?;
-        let n = line.trim();
-        if n.is_empty() {
-            let _ = child.kill();
-            bail!("Xvfb did not report a display number");
-        }
-        Ok(Xvfb {
-            display: format!(":{n}"),
-            child,
-            _pipe: reader.into_inner(),
-        })
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// An RGB colour.
 pub type Rgb = [u8; 3];

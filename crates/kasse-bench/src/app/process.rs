@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -75,10 +75,7 @@ impl AppProc {
     }
 
     fn signal_group(&self, sig: &str) {
-        let _ = Command::new("kill")
-            .args(["-s", sig, "--", &format!("-{}", self.child.id())])
-            .stderr(Stdio::null())
-            .status();
+        kasse_e2e::signal_group(self.child.id(), sig);
     }
 }
 

@@ -15,6 +15,7 @@ const LAST_SYNC_KEY: &str = "sync.last_started_at";
 
 /// What a sync did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncReport {
     /// Transactions read from Dintero.
     pub seen: u32,

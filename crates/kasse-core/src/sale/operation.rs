@@ -8,6 +8,7 @@ use super::{OpKind, OpState};
 
 /// An operation's derived state within a [`Sale`](super::Sale).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "SaleOperation"))]
 pub struct Operation {
     /// Kasse's id of the operation.
     pub op_id: String,
@@ -16,6 +17,7 @@ pub struct Operation {
     /// Amount asked, minor units.
     pub amount: Option<i64>,
     /// Lines asked (opaque JSON).
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub lines: Value,
     /// The reference sent to Dintero.
     pub reference: String,
@@ -30,16 +32,20 @@ pub struct Operation {
     pub error: Option<String>,
     /// When the intent was written.
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub requested_at: OffsetDateTime,
     /// When the state last changed.
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub updated_at: OffsetDateTime,
     /// The idempotency key it was asked with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub key: Option<String>,
     /// Dintero's `request_id` for it once accepted (`202`): its completion event carries it as
     /// `correlation_request_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub request_id: Option<String>,
 }
 

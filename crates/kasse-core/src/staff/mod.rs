@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "StaffRole"))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Sells; refunds up to the manager's limit.

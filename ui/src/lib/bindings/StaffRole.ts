@@ -3,4 +3,4 @@
 /**
  * A staff member's role.
  */
-export type StaffRole = "manager" | "cashier";
+export type StaffRole = "cashier" | "manager";

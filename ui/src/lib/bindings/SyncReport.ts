@@ -3,4 +3,25 @@
 /**
  * What a sync did.
  */
-export type SyncReport = { imported: number, updated: number, reconciled: number, };
+export type SyncReport = { 
+/**
+ * Transactions read from Dintero.
+ */
+seen: number, 
+/**
+ * Sales that were not in the log and are now.
+ */
+imported: number, 
+/**
+ * Sales whose status or totals changed.
+ */
+updated: number, 
+/**
+ * Pending operations settled.
+ */
+reconciled: number, 
+/**
+ * Transactions in Dintero's answer that could not be read (skipped, logged as warnings;
+ * the others were synced).
+ */
+unreadable: number, };
