@@ -95,7 +95,7 @@ pub(crate) fn journal(upto: usize) -> (Sale, Vec<StoredEvent>) {
         ),
         (
             observed(SaleStatus::Authorized, "AUTHORIZED", 0, 0),
-            datetime!(2026-12-07 10:02 UTC),
+            PAID_AT,
         ),
         (
             observed(SaleStatus::Captured, "CAPTURED", 15300, 0),
@@ -111,7 +111,7 @@ pub(crate) fn journal(upto: usize) -> (Sale, Vec<StoredEvent>) {
             ),
             datetime!(2026-12-07 10:59 UTC),
         ),
-        (done("op1", 3900), datetime!(2026-12-07 11:00 UTC)),
+        (done("op1", 3900), FIRST_REFUND_AT),
         (
             refund(
                 "op2",
@@ -145,6 +145,10 @@ fn rate(r: &str) -> VatRate {
     r.parse().unwrap()
 }
 
+/// When the example sale was authorised, and when its first refund completed.
+const PAID_AT: OffsetDateTime = datetime!(2026-12-07 10:02 UTC);
+const FIRST_REFUND_AT: OffsetDateTime = datetime!(2026-12-07 11:00 UTC);
+
 /// A receipt's total, VAT total and net total.
 fn totals(r: &Receipt) -> (i64, Option<i64>, Option<i64>) {
     (r.total, r.vat_total, r.net_total)
@@ -173,11 +177,7 @@ fn the_sale_receipt_is_dated_when_paid_with_net_vat_and_gross_per_rate() {
     let r = sale_receipt(&sale, Some(&order()), &events).unwrap();
     assert_eq!(r.kind, ReceiptKind::Sale);
     assert_eq!(r.number, "K1-20261207-0001");
-    assert_eq!(
-        r.at,
-        datetime!(2026-12-07 10:02 UTC),
-        "authorised, not opened"
-    );
+    assert_eq!(r.at, PAID_AT, "authorised, not opened");
     assert_eq!(r.counter.as_deref(), Some("K1"));
     assert_eq!(r.payment, visa());
     assert_eq!(r.reason, None);
@@ -201,11 +201,7 @@ fn a_refund_receipt_is_dated_numbered_and_signed_as_the_refund() {
     assert_eq!(r.kind, ReceiptKind::Refund);
     assert_eq!(r.number, "K1-20261207-0001-R1");
     assert_eq!(r.sale_reference, "K1-20261207-0001");
-    assert_eq!(
-        r.at,
-        datetime!(2026-12-07 11:00 UTC),
-        "the refund's completion"
-    );
+    assert_eq!(r.at, FIRST_REFUND_AT, "the refund's completion");
     assert_eq!(r.reason.as_deref(), Some("Knust kopp"));
     assert_eq!(r.payment, visa());
     assert_eq!(r.lines.len(), 1);

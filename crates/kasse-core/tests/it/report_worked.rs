@@ -5,7 +5,7 @@
 //! Every sale is the same order: 1 × 100.00 at 25 % (VAT 20.00) and 1 × 115.00 at 15 % (VAT
 //! 15.00), 215.00 in all. A part refund takes the order's lines in order (the 25 % line first).
 
-use kasse_core::order::OrderInput;
+use kasse_core::order::{OrderInput, PricedOrder};
 use kasse_core::report::{day_report, DayReport, VatLine};
 use kasse_core::sale::{LogEvent, SaleStatus};
 use kasse_core::store::{NewSale, Store};
@@ -15,23 +15,30 @@ use time::{Duration, OffsetDateTime};
 
 const WHOLE: i64 = 21_500;
 
-fn order() -> kasse_core::order::PricedOrder {
-    OrderInput::from_json_str(
+fn order() -> PricedOrder {
+    priced(
         r#"{"lines":[{"description":"Jakke","quantity":"1","unit_price":10000,"vat":"25"},{"description":"Bok","quantity":"1","unit_price":11500,"vat":"15"}]}"#,
     )
-    .unwrap()
-    .price(kasse_core::money::Currency::Nok)
-    .unwrap()
+}
+
+/// The order of `json`, priced in NOK.
+fn priced(json: &str) -> PricedOrder {
+    let input = OrderInput::from_json_str(json).unwrap();
+    input.price(kasse_core::money::Currency::Nok).unwrap()
 }
 
 fn open(store: &Store, id: &str, at: OffsetDateTime) {
-    let order = order();
+    open_order(store, id, &order(), at);
+}
+
+/// Opens sale `id` of `order` at counter K1.
+fn open_order(store: &Store, id: &str, order: &PricedOrder, at: OffsetDateTime) {
     let new = NewSale {
         counter: "K1".into(),
         currency: "NOK".into(),
         amount: order.amount,
         vat_amount: order.vat_amount,
-        order: serde_json::to_value(&order).unwrap(),
+        order: serde_json::to_value(order).unwrap(),
         auto_capture: false,
     };
     store.open_sale(id, &new, at).unwrap();
@@ -265,4 +272,36 @@ fn a_z_report_closed_meanwhile_elsewhere_takes_the_number() {
     );
     assert_eq!(open_period(&store).unwrap().next_z, 2);
     store.journal_day_closed(&closed(noon), 2, noon).unwrap();
+}
+
+/// A paid sale and a declined one: the report and the CSV count the paid sale by VAT rate, and
+/// the declined one as an attempt.
+#[test]
+fn report_and_csv_count_paid_sales_by_vat() {
+    let store = Store::open_in_memory().unwrap();
+    let at = datetime!(2026-11-24 10:00 UTC);
+    let order = priced(
+        r#"{"lines":[{"description":"Kaffe","quantity":"2","unit_price":3900,"vat":"25"},{"description":"Bolle","quantity":"1","unit_price":3500,"vat":"15"}]}"#,
+    );
+    for (id, paid) in [("s1", true), ("s2", false)] {
+        open_order(&store, id, &order, at);
+        if paid {
+            observe(&store, id, SaleStatus::Captured, order.amount, 0, at);
+        } else {
+            observe(&store, id, SaleStatus::Declined, 0, 0, at);
+        }
+    }
+    let (from, to) = (at - Duration::hours(1), at + Duration::hours(1));
+    let r = day_report(&store, from, to, false, "NOK").unwrap();
+    // The declined sale is an attempt, not a sale.
+    assert_eq!((r.sales, r.failed_attempts), (1, 1));
+    assert_eq!(r.captured, 11300);
+    assert_eq!(r.net, 11300);
+    assert_eq!(r.by_vat.len(), 2);
+    assert_eq!(r.by_vat[0].vat, "25");
+    assert_eq!((r.by_vat[0].gross, r.by_vat[0].vat_amount), (7800, 1560));
+    assert_eq!(r.by_status.iter().map(|l| l.count).sum::<u32>(), 2);
+    let csv = kasse_core::report::csv(&store, from, to).unwrap();
+    assert_eq!(csv.lines().count(), 3);
+    assert!(csv.contains("K1-20261124-0001,captured,NOK,11300"));
 }
