@@ -207,6 +207,9 @@ pub(crate) struct TxSim {
     pub times_out: Option<TimesOut>,
     pub callback_url: Option<String>,
     pub return_url: String,
+    /// The `error` the checkout's return URL carried when authorising failed (`authorization`
+    /// or `failed`), so the checkout page and the SDK's messages say the same.
+    pub payment_error: Option<&'static str>,
     /// The order's `event_reference`, for operations sent without their own.
     pub default_event_reference: Option<String>,
     pub pending: Vec<PendingOperation>,

@@ -241,11 +241,15 @@ pub(crate) fn page_data(store: &Store, id: &str, now: Millis) -> Option<PageData
                 continue_url: paid_url,
             },
             Status::Failed | Status::Declined | Status::Unknown | Status::AuthorizationVoided => {
-                let error = if tx.status == Status::Failed {
-                    "failed"
-                } else {
-                    "authorization"
-                };
+                // What the return URL said, else (a status reached otherwise) from the status.
+                let error = tx
+                    .sim
+                    .payment_error
+                    .unwrap_or(if tx.status == Status::Failed {
+                        "failed"
+                    } else {
+                        "authorization"
+                    });
                 PageState::Failed {
                     status: tx.status,
                     error,

@@ -157,6 +157,7 @@ impl Store {
                 times_out: None,
                 callback_url: s.callback_url.clone(),
                 return_url: s.return_url.clone(),
+                payment_error: None,
                 default_event_reference,
                 pending: Vec::new(),
                 corrupt_in_lists: false,
@@ -210,6 +211,7 @@ impl Store {
         let session_id = tx.session_id.clone();
         let status = approve(tx, status, captured_now);
         tx.updated_at = now;
+        tx.sim.payment_error = return_error;
         tx.events.push(TxEvent {
             success: error.is_none(),
             amount: Some(tx.amount),
@@ -256,23 +258,14 @@ impl Store {
         if auto_capture_due.is_none() {
             jobs.extend(self.callback_for(tx, trigger));
         }
-        let redirect = match (return_error, capture_error) {
-            (Some(e), _) => {
-                return_location(&tx.sim.return_url, &tx.merchant_reference, None, Some(e))
-            }
-            (None, Some(e)) => return_location(
-                &tx.sim.return_url,
-                &tx.merchant_reference,
-                Some(&tx.id),
-                Some(e),
-            ),
-            (None, None) => return_location(
-                &tx.sim.return_url,
-                &tx.merchant_reference,
-                Some(&tx.id),
-                None,
-            ),
-        };
+        // A failed authorisation returns without a transaction id; a failed auto-capture with it.
+        let transaction_id = return_error.is_none().then_some(tx.id.as_str());
+        let redirect = return_location(
+            &tx.sim.return_url,
+            &tx.merchant_reference,
+            transaction_id,
+            return_error.or(capture_error),
+        );
         Ok(Paid {
             transaction: self.tx_json(tx, TxView::default()),
             redirect: Some(redirect),
