@@ -222,14 +222,24 @@ async fn wait_settled_reports_changes_and_returns_the_settled_sale() {
     let (h, charge) = charged(1_234).await;
     let kasse = h.kasse.clone();
     let id = charge.sale.id.clone();
+    // The customer opens the checkout only once the waiter has reported the sale as it was.
+    let (started, first_report) = tokio::sync::oneshot::channel();
     let waiter = tokio::spawn(async move {
-        let mut seen = vec![];
+        let (mut seen, mut started) = (vec![], Some(started));
         let sale = kasse
-            .wait_settled(&id, |s| seen.push(s.status))
+            .wait_settled(&id, |s| {
+                seen.push(s.status);
+                if let Some(tx) = started.take() {
+                    let _ = tx.send(());
+                }
+            })
             .await
             .unwrap();
         (sale, seen)
     });
+    first_report
+        .await
+        .expect("the waiter reports the sale at once");
     h.control.visit(&charge.session_id).unwrap();
     h.wait_status(&charge.sale.id, SaleStatus::Paying).await;
     h.control.pay(&charge.session_id, CARD_OK).unwrap();
