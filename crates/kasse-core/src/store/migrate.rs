@@ -62,6 +62,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_auto_capture.sql"),
     migration!(9, "0009_trained_dictionary.sql"),
     migration!(10, "0010_lean_list_indexes.sql"),
+    migration!(11, "0011_checkout_url_once.sql"),
 ];
 
 /// The schema version this code writes.

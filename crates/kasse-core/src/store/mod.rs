@@ -26,6 +26,7 @@ mod anchor;
 mod append;
 mod blob;
 mod catalog;
+mod checkout_url;
 mod checkpoint;
 mod codec;
 mod dict;

@@ -56,6 +56,10 @@ const LANDED: &[(&str, &str)] = &[
         "0010_lean_list_indexes.sql",
         "869beac44769463c63fe48370c01893ca56765d527f18670f51936080704652e",
     ),
+    (
+        "0011_checkout_url_once.sql",
+        "fa9ef053d0384254a3f505316632ce6d5e92c2bf36f85d7bc5faeb624cbafcdc",
+    ),
 ];
 
 fn sha(text: &str) -> String {
@@ -396,7 +400,11 @@ fn a_log_from_before_the_card_columns_gets_the_card_its_journal_shows() {
     {
         let conn = raw(&path);
         conn.execute_batch(
-            "DROP INDEX sales_reference_imported;
+            "UPDATE sales SET checkout_url = (SELECT prefix || sales.session_id || suffix
+                 FROM checkout_urls WHERE key = sales.checkout_url)
+             WHERE typeof(checkout_url) = 'blob';
+             DROP TABLE checkout_urls;
+             DROP INDEX sales_reference_imported;
              CREATE INDEX sales_reference ON sales (merchant_reference, created_at, id);
              DROP TABLE dictionaries; ALTER TABLE journal DROP COLUMN dict;
              DROP INDEX sales_authorized; ALTER TABLE sales DROP COLUMN auto_capture;
