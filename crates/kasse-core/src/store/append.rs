@@ -494,6 +494,14 @@ pub(super) fn write_sale(
     } else {
         nothing.clone()
     };
+    // The stored URL may be a key read around the session id: rewritten when either changes.
+    let url_changed =
+        before.is_none_or(|b| b.checkout_url != s.checkout_url || b.session_id != s.session_id);
+    let url = if url_changed {
+        checkout_url::stored(tx, s.checkout_url.as_deref(), s.session_id.as_deref())?
+    } else {
+        nothing.clone()
+    };
     // The order is read from the opening row's blob when it is one (SALE_COLUMNS).
     let order = match before {
         None if order_in_journal => rusqlite::types::Value::Blob(Vec::new()),
@@ -521,7 +529,7 @@ pub(super) fn write_sale(
             };
             set(b.session_id != s.session_id, "session_id", 4);
             set(b.transaction_id != s.transaction_id, "transaction_id", 5);
-            set(b.checkout_url != s.checkout_url, "checkout_url", 6);
+            set(url_changed, "checkout_url", 6);
             set(b.expires_at != s.expires_at, "expires_at", 7);
             set(b.status != s.status, "status", 11);
             set(b.captured != s.captured, "captured", 12);
@@ -545,7 +553,7 @@ pub(super) fn write_sale(
         s.counter,
         s.session_id,
         s.transaction_id,
-        s.checkout_url,
+        url,
         s.expires_at.map(unix_ms),
         s.currency,
         s.amount,

@@ -61,6 +61,8 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_sale_card.sql", then super::projection::fill_cards),
     migration!(8, "0008_auto_capture.sql"),
     migration!(9, "0009_trained_dictionary.sql"),
+    migration!(10, "0010_lean_list_indexes.sql"),
+    migration!(11, "0011_checkout_url_once.sql"),
 ];
 
 /// The schema version this code writes.

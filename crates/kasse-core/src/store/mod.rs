@@ -4,8 +4,9 @@
 //! `UPDATE` and `DELETE`; [`journal`], its rows' stored form in `row`); `blobs`, the events' large JSON values (Dintero's
 //! snapshots, the order) stored once each, compressed (`blob`), some after a dictionary trained on
 //! the log's own snapshots (`dictionaries`); `journal_head`, the journal's
-//! last row; `sales`, the projection derived from the events by [`crate::sale`]'s reducer;
-//! `reference_counters`; `settings` (never credentials).
+//! last row; `sales`, the projection derived from the events by [`crate::sale`]'s reducer, with
+//! `checkout_urls` (the shop's checkout address once, `checkout_url`); `reference_counters`;
+//! `settings` (never credentials).
 //!
 //! The parts: `append` (one event, or a group-committed queue, checked by the reducer and
 //! written with the sale row and the chain's head in one `BEGIN IMMEDIATE` transaction, so the
@@ -26,6 +27,7 @@ mod anchor;
 mod append;
 mod blob;
 mod catalog;
+mod checkout_url;
 mod checkpoint;
 mod codec;
 mod dict;

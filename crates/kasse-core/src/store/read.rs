@@ -238,9 +238,12 @@ pub(super) fn sale_events(conn: &Connection, sale_id: &str) -> Result<Vec<Stored
 /// The sales columns, in the order [`sale_from_row`] reads them. A sale whose order is its
 /// opening row's blob (a sale opened here, since migration 5) keeps no copy of it in its row
 /// (an empty BLOB in `order_json`): the blob is compressed exactly as a projection column is
-/// (store/blob.rs), so it is read in its place.
+/// (store/blob.rs), so it is read in its place. A checkout URL stored as the key of the URL
+/// around its session id (store/checkout_url.rs) is put back together.
 pub(crate) const SALE_COLUMNS: &str = "id, merchant_reference, counter, session_id, \
-    transaction_id, checkout_url, expires_at, currency, amount, vat_amount, status, captured, \
+    transaction_id, CASE WHEN typeof(checkout_url) = 'blob' THEN \
+    (SELECT u.prefix || sales.session_id || u.suffix FROM checkout_urls u \
+    WHERE u.key = sales.checkout_url) ELSE checkout_url END, expires_at, currency, amount, vat_amount, status, captured, \
     refunded, created_at, updated_at, origin, payment_product, last_error, pending_ops, \
     operations, coalesce(nullif(order_json, x''), (SELECT zstd FROM blobs WHERE id = \
     (SELECT blob FROM journal WHERE seq = sales.journal_key))), last_seq, card_brand, \

@@ -9,7 +9,8 @@ use serde_json::json;
 use store_common::*;
 use time::OffsetDateTime;
 
-/// 600 sales: created in groups of 3 with equal `created_at` (ties broken by id), five kinds of
+/// 600 sales: created in groups of 3 with equal `created_at` (ties broken by the order they were
+/// opened), five kinds of
 /// status, 50 amounts, two counters. Built through the journal in one transaction.
 fn fixture() -> (Store, Vec<Sale>) {
     let store = Store::open_in_memory().unwrap();
@@ -22,7 +23,7 @@ fn fixture() -> (Store, Vec<Sale>) {
         rng
     };
     for i in 0..600i64 {
-        // Ids in random order relative to time, so the id tie-break is exercised.
+        // Ids in random order relative to time, so ordering ties by id would be caught.
         let id = format!("s{:05}", next() % 100_000);
         if events.iter().any(|(s, ..)| *s == id) {
             continue;
@@ -198,6 +199,55 @@ fn search_by_reference_prefix_and_by_amount() {
     let _ = b;
 }
 
+/// References are found through the unique index of local ones and the index of imported
+/// ones (there is no index of every reference): a whole reference finds its one sale, local or
+/// imported, a prefix finds every sale of either kind, and the plan reads those indexes.
+#[test]
+fn a_whole_reference_finds_exactly_its_sale_and_a_prefix_every_one() {
+    let (_dir, store, _path) = file_store();
+    for (i, id) in ["a", "b", "c", "d"].iter().enumerate() {
+        paid(&store, id, 1000, T0 + i as i64 * 1000);
+    }
+    // An imported sale whose reference shares the local ones' prefix.
+    let tx = json!({
+        "id": "T.imp", "session_id": "S.imp", "status": "CAPTURED", "amount": 500,
+        "currency": "NOK", "merchant_reference": "KASSE1-20261124-0003-x",
+        "created_at": "2026-11-24T12:00:00Z",
+    });
+    store
+        .append("imp", &LogEvent::Imported { snapshot: tx }, t(T0 + 9000))
+        .unwrap();
+    let search = |text: &str| {
+        let q = ListQuery::new().search(text);
+        let ids: Vec<String> = store
+            .list(&q)
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        (ids, store.explain_list(&q).unwrap())
+    };
+    let (ids, plan) = search("KASSE1-20261124-0002");
+    assert_eq!(ids, ["b"], "exactly the one sale");
+    assert!(
+        plan.lines
+            .iter()
+            .any(|l| l.contains("sales_reference_local")),
+        "{plan:#?}"
+    );
+    assert!(
+        plan.lines
+            .iter()
+            .any(|l| l.contains("sales_reference_imported")),
+        "{plan:#?}"
+    );
+    assert_eq!(search("KASSE1-20261124-0003-x").0, ["imp"]);
+    assert_eq!(search("KASSE1-20261124-0003").0, ["imp", "c"]);
+    assert_eq!(search("KASSE1-20261124-000").0, ["imp", "d", "c", "b", "a"]);
+    assert!(search("KASSE1-20261124-0005").0.is_empty());
+}
+
 #[test]
 fn a_bad_cursor_is_a_typed_error() {
     let store = Store::open_in_memory().unwrap();
@@ -290,9 +340,14 @@ fn list_queries_use_indexes_whatever_the_data() {
         "20k references: walked by stem, in page order"
     );
     assert_eq!(
-        strategy(ListQuery::new().search("KASSE1-2026001")),
+        strategy(ListQuery::new().search("KASSE1-20260010")),
         "candidates",
-        "a few hundred references are sorted from the index"
+        "a thousand references are sorted (a table lookup each for the time)"
+    );
+    assert_eq!(
+        strategy(ListQuery::new().search("KASSE1-2026001")),
+        "recent",
+        "10,000 references in short stems: more lookups than the cap, a walk instead"
     );
     assert_eq!(
         strategy(ListQuery::new().search("T.b")),
@@ -333,7 +388,7 @@ fn broad_and_narrow_searches_agree_with_a_brute_force_scan() {
                      OR substr(session_id, 1, length(?1)) = ?1
                      OR (?1 GLOB '[0-9]*' AND ?1 NOT GLOB '*[^0-9]*' AND amount = CAST(?1 AS INTEGER)))
                    AND (?2 IS NULL OR status = ?2)
-                 ORDER BY created_at DESC, id DESC LIMIT 50",
+                 ORDER BY created_at DESC, rowid DESC LIMIT 50",
             )
             .unwrap();
         stmt.query_map(rusqlite::params![text, status], |r| r.get(0))

@@ -2,7 +2,7 @@
 //! does not match `created_at` (a clock set back or forward), a fifth sequence digit, imported
 //! ones of any shape and length sharing prefixes with local ones, equal timestamps — paging
 //! through a query returns exactly what a full scan of every sale, filtered and sorted by
-//! `(created_at, id)` newest first, returns. The caps that choose a strategy are varied (down to
+//! `created_at` newest first (ties: the sale opened last first), returns. The caps that choose a strategy are varied (down to
 //! zero), so every strategy and every fallback runs on logs of a few hundred sales; they decide
 //! the speed, never the result.
 
@@ -81,7 +81,7 @@ fn build(specs: &[SaleSpec]) -> (Store, Vec<Sale>) {
     let mut events = Vec::new();
     let mut local_refs = BTreeSet::new();
     for (i, s) in specs.iter().enumerate() {
-        // Ids in an order unrelated to time, so the id tie-break matters.
+        // Ids in an order unrelated to time and to the order of opening.
         let id = format!("s{:04}", (i * 7919) % 10_000);
         let at = t(T0 + s.minute * 60_000);
         if s.imported {
@@ -398,7 +398,8 @@ fn with_the_shipped_caps_a_months_prefix_walks_its_stem_in_page_order() {
         .unwrap();
     }
     let sales: Vec<Sale> = {
-        let mut stmt = conn.prepare("SELECT id FROM sales").unwrap();
+        // In the order they were written (full_scan's tie-break).
+        let mut stmt = conn.prepare("SELECT id FROM sales ORDER BY rowid").unwrap();
         let ids: Vec<String> = stmt
             .query_map([], |r| r.get(0))
             .unwrap()

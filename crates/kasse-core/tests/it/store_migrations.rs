@@ -7,7 +7,7 @@ use super::store_common;
 use kasse_core::sale::{LogEvent, SaleStatus};
 use kasse_core::store::journal::row_hash;
 use kasse_core::store::migrate::{self, LATEST_VERSION, MIGRATIONS};
-use kasse_core::store::{JournalProblem, Store, StoreError, StoreOptions};
+use kasse_core::store::{JournalProblem, ListQuery, Store, StoreError, StoreOptions};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 use store_common::*;
@@ -51,6 +51,14 @@ const LANDED: &[(&str, &str)] = &[
     (
         "0009_trained_dictionary.sql",
         "e6d04c811cf747690771ba2a0556f4dba66795eeecff3cccc0cda90efe9dce0e",
+    ),
+    (
+        "0010_lean_list_indexes.sql",
+        "869beac44769463c63fe48370c01893ca56765d527f18670f51936080704652e",
+    ),
+    (
+        "0011_checkout_url_once.sql",
+        "fa9ef053d0384254a3f505316632ce6d5e92c2bf36f85d7bc5faeb624cbafcdc",
     ),
 ];
 
@@ -392,7 +400,13 @@ fn a_log_from_before_the_card_columns_gets_the_card_its_journal_shows() {
     {
         let conn = raw(&path);
         conn.execute_batch(
-            "DROP TABLE dictionaries; ALTER TABLE journal DROP COLUMN dict;
+            "UPDATE sales SET checkout_url = (SELECT prefix || sales.session_id || suffix
+                 FROM checkout_urls WHERE key = sales.checkout_url)
+             WHERE typeof(checkout_url) = 'blob';
+             DROP TABLE checkout_urls;
+             DROP INDEX sales_reference_imported;
+             CREATE INDEX sales_reference ON sales (merchant_reference, created_at, id);
+             DROP TABLE dictionaries; ALTER TABLE journal DROP COLUMN dict;
              DROP INDEX sales_authorized; ALTER TABLE sales DROP COLUMN auto_capture;
              ALTER TABLE sales DROP COLUMN card_brand; ALTER TABLE sales DROP COLUMN card_last4;
              PRAGMA user_version = 6;",
@@ -408,4 +422,19 @@ fn a_log_from_before_the_card_columns_gets_the_card_its_journal_shows() {
     );
     assert_eq!(store.sale("plain").unwrap().unwrap().card, None);
     assert!(store.check_projection().unwrap().ok());
+    // Migration 10's indexes list and find the sales written before it.
+    let ids = |q: ListQuery| -> Vec<String> {
+        store
+            .list(&q)
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|s| s.id)
+            .collect()
+    };
+    assert_eq!(ids(ListQuery::new()), ["card", "plain"]);
+    assert_eq!(
+        ids(ListQuery::new().search("KASSE1-20261124-0001")),
+        ["plain"]
+    );
 }

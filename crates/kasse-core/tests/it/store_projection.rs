@@ -556,3 +556,58 @@ fn a_tampered_projection_is_reported_and_rebuilt() {
         "the journal was never touched"
     );
 }
+
+/// A checkout URL is kept in the sale's row as the key of the URL around its session id (the
+/// shop's checkout address once per log); every reader gets the whole URL back, a URL without
+/// the session id in it is kept whole, and a rebuild writes the same.
+#[test]
+fn a_checkout_url_is_kept_once_per_log_around_the_session_id_and_read_back_whole() {
+    let (_dir, store, path) = file_store();
+    let url = |sid: &str| format!("https://checkout.test/v1/view/{sid}?language=no");
+    for id in ["a", "b"] {
+        open(&store, id, 1000, T0);
+        let created = LogEvent::SessionCreated {
+            session_id: format!("S.{id}"),
+            url: url(&format!("S.{id}")),
+            expires_at: None,
+        };
+        assert_eq!(
+            log(&store, id, &created, T0 + 1).checkout_url,
+            Some(url(&format!("S.{id}")))
+        );
+    }
+    open(&store, "c", 1000, T0);
+    log(&store, "c", &session_created("c"), T0 + 1);
+    let stored = |id: &str| -> (String, i64) {
+        raw(&path)
+            .query_row(
+                "SELECT typeof(checkout_url), length(checkout_url) FROM sales WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0).unwrap(), r.get(1).unwrap())),
+            )
+            .unwrap()
+    };
+    for round in ["appended", "rebuilt"] {
+        for id in ["a", "b"] {
+            assert_eq!(stored(id), ("blob".into(), 1), "{round} {id}");
+            let sale = store.sale(id).unwrap().unwrap();
+            assert_eq!(sale.checkout_url, Some(url(&format!("S.{id}"))), "{round}");
+        }
+        assert_eq!(stored("c").0, "text", "no session id in it: kept whole");
+        assert_eq!(
+            store.sale("c").unwrap().unwrap().checkout_url.as_deref(),
+            Some("https://checkout.test")
+        );
+        let listed = store.list(&kasse_core::store::ListQuery::new()).unwrap();
+        assert!(listed
+            .items
+            .iter()
+            .any(|s| s.checkout_url == Some(url("S.a"))));
+        let shared: i64 = raw(&path)
+            .query_row("SELECT count(*) FROM checkout_urls", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(shared, 1, "{round}: one address for both sales");
+        assert!(store.check_projection().unwrap().ok(), "{round}");
+        store.rebuild_projection().unwrap();
+    }
+}

@@ -1,10 +1,11 @@
 //! The transaction list: filters, prefix search, keyset pagination, day totals.
 //!
-//! Sales are listed newest first, ordered by `(created_at DESC, id DESC)`: `id` breaks ties, so
-//! the order is total and a page boundary is exact. The cursor is the `(created_at, id)` of the
-//! last sale on the page (opaque to callers, `cursor`); the next page is
-//! `WHERE (created_at, id) < (cursor)`: no OFFSET, so page N costs what page 1 costs, and sales
-//! added meanwhile never shift or repeat what the next page shows.
+//! Sales are listed newest first, ordered by `(created_at DESC, rowid DESC)`: the rowid (the
+//! order the sales were opened in) breaks ties, so the order is total and a page boundary is
+//! exact, and every index has it without storing a key for it. The cursor is the
+//! `(created_at, rowid)` of the last sale on the page (opaque to callers, `cursor`); the next
+//! page is `WHERE (created_at, rowid) < (cursor)`: no OFFSET, so page N costs what page 1
+//! costs, and sales added meanwhile never shift or repeat what the next page shows.
 //!
 //! The parts: the filters resolved into SQL conditions (`query`), the search and its
 //! candidates (`search`), the strategy that keeps each query fast at a million sales (`plan`,
@@ -44,6 +45,10 @@ use query::Resolved;
 
 /// Default page size.
 pub const DEFAULT_LIMIT: u32 = 50;
+
+/// Where a page's rows have their rowid (`r`, the tie-break of the page order): after the
+/// sale's columns (`SALE_COLUMNS`).
+const ROWID_COLUMN: usize = 25;
 /// Largest page size.
 pub const MAX_LIMIT: u32 = 500;
 
@@ -165,22 +170,23 @@ fn in_snapshot<R>(
 
 pub(crate) fn list(conn: &Connection, q: &ListQuery) -> Result<Page, StoreError> {
     let r = Resolved::new(q)?;
-    let mut items = in_snapshot(conn, &r, |conn| {
+    let (mut items, rowids) = in_snapshot(conn, &r, |conn| {
         let (_, sql) = build(conn, &r)?;
         let mut stmt = conn.prepare_cached(&sql.text)?;
         let mut rows = stmt.query(params_from_iter(sql.params.iter()))?;
-        let mut items = Vec::new();
+        let (mut items, mut rowids) = (Vec::new(), Vec::new());
         while let Some(row) = rows.next()? {
             items.push(sale_from_row(row)?);
+            rowids.push(row.get::<_, i64>(ROWID_COLUMN)?);
         }
-        Ok(items)
+        Ok((items, rowids))
     })?;
     let limit = usize::try_from(r.limit).unwrap_or(usize::MAX);
     let next_cursor = if items.len() > limit {
         items.truncate(limit);
         items
             .last()
-            .map(|s| encode_cursor(unix_ms(s.created_at), &s.id))
+            .map(|s| encode_cursor(unix_ms(s.created_at), rowids[limit - 1]))
     } else {
         None
     };

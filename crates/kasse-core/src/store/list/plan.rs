@@ -5,32 +5,38 @@
 //! guesses, and the `store_list` integration tests check the plans with `EXPLAIN QUERY PLAN`.
 //! The strategy depends on the filters:
 //!
-//! * **recent** (no selective filter): walk `sales_created (created_at, id)` backwards, other
+//! Every index entry ends with the row's rowid, the page order's tie-break, so an index on
+//! `(…, created_at)` is in page order for equal leading columns.
+//!
+//! * **recent** (no selective filter): walk `sales_created (created_at)` backwards, other
 //!   filters checked on the way; stops after one page.
-//! * **by status**: one branch per status over `sales_status (status, created_at, id)`, each
+//! * **by status**: one branch per status over `sales_status (status, created_at)`, each
 //!   already in page order with its own `LIMIT`, merged by a `UNION ALL … ORDER BY`; the date
 //!   range and the cursor are index ranges too.
-//! * **by amount** (exact amount): `sales_amount (amount, created_at, id)`, in page order.
+//! * **by amount** (exact amount): `sales_amount (amount, created_at)`, in page order.
 //! * **candidates** (search text, or an amount range, matching few sales): the sales matching
 //!   the search are collected from the indexes — prefix *ranges* `col >= 'abc' AND col < 'abd'`
-//!   on `sales_reference`, `sales_transaction`, `sales_session` (never `LIKE '%x%'`), plus
+//!   on `sales_reference_local` and `sales_reference_imported` (the references of local and of
+//!   imported sales), `sales_transaction`, `sales_session` (never `LIKE '%x%'`), plus
 //!   `amount = n` on `sales_amount` when the text is a whole number — each arm cut to one page
-//!   in `(created_at, id)` order, merged, cut to one page, and only then fetched by rowid.
-//!   `sales_reference` and `sales_amount` carry `(created_at, id)`, so their candidates are
-//!   sorted from the index alone, and `amount = n` is in page order already (read one page,
-//!   however many sales have that amount). Sorting costs what the candidates number, so a probe
-//!   counts the ranges first, each stopping at its cap ([`CANDIDATE_LIMIT`](super::CANDIDATE_LIMIT),
-//!   [`CANDIDATE_LIMIT_LOOKUP`](super::CANDIDATE_LIMIT_LOOKUP) for the id indexes, whose candidates take a table lookup each).
+//!   in `(created_at, rowid)` order, merged, cut to one page, and only then fetched by rowid.
+//!   `sales_amount` carries `created_at`, so its candidates are sorted from the index alone, and
+//!   `amount = n` is in page order already (read one page, however many sales have that
+//!   amount). Sorting costs what the candidates number, so a probe counts the ranges first,
+//!   each stopping at its cap ([`CANDIDATE_LIMIT`](super::CANDIDATE_LIMIT),
+//!   [`CANDIDATE_LIMIT_LOOKUP`](super::CANDIDATE_LIMIT_LOOKUP) for the reference and id indexes,
+//!   whose candidates take a table lookup each for their time).
 //! * **by reference stem** (a reference prefix matching many sales, e.g. one counter's month,
 //!   `KASSE2-202603`): no sort. A reference's *stem* is the reference
 //!   without its last [`STEM_CUT`](super::STEM_CUT) characters (Kasse's own `COUNTER-YYYYMMDD-NNNN` has the stem
-//!   `COUNTER-YYYYMM`), and `sales_reference_stem (stem, created_at, id, merchant_reference)`
-//!   (migration 0002) holds the sales of one stem in page order. Every reference that starts
+//!   `COUNTER-YYYYMM`), and `sales_reference_stem (stem, created_at)` (migrations 2 and 10)
+//!   holds the sales of one stem in page order. Every reference that starts
 //!   with the prefix `P` has a stem that either starts with `P` (then every sale of that stem
 //!   matches) or is one of the at most [`STEM_CUT`](super::STEM_CUT) prefixes of `P` at least
 //!   `len(P) − STEM_CUT` characters long (a "short stem": its sales are checked against `P`).
 //!   So the page is the merge of one index walk per stem that starts with `P`, each in page
-//!   order and stopping after one page, plus the few sales of the short stems, sorted. This is
+//!   order and stopping after one page, plus the few sales of the short stems, checked in the
+//!   table and sorted. This is
 //!   exact whatever the references look like (imported ones are arbitrary; a clock set back
 //!   breaks the order of a counter's sequence numbers; `NNNN` grows a fifth digit): they decide
 //!   only which stems exist and so how fast it is, never what it returns. Used when the
@@ -53,7 +59,7 @@ use super::{AmountFilter, StoreError};
 use crate::sale::SaleStatus;
 use crate::store::SALE_COLUMNS;
 
-const ORDER: &str = " ORDER BY created_at DESC, id DESC LIMIT ";
+const ORDER: &str = " ORDER BY created_at DESC, r DESC LIMIT ";
 
 /// Chooses the strategy and builds the SQL (see the module docs).
 pub(super) fn build(conn: &Connection, q: &Resolved) -> Result<(&'static str, Sql), StoreError> {
@@ -72,7 +78,7 @@ pub(super) fn build(conn: &Connection, q: &Resolved) -> Result<(&'static str, Sq
             let mut sql = Sql::default();
             write!(
                 sql.text,
-                "SELECT {SALE_COLUMNS} FROM sales NOT INDEXED WHERE rowid IN (SELECT r FROM ("
+                "SELECT {SALE_COLUMNS}, rowid AS r FROM sales NOT INDEXED WHERE rowid IN (SELECT r FROM ("
             )
             .ok();
             for (i, a) in arms.into_iter().enumerate() {
@@ -83,8 +89,8 @@ pub(super) fn build(conn: &Connection, q: &Resolved) -> Result<(&'static str, Sq
                 sql.append(a);
                 sql.push(")");
             }
-            sql.push(") ORDER BY c DESC, i DESC LIMIT ").param(fetch);
-            sql.push(") ORDER BY created_at DESC, id DESC");
+            sql.push(") ORDER BY c DESC, r DESC LIMIT ").param(fetch);
+            sql.push(") ORDER BY created_at DESC, r DESC");
             return Ok((strategy, sql));
         }
     }
@@ -93,7 +99,7 @@ pub(super) fn build(conn: &Connection, q: &Resolved) -> Result<(&'static str, Sq
         let mut sql = Sql::default();
         write!(
             sql.text,
-            "SELECT {SALE_COLUMNS} FROM sales INDEXED BY sales_amount WHERE amount = "
+            "SELECT {SALE_COLUMNS}, rowid AS r FROM sales INDEXED BY sales_amount WHERE amount = "
         )
         .ok();
         sql.param(a);
@@ -110,7 +116,7 @@ pub(super) fn build(conn: &Connection, q: &Resolved) -> Result<(&'static str, Sq
             let mut b = Sql::default();
             write!(
                 b.text,
-                "SELECT {SALE_COLUMNS} FROM sales INDEXED BY sales_status WHERE status = "
+                "SELECT {SALE_COLUMNS}, rowid AS r FROM sales INDEXED BY sales_status WHERE status = "
             )
             .ok();
             b.param(status.as_str().to_owned());
@@ -140,7 +146,7 @@ pub(super) fn build(conn: &Connection, q: &Resolved) -> Result<(&'static str, Sq
     let mut sql = Sql::default();
     write!(
         sql.text,
-        "SELECT {SALE_COLUMNS} FROM sales INDEXED BY sales_created WHERE 1"
+        "SELECT {SALE_COLUMNS}, rowid AS r FROM sales INDEXED BY sales_created WHERE 1"
     )
     .ok();
     sql.append(q.conditions(all));

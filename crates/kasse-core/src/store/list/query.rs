@@ -61,7 +61,7 @@ pub(super) struct Resolved {
     pub(super) to: Option<i64>,
     pub(super) amount: Option<AmountFilter>,
     pub(super) search: Option<Search>,
-    pub(super) cursor: Option<(i64, String)>,
+    pub(super) cursor: Option<(i64, i64)>,
     pub(super) limit: i64,
 }
 
@@ -100,11 +100,11 @@ impl Resolved {
         if let Some(to) = self.to {
             s.push(" AND created_at < ").param(to);
         }
-        if let Some((ms, id)) = &self.cursor {
-            s.push(" AND (created_at, id) < (")
-                .param(*ms)
+        if let Some((ms, rowid)) = self.cursor {
+            s.push(" AND (created_at, rowid) < (")
+                .param(ms)
                 .push(", ")
-                .param(id.clone())
+                .param(rowid)
                 .push(")");
         }
         if r.status && !self.statuses.is_empty() {

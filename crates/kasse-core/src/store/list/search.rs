@@ -16,22 +16,24 @@ impl Resolved {
         let mut out = Vec::new();
         if use_search {
             if let Some(search) = &self.search {
-                for (col, idx, from, to) in &search.ranges {
-                    let mut s = Sql::default();
-                    write!(s.text, "FROM sales INDEXED BY {idx} WHERE {col} >= ").ok();
-                    s.param(from.clone());
-                    if let Some(to) = to {
-                        write!(s.text, " AND {col} < ").ok();
-                        s.param(to.clone());
+                for (col, indexes, from, to) in &search.ranges {
+                    for (idx, guard) in *indexes {
+                        let mut s = Sql::default();
+                        write!(s.text, "FROM sales INDEXED BY {idx} WHERE {guard}{col} >= ").ok();
+                        s.param(from.clone());
+                        if let Some(to) = to {
+                            write!(s.text, " AND {col} < ").ok();
+                            s.param(to.clone());
+                        }
+                        out.push(Source {
+                            from: s,
+                            kind: if *col == "merchant_reference" {
+                                SourceKind::Reference
+                            } else {
+                                SourceKind::Lookup
+                            },
+                        });
                     }
-                    out.push(Source {
-                        from: s,
-                        kind: if *idx == "sales_reference" {
-                            SourceKind::Reference
-                        } else {
-                            SourceKind::Lookup
-                        },
-                    });
                 }
                 if let Some(a) = search.amount {
                     let mut s = Sql::default();
@@ -67,14 +69,14 @@ struct Source {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum SourceKind {
-    /// The reference range: sorted when small, else walked by stem (or given up above
-    /// [`CANDIDATE_LIMIT`]).
+    /// A reference range (local or imported sales): sorted when small (one table lookup per
+    /// candidate), else walked by stem (or given up above [`CANDIDATE_LIMIT_LOOKUP`]).
     Reference,
-    /// An index carrying `(created_at, id)` (an amount range): sorted up to
-    /// [`CANDIDATE_LIMIT`].
+    /// An index carrying `created_at` (an amount range): sorted up to [`CANDIDATE_LIMIT`].
     Covered,
-    /// One amount: `sales_amount (amount, created_at, id)` is in page order already, so the
-    /// arm reads one page however many sales have that amount; nothing to count.
+    /// One amount: `sales_amount (amount, created_at)` is in page order already (its entries
+    /// end with the rowid), so the arm reads one page however many sales have that amount;
+    /// nothing to count.
     Ordered,
     /// An id index, one table lookup per candidate: sorted up to [`CANDIDATE_LIMIT_LOOKUP`].
     Lookup,
@@ -91,15 +93,15 @@ fn count(conn: &Connection, from: &Sql, cap: i64) -> Result<i64, StoreError> {
     Ok(stmt.query_row(params_from_iter(sql.params.iter()), |r| r.get(0))?)
 }
 
-/// One arm of the candidates' union: the `(rowid, created_at, id)` of the newest `fetch` rows
-/// of `from` that pass `conditions`, newest first. (The sorter keeps only `fetch` rows; over an
+/// One arm of the candidates' union: the `(rowid, created_at)` of the newest `fetch` rows of
+/// `from` that pass `conditions`, newest first. (The sorter keeps only `fetch` rows; over an
 /// index already in page order there is no sort at all.)
 fn arm(from: Sql, conditions: Sql, fetch: i64) -> Sql {
     let mut sql = Sql::default();
-    sql.push("SELECT rowid AS r, created_at AS c, id AS i ");
+    sql.push("SELECT rowid AS r, created_at AS c ");
     sql.append(from);
     sql.append(conditions);
-    sql.push(" ORDER BY c DESC, i DESC LIMIT ").param(fetch);
+    sql.push(" ORDER BY c DESC, r DESC LIMIT ").param(fetch);
     sql
 }
 
@@ -201,11 +203,11 @@ pub(super) fn candidate_arms(
     };
     let mut strategy = "candidates";
     let mut arms = Vec::new();
-    let mut reference = None;
+    let mut references = Vec::new();
     for src in q.candidate_sources(use_search) {
         let cap = match src.kind {
             SourceKind::Reference => {
-                reference = Some(src);
+                references.push(src);
                 continue;
             }
             SourceKind::Ordered => None,
@@ -219,9 +221,20 @@ pub(super) fn candidate_arms(
         }
         arms.push(arm(src.from, q.conditions(residual), fetch));
     }
-    if let Some(src) = reference {
+    if !references.is_empty() {
+        // How many sales the reference ranges hold together, counting no further than `cap`.
+        let total = |cap: i64| -> Result<i64, StoreError> {
+            let mut n = 0;
+            for src in &references {
+                n += count(conn, &src.from, cap - n)?;
+                if n >= cap {
+                    break;
+                }
+            }
+            Ok(n)
+        };
         let stems = match &q.search {
-            Some(search) if count(conn, &src.from, caps.sort)? >= caps.sort => {
+            Some(search) if total(caps.sort)? >= caps.sort => {
                 stem_arms(conn, q, search, residual, fetch, caps)?
             }
             _ => None,
@@ -229,8 +242,10 @@ pub(super) fn candidate_arms(
         if let Some(stems) = stems {
             strategy = "by_reference_stem";
             arms.extend(stems);
-        } else if count(conn, &src.from, caps.candidates)? < caps.candidates {
-            arms.push(arm(src.from, q.conditions(residual), fetch));
+        } else if total(caps.candidates_lookup)? < caps.candidates_lookup {
+            for src in references {
+                arms.push(arm(src.from, q.conditions(residual), fetch));
+            }
         } else {
             return Ok(None);
         }

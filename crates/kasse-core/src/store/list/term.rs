@@ -18,14 +18,24 @@ pub(crate) fn prefix_upper_bound(prefix: &str) -> Option<String> {
     None
 }
 
+/// A column's indexes: `(name, the condition its rows meet, as a conjunct)`.
+pub(super) type Indexes = &'static [(&'static str, &'static str)];
+
+/// Where references are: a local sale's in its unique index, an imported one's in its own.
+const REFERENCE_INDEXES: Indexes = &[
+    ("sales_reference_local", "origin = 'local' AND "),
+    ("sales_reference_imported", "origin = 'imported' AND "),
+];
+
 /// The search text resolved into index ranges.
 pub(super) struct Search {
     /// The prefix (the text, trimmed).
     pub(super) prefix: String,
     /// [`prefix_upper_bound`] of the prefix.
     pub(super) upper: Option<String>,
-    /// `(column, index, from, to)`.
-    pub(super) ranges: Vec<(&'static str, &'static str, String, Option<String>)>,
+    /// `(column, indexes, from, to)`: the column's values are in these indexes, each with the
+    /// condition (its partial index's) that its rows meet.
+    pub(super) ranges: Vec<(&'static str, Indexes, String, Option<String>)>,
     pub(super) amount: Option<i64>,
 }
 
@@ -37,9 +47,9 @@ impl Search {
         }
         let upper = prefix_upper_bound(text);
         let ranges = [
-            ("merchant_reference", "sales_reference"),
-            ("transaction_id", "sales_transaction"),
-            ("session_id", "sales_session"),
+            ("merchant_reference", REFERENCE_INDEXES),
+            ("transaction_id", &[("sales_transaction", "")][..]),
+            ("session_id", &[("sales_session", "")][..]),
         ]
         .into_iter()
         .map(|(col, idx)| (col, idx, text.to_owned(), upper.clone()))

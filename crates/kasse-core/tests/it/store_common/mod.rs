@@ -388,15 +388,23 @@ pub fn append_all(store: &Store, events: &[(String, LogEvent, OffsetDateTime)]) 
     store
         .append_many(events.iter().map(|(id, ev, at)| (id.as_str(), ev, *at)))
         .expect("append");
-    let ids: BTreeSet<&String> = events.iter().map(|(id, ..)| id).collect();
-    ids.into_iter()
-        .map(|id| store.sale(id).expect("read").expect("sale"))
+    // In the order the sales were opened (their first event), which breaks the list's ties.
+    let mut seen = BTreeSet::new();
+    events
+        .iter()
+        .filter(|(id, ..)| seen.insert(id))
+        .map(|(id, ..)| store.sale(id).expect("read").expect("sale"))
         .collect()
 }
 
-/// Every matching sale, newest first by `(created_at, id)`.
+/// Every matching sale, newest first by `created_at`, ties broken by the order the sales were
+/// opened (`sales` is in that order, as [`append_all`] returns them), the later first.
 pub fn full_scan(q: &ListQuery, sales: &[Sale]) -> Vec<String> {
-    let mut v: Vec<&Sale> = sales.iter().filter(|s| matches(q, s)).collect();
-    v.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
-    v.into_iter().map(|s| s.id.clone()).collect()
+    let mut v: Vec<(usize, &Sale)> = sales
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches(q, s))
+        .collect();
+    v.sort_by(|(i, a), (j, b)| (b.created_at, j).cmp(&(a.created_at, i)));
+    v.into_iter().map(|(_, s)| s.id.clone()).collect()
 }
