@@ -39,14 +39,8 @@ pub fn app(state: AppState) -> Router {
             "/v1/transactions/{id}",
             get(transactions::get).put(transactions::update),
         )
-        .route(
-            "/v1/transactions/{id}/capture",
-            post(transactions::capture_or_refund),
-        )
-        .route(
-            "/v1/transactions/{id}/refund",
-            post(transactions::capture_or_refund),
-        )
+        .route("/v1/transactions/{id}/capture", post(transactions::capture))
+        .route("/v1/transactions/{id}/refund", post(transactions::refund))
         .route("/v1/transactions/{id}/void", post(transactions::void))
         .merge(
             control_routes().route_layer(middleware::from_fn_with_state(state.clone(), sim::guard)),

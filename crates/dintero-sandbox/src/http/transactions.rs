@@ -2,7 +2,7 @@
 //! `POST /v1/transactions/{id}/capture|refund|void`.
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::Value;
@@ -101,22 +101,34 @@ fn run(
     state.operate(id, req, caller).map(answer)
 }
 
-/// Capture and refund: the same body (amount, reference, items), told apart by the path's
-/// last segment (`…/capture`, `…/refund`: the only two routes to this handler).
-pub(crate) async fn capture_or_refund(
+/// `POST /v1/transactions/{id}/capture`: amount, reference and items.
+pub(crate) async fn capture(
     State(state): State<AppState>,
     auth: Authed,
     Id(id): Id,
-    uri: Uri,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let request = if uri.path().ends_with("/refund") {
-        OperationRequest::Refund(validate::operation_body(body, "refund_reference")?)
-    } else {
-        OperationRequest::Capture(validate::operation_body(body, "capture_reference")?)
-    };
-    run(&state, &auth, &headers, &id, request)
+    let body = validate::operation_body(body, "capture_reference")?;
+    run(
+        &state,
+        &auth,
+        &headers,
+        &id,
+        OperationRequest::Capture(body),
+    )
+}
+
+/// `POST /v1/transactions/{id}/refund`: the same body as a capture's.
+pub(crate) async fn refund(
+    State(state): State<AppState>,
+    auth: Authed,
+    Id(id): Id,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let body = validate::operation_body(body, "refund_reference")?;
+    run(&state, &auth, &headers, &id, OperationRequest::Refund(body))
 }
 
 /// Void takes no body (anything sent is ignored, as WooCommerce sends `{"id": …}`).
