@@ -454,6 +454,17 @@ pub(crate) fn render(d: &PageData, tail: &str) -> String {
             escape(m)
         );
     }
+    // A finished payment: what became of it, and the way back to the shop.
+    let outcome = |out: &mut String, class: &str, words: &str, status: &Status, url: &str| {
+        let _ = write!(
+            out,
+            "<div class=\"state {class}\">{}</div>\
+<a class=\"continue\" href=\"{}\"{target}>{}</a>",
+            fill(words, &escape(&status.to_string())),
+            escape(url),
+            escape(w.back)
+        );
+    };
     match &d.state {
         PageState::Open | PageState::Paying => {
             if d.state == PageState::Paying {
@@ -498,25 +509,12 @@ pub(crate) fn render(d: &PageData, tail: &str) -> String {
             status,
             continue_url,
             ..
-        }
-        | PageState::Failed {
+        } => outcome(&mut out, "ok", w.paid, status, continue_url),
+        PageState::Failed {
             status,
             continue_url,
             ..
-        } => {
-            let (class, words) = match &d.state {
-                PageState::Paid { .. } => ("ok", w.paid),
-                _ => ("bad", w.failed),
-            };
-            let _ = write!(
-                out,
-                "<div class=\"state {class}\">{}</div>\
-<a class=\"continue\" href=\"{}\"{target}>{}</a>",
-                fill(words, &escape(&status.to_string())),
-                escape(continue_url),
-                escape(w.back)
-            );
-        }
+        } => outcome(&mut out, "bad", w.failed, status, continue_url),
         PageState::OnHold { .. } => {
             let _ = write!(out, "<div class=\"state info\">{}</div>", escape(w.on_hold));
         }
