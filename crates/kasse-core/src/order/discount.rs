@@ -171,9 +171,11 @@ pub(super) fn line_off(
             let after = i64::try_from(money::line_amount(quantity, p)).unwrap_or(before);
             Ok(before - after.clamp(0, before))
         }
-        _ => amount_off(discount, before, |discount, line| {
-            DiscountError::ExceedsLine { discount, line }
-        }),
+        Discount::Percent(_) | Discount::Amount(_) => {
+            amount_off(discount, before, |discount, line| {
+                DiscountError::ExceedsLine { discount, line }
+            })
+        }
     }
 }
 
