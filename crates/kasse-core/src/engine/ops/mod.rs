@@ -52,6 +52,17 @@ pub enum RefundSpec {
     Lines(Vec<(String, Quantity)>),
 }
 
+/// The sale's turn, the sale and its transaction from a [`Prepared`]; a repeated key makes the
+/// calling operation return the first request's result instead.
+macro_rules! ready_or_return {
+    ($prepared:expr) => {
+        match $prepared {
+            Prepared::Ready(turn, sale, tx) => (turn, sale, tx),
+            Prepared::Replayed(result) => return result,
+        }
+    };
+}
+
 /// What a new operation may use: Dintero's remaining amount minus what is in flight.
 struct Room {
     capturable: i64,
@@ -91,10 +102,7 @@ impl Kasse {
         amount: Option<i64>,
         key: &str,
     ) -> Result<Sale, CoreError> {
-        let (_turn, sale, tx) = match self.prepare(id, key).await? {
-            Prepared::Ready(turn, sale, tx) => (turn, sale, tx),
-            Prepared::Replayed(result) => return result,
-        };
+        let (_turn, sale, tx) = ready_or_return!(self.prepare(id, key).await?);
         let room = room(&sale, &tx);
         let capturable = room.capturable;
         if !matches!(
@@ -143,10 +151,7 @@ impl Kasse {
         key: &str,
         pin: Option<&str>,
     ) -> Result<Sale, CoreError> {
-        let (_turn, sale, tx) = match self.prepare(id, key).await? {
-            Prepared::Ready(turn, sale, tx) => (turn, sale, tx),
-            Prepared::Replayed(result) => return result,
-        };
+        let (_turn, sale, tx) = ready_or_return!(self.prepare(id, key).await?);
         if tx.status != TransactionStatus::Authorized {
             return Err(CoreError::InvalidState(format!(
                 "only an authorised, uncaptured payment can be voided; this sale is {} (refund it instead)",
@@ -181,10 +186,7 @@ impl Kasse {
         key: &str,
         pin: Option<&str>,
     ) -> Result<Sale, CoreError> {
-        let (_turn, sale, tx) = match self.prepare(id, key).await? {
-            Prepared::Ready(turn, sale, tx) => (turn, sale, tx),
-            Prepared::Replayed(result) => return result,
-        };
+        let (_turn, sale, tx) = ready_or_return!(self.prepare(id, key).await?);
         let refundable = room(&sale, &tx).refundable;
         if refundable <= 0 {
             let in_flight = tx.refundable() - refundable;
