@@ -196,13 +196,6 @@ impl Store {
     }
 
     fn query_products<P: rusqlite::Params>(&self, sql: &str, p: P) -> Result<Vec<Product>> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(sql)?;
-        let mut rows = stmt.query(p)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(product_from_row(row)?);
-        }
-        Ok(out)
+        super::read::query_rows(&self.lock(), sql, p, product_from_row)
     }
 }

@@ -184,11 +184,21 @@ pub(super) fn query_sales<P: rusqlite::Params>(
     sql: &str,
     p: P,
 ) -> Result<Vec<Sale>> {
+    query_rows(conn, sql, p, sale_from_row)
+}
+
+/// Every row `sql` selects with `p`, each read by `from_row` (a sale, a product).
+pub(super) fn query_rows<T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    p: P,
+    from_row: fn(&Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(p)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        out.push(sale_from_row(row)?);
+        out.push(from_row(row)?);
     }
     Ok(out)
 }
