@@ -135,15 +135,20 @@ pub fn set_refund_limit(
     limit: i64,
     now: OffsetDateTime,
 ) -> Result<(), CoreError> {
-    let actor = allowed.expect(Guarded::Settings)?;
-    if !(0..=i64::from(i32::MAX)).contains(&limit) {
-        return Err(CoreError::input(
+    let out_of_range = !(0..=i64::from(i32::MAX)).contains(&limit);
+    let refusal = out_of_range.then(|| {
+        CoreError::input(
             "refund_limit",
             "0 (every refund needs the manager) or an amount in minor units",
-        ));
-    }
-    store.change_staff(StaffChange::RefundLimit(limit), actor, now)?;
-    Ok(())
+        )
+    });
+    change_limit(
+        store,
+        allowed,
+        StaffChange::RefundLimit(limit),
+        refusal,
+        now,
+    )
 }
 
 /// Sets the share (hundredths of a percent: `1000` is 10 %) up to which anyone may give a
@@ -154,14 +159,35 @@ pub fn set_discount_limit(
     limit: u32,
     now: OffsetDateTime,
 ) -> Result<(), CoreError> {
-    let actor = allowed.expect(Guarded::Settings)?;
-    if limit > 10_000 {
-        return Err(CoreError::input(
+    let refusal = (limit > 10_000).then(|| {
+        CoreError::input(
             "discount_limit",
             "0 (every discount needs the manager) or a percentage up to 100",
-        ));
+        )
+    });
+    change_limit(
+        store,
+        allowed,
+        StaffChange::DiscountLimit(limit),
+        refusal,
+        now,
+    )
+}
+
+/// Changes a limit of the manager's policy as `allowed` (a [`Guarded::Settings`] guard), or
+/// refuses with `refusal` when the new value is out of range.
+fn change_limit(
+    store: &Store,
+    allowed: &Allowed,
+    change: StaffChange,
+    refusal: Option<CoreError>,
+    now: OffsetDateTime,
+) -> Result<(), CoreError> {
+    let actor = allowed.expect(Guarded::Settings)?;
+    if let Some(refusal) = refusal {
+        return Err(refusal);
     }
-    store.change_staff(StaffChange::DiscountLimit(limit), actor, now)?;
+    store.change_staff(change, actor, now)?;
     Ok(())
 }
 
