@@ -626,9 +626,18 @@ mod tests {
             .unwrap()
     }
 
-    /// [`commit_batch`] on the store's connection.
-    fn commit(store: &Store, take: impl FnMut() -> Vec<QueuedAppend>) -> Vec<Result<Appended>> {
-        commit_batch(&mut store.lock(), &store.views, take)
+    /// [`commit_batch`] on the store's connection, taking from `take` (given which time the
+    /// queue is asked, from 1); the results, and how many times the queue was asked.
+    fn commit(
+        store: &Store,
+        mut take: impl FnMut(u64) -> Vec<QueuedAppend>,
+    ) -> (Vec<Result<Appended>>, u64) {
+        let mut asked = 0;
+        let results = commit_batch(&mut store.lock(), &store.views, || {
+            asked += 1;
+            take(asked)
+        });
+        (results, asked)
     }
 
     #[test]
@@ -645,9 +654,7 @@ mod tests {
             ],
         ]
         .into_iter();
-        let mut asked = 0;
-        let results = commit(&store, || {
-            asked += 1;
+        let (results, asked) = commit(&store, |_| {
             // Nothing of the batch is visible elsewhere before its one commit.
             assert_eq!(rows(&other), before);
             rounds.next().unwrap_or_default()
@@ -667,13 +674,9 @@ mod tests {
     fn a_lone_refused_append_takes_nothing_more_and_commits_nothing() {
         let (_dir, store, other) = two_sales();
         let before = rows(&other);
-        let mut asked = 0;
-        let results = commit(&store, || {
-            asked += 1;
-            match asked {
-                1 => vec![queued(1, "nobody", note("refused"))],
-                _ => vec![queued(2, "a", note("would have joined"))],
-            }
+        let (results, asked) = commit(&store, |asked| match asked {
+            1 => vec![queued(1, "nobody", note("refused"))],
+            _ => vec![queued(2, "a", note("would have joined"))],
         });
         assert_eq!(asked, 1);
         assert_eq!(results.len(), 1);
@@ -685,12 +688,8 @@ mod tests {
     fn a_commit_takes_at_most_max_batch_appends() {
         let (_dir, store, other) = two_sales();
         let before = rows(&other);
-        let mut next = 0;
         // A queue that never empties.
-        let results = commit(&store, || {
-            next += 1;
-            vec![queued(next, "a", note("again"))]
-        });
+        let (results, _) = commit(&store, |n| vec![queued(n, "a", note("again"))]);
         assert_eq!(results.len(), MAX_BATCH);
         assert_eq!(rows(&other), before + MAX_BATCH as i64);
     }

@@ -72,14 +72,26 @@ mod tests {
         std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
     }
 
+    fn set_mode(p: &Path, mode: u32) {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// A new directory `name` in `parent`, open as `before` says, after [`private_dir`]; and
+    /// its mode then.
+    fn made_private(parent: &Path, name: &str, before: u32) -> (PathBuf, u32) {
+        let dir = parent.join(name);
+        std::fs::create_dir(&dir).unwrap();
+        set_mode(&dir, before);
+        private_dir(&dir).unwrap();
+        let after = mode(&dir);
+        (dir, after)
+    }
+
     #[test]
     fn a_new_log_and_its_directory_are_the_owners_only() {
         let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("data");
-        std::fs::create_dir(&dir).unwrap();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        private_dir(&dir).unwrap();
-        assert_eq!(mode(&dir), 0o700);
+        let (dir, after) = made_private(tmp.path(), "data", 0o755);
+        assert_eq!(after, 0o700);
         let db = dir.join("kasse.sqlite");
         let store = Store::open(&db).unwrap();
         store.set_setting("counter", "Kasse 1").unwrap();
@@ -95,7 +107,7 @@ mod tests {
         let db = tmp.path().join("kasse.sqlite");
         drop(Store::open(&db).unwrap());
         for file in with_companions(&db).iter().filter(|f| f.exists()) {
-            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).unwrap();
+            set_mode(file, 0o644);
         }
         let _store = Store::open(&db).unwrap();
         assert_eq!(mode(&db), 0o600);
@@ -104,11 +116,8 @@ mod tests {
     #[test]
     fn a_shared_sticky_directory_is_left_alone() {
         let tmp = tempfile::tempdir().unwrap();
-        let shared = tmp.path().join("shared");
-        std::fs::create_dir(&shared).unwrap();
-        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
-        private_dir(&shared).unwrap();
-        assert_eq!(mode(&shared), 0o1777);
+        let (shared, after) = made_private(tmp.path(), "shared", 0o1777);
+        assert_eq!(after, 0o1777);
         private_dir(&shared.join("new")).unwrap();
         assert_eq!(mode(&shared.join("new")), 0o700);
     }

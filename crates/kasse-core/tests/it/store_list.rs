@@ -334,26 +334,30 @@ fn list_queries_use_indexes_whatever_the_data() {
         strategy(ListQuery::new().search("KASSE1-20260019")),
         "candidates"
     );
-    assert_eq!(
-        strategy(ListQuery::new().search("KASSE1")),
-        "by_reference_stem",
-        "20k references: walked by stem, in page order"
-    );
-    assert_eq!(
-        strategy(ListQuery::new().search("KASSE1-20260010")),
-        "candidates",
-        "a thousand references are sorted (a table lookup each for the time)"
-    );
-    assert_eq!(
-        strategy(ListQuery::new().search("KASSE1-2026001")),
-        "recent",
-        "10,000 references in short stems: more lookups than the cap, a walk instead"
-    );
-    assert_eq!(
-        strategy(ListQuery::new().search("T.b")),
-        "recent",
-        "20k transaction ids: walk"
-    );
+    for (text, walked, why) in [
+        (
+            "KASSE1",
+            "by_reference_stem",
+            "20k references: walked by stem, in page order",
+        ),
+        (
+            "KASSE1-20260010",
+            "candidates",
+            "a thousand references are sorted (a table lookup each for the time)",
+        ),
+        (
+            "KASSE1-2026001",
+            "recent",
+            "10,000 references in short stems: more lookups than the cap, a walk instead",
+        ),
+        ("T.b", "recent", "20k transaction ids: walk"),
+    ] {
+        assert_eq!(
+            strategy(ListQuery::new().search(text)),
+            walked,
+            "{text}: {why}"
+        );
+    }
     assert_eq!(
         strategy(ListQuery::new().search("S.b").status(SaleStatus::Declined)),
         "by_status"
