@@ -112,12 +112,7 @@ async fn paying_in_the_iframe_posts_authorized_with_the_transaction_and_the_retu
 #[tokio::test]
 async fn a_failed_payment_and_a_cancel_in_the_iframe_post_their_events() {
     let env = env().await;
-    for (card, error) in [
-        ("4100000000000076", "authorization"),
-        // 3-D Secure fails: the transaction is FAILED, but the customer failed to authorise.
-        ("4000300000000006", "authorization"),
-        ("4100000000000001", "failed"),
-    ] {
+    for (card, error) in FAILING_CARDS {
         let sid = env.session_id(session_body("E-3")).await;
         let (status, page) = post(
             &env,

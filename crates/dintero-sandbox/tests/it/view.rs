@@ -123,11 +123,7 @@ async fn paying_redirects_to_return_url_with_dintero_parameters() {
 #[tokio::test]
 async fn failed_payments_redirect_with_error() {
     let env = env().await;
-    for (card, error) in [
-        ("4100000000000076", "authorization"),
-        ("4000300000000006", "authorization"),
-        ("4100000000000001", "failed"),
-    ] {
+    for (card, error) in FAILING_CARDS {
         let sid = new_session(&env, "V-3").await;
         let resp = pay_on_page(&env, &sid, &[("card", card)]).await;
         assert_eq!(resp.status(), 303, "{card}");

@@ -14,6 +14,15 @@ pub struct Env {
     pub token: String,
 }
 
+/// The test cards whose payment fails on the checkout page, each with the `error` the page
+/// reports (to the return URL, and in the iframe's message): declined, 3-D Secure failing
+/// (the transaction is FAILED, but the customer failed to authorise), and timed out.
+pub const FAILING_CARDS: [(&str, &str); 3] = [
+    ("4100000000000076", "authorization"),
+    ("4000300000000006", "authorization"),
+    ("4100000000000001", "failed"),
+];
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
