@@ -1,16 +1,38 @@
 //! Serde helpers: exact decimals, lenient RFC 3339 timestamps, one-or-many lists.
 
-/// The `serialize` of every `option` helper: `Some` written by the value's own helper, `None`
-/// as null.
-fn some_or_null<T, S, W>(value: &Option<T>, serializer: S, write: W) -> Result<S::Ok, S::Error>
-where
-    S: serde::Serializer,
-    W: FnOnce(&T, S) -> Result<S::Ok, S::Error>,
-{
-    match value {
-        Some(v) => write(v, serializer),
-        None => serializer.serialize_none(),
-    }
+/// The `option` module of a helper module for `$t` (use it with `#[serde(default)]`): `Some`
+/// is written and read by the helper module's own `serialize` and `deserialize`; `None` is
+/// written as null, and null, unit or an absent field read as `None`, as for any `Option`.
+macro_rules! option_module {
+    ($t:ty, $doc:literal) => {
+        #[doc = $doc]
+        pub mod option {
+            /// Writes `Some` as the enclosing helper does, `None` as null.
+            pub fn serialize<S: serde::Serializer>(
+                value: &Option<$t>,
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
+                match value {
+                    Some(v) => super::serialize(v, serializer),
+                    None => serializer.serialize_none(),
+                }
+            }
+
+            /// Reads null, unit or absent as `None`, anything else as the enclosing helper does.
+            pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Option<$t>, D::Error> {
+                struct Present($t);
+                impl<'de> serde::Deserialize<'de> for Present {
+                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        super::deserialize(d).map(Present)
+                    }
+                }
+                let read = <Option<Present> as serde::Deserialize>::deserialize(deserializer)?;
+                Ok(read.map(|Present(value)| value))
+            }
+        }
+    };
 }
 
 /// `rust_decimal::Decimal` read exactly from a JSON number or string, written as a JSON number
@@ -108,32 +130,10 @@ pub mod decimal {
         }
     }
 
-    /// The same for `Option<Decimal>` (use with `#[serde(default)]`).
-    pub mod option {
-        use rust_decimal::Decimal;
-        use serde::{Deserialize, Deserializer, Serializer};
-
-        /// Writes `Some` as a JSON number, `None` as null.
-        pub fn serialize<S: Serializer>(
-            value: &Option<Decimal>,
-            serializer: S,
-        ) -> Result<S::Ok, S::Error> {
-            super::super::some_or_null(value, serializer, super::serialize)
-        }
-
-        /// Reads null/absent as `None`, else a decimal.
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<Option<Decimal>, D::Error> {
-            struct Wrapper(Decimal);
-            impl<'de> Deserialize<'de> for Wrapper {
-                fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    super::deserialize(d).map(Wrapper)
-                }
-            }
-            Ok(Option::<Wrapper>::deserialize(deserializer)?.map(|w| w.0))
-        }
-    }
+    option_module!(
+        rust_decimal::Decimal,
+        "The same for `Option<Decimal>` (use with `#[serde(default)]`)."
+    );
 }
 
 /// Timestamps: written as RFC 3339; read as RFC 3339, or ISO 8601 without an offset (UTC).
@@ -200,55 +200,10 @@ pub mod timestamp {
         }
     }
 
-    /// The same for `Option<OffsetDateTime>` (use with `#[serde(default)]`).
-    pub mod option {
-        use std::fmt;
-
-        use serde::de::{self, Visitor};
-        use serde::{Deserializer, Serializer};
-        use time::OffsetDateTime;
-
-        /// Writes `Some` as RFC 3339, `None` as null.
-        pub fn serialize<S: Serializer>(
-            value: &Option<OffsetDateTime>,
-            serializer: S,
-        ) -> Result<S::Ok, S::Error> {
-            super::super::some_or_null(value, serializer, super::serialize)
-        }
-
-        /// Reads null/absent as `None`.
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<Option<OffsetDateTime>, D::Error> {
-            match deserializer.deserialize_option(OptionVisitor)? {
-                Some(parsed) => parsed.map(Some).map_err(de::Error::custom),
-                None => Ok(None),
-            }
-        }
-
-        /// `Option<String>`'s handling of null and unit, then the text parsed in place.
-        struct OptionVisitor;
-
-        impl<'de> Visitor<'de> for OptionVisitor {
-            type Value = Option<Result<OffsetDateTime, String>>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("option")
-            }
-
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                d.deserialize_string(super::TextVisitor).map(Some)
-            }
-        }
-    }
+    option_module!(
+        time::OffsetDateTime,
+        "The same for `Option<OffsetDateTime>` (use with `#[serde(default)]`)."
+    );
 }
 
 /// `Option<String>` that also accepts a JSON number or boolean (kept as its text), for fields
