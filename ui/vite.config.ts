@@ -7,8 +7,23 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
 
-// The head every page shares (the counter's index.html, the pay window's pay.html, the tablet's
-// tablet.html), written once here: each page's HTML holds only its title and body.
+// The document around every page (the counter's index.html, the pay window's pay.html, the
+// tablet's tablet.html), written once here: each page's HTML file holds only its <body>.
+const page: Plugin = {
+  name: 'kasse-page',
+  transformIndexHtml: {
+    order: 'pre',
+    handler: (body, { filename }) => {
+      if (!body.trimStart().startsWith('<body')) {
+        throw new Error(`${filename}: a page holds only its <body>; the rest is written in vite.config.ts`);
+      }
+      const indented = body.trim().replace(/^/gm, '  ');
+      return `<!doctype html>\n<html lang="en">\n  <head>\n    <title>Kasse</title>\n  </head>\n${indented}\n</html>\n`;
+    },
+  },
+};
+
+// The head every page shares, added to the document above.
 const sharedHead: Plugin = {
   name: 'kasse-shared-head',
   transformIndexHtml: () => [
@@ -21,7 +36,7 @@ const sharedHead: Plugin = {
 
 export default defineConfig({
   base: './',
-  plugins: [svelte(), sharedHead],
+  plugins: [svelte(), page, sharedHead],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
