@@ -9,6 +9,7 @@
 //! and lines also reach the core's capture and refund rules.
 
 use proptest::prelude::*;
+use proptest::strategy::Union;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
 
@@ -49,8 +50,9 @@ fn amount() -> impl Strategy<Value = Option<i64>> {
     ])
 }
 
-/// A random well-typed command call; `ids` are real sale ids to mix in.
-fn call(ids: Vec<String>) -> impl Strategy<Value = (&'static str, Value)> {
+/// The commands that take arguments, each with random well-typed arguments for it; `ids` are
+/// real sale ids to mix in. The well-typed calls pick among these, and so do the wrong-type ones.
+fn typed_args(ids: Vec<String>) -> Vec<(&'static str, BoxedStrategy<Value>)> {
     let id = prop_oneof![text(), prop::sample::select(ids)];
     let line = || (text(), text()).prop_map(|(l, q)| json!({"line_id": l, "quantity": q}));
     let order_line = (text(), text(), any::<i64>(), text(), prop::option::of(text())).prop_map(
@@ -58,61 +60,101 @@ fn call(ids: Vec<String>) -> impl Strategy<Value = (&'static str, Value)> {
             json!({"description": d, "quantity": q, "unit_price": p, "vat": v, "product_id": pid})
         },
     );
-    prop_oneof![
-        id.clone()
-            .prop_map(|id| ("sale_detail", json!({"saleId": id}))),
-        (id.clone(), amount()).prop_map(|(id, a)| (
-            "capture",
-            json!({"saleId": id, "input": {"amount": a, "key": "k"}})
-        )),
-        id.clone()
-            .prop_map(|id| ("void_sale", json!({"saleId": id, "key": "k"}))),
-        id.clone()
-            .prop_map(|id| ("cancel_charge", json!({"saleId": id}))),
-        (id.clone(), prop::option::of(text()))
-            .prop_map(|(id, op)| ("receipt", json!({"saleId": id, "refund": op}))),
-        (id.clone(), prop::collection::vec(line(), 0..3)).prop_map(|(id, lines)| (
-            "refund_preview",
-            json!({"saleId": id, "lines": lines})
-        )),
+    vec![
         (
-            id.clone(),
-            amount(),
-            prop::collection::vec(line(), 0..3),
+            "sale_detail",
+            id.clone().prop_map(|id| json!({"saleId": id})).boxed(),
+        ),
+        (
+            "capture",
+            (id.clone(), amount())
+                .prop_map(|(id, a)| json!({"saleId": id, "input": {"amount": a, "key": "k"}}))
+                .boxed(),
+        ),
+        (
+            "void_sale",
+            id.clone()
+                .prop_map(|id| json!({"saleId": id, "key": "k"}))
+                .boxed(),
+        ),
+        (
+            "cancel_charge",
+            id.clone().prop_map(|id| json!({"saleId": id})).boxed(),
+        ),
+        (
+            "receipt",
+            (id.clone(), prop::option::of(text()))
+                .prop_map(|(id, op)| json!({"saleId": id, "refund": op}))
+                .boxed(),
+        ),
+        (
+            "refund_preview",
+            (id.clone(), prop::collection::vec(line(), 0..3))
+                .prop_map(|(id, lines)| json!({"saleId": id, "lines": lines}))
+                .boxed(),
+        ),
+        (
+            "refund",
+            (
+                id.clone(),
+                amount(),
+                prop::collection::vec(line(), 0..3),
             prop::option::of(text()),
             prop::option::of(text())
         )
-            .prop_map(|(id, a, lines, reason, pin)| (
-                "refund",
+            .prop_map(|(id, a, lines, reason, pin)| {
                 json!({"saleId": id, "input": {"amount": a, "lines": lines, "reason": reason, "pin": pin, "key": "k"}})
-            )),
-        (prop::option::of(text()), prop::collection::vec(order_line, 0..4)).prop_map(
-            |(c, lines)| ("price_order", json!({"order": {"currency": c, "lines": lines}}))
+            })
+            .boxed(),
         ),
         (
-            prop::option::of(text()),
-            prop::option::of(text()),
-            prop::option::of(text()),
-            amount(),
+            "price_order",
+            (prop::option::of(text()), prop::collection::vec(order_line, 0..4))
+                .prop_map(|(c, lines)| json!({"order": {"currency": c, "lines": lines}}))
+                .boxed(),
+        ),
+        (
+            "list_sales",
+            (
+                prop::option::of(text()),
+                prop::option::of(text()),
+                prop::option::of(text()),
+                amount(),
             amount(),
             prop::option::of(text()),
             any::<u32>()
         )
-            .prop_map(|(search, from, to, min, max, cursor, limit)| (
-                "list_sales",
+            .prop_map(|(search, from, to, min, max, cursor, limit)| {
                 json!({"query": {"search": search, "statuses": [], "from": from, "to": to,
                     "amount_min": min, "amount_max": max, "cursor": cursor, "limit": limit}})
-            )),
-        (text(), text(), any::<bool>()).prop_map(|(from, to, closing)| (
+            })
+            .boxed(),
+        ),
+        (
             "day_report",
-            json!({"from": from, "to": to, "closing": closing})
-        )),
+            (text(), text(), any::<bool>())
+                .prop_map(|(from, to, closing)| json!({"from": from, "to": to, "closing": closing}))
+                .boxed(),
+        ),
         // A folder that does not exist: whatever the dates, nothing can be written.
-        (text(), text()).prop_map(|(from, to)| (
+        (
             "export_csv",
-            json!({"from": from, "to": to, "path": "/nonexistent-kasse-folder/day.csv"})
-        )),
+            (text(), text())
+                .prop_map(|(from, to)| {
+                    json!({"from": from, "to": to, "path": "/nonexistent-kasse-folder/day.csv"})
+                })
+                .boxed(),
+        ),
     ]
+}
+
+/// A random well-typed command call.
+fn call(ids: Vec<String>) -> impl Strategy<Value = (&'static str, Value)> {
+    Union::new(
+        typed_args(ids)
+            .into_iter()
+            .map(|(cmd, args)| args.prop_map(move |args| (cmd, args))),
+    )
 }
 
 /// Any JSON, for arguments of the wrong type.
@@ -176,7 +218,7 @@ fn random_ipc_inputs_get_typed_errors_never_panics() {
     let counts = std::cell::RefCell::new(std::collections::BTreeMap::<String, u32>::new());
     let mut runner = TestRunner::new(config.clone());
     runner
-        .run(&call(ids), |(cmd, args)| {
+        .run(&call(ids.clone()), |(cmd, args)| {
             let result = app.invoke(cmd, args.clone());
             assert_typed(cmd, &args, &result);
             // The log works here: "storage" would be an input error misnamed (it was, for a
@@ -203,30 +245,17 @@ fn random_ipc_inputs_get_typed_errors_never_panics() {
     assert!(counts.keys().any(|k| k.ends_with("not_found")));
 
     // Arguments of the wrong type: refused before the command runs (Tauri names the
-    // argument), or, where they happen to fit, answered like any call.
-    let commands = [
-        "sale_detail",
-        "capture",
-        "void_sale",
-        "refund",
-        "refund_preview",
-        "receipt",
-        "cancel_charge",
-        "price_order",
-        "list_sales",
-        "day_report",
-        "export_csv",
-        "charge",
-        "settings_save",
-        "test_connection",
-    ];
+    // argument), or, where they happen to fit, answered like any call. The commands above, and
+    // three more that take arguments.
+    let mut commands: Vec<&str> = typed_args(ids).into_iter().map(|(cmd, _)| cmd).collect();
+    commands.extend(["charge", "settings_save", "test_connection"]);
     let mut runner = TestRunner::new(Config {
         cases: 300,
         ..config
     });
     runner
         .run(
-            &(prop::sample::select(commands.to_vec()), any_json()),
+            &(prop::sample::select(commands), any_json()),
             |(cmd, args)| {
                 let args = match args {
                     Value::Object(_) => args,
