@@ -475,6 +475,16 @@ pub async fn enter_pin(c: &fantoccini::Client, pin: &str) -> Result<()> {
     click(c, "#pin-ok-btn").await
 }
 
+/// Chooses the language `lang` in Settings and saves it; returns once the page speaks it.
+pub async fn choose_language(c: &fantoccini::Client, lang: &str) -> Result<()> {
+    click(c, "#nav-settings").await?;
+    let language = wait_for(c, "#language").await?;
+    within(&format!("choosing {lang}"), language.select_by_value(lang)).await?;
+    click(c, "#save-settings-btn").await?;
+    wait_for(c, &format!("html[lang='{lang}']")).await?;
+    Ok(())
+}
+
 /// The languages and themes a changed screen is photographed in: English and Norwegian, light
 /// and dark.
 pub const LOOKS: [(&str, &str); 4] = [

@@ -13,8 +13,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, Locator};
 use kasse_e2e::{
-    attr, click, enter_checkout, enter_pin, invoke, launch_kasse, poll, reload_in, screenshot,
-    type_into, until, wait_equal, wait_for, wait_text, within, KasseApp, LOOKS,
+    attr, choose_language, click, enter_checkout, enter_pin, invoke, launch_kasse, poll, reload_in,
+    screenshot, type_into, until, wait_equal, wait_for, wait_text, within, KasseApp, LOOKS,
 };
 use serde_json::{json, Value};
 
@@ -809,11 +809,7 @@ async fn text_middle(c: &Client, css: &str) -> Result<f64> {
 async fn norwegian_weighed_sale_reads_in_words_and_numbers_of_the_language() -> Result<()> {
     let app = launch("words").await?;
     let c = &app.client;
-    click(c, "#nav-settings").await?;
-    let language = wait_for(c, "#language").await?;
-    within("choosing nb", language.select_by_value("nb")).await?;
-    click(c, "#save-settings-btn").await?;
-    wait_for(c, "html[lang='nb']").await?;
+    choose_language(c, "nb").await?;
 
     // Poll intervals in seconds, written the Norwegian way (the form as saved, in nb).
     let s = invoke(c, "settings_get", json!({})).await?;

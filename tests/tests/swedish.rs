@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
 use fantoccini::Client;
-use kasse_e2e::{attr, click, launch_kasse, screenshot, type_into, wait_for, within};
+use kasse_e2e::{
+    attr, choose_language, click, launch_kasse, screenshot, type_into, wait_for, within,
+};
 use serde_json::json;
 
 /// English words that must not be on a Swedish screen (whole words; "Totalt" is no "Total").
@@ -149,12 +151,9 @@ async fn a_swedish_counter_sells_reports_and_writes_numbers_as_swedish_does() ->
 
     // Settings: Swedish is in the list, by its own name, and the whole app follows it.
     click(c, "#nav-settings").await?;
-    let language = wait_for(c, "#language").await?;
     let names = reads(c, "#language", "Svenska").await?;
     assert!(!names.contains("delvis"), "{names:?}");
-    within("choosing sv", language.select_by_value("sv")).await?;
-    click(c, "#save-settings-btn").await?;
-    wait_for(c, "html[lang='sv']").await?;
+    choose_language(c, "sv").await?;
     let settings = reads(c, "#main", "Språk").await?;
     assert!(settings.contains("Inställningar"), "{settings}");
     shots(c, "settings").await?;
