@@ -58,6 +58,8 @@ mod faults;
 mod http;
 mod ids;
 mod listing;
+#[cfg(any(test, feature = "testing"))]
+mod log_capture;
 pub mod machine;
 mod model;
 mod products;
@@ -80,6 +82,8 @@ pub use control::{Control, PayOptions};
 pub use error::{ApiError, SandboxError, SimError};
 pub use faults::FaultRule;
 pub use http::app;
+#[cfg(any(test, feature = "testing"))]
+pub use log_capture::LogCapture;
 pub use products::{DEFAULT_PAYMENT_PRODUCT_TYPE, PAYMENT_PRODUCT_TYPES};
 pub use publish::Publication;
 pub use sandbox::Sandbox;

@@ -11,11 +11,9 @@
 //! The secret store here is in memory, so the data directory must not hold it at all; the
 //! keyring and its 0600-file fallback are tested in `keyring.rs`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
-use dintero_sandbox::{FaultRule, Sandbox, SandboxConfig};
+use dintero_sandbox::{FaultRule, LogCapture, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
 use crate::harness::{open_state, settings_input, MockApp};
@@ -27,20 +25,6 @@ const WRONG: &str = "WR0NG-kasse-77aa1c2e-must-never-show";
 /// `base64url({"alg":"HS256","typ":"JWT","kid":"dintero-sandbox"})`: how every token this
 /// sandbox issues begins.
 const TOKEN_HEADER: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImRpbnRlcm8tc2FuZGJveCJ9";
-
-/// Every log line, at every level, of every crate that logs through `tracing`.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Every answer, as the page would have received it.
 struct Answers(Vec<String>);
@@ -148,13 +132,7 @@ fn wait_status(answers: &mut Answers, app: &MockApp, sale_id: &str, status: &str
 
 #[test]
 fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .init();
+    let logs = LogCapture::install();
 
     let sandbox = tauri::async_runtime::block_on(Sandbox::start(SandboxConfig {
         account_id: ACCOUNT.into(),
@@ -338,7 +316,7 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
         "{names:?}"
     );
     // Logs at every level.
-    let log = logs.0.lock().unwrap().clone();
+    let log = logs.bytes();
     assert!(
         find(&log, b"TRACE") || find(&log, b"DEBUG"),
         "the capture sees the finest levels"

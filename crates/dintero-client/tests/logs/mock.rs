@@ -1,14 +1,14 @@
 //! No secret, token or Authorization header ever reaches a log line, even at TRACE level with
 //! the HTTP stack's own logs captured.
 
-use crate::capture;
 use crate::common::{transaction, Mock, Reply, CLIENT_ID, SECRET};
 use base64::Engine as _;
 use dintero_client::{CaptureRequest, Error};
+use dintero_sandbox::LogCapture;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_and_tokens_never_reach_the_logs() {
-    let buffer = capture();
+    let buffer = LogCapture::install();
 
     let mock = Mock::start(|r, _| match r.path.as_str() {
         p if p.ends_with(".fail") => Reply::error(401, "unauthorized", "invalid JWT token"),

@@ -5,18 +5,18 @@
 
 use std::time::Duration;
 
-use crate::capture;
 use crate::common::sandbox::{Env, CLIENT_ID, SECRET, TOKEN_TTL};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use dintero_client::{CaptureRequest, Error, RefundRequest, TransactionQuery};
+use dintero_sandbox::LogCapture;
 
 /// The customer's phone number of the payment link sent in the flow.
 const PHONE: &str = "+4741234987";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_or_token_in_any_log_line_of_a_full_flow() {
-    let buffer = capture();
+    let buffer = LogCapture::install();
 
     let env = Env::start().await;
     let client = &env.client;
