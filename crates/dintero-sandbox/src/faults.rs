@@ -48,6 +48,28 @@ pub struct FaultRule {
 }
 
 impl FaultRule {
+    /// A rule for `method path` (`path` may hold `*` for one segment, as in
+    /// `/v1/transactions/*/refund`) that does nothing yet: set what it does with struct update
+    /// syntax, `FaultRule { status: Some(503), ..FaultRule::on("POST", path) }`.
+    pub fn on(method: &str, path: &str) -> FaultRule {
+        FaultRule {
+            method: Some(method.into()),
+            path: Some(path.into()),
+            ..FaultRule::default()
+        }
+    }
+
+    /// The next answer to `method path` is lost after the operation took effect (the
+    /// connection is dropped): the request happened and the caller cannot know it.
+    pub fn answer_lost_once(method: &str, path: &str) -> FaultRule {
+        FaultRule {
+            after: true,
+            drop: true,
+            times: Some(1),
+            ..FaultRule::on(method, path)
+        }
+    }
+
     fn matches(&self, method: &str, path: &str) -> bool {
         if let Some(m) = &self.method {
             if !m.eq_ignore_ascii_case(method) {

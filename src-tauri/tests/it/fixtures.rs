@@ -517,11 +517,9 @@ fn refund_lost() {
     // read before it), reading the transaction back fails too, until the act below.
     let control = r.app.control();
     let cut = FaultRule {
-        method: Some("POST".into()),
-        path: Some("/v1/transactions/*/refund".into()),
         cut_body: true,
         latency_ms: Some(2000),
-        ..FaultRule::default()
+        ..FaultRule::on("POST", "/v1/transactions/*/refund")
     };
     control.set_faults(vec![cut.clone()]);
     let before = control.stats().requests;

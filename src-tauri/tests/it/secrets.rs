@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use dintero_sandbox::{FaultRule, LogCapture, Sandbox, SandboxConfig};
+use dintero_sandbox::{Control, FaultRule, LogCapture, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
 use crate::harness::{open_state, settings_input, MockApp};
@@ -130,6 +130,18 @@ fn wait_status(answers: &mut Answers, app: &MockApp, sale_id: &str, status: &str
     d
 }
 
+/// Charges `order` through the commands, pays it with an approved card and waits until it is
+/// authorised; its sale id.
+fn paid(answers: &mut Answers, app: &MockApp, control: &Control, order: &Value) -> String {
+    let c = answers.invoke(app, "charge", order.clone()).unwrap();
+    let sale = c["sale_id"].as_str().unwrap().to_owned();
+    control
+        .pay(c["session_id"].as_str().unwrap(), "4000000000000002")
+        .unwrap();
+    wait_status(answers, app, &sale, "authorized");
+    sale
+}
+
 #[test]
 fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
     let logs = LogCapture::install();
@@ -182,22 +194,13 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
         {"description": "Coffee", "quantity": "2", "unit_price": 3900, "vat": "25", "product_id": null},
         {"description": "Bun", "quantity": "1", "unit_price": 2500, "vat": "15", "product_id": null}]}});
     a.invoke(&app, "price_order", order.clone()).unwrap();
-    let c = a.invoke(&app, "charge", order.clone()).unwrap();
-    let sale = c["sale_id"].as_str().unwrap().to_owned();
-    control
-        .pay(c["session_id"].as_str().unwrap(), "4000000000000002")
-        .unwrap();
-    wait_status(&mut a, &app, &sale, "authorized");
+    let sale = paid(&mut a, &app, &control, &order);
     a.invoke(&app, "parked", json!({})).unwrap();
     // A capture whose answer is lost after it happened: settled by reference at once.
-    control.set_faults(vec![FaultRule {
-        method: Some("POST".into()),
-        path: Some("/v1/transactions/*/capture".into()),
-        after: true,
-        drop: true,
-        times: Some(1),
-        ..FaultRule::default()
-    }]);
+    control.set_faults(vec![FaultRule::answer_lost_once(
+        "POST",
+        "/v1/transactions/*/capture",
+    )]);
     let captured = a
         .invoke(
             &app,
@@ -208,11 +211,9 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
     assert_eq!(captured["sale"]["status"], "captured", "{captured}");
     // A refund refused with 429: a clear error; then done.
     control.set_faults(vec![FaultRule {
-        method: Some("POST".into()),
-        path: Some("/v1/transactions/*/refund".into()),
         status: Some(429),
         times: Some(1),
-        ..FaultRule::default()
+        ..FaultRule::on("POST", "/v1/transactions/*/refund")
     }]);
     let refused = a
         .invoke(
@@ -229,12 +230,7 @@ fn neither_the_secret_nor_a_token_shows_in_answers_logs_or_files() {
     )
     .unwrap();
     // Void one, cancel one.
-    let c = a.invoke(&app, "charge", order.clone()).unwrap();
-    let voided = c["sale_id"].as_str().unwrap().to_owned();
-    control
-        .pay(c["session_id"].as_str().unwrap(), "4000000000000002")
-        .unwrap();
-    wait_status(&mut a, &app, &voided, "authorized");
+    let voided = paid(&mut a, &app, &control, &order);
     a.invoke(
         &app,
         "void_sale",

@@ -14,10 +14,8 @@ use crate::{ASYNC_FAIL, ASYNC_PRODUCTS, FAULT_RATE, LATENCY_MS};
 /// A fault of one kind on one path, firing with probability `p`.
 fn fault(method: &str, path: &str, p: f64, kind: &str) -> FaultRule {
     let mut r = FaultRule {
-        method: Some(method.into()),
-        path: Some(path.into()),
         probability: Some(p),
-        ..FaultRule::default()
+        ..FaultRule::on(method, path)
     };
     match kind {
         "500" => r.status = Some(500),
@@ -82,10 +80,8 @@ pub fn fault_rules() -> Vec<FaultRule> {
 /// One fault on one path, once.
 pub fn once(method: &str, path: &str, effect: impl FnOnce(&mut FaultRule)) -> FaultRule {
     let mut r = FaultRule {
-        method: Some(method.into()),
-        path: Some(path.into()),
         times: Some(1),
-        ..FaultRule::default()
+        ..FaultRule::on(method, path)
     };
     effect(&mut r);
     r

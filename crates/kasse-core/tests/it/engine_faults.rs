@@ -19,7 +19,7 @@ async fn refund_through_a_503(h: &Harness, sale_id: &str, amount: i64) {
     h.fault(FaultRule {
         status: Some(503),
         times: Some(1),
-        ..rule("POST", "/v1/transactions/*/refund")
+        ..FaultRule::on("POST", "/v1/transactions/*/refund")
     });
     let err = h.refund_amount(sale_id, amount).await.unwrap_err();
     assert_eq!(err.code(), "outcome_unknown", "{err:?}");
@@ -47,7 +47,10 @@ fn reconciled(h: &Harness, sale_id: &str) -> Vec<bool> {
 async fn capture_answer_lost_after_it_happened_is_reconciled_as_applied() {
     let (h, sale) = authorised(10_000).await;
     let tid = sale.transaction_id.clone().unwrap();
-    h.fault(answer_lost_once("POST", "/v1/transactions/*/capture"));
+    h.fault(FaultRule::answer_lost_once(
+        "POST",
+        "/v1/transactions/*/capture",
+    ));
     let sale = h
         .kasse
         .capture(&sale.id, None)
@@ -120,7 +123,10 @@ async fn refund_refused_with_503_is_reconciled_as_not_applied_after_the_grace() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn void_answer_lost_is_reconciled() {
     let (h, sale) = authorised(5_000).await;
-    h.fault(answer_lost_once("POST", "/v1/transactions/*/void"));
+    h.fault(FaultRule::answer_lost_once(
+        "POST",
+        "/v1/transactions/*/void",
+    ));
     let sale = h.kasse.void(&sale.id).await.expect("void happened");
     assert_eq!(sale.status, SaleStatus::Voided);
     assert_eq!(reconciled(&h, &sale.id), [true]);
@@ -135,7 +141,7 @@ async fn rate_limited_session_reads_slow_the_watcher_down_and_it_still_settles()
     h.fault(FaultRule {
         status: Some(429),
         retry_after: Some(1),
-        ..rule("GET", "/v1/sessions/*")
+        ..FaultRule::on("GET", "/v1/sessions/*")
     });
     let before = h.control.stats().requests;
     let started = Instant::now();
@@ -163,12 +169,12 @@ async fn short_rate_limits_and_dropped_reads_are_retried() {
             status: Some(429),
             retry_after: Some(0),
             times: Some(2),
-            ..rule("GET", "/v1/sessions/*")
+            ..FaultRule::on("GET", "/v1/sessions/*")
         },
         FaultRule {
             drop: true,
             times: Some(2),
-            ..rule("GET", "/v1/transactions/*")
+            ..FaultRule::on("GET", "/v1/transactions/*")
         },
     ]);
     h.control.pay(&charge.session_id, CARD_OK).unwrap();

@@ -384,7 +384,7 @@ fn delay_next_transaction_read(h: &Harness) {
         after: true,
         latency_ms: Some(700),
         times: Some(1),
-        ..rule("GET", "/v1/transactions/*")
+        ..FaultRule::on("GET", "/v1/transactions/*")
     });
 }
 

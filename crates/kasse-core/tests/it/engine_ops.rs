@@ -158,7 +158,7 @@ async fn concurrent_operations_on_one_sale_take_turns() {
     // Slow reads widen the window in which two operations would see the same state.
     h.fault(FaultRule {
         latency_ms: Some(100),
-        ..rule("GET", "/v1/transactions/*")
+        ..FaultRule::on("GET", "/v1/transactions/*")
     });
 
     // Two refunds that fit together both go through, with their own references.
@@ -341,7 +341,7 @@ async fn a_refund_whose_answer_cannot_be_read_is_found_not_refused() {
     h.fault(FaultRule {
         garbage_body: true,
         times: Some(1),
-        ..rule("POST", "/v1/transactions/*/refund")
+        ..FaultRule::on("POST", "/v1/transactions/*/refund")
     });
     let sale = h
         .refund_amount(&sale.id, 2_000)
@@ -478,7 +478,7 @@ async fn a_lost_202_void_is_followed_by_the_initiation_it_left() {
         status: Some(503),
         after: true,
         times: Some(1),
-        ..rule("POST", "/v1/transactions/*/void")
+        ..FaultRule::on("POST", "/v1/transactions/*/void")
     });
     let sale = match h.kasse.void(&sale.id).await {
         Ok(sale) => sale,

@@ -123,7 +123,7 @@ async fn sync_imports_a_sale_made_at_another_counter_and_it_can_be_refunded_here
 
 /// Charges whose create-session answer is lost (the session was made, the answer dropped).
 fn lose_the_charge_answer(h: &Harness) {
-    h.fault(answer_lost_once("POST", "/v1/sessions-profile"));
+    h.fault(FaultRule::answer_lost_once("POST", "/v1/sessions-profile"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -54,7 +54,7 @@ async fn server_errors_retry_gets_but_never_posts() {
     env.control.set_faults(vec![FaultRule {
         status: Some(503),
         times: Some(2),
-        ..fault("GET", "/v1/transactions/*")
+        ..FaultRule::on("GET", "/v1/transactions/*")
     }]);
     let before = env.stats();
     env.client.get_transaction(&tid).await.unwrap();
@@ -63,7 +63,7 @@ async fn server_errors_retry_gets_but_never_posts() {
     // GET: 500 every time → Api 500 after max_attempts (3).
     env.control.set_faults(vec![FaultRule {
         status: Some(500),
-        ..fault("GET", "/v1/transactions/*")
+        ..FaultRule::on("GET", "/v1/transactions/*")
     }]);
     let before = env.stats();
     let err = env.client.get_transaction(&tid).await.unwrap_err();
@@ -74,7 +74,7 @@ async fn server_errors_retry_gets_but_never_posts() {
     env.control.set_faults(vec![FaultRule {
         status: Some(503),
         times: Some(1),
-        ..fault("POST", "/v1/transactions/*/capture")
+        ..FaultRule::on("POST", "/v1/transactions/*/capture")
     }]);
     let tx = capture_unavailable(&env, &tid, 5000, "cap-503").await;
     assert!(tx.event_by_reference("cap-503").is_none());
@@ -93,7 +93,7 @@ async fn server_errors_retry_gets_but_never_posts() {
         status: Some(503),
         after: true,
         times: Some(1),
-        ..fault("POST", "/v1/transactions/*/refund")
+        ..FaultRule::on("POST", "/v1/transactions/*/refund")
     }]);
     let err = env.refund(&tid, 500, "ref-after-503").await.unwrap_err();
     assert_api(&err, 503, "processor_unavailable");
@@ -117,7 +117,7 @@ async fn token_endpoint_faults_are_retried() {
             FaultRule {
                 status: Some(503),
                 times: Some(2),
-                ..fault("POST", &token_path)
+                ..FaultRule::on("POST", &token_path)
             },
             4,
             Duration::ZERO,
@@ -126,7 +126,7 @@ async fn token_endpoint_faults_are_retried() {
             FaultRule {
                 drop: true,
                 times: Some(1),
-                ..fault("POST", &token_path)
+                ..FaultRule::on("POST", &token_path)
             },
             3,
             Duration::ZERO,
@@ -136,7 +136,7 @@ async fn token_endpoint_faults_are_retried() {
                 status: Some(429),
                 retry_after: Some(1),
                 times: Some(1),
-                ..fault("POST", &token_path)
+                ..FaultRule::on("POST", &token_path)
             },
             3,
             Duration::from_millis(950), // Retry-After: 1
@@ -154,7 +154,7 @@ async fn token_endpoint_faults_are_retried() {
     // Failing every time: the token's error, after max_attempts (3).
     env.control.set_faults(vec![FaultRule {
         status: Some(500),
-        ..fault("POST", &token_path)
+        ..FaultRule::on("POST", &token_path)
     }]);
     let client = env.new_client(|c| c);
     let before = env.stats();
@@ -174,7 +174,7 @@ async fn dropped_connections() {
         &env,
         FaultRule {
             drop: true,
-            ..fault("GET", "/v1/transactions/*")
+            ..FaultRule::on("GET", "/v1/transactions/*")
         },
     );
     env.client.get_transaction(&tid).await.unwrap();
@@ -185,7 +185,7 @@ async fn dropped_connections() {
         &env,
         FaultRule {
             drop: true,
-            ..fault("POST", "/v1/transactions/*/capture")
+            ..FaultRule::on("POST", "/v1/transactions/*/capture")
         },
     );
     let err = env.capture(&tid, 3000, "cap-drop").await.unwrap_err();
@@ -201,7 +201,7 @@ async fn dropped_connections() {
         FaultRule {
             drop: true,
             after: true,
-            ..fault("POST", "/v1/transactions/*/capture")
+            ..FaultRule::on("POST", "/v1/transactions/*/capture")
         },
     );
     let err = env.capture(&tid, 3000, "cap-after").await.unwrap_err();
@@ -222,7 +222,7 @@ async fn dropped_connections() {
     env.control.set_faults(vec![FaultRule {
         drop: true,
         times: Some(1),
-        ..fault("POST", "/v1/sessions-profile")
+        ..FaultRule::on("POST", "/v1/sessions-profile")
     }]);
     let err = env
         .client
@@ -252,7 +252,7 @@ async fn latency_past_the_request_timeout() {
         &env,
         FaultRule {
             latency_ms: Some(1500),
-            ..fault("POST", "/v1/transactions/*/capture")
+            ..FaultRule::on("POST", "/v1/transactions/*/capture")
         },
     );
     let started = Instant::now();
@@ -274,7 +274,7 @@ async fn latency_past_the_request_timeout() {
         latency_ms: Some(1500),
         after: true,
         times: Some(1),
-        ..fault("POST", "/v1/transactions/*/capture")
+        ..FaultRule::on("POST", "/v1/transactions/*/capture")
     }]);
     let err = client
         .capture(&tid, &CaptureRequest::new(2000, "cap-late"))
@@ -289,7 +289,7 @@ async fn latency_past_the_request_timeout() {
     // A GET that is always too slow: Timeout after every attempt.
     env.control.set_faults(vec![FaultRule {
         latency_ms: Some(1500),
-        ..fault("GET", "/v1/transactions/*")
+        ..FaultRule::on("GET", "/v1/transactions/*")
     }]);
     let before = env.stats();
     let err = client.get_transaction(&tid).await.unwrap_err();

@@ -180,7 +180,7 @@ async fn list_filters_and_pagination() {
         &env,
         FaultRule {
             status: Some(503),
-            ..fault("PUT", "/v1/transactions/*")
+            ..FaultRule::on("PUT", "/v1/transactions/*")
         },
     );
     set_reference_2(client, &tid5, "Z-2026-05-13").await;

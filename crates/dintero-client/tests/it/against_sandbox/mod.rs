@@ -32,21 +32,13 @@ use dintero_client::{
 use dintero_sandbox::{FaultRule, PayOptions, SandboxConfig, Stats};
 use TransactionStatus as S;
 
-fn fault(method: &str, path: &str) -> FaultRule {
-    FaultRule {
-        method: Some(method.to_owned()),
-        path: Some(path.to_owned()),
-        ..FaultRule::default()
-    }
-}
-
 /// A 429 rule on `method path` with `Retry-After: retry_after` seconds (the sandbox's 1 when
 /// `None`).
 fn rate_limit(method: &str, path: &str, retry_after: Option<u32>) -> FaultRule {
     FaultRule {
         status: Some(429),
         retry_after,
-        ..fault(method, path)
+        ..FaultRule::on(method, path)
     }
 }
 

@@ -171,11 +171,11 @@ async fn one_refresh_for_fifty_callers_after_expiry() {
     env.control.set_faults(vec![
         FaultRule {
             times: Some(1),
-            ..fault("POST", &token_path)
+            ..FaultRule::on("POST", &token_path)
         },
         FaultRule {
             status: Some(400),
-            ..fault("POST", &token_path)
+            ..FaultRule::on("POST", &token_path)
         },
     ]);
     let before = env.stats();

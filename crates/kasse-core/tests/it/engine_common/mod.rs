@@ -153,27 +153,6 @@ pub fn engine(client: &Client, clock: &ManualClock, store: Store, cfg: KasseConf
     )
 }
 
-/// A sandbox fault on `method path` (a glob such as `/v1/transactions/*/refund`); the rest is
-/// filled in by the test: `FaultRule { status: Some(503), ..rule("POST", path) }`.
-pub fn rule(method: &str, path: &str) -> FaultRule {
-    FaultRule {
-        method: Some(method.into()),
-        path: Some(path.into()),
-        ..FaultRule::default()
-    }
-}
-
-/// The next answer to `method path` is lost after the sandbox acted on it (the connection is
-/// dropped): the request happened, the caller does not know.
-pub fn answer_lost_once(method: &str, path: &str) -> FaultRule {
-    FaultRule {
-        after: true,
-        drop: true,
-        times: Some(1),
-        ..rule(method, path)
-    }
-}
-
 impl Harness {
     /// An engine of its own over the log file at `path`, with this harness's client and clock
     /// (two of them on one file are two processes; a new one after the first is a restart).
