@@ -456,6 +456,28 @@ pub enum SettingChange {
 }
 
 impl LogEvent {
+    /// An [`LogEvent::OperationRequested`] with only its id, kind, amount and reference: no
+    /// lines, reason, idempotency key, basis or actor (what tests and tools that write a log
+    /// by hand need; the engine writes every field).
+    pub fn operation_requested(
+        op_id: &str,
+        kind: OpKind,
+        amount: Option<i64>,
+        reference: &str,
+    ) -> LogEvent {
+        LogEvent::OperationRequested {
+            op_id: op_id.into(),
+            kind,
+            amount,
+            lines: Value::Null,
+            reference: reference.into(),
+            reason: None,
+            key: None,
+            basis: None,
+            actor: None,
+        }
+    }
+
     /// The journal `kind` of this event (the serde tag).
     pub fn kind(&self) -> &'static str {
         match self {

@@ -23,17 +23,7 @@ fn opened_auto() -> LogEvent {
 
 /// Kasse's own capture `op1` with `reference`, requested.
 fn capture_requested(reference: &str) -> LogEvent {
-    LogEvent::OperationRequested {
-        op_id: "op1".into(),
-        kind: OpKind::Capture,
-        amount: None,
-        lines: Value::Null,
-        reference: reference.into(),
-        reason: None,
-        key: None,
-        basis: None,
-        actor: None,
-    }
+    LogEvent::operation_requested("op1", OpKind::Capture, None, reference)
 }
 
 fn observed(status: SaleStatus, captured: i64, snapshot: Value) -> LogEvent {
@@ -134,17 +124,7 @@ fn a_sale_through_charge_capture_and_refund() {
         s.validate(&ok),
         Err(SaleError::OperationClosed { .. })
     ));
-    let dup = LogEvent::OperationRequested {
-        op_id: "op2".into(),
-        kind: OpKind::Refund,
-        amount: Some(100),
-        lines: Value::Null,
-        reference: "cap-1".into(),
-        reason: None,
-        key: None,
-        basis: None,
-        actor: None,
-    };
+    let dup = LogEvent::operation_requested("op2", OpKind::Refund, Some(100), "cap-1");
     assert!(matches!(
         s.validate(&dup),
         Err(SaleError::DuplicateReference { .. })

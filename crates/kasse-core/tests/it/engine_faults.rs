@@ -12,7 +12,6 @@ use kasse_core::cadence::Cadence;
 use kasse_core::clock::Clock;
 use kasse_core::sale::{LogEvent, OpKind, OpState, Sale, SaleStatus};
 use kasse_core::RefundSpec;
-use serde_json::Value;
 
 /// A refund of `amount` whose request Dintero answers with one 503: its outcome is unknown.
 async fn refund_through_a_503(h: &Harness, sale_id: &str, amount: i64) {
@@ -200,23 +199,9 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
 
     // Intent 1: a capture that reached Dintero before the process died.
     let cap_ref = format!("{}-C1", sale.merchant_reference);
-    store
-        .append(
-            &sale.id,
-            &LogEvent::OperationRequested {
-                op_id: "crash-capture".into(),
-                kind: OpKind::Capture,
-                amount: Some(4_000),
-                lines: Value::Null,
-                reference: cap_ref.clone(),
-                reason: None,
-                key: None,
-                basis: None,
-                actor: None,
-            },
-            now,
-        )
-        .unwrap();
+    let intent =
+        LogEvent::operation_requested("crash-capture", OpKind::Capture, Some(4_000), &cap_ref);
+    store.append(&sale.id, &intent, now).unwrap();
     h.client
         .capture(&tid, &CaptureRequest::new(4_000, cap_ref))
         .await
@@ -240,17 +225,12 @@ async fn intents_left_by_a_crash_are_reconciled_on_resume() {
         .store()
         .append(
             &sale.id,
-            &LogEvent::OperationRequested {
-                op_id: "crash-refund".into(),
-                kind: OpKind::Refund,
-                amount: Some(1_000),
-                lines: Value::Null,
-                reference: format!("{}-R1", sale.merchant_reference),
-                reason: None,
-                key: None,
-                basis: None,
-                actor: None,
-            },
+            &LogEvent::operation_requested(
+                "crash-refund",
+                OpKind::Refund,
+                Some(1_000),
+                &format!("{}-R1", sale.merchant_reference),
+            ),
             h.clock.now(),
         )
         .unwrap();

@@ -288,7 +288,7 @@ fn sale_and_intent_columns_that_disagree_with_the_event_are_malformed() {
 
     // An intent without its `intent` column.
     let (_dir, store, conn) = tampered();
-    let capture = op_requested("op-1", OpKind::Capture, Some(1003), "cap-1");
+    let capture = LogEvent::operation_requested("op-1", OpKind::Capture, Some(1003), "cap-1");
     let seq = store.append("s3", &capture, t(T0 + 9500)).unwrap().seq;
     assert!(store.verify_journal().unwrap().ok);
     let sql = format!("UPDATE journal SET intent = NULL WHERE seq = {seq}");

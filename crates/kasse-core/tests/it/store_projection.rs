@@ -243,11 +243,11 @@ fn after_a_crash_open_sales_and_pending_operations_are_found() {
     session(&store, "b", T0 + 2);
     // c: capture intent written, crash before the outcome.
     paid(&store, "c", 300, T0 + 3);
-    let capture = op_requested("op-c", OpKind::Capture, Some(300), "c-cap-1");
+    let capture = LogEvent::operation_requested("op-c", OpKind::Capture, Some(300), "c-cap-1");
     log(&store, "c", &capture, T0 + 4);
     // d: refund whose outcome is unknown (timeout).
     captured(&store, "d", 400, T0 + 5);
-    let refund = op_requested("op-d", OpKind::Refund, Some(100), "d-ref-1");
+    let refund = LogEvent::operation_requested("op-d", OpKind::Refund, Some(100), "d-ref-1");
     log(&store, "d", &refund, T0 + 9);
     store
         .append(
@@ -264,7 +264,7 @@ fn after_a_crash_open_sales_and_pending_operations_are_found() {
     log(
         &store,
         "e",
-        &op_requested("op-e", OpKind::Capture, None, "e-cap-1"),
+        &LogEvent::operation_requested("op-e", OpKind::Capture, None, "e-cap-1"),
         T0 + 10,
     );
     let e = store
@@ -397,14 +397,14 @@ fn unique_ids_conflict_with_typed_errors_and_leave_no_trace() {
     log(
         &store,
         "a",
-        &op_requested("op1", OpKind::Void, None, "a-void"),
+        &LogEvent::operation_requested("op1", OpKind::Void, None, "a-void"),
         T0 + 13,
     );
     let rows = rows + 1;
     let err = store
         .append(
             "b",
-            &op_requested("op1", OpKind::Cancel, None, "b-cancel"),
+            &LogEvent::operation_requested("op1", OpKind::Cancel, None, "b-cancel"),
             t(T0 + 14),
         )
         .unwrap_err();

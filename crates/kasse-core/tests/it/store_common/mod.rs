@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use kasse_core::clock::from_unix_ms;
-use kasse_core::sale::{LogEvent, OpKind, Sale, SaleStatus};
+use kasse_core::sale::{LogEvent, Sale, SaleStatus};
 use kasse_core::store::journal::row_hash;
 use kasse_core::store::{AmountFilter, ListQuery, NewSale, Store, GENESIS_HASH};
 use serde_json::{json, Value};
@@ -106,20 +106,6 @@ pub fn observed(status: SaleStatus, tx: &str, captured: i64, refunded: i64) -> L
 /// [`observed`] for a bulk fixture: the sale's transaction `T.{id}`, nothing refunded.
 pub fn seen(id: &str, status: SaleStatus, captured: i64) -> LogEvent {
     observed(status, &format!("T.{id}"), captured, 0)
-}
-
-pub fn op_requested(op_id: &str, kind: OpKind, amount: Option<i64>, reference: &str) -> LogEvent {
-    LogEvent::OperationRequested {
-        op_id: op_id.into(),
-        kind,
-        amount,
-        lines: Value::Null,
-        reference: reference.into(),
-        reason: None,
-        key: None,
-        basis: None,
-        actor: None,
-    }
 }
 
 /// A paid (authorised) sale with session and transaction `T.{id}`.
