@@ -45,10 +45,6 @@ use query::Resolved;
 
 /// Default page size.
 pub const DEFAULT_LIMIT: u32 = 50;
-
-/// Where a page's rows have their rowid (`r`, the tie-break of the page order): after the
-/// sale's columns (`SALE_COLUMNS`).
-const ROWID_COLUMN: usize = 25;
 /// Largest page size.
 pub const MAX_LIMIT: u32 = 500;
 
@@ -177,7 +173,8 @@ pub(crate) fn list(conn: &Connection, q: &ListQuery) -> Result<Page, StoreError>
         let (mut items, mut rowids) = (Vec::new(), Vec::new());
         while let Some(row) = rows.next()? {
             items.push(sale_from_row(row)?);
-            rowids.push(row.get::<_, i64>(ROWID_COLUMN)?);
+            // Every strategy selects the rowid as `r`, after the sale's columns (plan.rs).
+            rowids.push(row.get::<_, i64>("r")?);
         }
         Ok((items, rowids))
     })?;
