@@ -148,10 +148,12 @@ fn typed_args(ids: Vec<String>) -> Vec<(&'static str, BoxedStrategy<Value>)> {
     ]
 }
 
-/// A random well-typed command call.
-fn call(ids: Vec<String>) -> impl Strategy<Value = (&'static str, Value)> {
+/// A random well-typed command call, among `typed` ([`typed_args`]).
+fn call(
+    typed: Vec<(&'static str, BoxedStrategy<Value>)>,
+) -> impl Strategy<Value = (&'static str, Value)> {
     Union::new(
-        typed_args(ids)
+        typed
             .into_iter()
             .map(|(cmd, args)| args.prop_map(move |args| (cmd, args))),
     )
@@ -215,10 +217,14 @@ fn random_ipc_inputs_get_typed_errors_never_panics() {
         failure_persistence: None,
         ..Config::default()
     };
+    let typed = typed_args(ids);
+    // The wrong-type calls below go to these commands, and three more that take arguments.
+    let mut commands: Vec<&str> = typed.iter().map(|(cmd, _)| *cmd).collect();
+    commands.extend(["charge", "settings_save", "test_connection"]);
     let counts = std::cell::RefCell::new(std::collections::BTreeMap::<String, u32>::new());
     let mut runner = TestRunner::new(config.clone());
     runner
-        .run(&call(ids.clone()), |(cmd, args)| {
+        .run(&call(typed), |(cmd, args)| {
             let result = app.invoke(cmd, args.clone());
             assert_typed(cmd, &args, &result);
             // The log works here: "storage" would be an input error misnamed (it was, for a
@@ -245,10 +251,7 @@ fn random_ipc_inputs_get_typed_errors_never_panics() {
     assert!(counts.keys().any(|k| k.ends_with("not_found")));
 
     // Arguments of the wrong type: refused before the command runs (Tauri names the
-    // argument), or, where they happen to fit, answered like any call. The commands above, and
-    // three more that take arguments.
-    let mut commands: Vec<&str> = typed_args(ids).into_iter().map(|(cmd, _)| cmd).collect();
-    commands.extend(["charge", "settings_save", "test_connection"]);
+    // argument), or, where they happen to fit, answered like any call.
     let mut runner = TestRunner::new(Config {
         cases: 300,
         ..config
