@@ -242,15 +242,19 @@ pub fn day_report(
         discounts: 0,
         journal_head: store.journal_head()?.map(|h| h.printed().to_string()),
     };
-    // A sale untouched since before the period, in a status that holds nothing open, is not
-    // even read.
+    // A sale untouched since before the period is not even read when it holds nothing open,
+    // and is taken from its stored view when it does; only a sale that moved in or after the
+    // period but began before it is replayed from its events.
     for s in store.report_candidates(from, to, &moves::MAY_HOLD_AUTHORISATION)? {
-        let m = match moves::wholly_within(&s, from, to) {
-            true => moves::whole(s),
-            false => match moves::moves(&s.id, &store.events(&s.id)?, from, to) {
+        let m = if moves::wholly_within(&s, from, to) {
+            moves::whole(s)
+        } else if moves::settled_before(&s, from) {
+            moves::unchanged(s)
+        } else {
+            match moves::moves(&s.id, &store.events(&s.id)?, from, to) {
                 Some(m) => m,
                 None => continue,
-            },
+            }
         };
         if !m.touched && m.open == 0 {
             continue;
