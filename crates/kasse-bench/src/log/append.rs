@@ -1,6 +1,8 @@
 //! The append figures: `Store::append` per event of generated sales into fresh file logs on the
 //! bench's disk, one writer against the disk's own write + fdatasync rate measured in rounds
-//! interleaved with it, and concurrent writers sharing commits (group commit).
+//! interleaved with it, and concurrent writers sharing commits (group commit). Each round also
+//! times SQLite alone committing one small row at a time, the ceiling of any log that keeps a
+//! synced SQLite commit per event.
 
 use std::path::Path;
 use std::time::Instant;
@@ -78,6 +80,27 @@ fn fsync_rate(dir: &Path, secs: f64) -> Result<f64> {
     Ok(rate)
 }
 
+/// SQLite alone: `commits` commits of one small row each into a fresh file, WAL and
+/// `synchronous=FULL` as the store opens its log; returns commits per second.
+fn bare_commit_rate(dir: &Path, commits: usize) -> Result<f64> {
+    let tmp = tempfile::Builder::new().prefix("floor-").tempdir_in(dir)?;
+    let conn = rusqlite::Connection::open(tmp.path().join("floor.sqlite"))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    anyhow::ensure!(mode.eq_ignore_ascii_case("wal"), "journal_mode {mode}");
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")?;
+    let body = [0x5au8; 200];
+    let started = Instant::now();
+    for id in 0..commits {
+        conn.prepare_cached("INSERT INTO t (id, body) VALUES (?1, ?2)")?
+            .execute(rusqlite::params![id as i64, &body[..]])?;
+    }
+    let rate = commits as f64 / started.elapsed().as_secs_f64();
+    let rows: i64 = conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?;
+    anyhow::ensure!(rows == commits as i64, "floor: {rows} rows of {commits}");
+    Ok(rate)
+}
+
 /// The generated sales whose events the append figures write.
 pub fn append_sales(rt: &tokio::runtime::Runtime, count: usize) -> Result<Vec<GenSale>> {
     let templates = rt.block_on(capture_templates())?;
@@ -85,8 +108,9 @@ pub fn append_sales(rt: &tokio::runtime::Runtime, count: usize) -> Result<Vec<Ge
     (0..count).map(|_| gen.next_sale()).collect()
 }
 
-/// `kasse-bench appends`: [`append_rate`] with `writers` writers, printed per run (no figures
-/// written), to profile an append by hand (`perf record … kasse-bench appends`).
+/// `kasse-bench appends`: [`append_rate`] with `writers` writers, printed per run with SQLite's
+/// bare commit rate and the disk's probe after it (no figures written), to profile an append by
+/// hand (`perf record … kasse-bench appends`).
 pub fn appends(
     out: &Path,
     durability: &str,
@@ -109,9 +133,13 @@ pub fn appends(
     let events: usize = sales.iter().map(|(_, e)| e.len()).sum();
     for run in 0..runs {
         let rate = append_rate(&tmp, &sales, durability, writers.max(1))?;
+        let floor = bare_commit_rate(&tmp, events)?;
+        let disk = fsync_rate(&tmp, 1.0)?;
         println!(
-            "run {run}: {} events/s ({events} events, {durability:?}, {writers} writer(s))",
-            fmt_value(rate)
+            "run {run}: {} events/s ({events} events, {durability:?}, {writers} writer(s)); SQLite alone {} commits/s (one row, FULL); disk {} fdatasync/s",
+            fmt_value(rate),
+            fmt_value(floor),
+            fmt_value(disk)
         );
     }
     Ok(())
@@ -139,14 +167,18 @@ pub fn append_figures(
     // disk whose speed drifts (a shared machine) moves both sides of each round's ratio.
     let rounds = if quick { 5 } else { 9 };
     let (mut one, mut disk, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut floor, mut floor_ratio) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         let d = fsync_rate(tmp, if quick { 0.5 } else { 1.0 })?;
         let a = append_rate(tmp, &sales, Durability::Full, 1)?;
+        let f = bare_commit_rate(tmp, events)?;
         let d2 = fsync_rate(tmp, if quick { 0.5 } else { 1.0 })?;
         let d = (d + d2) / 2.0;
         one.push(a);
         disk.push(d);
         ratio.push(a / d);
+        floor.push(f);
+        floor_ratio.push(f / d);
     }
     s.target(
         "log.append.one_writer_vs_disk",
@@ -171,6 +203,19 @@ pub fn append_figures(
         median(&one),
         "events/s",
         format!("the rounds above: {}", list(&one)),
+    );
+    s.context(
+        "log.append.sqlite_floor_vs_disk",
+        "SQLite alone, one small row per commit, synchronous=FULL, one writer ÷ the disk's write + fdatasync rate (median of rounds)",
+        median(&floor_ratio),
+        "×",
+        format!(
+            "the rounds above, each after its appends: {} commits of one 200-byte row into a fresh file, WAL as the log; ratios {}; {} commits/s (median {}): the ceiling of any log with a synced SQLite commit per event",
+            group_thousands(events as i64),
+            floor_ratio.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", "),
+            list(&floor),
+            fmt_value(median(&floor)),
+        ),
     );
     s.context(
         "log.disk.fsync_rate",
