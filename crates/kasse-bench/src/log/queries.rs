@@ -222,7 +222,7 @@ pub fn report_figures(s: &mut Section, path: &Path, n: u64, runs: usize) -> Resu
         "s",
         Goal::at_most(5.0, "≤ 5 s"),
         format!(
-            "one run; {} paid sales in it; a sale whose whole history lies in the period is read from the projection, others are replayed from their events",
+            "one run; {} paid sales in it; a sale whose whole history lies in the period, or which last changed before it, is read from the projection, others are replayed from their events",
             group_thousands(i64::from(r.sales))
         ),
     );
