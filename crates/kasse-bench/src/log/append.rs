@@ -145,6 +145,14 @@ pub fn appends(
     Ok(())
 }
 
+/// Ratios to two decimals, comma-separated.
+fn ratios(v: &[f64]) -> String {
+    v.iter()
+        .map(|r| format!("{r:.2}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn list(v: &[f64]) -> String {
     v.iter()
         .map(|x| fmt_value(*x))
@@ -189,7 +197,7 @@ pub fn append_figures(
         format!(
             "{rounds} rounds, each: the disk's 4 KiB write + fdatasync rate (a growing file, before and after), then the {} events of {count} generated sales appended one by one into a fresh file log; ratios {}; appends {} events/s (median {}); disk {} fdatasync/s (median {}); {}",
             group_thousands(events as i64),
-            ratio.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", "),
+            ratios(&ratio),
             list(&one),
             fmt_value(median(&one)),
             list(&disk),
@@ -212,7 +220,7 @@ pub fn append_figures(
         format!(
             "the rounds above, each after its appends: {} commits of one 200-byte row into a fresh file, WAL as the log; ratios {}; {} commits/s (median {}): the ceiling of any log with a synced SQLite commit per event",
             group_thousands(events as i64),
-            floor_ratio.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", "),
+            ratios(&floor_ratio),
             list(&floor),
             fmt_value(median(&floor)),
         ),
