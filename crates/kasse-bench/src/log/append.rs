@@ -108,9 +108,8 @@ pub fn append_sales(rt: &tokio::runtime::Runtime, count: usize) -> Result<Vec<Ge
     (0..count).map(|_| gen.next_sale()).collect()
 }
 
-/// `kasse-bench appends`: [`append_rate`] with `writers` writers, printed per run with SQLite's
-/// bare commit rate and the disk's probe after it (no figures written), to profile an append by
-/// hand (`perf record … kasse-bench appends`).
+/// `kasse-bench appends`: [`append_rate`] with `writers` writers, printed per run (no figures
+/// written), to profile an append by hand (`perf record … kasse-bench appends`).
 pub fn appends(
     out: &Path,
     durability: &str,
@@ -133,13 +132,9 @@ pub fn appends(
     let events: usize = sales.iter().map(|(_, e)| e.len()).sum();
     for run in 0..runs {
         let rate = append_rate(&tmp, &sales, durability, writers.max(1))?;
-        let floor = bare_commit_rate(&tmp, events)?;
-        let disk = fsync_rate(&tmp, 1.0)?;
         println!(
-            "run {run}: {} events/s ({events} events, {durability:?}, {writers} writer(s)); SQLite alone {} commits/s (one row, FULL); disk {} fdatasync/s",
-            fmt_value(rate),
-            fmt_value(floor),
-            fmt_value(disk)
+            "run {run}: {} events/s ({events} events, {durability:?}, {writers} writer(s))",
+            fmt_value(rate)
         );
     }
     Ok(())
