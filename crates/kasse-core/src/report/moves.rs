@@ -227,13 +227,13 @@ mod tests {
     #[test]
     fn a_sale_settled_before_the_period_is_its_stored_view_unchanged() {
         let day = datetime!(2026-11-24 00:00 UTC);
-        let order = json!({"lines":[
-            {"description":"Jakke","quantity":"1","unit_price":10000,"vat":"25"},
-            {"description":"Bok","quantity":"1","unit_price":11500,"vat":"15"}]});
-        let order = crate::order::OrderInput::from_json_str(&order.to_string())
-            .unwrap()
-            .price(crate::money::Currency::Nok)
-            .unwrap();
+        let order = crate::order::OrderInput::from_json_str(
+            r#"{"lines":[{"description":"Jakke","quantity":"1","unit_price":10000,"vat":"25"},
+                {"description":"Bok","quantity":"1","unit_price":11500,"vat":"15"}]}"#,
+        )
+        .unwrap()
+        .price(crate::money::Currency::Nok)
+        .unwrap();
         let ends = [
             vec![observed(SaleStatus::Authorized, 0, 0)],
             vec![
